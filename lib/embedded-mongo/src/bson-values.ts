@@ -1,0 +1,168 @@
+// BSON value helpers: MongoDB's cross-type sort order, identity keys for _id, deep copies and path reads.
+import { deserialize, serialize, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
+import type { Document } from "bson";
+
+/** MongoDB's canonical order of BSON types when values of different types are compared. */
+function typeRank(value: unknown): number {
+  if (value instanceof MinKey) return 1;
+  if (value === null || value === undefined) return 2;
+  if (typeof value === "number" || typeof value === "bigint" || value instanceof Long || value instanceof Decimal128 || value instanceof Double || value instanceof Int32) return 3;
+  if (typeof value === "string") return 4;
+  if (Array.isArray(value)) return 6;
+  if (value instanceof Binary) return 7;
+  if (value instanceof ObjectId) return 8;
+  if (typeof value === "boolean") return 9;
+  if (value instanceof Date) return 10;
+  if (value instanceof Timestamp) return 11;
+  if (value instanceof RegExp || value instanceof BSONRegExp) return 12;
+  if (value instanceof MaxKey) return 13;
+  return 5;
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof Long) return value.toNumber();
+  if (value instanceof Decimal128) return Number(value.toString());
+  if (value instanceof Double || value instanceof Int32) return value.valueOf();
+  return Number.NaN;
+}
+
+function sign(n: number): number {
+  return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return sign(a[i]! - b[i]!);
+  return sign(a.length - b.length);
+}
+
+/** Compares two BSON values as MongoDB orders them in indexes and sorts (-1, 0 or 1). */
+export function compareValues(a: unknown, b: unknown): number {
+  const rankA = typeRank(a);
+  const rankB = typeRank(b);
+  if (rankA !== rankB) return sign(rankA - rankB);
+  switch (rankA) {
+    case 3: {
+      const x = toNumber(a);
+      const y = toNumber(b);
+      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
+      if (Number.isNaN(y)) return 1;
+      return sign(x - y);
+    }
+    case 4:
+      return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+    case 5:
+      return compareDocuments(a as Document, b as Document);
+    case 6: {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compareValues(x[i], y[i]);
+        if (c !== 0) return c;
+      }
+      return sign(x.length - y.length);
+    }
+    case 7:
+      return compareBytes((a as Binary).buffer, (b as Binary).buffer);
+    case 8:
+      return compareBytes((a as ObjectId).id, (b as ObjectId).id);
+    case 9:
+      return sign(Number(a) - Number(b));
+    case 10:
+      return sign((a as Date).getTime() - (b as Date).getTime());
+    case 11:
+      return (a as Timestamp).compare(b as Timestamp);
+    case 12:
+      return compareValues(String(a), String(b));
+    default:
+      return 0;
+  }
+}
+
+function compareDocuments(a: Document, b: Document): number {
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  for (let i = 0; i < Math.min(keysA.length, keysB.length); i++) {
+    const byValueType = sign(typeRank(a[keysA[i]!]) - typeRank(b[keysB[i]!]));
+    if (byValueType !== 0) return byValueType;
+    const byName = compareValues(keysA[i], keysB[i]);
+    if (byName !== 0) return byName;
+    const byValue = compareValues(a[keysA[i]!], b[keysB[i]!]);
+    if (byValue !== 0) return byValue;
+  }
+  return sign(keysA.length - keysB.length);
+}
+
+/** Element-wise comparison of composite index keys. */
+export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return sign(a.length - b.length);
+}
+
+export const MIN_KEY = new MinKey();
+export const MAX_KEY = new MaxKey();
+
+/** A deep copy that keeps BSON classes (ObjectId, Binary, Decimal128...) intact. */
+export function cloneDocument<T extends Document>(doc: T): T {
+  return deserialize(serialize(doc)) as T;
+}
+
+/** True when two documents serialise to the same bytes (used to tell whether an update changed anything). */
+export function sameDocument(a: Document, b: Document): boolean {
+  return Buffer.from(serialize(a)).equals(Buffer.from(serialize(b)));
+}
+
+/** Reads a dotted path, descending into arrays as MongoDB does; returns every value found. */
+export function valuesAtPath(doc: unknown, path: string): unknown[] {
+  const found: unknown[] = [];
+  collect(doc, path.split("."), 0, found);
+  return found;
+}
+
+function collect(value: unknown, parts: string[], depth: number, found: unknown[]): void {
+  if (depth === parts.length) {
+    found.push(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    const part = parts[depth]!;
+    if (/^\d+$/.test(part)) {
+      if (Number(part) < value.length) collect(value[Number(part)], parts, depth + 1, found);
+      return;
+    }
+    for (const element of value) if (isPlainObject(element)) collect(element, parts, depth, found);
+    return;
+  }
+  if (isPlainObject(value) && parts[depth]! in value) collect(value[parts[depth]!], parts, depth + 1, found);
+}
+
+/** A plain JavaScript object (a sub-document), as opposed to a BSON value class or an array. */
+export function isPlainObject(value: unknown): value is Document {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A stable string identity for an _id value, used for retry and conflict bookkeeping. */
+export function idKey(id: unknown): string {
+  if (id instanceof ObjectId) return `o${id.toHexString()}`;
+  if (typeof id === "string") return `s${id}`;
+  if (typeof id === "number") return `n${id}`;
+  return `x${Buffer.from(serialize({ v: id })).toString("base64")}`;
+}
+
+/** Formats a value for error messages the way the mongo shell would, roughly. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
+  if (value instanceof Date) return `new Date(${value.getTime()})`;
+  if (value === undefined) return "undefined";
+  if (isPlainObject(value)) return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${describeValue(v)}`).join(", ")} }`;
+  if (Array.isArray(value)) return `[ ${value.map(describeValue).join(", ")} ]`;
+  return String(value);
+}

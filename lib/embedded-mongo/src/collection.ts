@@ -1,0 +1,120 @@
+// One collection's records (by record id, in insertion order) and its indexes, with copy-on-write cloning.
+import BTree from "sorted-btree";
+import { UUID, calculateObjectSize, type Document } from "bson";
+import { Index, validateIndexSpec, type IndexSpec } from "./indexes";
+import { CommandError } from "./errors";
+import { compareValues, isPlainObject } from "./bson-values";
+
+/** The largest document MongoDB stores (16 MiB). */
+export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+
+/** Records and indexes of one namespace. Cloning is O(number of indexes); clones share unchanged tree nodes. */
+export class Collection {
+  readonly ns: string;
+  readonly uuid: UUID;
+  readonly options: Document;
+  records: BTree<number, Document>;
+  indexes: Map<string, Index>;
+  nextRecordId: number;
+
+  constructor(ns: string, options: Document = {}, uuid: UUID = new UUID(), from?: Collection) {
+    this.ns = ns;
+    this.uuid = uuid;
+    this.options = options;
+    this.records = from ? from.records.clone() : new BTree<number, Document>();
+    this.indexes = from
+      ? new Map([...from.indexes].map(([name, index]) => [name, index.clone()]))
+      : new Map([["_id_", new Index(validateIndexSpec({ key: { _id: 1 }, name: "_id_", unique: true }))]]);
+    this.nextRecordId = from ? from.nextRecordId : 1;
+  }
+
+  clone(): Collection {
+    return new Collection(this.ns, this.options, this.uuid, this);
+  }
+
+  get name(): string {
+    return this.ns.slice(this.ns.indexOf(".") + 1);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** The record id of the document with this _id, found through the _id index. */
+  recordIdOf(id: unknown): number | undefined {
+    const { recordIds } = this.indexes.get("_id_")!.scan(new Map([["_id", { equals: [id] }]]));
+    return recordIds.find((recordId) => compareValues(this.records.get(recordId)?._id, id) === 0);
+  }
+
+  findById(id: unknown): Document | undefined {
+    const recordId = this.recordIdOf(id);
+    return recordId === undefined ? undefined : this.records.get(recordId);
+  }
+
+  /** Adds a document (which must carry its _id); fails without changing anything on a unique clash. */
+  insert(doc: Document): number {
+    checkStorable(doc);
+    const recordId = this.nextRecordId;
+    this.checkUnique(doc, recordId);
+    this.nextRecordId++;
+    this.records.set(recordId, doc);
+    for (const index of this.indexes.values()) index.add(doc, recordId);
+    return recordId;
+  }
+
+  /** Replaces the document at a record id; fails without changing anything on a unique clash. */
+  replace(recordId: number, doc: Document): void {
+    checkStorable(doc);
+    const previous = this.records.get(recordId);
+    if (!previous) throw new CommandError("InternalError", `record ${recordId} vanished from ${this.ns}`);
+    this.checkUnique(doc, recordId);
+    for (const index of this.indexes.values()) index.remove(previous, recordId);
+    this.records.set(recordId, doc);
+    for (const index of this.indexes.values()) index.add(doc, recordId);
+  }
+
+  remove(recordId: number): void {
+    const previous = this.records.get(recordId);
+    if (!previous) return;
+    for (const index of this.indexes.values()) index.remove(previous, recordId);
+    this.records.delete(recordId);
+  }
+
+  /** Builds an index over the existing documents; a unique clash or bad geo value leaves the collection unchanged. */
+  createIndex(spec: IndexSpec): void {
+    const index = new Index(spec);
+    this.records.forEachPair((recordId, doc) => {
+      const clash = index.conflictingKey(doc, recordId);
+      if (clash) throw index.duplicateKeyError(this.ns, clash);
+      index.add(doc, recordId);
+    });
+    this.indexes.set(spec.name, index);
+  }
+
+  dropIndex(name: string): void {
+    this.indexes.delete(name);
+  }
+
+  private checkUnique(doc: Document, recordId: number): void {
+    for (const index of this.indexes.values()) {
+      const clash = index.conflictingKey(doc, recordId);
+      if (clash) throw index.duplicateKeyError(this.ns, clash);
+    }
+    // Keys are computed again on add; computing them here first also surfaces geo and parallel-array errors early.
+    for (const index of this.indexes.values()) index.keysOf(doc);
+  }
+}
+
+function checkStorable(doc: Document): void {
+  if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id === undefined) {
+    throw new CommandError("BadValue", `The '_id' value cannot be of type ${Array.isArray(doc._id) ? "array" : doc._id === undefined ? "undefined" : "regex"}`);
+  }
+  for (const key of Object.keys(doc)) {
+    if (key.startsWith("$")) throw new CommandError("BadValue", `Document can't have $ prefixed field names: ${key}`);
+  }
+  if (isPlainObject(doc._id)) {
+    for (const key of Object.keys(doc._id)) if (key.startsWith("$")) throw new CommandError("BadValue", `_id fields may not contain '$'-prefixed fields: ${key}`);
+  }
+  const size = calculateObjectSize(doc);
+  if (size > MAX_BSON_OBJECT_SIZE) throw new CommandError("BSONObjectTooLarge", `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+}

@@ -1,0 +1,586 @@
+// The command set: each MongoDB command the driver and mongoose send, answered in MongoDB's reply shapes.
+import { Long, ObjectId, type Document } from "bson";
+import { hostname } from "node:os";
+import { Query } from "mingo";
+import type { Collection } from "./collection";
+import { CommandError } from "./errors";
+import { validateIndexSpec, defaultIndexName } from "./indexes";
+import { applyUpdate, isReplacement, matchRecords, queryOptions, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
+import { namespaceOf, type Store, type WriteUnit } from "./store";
+import type { CursorRegistry } from "./cursors";
+import type { Sessions, SessionContext } from "./sessions";
+import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
+import { MAX_BSON_OBJECT_SIZE } from "./collection";
+
+export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
+const MAX_WIRE_VERSION = 21; // MongoDB 7.0
+const SERVER_VERSION = "7.0.0";
+const ELECTION_ID = new ObjectId("7fffffff0000000000000001");
+
+/** What every command can reach: the data, cursors, sessions and the server's own facts. */
+export interface Engine {
+  store: Store;
+  cursors: CursorRegistry;
+  sessions: Sessions;
+  /** host:port this server advertises as its replica-set member. */
+  me: string;
+  startedAt: number;
+  connections: { current: number; totalCreated: number };
+  opcounters: { insert: number; query: number; update: number; delete: number; getmore: number; command: number };
+}
+
+/** One command as received, with its document sequences already merged in. */
+export interface CommandRequest {
+  db: string;
+  cmd: Document;
+  connectionId: number;
+  remote: string;
+}
+
+interface Invocation extends CommandRequest {
+  engine: Engine;
+  name: string;
+  session: SessionContext;
+}
+
+type Handler = (call: Invocation) => Document | Promise<Document>;
+
+const handshake = (legacy: boolean) => (call: Invocation): Document => ({
+  ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+  helloOk: true,
+  setName: "tsunagu",
+  setVersion: 1,
+  hosts: [call.engine.me],
+  primary: call.engine.me,
+  me: call.engine.me,
+  secondary: false,
+  electionId: ELECTION_ID,
+  maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+  maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
+  maxWriteBatchSize: 100_000,
+  localTime: new Date(),
+  logicalSessionTimeoutMinutes: 30,
+  connectionId: call.connectionId,
+  minWireVersion: 0,
+  maxWireVersion: MAX_WIRE_VERSION,
+  readOnly: false,
+  ok: 1,
+});
+
+/** The collection a command names, as `db.name`. */
+function targetNs(call: Invocation): string {
+  return namespaceOf(call.db, call.cmd[call.name]);
+}
+
+function readCollection(call: Invocation, ns: string): Collection | undefined {
+  return call.engine.store.collection(ns, call.session.txn);
+}
+
+function optionsFor(call: Invocation): ReturnType<typeof queryOptions> {
+  return queryOptions((name) => {
+    const collection = readCollection(call, namespaceOf(call.db, name));
+    return collection ? [...collection.records.values()] : [];
+  });
+}
+
+function nonNegative(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new CommandError("TypeMismatch", `${name} must be a whole number, got ${JSON.stringify(value)}`);
+  if (n < 0 && name !== "limit") throw new CommandError("BadValue", `${name} must be non-negative, got ${n}`);
+  return n;
+}
+
+function documentOption(value: unknown, name: string): Document | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) throw new CommandError("TypeMismatch", `'${name}' must be an object`);
+  return value;
+}
+
+async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document): Promise<Document> {
+  const replayed = call.engine.sessions.replayedWrite(call.session);
+  if (replayed) return replayed;
+  const unit = call.engine.store.begin(call.session.txn);
+  const reply = body(unit);
+  await unit.finish();
+  call.engine.sessions.rememberWrite(call.session, reply);
+  return reply;
+}
+
+function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
+  const scan = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
+  const winningPlan = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
+  return {
+    queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] },
+    executionStats: { nReturned: returned, totalKeysExamined: plan.keysExamined, totalDocsExamined: plan.docsExamined, executionStages: winningPlan },
+    serverInfo: { host: hostname(), version: SERVER_VERSION },
+    ok: 1,
+  };
+}
+
+const find: Handler = (call) => {
+  const ns = targetNs(call);
+  call.engine.opcounters.query++;
+  const { docs } = runFind(readCollection(call, ns), {
+    filter: documentOption(call.cmd.filter, "filter"),
+    sort: documentOption(call.cmd.sort, "sort"),
+    projection: documentOption(call.cmd.projection, "projection"),
+    skip: nonNegative(call.cmd.skip, "skip"),
+    limit: nonNegative(call.cmd.limit, "limit"),
+  }, optionsFor(call));
+  const limit = Number(call.cmd.limit ?? 0);
+  const singleBatch = call.cmd.singleBatch === true || limit < 0;
+  return { cursor: call.engine.cursors.open(ns, docs, nonNegative(call.cmd.batchSize, "batchSize"), singleBatch), ok: 1 };
+};
+
+const aggregate: Handler = async (call) => {
+  const collectionName = call.cmd.aggregate;
+  const ns = collectionName === 1 ? `${call.db}.$cmd.aggregate` : targetNs(call);
+  if (!Array.isArray(call.cmd.pipeline)) throw new CommandError("TypeMismatch", "'pipeline' option must be specified as an array");
+  if (!isPlainObject(call.cmd.cursor) && call.cmd.explain !== true) throw new CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the explain argument");
+  call.engine.opcounters.command++;
+  const pipeline = call.cmd.pipeline as Document[];
+  const last = pipeline.at(-1);
+  const out = last && "$out" in last ? last.$out : undefined;
+  const collection = collectionName === 1 ? undefined : readCollection(call, ns);
+  const docs = runAggregate(collection, out === undefined ? pipeline : pipeline.slice(0, -1), optionsFor(call));
+  if (out !== undefined) {
+    const target = typeof out === "string" ? namespaceOf(call.db, out) : namespaceOf(String((out as Document).db ?? call.db), (out as Document).coll);
+    await withWrites(call, (unit) => {
+      const previous = unit.collection(target);
+      const indexes = previous ? [...previous.indexes.values()].map((index) => index.spec).filter((spec) => spec.name !== "_id_") : [];
+      if (previous) unit.dropCollection(target);
+      unit.createCollection(target, {});
+      for (const spec of indexes) unit.createIndex(target, spec);
+      for (const doc of docs) unit.insert(target, withId(doc));
+      return { ok: 1 };
+    });
+    return { cursor: { firstBatch: [], id: Long.fromNumber(0), ns }, ok: 1 };
+  }
+  const batchSize = nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize");
+  return { cursor: call.engine.cursors.open(ns, docs, batchSize), ok: 1 };
+};
+
+const getMore: Handler = (call) => {
+  call.engine.opcounters.getmore++;
+  const ns = namespaceOf(call.db, call.cmd.collection);
+  return { cursor: call.engine.cursors.getMore(Number(call.cmd.getMore), ns, nonNegative(call.cmd.batchSize, "batchSize") || undefined), ok: 1 };
+};
+
+const killCursors: Handler = (call) => {
+  targetNs(call);
+  const ids = Array.isArray(call.cmd.cursors) ? call.cmd.cursors.map(Number) : [];
+  return { ...call.engine.cursors.kill(ids), ok: 1 };
+};
+
+const count: Handler = (call) => {
+  const ns = targetNs(call);
+  if (call.session.txn) throw new CommandError("OperationNotSupportedInTransaction", "Cannot run 'count' in a multi-document transaction.");
+  call.engine.opcounters.command++;
+  const skip = nonNegative(call.cmd.skip, "skip") ?? 0;
+  const limit = Math.abs(nonNegative(call.cmd.limit, "limit") ?? 0);
+  const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
+  const n = Math.max(0, Math.min(matches.length - skip, limit > 0 ? limit : Number.MAX_SAFE_INTEGER));
+  return { n, ok: 1 };
+};
+
+const distinct: Handler = (call) => {
+  const ns = targetNs(call);
+  if (typeof call.cmd.key !== "string") throw new CommandError("TypeMismatch", "'key' must be a string");
+  call.engine.opcounters.command++;
+  const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
+  const values: unknown[] = [];
+  for (const { doc } of matches) {
+    for (const value of valuesAtPath(doc, call.cmd.key).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
+      if (value !== undefined && !values.some((seen) => compareValues(seen, value) === 0)) values.push(value);
+    }
+  }
+  return { values: values.sort(compareValues), ok: 1 };
+};
+
+/** MongoDB stores _id first, generating one when the client did not. */
+function withId(doc: Document): Document {
+  const { _id, ...rest } = doc;
+  return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}
+
+/** Runs the statements of a batch write, collecting MongoDB's per-statement errors; ordered batches stop at the first. */
+function eachStatement<T>(call: Invocation, statements: unknown, field: string, run: (statement: T, index: number) => void): Document[] {
+  if (!Array.isArray(statements)) throw new CommandError("TypeMismatch", `'${field}' must be an array`);
+  const ordered = call.cmd.ordered !== false;
+  const writeErrors: Document[] = [];
+  for (const [index, statement] of statements.entries()) {
+    try {
+      run(statement as T, index);
+    } catch (error) {
+      if (!(error instanceof CommandError) || call.session.txn) throw error;
+      writeErrors.push(error.toWriteError(index));
+      if (ordered) break;
+    }
+  }
+  return writeErrors;
+}
+
+const insert: Handler = (call) => {
+  const ns = targetNs(call);
+  return withWrites(call, (unit) => {
+    let n = 0;
+    const writeErrors = eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
+      if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
+      call.engine.opcounters.insert++;
+      unit.insert(ns, withId(doc));
+      n++;
+    });
+    return { n, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
+  });
+};
+
+interface UpdateStatement {
+  q: Document;
+  u: Document | Document[];
+  upsert?: boolean;
+  multi?: boolean;
+  arrayFilters?: Document[];
+  sort?: Document;
+}
+
+const update: Handler = (call) => {
+  const ns = targetNs(call);
+  const options = optionsFor(call);
+  return withWrites(call, (unit) => {
+    let matched = 0;
+    let modified = 0;
+    const upserted: Document[] = [];
+    const writeErrors = eachStatement<UpdateStatement>(call, call.cmd.updates, "updates", (statement, index) => {
+      call.engine.opcounters.update++;
+      const filter = documentOption(statement.q, "q") ?? {};
+      if (statement.multi && isReplacement(statement.u)) throw new CommandError("FailedToParse", "multi update is not supported for replacement-style update");
+      let { matches } = matchRecords(unit.collection(ns), filter, options);
+      if (statement.sort) matches = sortDocuments(matches, statement.sort);
+      if (!statement.multi) matches = matches.slice(0, 1);
+      const context = { filter, arrayFilters: statement.arrayFilters, inserting: false, options };
+      for (const { recordId, doc } of matches) {
+        const next = applyUpdate(doc, statement.u, context);
+        matched++;
+        if (!sameDocument(doc, next)) {
+          unit.replace(ns, recordId, next);
+          modified++;
+        }
+      }
+      if (matches.length === 0 && statement.upsert) {
+        const created = applyUpdate(upsertSeed(filter), statement.u, { ...context, inserting: true });
+        unit.insert(ns, created);
+        upserted.push({ index, _id: created._id });
+      }
+    });
+    return { n: matched + upserted.length, nModified: modified, ...(upserted.length > 0 ? { upserted } : {}), ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
+  });
+};
+
+const remove: Handler = (call) => {
+  const ns = targetNs(call);
+  const options = optionsFor(call);
+  return withWrites(call, (unit) => {
+    let n = 0;
+    const writeErrors = eachStatement<{ q: Document; limit?: number }>(call, call.cmd.deletes, "deletes", (statement) => {
+      call.engine.opcounters.delete++;
+      const { matches } = matchRecords(unit.collection(ns), documentOption(statement.q, "q") ?? {}, options);
+      for (const { recordId } of Number(statement.limit) === 1 ? matches.slice(0, 1) : matches) {
+        unit.remove(ns, recordId);
+        n++;
+      }
+    });
+    return { n, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
+  });
+};
+
+const findAndModify: Handler = (call) => {
+  const ns = targetNs(call);
+  const options = optionsFor(call);
+  const cmd = call.cmd;
+  if (cmd.remove === true && cmd.update !== undefined) throw new CommandError("FailedToParse", "Cannot specify both an update and remove=true");
+  if (cmd.remove !== true && cmd.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
+  return withWrites(call, (unit) => {
+    const filter = documentOption(cmd.query, "query") ?? {};
+    let { matches } = matchRecords(unit.collection(ns), filter, options);
+    if (cmd.sort) matches = sortDocuments(matches, documentOption(cmd.sort, "sort")!);
+    const target = matches[0];
+    const fields = documentOption(cmd.fields, "fields");
+    const shape = (doc: Document | undefined): Document | null => (doc ? projectOne(doc, fields, filter, options) : null);
+    if (cmd.remove === true) {
+      call.engine.opcounters.delete++;
+      if (target) unit.remove(ns, target.recordId);
+      return { lastErrorObject: { n: target ? 1 : 0 }, value: shape(target?.doc), ok: 1 };
+    }
+    call.engine.opcounters.update++;
+    const context = { filter, arrayFilters: cmd.arrayFilters as Document[] | undefined, inserting: false, options };
+    if (target) {
+      const next = applyUpdate(target.doc, cmd.update as Document, context);
+      if (!sameDocument(target.doc, next)) unit.replace(ns, target.recordId, next);
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new === true ? next : target.doc), ok: 1 };
+    }
+    if (cmd.upsert === true) {
+      const created = applyUpdate(upsertSeed(filter), cmd.update as Document, { ...context, inserting: true });
+      unit.insert(ns, created);
+      return { lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id }, value: cmd.new === true ? shape(created) : null, ok: 1 };
+    }
+    return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+  });
+};
+
+function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: ReturnType<typeof queryOptions>): Document {
+  if (!projection || Object.keys(projection).length === 0) return doc;
+  return translated(() => new Query(filter, options).find([doc], projection).all()[0] as Document);
+}
+
+/** Fields any command may carry that are not options of the command itself. */
+const GENERIC_FIELDS = new Set(["lsid", "$db", "txnNumber", "autocommit", "startTransaction", "writeConcern", "readConcern", "$clusterTime", "$readPreference", "comment", "maxTimeMS", "apiVersion", "apiStrict", "apiDeprecationErrors"]);
+
+const create: Handler = async (call) => {
+  const ns = targetNs(call);
+  if (readCollection(call, ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
+  const options = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key)));
+  return withWrites(call, (unit) => {
+    unit.createCollection(ns, options);
+    return { ok: 1 };
+  });
+};
+
+const drop: Handler = (call) => {
+  const ns = targetNs(call);
+  return withWrites(call, (unit) => {
+    const existing = unit.collection(ns);
+    if (existing) unit.dropCollection(ns);
+    return { ns, nIndexesWas: existing?.indexes.size ?? 0, ok: 1 };
+  });
+};
+
+const dropDatabase: Handler = (call) =>
+  withWrites(call, (unit) => {
+    unit.dropDatabase(call.db);
+    return { dropped: call.db, ok: 1 };
+  });
+
+const listCollections: Handler = (call) => {
+  const filter = documentOption(call.cmd.filter, "filter");
+  const all = call.engine.store.namespacesOf(call.db).map((ns) => {
+    const collection = call.engine.store.collection(ns, call.session.txn)!;
+    return call.cmd.nameOnly === true
+      ? { name: collection.name, type: "collection" }
+      : { name: collection.name, type: "collection", options: collection.options, info: { readOnly: false, uuid: collection.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: "_id_" } };
+  });
+  const docs = filter ? translated(() => new Query(filter).find(all).all() as Document[]) : all;
+  return { cursor: call.engine.cursors.open(`${call.db}.$cmd.listCollections`, docs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")), ok: 1 };
+};
+
+const listIndexes: Handler = (call) => {
+  const ns = targetNs(call);
+  const collection = readCollection(call, ns);
+  if (!collection) throw new CommandError("NamespaceNotFound", `ns does not exist: ${ns}`);
+  const specs = [...collection.indexes.values()].map((index) => index.spec);
+  return { cursor: call.engine.cursors.open(ns, specs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")), ok: 1 };
+};
+
+const createIndexes: Handler = (call) => {
+  const ns = targetNs(call);
+  if (!Array.isArray(call.cmd.indexes) || call.cmd.indexes.length === 0) throw new CommandError("BadValue", "Must specify at least one index to create");
+  return withWrites(call, (unit) => {
+    const createdCollectionAutomatically = !unit.collection(ns);
+    const collection = unit.ensureCollection(ns);
+    const before = collection.indexes.size;
+    for (const raw of call.cmd.indexes as Document[]) {
+      const spec = validateIndexSpec(raw);
+      const existing = collection.indexes.get(spec.name);
+      const sameKey = [...collection.indexes.values()].find((index) => compareValues(index.spec.key, spec.key) === 0);
+      if (existing) {
+        if (compareValues(existing.spec.key, spec.key) !== 0) throw new CommandError("IndexKeySpecsConflict", `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+        if (Boolean(existing.spec.unique) !== Boolean(spec.unique) || Boolean(existing.spec.sparse) !== Boolean(spec.sparse)) {
+          throw new CommandError("IndexOptionsConflict", `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+        }
+        continue;
+      }
+      if (sameKey && spec.partialFilterExpression === undefined && sameKey.spec.partialFilterExpression === undefined) {
+        throw new CommandError("IndexOptionsConflict", `Index already exists with a different name: ${sameKey.name}`);
+      }
+      unit.createIndex(ns, spec);
+    }
+    const after = collection.indexes.size;
+    return { numIndexesBefore: before, numIndexesAfter: after, createdCollectionAutomatically, ...(before === after ? { note: "all indexes already exist" } : {}), ok: 1 };
+  });
+};
+
+const dropIndexes: Handler = (call) => {
+  const ns = targetNs(call);
+  return withWrites(call, (unit) => {
+    const collection = unit.collection(ns);
+    if (!collection) throw new CommandError("NamespaceNotFound", `ns not found ${ns}`);
+    const before = collection.indexes.size;
+    const requested = call.cmd.index;
+    let names: string[];
+    if (requested === "*") names = [...collection.indexes.keys()].filter((name) => name !== "_id_");
+    else if (Array.isArray(requested)) names = requested.map(String);
+    else if (isPlainObject(requested)) {
+      const match = [...collection.indexes.values()].find((index) => compareValues(index.spec.key, requested) === 0);
+      names = [match?.name ?? defaultIndexName(requested)];
+    } else names = [String(requested)];
+    for (const name of names) {
+      if (name === "_id_") throw new CommandError("InvalidOptions", "cannot drop _id index");
+      if (!collection.indexes.has(name)) throw new CommandError("IndexNotFound", `index not found with name [${name}]`);
+    }
+    for (const name of names) unit.dropIndex(ns, name);
+    return { nIndexesWas: before, ok: 1 };
+  });
+};
+
+const explain: Handler = (call) => {
+  const inner = documentOption(call.cmd.explain, "explain");
+  if (!inner) throw new CommandError("BadValue", "explain takes the command to explain");
+  const name = Object.keys(inner)[0];
+  const ns = namespaceOf(call.db, inner[name ?? ""]);
+  const collection = readCollection(call, ns);
+  const options = optionsFor(call);
+  if (name === "find" || name === "count" || name === "distinct") {
+    const filter = documentOption(name === "find" ? inner.filter : inner.query, "filter") ?? {};
+    const { matches, plan } = matchRecords(collection, filter, options);
+    return explainPlan(ns, plan, matches.length);
+  }
+  if (name === "aggregate" && Array.isArray(inner.pipeline)) {
+    const first = inner.pipeline[0] as Document | undefined;
+    const { matches, plan } = matchRecords(collection, first && isPlainObject(first.$match) ? first.$match : {}, options);
+    return explainPlan(ns, plan, matches.length);
+  }
+  throw new CommandError("IllegalOperation", `explain of '${name}' is not supported by the embedded engine (find, count, distinct and aggregate are)`);
+};
+
+const commitTransaction: Handler = async (call) => {
+  await call.engine.sessions.commit(call.session);
+  return { ok: 1 };
+};
+
+const abortTransaction: Handler = (call) => {
+  call.engine.sessions.abort(call.session);
+  return { ok: 1 };
+};
+
+const listDatabases: Handler = (call) => {
+  const databases = call.engine.store.databases().map((name) => ({ name, sizeOnDisk: 0, empty: false }));
+  return call.cmd.nameOnly === true ? { databases: databases.map(({ name }) => ({ name })), ok: 1 } : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
+};
+
+const dbStats: Handler = (call) => {
+  const collections = call.engine.store.namespacesOf(call.db).map((ns) => call.engine.store.collection(ns)!);
+  const objects = collections.reduce((sum, collection) => sum + collection.size, 0);
+  const indexes = collections.reduce((sum, collection) => sum + collection.indexes.size, 0);
+  return { db: call.db, collections: collections.length, views: 0, objects, indexes, dataSize: 0, storageSize: 0, indexSize: 0, ok: 1 };
+};
+
+const serverStatus: Handler = (call) => ({
+  host: hostname(),
+  version: SERVER_VERSION,
+  process: "tsunagu-embedded-mongo",
+  pid: Long.fromNumber(process.pid),
+  uptime: Math.floor((Date.now() - call.engine.startedAt) / 1000),
+  uptimeMillis: Long.fromNumber(Date.now() - call.engine.startedAt),
+  localTime: new Date(),
+  connections: { ...call.engine.connections, available: 1000 },
+  opcounters: { ...call.engine.opcounters },
+  metrics: { cursor: { open: { total: call.engine.cursors.openCount } } },
+  ok: 1,
+});
+
+const buildInfo: Handler = () => ({
+  version: SERVER_VERSION,
+  gitVersion: "tsunagu-embedded-mongo",
+  versionArray: [7, 0, 0, 0],
+  bits: 64,
+  debug: false,
+  maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+  storageEngines: ["tsunagu-journal"],
+  modules: [],
+  ok: 1,
+});
+
+const getParameter: Handler = (call) => {
+  const known: Document = { featureCompatibilityVersion: { version: "7.0" }, transactionLifetimeLimitSeconds: 60, maxBSONDepth: 100 };
+  if (call.cmd.getParameter === "*") return { ...known, ok: 1 };
+  const reply: Document = {};
+  for (const key of Object.keys(call.cmd)) if (key in known) reply[key] = known[key];
+  return { ...reply, ok: 1 };
+};
+
+const endSessions: Handler = (call) => {
+  call.engine.sessions.end(Array.isArray(call.cmd.endSessions) ? call.cmd.endSessions : []);
+  return { ok: 1 };
+};
+
+const ok: Handler = () => ({ ok: 1 });
+
+const handlers: Record<string, Handler> = {
+  hello: handshake(false),
+  isMaster: handshake(true),
+  ismaster: handshake(true),
+  ping: ok,
+  buildInfo,
+  buildinfo: buildInfo,
+  getParameter,
+  serverStatus,
+  hostInfo: () => ({ system: { hostname: hostname(), numCores: 2 }, os: { type: process.platform }, ok: 1 }),
+  getCmdLineOpts: () => ({ argv: ["tsunagu-embedded-mongo"], parsed: {}, ok: 1 }),
+  whatsmyuri: (call) => ({ you: call.remote, ok: 1 }),
+  connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
+  getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
+  endSessions,
+  killSessions: endSessions,
+  refreshSessions: ok,
+  startSession: () => ({ id: { id: new ObjectId().id }, timeoutMinutes: 30, ok: 1 }),
+  listDatabases,
+  dropDatabase,
+  dbStats,
+  find,
+  getMore,
+  killCursors,
+  aggregate,
+  count,
+  distinct,
+  insert,
+  update,
+  delete: remove,
+  findAndModify,
+  findandmodify: findAndModify,
+  create,
+  drop,
+  listCollections,
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+  deleteIndexes: dropIndexes,
+  explain,
+  commitTransaction,
+  abortTransaction,
+};
+
+const ALLOWED_IN_TRANSACTION = new Set(["find", "getMore", "killCursors", "aggregate", "distinct", "insert", "update", "delete", "findAndModify", "findandmodify", "commitTransaction", "abortTransaction"]);
+const WRITE_COMMANDS = new Set(["insert", "update", "delete", "findAndModify", "findandmodify"]);
+
+/** Runs one command and returns its reply document; failures come back as MongoDB error replies. */
+export async function runCommand(engine: Engine, request: CommandRequest): Promise<Document> {
+  const name = Object.keys(request.cmd)[0] ?? "";
+  const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+  let session: SessionContext = { key: undefined, txnNumber: undefined, txn: undefined };
+  try {
+    if (!handler) throw new CommandError("CommandNotFound", `no such command: '${name}'`);
+    engine.opcounters.command += WRITE_COMMANDS.has(name) || name === "find" || name === "getMore" ? 0 : 1;
+    session = engine.sessions.enter(request.cmd);
+    if (session.txn && !ALLOWED_IN_TRANSACTION.has(name)) {
+      throw new CommandError("OperationNotSupportedInTransaction", `Cannot run '${name}' in a multi-document transaction.`);
+    }
+    if (session.txn && session.txn.state !== "active" && name !== "commitTransaction" && name !== "abortTransaction") {
+      throw new CommandError("NoSuchTransaction", `Transaction ${session.txn.txnNumber} has been ${session.txn.state}.`, {}, ["TransientTransactionError"]);
+    }
+    return await handler({ ...request, engine, name, session });
+  } catch (error) {
+    if (session.txn && name !== "commitTransaction") engine.sessions.abortOnError(session);
+    if (error instanceof CommandError) return error.toReply();
+    return new CommandError("InternalError", error instanceof Error ? error.message : String(error)).toReply();
+  }
+}

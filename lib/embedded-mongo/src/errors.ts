@@ -1,0 +1,85 @@
+// MongoDB server errors: the codes, code names and reply shapes the official driver expects.
+import type { Document } from "bson";
+
+/** Error codes the engine answers with, named as MongoDB names them. */
+export const ErrorCodes = {
+  InternalError: 1,
+  BadValue: 2,
+  FailedToParse: 9,
+  TypeMismatch: 14,
+  IllegalOperation: 20,
+  InvalidBSON: 22,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  CannotCreateIndex: 67,
+  InvalidOptions: 72,
+  InvalidNamespace: 73,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  WriteConflict: 112,
+  ConflictingOperationInProgress: 117,
+  CannotIndexParallelArrays: 171,
+  TransactionTooOld: 225,
+  NoSuchTransaction: 251,
+  TransactionCommitted: 256,
+  OperationNotSupportedInTransaction: 263,
+  NoQueryExecutionPlans: 291,
+  BSONObjectTooLarge: 10334,
+  DuplicateKey: 11000,
+  CannotExtractGeoKeys: 16755,
+  UnrecognizedPipelineStage: 40324,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCodes;
+
+const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
+// MongoDB reports some errors under a "Location<code>" name.
+const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage]);
+
+/** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */
+export class CommandError extends Error {
+  readonly code: number;
+  readonly codeName: string;
+  readonly errorLabels: string[];
+  readonly extra: Document;
+
+  constructor(name: ErrorCodeName, message: string, extra: Document = {}, errorLabels: string[] = []) {
+    super(message);
+    this.code = ErrorCodes[name];
+    this.codeName = locationCodes.has(this.code) ? `Location${this.code}` : (codeNames.get(this.code) ?? name);
+    this.extra = extra;
+    this.errorLabels = errorLabels;
+  }
+
+  toReply(): Document {
+    const reply: Document = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    if (this.errorLabels.length > 0) reply.errorLabels = this.errorLabels;
+    return reply;
+  }
+
+  /** The shape of one entry in a write command's `writeErrors`. */
+  toWriteError(index: number): Document {
+    return { index, code: this.code, errmsg: this.message, ...this.extra };
+  }
+}
+
+/** Translates mingo's messages about unknown operators into MongoDB's errors; other errors pass through. */
+export function fromQueryLanguageError(error: unknown): unknown {
+  if (error instanceof CommandError || !(error instanceof Error)) return error;
+  const unknownOperator = /unknown (\w+) operator:? (\$\w+)/i.exec(error.message);
+  if (unknownOperator) {
+    const [, kind, name] = unknownOperator;
+    if (kind === "pipeline") return new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}'`);
+    if (kind === "update") return new CommandError("FailedToParse", `Unknown modifier: ${name}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    if (kind === "query") return new CommandError("BadValue", `unknown operator: ${name}`);
+    return new CommandError("InvalidOptions", `Unrecognized expression '${name}'`);
+  }
+  if (/MingoError|Invalid|expects|must|cannot|not supported/i.test(`${error.name} ${error.message}`)) {
+    return new CommandError("BadValue", error.message);
+  }
+  return error;
+}

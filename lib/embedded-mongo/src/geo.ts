@@ -1,0 +1,206 @@
+// Geospatial support: GeoJSON points, distances in metres as MongoDB computes them, shapes, and grid cells for 2dsphere indexes.
+import type { Document } from "bson";
+import { isPlainObject, valuesAtPath } from "./bson-values";
+import { CommandError } from "./errors";
+
+/** MongoDB's earth radius for spherical distances (kRadiusOfEarthInMeters). */
+export const EARTH_RADIUS_METERS = 6378.1 * 1000;
+
+export interface Point {
+  lng: number;
+  lat: number;
+}
+
+/** Reads a GeoJSON Point or a legacy [lng, lat] pair; undefined when the value is not a valid point. */
+export function parsePoint(value: unknown): Point | undefined {
+  let coordinates: unknown = value;
+  if (isPlainObject(value)) {
+    if (value.type !== "Point") return undefined;
+    coordinates = value.coordinates;
+  }
+  if (!Array.isArray(coordinates) || coordinates.length !== 2) return undefined;
+  const [lng, lat] = coordinates.map(Number) as [number, number];
+  if (!Number.isFinite(lng) || !Number.isFinite(lat) || Math.abs(lng) > 180 || Math.abs(lat) > 90) return undefined;
+  return { lng, lat };
+}
+
+function requirePoint(value: unknown, what: string): Point {
+  const point = parsePoint(value);
+  if (!point) throw new CommandError("BadValue", `${what} must be a GeoJSON Point or a [longitude, latitude] pair within range, got ${JSON.stringify(value)}`);
+  return point;
+}
+
+const toRadians = (degrees: number): number => (degrees * Math.PI) / 180;
+
+/** The great-circle angle between two points, in radians (haversine). */
+export function angularDistance(a: Point, b: Point): number {
+  const dLat = toRadians(b.lat - a.lat);
+  const dLng = toRadians(b.lng - a.lng);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(toRadians(a.lat)) * Math.cos(toRadians(b.lat)) * Math.sin(dLng / 2) ** 2;
+  return 2 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Distance in metres on MongoDB's sphere. */
+export function distanceMeters(a: Point, b: Point): number {
+  return angularDistance(a, b) * EARTH_RADIUS_METERS;
+}
+
+function insideRing(point: Point, ring: unknown[]): boolean {
+  let inside = false;
+  const vertices = ring.map((vertex) => requirePoint(vertex, "polygon vertex"));
+  for (let i = 0, j = vertices.length - 1; i < vertices.length; j = i++) {
+    const a = vertices[i]!;
+    const b = vertices[j]!;
+    if (a.lat > point.lat !== b.lat > point.lat && point.lng < ((b.lng - a.lng) * (point.lat - a.lat)) / (b.lat - a.lat) + a.lng) inside = !inside;
+  }
+  return inside;
+}
+
+function insidePolygon(point: Point, rings: unknown[]): boolean {
+  const [outer, ...holes] = rings as unknown[][];
+  if (!outer || !insideRing(point, outer)) return false;
+  return !holes.some((hole) => insideRing(point, hole));
+}
+
+function insideGeometry(point: Point, geometry: Document): boolean {
+  if (geometry.type === "Polygon" && Array.isArray(geometry.coordinates)) return insidePolygon(point, geometry.coordinates);
+  if (geometry.type === "MultiPolygon" && Array.isArray(geometry.coordinates)) {
+    return (geometry.coordinates as unknown[][]).some((polygon) => insidePolygon(point, polygon));
+  }
+  if (geometry.type === "Point") {
+    const other = requirePoint(geometry, "$geometry");
+    return other.lng === point.lng && other.lat === point.lat;
+  }
+  throw new CommandError("BadValue", `unsupported $geometry type ${JSON.stringify(geometry.type)}: the embedded engine supports Point, Polygon and MultiPolygon`);
+}
+
+/** Compiles a `$geoWithin` shape into a test on points. */
+function withinShape(shape: Document): (point: Point) => boolean {
+  if (Array.isArray(shape.$centerSphere)) {
+    const [centre, radius] = shape.$centerSphere as [unknown, number];
+    const c = requirePoint(centre, "$centerSphere centre");
+    if (typeof radius !== "number" || radius < 0) throw new CommandError("BadValue", "$centerSphere radius must be a non-negative number of radians");
+    return (point) => angularDistance(c, point) <= radius;
+  }
+  if (Array.isArray(shape.$center)) {
+    const [centre, radius] = shape.$center as [unknown, number];
+    const c = requirePoint(centre, "$center centre");
+    return (point) => Math.hypot(point.lng - c.lng, point.lat - c.lat) <= radius;
+  }
+  if (Array.isArray(shape.$box)) {
+    const [a, b] = (shape.$box as unknown[]).map((corner) => requirePoint(corner, "$box corner")) as [Point, Point];
+    return (point) => point.lng >= Math.min(a.lng, b.lng) && point.lng <= Math.max(a.lng, b.lng) && point.lat >= Math.min(a.lat, b.lat) && point.lat <= Math.max(a.lat, b.lat);
+  }
+  if (Array.isArray(shape.$polygon)) {
+    const ring = shape.$polygon as unknown[];
+    if (ring.length < 3) throw new CommandError("BadValue", "$polygon needs at least three points");
+    return (point) => insideRing(point, ring);
+  }
+  if (isPlainObject(shape.$geometry)) {
+    const geometry = shape.$geometry;
+    return (point) => insideGeometry(point, geometry);
+  }
+  throw new CommandError("BadValue", `unknown $geoWithin shape: ${Object.keys(shape).join(", ")}`);
+}
+
+type FieldTest = (selector: string, value: unknown) => (doc: Document) => boolean;
+
+const pointsAt = (doc: Document, selector: string): Point[] =>
+  valuesAtPath(doc, selector).map((value) => parsePoint(value)).filter((point): point is Point => point !== undefined);
+
+const $geoWithin: FieldTest = (selector, value) => {
+  if (!isPlainObject(value)) throw new CommandError("BadValue", "$geoWithin takes a shape document");
+  const test = withinShape(value);
+  return (doc) => pointsAt(doc, selector).some(test);
+};
+
+const $geoIntersects: FieldTest = (selector, value) => {
+  if (!isPlainObject(value) || !isPlainObject(value.$geometry)) throw new CommandError("BadValue", "$geoIntersects takes { $geometry: ... }");
+  const geometry = value.$geometry;
+  return (doc) => pointsAt(doc, selector).some((point) => insideGeometry(point, geometry));
+};
+
+/** Query operators mingo lacks, registered with its context. */
+export const geoQueryOperators = { $geoWithin, $geoIntersects };
+
+/** A `$near`/`$nearSphere`/`$geoNear` request, normalised: distances in metres or, for legacy pairs, radians. */
+export interface NearQuery {
+  centre: Point;
+  unit: "meters" | "radians";
+  maxDistance?: number;
+  minDistance?: number;
+}
+
+/** Reads `{ $near: ... }` or `{ $nearSphere: ... }` as a field's condition. */
+export function parseNearCondition(operator: "$near" | "$nearSphere", condition: Document): NearQuery {
+  const value = condition[operator];
+  if (isPlainObject(value) && value.$geometry !== undefined) {
+    return {
+      centre: requirePoint(value.$geometry, `${operator} $geometry`),
+      unit: "meters",
+      maxDistance: optionalDistance(value.$maxDistance, "$maxDistance"),
+      minDistance: optionalDistance(value.$minDistance, "$minDistance"),
+    };
+  }
+  if (operator === "$near") {
+    throw new CommandError("NoQueryExecutionPlans", "unable to find index for $geoNear query: legacy $near needs a 2d index, which the embedded engine does not support; use { $geometry: { type: 'Point', ... } }");
+  }
+  return {
+    centre: requirePoint(value, "$nearSphere"),
+    unit: "radians",
+    maxDistance: optionalDistance(condition.$maxDistance, "$maxDistance"),
+    minDistance: optionalDistance(condition.$minDistance, "$minDistance"),
+  };
+}
+
+/** Reads the `near` of a `$geoNear` stage. */
+export function parseGeoNearStage(stage: Document): NearQuery {
+  const geoJson = isPlainObject(stage.near);
+  return {
+    centre: requirePoint(stage.near, "$geoNear near"),
+    unit: geoJson ? "meters" : "radians",
+    maxDistance: optionalDistance(stage.maxDistance, "maxDistance"),
+    minDistance: optionalDistance(stage.minDistance, "minDistance"),
+  };
+}
+
+function optionalDistance(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !(value >= 0)) throw new CommandError("BadValue", `${name} must be a non-negative number`);
+  return value;
+}
+
+/** The distance a near query reports for a point, in its unit. */
+export function nearDistance(query: NearQuery, point: Point): number {
+  const angle = angularDistance(query.centre, point);
+  return query.unit === "meters" ? angle * EARTH_RADIUS_METERS : angle;
+}
+
+// 2dsphere index cells: a regular 0.05-degree grid, so that near and within queries read only nearby cells.
+const CELL_DEGREES = 0.05;
+const ROW_WIDTH = 10_000;
+
+export function geoCellOf(point: Point): number {
+  const row = Math.floor((point.lat + 90) / CELL_DEGREES);
+  const col = Math.floor((point.lng + 180) / CELL_DEGREES);
+  return row * ROW_WIDTH + col;
+}
+
+/**
+ * Inclusive cell ranges covering a circle around a point, or undefined when the circle is too large for the grid
+ * to help (then every indexed point is a candidate).
+ */
+export function cellRangesAround(centre: Point, radiusMeters: number): Array<[number, number]> | undefined {
+  const latDelta = (radiusMeters / EARTH_RADIUS_METERS) * (180 / Math.PI);
+  const maxLat = Math.abs(centre.lat) + latDelta;
+  if (latDelta > 5 || maxLat >= 89) return undefined;
+  const lngDelta = latDelta / Math.cos(toRadians(maxLat));
+  if (centre.lng - lngDelta < -180 || centre.lng + lngDelta > 180) return undefined;
+  const low = geoCellOf({ lng: centre.lng - lngDelta, lat: centre.lat - latDelta });
+  const high = geoCellOf({ lng: centre.lng + lngDelta, lat: centre.lat + latDelta });
+  const ranges: Array<[number, number]> = [];
+  const [rowLow, colLow] = [Math.floor(low / ROW_WIDTH), low % ROW_WIDTH];
+  const [rowHigh, colHigh] = [Math.floor(high / ROW_WIDTH), high % ROW_WIDTH];
+  for (let row = rowLow; row <= rowHigh; row++) ranges.push([row * ROW_WIDTH + colLow, row * ROW_WIDTH + colHigh]);
+  return ranges;
+}

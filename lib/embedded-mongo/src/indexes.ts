@@ -1,0 +1,232 @@
+// Secondary indexes: B+ trees of composite keys (values..., recordId), unique checks, and range scans for the planner.
+import BTree from "sorted-btree";
+import type { Document } from "bson";
+import { Query } from "mingo";
+import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
+import { CommandError } from "./errors";
+import { geoCellOf, parsePoint } from "./geo";
+
+/** An index as listIndexes shows it. */
+export interface IndexSpec extends Document {
+  v: number;
+  key: Document;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+}
+
+/** What the planner knows about one field of a filter. */
+export interface FieldPredicate {
+  equals?: unknown[];
+  lower?: unknown;
+  upper?: unknown;
+}
+
+type IndexKey = unknown[];
+
+const SUPPORTED_TYPES = new Set<unknown>([1, -1, "2dsphere", "hashed"]);
+
+/** Builds the conventional name of an index from its key pattern, e.g. `{ a: 1, b: -1 }` → `a_1_b_-1`. */
+export function defaultIndexName(key: Document): string {
+  return Object.entries(key).map(([field, type]) => `${field}_${type}`).join("_");
+}
+
+/** Checks a createIndexes entry and returns it as it will be stored. */
+export function validateIndexSpec(raw: Document): IndexSpec {
+  if (raw.key === null || typeof raw.key !== "object" || Object.keys(raw.key).length === 0) {
+    throw new CommandError("CannotCreateIndex", "Index keys cannot be empty.");
+  }
+  for (const [field, type] of Object.entries(raw.key as Document)) {
+    const normalised = typeof type === "number" ? Math.sign(type) : type;
+    if (!SUPPORTED_TYPES.has(normalised)) {
+      throw new CommandError("CannotCreateIndex", `Index type ${JSON.stringify(type)} on field '${field}' is not supported by the embedded engine (supported: 1, -1, "2dsphere", "hashed")`);
+    }
+  }
+  const spec: IndexSpec = { ...raw, v: 2, key: raw.key as Document, name: typeof raw.name === "string" ? raw.name : defaultIndexName(raw.key as Document) };
+  if (spec.name === "_id_" && spec.unique === undefined) spec.unique = true;
+  return spec;
+}
+
+/** One secondary index over a collection's records. */
+export class Index {
+  readonly spec: IndexSpec;
+  readonly fields: string[];
+  readonly geoField: string | undefined;
+  tree: BTree<IndexKey, undefined>;
+  multikey: boolean;
+  private readonly partialFilter: Query | undefined;
+
+  constructor(spec: IndexSpec, tree?: BTree<IndexKey, undefined>, multikey = false) {
+    this.spec = spec;
+    this.fields = Object.keys(spec.key);
+    this.geoField = this.fields.find((field) => spec.key[field] === "2dsphere");
+    this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, compareKeys);
+    this.multikey = multikey;
+    this.partialFilter = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get unique(): boolean {
+    return this.spec.unique === true;
+  }
+
+  /** A copy sharing tree nodes until either side changes (O(1)). */
+  clone(): Index {
+    return new Index(this.spec, this.tree.clone(), this.multikey);
+  }
+
+  /** The keys (without record id) this document contributes; empty when the index leaves it out. */
+  keysOf(doc: Document): IndexKey[] {
+    if (this.partialFilter && !this.partialFilter.test(doc)) return [];
+    let present = false;
+    let arrayFields = 0;
+    const perField: unknown[][] = this.fields.map((field) => {
+      if (field === this.geoField) {
+        const raw = valuesAtPath(doc, field);
+        if (raw.length === 0 || raw[0] === null || raw[0] === undefined) return [];
+        present = true;
+        const point = parsePoint(raw[0]);
+        if (!point) {
+          throw new CommandError("CannotExtractGeoKeys", `Can't extract geo keys: ${describeValue({ _id: doc._id, [field]: raw[0] })} Point must be GeoJSON { type: "Point", coordinates: [longitude, latitude] } with longitude in [-180, 180] and latitude in [-90, 90]`);
+        }
+        return [geoCellOf(point)];
+      }
+      const raw = valuesAtPath(doc, field);
+      if (raw.length > 0) present = true;
+      const values: unknown[] = [];
+      for (const value of raw) {
+        if (Array.isArray(value)) {
+          arrayFields++;
+          if (value.length === 0) values.push([]);
+          else values.push(...value);
+        } else values.push(value === undefined ? null : value);
+      }
+      if (raw.length > 1) arrayFields++;
+      return values.length === 0 ? [null] : dedupe(values);
+    });
+    if (this.geoField && perField[this.fields.indexOf(this.geoField)]!.length === 0) return [];
+    if (this.spec.sparse && !present) return [];
+    if (arrayFields > 1 && perField.filter((values) => values.length > 1).length > 1) {
+      throw new CommandError("CannotIndexParallelArrays", `cannot index parallel arrays in index ${this.name}`);
+    }
+    if (perField.some((values) => values.length > 1)) this.multikey = true;
+    return cartesian(perField);
+  }
+
+  add(doc: Document, recordId: number): void {
+    for (const key of this.keysOf(doc)) this.tree.set([...key, recordId], undefined);
+  }
+
+  remove(doc: Document, recordId: number): void {
+    for (const key of this.keysOf(doc)) this.tree.delete([...key, recordId]);
+  }
+
+  /** For a unique index: the first key of `doc` already held by another record, if any. */
+  conflictingKey(doc: Document, recordId: number): IndexKey | undefined {
+    if (!this.unique) return undefined;
+    for (const key of this.keysOf(doc)) {
+      let clash = false;
+      this.tree.forRange([...key, MIN_KEY], [...key, MAX_KEY], true, (entry) => {
+        if (entry[entry.length - 1] !== recordId) clash = true;
+        return clash ? { break: true } : undefined;
+      });
+      if (clash) return key;
+    }
+    return undefined;
+  }
+
+  /** The E11000 error MongoDB reports for a clash on this index. */
+  duplicateKeyError(ns: string, key: IndexKey): CommandError {
+    const keyValue: Document = {};
+    this.fields.forEach((field, i) => (keyValue[field] = key[i]));
+    const shown = this.fields.map((field, i) => `${field}: ${describeValue(key[i])}`).join(", ");
+    return new CommandError("DuplicateKey", `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
+      keyPattern: this.spec.key,
+      keyValue,
+    });
+  }
+
+  /**
+   * How well this index serves the predicates: equality fields matched from the left, plus one for a range
+   * on the next field. Zero means it cannot narrow the scan.
+   */
+  score(predicates: Map<string, FieldPredicate>): number {
+    if (this.geoField || this.spec.partialFilterExpression) return 0;
+    let score = 0;
+    for (const field of this.fields) {
+      const predicate = predicates.get(field);
+      if (!predicate) break;
+      if (this.spec.sparse && predicate.equals?.some((value) => value === null)) return 0;
+      if (predicate.equals) {
+        score += 2;
+        continue;
+      }
+      if (predicate.lower !== undefined || predicate.upper !== undefined) score += 1;
+      break;
+    }
+    return score;
+  }
+
+  /** Record ids whose keys fall within the predicates' bounds, in index order, and how many keys were read. */
+  scan(predicates: Map<string, FieldPredicate>): { recordIds: number[]; keysExamined: number } {
+    let prefixes: IndexKey[] = [[]];
+    let lower: unknown = MIN_KEY;
+    let upper: unknown = MAX_KEY;
+    for (const field of this.fields) {
+      const predicate = predicates.get(field);
+      if (predicate?.equals) {
+        prefixes = prefixes.flatMap((prefix) => predicate.equals!.map((value) => [...prefix, value]));
+        continue;
+      }
+      if (predicate) {
+        lower = predicate.lower ?? MIN_KEY;
+        upper = predicate.upper ?? MAX_KEY;
+        // A multikey range may be satisfied by different elements on each side: keep one bound only.
+        if (this.multikey && predicate.lower !== undefined) upper = MAX_KEY;
+      }
+      break;
+    }
+    const padding = this.fields.length - (prefixes[0]?.length ?? 0);
+    const recordIds: number[] = [];
+    const seen = new Set<number>();
+    let keysExamined = 0;
+    for (const prefix of prefixes.sort(compareKeys)) {
+      const low = [...prefix, ...(padding > 0 ? [lower] : []), ...Array(Math.max(0, padding - 1)).fill(MIN_KEY), MIN_KEY];
+      const high = [...prefix, ...(padding > 0 ? [upper] : []), ...Array(Math.max(0, padding - 1)).fill(MAX_KEY), MAX_KEY];
+      this.tree.forRange(low, high, true, (entry) => {
+        keysExamined++;
+        const recordId = entry[entry.length - 1] as number;
+        if (!seen.has(recordId)) {
+          seen.add(recordId);
+          recordIds.push(recordId);
+        }
+      });
+    }
+    return { recordIds, keysExamined };
+  }
+
+  /** Record ids whose geo cell lies in one of the given inclusive cell ranges. */
+  scanCells(ranges: Array<[number, number]>): number[] {
+    const recordIds = new Set<number>();
+    for (const [from, to] of ranges) {
+      this.tree.forRange([from, MIN_KEY], [to, MAX_KEY], true, (entry) => {
+        recordIds.add(entry[entry.length - 1] as number);
+      });
+    }
+    return [...recordIds];
+  }
+}
+
+function dedupe(values: unknown[]): unknown[] {
+  const sorted = [...values].sort(compareValues);
+  return sorted.filter((value, i) => i === 0 || compareValues(value, sorted[i - 1]) !== 0);
+}
+
+function cartesian(lists: unknown[][]): IndexKey[] {
+  return lists.reduce<IndexKey[]>((keys, values) => keys.flatMap((key) => values.map((value) => [...key, value])), [[]]);
+}

@@ -1,0 +1,232 @@
+// Durability: an append-only, checksummed journal fsynced before each acknowledgement, compacted into snapshots.
+import { promises as fs, openSync, closeSync, writeSync, fdatasync, existsSync, statSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { serialize, deserialize, type Document } from "bson";
+
+const FRAME_HEADER = 8;
+const SNAPSHOT_FILE = "snapshot.bson";
+const JOURNAL_PATTERN = /^journal-(\d{16})\.log$/;
+
+/** One acknowledged unit of change: a command's writes, or a whole transaction. */
+export interface JournalRecord {
+  seq: number;
+  ops: Document[];
+}
+
+/** What a data directory held when the engine started. */
+export interface RecoveredState {
+  snapshotSeq: number;
+  snapshot: Document[];
+  records: JournalRecord[];
+  /** Bytes cut from the end of the journal because the last write was torn by a crash. */
+  tornBytes: number;
+}
+
+/** Frames a document as [length][crc32][bson]. */
+function encodeFrame(doc: Document): Buffer {
+  const body = Buffer.from(serialize(doc));
+  const frame = Buffer.allocUnsafe(FRAME_HEADER + body.length);
+  frame.writeUInt32LE(body.length, 0);
+  frame.writeUInt32LE(crc32(body), 4);
+  body.copy(frame, FRAME_HEADER);
+  return frame;
+}
+
+/** Reads frames until the end or the first torn/corrupt one; returns the documents and the valid length. */
+function decodeFrames(data: Buffer): { docs: Document[]; validLength: number } {
+  const docs: Document[] = [];
+  let offset = 0;
+  while (offset + FRAME_HEADER <= data.length) {
+    const length = data.readUInt32LE(offset);
+    const checksum = data.readUInt32LE(offset + 4);
+    const end = offset + FRAME_HEADER + length;
+    if (end > data.length) break;
+    const body = data.subarray(offset + FRAME_HEADER, end);
+    if (crc32(body) !== checksum) break;
+    docs.push(deserialize(body));
+    offset = end;
+  }
+  return { docs, validLength: offset };
+}
+
+const journalName = (startSeq: number): string => `journal-${String(startSeq).padStart(16, "0")}.log`;
+
+/** Loads the snapshot and the journal records after it, cutting a torn tail off the last journal file. */
+export async function recover(dataDir: string): Promise<RecoveredState> {
+  await fs.mkdir(dataDir, { recursive: true });
+  // A temporary snapshot is what an interrupted compaction leaves; the journal still covers it.
+  await fs.rm(join(dataDir, `${SNAPSHOT_FILE}.tmp`), { force: true });
+  let snapshotSeq = 0;
+  let snapshot: Document[] = [];
+  const snapshotPath = join(dataDir, SNAPSHOT_FILE);
+  if (existsSync(snapshotPath)) {
+    const { docs } = decodeFrames(await fs.readFile(snapshotPath));
+    const [header, ...rest] = docs;
+    const footer = rest.pop();
+    if (!header || header.format !== "tsunagu-embedded-mongo" || footer?.end !== true || footer.count !== rest.length) {
+      throw new Error(`snapshot ${snapshotPath} is incomplete or corrupt; refusing to start on it`);
+    }
+    snapshotSeq = header.seq as number;
+    snapshot = rest;
+  }
+  const files = (await fs.readdir(dataDir)).filter((name) => JOURNAL_PATTERN.test(name)).sort();
+  const records: JournalRecord[] = [];
+  let tornBytes = 0;
+  let expectedSeq = snapshotSeq + 1;
+  for (const [i, name] of files.entries()) {
+    const path = join(dataDir, name);
+    const data = await fs.readFile(path);
+    const { docs, validLength } = decodeFrames(data);
+    if (validLength < data.length) {
+      if (i !== files.length - 1) throw new Error(`journal ${path} is corrupt at byte ${validLength} and is not the last journal file`);
+      tornBytes = data.length - validLength;
+      await fs.truncate(path, validLength);
+    }
+    for (const doc of docs) {
+      const record = doc as JournalRecord;
+      if (record.seq < expectedSeq) continue;
+      if (record.seq !== expectedSeq) throw new Error(`journal ${path} skips from record ${expectedSeq - 1} to ${record.seq}`);
+      records.push(record);
+      expectedSeq++;
+    }
+  }
+  return { snapshotSeq, snapshot, records, tornBytes };
+}
+
+/** Produces the documents of a snapshot (header and footer are added by the journal). */
+export type SnapshotSource = () => Iterable<Document>;
+
+export interface JournalOptions {
+  dataDir: string;
+  lastSeq: number;
+  /** Journal size that triggers compaction into a snapshot. */
+  compactBytes: number;
+  onError: (error: Error) => void;
+}
+
+/** The append side of the journal, with group commit: concurrent appends share one fsync. */
+export class Journal {
+  private readonly options: JournalOptions;
+  private seq: number;
+  private fd: number;
+  private size = 0;
+  private pending: Buffer[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private flushing = false;
+  private compacting: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private readonly snapshotSource: SnapshotSource;
+
+  constructor(options: JournalOptions, snapshotSource: SnapshotSource) {
+    this.options = options;
+    this.seq = options.lastSeq;
+    this.snapshotSource = snapshotSource;
+    const files = existsSyncJournals(options.dataDir);
+    const current = files.at(-1) ?? journalName(this.seq + 1);
+    this.fd = openSync(join(options.dataDir, current), "a");
+    this.size = statSync(join(options.dataDir, current)).size;
+  }
+
+  /** Makes the operations durable; resolves once they are on disk. */
+  append(ops: Document[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.seq++;
+    this.pending.push(encodeFrame({ seq: this.seq, ops }));
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = Buffer.concat(this.pending.splice(0));
+      const waiters = this.waiters.splice(0);
+      try {
+        writeAll(this.fd, batch);
+        await syncFile(this.fd);
+        this.size += batch.length;
+        for (const waiter of waiters) waiter.resolve();
+      } catch (error) {
+        this.failure = new Error(`journal write failed; the engine refuses further writes until restarted: ${(error as Error).message}`);
+        for (const waiter of [...waiters, ...this.waiters.splice(0)]) waiter.reject(this.failure);
+        this.options.onError(this.failure);
+        this.flushing = false;
+        return;
+      }
+    }
+    this.flushing = false;
+    if (this.size >= this.options.compactBytes && !this.compacting) this.compacting = this.compact().finally(() => (this.compacting = undefined));
+  }
+
+  /** Writes a snapshot of the current state and drops the journal files it covers. */
+  async compact(): Promise<void> {
+    if (this.compacting) return this.compacting;
+    const seq = this.seq;
+    const docs = this.snapshotSource();
+    const olderFiles = existsSyncJournals(this.options.dataDir);
+    // New records go to a fresh file while the snapshot is written.
+    closeSync(this.fd);
+    this.fd = openSync(join(this.options.dataDir, journalName(seq + 1)), "a");
+    this.size = 0;
+    const tmp = join(this.options.dataDir, `${SNAPSHOT_FILE}.tmp`);
+    const handle = await fs.open(tmp, "w");
+    try {
+      let count = 0;
+      let chunk: Buffer[] = [encodeFrame({ format: "tsunagu-embedded-mongo", version: 1, seq })];
+      let chunkBytes = 0;
+      for (const doc of docs) {
+        const frame = encodeFrame(doc);
+        chunk.push(frame);
+        chunkBytes += frame.length;
+        count++;
+        if (chunkBytes > 1 << 20) {
+          await handle.write(Buffer.concat(chunk));
+          chunk = [];
+          chunkBytes = 0;
+        }
+      }
+      chunk.push(encodeFrame({ end: true, count }));
+      await handle.write(Buffer.concat(chunk));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, join(this.options.dataDir, SNAPSHOT_FILE));
+    await syncDirectory(this.options.dataDir);
+    for (const name of olderFiles) await fs.unlink(join(this.options.dataDir, name));
+  }
+
+  /** Waits for pending writes and compaction, then closes the file. */
+  async close(): Promise<void> {
+    while (this.flushing || this.compacting) {
+      await (this.compacting ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+    closeSync(this.fd);
+  }
+}
+
+function existsSyncJournals(dataDir: string): string[] {
+  return readdirSync(dataDir).filter((name) => JOURNAL_PATTERN.test(name)).sort();
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  let written = 0;
+  while (written < data.length) written += writeSync(fd, data, written);
+}
+
+function syncFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

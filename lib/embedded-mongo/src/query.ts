@@ -1,0 +1,308 @@
+// Reads: query planning over indexes, filtering with mingo, geo-near ordering, sorting, projection, aggregation and updates.
+import { Aggregator, Context, Query, update as applyOperators } from "mingo";
+import { setValue } from "mingo/util";
+import type { Options as MingoOptions } from "mingo/types";
+import { ObjectId, BSONRegExp, type Document } from "bson";
+import type { Collection } from "./collection";
+import type { FieldPredicate, Index } from "./indexes";
+import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
+import { CommandError, fromQueryLanguageError } from "./errors";
+import { cellRangesAround, EARTH_RADIUS_METERS, geoQueryOperators, nearDistance, parseGeoNearStage, parseNearCondition, parsePoint, type NearQuery } from "./geo";
+
+type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
+// mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
+const geoContext = Context.init({ query: geoQueryOperators as unknown as QueryOperators });
+
+/** mingo options for a database: geo operators, and `$lookup`/`$unionWith` reading sibling collections. */
+export function queryOptions(resolveCollection?: (name: string) => Document[]): Partial<MingoOptions> {
+  return { idKey: "_id", context: geoContext, collectionResolver: resolveCollection };
+}
+
+/** Runs a mingo step, turning its errors into MongoDB's. */
+export function translated<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw fromQueryLanguageError(error);
+  }
+}
+
+export interface FindSpec {
+  filter?: Document;
+  sort?: Document;
+  projection?: Document;
+  skip?: number;
+  limit?: number;
+}
+
+/** How a query was answered, for explain and for tests that check index use. */
+export interface QueryPlan {
+  stage: "IXSCAN" | "COLLSCAN" | "GEO_NEAR_2DSPHERE" | "EOF";
+  indexName?: string;
+  keysExamined: number;
+  docsExamined: number;
+}
+
+export interface Match {
+  recordId: number;
+  doc: Document;
+  distance?: number;
+}
+
+/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
+export function matchRecords(collection: Collection | undefined, filter: Document, options: Partial<MingoOptions>): { matches: Match[]; plan: QueryPlan } {
+  if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
+  const near = extractNear(filter);
+  const rest = near ? near.rest : filter;
+  const query = Object.keys(rest).length > 0 ? translated(() => new Query(rest, options)) : undefined;
+  const test = (doc: Document): boolean => (query ? translated(() => query.test(doc)) : true);
+
+  if (near) return matchNear(collection, near.field, near.query, test);
+
+  const predicates = extractPredicates(filter);
+  let best: Index | undefined;
+  let bestScore = 0;
+  for (const index of collection.indexes.values()) {
+    const score = index.score(predicates);
+    if (score > bestScore) [best, bestScore] = [index, score];
+  }
+  const matches: Match[] = [];
+  if (best) {
+    const { recordIds, keysExamined } = best.scan(predicates);
+    for (const recordId of recordIds) {
+      const doc = collection.records.get(recordId)!;
+      if (test(doc)) matches.push({ recordId, doc });
+    }
+    return { matches, plan: { stage: "IXSCAN", indexName: best.name, keysExamined, docsExamined: recordIds.length } };
+  }
+  collection.records.forEachPair((recordId, doc) => {
+    if (test(doc)) matches.push({ recordId, doc });
+  });
+  return { matches, plan: { stage: "COLLSCAN", keysExamined: 0, docsExamined: collection.size } };
+}
+
+function matchNear(collection: Collection, field: string, near: NearQuery, test: (doc: Document) => boolean): { matches: Match[]; plan: QueryPlan } {
+  const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field);
+  if (!index) throw new CommandError("NoQueryExecutionPlans", `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`);
+  const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
+  const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
+  const recordIds = index.scanCells(ranges);
+  const matches: Match[] = [];
+  for (const recordId of recordIds) {
+    const doc = collection.records.get(recordId)!;
+    const distances = valuesAtPath(doc, field).map(parsePoint).filter((p) => p !== undefined).map((point) => nearDistance(near, point));
+    if (distances.length === 0) continue;
+    const distance = Math.min(...distances);
+    if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
+    if (near.minDistance !== undefined && distance < near.minDistance) continue;
+    if (test(doc)) matches.push({ recordId, doc, distance });
+  }
+  matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
+  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: recordIds.length, docsExamined: recordIds.length } };
+}
+
+/** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */
+function extractNear(filter: Document): { field: string; query: NearQuery; rest: Document } | undefined {
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field === "$and" && Array.isArray(condition)) {
+      for (const [i, clause] of condition.entries()) {
+        const found = isPlainObject(clause) ? extractNear(clause) : undefined;
+        if (found) {
+          const others = condition.filter((_, j) => j !== i);
+          const clauses = Object.keys(found.rest).length > 0 ? [...others, found.rest] : others;
+          const rest: Document = { ...filter, $and: clauses };
+          if (clauses.length === 0) delete rest.$and;
+          return { field: found.field, query: found.query, rest };
+        }
+      }
+    }
+    if (field.startsWith("$") || !isPlainObject(condition)) continue;
+    const operator = "$near" in condition ? "$near" : "$nearSphere" in condition ? "$nearSphere" : undefined;
+    if (!operator) continue;
+    const rest: Document = { ...filter };
+    delete rest[field];
+    return { field, query: parseNearCondition(operator, condition), rest };
+  }
+  return undefined;
+}
+
+const indexable = (value: unknown): boolean => !Array.isArray(value) && !(value instanceof RegExp) && !(value instanceof BSONRegExp);
+
+/** The equality and range conditions on fields that an index can serve. */
+export function extractPredicates(filter: Document, into = new Map<string, FieldPredicate>()): Map<string, FieldPredicate> {
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field === "$and" && Array.isArray(condition)) {
+      for (const clause of condition) if (isPlainObject(clause)) extractPredicates(clause, into);
+      continue;
+    }
+    if (field.startsWith("$")) continue;
+    const predicate: FieldPredicate = into.get(field) ?? {};
+    const operators = isPlainObject(condition) && Object.keys(condition).some((key) => key.startsWith("$")) ? condition : undefined;
+    if (!operators) {
+      if (indexable(condition)) predicate.equals = [condition];
+    } else {
+      if ("$eq" in operators && indexable(operators.$eq)) predicate.equals = [operators.$eq];
+      if (Array.isArray(operators.$in) && operators.$in.every(indexable) && !predicate.equals) predicate.equals = operators.$in;
+      for (const op of ["$gt", "$gte"]) if (op in operators && indexable(operators[op])) predicate.lower = tighter(predicate.lower, operators[op], 1);
+      for (const op of ["$lt", "$lte"]) if (op in operators && indexable(operators[op])) predicate.upper = tighter(predicate.upper, operators[op], -1);
+    }
+    if (predicate.equals || predicate.lower !== undefined || predicate.upper !== undefined) into.set(field, predicate);
+  }
+  return into;
+}
+
+function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unknown {
+  if (current === undefined) return candidate;
+  return compareValues(candidate, current) * direction > 0 ? candidate : current;
+}
+
+/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
+export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
+  const keys = Object.entries(sort).map(([field, direction]) => {
+    if (typeof direction !== "number" || ![1, -1].includes(Math.sign(direction))) {
+      throw new CommandError("BadValue", `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`);
+    }
+    return { field, direction: Math.sign(direction) };
+  });
+  const sortKey = (doc: Document, field: string, direction: number): unknown => {
+    const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
+    if (values.length === 0) return null;
+    return values.reduce((best, value) => (compareValues(value, best) * direction < 0 ? value : best));
+  };
+  return items
+    .map((item, position) => ({ item, position, keys: keys.map(({ field, direction }) => sortKey(item.doc, field, direction)) }))
+    .sort((a, b) => {
+      for (const [i, { direction }] of keys.entries()) {
+        const c = compareValues(a.keys[i], b.keys[i]) * direction;
+        if (c !== 0) return c;
+      }
+      return a.position - b.position;
+    })
+    .map(({ item }) => item);
+}
+
+/** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */
+export function project(docs: Document[], projection: Document | undefined, filter: Document, options: Partial<MingoOptions>): Document[] {
+  if (!projection || Object.keys(projection).length === 0) return docs;
+  return translated(() => new Query(filter, options).find(docs, projection).all() as Document[]);
+}
+
+/** Runs find: match, order, skip, limit and project. */
+export function runFind(collection: Collection | undefined, spec: FindSpec, options: Partial<MingoOptions>): { docs: Document[]; plan: QueryPlan } {
+  const filter = spec.filter ?? {};
+  const { matches, plan } = matchRecords(collection, filter, options);
+  const ordered = spec.sort && Object.keys(spec.sort).length > 0 ? sortDocuments(matches, spec.sort) : matches;
+  const skip = spec.skip ?? 0;
+  const limit = spec.limit ? Math.abs(spec.limit) : undefined;
+  const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
+  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan };
+}
+
+function stripGeoNear(filter: Document): Document {
+  return extractNear(filter)?.rest ?? filter;
+}
+
+const UNSUPPORTED_STAGES = new Set(["$merge", "$changeStream", "$collStats", "$indexStats", "$currentOp", "$listSessions", "$search", "$searchMeta", "$vectorSearch", "$planCacheStats"]);
+
+/** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
+export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: Partial<MingoOptions>): Document[] {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0] ?? "";
+    if (UNSUPPORTED_STAGES.has(name)) throw new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}' (not supported by the embedded engine)`);
+    if (name === "$geoNear" && stage !== pipeline[0]) throw new CommandError("BadValue", "$geoNear is only valid as the first stage in a pipeline");
+  }
+  let input: Document[];
+  let rest = pipeline;
+  const first = pipeline[0];
+  if (first && "$geoNear" in first) {
+    input = geoNearStage(collection, first.$geoNear as Document, options);
+    rest = pipeline.slice(1);
+  } else if (first && "$match" in first && isPlainObject(first.$match) && !JSON.stringify(first.$match).includes("$expr")) {
+    input = matchRecords(collection, first.$match, options).matches.map((match) => match.doc);
+    rest = pipeline.slice(1);
+  } else {
+    input = collection ? [...collection.records.values()] : [];
+  }
+  if (rest.length === 0) return input;
+  return translated(() => new Aggregator(rest, options).run(input) as Document[]);
+}
+
+function geoNearStage(collection: Collection | undefined, stage: Document, options: Partial<MingoOptions>): Document[] {
+  if (typeof stage.distanceField !== "string") throw new CommandError("BadValue", "$geoNear requires a 'distanceField' option as a String");
+  const near = parseGeoNearStage(stage);
+  if (!collection) return [];
+  const geoIndexes = [...collection.indexes.values()].filter((index) => index.geoField);
+  const key = typeof stage.key === "string" ? stage.key : undefined;
+  const index = key ? geoIndexes.find((candidate) => candidate.geoField === key) : geoIndexes.length === 1 ? geoIndexes[0] : undefined;
+  if (!index) {
+    throw new CommandError("NoQueryExecutionPlans", geoIndexes.length === 0 ? "$geoNear requires a 2dsphere index, but none were found" : "There is more than one 2dsphere index; specify which one with 'key'");
+  }
+  const filter: Document = { ...(isPlainObject(stage.query) ? stage.query : {}), [index.geoField!]: { $nearSphere: near.unit === "meters" ? { $geometry: { type: "Point", coordinates: [near.centre.lng, near.centre.lat] }, $maxDistance: near.maxDistance, $minDistance: near.minDistance } : [near.centre.lng, near.centre.lat] } };
+  if (near.unit === "radians") Object.assign(filter[index.geoField!], { $maxDistance: near.maxDistance, $minDistance: near.minDistance });
+  const multiplier = typeof stage.distanceMultiplier === "number" ? stage.distanceMultiplier : 1;
+  return matchRecords(collection, filter, options).matches.map(({ doc, distance }) => {
+    const out = { ...doc };
+    setValue(out, stage.distanceField as string, distance! * multiplier);
+    if (typeof stage.includeLocs === "string") setValue(out, stage.includeLocs, valuesAtPath(doc, index.geoField!)[0]);
+    return out;
+  });
+}
+
+const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$mul", "$rename", "$min", "$max", "$currentDate", "$addToSet", "$pop", "$pull", "$pullAll", "$push", "$bit", "$setOnInsert"]);
+
+export interface UpdateContext {
+  filter: Document;
+  arrayFilters?: Document[];
+  /** True when the update builds a new document for an upsert ($setOnInsert applies). */
+  inserting: boolean;
+  options: Partial<MingoOptions>;
+}
+
+/** Whether an update document is a replacement (no operators) rather than a modification. */
+export function isReplacement(update: unknown): update is Document {
+  return isPlainObject(update) && !Object.keys(update).some((key) => key.startsWith("$"));
+}
+
+/** Computes the new version of a document under an update (operators, replacement or pipeline). */
+export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
+  let next: Document;
+  if (Array.isArray(update)) {
+    next = translated(() => new Aggregator(update, context.options).run([cloneDocument(doc)])[0] as Document);
+  } else if (isReplacement(update)) {
+    next = { _id: doc._id, ...update };
+  } else {
+    const modifier: Document = {};
+    for (const [operator, fields] of Object.entries(update)) {
+      if (!UPDATE_OPERATORS.has(operator)) throw new CommandError("FailedToParse", `Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      if (operator === "$setOnInsert") {
+        if (context.inserting) modifier.$set = { ...(modifier.$set ?? {}), ...(fields as Document) };
+        continue;
+      }
+      modifier[operator] = operator === "$set" ? { ...(modifier.$set ?? {}), ...(fields as Document) } : fields;
+    }
+    next = cloneDocument(doc);
+    if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, context.filter, { queryOptions: context.options }));
+  }
+  if (doc._id !== undefined && compareValues(next._id, doc._id) !== 0) {
+    throw new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  if (next._id === undefined) next = { _id: new ObjectId(), ...next };
+  else if (Object.keys(next)[0] !== "_id") next = { _id: next._id, ...next };
+  return next;
+}
+
+/** The document an upsert starts from: the filter's equality conditions. */
+export function upsertSeed(filter: Document): Document {
+  const seed: Document = {};
+  const visit = (clause: Document): void => {
+    for (const [field, condition] of Object.entries(clause)) {
+      if (field === "$and" && Array.isArray(condition)) condition.forEach((sub) => isPlainObject(sub) && visit(sub));
+      if (field.startsWith("$")) continue;
+      if (isPlainObject(condition) && Object.keys(condition).some((key) => key.startsWith("$"))) {
+        if ("$eq" in condition) setValue(seed, field, condition.$eq);
+      } else setValue(seed, field, condition);
+    }
+  };
+  visit(filter);
+  return seed;
+}

@@ -1,0 +1,240 @@
+// The catalogue of namespaces, units of write that journal their changes, and multi-document transactions.
+import { UUID, type Document } from "bson";
+import { Collection } from "./collection";
+import { CommandError } from "./errors";
+import type { IndexSpec } from "./indexes";
+import type { Journal } from "./journal";
+import { idKey } from "./bson-values";
+
+/** A logical change as the journal records it; replaying the same ops in order rebuilds the same state. */
+export type Op =
+  | { op: "i"; ns: string; doc: Document }
+  | { op: "u"; ns: string; id: unknown; doc: Document }
+  | { op: "d"; ns: string; id: unknown }
+  | { op: "c"; ns: string; options: Document; uuid: UUID }
+  | { op: "dc"; ns: string }
+  | { op: "ci"; ns: string; spec: IndexSpec }
+  | { op: "di"; ns: string; name: string }
+  | { op: "dd"; db: string };
+
+type Namespaces = Map<string, Collection>;
+
+/** Applies one op to a set of namespaces; used for recovery and for committing transactions. */
+export function applyOp(namespaces: Namespaces, entry: Document): void {
+  const op = entry as Op;
+  switch (op.op) {
+    case "c":
+      if (!namespaces.has(op.ns)) namespaces.set(op.ns, new Collection(op.ns, op.options, op.uuid));
+      return;
+    case "dc":
+      namespaces.delete(op.ns);
+      return;
+    case "dd":
+      for (const ns of [...namespaces.keys()]) if (ns.startsWith(`${op.db}.`)) namespaces.delete(ns);
+      return;
+    case "ci":
+      requireCollection(namespaces, op.ns).createIndex(op.spec);
+      return;
+    case "di":
+      requireCollection(namespaces, op.ns).dropIndex(op.name);
+      return;
+    case "i":
+      requireCollection(namespaces, op.ns).insert(op.doc);
+      return;
+    case "u": {
+      const collection = requireCollection(namespaces, op.ns);
+      const recordId = collection.recordIdOf(op.id);
+      if (recordId === undefined) throw new CommandError("InternalError", `replay: no document ${String(op.id)} in ${op.ns}`);
+      collection.replace(recordId, op.doc);
+      return;
+    }
+    case "d": {
+      const collection = requireCollection(namespaces, op.ns);
+      const recordId = collection.recordIdOf(op.id);
+      if (recordId !== undefined) collection.remove(recordId);
+      return;
+    }
+  }
+}
+
+function requireCollection(namespaces: Namespaces, ns: string): Collection {
+  const collection = namespaces.get(ns);
+  if (!collection) throw new CommandError("InternalError", `replay: namespace ${ns} does not exist`);
+  return collection;
+}
+
+/** Checks a database name and a collection name as MongoDB does. */
+export function namespaceOf(db: string, collection: unknown): string {
+  if (!db || /[/\\. "$\0]/.test(db) || db.length > 63) throw new CommandError("InvalidNamespace", `Invalid database name: '${db}'`);
+  if (typeof collection !== "string" || collection.length === 0 || collection.includes("$") || collection.includes("\0") || collection.startsWith(".")) {
+    throw new CommandError("InvalidNamespace", `Invalid namespace specified '${db}.${String(collection)}'`);
+  }
+  return `${db}.${collection}`;
+}
+
+/** A multi-document transaction: a private copy of each namespace it touches, and the ops to replay on commit. */
+export class Transaction {
+  readonly txnNumber: number;
+  state: "active" | "committed" | "aborted" = "active";
+  readonly snapshots = new Map<string, Collection | undefined>();
+  readonly working: Namespaces = new Map();
+  readonly ops: Op[] = [];
+  lastUsed = Date.now();
+
+  constructor(txnNumber: number) {
+    this.txnNumber = txnNumber;
+  }
+}
+
+/** All namespaces of the engine, and the journal that makes their changes durable. */
+export class Store {
+  namespaces: Namespaces = new Map();
+  journal: Journal | undefined;
+
+  /** The collection as a command sees it: the transaction's copy inside a transaction, else the committed one. */
+  collection(ns: string, txn?: Transaction): Collection | undefined {
+    if (!txn) return this.namespaces.get(ns);
+    if (!txn.snapshots.has(ns)) {
+      const base = this.namespaces.get(ns);
+      txn.snapshots.set(ns, base?.clone());
+      if (base) txn.working.set(ns, base.clone());
+    }
+    return txn.working.get(ns);
+  }
+
+  namespacesOf(db: string): string[] {
+    return [...this.namespaces.keys()].filter((ns) => ns.startsWith(`${db}.`)).sort();
+  }
+
+  databases(): string[] {
+    return [...new Set([...this.namespaces.keys()].map((ns) => ns.slice(0, ns.indexOf("."))))].sort();
+  }
+
+  /** Starts a unit of write for one command. */
+  begin(txn?: Transaction): WriteUnit {
+    return new WriteUnit(this, txn);
+  }
+
+  /** Applies a transaction's ops to the committed state all at once, or not at all. */
+  async commit(txn: Transaction): Promise<void> {
+    const staged: Namespaces = new Map(this.namespaces);
+    for (const ns of new Set(txn.ops.map((op) => ("ns" in op ? op.ns : "")))) {
+      const base = this.namespaces.get(ns);
+      if (base) staged.set(ns, base.clone());
+    }
+    const checked = new Set<string>();
+    for (const op of txn.ops) {
+      if (op.op === "u" || op.op === "d") {
+        const key = `${op.ns}\0${idKey(op.id)}`;
+        if (!checked.has(key)) {
+          checked.add(key);
+          this.checkNoConflict(txn, op.ns, op.id);
+        }
+      }
+      applyOp(staged, op);
+    }
+    txn.state = "committed";
+    this.namespaces = staged;
+    if (this.journal && txn.ops.length > 0) await this.journal.append(txn.ops);
+  }
+
+  /** Fails with WriteConflict when someone else changed the document since the transaction first read it. */
+  checkNoConflict(txn: Transaction, ns: string, id: unknown): void {
+    const current = this.namespaces.get(ns)?.findById(id);
+    const seen = txn.snapshots.get(ns)?.findById(id);
+    if (current !== seen) {
+      throw new CommandError("WriteConflict", "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.", {}, ["TransientTransactionError"]);
+    }
+  }
+}
+
+/** The writes of one command, applied as they happen and journaled together when the command completes. */
+export class WriteUnit {
+  private readonly store: Store;
+  private readonly txn: Transaction | undefined;
+  private readonly ops: Op[] = [];
+
+  constructor(store: Store, txn?: Transaction) {
+    this.store = store;
+    this.txn = txn;
+  }
+
+  private get target(): Namespaces {
+    return this.txn ? this.txn.working : this.store.namespaces;
+  }
+
+  private record(op: Op): void {
+    if (this.txn) this.txn.ops.push(op);
+    else this.ops.push(op);
+  }
+
+  collection(ns: string): Collection | undefined {
+    return this.store.collection(ns, this.txn);
+  }
+
+  /** The collection, created implicitly as MongoDB does on first write. */
+  ensureCollection(ns: string): Collection {
+    const existing = this.collection(ns);
+    if (existing) return existing;
+    return this.createCollection(ns, {});
+  }
+
+  createCollection(ns: string, options: Document): Collection {
+    const op: Op = { op: "c", ns, options, uuid: new UUID() };
+    applyOp(this.target, op);
+    this.record(op);
+    return this.target.get(ns)!;
+  }
+
+  dropCollection(ns: string): void {
+    this.requireOutsideTransaction("drop");
+    applyOp(this.target, { op: "dc", ns });
+    this.record({ op: "dc", ns });
+  }
+
+  dropDatabase(db: string): void {
+    this.requireOutsideTransaction("dropDatabase");
+    applyOp(this.target, { op: "dd", db });
+    this.record({ op: "dd", db });
+  }
+
+  createIndex(ns: string, spec: IndexSpec): void {
+    this.requireOutsideTransaction("createIndexes");
+    this.ensureCollection(ns).createIndex(spec);
+    this.record({ op: "ci", ns, spec });
+  }
+
+  dropIndex(ns: string, name: string): void {
+    this.requireOutsideTransaction("dropIndexes");
+    this.ensureCollection(ns).dropIndex(name);
+    this.record({ op: "di", ns, name });
+  }
+
+  insert(ns: string, doc: Document): void {
+    this.ensureCollection(ns).insert(doc);
+    this.record({ op: "i", ns, doc });
+  }
+
+  replace(ns: string, recordId: number, doc: Document): void {
+    if (this.txn) this.store.checkNoConflict(this.txn, ns, doc._id);
+    this.ensureCollection(ns).replace(recordId, doc);
+    this.record({ op: "u", ns, id: doc._id, doc });
+  }
+
+  remove(ns: string, recordId: number): void {
+    const collection = this.ensureCollection(ns);
+    const id = collection.records.get(recordId)?._id;
+    if (this.txn) this.store.checkNoConflict(this.txn, ns, id);
+    collection.remove(recordId);
+    this.record({ op: "d", ns, id });
+  }
+
+  /** Makes this command's writes durable (inside a transaction, that happens at commit). */
+  async finish(): Promise<void> {
+    if (this.ops.length > 0 && this.store.journal) await this.store.journal.append(this.ops);
+  }
+
+  private requireOutsideTransaction(command: string): void {
+    if (this.txn) throw new CommandError("OperationNotSupportedInTransaction", `Cannot run '${command}' in a multi-document transaction.`);
+  }
+}

@@ -1,6 +1,6 @@
 // Liveness (/healthz) and readiness (/readyz) endpoints for a service's express app.
 import { Router } from "express";
-import { ConnectionStates } from "mongoose";
+import { STATES } from "mongoose";
 import type { Connection } from "mongoose";
 import type { Logger } from "./logger";
 
@@ -56,8 +56,8 @@ export function healthRouter({ checks = {}, timeoutMs = DEFAULT_TIMEOUT_MS, logg
 export function mongoReadinessCheck(connection: Connection): ReadinessCheck {
   return async () => {
     const db = connection.db;
-    if (connection.readyState !== ConnectionStates.connected || db === undefined) {
-      throw new Error(`MongoDB connection is ${ConnectionStates[connection.readyState]}`);
+    if (connection.readyState !== STATES.connected || db === undefined) {
+      throw new Error(`MongoDB connection is ${STATES[connection.readyState]}`);
     }
     await db.admin().ping();
   };

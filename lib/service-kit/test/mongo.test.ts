@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import mongoose, { ConnectionStates, Schema } from "mongoose";
+import { STATES, Schema, connections as globalConnections } from "mongoose";
 import type { Connection } from "mongoose";
 import { mongoReadinessCheck } from "../src/health";
 import { createLogger } from "../src/logger";
@@ -38,12 +38,14 @@ async function closedPort(): Promise<number> {
 
 describe("connectMongo with the embedded engine", () => {
   let handle: MongoHandle;
+  let Resource: ReturnType<typeof resourceModel>;
   let records: () => Record<string, unknown>[];
 
   beforeAll(async () => {
     const log = captureLogger();
     records = log.records;
     handle = await connectMongo({ dbName: "service_kit_test", logger: log.logger });
+    Resource = resourceModel(handle.connection);
   });
 
   afterAll(async () => {
@@ -60,11 +62,10 @@ describe("connectMongo with the embedded engine", () => {
   });
 
   it("uses a connection of its own, not mongoose's global one", () => {
-    expect(mongoose.connections).not.toContain(handle.connection);
+    expect(globalConnections).not.toContain(handle.connection);
   });
 
   it("writes a document with a mongoose model and reads it back", async () => {
-    const Resource = resourceModel(handle.connection);
     const created = await Resource.create({ name: "北見訪問看護ステーション", kana: "きたみほうもんかんごすてーしょん", kind: "訪問看護" });
     const found = await Resource.findById(created._id).lean();
     expect(found).toMatchObject({ name: "北見訪問看護ステーション", kind: "訪問看護" });
@@ -72,7 +73,6 @@ describe("connectMongo with the embedded engine", () => {
   });
 
   it("drops filter keys that are not in the schema (strictQuery)", async () => {
-    const Resource = resourceModel(handle.connection);
     await Resource.create({ name: "ふれあいサロン", kana: "ふれあいさろん", kind: "通いの場" });
     const filter = { kind: "通いの場", notInSchema: "anything" };
     const found = await Resource.find(filter).lean();
@@ -80,7 +80,6 @@ describe("connectMongo with the embedded engine", () => {
   });
 
   it("treats operators smuggled into filter values as plain values (sanitizeFilter)", async () => {
-    const Resource = resourceModel(handle.connection);
     const nameFromRequest: string = JSON.parse('{"$ne": null}');
     await expect(Resource.find({ name: nameFromRequest }).lean()).rejects.toThrow(/Cast to string failed/);
   });
@@ -105,7 +104,7 @@ describe("connectMongo lifecycle", () => {
     const { logger } = captureLogger();
     const handle = await connectMongo({ dbName: "lifecycle", logger });
     await Promise.all([handle.close(), handle.close()]);
-    expect(handle.connection.readyState).toBe(ConnectionStates.disconnected);
+    expect(handle.connection.readyState).toBe(STATES.disconnected);
     await expect(mongoReadinessCheck(handle.connection)()).rejects.toThrow("MongoDB connection is disconnected");
     const probe = await connectMongo({ uri: handle.uri, dbName: "lifecycle", logger, serverSelectionTimeoutMS: 300 }).catch(
       (error: Error) => error,

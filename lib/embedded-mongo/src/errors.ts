@@ -70,7 +70,8 @@ export class CommandError extends Error {
 /** Translates mingo's messages about unknown operators into MongoDB's errors; other errors pass through. */
 export function fromQueryLanguageError(error: unknown): unknown {
   if (error instanceof CommandError || !(error instanceof Error)) return error;
-  const unknownOperator = /unknown (\w+) operator:? (\$\w+)/i.exec(error.message);
+  if (/immutable field '_id'/.test(error.message)) return new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+  const unknownOperator = /(?:unknown|unregistered) (\w+) operator:? (\$\w+)/i.exec(error.message);
   if (unknownOperator) {
     const [, kind, name] = unknownOperator;
     if (kind === "pipeline") return new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}'`);

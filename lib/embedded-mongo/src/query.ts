@@ -286,9 +286,8 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   if (doc._id !== undefined && compareValues(next._id, doc._id) !== 0) {
     throw new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
   }
-  if (next._id === undefined) next = { _id: new ObjectId(), ...next };
-  else if (Object.keys(next)[0] !== "_id") next = { _id: next._id, ...next };
-  return next;
+  const { _id, ...fields } = next;
+  return { _id: _id === undefined ? new ObjectId() : _id, ...fields };
 }
 
 /** The document an upsert starts from: the filter's equality conditions. */

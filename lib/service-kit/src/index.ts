@@ -3,3 +3,6 @@ export * from "./config";
 export * from "./logger";
 export * from "./mongo";
 export * from "./health";
+export * from "./errors";
+export * from "./identity";
+export * from "./subgraph-server";

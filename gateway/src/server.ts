@@ -1,0 +1,145 @@
+// Assembles the gateway: express 5 + Apollo Server 5 + @apollo/gateway over the static supergraph, with authentication, limits, rate limiting and health endpoints.
+import { createServer } from "node:http";
+import express from "express";
+import type { Request } from "express";
+import { ApolloGateway } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { expressMiddleware } from "@as-integrations/express5";
+import {
+  createFormatError,
+  errorLoggingPlugin,
+  healthRouter,
+  httpErrorHandler,
+  listenHttp,
+  stopOnce,
+  trackRequests,
+  trackingOf,
+} from "@tsunagu/service-kit";
+import type { Identity, Logger, ReadinessCheck, RequestContext, RunningService } from "@tsunagu/service-kit";
+import { authenticateRequests, createAuthenticator } from "./auth";
+import type { JwtSettings } from "./auth";
+import type { ApiKeyStore } from "./api-keys";
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
+import type { QueryLimits } from "./limits";
+import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
+import type { RateLimiter } from "./rate-limit";
+import { SignedSubgraphDataSource, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+
+export interface GatewayOptions {
+  /** The composed supergraph SDL (schema/supergraph.graphql). */
+  supergraphSdl: string;
+  /** Subgraph name → GraphQL URL, overriding the URLs composed into the supergraph. */
+  subgraphUrls?: Readonly<Record<string, string>>;
+  /** Default 4000; 0 = any free port (the real one is in the returned URL). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** `production` turns off introspection, the landing page and field suggestions; `development` shows internal error details. */
+  environment: "development" | "test" | "production";
+  /** IDENTITY_SECRET, shared only with the subgraphs. */
+  identitySecret: string;
+  jwt: JwtSettings;
+  apiKeys: ApiKeyStore;
+  logger: Logger;
+  /** Default DEFAULT_QUERY_LIMITS. */
+  limits?: Partial<QueryLimits>;
+  /** Default 100 kB. */
+  bodyLimitBytes?: number;
+  /** Default: in memory, burst 60, 10 per second. */
+  rateLimiter?: RateLimiter;
+  /** Per-subgraph deadline; default 5000 ms. */
+  subgraphTimeoutMs?: number;
+  /** Further /readyz checks (e.g. the API key store's MongoDB); each subgraph's /healthz is always checked. */
+  readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  /** express "trust proxy" (e.g. 1 behind one load balancer), so rate limiting sees client IPs; default false. */
+  trustProxy?: boolean | number | string;
+}
+
+export const DEFAULT_GATEWAY_PORT = 4000;
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
+export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
+
+/** Starts the gateway; `url` is its GraphQL endpoint, `stop()` drains requests and closes it. */
+export async function createGateway(options: GatewayOptions): Promise<RunningService> {
+  const { logger, environment } = options;
+  const production = environment === "production";
+  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const endpoints = resolveSubgraphEndpoints(options.supergraphSdl, options.subgraphUrls ?? {});
+  const urls: Record<string, string> = Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, endpoint.url]));
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", options.trustProxy ?? false);
+  const httpServer = createServer(app);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    logger,
+    buildService: ({ name }) =>
+      new SignedSubgraphDataSource({
+        name,
+        url: urls[name],
+        identitySecret: options.identitySecret,
+        timeoutMs,
+        logger,
+      }),
+  });
+  const limits = queryLimitProtection({ ...DEFAULT_QUERY_LIMITS, ...options.limits }, { hideSuggestions: production });
+  const apollo = new ApolloServer<RequestContext>({
+    gateway,
+    logger,
+    formatError: createFormatError({ development: environment === "development" }),
+    includeStacktraceInErrorResponses: environment === "development",
+    introspection: !production,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    persistedQueries: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+      errorLoggingPlugin<RequestContext>(),
+      ...limits.plugins,
+    ],
+  });
+  await apollo.start();
+
+  const authenticate = await createAuthenticator({ jwt: options.jwt, apiKeys: options.apiKeys });
+  const limiter = options.rateLimiter ?? new TokenBucketRateLimiter(DEFAULT_RATE_LIMIT);
+  const identities = new WeakMap<Request, Identity>();
+  const subgraphChecks = Object.fromEntries(
+    endpoints.map((endpoint) => [`subgraph:${endpoint.name}`, subgraphHealthCheck(endpoint, 2000)]),
+  );
+
+  app.use(trackRequests(logger));
+  app.use(healthRouter({ checks: { ...subgraphChecks, ...options.readinessChecks }, logger }));
+  app.use(
+    "/graphql",
+    authenticateRequests(authenticate, identities),
+    limitRate(limiter, identities),
+    express.json({ limit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const identity = identities.get(req);
+        if (identity === undefined) throw new Error("authenticateRequests() did not run");
+        return { identity, ...trackingOf(res) };
+      },
+    }),
+  );
+  app.use(httpErrorHandler(logger));
+
+  const origin = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1");
+  const url = `${origin}/graphql`;
+  logger.info({ url, subgraphs: urls }, "gateway listening");
+  return {
+    url,
+    stop: stopOnce(async () => {
+      await apollo.stop();
+      logger.info("gateway stopped");
+    }),
+  };
+}

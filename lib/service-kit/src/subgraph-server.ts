@@ -1,0 +1,148 @@
+// The server every subgraph starts from (express 5 + Apollo Server 5 + buildSubgraphSchema, signed identity required), and the HTTP listen/stop plumbing services share.
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import type { Request, RequestHandler } from "express";
+import type { DocumentNode } from "graphql";
+import { ApolloServer } from "@apollo/server";
+import type { ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { createFormatError, errorLoggingPlugin, httpErrorHandler, sendErrorResponse, unauthenticated } from "./errors";
+import { healthRouter } from "./health";
+import type { ReadinessCheck } from "./health";
+import { IDENTITY_HEADER, trackRequests, trackingOf, verifyIdentity } from "./identity";
+import type { Identity, RequestContext } from "./identity";
+import type { Logger } from "./logger";
+
+export interface StartSubgraphOptions<TContext extends RequestContext> {
+  /** The subgraph's name, as in the supergraph (e.g. `resources`). */
+  name: string;
+  typeDefs: DocumentNode;
+  /** Resolvers typed with the subgraph's context (which extends RequestContext). */
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Called once per request: add what the resolvers need, e.g. fresh DataLoaders (never shared across requests). */
+  createContext: (base: RequestContext) => TContext | Promise<TContext>;
+  /** IDENTITY_SECRET, shared only with the gateway. */
+  signingSecret: string;
+  /** Default 60. */
+  identityMaxAgeSeconds?: number;
+  logger: Logger;
+  /** Default 0 (a free port; the real one is in the returned URL). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Checks run by /readyz, e.g. `{ mongo: mongoReadinessCheck(connection) }`. */
+  readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  /** Largest accepted request body; default "2mb" (`_entities` batches can be large). */
+  bodyLimit?: string | number;
+  /** Introspection, error messages and stack traces of unexpected errors; default false. */
+  development?: boolean;
+  /** Further Apollo plugins (tracing, query counting in tests, ...). */
+  plugins?: readonly ApolloServerPlugin<TContext>[];
+}
+
+/** A started service. */
+export interface RunningService {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4001/graphql`. */
+  url: string;
+  /** Drains in-flight requests and closes the server; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Listens on `port` (0 = any free port) and resolves with the origin clients should use. */
+export async function listenHttp(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const hostPart = reachable.includes(":") ? `[${reachable}]` : reachable;
+  return `http://${hostPart}:${address.port}`;
+}
+
+/** Starts `stop` once; later calls get the same promise. */
+export function stopOnce(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= stop());
+}
+
+/**
+ * Starts a subgraph: GraphQL on `/graphql` (every request must carry a valid signed identity, else
+ * HTTP 401 with code UNAUTHENTICATED), `/healthz` and `/readyz` open, request id in every log line.
+ */
+export async function startSubgraph<TContext extends RequestContext>(
+  options: StartSubgraphOptions<TContext>,
+): Promise<RunningService> {
+  const { name, logger, signingSecret, development = false, port = 0, host = "127.0.0.1" } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = createServer(app);
+
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    logger,
+    formatError: createFormatError({ development }),
+    includeStacktraceInErrorResponses: development,
+    introspection: development,
+    persistedQueries: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      errorLoggingPlugin<TContext>(),
+      ...(options.plugins ?? []),
+    ],
+  });
+  await apollo.start();
+
+  const identities = new WeakMap<Request, Identity>();
+  const requireSignedIdentity: RequestHandler = (req, res, next) => {
+    const verification = verifyIdentity(req.get(IDENTITY_HEADER), {
+      secret: signingSecret,
+      maxAgeSeconds: options.identityMaxAgeSeconds,
+    });
+    if (!verification.ok) {
+      trackingOf(res).logger.warn({ reason: verification.reason }, "refused a request without a valid gateway signature");
+      sendErrorResponse(res, 401, unauthenticated(`Subgraph ${name} answers only the gateway (identity header ${verification.reason})`));
+      return;
+    }
+    identities.set(req, verification.identity);
+    next();
+  };
+
+  app.use(trackRequests(logger));
+  app.use(healthRouter({ checks: options.readinessChecks, logger }));
+  app.use(
+    "/graphql",
+    requireSignedIdentity,
+    express.json({ limit: options.bodyLimit ?? "2mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const identity = identities.get(req);
+        if (identity === undefined) throw new Error("requireSignedIdentity did not run");
+        const { requestId, logger: requestLogger } = trackingOf(res);
+        return options.createContext({ identity, requestId, logger: requestLogger });
+      },
+    }),
+  );
+  app.use(httpErrorHandler(logger));
+
+  const origin = await listenHttp(httpServer, port, host);
+  const url = `${origin}/graphql`;
+  logger.info({ subgraph: name, url }, "subgraph listening");
+  return {
+    url,
+    stop: stopOnce(async () => {
+      await apollo.stop();
+      logger.info({ subgraph: name }, "subgraph stopped");
+    }),
+  };
+}

@@ -97,6 +97,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     persistedQueries: false,
+    stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     plugins: [

@@ -164,7 +164,8 @@ export function trackRequests(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      tracking.logger.info({ method: req.method, path: req.path, status: res.statusCode, ms }, "request finished");
+      const path = req.originalUrl.split("?", 1)[0];
+      tracking.logger.info({ method: req.method, path, status: res.statusCode, ms }, "request finished");
     });
     next();
   };

@@ -94,6 +94,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     includeStacktraceInErrorResponses: development,
     introspection: development,
     persistedQueries: false,
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),

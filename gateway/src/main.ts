@@ -1,0 +1,32 @@
+// Entry point of the gateway process: configuration from the environment, MongoDB for API keys, then the server until SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
+import { connectMongo, createLogger, exitOnConfigError, loadConfig, mongoReadinessCheck } from "@tsunagu/service-kit";
+import { mongoApiKeyStore } from "./api-keys";
+import { gatewayConfigSchema, gatewayOptionsOf } from "./config";
+import { createGateway } from "./server";
+
+async function main(): Promise<void> {
+  const config = loadConfig(gatewayConfigSchema);
+  const options = gatewayOptionsOf(config);
+  const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
+  const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });
+  const gateway = await createGateway({
+    ...options,
+    supergraphSdl,
+    apiKeys: await mongoApiKeyStore(mongo.connection),
+    logger,
+    readinessChecks: { mongo: mongoReadinessCheck(mongo.connection) },
+  });
+  process.stdout.write(`Tsunagu gateway: ${gateway.url}\n`);
+
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info({ signal }, "shutting down");
+    await gateway.stop();
+    await mongo.close();
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+main().catch(exitOnConfigError);

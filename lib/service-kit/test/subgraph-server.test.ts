@@ -1,0 +1,159 @@
+// startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, error masking, body limit.
+import { parse } from "graphql";
+import { badUserInput } from "../src/errors";
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, signIdentity } from "../src/identity";
+import type { Identity, RequestContext } from "../src/identity";
+import { createLogger } from "../src/logger";
+import { startSubgraph } from "../src/subgraph-server";
+import type { RunningService } from "../src/subgraph-server";
+
+const SECRET = "subgraph-test-secret-0123456789abcdef";
+const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "c-1", scopes: [] };
+
+const typeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  "A thing (test entity)."
+  type Thing @key(fields: "id") {
+    "Identifier."
+    id: ID!
+  }
+  "Test queries."
+  type Query {
+    "The caller's role, subject, request id and this request's context number."
+    caller: String!
+    "Fails with a coded error."
+    refuse: String
+    "Fails unexpectedly."
+    crash: String
+  }
+`);
+
+interface CountingContext extends RequestContext {
+  contextNumber: number;
+}
+
+let contextsCreated = 0;
+let subgraph: RunningService;
+
+beforeAll(async () => {
+  subgraph = await startSubgraph<CountingContext>({
+    name: "things",
+    typeDefs,
+    resolvers: {
+      Query: {
+        caller: (_source: unknown, _args: unknown, { identity, requestId, contextNumber }: CountingContext) =>
+          `${identity.role}/${identity.subject ?? "-"}/${requestId}/${contextNumber}`,
+        refuse: () => {
+          throw badUserInput("Category code is unknown", "filter.categories");
+        },
+        crash: () => {
+          throw new Error("connect ECONNREFUSED 10.0.0.5:27017");
+        },
+      },
+      Thing: { __resolveReference: ({ id }: { id: string }) => ({ id }) },
+    },
+    createContext: (base) => ({ ...base, contextNumber: ++contextsCreated }),
+    signingSecret: SECRET,
+    logger: createLogger({ name: "things", level: "silent" }),
+    readinessChecks: { always: async () => undefined },
+    bodyLimit: 2048,
+  });
+});
+
+afterAll(() => subgraph?.stop());
+
+async function call(query: string, headers: Record<string, string>) {
+  const response = await fetch(subgraph.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+const signed = (identity: Identity = coordinator, nowMs?: number) => ({ [IDENTITY_HEADER]: signIdentity(identity, SECRET, nowMs) });
+
+test("the URL names the real port and the GraphQL path", () => {
+  expect(subgraph.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+  expect(subgraph.url).not.toContain(":0/");
+});
+
+test("a signed request is served with the identity and request id in its context, one context per request", async () => {
+  const first = await call("{ caller }", { ...signed(), [REQUEST_ID_HEADER]: "req-1" });
+  const second = await call("{ caller }", { ...signed(PUBLIC_IDENTITY), [REQUEST_ID_HEADER]: "req-2" });
+  expect(first.status).toBe(200);
+  expect(first.headers.get(REQUEST_ID_HEADER)).toBe("req-1");
+  const [firstNumber, secondNumber] = [first, second].map((answer) => Number(String((answer.body.data as { caller: string }).caller).split("/")[3]));
+  expect(first.body.data).toEqual({ caller: `COORDINATOR/c-1/req-1/${firstNumber}` });
+  expect(second.body.data).toEqual({ caller: `PUBLIC/-/req-2/${secondNumber}` });
+  expect(secondNumber).toBe((firstNumber as number) + 1);
+});
+
+test.each([
+  ["unsigned", {}, "missing"],
+  ["badly signed", { [IDENTITY_HEADER]: signIdentity(coordinator, "some-other-secret-0123456789abcdefgh") }, "bad-signature"],
+  ["stale", { [IDENTITY_HEADER]: signIdentity(coordinator, SECRET, Date.now() - 120_000) }, "stale"],
+  ["garbage", { [IDENTITY_HEADER]: "garbage" }, "malformed"],
+])("an %s request is answered 401 UNAUTHENTICATED", async (_case, headers, reason) => {
+  const answer = await call("{ caller }", headers);
+  expect(answer.status).toBe(401);
+  expect(answer.body).toEqual({
+    errors: [{ message: `Subgraph things answers only the gateway (identity header ${reason})`, extensions: { code: "UNAUTHENTICATED" } }],
+  });
+});
+
+test("/healthz and /readyz need no signature", async () => {
+  const origin = new URL(subgraph.url).origin;
+  const health = await fetch(`${origin}/healthz`);
+  const ready = await fetch(`${origin}/readyz`);
+  expect([health.status, ready.status]).toEqual([200, 200]);
+  expect(((await ready.json()) as { checks: Record<string, { status: string }> }).checks.always?.status).toBe("ok");
+});
+
+test("a coded error keeps its message and field; an unexpected one is masked", async () => {
+  const refused = await call("{ refuse }", signed());
+  expect(refused.body.errors).toEqual([
+    {
+      message: "Category code is unknown",
+      locations: [{ line: 1, column: 3 }],
+      path: ["refuse"],
+      extensions: { code: "BAD_USER_INPUT", field: "filter.categories" },
+    },
+  ]);
+  const crashed = await call("{ crash }", signed());
+  expect(crashed.body.errors).toEqual([
+    { message: "Internal server error", locations: [{ line: 1, column: 3 }], path: ["crash"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+  ]);
+});
+
+test("entities resolve through _entities", async () => {
+  const answer = await call('{ _entities(representations: [{ __typename: "Thing", id: "t1" }]) { ... on Thing { id } } }', signed());
+  expect(answer.body.data).toEqual({ _entities: [{ id: "t1" }] });
+});
+
+test("a body over the limit is answered 413 with BAD_USER_INPUT", async () => {
+  const answer = await call(`{ caller } # ${"x".repeat(4096)}`, signed());
+  expect(answer.status).toBe(413);
+  expect(answer.body).toEqual({
+    errors: [{ message: "Request body is larger than the limit of 2048 bytes", extensions: { code: "BAD_USER_INPUT" } }],
+  });
+});
+
+test("introspection is off unless development", async () => {
+  const answer = await call("{ __schema { queryType { name } } }", signed());
+  expect(answer.status).toBe(400);
+  expect((answer.body.errors as Array<{ extensions: { code: string } }>)[0]?.extensions.code).toBe("BAD_USER_INPUT");
+});
+
+test("stop() can be called twice and closes the port", async () => {
+  const extra = await startSubgraph<RequestContext>({
+    name: "extra",
+    typeDefs,
+    resolvers: {},
+    createContext: (base) => base,
+    signingSecret: SECRET,
+    logger: createLogger({ name: "extra", level: "silent" }),
+  });
+  await Promise.all([extra.stop(), extra.stop()]);
+  await expect(fetch(new URL("/healthz", extra.url))).rejects.toThrow();
+});

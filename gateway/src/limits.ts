@@ -42,15 +42,14 @@ function report(limit: LimitName) {
 }
 
 /**
- * The Apollo plugins, validation rules and parse options enforcing `limits`. Field suggestions
- * ("Did you mean …") are hidden when `hideSuggestions` (production), so the schema cannot be
- * guessed field by field. Tokens are limited by graphql-js's parser (`maxTokens`), because armor's
- * Apollo token plugin throws from a hook where Apollo Server 5 answers 500; the parser's refusal is a
- * syntax error and leaves as BAD_USER_INPUT.
+ * The Apollo plugins, validation rules and parse options enforcing `limits`. Tokens are limited by
+ * graphql-js's parser (`maxTokens`), because armor's Apollo token plugin throws from a hook where
+ * Apollo Server 5 answers 500; the parser's refusal is a syntax error and leaves as BAD_USER_INPUT.
+ * Field suggestions are left to Apollo's `hideSchemaDetailsFromClientErrors`, which removes them cleanly.
  */
-export function queryLimitProtection(limits: QueryLimits, { hideSuggestions }: { hideSuggestions: boolean }) {
+export function queryLimitProtection(limits: QueryLimits) {
   const { plugins, validationRules } = new ApolloArmor({
-    blockFieldSuggestion: { enabled: hideSuggestions },
+    blockFieldSuggestion: { enabled: false },
     maxDepth: { n: limits.maxDepth, exposeLimits: true, ...report("depth") },
     maxAliases: { n: limits.maxAliases, exposeLimits: true, ...report("aliases") },
     costLimit: { maxCost: limits.maxCost, exposeLimits: true, ...report("cost") },

@@ -14,7 +14,6 @@ import {
   healthRouter,
   httpErrorHandler,
   listenHttp,
-  stopOnce,
   trackRequests,
   trackingOf,
 } from "@tsunagu/service-kit";
@@ -61,6 +60,7 @@ export interface GatewayOptions {
 export const DEFAULT_GATEWAY_PORT = 4000;
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
 export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
+const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
 
 /** Starts the gateway; `url` is its GraphQL endpoint, `stop()` drains requests and closes it. */
 export async function createGateway(options: GatewayOptions): Promise<RunningService> {
@@ -75,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   app.set("trust proxy", options.trustProxy ?? false);
   const httpServer = createServer(app);
 
+  const authenticate = await createAuthenticator({ jwt: options.jwt, apiKeys: options.apiKeys });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,
@@ -87,13 +88,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
         logger,
       }),
   });
-  const limits = queryLimitProtection({ ...DEFAULT_QUERY_LIMITS, ...options.limits }, { hideSuggestions: production });
+  const limits = queryLimitProtection({ ...DEFAULT_QUERY_LIMITS, ...options.limits });
   const apollo = new ApolloServer<RequestContext>({
     gateway,
     logger,
     formatError: createFormatError({ development: environment === "development" }),
     includeStacktraceInErrorResponses: environment === "development",
     introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     persistedQueries: false,
@@ -109,11 +111,10 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   });
   await apollo.start();
 
-  const authenticate = await createAuthenticator({ jwt: options.jwt, apiKeys: options.apiKeys });
   const limiter = options.rateLimiter ?? new TokenBucketRateLimiter(DEFAULT_RATE_LIMIT);
   const identities = new WeakMap<Request, Identity>();
   const subgraphChecks = Object.fromEntries(
-    endpoints.map((endpoint) => [`subgraph:${endpoint.name}`, subgraphHealthCheck(endpoint, 2000)]),
+    endpoints.map((endpoint) => [`subgraph:${endpoint.name}`, subgraphHealthCheck(endpoint, SUBGRAPH_HEALTH_TIMEOUT_MS)]),
   );
 
   app.use(trackRequests(logger));
@@ -133,14 +134,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   );
   app.use(httpErrorHandler(logger));
 
-  const origin = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1");
+  const { origin, stop } = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1", async () => {
+    await apollo.stop();
+    logger.info("gateway stopped");
+  });
   const url = `${origin}/graphql`;
   logger.info({ url, subgraphs: urls }, "gateway listening");
-  return {
-    url,
-    stop: stopOnce(async () => {
-      await apollo.stop();
-      logger.info("gateway stopped");
-    }),
-  };
+  return { url, stop };
 }

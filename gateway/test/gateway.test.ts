@@ -247,6 +247,33 @@ describe("limits", () => {
   });
 });
 
+describe("production", () => {
+  let production: RunningService;
+  beforeAll(async () => {
+    production = await startTestGateway({ places: places.url, notes: notes.url }, { apiKeys, environment: "production" });
+  });
+  afterAll(() => production?.stop());
+
+  test("introspection is refused", async () => {
+    const answer = await postGraphQL(production.url, { query: "{ __schema { queryType { name } } }" });
+    expect(answer.status).toBe(400);
+    expect(codes(answer.body)).toEqual(["BAD_USER_INPUT"]);
+    expect(answer.body.errors?.[0]?.message).toContain("introspection is not allowed");
+  });
+
+  test("there is no landing page, and field suggestions are hidden", async () => {
+    const page = await fetch(production.url, { headers: { accept: "text/html" } });
+    expect(page.headers.get("content-type")).not.toContain("text/html");
+    const outside = await fetch(gateway.url, { headers: { accept: "text/html" } });
+    expect(outside.headers.get("content-type")).toContain("text/html");
+
+    const typo = await postGraphQL(production.url, { query: "{ places { nme } }" });
+    expect(typo.body.errors?.[0]?.message).toBe('Cannot query field "nme" on type "Place".');
+    const typoOutside = await postGraphQL(gateway.url, { query: "{ places { nme } }" });
+    expect(typoOutside.body.errors?.[0]?.message).toBe('Cannot query field "nme" on type "Place". Did you mean "name"?');
+  });
+});
+
 describe("health", () => {
   test("/healthz answers while the process runs and /readyz checks each subgraph", async () => {
     const origin = new URL(gateway.url).origin;

@@ -54,25 +54,36 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Listens on `port` (0 = any free port) and resolves with the origin clients should use. */
-export async function listenHttp(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+/** An HTTP server serving a started Apollo Server, until `stop()`. */
+export interface Listening {
+  /** e.g. `http://127.0.0.1:4001` (a wildcard host is reported as 127.0.0.1). */
+  origin: string;
+  /** Stops Apollo Server, which drains and closes the HTTP server; later calls share the first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Listens on `port` (0 = any free port). `stopApollo` must close `server` (Apollo's drain plugin
+ * does); when listening fails it is called before the error is rethrown, so nothing is left running.
+ */
+export async function listenHttp(server: Server, port: number, host: string, stopApollo: () => Promise<void>): Promise<Listening> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await stopApollo();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   const hostPart = reachable.includes(":") ? `[${reachable}]` : reachable;
-  return `http://${hostPart}:${address.port}`;
-}
-
-/** Starts `stop` once; later calls get the same promise. */
-export function stopOnce(stop: () => Promise<void>): () => Promise<void> {
   let stopping: Promise<void> | undefined;
-  return () => (stopping ??= stop());
+  return { origin: `http://${hostPart}:${address.port}`, stop: () => (stopping ??= stopApollo()) };
 }
 
 /**
@@ -136,14 +147,11 @@ export async function startSubgraph<TContext extends RequestContext>(
   );
   app.use(httpErrorHandler(logger));
 
-  const origin = await listenHttp(httpServer, port, host);
+  const { origin, stop } = await listenHttp(httpServer, port, host, async () => {
+    await apollo.stop();
+    logger.info({ subgraph: name }, "subgraph stopped");
+  });
   const url = `${origin}/graphql`;
   logger.info({ subgraph: name, url }, "subgraph listening");
-  return {
-    url,
-    stop: stopOnce(async () => {
-      await apollo.stop();
-      logger.info({ subgraph: name }, "subgraph stopped");
-    }),
-  };
+  return { url, stop };
 }

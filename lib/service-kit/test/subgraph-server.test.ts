@@ -157,3 +157,18 @@ test("stop() can be called twice and closes the port", async () => {
   await Promise.all([extra.stop(), extra.stop()]);
   await expect(fetch(new URL("/healthz", extra.url))).rejects.toThrow();
 });
+
+test("a port already in use is reported, and nothing is left running", async () => {
+  const taken = Number(new URL(subgraph.url).port);
+  await expect(
+    startSubgraph<RequestContext>({
+      name: "clash",
+      typeDefs,
+      resolvers: {},
+      createContext: (base) => base,
+      signingSecret: SECRET,
+      logger: createLogger({ name: "clash", level: "silent" }),
+      port: taken,
+    }),
+  ).rejects.toThrow("EADDRINUSE");
+});

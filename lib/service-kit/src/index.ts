@@ -6,3 +6,4 @@ export * from "./health";
 export * from "./errors";
 export * from "./identity";
 export * from "./subgraph-server";
+export * from "./japanese-text";

@@ -1,11 +1,11 @@
 // The command set: each MongoDB command the driver and mongoose send, answered in MongoDB's reply shapes.
 import { Long, ObjectId, type Document } from "bson";
 import { hostname } from "node:os";
-import { Query } from "mingo";
 import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { validateIndexSpec, defaultIndexName } from "./indexes";
-import { applyUpdate, isReplacement, matchRecords, queryOptions, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
+import { applyUpdate, isReplacement, matchRecords, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
+import { Query, queryOptions, type QueryOptions } from "./query-language";
 import { namespaceOf, type Store, type WriteUnit } from "./store";
 import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
@@ -76,7 +76,7 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
   return call.engine.store.collection(ns, call.session.txn);
 }
 
-function optionsFor(call: Invocation): ReturnType<typeof queryOptions> {
+function optionsFor(call: Invocation): QueryOptions {
   return queryOptions((name) => {
     const collection = readCollection(call, namespaceOf(call.db, name));
     return collection ? [...collection.records.values()] : [];
@@ -328,7 +328,7 @@ const findAndModify: Handler = (call) => {
   });
 };
 
-function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: ReturnType<typeof queryOptions>): Document {
+function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: QueryOptions): Document {
   if (!projection || Object.keys(projection).length === 0) return doc;
   return translated(() => new Query(filter, options).find([doc], projection).all()[0] as Document);
 }
@@ -369,7 +369,7 @@ const listCollections: Handler = (call) => {
       ? { name: collection.name, type: "collection" }
       : { name: collection.name, type: "collection", options: collection.options, info: { readOnly: false, uuid: collection.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: "_id_" } };
   });
-  const docs = filter ? translated(() => new Query(filter).find(all).all() as Document[]) : all;
+  const docs = filter ? translated(() => new Query(filter, queryOptions()).find(all).all() as Document[]) : all;
   return { cursor: call.engine.cursors.open(`${call.db}.$cmd.listCollections`, docs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")), ok: 1 };
 };
 

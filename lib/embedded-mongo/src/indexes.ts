@@ -1,7 +1,7 @@
 // Secondary indexes: B+ trees of composite keys (values..., recordId), unique checks, and range scans for the planner.
 import BTree from "sorted-btree";
 import type { Document } from "bson";
-import { Query } from "mingo";
+import { Query, queryOptions } from "./query-language";
 import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
 import { CommandError } from "./errors";
 import { geoCellOf, parsePoint } from "./geo";
@@ -64,7 +64,7 @@ export class Index {
     this.geoField = this.fields.find((field) => spec.key[field] === "2dsphere");
     this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, compareKeys);
     this.multikey = multikey;
-    this.partialFilter = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+    this.partialFilter = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, queryOptions()) : undefined;
   }
 
   get name(): string {

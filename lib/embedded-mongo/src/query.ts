@@ -1,22 +1,12 @@
 // Reads: query planning over indexes, filtering with mingo, geo-near ordering, sorting, projection, aggregation and updates.
-import { Aggregator, Context, Query, update as applyOperators } from "mingo";
 import { setValue } from "mingo/util";
-import type { Options as MingoOptions } from "mingo/types";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
 import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
-import { cellRangesAround, EARTH_RADIUS_METERS, geoQueryOperators, nearDistance, parseGeoNearStage, parseNearCondition, parsePoint, type NearQuery } from "./geo";
-
-type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
-// mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
-const geoContext = Context.init({ query: geoQueryOperators as unknown as QueryOperators });
-
-/** mingo options for a database: geo operators, and `$lookup`/`$unionWith` reading sibling collections. */
-export function queryOptions(resolveCollection?: (name: string) => Document[]): Partial<MingoOptions> {
-  return { idKey: "_id", context: geoContext, collectionResolver: resolveCollection };
-}
+import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
+import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, parsePoint, type NearQuery } from "./geo";
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -50,7 +40,7 @@ export interface Match {
 }
 
 /** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
-export function matchRecords(collection: Collection | undefined, filter: Document, options: Partial<MingoOptions>): { matches: Match[]; plan: QueryPlan } {
+export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
   const rest = near ? near.rest : filter;
@@ -182,13 +172,13 @@ export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Doc
 }
 
 /** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */
-export function project(docs: Document[], projection: Document | undefined, filter: Document, options: Partial<MingoOptions>): Document[] {
+export function project(docs: Document[], projection: Document | undefined, filter: Document, options: QueryOptions): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
   return translated(() => new Query(filter, options).find(docs, projection).all() as Document[]);
 }
 
 /** Runs find: match, order, skip, limit and project. */
-export function runFind(collection: Collection | undefined, spec: FindSpec, options: Partial<MingoOptions>): { docs: Document[]; plan: QueryPlan } {
+export function runFind(collection: Collection | undefined, spec: FindSpec, options: QueryOptions): { docs: Document[]; plan: QueryPlan } {
   const filter = spec.filter ?? {};
   const { matches, plan } = matchRecords(collection, filter, options);
   const ordered = spec.sort && Object.keys(spec.sort).length > 0 ? sortDocuments(matches, spec.sort) : matches;
@@ -205,7 +195,7 @@ function stripGeoNear(filter: Document): Document {
 const UNSUPPORTED_STAGES = new Set(["$merge", "$changeStream", "$collStats", "$indexStats", "$currentOp", "$listSessions", "$search", "$searchMeta", "$vectorSearch", "$planCacheStats"]);
 
 /** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
-export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: Partial<MingoOptions>): Document[] {
+export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: QueryOptions): Document[] {
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0] ?? "";
     if (UNSUPPORTED_STAGES.has(name)) throw new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}' (not supported by the embedded engine)`);
@@ -227,7 +217,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   return translated(() => new Aggregator(rest, options).run(input) as Document[]);
 }
 
-function geoNearStage(collection: Collection | undefined, stage: Document, options: Partial<MingoOptions>): Document[] {
+function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions): Document[] {
   if (typeof stage.distanceField !== "string") throw new CommandError("BadValue", "$geoNear requires a 'distanceField' option as a String");
   const near = parseGeoNearStage(stage);
   if (!collection) return [];
@@ -255,7 +245,7 @@ export interface UpdateContext {
   arrayFilters?: Document[];
   /** True when the update builds a new document for an upsert ($setOnInsert applies). */
   inserting: boolean;
-  options: Partial<MingoOptions>;
+  options: QueryOptions;
 }
 
 /** Whether an update document is a replacement (no operators) rather than a modification. */

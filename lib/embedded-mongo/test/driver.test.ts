@@ -199,7 +199,7 @@ describe("indexes", () => {
   });
 
   it("keeps multikey indexes correct for array fields", async () => {
-    const c = db.collection("multikey");
+    const c = db.collection<{ n: number; accepts?: string[] | null }>("multikey");
     await c.createIndex({ accepts: 1 });
     await c.insertMany([{ n: 1, accepts: ["SUCTION", "INSULIN"] }, { n: 2, accepts: ["INSULIN"] }, { n: 3, accepts: [] }, { n: 4 }]);
     expect((await c.find({ accepts: "INSULIN" }).toArray()).map((d) => d.n)).toEqual([1, 2]);

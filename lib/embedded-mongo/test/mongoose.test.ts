@@ -18,8 +18,8 @@ const Office = mongoose.model("Office", officeSchema);
 const Manager = mongoose.model("Manager", managerSchema);
 
 // Around Komatsu station (136.4525E, 36.4080N).
-const station = [136.4525, 36.408];
-const offices = [
+const station: [number, number] = [136.4525, 36.408];
+const offices: Array<{ name: string; careOfficeNumber: string; district: string; location: { type: "Point"; coordinates: [number, number] } }> = [
   { name: "駅前居宅介護支援事業所", careOfficeNumber: "1770100011", district: "中央", location: { type: "Point", coordinates: [136.4530, 36.4085] } },
   { name: "粟津ケアプランセンター", careOfficeNumber: "1770100029", district: "南部", location: { type: "Point", coordinates: [136.4700, 36.3700] } },
   { name: "安宅居宅介護支援センター", careOfficeNumber: "1770100037", district: "北部", location: { type: "Point", coordinates: [136.4300, 36.4400] } },

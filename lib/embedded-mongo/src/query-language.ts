@@ -1,0 +1,36 @@
+// The MongoDB query language from mingo, with every operator and our geo operators loaded once into one context.
+import { Context } from "mingo/core";
+import { Query } from "mingo/query";
+import { Aggregator } from "mingo/aggregator";
+import { update } from "mingo/updater";
+import * as accumulator from "mingo/operators/accumulator";
+import * as expression from "mingo/operators/expression";
+import * as pipeline from "mingo/operators/pipeline";
+import * as projection from "mingo/operators/projection";
+import * as query from "mingo/operators/query";
+import * as window from "mingo/operators/window";
+import type { Options } from "mingo/types";
+import type { Document } from "bson";
+import { geoQueryOperators } from "./geo";
+
+type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
+
+// Built once: mingo's convenience wrappers merge operator tables on every query, which dominated lookup time.
+const context = Context.init({
+  accumulator,
+  expression,
+  pipeline,
+  projection,
+  // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
+  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators) },
+  window,
+});
+
+export type QueryOptions = Partial<Options>;
+
+/** Options for a database: all operators, and `$lookup`/`$unionWith` reading sibling collections. */
+export function queryOptions(resolveCollection?: (name: string) => Document[]): QueryOptions {
+  return { idKey: "_id", context, collectionResolver: resolveCollection };
+}
+
+export { Query, Aggregator, update as applyOperators };

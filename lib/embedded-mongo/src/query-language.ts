@@ -30,7 +30,7 @@ export type QueryOptions = Partial<Options>;
 
 /** Options for a database: all operators, and `$lookup`/`$unionWith` reading sibling collections. */
 export function queryOptions(resolveCollection?: (name: string) => Document[]): QueryOptions {
-  return { idKey: "_id", context, collectionResolver: resolveCollection };
+  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false };
 }
 
 export { Query, Aggregator, update as applyOperators };

@@ -8,6 +8,7 @@ import {
   envEnum,
   envInteger,
   identityConfigSchema,
+  pubsubConfigSchema,
   secretOrDevelopmentDefault,
 } from "@tsunagu/service-kit";
 import { JWT_ALGORITHMS } from "./auth";
@@ -15,6 +16,7 @@ import type { JwtSettings } from "./auth";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS } from "./limits";
 import { TokenBucketRateLimiter } from "./rate-limit";
 import { DEFAULT_GATEWAY_PORT, DEFAULT_RATE_LIMIT, DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./server";
+import { DEFAULT_SUBSCRIPTION_SETTINGS } from "./subscriptions";
 import type { GatewayOptions } from "./server";
 
 /** `schema/supergraph.graphql` of this repository. */
@@ -45,6 +47,7 @@ const limit = (fallback: number, max: number) => envInteger({ min: 1, max }).def
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   ...identityConfigSchema.shape,
+  ...pubsubConfigSchema.shape,
   PORT: envInteger({ min: 0, max: 65535 }).default(DEFAULT_GATEWAY_PORT),
   HOST: z.string().min(1).default("0.0.0.0"),
   SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
@@ -65,6 +68,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   LIMIT_MAX_COST: limit(DEFAULT_QUERY_LIMITS.maxCost, 10_000_000),
   LIMIT_MAX_TOKENS: limit(DEFAULT_QUERY_LIMITS.maxTokens, 1_000_000),
   LIMIT_MAX_DIRECTIVES: limit(DEFAULT_QUERY_LIMITS.maxDirectives, 1000),
+  LIMIT_SUBSCRIPTIONS_PER_CONNECTION: limit(DEFAULT_SUBSCRIPTION_SETTINGS.maxPerConnection, 1000),
   BODY_LIMIT_BYTES: envInteger({ min: 1024, max: 50 * 1024 * 1024 }).default(DEFAULT_BODY_LIMIT_BYTES),
   RATE_LIMIT_BURST: envInteger({ min: 1, max: 1_000_000 }).default(DEFAULT_RATE_LIMIT.burst),
   RATE_LIMIT_PER_SECOND: envInteger({ min: 1, max: 1_000_000 }).default(DEFAULT_RATE_LIMIT.perSecond),
@@ -116,5 +120,7 @@ export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOption
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimiter: new TokenBucketRateLimiter({ burst: config.RATE_LIMIT_BURST, perSecond: config.RATE_LIMIT_PER_SECOND }),
     trustProxy: config.TRUST_PROXY ?? false,
+    redisUrl: config.REDIS_URL,
+    subscriptions: { maxPerConnection: config.LIMIT_SUBSCRIPTIONS_PER_CONNECTION },
   };
 }

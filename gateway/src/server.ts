@@ -1,5 +1,6 @@
-// Assembles the gateway: express 5 + Apollo Server 5 + @apollo/gateway over the static supergraph, with authentication, limits, rate limiting and health endpoints.
+// Assembles the gateway: express 5 + Apollo Server 5 + @apollo/gateway over the static supergraph, with authentication, limits, rate limiting, health endpoints and graphql-ws subscriptions.
 import { createServer } from "node:http";
+import type { GraphQLSchema } from "graphql";
 import express from "express";
 import type { Request } from "express";
 import { ApolloGateway } from "@apollo/gateway";
@@ -10,6 +11,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { expressMiddleware } from "@as-integrations/express5";
 import {
   createFormatError,
+  createPubSub,
   errorLoggingPlugin,
   healthRouter,
   httpErrorHandler,
@@ -17,7 +19,7 @@ import {
   trackRequests,
   trackingOf,
 } from "@tsunagu/service-kit";
-import type { Identity, Logger, ReadinessCheck, RequestContext, RunningService } from "@tsunagu/service-kit";
+import type { Identity, Logger, PubSub, ReadinessCheck, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { authenticateRequests, createAuthenticator } from "./auth";
 import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
@@ -25,7 +27,11 @@ import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } 
 import type { QueryLimits } from "./limits";
 import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
-import { SignedSubgraphDataSource, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+import { buildSubscriptionSchema, readSubscriptionSdl } from "./subscription-fields";
+import type { SubscriptionSchema } from "./subscription-fields";
+import { startSubscriptionServer } from "./subscriptions";
+import type { GatewayExecutor, SubscriptionSettings } from "./subscriptions";
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (schema/supergraph.graphql). */
@@ -55,6 +61,12 @@ export interface GatewayOptions {
   readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** express "trust proxy" (e.g. 1 behind one load balancer), so rate limiting sees client IPs; default false. */
   trustProxy?: boolean | number | string;
+  /** The pub/sub subgraphs publish domain events to (left open on stop); default: the gateway makes its own from `redisUrl`. */
+  pubsub?: PubSub;
+  /** REDIS_URL for the gateway's own pub/sub; absent: in-process (only events published in this process arrive). */
+  redisUrl?: string;
+  /** Limits of graphql-ws subscriptions; see DEFAULT_SUBSCRIPTION_SETTINGS. */
+  subscriptions?: SubscriptionSettings;
 }
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -76,6 +88,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   const httpServer = createServer(app);
 
   const authenticate = await createAuthenticator({ jwt: options.jwt, apiKeys: options.apiKeys });
+  let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,
@@ -88,11 +101,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
         logger,
       }),
   });
+  gateway.onSchemaLoadOrUpdate((loaded) => {
+    apiSchema = loaded.apiSchema;
+  });
   const limits = queryLimitProtection({ ...DEFAULT_QUERY_LIMITS, ...options.limits });
   const apollo = new ApolloServer<RequestContext>({
     gateway,
     logger,
-    formatError: createFormatError({ development: environment === "development" }),
+    formatError: keepRelayedSubgraphErrors(createFormatError({ development: environment === "development" })),
     includeStacktraceInErrorResponses: environment === "development",
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
@@ -109,7 +125,31 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       ...limits.plugins,
     ],
   });
-  await apollo.start();
+  // The pub/sub first: an unreachable REDIS_URL stops the start before anything else runs.
+  const pubsub = options.pubsub ?? (await createPubSub({ redisUrl: options.redisUrl, logger }));
+  const closeOwnPubSub = async () => {
+    if (options.pubsub === undefined) await pubsub.close();
+  };
+  try {
+    await apollo.start();
+  } catch (error) {
+    await closeOwnPubSub();
+    throw error;
+  }
+  let subscriptionSchema: SubscriptionSchema;
+  try {
+    if (apiSchema === undefined) throw new Error("@apollo/gateway loaded no API schema");
+    subscriptionSchema = buildSubscriptionSchema(apiSchema, readSubscriptionSdl(), logger);
+  } catch (error) {
+    await apollo.stop();
+    await closeOwnPubSub();
+    throw error;
+  }
+  const executeAs: GatewayExecutor = async (request, contextValue) => {
+    const response = await apollo.executeOperation<Record<string, unknown>>(request, { contextValue });
+    if (response.body.kind !== "single") throw new Error("the gateway answered an event lookup incrementally");
+    return response.body.singleResult;
+  };
 
   const limiter = options.rateLimiter ?? new TokenBucketRateLimiter(DEFAULT_RATE_LIMIT);
   const identities = new WeakMap<Request, Identity>();
@@ -134,11 +174,27 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   );
   app.use(httpErrorHandler(logger));
 
+  const subscriptions = startSubscriptionServer({
+    httpServer,
+    subscriptionSchema,
+    pubsub,
+    authenticate,
+    rateLimiter: limiter,
+    execute: executeAs,
+    limits,
+    maxPayloadBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    production,
+    logger,
+    settings: options.subscriptions,
+  });
+
   const { origin, stop } = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1", async () => {
+    await subscriptions.stop();
     await apollo.stop();
+    await closeOwnPubSub();
     logger.info("gateway stopped");
   });
   const url = `${origin}/graphql`;
-  logger.info({ url, subgraphs: urls }, "gateway listening");
+  logger.info({ url, subgraphs: urls, subscriptions: subscriptionSchema.fields }, "gateway listening");
   return { url, stop };
 }

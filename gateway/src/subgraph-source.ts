@@ -4,7 +4,8 @@ import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import type { FetcherRequestInit, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError, Kind, parse } from "graphql";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, internalError, signIdentity } from "@tsunagu/service-kit";
+import type { GraphQLFormattedError } from "graphql";
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, internalError, isErrorCode, signIdentity } from "@tsunagu/service-kit";
 import type { Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
 
 /** One subgraph as the gateway calls it. */
@@ -117,4 +118,25 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
     if (typeof status === "number") return `The ${name} service answered HTTP ${status}`;
     return `The ${name} service is unavailable`;
   }
+}
+
+/** Apollo's `formatError` signature. */
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/**
+ * Wraps the gateway's `formatError` so that a subgraph's coded error (FORBIDDEN from the owner's
+ * access rules, NOT_FOUND, ...) reaches the client as the subgraph wrote it. @apollo/gateway relays
+ * it with the subgraph's JSON as `originalError`, which `format` would take for an unexpected error
+ * and mask; subgraphs mask their own unexpected errors already.
+ */
+export function keepRelayedSubgraphErrors(format: FormatError): FormatError {
+  return (formatted, error) => {
+    const relayed =
+      error instanceof GraphQLError &&
+      typeof error.extensions.serviceName === "string" &&
+      isErrorCode(error.extensions.code) &&
+      error.originalError !== undefined &&
+      !(error.originalError instanceof Error);
+    return format(formatted, relayed ? new GraphQLError(error.message, { extensions: error.extensions }) : error);
+  };
 }

@@ -7,3 +7,4 @@ export * from "./errors";
 export * from "./identity";
 export * from "./subgraph-server";
 export * from "./japanese-text";
+export * from "./pubsub";

@@ -7,7 +7,8 @@ import { createLogger, startSubgraph } from "@tsunagu/service-kit";
 import type { RequestContext, RunningService } from "@tsunagu/service-kit";
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
-import type { JwtSettings } from "../src/auth";
+import { issueToken } from "../src/auth";
+import type { JwtSettings, TokenRequest } from "../src/auth";
 
 export const FIXTURE_SCHEMA_DIR = join(__dirname, "fixtures", "schema");
 
@@ -25,6 +26,12 @@ export const TEST_JWT: JwtSettings = {
 };
 
 export const silentLogger = createLogger({ name: "test", level: "silent" });
+
+/** The Authorization header of a user signed in with a token from TEST_JWT. */
+export async function bearer(request: TokenRequest): Promise<Record<string, string>> {
+  const token = await issueToken(request, { secret: TEST_JWT.secret as string, issuer: TEST_JWT.issuer, audience: TEST_JWT.audience });
+  return { authorization: `Bearer ${token}` };
+}
 
 function fixtureSdl(name: string): string {
   return readFileSync(join(FIXTURE_SCHEMA_DIR, `${name}.graphql`), "utf8");

@@ -165,7 +165,7 @@ const url = z.url({
 const isoDate = z.iso.date("日付はYYYY-MM-DD形式です (YYYY-MM-DD)");
 const INSTANT_MESSAGE = "日時はISO-8601形式です (ISO-8601 date-time with offset)";
 /** A point in time: a Date, or an ISO-8601 string with an offset. */
-const instant = z
+export const instantSchema = z
   .union([z.date(INSTANT_MESSAGE), z.iso.datetime({ offset: true, error: INSTANT_MESSAGE })], INSTANT_MESSAGE)
   .transform((value) => (typeof value === "string" ? new Date(value) : value));
 
@@ -259,7 +259,7 @@ export const capacitySchema = z
     available: z.number().int().min(0, "0以上です (at least 0)").max(100000).optional(),
     maximum: z.number().int().min(0, "0以上です (at least 0)").max(100000).optional(),
     unit: z.enum(CAPACITY_UNITS),
-    updatedAt: instant.optional(),
+    updatedAt: instantSchema.optional(),
   })
   .refine((c) => c.available === undefined || c.maximum === undefined || c.available <= c.maximum, {
     message: "空きが定員を超えています (available exceeds maximum)",
@@ -273,10 +273,10 @@ export const capacitySchema = z
 export const provenanceSchema = z.object({
   source: z.enum(PROVENANCE_SOURCES),
   /** Last confirmed correct (確認日), and by whom. */
-  verifiedAt: instant.optional(),
+  verifiedAt: instantSchema.optional(),
   verifiedBy: text(100).optional(),
   /** Last content change; set by the writer when absent. */
-  modifiedAt: instant.optional(),
+  modifiedAt: instantSchema.optional(),
   /** The dataset or survey it came from, and that source's own date (データ作成日). */
   sourceName: text(200).optional(),
   sourceDate: isoDate.optional(),
@@ -284,6 +284,13 @@ export const provenanceSchema = z.object({
 
 const LATITUDE_MESSAGE = "緯度は-90〜90です (latitude -90..90)";
 const LONGITUDE_MESSAGE = "経度は-180〜180です (longitude -180..180)";
+
+/** A point as people give it: latitude and longitude in degrees. */
+export const geoLocationSchema = z.object({
+  latitude: z.number(LATITUDE_MESSAGE).min(-90, LATITUDE_MESSAGE).max(90, LATITUDE_MESSAGE),
+  longitude: z.number(LONGITUDE_MESSAGE).min(-180, LONGITUDE_MESSAGE).max(180, LONGITUDE_MESSAGE),
+});
+
 const LANGUAGE_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
 
 /** A resource as given to create or import it, validated and normalised (phones, postal codes, dates). */
@@ -321,12 +328,7 @@ export const resourceInputSchema = z.object({
     /** 方書 (building, floor). */
     building: text(100).optional(),
   }),
-  location: z
-    .object({
-      latitude: z.number().min(-90, LATITUDE_MESSAGE).max(90, LATITUDE_MESSAGE),
-      longitude: z.number().min(-180, LONGITUDE_MESSAGE).max(180, LONGITUDE_MESSAGE),
-    })
-    .optional(),
+  location: geoLocationSchema.optional(),
   /** 日常生活圏域 it serves (for home-visit services). */
   servedDistricts: distinct(text(50), 50).default([]),
   openingHours: openingHoursSchema.optional(),

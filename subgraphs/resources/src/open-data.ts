@@ -666,16 +666,6 @@ export async function openOpenDataCsv(
   return { layout: detected.layout, rows: rows(), bytesRead: () => bytes };
 }
 
-/** What `npm run import:resources` reports at the end; rows = data rows read. */
-export interface OpenDataImportSummary {
-  layout: OpenDataLayout;
-  rows: number;
-  inserted: number;
-  updated: number;
-  rejected: Array<{ line: number; errors: FieldError[] }>;
-  warned: Array<{ line: number; warnings: FieldError[] }>;
-}
-
 /** One line per problem, for people: 「12行目 事業所番号: 事業所番号は10桁の数字です (10 digits)」. */
 export function formatRowProblems(line: number, problems: readonly FieldError[]): string[] {
   return problems.map((problem) => `${line}行目 ${problem.field}: ${problem.reason}`);

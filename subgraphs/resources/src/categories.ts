@@ -1,0 +1,45 @@
+// The category taxonomy as stored: the default categories ensured on start, the ordered list, descendants, and a validated input turned into its stored record.
+import { DEFAULT_TAXONOMY, categorySearchTerms, checkResourceCategory } from "./taxonomy";
+import type { TaxonomyCategory } from "./taxonomy";
+import { toResourceRecord } from "./domain";
+import type { FieldError, ResourceInput, ResourceRecord } from "./domain";
+import type { CategoryDocument, ResourceModels } from "./models";
+
+/**
+ * Adds the default categories a collection lacks (by code), leaving every stored category, and a city's own
+ * additions and edits, as they are.
+ */
+export async function ensureDefaultTaxonomy({ Category }: ResourceModels): Promise<void> {
+  await Category.bulkWrite(
+    DEFAULT_TAXONOMY.map((entry, order) => ({
+      updateOne: { filter: { code: entry.code }, update: { $setOnInsert: { ...entry, order } }, upsert: true },
+    })),
+    { ordered: false },
+  );
+}
+
+/** The whole taxonomy in display order. */
+export function loadTaxonomy({ Category }: ResourceModels): Promise<CategoryDocument[]> {
+  return Category.find().sort({ order: 1, code: 1 }).lean().exec();
+}
+
+/** `code` and the codes of every category under it. */
+export function descendantCodes(taxonomy: readonly TaxonomyCategory[], code: string): string[] {
+  const codes = [code];
+  for (let index = 0; index < codes.length; index += 1) {
+    codes.push(...taxonomy.filter((entry) => entry.parent === codes[index]).map((entry) => entry.code));
+  }
+  return codes;
+}
+
+/** The stored form of a validated input, or the problems of its category (unknown, or of another kind). */
+export function recordFor(
+  input: ResourceInput,
+  taxonomy: readonly TaxonomyCategory[],
+  now: Date,
+): { ok: true; record: ResourceRecord } | { ok: false; errors: FieldError[] } {
+  const errors = checkResourceCategory(input, taxonomy);
+  const entry = taxonomy.find((candidate) => candidate.code === input.category);
+  if (errors.length > 0 || entry === undefined) return { ok: false, errors };
+  return { ok: true, record: toResourceRecord(input, now, categorySearchTerms(entry)) };
+}

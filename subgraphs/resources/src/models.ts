@@ -1,0 +1,219 @@
+// The resources subgraph's mongoose models (resources, the category taxonomy, idempotency keys) with their indexes.
+import { Schema } from "mongoose";
+import type { Connection, Model, Types } from "mongoose";
+import {
+  ACCEPT_CODES,
+  CAPACITY_UNITS,
+  CARE_LEVELS,
+  CONTACT_CHANNELS,
+  PROVENANCE_SOURCES,
+  RESOURCE_KINDS,
+  WEEKDAYS,
+} from "./domain";
+import type { ResourceRecord } from "./domain";
+import type { TaxonomyCategory } from "./taxonomy";
+
+/** A resource as read with `lean()`. */
+export type ResourceDocument = ResourceRecord & {
+  _id: Types.ObjectId;
+  /** Incremented by every write; `updateResource(expectedVersion)` compares it. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A taxonomy entry as stored; `order` is its place in listings (the default taxonomy's order, then additions). */
+export type CategoryDocument = TaxonomyCategory & { _id: Types.ObjectId; order: number };
+
+/** A create-mutation's idempotency key: who used it, a hash of the input, and the resource it created. */
+export interface IdempotencyKeyDocument {
+  _id: Types.ObjectId;
+  /** `<authMethod>:<subject>`: keys are scoped to the caller, so two vendors never collide. */
+  caller: string;
+  key: string;
+  inputHash: string;
+  resourceId: Types.ObjectId;
+  createdAt: Date;
+}
+
+/** How long an idempotency key is remembered (a retry after that creates a new resource). */
+const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
+
+/** The subgraph's models on one connection. */
+export interface ResourceModels {
+  connection: Connection;
+  Resource: Model<ResourceDocument>;
+  Category: Model<CategoryDocument>;
+  IdempotencyKey: Model<IdempotencyKeyDocument>;
+}
+
+const optionalText = { type: String, default: undefined };
+const requiredText = { type: String, required: true };
+
+function subdocument<T>(definition: ConstructorParameters<typeof Schema<T>>[0]): Schema<T> {
+  return new Schema<T>(definition, { _id: false });
+}
+
+const intervalSchema = subdocument({ opens: requiredText, closes: requiredText });
+
+const openingHoursSchema = subdocument({
+  weekly: [subdocument({ day: { type: String, enum: WEEKDAYS, required: true }, opens: requiredText, closes: requiredText })],
+  openDays: [{ type: String, enum: WEEKDAYS }],
+  closedOnPublicHolidays: { type: Boolean, default: false },
+  exceptions: [subdocument({ date: requiredText, intervals: [intervalSchema], note: optionalText })],
+  closures: [subdocument({ from: requiredText, to: requiredText, reason: optionalText })],
+  annualClosures: [subdocument({ from: requiredText, to: requiredText, reason: optionalText })],
+  note: optionalText,
+});
+
+const contactWindowSchema = subdocument({
+  name: requiredText,
+  kana: optionalText,
+  role: optionalText,
+  photoUrl: optionalText,
+  phone: optionalText,
+  email: optionalText,
+  preferredChannel: { type: String, enum: CONTACT_CHANNELS, default: undefined },
+  avoidCallingHours: [
+    subdocument({ days: [{ type: String, enum: WEEKDAYS }], from: requiredText, to: requiredText, reason: optionalText }),
+  ],
+  note: optionalText,
+});
+
+const resourceSchema = new Schema<ResourceDocument>(
+  {
+    kind: { type: String, enum: RESOURCE_KINDS, required: true },
+    category: requiredText,
+    names: subdocument({ official: requiredText, kana: optionalText, short: optionalText }),
+    description: optionalText,
+    operatorName: optionalText,
+    identifiers: subdocument({
+      medicalInstitutionCode: optionalText,
+      careOfficeNumber: optionalText,
+      careServiceCode: optionalText,
+      corporateNumber: optionalText,
+      designatedOn: optionalText,
+    }),
+    address: subdocument({
+      postalCode: optionalText,
+      prefecture: requiredText,
+      city: requiredText,
+      district: optionalText,
+      street: optionalText,
+      building: optionalText,
+    }),
+    /** GeoJSON, longitude first, for the 2dsphere index. */
+    location: {
+      type: subdocument({ type: { type: String, enum: ["Point"], required: true }, coordinates: { type: [Number], required: true } }),
+      default: undefined,
+    },
+    servedDistricts: [String],
+    openingHours: { type: openingHoursSchema, default: undefined },
+    contact: subdocument({ phone: optionalText, fax: optionalText, email: optionalText, url: optionalText }),
+    contactWindows: [contactWindowSchema],
+    accepts: [{ type: String, enum: ACCEPT_CODES }],
+    departments: [String],
+    eligibility: {
+      type: subdocument({ careLevels: [{ type: String, enum: CARE_LEVELS }], note: optionalText }),
+      default: undefined,
+    },
+    fees: optionalText,
+    languages: [String],
+    capacity: {
+      type: subdocument({
+        available: { type: Number, default: undefined },
+        maximum: { type: Number, default: undefined },
+        unit: { type: String, enum: CAPACITY_UNITS, required: true },
+        updatedAt: { type: Date, default: undefined },
+      }),
+      default: undefined,
+    },
+    suspended: { type: Boolean, default: false },
+    provenance: subdocument({
+      source: { type: String, enum: PROVENANCE_SOURCES, required: true },
+      verifiedAt: { type: Date, default: undefined },
+      verifiedBy: optionalText,
+      modifiedAt: { type: Date, required: true },
+      sourceName: optionalText,
+      sourceDate: optionalText,
+    }),
+    archivedAt: { type: Date, default: null },
+    /** Normalised names, reading, operator, departments and category labels (see `resourceSearchKeys`). */
+    searchKeys: [String],
+    version: { type: Number, required: true, default: 1 },
+  },
+  { collection: "resources", timestamps: true, minimize: false, versionKey: false, strict: "throw" },
+);
+
+resourceSchema.index({ location: "2dsphere" });
+resourceSchema.index({ searchKeys: 1 });
+resourceSchema.index({ category: 1, "address.district": 1 });
+resourceSchema.index({ kind: 1 });
+resourceSchema.index({ "address.district": 1 });
+resourceSchema.index({ servedDistricts: 1 });
+resourceSchema.index({ accepts: 1 });
+resourceSchema.index({ "capacity.available": 1 });
+resourceSchema.index({ "provenance.modifiedAt": 1 });
+resourceSchema.index({ "provenance.verifiedAt": 1, _id: 1 });
+resourceSchema.index({ archivedAt: 1 });
+// The keys an open-data import upserts on (see `upsertKeyOf`): one record per care office and service, one per medical institution.
+resourceSchema.index(
+  { "identifiers.careOfficeNumber": 1, "identifiers.careServiceCode": 1 },
+  { unique: true, partialFilterExpression: { "identifiers.careOfficeNumber": { $type: "string" } } },
+);
+resourceSchema.index(
+  { "identifiers.medicalInstitutionCode": 1 },
+  { unique: true, partialFilterExpression: { "identifiers.medicalInstitutionCode": { $type: "string" } } },
+);
+
+const categorySchema = new Schema<CategoryDocument>(
+  {
+    code: requiredText,
+    ja: requiredText,
+    kana: requiredText,
+    en: requiredText,
+    parent: { type: String, default: null },
+    kind: { type: String, enum: RESOURCE_KINDS, required: true },
+    order: { type: Number, required: true },
+  },
+  { collection: "resourceCategories", versionKey: false, strict: "throw" },
+);
+categorySchema.index({ code: 1 }, { unique: true });
+categorySchema.index({ order: 1 });
+
+const idempotencyKeySchema = new Schema<IdempotencyKeyDocument>(
+  {
+    caller: requiredText,
+    key: requiredText,
+    inputHash: requiredText,
+    resourceId: { type: Schema.Types.ObjectId, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: "resourceIdempotencyKeys", versionKey: false, strict: "throw" },
+);
+idempotencyKeySchema.index({ caller: 1, key: 1 }, { unique: true });
+idempotencyKeySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_KEY_TTL_SECONDS });
+
+const opened = new WeakMap<Connection, Promise<ResourceModels>>();
+
+/**
+ * The models on `connection`, compiled once per connection, with their collections and indexes created (a `$near`
+ * query needs the 2dsphere index before the first request).
+ */
+export function openResourceModels(connection: Connection): Promise<ResourceModels> {
+  let models = opened.get(connection);
+  if (models === undefined) {
+    models = (async () => {
+      const compiled: ResourceModels = {
+        connection,
+        Resource: connection.model<ResourceDocument>("Resource", resourceSchema),
+        Category: connection.model<CategoryDocument>("ResourceCategory", categorySchema),
+        IdempotencyKey: connection.model<IdempotencyKeyDocument>("ResourceIdempotencyKey", idempotencyKeySchema),
+      };
+      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.IdempotencyKey.init()]);
+      return compiled;
+    })();
+    opened.set(connection, models);
+  }
+  return models;
+}

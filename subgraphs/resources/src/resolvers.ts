@@ -1,0 +1,97 @@
+// The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
+import { internalError } from "@tsunagu/service-kit";
+import type { Resolvers } from "./generated/resolvers-types";
+import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireWriter } from "./access";
+import { loadTaxonomy } from "./categories";
+import { coverageArgsSchema, resourceCoverage } from "./coverage";
+import { parseInstant, parsePage, parseResourceId, parseResourceInput, validated } from "./inputs";
+import { openStatusAt } from "./opening-hours";
+import { scalarResolvers } from "./scalars";
+import { searchFilterSchema, searchResources, staleResources } from "./search";
+import {
+  archiveResource,
+  availabilitySchema,
+  createResource,
+  idempotencyKeySchema,
+  inputFingerprint,
+  updateAvailability,
+  updateResource,
+  verifyResource,
+} from "./writes";
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: {
+    resource: (_root, { id }, { loaders }) => loaders.resource.load(parseResourceId(id, "id").toHexString()),
+    resources: (_root, { filter, first, after }, { models }) =>
+      searchResources(models, validated(searchFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
+    resourceCoverage: (_root, args, { models }) => resourceCoverage(models, validated(coverageArgsSchema, args, "")),
+    staleResources: (_root, { olderThan, first, after }, { models, identity }) => {
+      requireWriter(identity);
+      return staleResources(models, parseInstant(olderThan, "olderThan"), parsePage({ first, after }));
+    },
+    resourceCategories: (_root, _args, { models }) => loadTaxonomy(models),
+  },
+  Mutation: {
+    createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
+      requireWriter(identity);
+      const now = new Date();
+      const request = {
+        input: parseResourceInput(input, now, "input"),
+        idempotencyKey: validated(idempotencyKeySchema, idempotencyKey, "idempotencyKey"),
+        fingerprint: inputFingerprint(input),
+      };
+      return createResource(models, identity, request, now);
+    },
+    updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
+      requireWriter(identity);
+      const now = new Date();
+      return updateResource(models, parseResourceId(id, "id"), parseResourceInput(input, now, "input"), expectedVersion ?? undefined, now);
+    },
+    verifyResource: (_root, { id }, { models, identity }) => {
+      requireWriter(identity);
+      return verifyResource(models, parseResourceId(id, "id"), actorName(identity), new Date());
+    },
+    updateAvailability: (_root, { id, input }, { models, identity }) => {
+      const resourceId = parseResourceId(id, "id");
+      requireAvailabilityWriter(identity, resourceId.toHexString());
+      return updateAvailability(models, resourceId, validated(availabilitySchema, input, "input"), new Date());
+    },
+    archiveResource: (_root, { id }, { models, identity }) => {
+      requireWriter(identity);
+      return archiveResource(models, parseResourceId(id, "id"), new Date());
+    },
+  },
+  Resource: {
+    __resolveReference: ({ id }, { loaders }) => loaders.resource.load(id),
+    id: (resource) => resource._id.toHexString(),
+    category: async (resource, _args, { loaders }) => {
+      const category = await loaders.category.load(resource.category);
+      if (category === null) throw internalError(`Category ${resource.category} is missing from the taxonomy`);
+      return category;
+    },
+    location: (resource) => resource.location ?? null,
+    openStatus: (resource, { at }) => {
+      const moment = at == null ? new Date() : parseInstant(at, "at");
+      return resource.openingHours ? openStatusAt(resource.openingHours, moment) : "UNKNOWN";
+    },
+    archived: (resource) => resource.archivedAt !== null,
+  },
+  GeoLocation: {
+    latitude: (point) => point.coordinates[1],
+    longitude: (point) => point.coordinates[0],
+  },
+  ContactWindow: {
+    phone: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.phone ?? null) : null),
+    email: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.email ?? null) : null),
+  },
+  ResourceCategory: {
+    code: (category) => category.code,
+    labelJa: (category) => category.ja,
+    labelEn: (category) => category.en,
+    parent: (category, _args, { loaders }) => (category.parent === null ? null : loaders.category.load(category.parent)),
+  },
+  ResourceConnection: {
+    totalCount: (page) => page.count(),
+  },
+};

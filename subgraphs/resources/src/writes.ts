@@ -1,0 +1,215 @@
+// Changes to resources: idempotent create, replacement with optimistic concurrency, verification, availability and archiving.
+import { createHash } from "node:crypto";
+import { Types } from "mongoose";
+import { z } from "zod";
+import { conflict, notFound } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import { CAPACITY_UNITS, capacitySchema } from "./domain";
+import type { FieldError, ResourceInput } from "./domain";
+import { loadTaxonomy, recordFor } from "./categories";
+import { invalidInput, validated, withoutNulls } from "./inputs";
+import type { ResourceDocument, ResourceModels } from "./models";
+
+/** How often a write that lost a race with another is tried again before CONFLICT. */
+const ATTEMPTS = 3;
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{8,200}$/, "冪等キーは8〜200文字の半角英数記号です (8-200 printable ASCII characters, e.g. a UUID)");
+
+export const availabilitySchema = z.object({
+  available: z.number().int().min(0, "0以上です (at least 0)").max(100000),
+  maximum: z.number().int().min(0, "0以上です (at least 0)").max(100000).optional(),
+  unit: z.enum(CAPACITY_UNITS).optional(),
+});
+
+export type AvailabilityChange = z.output<typeof availabilitySchema>;
+
+export interface CreateRequest {
+  input: ResourceInput;
+  idempotencyKey: string;
+  /** `inputFingerprint` of the argument as sent, so a retry matches whenever it is sent. */
+  fingerprint: string;
+}
+
+/** A hash of an input as sent (nulls dropped, keys sorted): equal for a retry of the same request. */
+export function inputFingerprint(raw: unknown): string {
+  const canonical = JSON.stringify(withoutNulls(raw), (_key, value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** Idempotency keys belong to a caller: `<authMethod>:<subject>`. */
+function callerOf(identity: Identity): string {
+  return `${identity.authMethod}:${identity.subject ?? identity.role}`;
+}
+
+/** The first field of the unique index a duplicate-key error (11000) is about, or undefined for any other error. */
+function duplicateKeyField(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || (error as { code?: unknown }).code !== 11000) return undefined;
+  const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
+  return Object.keys(pattern ?? {})[0] ?? "";
+}
+
+/** A clash on an official identifier another resource already has, as CONFLICT naming the input field; any other error unchanged. */
+function identifierConflict(error: unknown): Error {
+  const field = duplicateKeyField(error);
+  if (field === undefined || !field.startsWith("identifiers.")) return error instanceof Error ? error : new Error(String(error));
+  return conflict(`${field}: この識別番号の地域資源は登録済みです (another resource already has this identifier)`, `input.${field}`);
+}
+
+function categoryProblems(errors: readonly FieldError[]): Error {
+  return invalidInput(errors.map((error) => ({ field: `input.${error.field}`, reason: error.reason })));
+}
+
+/** The resource an earlier create with this key made; CONFLICT when the key was used with another input. */
+async function replayed(models: ResourceModels, caller: string, request: CreateRequest): Promise<ResourceDocument | undefined> {
+  const used = await models.IdempotencyKey.findOne({ caller, key: request.idempotencyKey }).lean();
+  if (used === null) return undefined;
+  if (used.inputHash !== request.fingerprint) {
+    throw conflict(
+      "idempotencyKey: この冪等キーは別の内容で使われています (this key was used with a different input; use a new key for a new resource)",
+      "idempotencyKey",
+    );
+  }
+  const resource = await models.Resource.findById(used.resourceId).lean();
+  if (resource === null) throw notFound("Resource", used.resourceId.toHexString());
+  return resource;
+}
+
+/**
+ * Creates a resource once per idempotency key and caller: a retry with the same input returns the first result, a
+ * reuse with another input is CONFLICT. The key and the resource are written in one transaction, so neither exists
+ * without the other.
+ */
+export async function createResource(
+  models: ResourceModels,
+  identity: Identity,
+  request: CreateRequest,
+  now: Date,
+): Promise<ResourceDocument> {
+  const caller = callerOf(identity);
+  const earlier = await replayed(models, caller, request);
+  if (earlier) return earlier;
+  const built = recordFor(request.input, await loadTaxonomy(models), now);
+  if (!built.ok) throw categoryProblems(built.errors);
+  const _id = new Types.ObjectId();
+  try {
+    return await models.connection.transaction(async (session) => {
+      const key = { caller, key: request.idempotencyKey, inputHash: request.fingerprint, resourceId: _id, createdAt: now };
+      await models.IdempotencyKey.create([key], { session });
+      const [created] = await models.Resource.create([{ ...built.record, _id, version: 1 }], { session });
+      return created.toObject<ResourceDocument>();
+    });
+  } catch (error) {
+    if (duplicateKeyField(error) === undefined) throw error;
+    // A concurrent request with the same key may have committed first: its resource (or its key) made the clash.
+    const winner = await replayed(models, caller, request);
+    if (winner !== undefined) return winner;
+    throw identifierConflict(error);
+  }
+}
+
+/** The reason a write found no resource in operation: NOT_FOUND, or CONFLICT when it is archived. */
+async function explainMissing(models: ResourceModels, id: Types.ObjectId): Promise<ResourceDocument> {
+  const existing = await models.Resource.findById(id).lean();
+  if (existing === null) throw notFound("Resource", id.toHexString());
+  if (existing.archivedAt !== null) {
+    throw conflict(`Resource ${id.toHexString()} はアーカイブ済みで変更できません (is archived and cannot be changed)`);
+  }
+  return existing;
+}
+
+/**
+ * Replaces a resource's content with `input`, keeping its verification and creation date. With `expectedVersion`
+ * the change applies only to that version (CONFLICT otherwise); without it the last write wins.
+ */
+export async function updateResource(
+  models: ResourceModels,
+  id: Types.ObjectId,
+  input: ResourceInput,
+  expectedVersion: number | undefined,
+  now: Date,
+): Promise<ResourceDocument> {
+  const built = recordFor(input, await loadTaxonomy(models), now);
+  if (!built.ok) throw categoryProblems(built.errors);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const existing = await explainMissing(models, id);
+    if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+      throw conflict(
+        `expectedVersion: 版${existing.version}に更新されています (the resource is at version ${existing.version}, not ${expectedVersion}; reload it and apply the change again)`,
+        "expectedVersion",
+      );
+    }
+    const { verifiedAt, verifiedBy } = existing.provenance;
+    const replacement = {
+      ...built.record,
+      provenance: { ...built.record.provenance, ...(verifiedAt ? { verifiedAt } : {}), ...(verifiedBy ? { verifiedBy } : {}) },
+      _id: id,
+      version: existing.version + 1,
+      createdAt: existing.createdAt,
+    };
+    let replaced: ResourceDocument | null;
+    try {
+      replaced = await models.Resource.findOneAndReplace({ _id: id, version: existing.version }, replacement, {
+        returnDocument: "after",
+      }).lean();
+    } catch (error) {
+      throw identifierConflict(error);
+    }
+    if (replaced) return replaced;
+    if (expectedVersion !== undefined) break;
+  }
+  throw conflict("同時に変更されました。再読み込みしてください (the resource changed meanwhile; reload it and try again)");
+}
+
+/** Stamps that the content was verified now by `actor`. */
+export async function verifyResource(models: ResourceModels, id: Types.ObjectId, actor: string, now: Date): Promise<ResourceDocument> {
+  const verified = await models.Resource.findOneAndUpdate(
+    { _id: id, archivedAt: null },
+    { $set: { "provenance.verifiedAt": now, "provenance.verifiedBy": actor }, $inc: { version: 1 } },
+    { returnDocument: "after" },
+  ).lean();
+  return verified ?? explainMissing(models, id);
+}
+
+/** Sets the vacancy (and the maximum or unit when given), stamped now; the content counts as modified. */
+export async function updateAvailability(
+  models: ResourceModels,
+  id: Types.ObjectId,
+  change: AvailabilityChange,
+  now: Date,
+): Promise<ResourceDocument> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const existing = await explainMissing(models, id);
+    const unit = change.unit ?? existing.capacity?.unit;
+    if (unit === undefined) {
+      throw invalidInput([{ field: "input.unit", reason: "定員の単位が未登録です (no unit is recorded yet; give one)" }]);
+    }
+    const maximum = change.maximum ?? existing.capacity?.maximum;
+    const capacity = validated(capacitySchema, { available: change.available, maximum, unit, updatedAt: now }, "input");
+    const updated = await models.Resource.findOneAndUpdate(
+      { _id: id, version: existing.version },
+      { $set: { capacity, "provenance.modifiedAt": now }, $inc: { version: 1 } },
+      { returnDocument: "after" },
+    ).lean();
+    if (updated) return updated;
+  }
+  throw conflict("同時に変更されました。再度お試しください (the resource changed meanwhile; try again)");
+}
+
+/** Archives a resource (hidden from searches from now on); archiving it again returns it unchanged. */
+export async function archiveResource(models: ResourceModels, id: Types.ObjectId, now: Date): Promise<ResourceDocument> {
+  const archived = await models.Resource.findOneAndUpdate(
+    { _id: id, archivedAt: null },
+    { $set: { archivedAt: now, "provenance.modifiedAt": now }, $inc: { version: 1 } },
+    { returnDocument: "after" },
+  ).lean();
+  if (archived) return archived;
+  const existing = await models.Resource.findById(id).lean();
+  if (existing === null) throw notFound("Resource", id.toHexString());
+  return existing;
+}

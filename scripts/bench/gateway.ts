@@ -1,0 +1,221 @@
+// `npm run bench:gateway`: one search query on 100,000 resources, sent directly to the resources subgraph and through the gateway, with throughput, p50/p99 latency and their ratios.
+// Three processes: the engine and the subgraph in one child, the gateway (its production entry point) in another, and the load generator here,
+// so that the load generator competes with neither server for an event loop.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from "@tsunagu/service-kit";
+import { machineLine } from "./machine";
+import type { ResourcesServerReady } from "./resources-server";
+
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 100_000);
+/** Seconds of each measured run, and runs per target. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const ROUNDS = 2;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+/** Requests per connection before the first measured run of a target. */
+const WARMUP_PER_CONNECTION = 2;
+/** Generous, so that a slow answer is measured as latency rather than cut off as a failure. */
+const TIMEOUT_SECONDS = 60;
+const ROOT = join(__dirname, "..", "..");
+
+const QUERY = `{
+  resources(filter: { text: "訪問看護", near: { latitude: 36.4, longitude: 136.45, radiusMeters: 3000 } }, first: 20) {
+    edges { distanceMeters node { id names { official kana } category { code } address { district } } }
+  }
+}`;
+const BODY = JSON.stringify({ query: QUERY });
+
+/** A child process running a TypeScript entry point, and the value read from its first matching stdout line. */
+interface Child<T> {
+  process: ChildProcess;
+  ready: T;
+}
+
+/** Starts `entry` (relative to the repository) with `env` added, and waits for the stdout line `readyFrom` accepts. */
+async function startChild<T>(entry: string, env: Record<string, string>, readyFrom: (line: string) => T | undefined): Promise<Child<T>> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const value = await new Promise<T>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${entry} exited with code ${String(code)} before it was ready`)));
+    (async () => {
+      for await (const line of lines) {
+        const ready = readyFrom(line);
+        if (ready !== undefined) return ready;
+      }
+      throw new Error(`${entry} closed its output before it was ready`);
+    })().then(resolve, reject);
+  });
+  lines.close();
+  child.stdout!.resume();
+  return { process: child, ready: value };
+}
+
+async function stopChild(child: Child<unknown>): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill("SIGTERM");
+  await once(child.process, "exit");
+}
+
+/** POSTs the query once and returns the response data, failing on any GraphQL error. */
+async function queryOnce(url: string, headers: Record<string, string>): Promise<unknown> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: BODY });
+  const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+  if (!response.ok || body.errors !== undefined) throw new Error(`${url} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  return body.data;
+}
+
+/** What one load run saw: every response time (ms), how long it ran and what failed. */
+interface LoadRun {
+  latencies: number[];
+  seconds: number;
+  /** Non-2xx answers, GraphQL errors, connection errors and timeouts. */
+  failures: number;
+}
+
+/** Sends the query from CONNECTIONS connections for `length` (seconds or a number of requests); `headers()` is called for every request. */
+function load(url: string, headers: () => Record<string, string>, length: { duration: number } | { amount: number }): Promise<LoadRun> {
+  return new Promise((resolve, reject) => {
+    let graphqlErrors = 0;
+    const latencies: number[] = [];
+    const options: autocannon.Options = {
+      url,
+      method: "POST",
+      connections: CONNECTIONS,
+      timeout: TIMEOUT_SECONDS,
+      ...length,
+      requests: [
+        {
+          body: BODY,
+          setupRequest: (request) => ({ ...request, headers: { ...request.headers, "content-type": "application/json", ...headers() } }),
+          onResponse: (status, body) => {
+            if (status === 200 && body.includes('"errors"')) graphqlErrors += 1;
+          },
+        },
+      ],
+    };
+    const instance = autocannon(options, (error, result) => {
+      if (error !== null) {
+        reject(error);
+        return;
+      }
+      resolve({ latencies, seconds: result.duration, failures: result.non2xx + result.errors + result.timeouts + graphqlErrors });
+    });
+    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+/**
+ * A measured run of SECONDS. Requests still in flight when it ends are abandoned by the client but not by the
+ * server, so one more request waits for the server to be idle before the next run.
+ */
+async function measure(url: string, headers: () => Record<string, string>): Promise<LoadRun> {
+  const run = await load(url, headers, { duration: SECONDS });
+  await queryOnce(url, headers());
+  return run;
+}
+
+/** Throughput and latency percentiles over several runs of one target. */
+function summarise(runs: readonly LoadRun[]): { requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number } {
+  const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
+  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
+  const seconds = runs.reduce((total, run) => total + run.seconds, 0);
+  return {
+    requestsPerSecond: latencies.length / seconds,
+    p50: percentile(50),
+    p99: percentile(99),
+    requests: latencies.length,
+    failures: runs.reduce((total, run) => total + run.failures, 0),
+  };
+}
+
+function row(label: string, values: readonly string[]): string {
+  return `${label.padEnd(20)}${values.map((value) => value.padStart(11)).join("")}`;
+}
+
+async function main(): Promise<void> {
+  console.log(machineLine());
+  const identitySecret = randomBytes(32).toString("hex");
+  const noHeaders = () => ({});
+  const signedHeaders = () => ({ [IDENTITY_HEADER]: signIdentity(PUBLIC_IDENTITY, identitySecret) });
+
+  const resources = await startChild<ResourcesServerReady>(
+    "scripts/bench/resources-server.ts",
+    { BENCH_RESOURCES: String(RESOURCES), IDENTITY_SECRET: identitySecret },
+    (line) => (line.startsWith("{") ? (JSON.parse(line) as ResourcesServerReady) : undefined),
+  );
+  const children: Child<unknown>[] = [resources];
+  try {
+    const gateway = await startChild<string>(
+      "gateway/src/main.ts",
+      {
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        MONGODB_URI: resources.ready.mongoUri,
+        MONGODB_DB: "bench",
+        SUBGRAPH_URLS: `resources=${resources.ready.url}`,
+        SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_SECONDS * 1000),
+        IDENTITY_SECRET: identitySecret,
+        JWT_SECRET: randomBytes(32).toString("hex"),
+        RATE_LIMIT_BURST: "1000000",
+        RATE_LIMIT_PER_SECOND: "1000000",
+      },
+      (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
+    );
+    children.push(gateway);
+
+    const directData = await queryOnce(resources.ready.url, signedHeaders());
+    if (JSON.stringify(directData) !== JSON.stringify(await queryOnce(gateway.ready, {}))) {
+      throw new Error("the subgraph and the gateway answered the query differently");
+    }
+    const hits = (directData as { resources: { edges: unknown[] } }).resources.edges.length;
+
+    console.log(
+      `${resources.ready.inserted} resources seeded in ${resources.ready.seedSeconds.toFixed(1)} s (in-memory engine in the subgraph's process); ` +
+        `gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
+    );
+    console.log(`query: resources(text 訪問看護, within 3 km of the city centre, first 20) → ${hits} edges; identity header signed per direct request`);
+    console.log(
+      `${CONNECTIONS} connections; ${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway, gateway, direct, ... ` +
+        `after ${CONNECTIONS * WARMUP_PER_CONNECTION} warm-up requests each; client and gateway time out after ${TIMEOUT_SECONDS} s`,
+    );
+    const targets = {
+      direct: { url: resources.ready.url, headers: signedHeaders, runs: [] as LoadRun[] },
+      gateway: { url: gateway.ready, headers: noHeaders, runs: [] as LoadRun[] },
+    };
+    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION });
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // ABBA order, so that a drift of the machine or the server over time weighs on both targets alike.
+      const order = round % 2 === 0 ? [targets.direct, targets.gateway] : [targets.gateway, targets.direct];
+      for (const target of order) target.runs.push(await measure(target.url, target.headers));
+      const rate = (run: LoadRun | undefined) => ((run?.latencies.length ?? 0) / (run?.seconds ?? 1)).toFixed(1);
+      console.log(`  round ${round + 1}: direct ${rate(targets.direct.runs[round])} req/s, gateway ${rate(targets.gateway.runs[round])} req/s`);
+    }
+
+    const direct = summarise(targets.direct.runs);
+    const through = summarise(targets.gateway.runs);
+    console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures"]));
+    for (const [label, result] of [["direct to subgraph", direct], ["through gateway", through]] as const) {
+      console.log(row(label, [result.requestsPerSecond.toFixed(1), result.p50.toFixed(1), result.p99.toFixed(1), String(result.requests), String(result.failures)]));
+    }
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    console.log(row("gateway / direct", [ratio(through.requestsPerSecond, direct.requestsPerSecond), ratio(through.p50, direct.p50), ratio(through.p99, direct.p99)]));
+  } finally {
+    for (const child of children.reverse()) await stopChild(child);
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});

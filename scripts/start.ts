@@ -1,0 +1,250 @@
+// `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
+import { readFileSync } from "node:fs";
+import type { Connection } from "mongoose";
+import { z } from "zod";
+import {
+  ConfigError,
+  connectMongo,
+  createLogger,
+  createPubSub,
+  envEnum,
+  envInteger,
+  exitOnConfigError,
+  loadConfig,
+  maskUriCredentials,
+  mongoReadinessCheck,
+} from "@tsunagu/service-kit";
+import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
+import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
+import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
+import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
+
+/** What a subgraph's demo-data seed did: `skipped` when its data was already there. */
+export interface SeedResult {
+  inserted: number;
+  skipped: boolean;
+}
+
+/** What every subgraph starter receives from `startSystem`. */
+interface SubgraphStartOptions {
+  connection: Connection;
+  /** Shared with the gateway, so that the domain events a subgraph publishes reach subscriptions. */
+  pubsub: PubSub;
+  signingSecret: string;
+  identityMaxAgeSeconds: number;
+  logger: Logger;
+  port: number;
+  host: string;
+  development: boolean;
+}
+
+/** A subgraph `npm start` runs: its name in the supergraph, the variable choosing its port, how to start and seed it. */
+interface SystemSubgraph {
+  name: string;
+  portVariable: Extract<keyof SystemConfig, `${string}_PORT`>;
+  start(options: SubgraphStartOptions): Promise<RunningService>;
+  seed(connection: Connection): Promise<SeedResult>;
+}
+
+/** Every subgraph that exists; a subgraph joins `npm start` by one entry here and its port variable in systemConfigSchema. */
+const SUBGRAPHS: readonly SystemSubgraph[] = [
+  { name: "resources", portVariable: "RESOURCES_PORT", start: startResourcesSubgraph, seed: seedDemoResources },
+];
+
+const port = (fallback: number) => envInteger({ min: 0, max: 65535 }).default(fallback);
+
+/** The gateway's variables plus the subgraphs' ports and whether demo data is seeded. */
+export const systemConfigSchema = gatewayConfigSchema.extend({
+  RESOURCES_PORT: port(DEFAULT_SUBGRAPH_PORTS.resources),
+  /** Unset: seed outside production only. */
+  SEED_DEMO_DATA: envEnum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional(),
+});
+
+export type SystemConfig = z.output<typeof systemConfigSchema>;
+
+/** `systemConfigSchema` applied to `env`; throws ConfigError naming every bad variable. */
+export function loadSystemConfig(env: Environment = process.env): SystemConfig {
+  return loadConfig(systemConfigSchema, env);
+}
+
+export interface SystemOptions {
+  config: SystemConfig;
+  logger: Logger;
+  /** Run the embedded engine in memory instead of under DATA_DIR (tests); ignored when MONGODB_URI is set. */
+  inMemory?: boolean;
+}
+
+/** The running system. */
+export interface RunningSystem {
+  /** The gateway's GraphQL endpoint. */
+  gatewayUrl: string;
+  /** Subgraph name → the URL the gateway reaches it at (only the gateway may call it). */
+  subgraphUrls: Readonly<Record<string, string>>;
+  /** The MongoDB URI in use, credentials masked; for the embedded engine, where other tools can reach it while it runs. */
+  mongoUri: string;
+  /** True when this process runs the embedded engine. */
+  embedded: boolean;
+  /** Subgraph name → what its seed did on this start (empty when seeding is off). */
+  seeded: Readonly<Record<string, SeedResult>>;
+  /** Stops the gateway, the subgraphs, the pub/sub, the connection and the embedded engine, in that order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Runs `start`, turning "port in use" into a ConfigError naming the variable that chose the port. */
+async function listenOn<T>(variable: string, chosen: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    throw new ConfigError([{ variable, problem: `port ${chosen} is already in use; choose another port or stop what listens there` }]);
+  }
+}
+
+/** Every subgraph of the supergraph must be one `startSystem` runs, or the gateway would call a server nobody started. */
+function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
+  const runnable = new Set(SUBGRAPHS.map((subgraph) => subgraph.name));
+  const missing = subgraphsOfSupergraph(supergraphSdl).filter((endpoint) => !runnable.has(endpoint.name));
+  if (missing.length > 0) {
+    throw new Error(`${path} has subgraph(s) ${missing.map((m) => m.name).join(", ")} that npm start does not run; add them to SUBGRAPHS in scripts/start.ts`);
+  }
+}
+
+/**
+ * Connects to MongoDB (starting the embedded engine unless MONGODB_URI is set), seeds demo data when
+ * enabled (each seed is idempotent), starts every subgraph on 127.0.0.1 and the gateway over them.
+ * When a step fails, what already started is stopped before the error is rethrown.
+ */
+export async function startSystem({ config, logger, inMemory = false }: SystemOptions): Promise<RunningSystem> {
+  const gatewayOptions = gatewayOptionsOf(config);
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
+  checkSupergraphSubgraphs(supergraphSdl, config.SUPERGRAPH_PATH);
+
+  const running: RunningService[] = [];
+  let mongo: MongoHandle | undefined;
+  let pubsub: PubSub | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const service of [...running].reverse()) await service.stop();
+      await pubsub?.close();
+      await mongo?.close();
+    })());
+
+  try {
+    mongo = await connectMongo({
+      uri: config.MONGODB_URI,
+      dataDir: inMemory ? undefined : config.DATA_DIR,
+      dbName: config.MONGODB_DB,
+      logger,
+    });
+    const { connection } = mongo;
+    const events = await createPubSub({ redisUrl: config.REDIS_URL, logger });
+    pubsub = events;
+
+    const seeded: Record<string, SeedResult> = {};
+    if (config.SEED_DEMO_DATA ?? config.NODE_ENV !== "production") {
+      for (const subgraph of SUBGRAPHS) {
+        seeded[subgraph.name] = await subgraph.seed(connection);
+        logger.info({ subgraph: subgraph.name, ...seeded[subgraph.name] }, "demo data");
+      }
+    }
+
+    const subgraphUrls: Record<string, string> = {};
+    for (const subgraph of SUBGRAPHS) {
+      const chosen = config[subgraph.portVariable];
+      const service = await listenOn(subgraph.portVariable, chosen, () =>
+        subgraph.start({
+          connection,
+          pubsub: events,
+          signingSecret: gatewayOptions.identitySecret,
+          identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
+          logger: logger.child({ service: subgraph.name }),
+          port: chosen,
+          host: "127.0.0.1",
+          development: config.NODE_ENV === "development",
+        }),
+      );
+      running.push(service);
+      subgraphUrls[subgraph.name] = service.url;
+    }
+
+    const gateway = await listenOn("PORT", config.PORT, async () =>
+      createGateway({
+        ...gatewayOptions,
+        supergraphSdl,
+        subgraphUrls,
+        pubsub: events,
+        apiKeys: await mongoApiKeyStore(connection),
+        logger: logger.child({ service: "gateway" }),
+        readinessChecks: { mongo: mongoReadinessCheck(connection) },
+      }),
+    );
+    running.push(gateway);
+
+    return { gatewayUrl: gateway.url, subgraphUrls, mongoUri: maskUriCredentials(mongo.uri), embedded: mongo.embedded, seeded, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The lines `npm start` prints once everything is up: where to send queries, an example, tokens, the database. */
+export function startupMessage(system: RunningSystem, config: SystemConfig): string {
+  const storage = system.embedded ? `embedded engine, data in ${config.DATA_DIR}` : "MongoDB at MONGODB_URI";
+  const seeds = Object.entries(system.seeded).map(([name, { inserted, skipped }]) =>
+    skipped ? `${name}: demo data already present` : `${name}: seeded ${inserted} demo records`,
+  );
+  const query =
+    '{ resources(filter: { text: "ほうもんかんご", near: { latitude: 36.4, longitude: 136.45, radiusMeters: 5000 } }, first: 5) ' +
+    "{ totalCount edges { distanceMeters node { names { official } address { district } } } } }";
+  const curl = `curl -s ${system.gatewayUrl} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`;
+  const database = system.embedded
+    ? [
+        "While this runs it holds DATA_DIR; point other tools at its engine instead, e.g.:",
+        `  MONGODB_URI=${system.mongoUri} npm run create-api-key -- --owner "Vendor K.K." --scopes resources:read`,
+      ]
+    : ["Other tools (npm run create-api-key, npm run import:resources) use the same MONGODB_URI."];
+  return [
+    "",
+    `Tsunagu is running (${[storage, ...seeds].join("; ")})`,
+    `  GraphQL     ${system.gatewayUrl}${config.NODE_ENV === "production" ? "" : "   (open it in a browser for Apollo Sandbox)"}`,
+    ...Object.entries(system.subgraphUrls).map(([name, url]) => `  ${name.padEnd(11)} ${url}   (answers only the gateway)`),
+    `  MongoDB     ${system.mongoUri}`,
+    "",
+    "Example query (public search: visiting nursing within 5 km of the demo city's centre, nearest first):",
+    `  ${query}`,
+    `  ${curl}`,
+    "A token for a role (send it as Authorization: Bearer <token>):",
+    "  npm run token -- --role COORDINATOR",
+    ...database,
+    "Stop with Ctrl+C.",
+    "",
+  ].join("\n");
+}
+
+/** For the entry point: a ConfigError as its one line, any other failure as one line too; exit code 1 either way. */
+function exitOnStartFailure(error: unknown): never {
+  if (error instanceof ConfigError) return exitOnConfigError(error);
+  process.stderr.write(`Tsunagu did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  return process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const config = loadSystemConfig();
+  const logger = createLogger({ name: "tsunagu", level: config.LOG_LEVEL });
+  const system = await startSystem({ config, logger });
+  process.stdout.write(startupMessage(system, config));
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, "shutting down");
+    system.stop().catch((error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      process.exitCode = 1;
+    });
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+if (require.main === module) main().catch(exitOnStartFailure);

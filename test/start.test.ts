@@ -1,0 +1,145 @@
+// `npm start` in-process: the whole system on free ports over a temporary DATA_DIR, queried over HTTP as a client; restarts, bad config, ports in use, the README's variables.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, createLogger } from "@tsunagu/service-kit";
+import { DEMO_CITY, DEMO_CITY_COUNTS } from "@tsunagu/resources/src/demo-city";
+import { loadSystemConfig, startSystem, startupMessage, systemConfigSchema } from "../scripts/start";
+import type { RunningSystem } from "../scripts/start";
+
+const ROOT = join(__dirname, "..");
+const logger = createLogger({ name: "start-test", level: "silent" });
+const DEMO_CITY_SIZE = Object.values(DEMO_CITY_COUNTS).reduce((total, count) => total + count, 0);
+
+let dataDir: string;
+let system: RunningSystem | undefined;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), "tsunagu-start-"));
+});
+
+afterEach(async () => {
+  await system?.stop();
+  system = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The system on free ports over `dataDir`, as `npm start` would run it with these variables. */
+function start(env: Record<string, string> = {}): Promise<RunningSystem> {
+  const config = loadSystemConfig({ NODE_ENV: "test", PORT: "0", RESOURCES_PORT: "0", DATA_DIR: dataDir, ...env });
+  return startSystem({ config, logger });
+}
+
+interface Answer {
+  status: number;
+  body: { data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+}
+
+async function post(url: string, query: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
+}
+
+const VISITING_NURSING = `{
+  resources(filter: { categories: ["visiting-nursing"] }, first: 50) {
+    totalCount
+    edges { node { names { official } category { code } address { city district } } }
+  }
+}`;
+
+interface ResourcesPage {
+  resources: {
+    totalCount: number;
+    edges: Array<{ node: { names: { official: string }; category: { code: string }; address: { city: string; district: string } } }>;
+  };
+}
+
+async function visitingNursingStations(url: string): Promise<ResourcesPage["resources"]> {
+  const answer = await post(url, VISITING_NURSING);
+  expect(answer.body.errors).toBeUndefined();
+  expect(answer.status).toBe(200);
+  return (answer.body.data as unknown as ResourcesPage).resources;
+}
+
+test("the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again", async () => {
+  system = await start();
+  expect(system.embedded).toBe(true);
+  expect(system.seeded).toEqual({ resources: { inserted: DEMO_CITY_SIZE, skipped: false } });
+  expect(system.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/tsunagu$/);
+
+  const stations = await visitingNursingStations(system.gatewayUrl);
+  expect(stations.totalCount).toBe(7);
+  expect(stations.edges).toHaveLength(7);
+  for (const { node } of stations.edges) {
+    expect(node.category.code).toBe("visiting-nursing");
+    expect(node.address.city).toBe(DEMO_CITY.city);
+    expect(DEMO_CITY.districts).toContain(node.address.district);
+  }
+
+  // The subgraph answers only the gateway.
+  const direct = await post(system.subgraphUrls.resources as string, "{ __typename }");
+  expect(direct.status).toBe(401);
+  expect(direct.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+
+  const message = startupMessage(system, loadSystemConfig({ DATA_DIR: dataDir }));
+  expect(message).toContain(`GraphQL     ${system.gatewayUrl}`);
+  expect(message).toContain(`MONGODB_URI=${system.mongoUri} npm run create-api-key`);
+  expect(message).toContain(`curl -s ${system.gatewayUrl} -H 'content-type: application/json'`);
+  expect(message).toContain("npm run token -- --role COORDINATOR");
+
+  const { gatewayUrl } = system;
+  await system.stop();
+  await expect(fetch(gatewayUrl)).rejects.toThrow();
+
+  system = await start();
+  expect(system.seeded).toEqual({ resources: { inserted: 0, skipped: true } });
+  const again = await visitingNursingStations(system.gatewayUrl);
+  expect(again.totalCount).toBe(7);
+  expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());
+});
+
+test("SEED_DEMO_DATA=false starts an empty system", async () => {
+  system = await start({ SEED_DEMO_DATA: "false" });
+  expect(system.seeded).toEqual({});
+  expect((await visitingNursingStations(system.gatewayUrl)).totalCount).toBe(0);
+});
+
+test("a port in use is reported as a ConfigError naming its variable, and nothing is left running", async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  const { port } = blocker.address() as AddressInfo;
+  try {
+    const failure = start({ RESOURCES_PORT: String(port), SEED_DEMO_DATA: "false" });
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toThrow(`RESOURCES_PORT: port ${port} is already in use`);
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+  // The engine released DATA_DIR: another start on it succeeds.
+  system = await start({ SEED_DEMO_DATA: "false" });
+  expect(system.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+});
+
+test("npm start with a bad value prints one line naming the variable and exits with code 1", () => {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "start.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "test", PORT: "80000", DATA_DIR: dataDir },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toBe('Invalid configuration: PORT: expected an integer between 0 and 65535, got "80000"\n');
+  expect(run.stdout).toBe("");
+});
+
+test("the README's configuration table names every variable npm start reads", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## Project layout"));
+  const documented = new Set([...table.matchAll(/^\| `([A-Z][A-Z0-9_]*)`/gm)].map((match) => match[1]));
+  const variables = Object.keys(systemConfigSchema.shape);
+  expect(variables.length).toBeGreaterThan(20);
+  expect(variables.filter((variable) => !documented.has(variable))).toEqual([]);
+});

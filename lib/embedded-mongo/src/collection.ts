@@ -95,11 +95,18 @@ export class Collection {
     this.indexes.delete(name);
   }
 
-  private checkUnique(doc: Document, recordId: number): void {
+  /** The duplicate-key error this document would raise here (as record `recordId`), if any. */
+  uniqueClash(doc: Document, recordId: number): Error | undefined {
     for (const index of this.indexes.values()) {
       const clash = index.conflictingKey(doc, recordId);
-      if (clash) throw index.duplicateKeyError(this.ns, clash);
+      if (clash) return index.duplicateKeyError(this.ns, clash);
     }
+    return undefined;
+  }
+
+  private checkUnique(doc: Document, recordId: number): void {
+    const clash = this.uniqueClash(doc, recordId);
+    if (clash) throw clash;
     // Keys are computed again on add; computing them here first also surfaces geo and parallel-array errors early.
     for (const index of this.indexes.values()) index.keysOf(doc);
   }

@@ -1,7 +1,7 @@
 // The catalogue of namespaces, units of write that journal their changes, and multi-document transactions.
 import { UUID, type Document } from "bson";
 import { Collection } from "./collection";
-import { CommandError } from "./errors";
+import { CommandError, ErrorCodes } from "./errors";
 import type { IndexSpec } from "./indexes";
 import type { Journal } from "./journal";
 import { idKey } from "./bson-values";
@@ -131,7 +131,12 @@ export class Store {
           this.checkNoConflict(txn, op.ns, op.id);
         }
       }
-      applyOp(staged, op);
+      try {
+        applyOp(staged, op);
+      } catch (error) {
+        // A unique key taken by a transaction that committed meanwhile: MongoDB reports that as a write conflict.
+        throw error instanceof CommandError && error.code === ErrorCodes.DuplicateKey ? writeConflict() : error;
+      }
     }
     txn.state = "committed";
     this.namespaces = staged;
@@ -142,10 +147,18 @@ export class Store {
   checkNoConflict(txn: Transaction, ns: string, id: unknown): void {
     const current = this.namespaces.get(ns)?.findById(id);
     const seen = txn.snapshots.get(ns)?.findById(id);
-    if (current !== seen) {
-      throw new CommandError("WriteConflict", "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.", {}, ["TransientTransactionError"]);
-    }
+    if (current !== seen) throw writeConflict();
   }
+
+  /** Fails with WriteConflict when a unique key the transaction writes was committed by someone else meanwhile. */
+  checkUniqueAgainstCommitted(ns: string, doc: Document): void {
+    const committed = this.namespaces.get(ns);
+    if (committed?.uniqueClash(doc, committed.recordIdOf(doc._id) ?? -1)) throw writeConflict();
+  }
+}
+
+function writeConflict(): CommandError {
+  return new CommandError("WriteConflict", "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.", {}, ["TransientTransactionError"]);
 }
 
 /** The writes of one command, applied as they happen and journaled together when the command completes. */
@@ -212,12 +225,14 @@ export class WriteUnit {
 
   insert(ns: string, doc: Document): void {
     this.ensureCollection(ns).insert(doc);
+    if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "i", ns, doc });
   }
 
   replace(ns: string, recordId: number, doc: Document): void {
     if (this.txn) this.store.checkNoConflict(this.txn, ns, doc._id);
     this.ensureCollection(ns).replace(recordId, doc);
+    if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "u", ns, id: doc._id, doc });
   }
 

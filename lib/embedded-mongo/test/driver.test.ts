@@ -297,6 +297,28 @@ describe("transactions", () => {
     expect((await c.findOne({ _id: "bed" as never }))!.free).toBe(0);
   });
 
+  it("turns a unique key committed meanwhile by another transaction into a retryable write conflict", async () => {
+    const c = db.collection("txn5");
+    await c.createIndex({ key: 1 }, { unique: true });
+    const first = harness.client.startSession();
+    const second = harness.client.startSession();
+    first.startTransaction();
+    second.startTransaction();
+    await c.insertOne({ key: "idem-1", by: "first" }, { session: first });
+    await c.insertOne({ key: "idem-1", by: "second" }, { session: second });
+    await first.commitTransaction();
+    const conflict = await second.commitTransaction().catch((e: MongoServerError) => e);
+    expect(conflict).toMatchObject({ code: 112 });
+    expect((conflict as MongoServerError).hasErrorLabel("TransientTransactionError")).toBe(true);
+    // The retry sees the committed key and fails as MongoDB does, with a duplicate key.
+    second.startTransaction();
+    await expect(c.insertOne({ key: "idem-1", by: "second" }, { session: second })).rejects.toMatchObject({ code: 11000 });
+    await second.abortTransaction().catch(() => undefined);
+    await first.endSession();
+    await second.endSession();
+    expect(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ key: "idem-1", by: "first" }]);
+  });
+
   it("refuses DDL inside a transaction with OperationNotSupportedInTransaction", async () => {
     const session = harness.client.startSession();
     session.startTransaction();

@@ -236,15 +236,20 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: "tsunagu", level: config.LOG_LEVEL });
   const system = await startSystem({ config, logger });
   process.stdout.write(startupMessage(system, config));
+  let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, "shutting down");
     system.stop().catch((error: unknown) => {
       logger.error({ err: error }, "shutdown failed");
       process.exitCode = 1;
     });
   };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  // Listening for good (not once): Ctrl+C reaches this process both from the terminal and relayed by npm and tsx,
+  // and a repeated signal without a listener would end the process in the middle of stopping the engine.
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
 }
 
 if (require.main === module) main().catch(exitOnStartFailure);

@@ -1,0 +1,27 @@
+// The crew's view: the one operation an ambulance crew's phone sends at the doorstep, small enough for a weak connection, with fields from three subgraphs.
+/**
+ * Look-up and everything needed on scene: the person, medical content, who to call, ACP wishes, the primary hospital's
+ * name and phone (resources subgraph) and the care manager's phone (groups subgraph). Variables: `$input: EmergencyLookupInput!`.
+ */
+export const CREW_LOOKUP_QUERY = `mutation CrewLookup($input: EmergencyLookupInput!) {
+  emergencyLookup(input: $input) {
+    outcome
+    accessWindowEndsAt
+    candidates { name age district }
+    profile {
+      id
+      person { name kana age sex }
+      bloodType { abo rh }
+      conditions { name since }
+      medications { name dosage note }
+      allergies { substance reaction severity }
+      implantedDevices { kind description }
+      careLevel
+      livingSituation { livesAlone familyCareCapacity note }
+      emergencyContacts { priority name relation phone reachableHours }
+      advanceCare { resuscitation preferredPlaceOfCare notes }
+      primaryHospital { names { official } contact { phone } }
+      careManager { name workContact { phone } }
+    }
+  }
+}`;

@@ -1,0 +1,301 @@
+// Reading and changing emergency profiles: every read is authorised and logged before the profile is returned, and every change is committed in one transaction with its access log entry.
+import { createHash } from "node:crypto";
+import { Types, trusted } from "mongoose";
+import type { ClientSession, UpdateQuery } from "mongoose";
+import { conflict, forbidden, notFound, toSearchKey } from "@tsunagu/service-kit";
+import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
+import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
+import type { ProfileView } from "./access";
+import { appendLog, appendLogInTransaction } from "./audit";
+import type { AccessEvent } from "./audit";
+import { generateCardCode } from "./card-code";
+import type { EmergencyContext } from "./context";
+import { idempotencyKeySchema, parseInput, profileInputSchema, profileUpdateSchema } from "./domain";
+import type { AccessActionValue, PersonRecord, ProfileContent } from "./domain";
+import type { ProfileDocument } from "./models";
+import { findPage, parsePage } from "./pagination";
+import type { Connection, SortKey } from "./pagination";
+import { orderedSections } from "./sections";
+
+const DUPLICATE_KEY = 11000;
+const MAX_HELD_PROFILES = 20;
+
+/** The section each part of an update replaces. */
+const UPDATE_SECTIONS: Readonly<Record<keyof ProfileContent, ProfileSection>> = {
+  person: "PERSON",
+  bloodType: "BLOOD_TYPE",
+  conditions: "CONDITIONS",
+  medications: "MEDICATIONS",
+  allergies: "ALLERGIES",
+  implantedDevices: "IMPLANTED_DEVICES",
+  careTeam: "CARE_TEAM",
+  careLevel: "CARE_LEVEL",
+  livingSituation: "LIVING_SITUATION",
+  emergencyContacts: "EMERGENCY_CONTACTS",
+  advanceCare: "ADVANCE_CARE",
+};
+
+function duplicateKeyOn(error: unknown, path: string): boolean {
+  const failure = error as { code?: unknown; keyPattern?: Record<string, unknown> };
+  return failure.code === DUPLICATE_KEY && (failure.keyPattern === undefined || path in failure.keyPattern);
+}
+
+/** The search keys of a person's name and kana reading, for look-ups by name in either script. */
+function nameKeysOf(person: PersonRecord): string[] {
+  return [...new Set([toSearchKey(person.name), toSearchKey(person.kana)])];
+}
+
+/**
+ * Authorises a read of `profile` by the caller (using their open access window when they are EMS/ER staff), appends
+ * its log entry, and only then returns the profile as the caller may see it; FORBIDDEN when the read is not allowed.
+ */
+async function readAndLog(context: EmergencyContext, profile: ProfileDocument, action: AccessActionValue, sections: ProfileSection[]): Promise<ProfileView> {
+  const { identity, loaders } = context;
+  const window = isEmergencyStaff(identity) ? await loaders.openWindow.load(profile._id.toHexString()) : null;
+  const permission = readPermission(profile, identity, window);
+  if (permission === null) throw readRefused();
+  await appendLog(context, {
+    action,
+    outcome: "ALLOWED",
+    profileIds: [profile._id],
+    sections,
+    reason: permission.window?.reason ?? null,
+    incidentNumber: permission.window?.incidentNumber ?? null,
+    accessWindowEndsAt: permission.window?.accessWindowEndsAt ?? null,
+  });
+  return { ...profile, access: permission.basis };
+}
+
+/** One profile by id for whoever may read it (FORBIDDEN otherwise); null when there is no such profile. */
+export async function readProfile(
+  context: EmergencyContext,
+  id: string,
+  sections: ProfileSection[],
+  action: AccessActionValue = "READ",
+): Promise<ProfileView | null> {
+  if (!mayEverReadProfiles(context.identity)) throw readRefused();
+  const profile = await context.loaders.profile.load(id);
+  return profile === null ? null : readAndLog(context, profile, action, sections);
+}
+
+/** The caller's account, or FORBIDDEN: holding a profile needs a signed-in person, never an API key or the public. */
+function holderSubject(context: EmergencyContext): string {
+  const { identity } = context;
+  if (identity.subject === undefined || identity.authMethod !== "jwt" || identity.role === "PUBLIC") {
+    throw forbidden("本人としてサインインしてください (sign in as the resident or a delegate)");
+  }
+  return identity.subject;
+}
+
+/** The profiles the caller holds (as the resident or a delegate), each read logged. */
+export async function myProfiles(context: EmergencyContext, sections: ProfileSection[]): Promise<ProfileView[]> {
+  const subject = holderSubject(context);
+  const held = await context.models.Profile.find({ $or: [{ ownerSubject: subject }, { "delegates.subject": subject }] })
+    .sort({ _id: 1 })
+    .limit(MAX_HELD_PROFILES)
+    .lean<ProfileDocument[]>();
+  return Promise.all(held.map((profile) => readAndLog(context, profile, "READ", sections)));
+}
+
+/** The ids of the profiles the caller holds. */
+export async function heldProfileIds(context: EmergencyContext): Promise<Types.ObjectId[]> {
+  const subject = holderSubject(context);
+  const held = await context.models.Profile.find({ $or: [{ ownerSubject: subject }, { "delegates.subject": subject }] }, { _id: 1 })
+    .limit(MAX_HELD_PROFILES)
+    .lean<{ _id: Types.ObjectId }[]>();
+  return held.map((profile) => profile._id);
+}
+
+const BY_ID: readonly SortKey[] = [{ path: "_id", direction: 1, kind: "objectId" }];
+
+/** Profiles granted to the calling professional or their institution under the residents' consent, each read logged. */
+export async function grantedProfiles(
+  context: EmergencyContext,
+  args: { first?: number | null; after?: string | null },
+  sections: ProfileSection[],
+): Promise<Connection<ProfileView>> {
+  const { identity, models } = context;
+  if (identity.role !== "PROFESSIONAL") throw forbidden("専門職のみ利用できます (for professionals)");
+  const grantees = [identity.memberId, identity.organizationId].filter((id): id is string => id !== undefined);
+  const page = parsePage(args, BY_ID, 20, 50);
+  const filter = {
+    grants: trusted({ $elemMatch: { granteeId: { $in: grantees }, revokedAt: null } }),
+    "consent.withdrawnAt": null,
+    "consent.scope": "CARE_TEAM",
+  };
+  const connection = await findPage(
+    (narrowed, sort, limit) => models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
+    filter,
+    BY_ID,
+    page,
+    (profile) => [profile._id],
+  );
+  const edges = await Promise.all(
+    connection.edges.map(async (edge) => ({ cursor: edge.cursor, node: await readAndLog(context, edge.node, "READ", sections) })),
+  );
+  return { edges, pageInfo: connection.pageInfo };
+}
+
+/** What a change does to a profile: the update to apply (null for none), and the sections it concerns. */
+interface ChangePlan {
+  update: UpdateQuery<ProfileDocument> | null;
+  sections: ProfileSection[];
+}
+
+export interface ChangeOptions {
+  action: AccessActionValue;
+  /** Throws unless the caller may make this change. */
+  authorize: (profile: ProfileDocument) => void;
+  /** The update, from the profile as it is inside the transaction. */
+  plan: (profile: ProfileDocument) => ChangePlan;
+  /** Sections the operation returns besides what it changes (logged in the same entry). */
+  returned?: ProfileSection[];
+  expectedVersion?: number | null;
+}
+
+/**
+ * Changes profile `id` in one transaction: read, authorise, check the version, apply the plan (version + 1), and
+ * append the access log entry; nothing is committed without its entry. Returns the profile after the change.
+ */
+export async function changeProfile(context: EmergencyContext, id: string, options: ChangeOptions): Promise<ProfileDocument> {
+  const { models, now } = context;
+  if (!/^[0-9a-f]{24}$/i.test(id)) throw notFound("EmergencyProfile", id);
+  const profileId = new Types.ObjectId(id);
+  return models.Profile.db.transaction(async (session: ClientSession) => {
+    const profile = await models.Profile.findById(profileId).session(session).lean<ProfileDocument>();
+    if (profile === null) throw notFound("EmergencyProfile", id);
+    options.authorize(profile);
+    if (options.expectedVersion != null && options.expectedVersion !== profile.version) {
+      throw conflict(`expectedVersion: 版${options.expectedVersion}を期待しましたが現在は版${profile.version}です (the profile changed meanwhile; reload it)`, "expectedVersion");
+    }
+    const { update, sections } = options.plan(profile);
+    if (update !== null) {
+      const { $set, ...rest } = update;
+      const written = await models.Profile.updateOne(
+        { _id: profileId, version: profile.version },
+        { ...rest, $set: { ...$set, version: profile.version + 1, updatedAt: now } },
+        { session },
+      );
+      if (written.matchedCount !== 1) throw conflict("同時に変更されました。再読み込みしてください (changed concurrently; reload)");
+    }
+    const event: AccessEvent = {
+      action: options.action,
+      outcome: "ALLOWED",
+      profileIds: [profileId],
+      sections: orderedSections([...sections, ...(options.returned ?? [])]),
+    };
+    await appendLogInTransaction(context, event, session);
+    const changed = await models.Profile.findById(profileId).session(session).lean<ProfileDocument>();
+    if (changed === null) throw notFound("EmergencyProfile", id);
+    return changed;
+  });
+}
+
+/** Replaces the sections given in `input` (the resident or a delegate). */
+export async function updateProfile(
+  context: EmergencyContext,
+  id: string,
+  input: EmergencyProfileUpdateInput,
+  expectedVersion: number | null | undefined,
+  returned: ProfileSection[],
+): Promise<ProfileView> {
+  const update = parseInput(profileUpdateSchema(context.now), input, "input");
+  const changed = await changeProfile(context, id, {
+    action: "UPDATE",
+    authorize: (profile) => requireHolder(profile, context.identity),
+    expectedVersion,
+    returned,
+    plan: () => ({
+      update: { $set: { ...update, ...(update.person === undefined ? {} : { nameKeys: nameKeysOf(update.person) }) } },
+      sections: Object.keys(update).map((key) => UPDATE_SECTIONS[key as keyof ProfileContent]),
+    }),
+  });
+  return { ...changed, access: "HOLDER" };
+}
+
+/** A fingerprint of the validated input, so a retry with the same key but different content is a CONFLICT. */
+function fingerprintOf(input: unknown): string {
+  return createHash("sha256").update(JSON.stringify(input)).digest("base64url");
+}
+
+/**
+ * Registers the caller's profile (residents only; consent is part of the input). A retry with the same idempotency
+ * key returns the first profile; the profile and its CREATE entry are committed together.
+ */
+export async function createProfile(
+  context: EmergencyContext,
+  input: EmergencyProfileInput,
+  rawKey: string,
+  returned: ProfileSection[],
+): Promise<ProfileView> {
+  const { identity, models, now } = context;
+  if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
+  const subject = holderSubject(context);
+  const key = parseInput(idempotencyKeySchema, rawKey, "idempotencyKey");
+  const { consent, ...content } = parseInput(profileInputSchema(now), input, "input");
+  const creation = { by: `jwt:${subject}`, key, fingerprint: fingerprintOf(input) };
+
+  const earlier = async (): Promise<ProfileView | null> => {
+    const found = await models.Profile.findOne({ "creation.by": creation.by, "creation.key": key }).lean<ProfileDocument>();
+    if (found === null) return null;
+    if (found.creation.fingerprint !== creation.fingerprint) {
+      throw conflict("idempotencyKey: この冪等キーは別の内容で使われています (this key was used with different input)", "idempotencyKey");
+    }
+    return readAndLog(context, found, "READ", returned);
+  };
+  const first = await earlier();
+  if (first !== null) return first;
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await models.Profile.db.transaction(async (session) => {
+        const [document] = await models.Profile.create(
+          [
+            {
+              ...content,
+              ownerSubject: subject,
+              delegates: [],
+              grants: [],
+              consent: { ...consent, givenAt: now, withdrawnAt: null },
+              cardCode: generateCardCode(),
+              nameKeys: nameKeysOf(content.person),
+              lastReviewedAt: now,
+              creation,
+              version: 1,
+              createdAt: now,
+              updatedAt: now,
+            },
+          ],
+          { session },
+        );
+        if (document === undefined) throw new Error("the profile was not created");
+        const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
+        await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
+        return document.toObject() as ProfileDocument;
+      });
+      return { ...created, access: "HOLDER" };
+    } catch (error) {
+      if (duplicateKeyOn(error, "creation.key")) {
+        const winner = await earlier();
+        if (winner !== null) return winner;
+      }
+      // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
+      if (!duplicateKeyOn(error, "cardCode") || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Issues a new card code (the old one stops working at once); retried when the draw collides with an existing code. */
+export async function reissueCard(context: EmergencyContext, id: string): Promise<ProfileDocument> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await changeProfile(context, id, {
+        action: "CARD_REISSUE",
+        authorize: (profile) => requireHolder(profile, context.identity),
+        plan: () => ({ update: { $set: { cardCode: generateCardCode() } }, sections: ["CARD"] }),
+      });
+    } catch (error) {
+      if (!duplicateKeyOn(error, "cardCode") || attempt >= 3) throw error;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// Which sections of a profile an operation selected, read from the GraphQL selection set (fragments included), for the access log.
+import { Kind } from "graphql";
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import type { ProfileSection } from "./generated/resolvers-types";
+
+/** Every section in the order of the schema's enum. */
+export const ALL_SECTIONS = [
+  "PERSON", "BLOOD_TYPE", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_TEAM", "CARE_LEVEL",
+  "LIVING_SITUATION", "EMERGENCY_CONTACTS", "ADVANCE_CARE", "CONSENT", "REVIEW_STATUS", "CARD", "SHARING", "CANDIDATES",
+] as const satisfies readonly ProfileSection[];
+
+/** The section each field of EmergencyProfile belongs to; identifiers and bookkeeping belong to none. */
+const FIELD_SECTIONS: Readonly<Record<string, ProfileSection | null>> = {
+  id: null,
+  __typename: null,
+  version: null,
+  createdAt: null,
+  updatedAt: null,
+  person: "PERSON",
+  bloodType: "BLOOD_TYPE",
+  conditions: "CONDITIONS",
+  medications: "MEDICATIONS",
+  allergies: "ALLERGIES",
+  implantedDevices: "IMPLANTED_DEVICES",
+  primaryHospital: "CARE_TEAM",
+  visitingNursingStation: "CARE_TEAM",
+  primaryPhysician: "CARE_TEAM",
+  careManager: "CARE_TEAM",
+  careLevel: "CARE_LEVEL",
+  livingSituation: "LIVING_SITUATION",
+  emergencyContacts: "EMERGENCY_CONTACTS",
+  advanceCare: "ADVANCE_CARE",
+  consent: "CONSENT",
+  lastReviewedAt: "REVIEW_STATUS",
+  card: "CARD",
+  accessGrants: "SHARING",
+  delegates: "SHARING",
+};
+
+/** Sections in the enum's order, without repeats. */
+export function orderedSections(sections: Iterable<ProfileSection>): ProfileSection[] {
+  const wanted = new Set(sections);
+  return ALL_SECTIONS.filter((section) => wanted.has(section));
+}
+
+/** The fields selected on objects of `typeName` in `selectionSets`, grouped by response key's field name. */
+function collectFields(
+  selectionSets: readonly SelectionSetNode[],
+  typeName: string,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+): FieldNode[] {
+  const fields: FieldNode[] = [];
+  const visit = (selectionSet: SelectionSetNode) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        fields.push(selection);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (selection.typeCondition === undefined || selection.typeCondition.name.value === typeName) visit(selection.selectionSet);
+      } else {
+        const fragment = fragments[selection.name.value];
+        if (fragment !== undefined && fragment.typeCondition.name.value === typeName) visit(fragment.selectionSet);
+      }
+    }
+  };
+  selectionSets.forEach(visit);
+  return fields;
+}
+
+/**
+ * The profile sections selected under the resolving field: directly (`emergencyProfile { ... }`), on the entity of
+ * `_entities` (`... on EmergencyProfile { ... }`), or under the field path `via` (`emergencyLookup { profile { ... } }`).
+ */
+export function selectedSections(info: GraphQLResolveInfo, via: readonly { typeName: string; field: string }[] = []): ProfileSection[] {
+  let selectionSets = info.fieldNodes.flatMap((node) => (node.selectionSet === undefined ? [] : [node.selectionSet]));
+  for (const step of via) {
+    selectionSets = collectFields(selectionSets, step.typeName, info.fragments)
+      .filter((field) => field.name.value === step.field)
+      .flatMap((field) => (field.selectionSet === undefined ? [] : [field.selectionSet]));
+  }
+  const names = collectFields(selectionSets, "EmergencyProfile", info.fragments).map((field) => field.name.value);
+  return orderedSections(names.flatMap((name) => {
+    const section = FIELD_SECTIONS[name];
+    return section === null || section === undefined ? [] : [section];
+  }));
+}

@@ -1,0 +1,74 @@
+// Starts the emergency subgraph: its schema from schema/emergency.graphql, the collections and indexes created, and one context per request.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "graphql";
+import type { Connection } from "mongoose";
+import { mongoReadinessCheck, startSubgraph } from "@tsunagu/service-kit";
+import type { Logger, RunningService } from "@tsunagu/service-kit";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { emergencyContextFactory } from "./context";
+import type { EmergencyContext, LookupRateLimit } from "./context";
+import { emergencyModels, ensureEmergencyIndexes } from "./models";
+import { resolvers } from "./resolvers";
+
+/** The port of scripts/compose.ts's DEFAULT_SUBGRAPH_PORTS. */
+export const DEFAULT_EMERGENCY_PORT = 4004;
+
+/** The SDL the subgraph serves, the same file composition reads. */
+export const EMERGENCY_SCHEMA_PATH = join(__dirname, "..", "..", "..", "schema", "emergency.graphql");
+
+export const DEFAULT_ACCESS_WINDOW_MINUTES = 30;
+/** 20 look-ups per user per 10 minutes: far above a crew's needs, far below guessing card codes. */
+export const DEFAULT_LOOKUP_RATE_LIMIT: Readonly<LookupRateLimit> = Object.freeze({ max: 20, windowSeconds: 600 });
+/** A URN says what the QR code is without pretending to be a website; deployments set their crews' look-up URL. */
+export const DEFAULT_CARD_URL_BASE = "urn:tsunagu:emergency-card:";
+
+export interface EmergencySubgraphOptions {
+  connection: Connection;
+  /** IDENTITY_SECRET, shared only with the gateway. */
+  signingSecret: string;
+  /** How old a signed identity header may be; default 60 s. */
+  identityMaxAgeSeconds?: number;
+  logger: Logger;
+  /** Default 0 (a free port; the real one is in the returned URL). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Introspection and internal error details; default false. */
+  development?: boolean;
+  /** How long a look-up lets the same user re-read the profile without a new reason; default 30. */
+  accessWindowMinutes?: number;
+  /** Per-user look-up limit, counted in the database (so it holds across replicas); default 20 per 10 minutes. */
+  lookupRateLimit?: LookupRateLimit;
+  /** What QR payloads start with; default DEFAULT_CARD_URL_BASE. */
+  cardUrlBase?: string;
+  /** The trusted clock; only tests replace the server's. */
+  clock?: () => Date;
+}
+
+/** Creates the collections and indexes, then serves GraphQL on `/graphql` (signed identity required) with `/healthz` and `/readyz`. */
+export async function startEmergencySubgraph(options: EmergencySubgraphOptions): Promise<RunningService> {
+  const models = emergencyModels(options.connection);
+  await ensureEmergencyIndexes(models);
+  const settings = {
+    accessWindowMinutes: options.accessWindowMinutes ?? DEFAULT_ACCESS_WINDOW_MINUTES,
+    lookupRateLimit: options.lookupRateLimit ?? DEFAULT_LOOKUP_RATE_LIMIT,
+    cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
+    clock: options.clock ?? (() => new Date()),
+  };
+  return startSubgraph<EmergencyContext>({
+    name: "emergency",
+    typeDefs: parse(readFileSync(EMERGENCY_SCHEMA_PATH, "utf8")),
+    // The generated types describe __resolveReference as (reference, context, info), which @apollo/subgraph's map type
+    // cannot express; every resolver is still checked against the schema by the generated `Resolvers` type.
+    resolvers: resolvers as GraphQLResolverMap<EmergencyContext>,
+    createContext: emergencyContextFactory(models, settings),
+    signingSecret: options.signingSecret,
+    identityMaxAgeSeconds: options.identityMaxAgeSeconds,
+    logger: options.logger,
+    port: options.port,
+    host: options.host,
+    development: options.development,
+    readinessChecks: { mongo: mongoReadinessCheck(options.connection) },
+  });
+}

@@ -357,7 +357,7 @@ test("_entities for an EmergencyProfile sent straight to the subgraph is refused
   expect(codes(asPublic.body)).toEqual(["FORBIDDEN"]);
 });
 
-test("100 representations in one _entities request cost one profile query, one window query and one log insert", async () => {
+test("100 representations in one _entities request cost one profile query and one log insert", async () => {
   const profiles = await stack.engine.connection
     .collection("emergencyProfiles")
     .find({ "consent.scope": "CONNECTED_SYSTEMS", "creation.by": "seed:demo" })

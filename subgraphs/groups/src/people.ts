@@ -1,0 +1,262 @@
+// Groups and members: look-ups, lists, who sees contact details, registering and updating members and groups, and group membership.
+import { Types, trusted } from "mongoose";
+import { badUserInput, buildSearchKeys, escapeRegExp, notFound, searchTerms, toSearchKey } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import { assertStaff, isOfficer, isStaff, maySeeContacts, refusal, roleIn } from "./access";
+import type { GroupsContext } from "./context";
+import {
+  GROUP_ROLES,
+  PROFESSION_NAMES,
+  createGroupSchema,
+  createMemberSchema,
+  groupFilterSchema,
+  parseId,
+  parseInput,
+  requiredNotNull,
+  updateMemberSchema,
+} from "./domain";
+import type { AffiliationInput, CreateMemberInput, GroupRole, UpdateMemberInput } from "./domain";
+import { createOnce, creationOf } from "./idempotency";
+import { objectId } from "./models";
+import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument } from "./models";
+import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument, toConnection } from "./pagination";
+import type { Connection, SortKey } from "./pagination";
+
+/** Loads a member by a raw `ID` argument (BAD_USER_INPUT when malformed); null when there is none. */
+export function findMember(context: GroupsContext, rawId: string, field = "id"): Promise<MemberDocument | null> {
+  return context.loaders.member.load(parseId(rawId, field));
+}
+
+/** Loads a group by a raw `ID` argument (BAD_USER_INPUT when malformed); null when there is none. */
+export function findGroup(context: GroupsContext, rawId: string, field = "id"): Promise<GroupDocument | null> {
+  return context.loaders.group.load(parseId(rawId, field));
+}
+
+/** Like findGroup, but NOT_FOUND when there is none. */
+export async function requireGroup(context: GroupsContext, rawId: string, field: string): Promise<GroupDocument> {
+  const group = await findGroup(context, rawId, field);
+  if (group === null) throw notFound("Group", rawId);
+  return group;
+}
+
+/** Like findMember, but NOT_FOUND when there is none. */
+export async function requireMember(context: GroupsContext, rawId: string, field: string): Promise<MemberDocument> {
+  const member = await findMember(context, rawId, field);
+  if (member === null) throw notFound("Member", rawId);
+  return member;
+}
+
+/** An entity representation from another subgraph: null unless its id could be ours. */
+export function referencedId(id: unknown): string | null {
+  return typeof id === "string" && /^[0-9a-f]{24}$/i.test(id) ? id.toLowerCase() : null;
+}
+
+const GROUP_ORDER: readonly SortKey[] = [
+  { path: "sortKey", direction: 1 },
+  { path: "_id", direction: 1 },
+];
+
+/** Groups in kana order, filtered by kind and text. */
+export async function listGroups(
+  context: GroupsContext,
+  rawFilter: unknown,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Connection<GroupDocument> & { totalCount: number }> {
+  const filter = parseInput(groupFilterSchema, rawFilter, "filter");
+  const size = pageSize(first, 20, 100);
+  const conditions: Record<string, unknown>[] = [];
+  if (filter.kinds && filter.kinds.length > 0) conditions.push({ kind: trusted({ $in: filter.kinds }) });
+  for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
+  const matching = conditions.length > 0 ? { $and: conditions } : {};
+  const page = after ? { $and: [matching, afterFilter(GROUP_ORDER, decodeCursor(after, ["string", "objectId"]))] } : matching;
+  const [rows, totalCount] = await Promise.all([
+    context.models.Group.find(page).sort(sortDocument(GROUP_ORDER)).limit(size + 1).lean<GroupDocument[]>(),
+    context.models.Group.countDocuments(matching),
+  ]);
+  return { ...toConnection(rows, size, (group) => encodeCursor([group.sortKey, group._id]), Boolean(after)), totalCount };
+}
+
+const ROLE_RANK: Readonly<Record<GroupRole, number>> = Object.fromEntries(GROUP_ROLES.map((role, rank) => [role, rank])) as Record<GroupRole, number>;
+
+/** A group's members, officers first (代表, 世話人, 事務局), then by when they joined. */
+export async function groupMembers(
+  context: GroupsContext,
+  group: GroupDocument,
+  args: { first?: number | null; after?: string | null; roles?: readonly GroupRole[] | null },
+) {
+  const size = pageSize(args.first, 50, 100);
+  const roles = args.roles && args.roles.length > 0 ? new Set(args.roles) : undefined;
+  const ordered = group.members
+    .filter((member) => roles === undefined || roles.has(member.role))
+    .sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.joinedAt.getTime() - b.joinedAt.getTime());
+  const cursorOf = (member: GroupMemberRecord) => encodeCursor([member.memberId]);
+  let start = 0;
+  if (args.after) {
+    const [memberId] = decodeCursor(args.after, ["objectId"]);
+    start = ordered.findIndex((member) => member.memberId.equals(memberId)) + 1;
+    if (start === 0) throw badUserInput("after: このメンバーはもう一覧にいません。最初から読み直してください (the member of this cursor has left; start again)", "after");
+  }
+  const window = ordered.slice(start, start + size + 1);
+  const members = await context.loaders.member.loadMany(window.map((member) => member.memberId.toHexString()));
+  const rows = window.flatMap((record, index) => {
+    const node = members[index];
+    if (node instanceof Error) throw node;
+    return node ? [{ record, node }] : [];
+  });
+  const connection = toConnection(rows, size, ({ record }) => cursorOf(record), Boolean(args.after));
+  return {
+    edges: connection.edges.map(({ cursor, node: { record, node } }) => ({ cursor, role: record.role, joinedAt: record.joinedAt, node })),
+    pageInfo: connection.pageInfo,
+    totalCount: ordered.length,
+  };
+}
+
+/** The groups a member belongs to, with their role in each. */
+export async function membershipsOf(context: GroupsContext, member: MemberDocument) {
+  const memberId = member._id.toHexString();
+  const groups = await context.loaders.groupsOfMember.load(memberId);
+  return groups.flatMap((group) =>
+    group.members
+      .filter((record) => record.memberId.toHexString() === memberId)
+      .map((record) => ({ group, role: record.role, joinedAt: record.joinedAt })),
+  );
+}
+
+/** A group's contact window as the caller may see it: phone and e-mail only for professionals and staff. */
+export function visibleContactWindow(window: ContactWindowRecord | null | undefined, identity: Identity): ContactWindowRecord | null {
+  if (!window) return null;
+  return maySeeContacts(identity) ? window : { ...window, phone: null, email: null };
+}
+
+/** A member's work contact, or null when the caller may not see contact details. */
+export function visibleWorkContact(member: MemberDocument, identity: Identity) {
+  const contact = member.workContact;
+  return maySeeContacts(identity) && contact ? { phone: contact.phone ?? null, email: contact.email ?? null } : null;
+}
+
+function snapshotOf(affiliation: AffiliationInput): AffiliationSnapshot {
+  return { ...affiliation, sortKey: toSearchKey(affiliation.kana ?? affiliation.name) };
+}
+
+/** What a member is found by: name and reading, title, profession, and the organisation's name, reading and category. */
+function memberIndexFields(member: Pick<MemberDocument, "name" | "kana" | "title" | "profession" | "affiliation">) {
+  const { affiliation } = member;
+  return {
+    sortKey: toSearchKey(member.kana),
+    searchKeys: buildSearchKeys([
+      member.name,
+      member.kana,
+      member.title,
+      ...PROFESSION_NAMES[member.profession],
+      affiliation?.name,
+      affiliation?.kana,
+      affiliation?.categoryLabel,
+    ]),
+  };
+}
+
+/** A member record from validated input (also used by the demo seed). */
+export function memberRecord(input: CreateMemberInput) {
+  const fields = {
+    name: input.name,
+    kana: input.kana,
+    profession: input.profession,
+    title: input.title ?? null,
+    affiliation: input.affiliation ? snapshotOf(input.affiliation) : null,
+    photoUrl: input.photoUrl ?? null,
+    workContact: input.workContact ?? null,
+    avoidCallingHours: input.avoidCallingHours ?? [],
+  };
+  return { ...fields, ...memberIndexFields(fields) };
+}
+
+export async function createMember(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<MemberDocument> {
+  assertStaff(context.identity, "メンバーの登録");
+  const input = parseInput(createMemberSchema, rawInput, "input");
+  const creation = creationOf(context.identity, idempotencyKey, input);
+  const { document } = await createOnce(context.models.Member, creation, memberRecord(input));
+  return document;
+}
+
+/** Updates a member (the member themselves or staff); the affiliation's snapshot is retaken when it is given. */
+export async function updateMember(context: GroupsContext, rawId: string, rawInput: Record<string, unknown>): Promise<MemberDocument> {
+  const id = parseId(rawId, "id");
+  if (!isStaff(context.identity) && context.identity.memberId !== id) {
+    throw refusal(context.identity, "本人または調整役・管理者のみ更新できます (only the member themselves or staff may update a member)");
+  }
+  requiredNotNull(rawInput, ["name", "kana", "profession"], "input");
+  const input: UpdateMemberInput = parseInput(updateMemberSchema, rawInput, "input");
+  const current = await requireMember(context, id, "id");
+  const { affiliation, ...rest } = input;
+  const merged = {
+    ...current,
+    ...rest,
+    ...(affiliation === undefined ? {} : { affiliation: affiliation === null ? null : snapshotOf(affiliation) }),
+  };
+  const changes = {
+    ...rest,
+    ...(rest.avoidCallingHours === null ? { avoidCallingHours: [] } : {}),
+    affiliation: merged.affiliation ?? null,
+    ...memberIndexFields(merged),
+  };
+  const updated = await context.models.Member.findByIdAndUpdate(current._id, { $set: changes }, { returnDocument: "after", runValidators: true }).lean<MemberDocument>();
+  if (updated === null) throw notFound("Member", id);
+  return updated;
+}
+
+export async function createGroup(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<GroupDocument> {
+  assertStaff(context.identity, "団体の登録");
+  const input = parseInput(createGroupSchema, rawInput, "input");
+  const creation = creationOf(context.identity, idempotencyKey, input);
+  if (input.parentId) await requireGroup(context, input.parentId, "input.parentId");
+  if (input.contactWindow?.memberId) await requireMember(context, input.contactWindow.memberId, "input.contactWindow.memberId");
+  const { document } = await createOnce(context.models.Group, creation, {
+    kind: input.kind,
+    name: input.name,
+    kana: input.kana ?? null,
+    description: input.description ?? null,
+    parentId: input.parentId ? objectId(input.parentId) : null,
+    contactWindow: input.contactWindow
+      ? { ...input.contactWindow, memberId: input.contactWindow.memberId ? objectId(input.contactWindow.memberId) : null }
+      : null,
+    members: [],
+    board: { _id: new Types.ObjectId(), name: `${input.name} 掲示板`, visibility: input.boardVisibility },
+    ...groupIndexFields(input),
+  });
+  return document;
+}
+
+/** A group's order and search keys from its name and reading (also used by the demo seed). */
+export function groupIndexFields(group: { name: string; kana?: string | null }) {
+  return { sortKey: toSearchKey(group.kana ?? group.name), searchKeys: buildSearchKeys([group.name, group.kana]) };
+}
+
+/** Adds a member to a group, changes their role, or (role null) removes them; staff or the group's officers. */
+export async function setGroupMembership(
+  context: GroupsContext,
+  rawGroupId: string,
+  rawMemberId: string,
+  role: GroupRole | null | undefined,
+): Promise<GroupDocument> {
+  const group = await requireGroup(context, rawGroupId, "groupId");
+  if (!isStaff(context.identity) && !isOfficer(roleIn(group, context.identity))) {
+    throw refusal(context.identity, `「${group.name}」のメンバー管理は代表・世話人・事務局と調整役のみです (officers and staff only)`);
+  }
+  const member = await requireMember(context, rawMemberId, "memberId");
+  const { Group } = context.models;
+  if (!role) {
+    await Group.updateOne({ _id: group._id }, { $pull: { members: { memberId: member._id } } });
+  } else {
+    const changed = await Group.updateOne({ _id: group._id, "members.memberId": member._id }, { $set: { "members.$.role": role } });
+    if (changed.matchedCount === 0) {
+      await Group.updateOne(
+        { _id: group._id, "members.memberId": trusted({ $ne: member._id }) },
+        { $push: { members: { memberId: member._id, role, joinedAt: new Date() } } },
+      );
+    }
+  }
+  const updated = await Group.findById(group._id).lean<GroupDocument>();
+  if (updated === null) throw notFound("Group", rawGroupId);
+  return updated;
+}

@@ -1,4 +1,4 @@
-// Delivering domain events to one subscription: a bounded, ordered event stream that stops listening when it is returned, and event lookups shared by identical subscribers and bounded in concurrency.
+// Delivering domain events to one subscription: a bounded, ordered event stream that stops listening when it is returned, event lookups shared by identical subscribers, and a concurrency limit.
 import { GraphQLError } from "graphql";
 import type { ExecutionResult, FormattedExecutionResult } from "graphql";
 import { INTERNAL_ERROR_MESSAGE, codedError } from "@tsunagu/service-kit";
@@ -107,16 +107,13 @@ export class ConcurrencyLimit {
 
 /**
  * Event lookups through the gateway: subscribers with the same identity, selection and id share one
- * lookup per event (the event object is the cache key, so entries go when the event does), and at
- * most `concurrency` lookups run at once. A lookup never rejects: a failure becomes a coded error.
+ * lookup per event (the event object is the cache key, so entries go when the event does). A lookup
+ * never rejects: a failure becomes a coded error.
  */
 export class EventLookups {
   private readonly shared = new WeakMap<DomainEvent, Map<string, Promise<FormattedExecutionResult>>>();
-  private readonly limit: ConcurrencyLimit;
 
-  constructor(concurrency: number, private readonly logger: Logger) {
-    this.limit = new ConcurrencyLimit(concurrency);
-  }
+  constructor(private readonly logger: Logger) {}
 
   lookup(event: DomainEvent, key: string, execute: () => Promise<FormattedExecutionResult>): Promise<FormattedExecutionResult> {
     let byKey = this.shared.get(event);
@@ -126,7 +123,7 @@ export class EventLookups {
     }
     let result = byKey.get(key);
     if (result === undefined) {
-      result = this.limit.run(execute).catch((error: unknown) => {
+      result = execute().catch((error: unknown) => {
         this.logger.error({ err: error, topic: event.topic, type: event.type }, "event lookup failed");
         return { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } }] };
       });

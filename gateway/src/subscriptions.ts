@@ -20,6 +20,7 @@ import type {
   FieldNode,
   FormattedExecutionResult,
   FragmentDefinitionNode,
+  GraphQLSchema,
   OperationDefinitionNode,
   ValidationRule,
 } from "graphql";
@@ -32,7 +33,7 @@ import type { DomainEvent, Identity, Logger, PubSub, RequestContext } from "@tsu
 import type { Authenticate } from "./auth";
 import type { RateLimiter } from "./rate-limit";
 import { rateLimitKey } from "./rate-limit";
-import { EventLookups, EventStream, subscriptionResult } from "./subscription-events";
+import { ConcurrencyLimit, EventLookups, EventStream, subscriptionResult } from "./subscription-events";
 import type { PendingResult } from "./subscription-events";
 import { SUBSCRIPTION_FIELDS } from "./subscription-fields";
 import type { RootLookup, SubscriptionField, SubscriptionSchema } from "./subscription-fields";
@@ -49,7 +50,7 @@ export interface SubscriptionSettings {
   maxPerConnection?: number;
   /** Undelivered events one subscription may have waiting; default 100. */
   maxQueuedEvents?: number;
-  /** Event lookups through the gateway running at once; default 32. */
+  /** Event lookups and subscribe-time access checks through the gateway running at once (the rest wait); default 32. */
   lookupConcurrency?: number;
   /** WebSocket ping interval; a connection that does not answer within it is dropped. Default 12,000 ms. */
   keepAliveMs?: number;
@@ -283,15 +284,14 @@ async function checkReadable(
   readable: RootLookup,
   args: Readonly<Record<string, unknown>>,
   context: RequestContext,
-  options: SubscriptionServerOptions,
+  { schema, execute }: { schema: GraphQLSchema; execute: GatewayExecutor },
 ): Promise<GraphQLError | undefined> {
-  const { schema } = options.subscriptionSchema;
   const checkField = schema.getQueryType()?.getFields()[readable.field];
   const idType = checkField?.args.find((arg) => arg.name === "id")?.type;
   if (checkField === undefined || idType === undefined) return internalError(`Query.${readable.field}(id:) is missing`);
   const id = String(args[readable.idFrom]);
   const what = `${readable.field} ${id}`;
-  const result = await options.execute(
+  const result = await execute(
     {
       query: `query SubscriptionAccess($id: ${String(idType)}) { ${LOOKUP_ALIAS}: ${readable.field}(id: $id) { __typename } }`,
       variables: { id },
@@ -322,7 +322,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const settings = { ...DEFAULT_SUBSCRIPTION_SETTINGS, ...options.settings };
   const { logger, pubsub } = options;
   const connections = new WeakMap<Context, Connection>();
-  const lookups = new EventLookups(settings.lookupConcurrency, logger);
+  const lookups = new EventLookups(logger);
+  // A burst of subscribers (e.g. everyone reconnecting after a restart) waits here rather than overrunning the subgraphs' timeouts.
+  const gatewayCalls = new ConcurrencyLimit(settings.lookupConcurrency);
+  const execute: GatewayExecutor = (request, context) => gatewayCalls.run(() => options.execute(request, context));
   const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: options.maxPayloadBytes });
 
   const ipOf = (request: IncomingMessage) => request.socket.remoteAddress;
@@ -338,14 +341,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         connection.logger.warn({ topic: event.topic, type: event.type, idFrom: field.lookup.idFrom }, "event without an entity id ignored");
         return undefined;
       }
-      const execute = () => {
+      const run = () => {
         const requestId = randomUUID();
-        return options.execute(
+        return execute(
           { query: prepared.lookupQuery, variables: { ...prepared.variables, [prepared.idVariable]: id }, operationName: "SubscriptionEvent" },
           { identity: connection.identity, requestId, logger: connection.logger.child({ eventRequestId: requestId }) },
         );
       };
-      return lookups.lookup(event, `${key}\n${id}`, execute).then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
+      return lookups.lookup(event, `${key}\n${id}`, run).then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
     };
     return new EventStream(pubsub, field.topic(args), handle, settings.maxQueuedEvents);
   };
@@ -397,7 +400,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         if (Array.isArray(prepared)) return prepared;
         if (prepared.field.readable !== undefined) {
           const context = { identity: connection.identity, requestId: randomUUID(), logger: connection.logger };
-          const refusal = await checkReadable(prepared.field.readable, prepared.args, context, options);
+          const refusal = await checkReadable(prepared.field.readable, prepared.args, context, { schema: options.subscriptionSchema.schema, execute });
           if (refusal !== undefined) {
             connection.logger.info({ reason: refusal.message }, "subscription refused");
             return [refusal];

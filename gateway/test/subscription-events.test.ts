@@ -104,7 +104,7 @@ test("ConcurrencyLimit runs at most its limit at once and every task to completi
 
 describe("EventLookups", () => {
   test("one lookup per event and key, shared by every subscriber asking", async () => {
-    const lookups = new EventLookups(4, silent);
+    const lookups = new EventLookups(silent);
     let executed = 0;
     const execute = async (): Promise<FormattedExecutionResult> => ({ data: { event: { n: ++executed } } });
     const first = event("p1");
@@ -121,7 +121,7 @@ describe("EventLookups", () => {
   test("a failing lookup becomes INTERNAL_SERVER_ERROR and is logged, never a rejection", async () => {
     const records: Array<Record<string, unknown>> = [];
     const logger = createLogger({ name: "t", level: "error", destination: { write: (line: string) => records.push(JSON.parse(line)) } });
-    const result = await new EventLookups(1, logger).lookup(event("p1"), "k", () => Promise.reject(new Error("socket hang up")));
+    const result = await new EventLookups(logger).lookup(event("p1"), "k", () => Promise.reject(new Error("socket hang up")));
     expect(result).toEqual({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
     expect(records).toEqual([expect.objectContaining({ msg: "event lookup failed", topic: "board:b1", type: "postAdded", err: expect.objectContaining({ message: "socket hang up" }) })]);
   });

@@ -205,10 +205,10 @@ export function memoryApiKeyStore(): ApiKeyStore {
 /** A limiter that never refuses (tests open many connections from one address). */
 export const GENEROUS_LIMITER = new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 });
 
-/** A gateway over the given fixture subgraphs (name → URL) on a free port. */
+/** A gateway on a free port over the given subgraphs (name → URL): the fixture supergraph of those names unless `options.supergraphSdl`. */
 export function startSubscriptionGateway(subgraphUrls: Record<string, string>, options: Partial<GatewayOptions> = {}): Promise<RunningService> {
   return createGateway({
-    supergraphSdl: subscriptionSupergraph(Object.keys(subgraphUrls)),
+    supergraphSdl: options.supergraphSdl ?? subscriptionSupergraph(Object.keys(subgraphUrls)),
     subgraphUrls,
     port: 0,
     environment: "test",

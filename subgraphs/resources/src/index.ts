@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "graphql";
 import type { Connection } from "mongoose";
 import { mongoReadinessCheck, startSubgraph } from "@tsunagu/service-kit";
-import type { Logger, RunningService } from "@tsunagu/service-kit";
+import type { Logger, PubSub, RunningService } from "@tsunagu/service-kit";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { ensureDefaultTaxonomy } from "./categories";
 import { resourcesContextFactory } from "./context";
@@ -31,6 +31,8 @@ export interface ResourcesSubgraphOptions {
   identityMaxAgeSeconds?: number;
   /** Introspection and internal error details; default false. */
   development?: boolean;
+  /** Receives availabilityChanged after each availability update (shared with the gateway's subscriptions); absent: no events. */
+  pubsub?: PubSub;
 }
 
 /** Starts the resources subgraph on `connection`: indexes created and the default taxonomy ensured first. */
@@ -43,7 +45,7 @@ export async function startResourcesSubgraph(options: ResourcesSubgraphOptions):
     // The generated types describe __resolveReference as (reference, context, info), which @apollo/subgraph's map
     // type cannot express; every resolver is still checked against the schema by the generated `Resolvers` type.
     resolvers: resolvers as GraphQLResolverMap<ResourcesContext>,
-    createContext: resourcesContextFactory(models),
+    createContext: resourcesContextFactory(models, options.pubsub),
     signingSecret: options.signingSecret,
     identityMaxAgeSeconds: options.identityMaxAgeSeconds,
     logger: options.logger,

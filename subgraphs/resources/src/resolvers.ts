@@ -52,10 +52,17 @@ export const resolvers: Resolvers = {
       requireWriter(identity);
       return verifyResource(models, parseResourceId(id, "id"), actorName(identity), new Date());
     },
-    updateAvailability: (_root, { id, input }, { models, identity }) => {
+    updateAvailability: async (_root, { id, input }, { models, identity, pubsub }) => {
       const resourceId = parseResourceId(id, "id");
       requireAvailabilityWriter(identity, resourceId.toHexString());
-      return updateAvailability(models, resourceId, validated(availabilitySchema, input, "input"), new Date());
+      const updated = await updateAvailability(models, resourceId, validated(availabilitySchema, input, "input"), new Date());
+      // Published once stored, so that subscribers looking the resource up see the new vacancy.
+      await pubsub?.publish({
+        type: "availabilityChanged",
+        topic: "availability",
+        payload: { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null },
+      });
+      return updated;
     },
     archiveResource: (_root, { id }, { models, identity }) => {
       requireWriter(identity);

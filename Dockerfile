@@ -18,5 +18,5 @@ RUN mkdir /data && chown node:node /data
 ENV NODE_ENV=production DATA_DIR=/data
 USER node
 EXPOSE 4000
-# The command picks the service: gateway/src/main.ts, subgraphs/resources/src/main.ts, or scripts/start.ts (all in one process).
+# The command picks the service: gateway/src/main.ts, subgraphs/<name>/src/main.ts, or scripts/start.ts (all in one process).
 CMD ["node", "--import", "tsx", "scripts/start.ts"]

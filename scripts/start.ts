@@ -1,6 +1,5 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
-import type { Connection } from "mongoose";
 import { z } from "zod";
 import {
   ConfigError,
@@ -16,46 +15,17 @@ import {
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
-import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
-
-/** What a subgraph's demo-data seed did: `skipped` when its data was already there. */
-export interface SeedResult {
-  inserted: number;
-  skipped: boolean;
-}
-
-/** What every subgraph starter receives from `startSystem`. */
-interface SubgraphStartOptions {
-  connection: Connection;
-  /** Shared with the gateway, so that the domain events a subgraph publishes reach subscriptions. */
-  pubsub: PubSub;
-  signingSecret: string;
-  identityMaxAgeSeconds: number;
-  logger: Logger;
-  port: number;
-  host: string;
-  development: boolean;
-}
-
-/** A subgraph `npm start` runs: its name in the supergraph, the variable choosing its port, how to start and seed it. */
-interface SystemSubgraph {
-  name: string;
-  portVariable: Extract<keyof SystemConfig, `${string}_PORT`>;
-  start(options: SubgraphStartOptions): Promise<RunningService>;
-  seed(connection: Connection): Promise<SeedResult>;
-}
-
-/** Every subgraph that exists; a subgraph joins `npm start` by one entry here and its port variable in systemConfigSchema. */
-const SUBGRAPHS: readonly SystemSubgraph[] = [
-  { name: "resources", portVariable: "RESOURCES_PORT", start: startResourcesSubgraph, seed: seedDemoResources },
-];
+import { SUBGRAPHS, seedQueryOver } from "./subgraphs";
+import type { SeedResult, SystemSubgraph } from "./subgraphs";
 
 const port = (fallback: number) => envInteger({ min: 0, max: 65535 }).default(fallback);
 
-/** The gateway's variables plus the subgraphs' ports and whether demo data is seeded. */
+/** The gateway's variables plus the subgraphs' ports (one per entry of SUBGRAPHS) and whether demo data is seeded. */
 export const systemConfigSchema = gatewayConfigSchema.extend({
   RESOURCES_PORT: port(DEFAULT_SUBGRAPH_PORTS.resources),
+  GROUPS_PORT: port(DEFAULT_SUBGRAPH_PORTS.groups),
+  EMERGENCY_PORT: port(DEFAULT_SUBGRAPH_PORTS.emergency),
   /** Unset: seed outside production only. */
   SEED_DEMO_DATA: envEnum(["true", "false"])
     .transform((value) => value === "true")
@@ -102,18 +72,25 @@ async function listenOn<T>(variable: string, chosen: number, start: () => Promis
   }
 }
 
+/** The port a subgraph's variable chose (every SUBGRAPHS entry has its variable in systemConfigSchema). */
+function portOf(config: SystemConfig, subgraph: SystemSubgraph): number {
+  const value: unknown = (config as Readonly<Record<string, unknown>>)[subgraph.portVariable];
+  if (typeof value !== "number") throw new Error(`${subgraph.portVariable} is missing from systemConfigSchema in scripts/start.ts`);
+  return value;
+}
+
 /** Every subgraph of the supergraph must be one `startSystem` runs, or the gateway would call a server nobody started. */
 function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
   const runnable = new Set(SUBGRAPHS.map((subgraph) => subgraph.name));
   const missing = subgraphsOfSupergraph(supergraphSdl).filter((endpoint) => !runnable.has(endpoint.name));
   if (missing.length > 0) {
-    throw new Error(`${path} has subgraph(s) ${missing.map((m) => m.name).join(", ")} that npm start does not run; add them to SUBGRAPHS in scripts/start.ts`);
+    throw new Error(`${path} has subgraph(s) ${missing.map((m) => m.name).join(", ")} that npm start does not run; add them to SUBGRAPHS in scripts/subgraphs.ts`);
   }
 }
 
 /**
- * Connects to MongoDB (starting the embedded engine unless MONGODB_URI is set), seeds demo data when
- * enabled (each seed is idempotent), starts every subgraph on 127.0.0.1 and the gateway over them.
+ * Connects to MongoDB (starting the embedded engine unless MONGODB_URI is set), starts every subgraph on
+ * 127.0.0.1, seeds demo data when enabled (in SUBGRAPHS order; each seed is idempotent), then the gateway.
  * When a step fails, what already started is stopped before the error is rethrown.
  */
 export async function startSystem({ config, logger, inMemory = false }: SystemOptions): Promise<RunningSystem> {
@@ -143,17 +120,9 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     const events = await createPubSub({ redisUrl: config.REDIS_URL, logger });
     pubsub = events;
 
-    const seeded: Record<string, SeedResult> = {};
-    if (config.SEED_DEMO_DATA ?? config.NODE_ENV !== "production") {
-      for (const subgraph of SUBGRAPHS) {
-        seeded[subgraph.name] = await subgraph.seed(connection);
-        logger.info({ subgraph: subgraph.name, ...seeded[subgraph.name] }, "demo data");
-      }
-    }
-
     const subgraphUrls: Record<string, string> = {};
     for (const subgraph of SUBGRAPHS) {
-      const chosen = config[subgraph.portVariable];
+      const chosen = portOf(config, subgraph);
       const service = await listenOn(subgraph.portVariable, chosen, () =>
         subgraph.start({
           connection,
@@ -168,6 +137,15 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
       );
       running.push(service);
       subgraphUrls[subgraph.name] = service.url;
+    }
+
+    const seeded: Record<string, SeedResult> = {};
+    if (config.SEED_DEMO_DATA ?? config.NODE_ENV !== "production") {
+      const query = seedQueryOver(subgraphUrls, gatewayOptions.identitySecret);
+      for (const subgraph of SUBGRAPHS) {
+        seeded[subgraph.name] = await subgraph.seed(connection, query);
+        logger.info({ subgraph: subgraph.name, ...seeded[subgraph.name] }, "demo data");
+      }
     }
 
     const gateway = await listenOn("PORT", config.PORT, async () =>

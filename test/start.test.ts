@@ -29,7 +29,7 @@ afterEach(async () => {
 
 /** The system on free ports over `dataDir`, as `npm start` would run it with these variables. */
 function start(env: Record<string, string> = {}): Promise<RunningSystem> {
-  const config = loadSystemConfig({ NODE_ENV: "test", PORT: "0", RESOURCES_PORT: "0", DATA_DIR: dataDir, ...env });
+  const config = loadSystemConfig({ NODE_ENV: "test", PORT: "0", RESOURCES_PORT: "0", GROUPS_PORT: "0", EMERGENCY_PORT: "0", DATA_DIR: dataDir, ...env });
   return startSystem({ config, logger });
 }
 
@@ -46,14 +46,21 @@ async function post(url: string, query: string, headers: Record<string, string> 
 const VISITING_NURSING = `{
   resources(filter: { categories: ["visiting-nursing"] }, first: 50) {
     totalCount
-    edges { node { names { official } category { code } address { city district } } }
+    edges { node { names { official } category { code } address { city district } staff { name profession } } }
   }
 }`;
 
 interface ResourcesPage {
   resources: {
     totalCount: number;
-    edges: Array<{ node: { names: { official: string }; category: { code: string }; address: { city: string; district: string } } }>;
+    edges: Array<{
+      node: {
+        names: { official: string };
+        category: { code: string };
+        address: { city: string; district: string };
+        staff: Array<{ name: string; profession: string }>;
+      };
+    }>;
   };
 }
 
@@ -67,7 +74,9 @@ async function visitingNursingStations(url: string): Promise<ResourcesPage["reso
 test("the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again", async () => {
   system = await start();
   expect(system.embedded).toBe(true);
-  expect(system.seeded).toEqual({ resources: { inserted: DEMO_CITY_SIZE, skipped: false } });
+  expect(system.seeded.resources).toEqual({ inserted: DEMO_CITY_SIZE, skipped: false });
+  expect(system.seeded.groups?.inserted).toBeGreaterThan(0);
+  expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
   expect(system.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/tsunagu$/);
 
   const stations = await visitingNursingStations(system.gatewayUrl);
@@ -78,6 +87,12 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
     expect(node.address.city).toBe(DEMO_CITY.city);
     expect(DEMO_CITY.districts).toContain(node.address.district);
   }
+  // The groups seed took its members' affiliations from the resources subgraph: the demo nurses of 訪問看護 work at stations of the city.
+  const staff = stations.edges.flatMap(({ node }) => node.staff).sort((a, b) => a.name.localeCompare(b.name));
+  expect(staff).toEqual([
+    { name: "加藤 智子", profession: "NURSE" },
+    { name: "小林 直美", profession: "NURSE" },
+  ]);
 
   // The subgraph answers only the gateway.
   const direct = await post(system.subgraphUrls.resources as string, "{ __typename }");
@@ -95,7 +110,8 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   await expect(fetch(gatewayUrl)).rejects.toThrow();
 
   system = await start();
-  expect(system.seeded).toEqual({ resources: { inserted: 0, skipped: true } });
+  const skipped = { inserted: 0, skipped: true };
+  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped });
   const again = await visitingNursingStations(system.gatewayUrl);
   expect(again.totalCount).toBe(7);
   expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());

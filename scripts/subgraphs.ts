@@ -1,0 +1,148 @@
+// The subgraphs `npm start` runs, in start and seed order: how each one starts, and how it seeds its demo data with other subgraphs' ids fetched through their own APIs.
+import type { Connection } from "mongoose";
+import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
+import type { Identity, Logger, PubSub, RunningService } from "@tsunagu/service-kit";
+import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
+import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
+import type { DemoAffiliation } from "@tsunagu/groups";
+import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
+
+/** What a subgraph's demo-data seed did: `skipped` when its data was already there. */
+export interface SeedResult {
+  inserted: number;
+  skipped: boolean;
+}
+
+/** What every subgraph starter receives from `startSystem`. */
+export interface SubgraphStartOptions {
+  connection: Connection;
+  /** Shared with the gateway, so that the domain events a subgraph publishes reach subscriptions. */
+  pubsub: PubSub;
+  signingSecret: string;
+  identityMaxAgeSeconds: number;
+  logger: Logger;
+  port: number;
+  host: string;
+  development: boolean;
+}
+
+/** Asks a subgraph started earlier a GraphQL query and returns its data; errors are thrown. */
+export type SeedQuery = (subgraph: string, query: string) => Promise<Record<string, unknown>>;
+
+/** A subgraph `npm start` runs: its name in the supergraph, the variable choosing its port, how to start and seed it. */
+export interface SystemSubgraph {
+  name: string;
+  portVariable: `${Uppercase<string>}_PORT`;
+  start(options: SubgraphStartOptions): Promise<RunningService>;
+  seed(connection: Connection, query: SeedQuery): Promise<SeedResult>;
+}
+
+/** Who the seeds ask other subgraphs as: a coordinator may read everything they need. */
+const SEED_IDENTITY: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "npm-start-seed", displayName: "demo seed", scopes: [] };
+
+/**
+ * A SeedQuery over started subgraphs (name → GraphQL URL), each request signed as SEED_IDENTITY, so that a seed
+ * reads another subgraph's data through its API, never its collections.
+ */
+export function seedQueryOver(urls: Readonly<Record<string, string>>, signingSecret: string): SeedQuery {
+  return async (subgraph, query) => {
+    const url = urls[subgraph];
+    if (url === undefined) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(SEED_IDENTITY, signingSecret) },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
+    if (!response.ok || body.errors !== undefined || body.data == null) {
+      throw new Error(`demo seed: ${subgraph} answered HTTP ${response.status}: ${body.errors?.map((error) => error.message).join("; ") ?? "no data"}`);
+    }
+    return body.data;
+  };
+}
+
+interface Page<T> {
+  edges: Array<{ node: T }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Every node of a connection, page by page; `pageQuery(after)` asks for one page and returns the connection. */
+async function allNodes<T>(pageQuery: (after: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const nodes: T[] = [];
+  for (let after: string | null = null; ; ) {
+    const page = await pageQuery(after);
+    nodes.push(...page.edges.map((edge) => edge.node));
+    if (!page.pageInfo.hasNextPage) return nodes;
+    after = page.pageInfo.endCursor;
+  }
+}
+
+interface ResourceNode {
+  id: string;
+  names: { official: string; kana: string | null };
+  address: { district: string | null };
+  category: { code: string; labelJa: string };
+}
+
+/** The formal resources (hospitals, clinics, care offices, ...), for the demo members' affiliations. */
+async function formalResources(query: SeedQuery): Promise<DemoAffiliation[]> {
+  const nodes = await allNodes(async (after) => {
+    const data = await query(
+      "resources",
+      `{ resources(filter: { kinds: [FORMAL] }, first: 100${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
+        edges { node { id names { official kana } address { district } category { code labelJa } } }
+        pageInfo { hasNextPage endCursor } } }`,
+    );
+    return data.resources as Page<ResourceNode>;
+  });
+  return nodes.map((node) => ({
+    id: node.id,
+    name: node.names.official,
+    kana: node.names.kana,
+    district: node.address.district,
+    category: node.category.code,
+    categoryLabel: node.category.labelJa,
+  }));
+}
+
+/** The demo city's hospitals, to name as residents' primary hospitals (かかりつけ病院). */
+async function hospitalIds(query: SeedQuery): Promise<string[]> {
+  const data = await query("resources", '{ resources(filter: { categories: ["hospital"] }, first: 100) { edges { node { id } } } }');
+  return (data.resources as Page<{ id: string }>).edges.map((edge) => edge.node.id);
+}
+
+/** The demo care managers (介護支援専門員), to name as residents' care managers. */
+async function careManagerIds(query: SeedQuery): Promise<string[]> {
+  const nodes = await allNodes(async (after) => {
+    const data = await query(
+      "groups",
+      `{ contactDirectory(filter: { professions: [CARE_MANAGER] }, first: 50${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
+        edges { node { members { id profession } } } pageInfo { hasNextPage endCursor } } }`,
+    );
+    return data.contactDirectory as Page<{ members: Array<{ id: string; profession: string }> }>;
+  });
+  return nodes.flatMap((node) => node.members).filter((member) => member.profession === "CARE_MANAGER").map((member) => member.id);
+}
+
+/** Every subgraph that exists, in start and seed order (a seed may ask the subgraphs before it); each also needs its port variable in systemConfigSchema. */
+export const SUBGRAPHS: readonly SystemSubgraph[] = [
+  {
+    name: "resources",
+    portVariable: "RESOURCES_PORT",
+    start: startResourcesSubgraph,
+    seed: (connection) => seedDemoResources(connection),
+  },
+  {
+    name: "groups",
+    portVariable: "GROUPS_PORT",
+    start: startGroupsSubgraph,
+    seed: async (connection, query) => seedDemoGroups(connection, { resources: await formalResources(query) }),
+  },
+  {
+    name: "emergency",
+    portVariable: "EMERGENCY_PORT",
+    start: startEmergencySubgraph,
+    seed: async (connection, query) =>
+      seedDemoEmergencyProfiles(connection, { hospitalIds: await hospitalIds(query), careManagerIds: await careManagerIds(query) }),
+  },
+];

@@ -1,6 +1,6 @@
 // Subscriptions at the gateway over graphql-ws on the HTTP server's /graphql: connection_init authenticated, documents limited and validated, access checked at subscribe time, each event resolved through the gateway as the subscriber.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, Server } from "node:http";
+import type { Server } from "node:http";
 import {
   GraphQLError,
   Kind,
@@ -100,6 +100,8 @@ type StartListening = () => EventStream;
 const LOOKUP_ALIAS = "event";
 /** How long stop() lets clients answer the close handshake before their sockets are cut. */
 const CLOSE_GRACE_MS = 1000;
+/** Closes a connection refused by the rate limiter: WebSocket's "Try Again Later", which graphql-ws clients retry after a backoff. */
+const TRY_AGAIN_LATER_CLOSE_CODE = 1013;
 /** WebSocket close reasons are at most 123 bytes. */
 const MAX_CLOSE_REASON_BYTES = 123;
 
@@ -319,7 +321,13 @@ function lookupKey(identity: Identity, prepared: Prepared): string {
 
 /** Starts graphql-ws on `httpServer` at /graphql. */
 export function startSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const settings = { ...DEFAULT_SUBSCRIPTION_SETTINGS, ...options.settings };
+  const given = options.settings ?? {};
+  const settings: Required<SubscriptionSettings> = {
+    maxPerConnection: given.maxPerConnection ?? DEFAULT_SUBSCRIPTION_SETTINGS.maxPerConnection,
+    maxQueuedEvents: given.maxQueuedEvents ?? DEFAULT_SUBSCRIPTION_SETTINGS.maxQueuedEvents,
+    lookupConcurrency: given.lookupConcurrency ?? DEFAULT_SUBSCRIPTION_SETTINGS.lookupConcurrency,
+    keepAliveMs: given.keepAliveMs ?? DEFAULT_SUBSCRIPTION_SETTINGS.keepAliveMs,
+  };
   const { logger, pubsub } = options;
   const connections = new WeakMap<Context, Connection>();
   const lookups = new EventLookups(logger);
@@ -327,8 +335,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const gatewayCalls = new ConcurrencyLimit(settings.lookupConcurrency);
   const execute: GatewayExecutor = (request, context) => gatewayCalls.run(() => options.execute(request, context));
   const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: options.maxPayloadBytes });
-
-  const ipOf = (request: IncomingMessage) => request.socket.remoteAddress;
 
   /** Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber. */
   const listen = (connection: Connection, prepared: Prepared): EventStream => {
@@ -374,10 +380,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           socket.close(CloseCode.Forbidden, closeReason(error.message));
           return false;
         }
-        const ip = ipOf(request);
+        const ip = request.socket.remoteAddress;
         const decision = await options.rateLimiter.consume(rateLimitKey(identity, ip));
         if (!decision.allowed) {
-          socket.close(4429, closeReason(rateLimited(decision.retryAfterSeconds).message));
+          socket.close(TRY_AGAIN_LATER_CLOSE_CODE, closeReason(rateLimited(decision.retryAfterSeconds).message));
           return false;
         }
         connections.set(ctx, { identity, logger: connectionLogger, ip });

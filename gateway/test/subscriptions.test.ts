@@ -10,6 +10,7 @@ import type { PubSub, RunningService } from "@tsunagu/service-kit";
 import { startRedisServer } from "../../lib/service-kit/test/redis-server";
 import type { RedisServer } from "../../lib/service-kit/test/redis-server";
 import { createApiKey } from "../src/api-keys";
+import { TokenBucketRateLimiter } from "../src/rate-limit";
 import { postGraphQL, silentLogger } from "./helpers";
 import {
   bearer,
@@ -348,5 +349,44 @@ describe("across processes with Redis", () => {
       expect.objectContaining({ message: 'Cannot query field "postAdded" on type "Subscription".', extensions: { code: "BAD_USER_INPUT" } }),
     ]);
     await client.dispose();
+  });
+});
+
+describe("rate limits", () => {
+  let pubsub: PubSub;
+  let directory: RunningService;
+  let gateway: RunningService;
+
+  beforeAll(async () => {
+    pubsub = await createPubSub({ logger: silentLogger });
+    directory = await startDirectory(pubsub, { resource: 0, post: 0 });
+    gateway = await startSubscriptionGateway(
+      { directory: directory.url },
+      { pubsub, rateLimiter: new TokenBucketRateLimiter({ burst: 2, perSecond: 0.001 }) },
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await directory?.stop();
+    await pubsub?.close();
+  });
+
+  test("the HTTP rate limiter counts WebSocket connections and subscriptions: a subscribe over the limit is RATE_LIMITED, a connection over it is closed with 1013", async () => {
+    const authorization = await bearer({ role: "PROFESSIONAL", subject: "busy-user" });
+    const first = connectWs(gateway.url, { authorization });
+    const query = "subscription { availabilityChanged { id } }";
+    const allowed = new LiveSubscription(first.client, { query });
+    await untilListening(pubsub, "availability", 1);
+    const refused = new LiveSubscription(first.client, { query });
+    expect(await refused.error()).toEqual([
+      { message: expect.stringMatching(/^Too many requests; retry after \d+ s$/), extensions: { code: "RATE_LIMITED", retryAfterSeconds: expect.any(Number) } },
+    ]);
+    const second = connectWs(gateway.url, { authorization });
+    new LiveSubscription(second.client, { query });
+    expect(await second.closed).toEqual({ code: 1013, reason: expect.stringMatching(/^Too many requests; retry after \d+ s$/) });
+    allowed.stop();
+    await Promise.all([first.client.dispose(), second.client.dispose()]);
+    await waitFor(() => pubsub.listenerCount() === 0, "the listener removed");
   });
 });

@@ -1,29 +1,46 @@
 // `npm run bench:subscriptions`: fan-out of board posts to 1,000 graphql-ws subscribers through the gateway, in-process vs Redis pub/sub: delivery latency p50/p99, messages per second, memory per idle subscriber.
-// The subgraphs and the gateway run in a child process (`--serve`), the subscribers and the poster here, so that neither competes with the other for an event loop.
+// The engine, the resources and groups subgraphs (demo data) and the gateway run in a child process (`--serve`), the subscribers and the poster here,
+// so that neither competes with the other for an event loop. BENCH_SUBSCRIBERS, BENCH_POSTS and BENCH_IDENTITIES change the load.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Interface } from "node:readline";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import WebSocket from "ws";
-import { createPubSub } from "@tsunagu/service-kit";
-import type { PubSub, RunningService } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub } from "@tsunagu/service-kit";
+import type { PubSub } from "@tsunagu/service-kit";
+import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
+import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
+import type { DemoAffiliation } from "@tsunagu/groups";
 import { startRedisServer } from "../../lib/service-kit/test/redis-server";
-import { silentLogger } from "../../gateway/test/helpers";
-import { bearer, startBoards, startDirectory, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
+import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "../../gateway/test/helpers";
+import { bearer, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
+import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const POSTS = Number(process.env.BENCH_POSTS ?? 100);
-/** Distinct people among the subscribers: subscribers with the same identity and selection share one lookup per event. */
+/** Distinct people among the subscribers; each event is looked up once per person (the same person's subscriptions share it). */
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 50);
+/** Demo resources: the members' affiliations come from the first page of them. */
+const RESOURCES = 200;
 /** Connections opened at once while subscribing (loopback, bounded). */
 const OPENING_CONCURRENCY = 50;
 const DELIVERY_TIMEOUT_MS = 60_000;
-const SUBSCRIPTION = `subscription ($board: ID!) { postAdded(boardId: $board) { id title author { name affiliation { name } } } }`;
+const SUBSCRIPTION = `subscription ($board: ID!) { postAdded(boardId: $board) { id title author { name affiliation { names { official } } } } }`;
+const CREATE_POST = `mutation ($input: CreatePostInput!, $key: String!) { createPost(input: $input, idempotencyKey: $key) { id } }`;
+
+/** What the child reports when it is ready. */
+interface Served {
+  url: string;
+  /** A public board, and a member of its group who may post there. */
+  boardId: string;
+  posterId: string;
+}
 
 /** The figures of one run. */
 interface Figures {
@@ -38,7 +55,7 @@ class ServerProcess {
   private constructor(
     private readonly child: ChildProcess,
     private readonly lines: AsyncIterator<string>,
-    readonly url: string,
+    readonly served: Served,
   ) {}
 
   static async start(redisUrl: string | undefined): Promise<ServerProcess> {
@@ -50,7 +67,7 @@ class ServerProcess {
     const lines = reader[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
-    return new ServerProcess(child, lines, (JSON.parse(first.value) as { url: string }).url);
+    return new ServerProcess(child, lines, JSON.parse(first.value) as Served);
   }
 
   async ask(command: "heap" | "listeners"): Promise<number> {
@@ -67,19 +84,59 @@ class ServerProcess {
   }
 }
 
-/** The child: fixture subgraphs and the gateway; Redis mode gives the subgraphs and the gateway separate connections. */
+/** The first page of demo resources as the groups seed takes them for members' affiliations. */
+async function demoAffiliations(url: string, authorization: string): Promise<DemoAffiliation[]> {
+  const answer = await postGraphQL(
+    url,
+    { query: "{ resources(first: 50) { edges { node { id names { official kana } address { district } category { code labelJa } } } } }" },
+    { authorization },
+  );
+  type Node = { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } };
+  const { edges } = answer.body.data?.resources as { edges: Array<{ node: Node }> };
+  return edges.map(({ node }) => ({
+    id: node.id,
+    name: node.names.official,
+    kana: node.names.kana,
+    district: node.address.district,
+    category: node.category.code,
+    categoryLabel: node.category.labelJa,
+  }));
+}
+
+/** A demo group whose board is public, and one of its members. */
+async function publicBoard(url: string, authorization: string): Promise<{ boardId: string; posterId: string }> {
+  const answer = await postGraphQL(
+    url,
+    { query: "{ groups(first: 50) { edges { node { board { id visibility } members(first: 1) { edges { node { id } } } } } } }" },
+    { authorization },
+  );
+  type Node = { board: { id: string; visibility: string }; members: { edges: Array<{ node: { id: string } }> } };
+  const { edges } = answer.body.data?.groups as { edges: Array<{ node: Node }> };
+  const group = edges.map(({ node }) => node).find((node) => node.board.visibility === "PUBLIC" && node.members.edges.length > 0);
+  const posterId = group?.members.edges[0]?.node.id;
+  if (group === undefined || posterId === undefined) throw new Error(`the demo groups have no public board with members: ${JSON.stringify(answer.body)}`);
+  return { boardId: group.board.id, posterId };
+}
+
+/** The child: the engine with demo data, both subgraphs and the gateway; Redis mode gives the subgraphs and the gateway separate connections. */
 async function serve(): Promise<void> {
   const redisUrl = process.env.BENCH_REDIS_URL;
+  const mongo = await connectMongo({ dbName: "bench-subscriptions", logger: silentLogger });
+  await seedDemoResources(mongo.connection, { count: RESOURCES });
   const subgraphPubSub: PubSub = await createPubSub({ redisUrl, logger: silentLogger });
   const gatewayPubSub: PubSub = redisUrl === undefined ? subgraphPubSub : await createPubSub({ redisUrl, logger: silentLogger });
-  const counts = { resource: 0, post: 0 };
-  const directory = await startDirectory(subgraphPubSub, counts);
-  const boards = await startBoards(subgraphPubSub, counts);
-  const gateway: RunningService = await startSubscriptionGateway(
-    { directory: directory.url, boards: boards.url },
-    { pubsub: gatewayPubSub },
+  const common = { connection: mongo.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub: subgraphPubSub };
+  const resources = await startResourcesSubgraph(common);
+  const groups = await startGroupsSubgraph(common);
+  const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => ["resources", "groups"].includes(source.name));
+  const gateway = await startSubscriptionGateway(
+    { resources: resources.url, groups: groups.url },
+    { supergraphSdl: composeSupergraph(sources), pubsub: gatewayPubSub },
   );
-  process.stdout.write(`${JSON.stringify({ url: gateway.url })}\n`);
+  const coordinator = await bearer({ role: "COORDINATOR" });
+  await seedDemoGroups(mongo.connection, { resources: await demoAffiliations(gateway.url, coordinator) });
+  const served: Served = { url: gateway.url, ...(await publicBoard(gateway.url, coordinator)) };
+  process.stdout.write(`${JSON.stringify(served)}\n`);
   const gc = (globalThis as { gc?: () => void }).gc;
   for await (const command of createInterface({ input: process.stdin })) {
     if (command === "heap") {
@@ -91,9 +148,10 @@ async function serve(): Promise<void> {
     } else break;
   }
   await gateway.stop();
-  await Promise.all([directory.stop(), boards.stop()]);
+  await Promise.all([resources.stop(), groups.stop()]);
   await gatewayPubSub.close();
   if (gatewayPubSub !== subgraphPubSub) await subgraphPubSub.close();
+  await mongo.close();
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -133,20 +191,20 @@ interface Load {
 /** Opens the graphql-ws clients subscribed to the board, a group at a time, each group once the previous one listens. */
 async function subscribeAll(server: ServerProcess, { subscribers }: Load, deliveries: Deliveries, clients: Client[]): Promise<void> {
   const tokens = await Promise.all(
-    Array.from({ length: IDENTITIES }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}`, memberId: "m2" })),
+    Array.from({ length: IDENTITIES }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })),
   );
   for (let start = 0; start < subscribers; start += OPENING_CONCURRENCY) {
     const size = Math.min(OPENING_CONCURRENCY, subscribers - start);
     for (let i = start; i < start + size; i++) {
       const client = createClient({
-        url: server.url.replace(/^http/, "ws"),
+        url: server.served.url.replace(/^http/, "ws"),
         webSocketImpl: WebSocket,
         connectionParams: { authorization: tokens[i % IDENTITIES] },
         retryAttempts: 0,
       });
       clients.push(client);
       client.subscribe<{ postAdded: { title: string } }>(
-        { query: SUBSCRIPTION, variables: { board: "b-open" } },
+        { query: SUBSCRIPTION, variables: { board: server.served.boardId } },
         {
           next: ({ data }) => deliveries.received(data?.postAdded.title),
           error: (error) => {
@@ -167,15 +225,13 @@ async function subscribeAll(server: ServerProcess, { subscribers }: Load, delive
  * previous one, so that a latency is one event's fan-out rather than a queue behind a burst.
  */
 async function post(server: ServerProcess, { subscribers, posts }: Load, deliveries: Deliveries): Promise<void> {
-  const poster = await bearer({ role: "PROFESSIONAL", subject: "poster", memberId: "m1" });
+  const { url, boardId, posterId } = server.served;
+  const poster = await bearer({ role: "PROFESSIONAL", subject: "poster", memberId: posterId });
   for (let i = 0; i < posts; i++) {
     deliveries.sentAt[i] = performance.now();
-    const response = await fetch(server.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: poster },
-      body: JSON.stringify({ query: `mutation { addPost(boardId: "b-open", title: "bench ${i}") { id } }` }),
-    });
-    if (!response.ok) throw new Error(`posting failed with HTTP ${response.status}: ${await response.text()}`);
+    const input = { boardId, title: `bench ${i}`, body: "ベンチマークの投稿です (a benchmark post)." };
+    const answer = await postGraphQL(url, { query: CREATE_POST, variables: { input, key: `bench-${process.pid}-${performance.now()}-${i}` } }, { authorization: poster });
+    if (answer.body.errors !== undefined) throw new Error(`posting failed: ${JSON.stringify(answer.body.errors)}`);
     const expected = subscribers * (i + 1);
     await waitUntil(() => deliveries.failures > 0 || deliveries.latencies.length >= expected, `${expected} deliveries`, DELIVERY_TIMEOUT_MS);
     if (deliveries.failures > 0) throw new Error(`${deliveries.failures} subscriptions failed`);
@@ -210,7 +266,7 @@ async function main(): Promise<void> {
   console.log(machineLine());
   console.log(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(", ")} (other work on the machine shows in the figures)`);
   console.log(
-    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers (${IDENTITIES} distinct identities) on one board, ${POSTS} posts; gateway and fixture subgraphs in a child process`,
+    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers (${IDENTITIES} distinct people) on one public board of the demo groups, ${POSTS} posts one after another; author and affiliation from two subgraphs`,
   );
   const redis = await startRedisServer();
   try {

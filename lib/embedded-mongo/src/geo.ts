@@ -105,8 +105,15 @@ function withinShape(shape: Document): (point: Point) => boolean {
 
 type FieldTest = (selector: string, value: unknown) => (doc: Document) => boolean;
 
-const pointsAt = (doc: Document, selector: string): Point[] =>
-  valuesAtPath(doc, selector).map((value) => parsePoint(value)).filter((point): point is Point => point !== undefined);
+/** The valid points a document holds at a path. */
+export function pointsAt(doc: Document, selector: string): Point[] {
+  const points: Point[] = [];
+  for (const value of valuesAtPath(doc, selector)) {
+    const point = parsePoint(value);
+    if (point) points.push(point);
+  }
+  return points;
+}
 
 const $geoWithin: FieldTest = (selector, value) => {
   if (!isPlainObject(value)) throw new CommandError("BadValue", "$geoWithin takes a shape document");
@@ -176,9 +183,10 @@ export function nearDistance(query: NearQuery, point: Point): number {
   return query.unit === "meters" ? angle * EARTH_RADIUS_METERS : angle;
 }
 
-// 2dsphere index cells: a regular 0.05-degree grid, so that near and within queries read only nearby cells.
-const CELL_DEGREES = 0.05;
-const ROW_WIDTH = 10_000;
+// 2dsphere index cells: a regular 0.01-degree grid (about 1.1 km north-south), so that near and within queries
+// read only nearby cells.
+const CELL_DEGREES = 0.01;
+const ROW_WIDTH = 100_000;
 
 export function geoCellOf(point: Point): number {
   const row = Math.floor((point.lat + 90) / CELL_DEGREES);

@@ -6,7 +6,7 @@ import type { FieldPredicate, Index } from "./indexes";
 import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
-import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, parsePoint, type NearQuery } from "./geo";
+import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, pointsAt, type NearQuery } from "./geo";
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -41,6 +41,8 @@ export interface Match {
 
 /** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
 export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+  if ("$text" in filter) throw new CommandError("IndexNotFound", "text index required for $text query (the embedded engine has no text indexes)");
+  if ("$where" in filter) throw new CommandError("BadValue", "$where is not allowed: the embedded engine evaluates no JavaScript");
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
   const rest = near ? near.rest : filter;
@@ -80,9 +82,9 @@ function matchNear(collection: Collection, field: string, near: NearQuery, test:
   const matches: Match[] = [];
   for (const recordId of recordIds) {
     const doc = collection.records.get(recordId)!;
-    const distances = valuesAtPath(doc, field).map(parsePoint).filter((p) => p !== undefined).map((point) => nearDistance(near, point));
-    if (distances.length === 0) continue;
-    const distance = Math.min(...distances);
+    const points = pointsAt(doc, field);
+    if (points.length === 0) continue;
+    const distance = points.length === 1 ? nearDistance(near, points[0]!) : Math.min(...points.map((point) => nearDistance(near, point)));
     if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
     if (near.minDistance !== undefined && distance < near.minDistance) continue;
     if (test(doc)) matches.push({ recordId, doc, distance });

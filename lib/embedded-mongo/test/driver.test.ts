@@ -130,6 +130,11 @@ describe("errors", () => {
     await expect(c.aggregate([{ $frob: {} }]).toArray()).rejects.toMatchObject({ code: 40324, message: expect.stringContaining("$frob") });
   });
 
+  it("answers $text without a text index with IndexNotFound (27)", async () => {
+    await db.collection("text").insertOne({ body: "訪問看護" });
+    await expect(db.collection("text").find({ $text: { $search: "訪問" } }).toArray()).rejects.toMatchObject({ code: 27 });
+  });
+
   it("refuses an index type it does not support, saying so", async () => {
     await expect(db.collection("text").createIndex({ body: "text" })).rejects.toMatchObject({ code: 67, message: expect.stringContaining("not supported by the embedded engine") });
   });

@@ -22,7 +22,7 @@ function fixtureSdl(name: string): string {
 }
 
 /** The supergraph of the named fixture subgraphs (composed here, so there is no generated file to keep fresh). */
-export function subscriptionSupergraph(names: readonly string[]): string {
+function subscriptionSupergraph(names: readonly string[]): string {
   return composeSupergraph(names.map((name) => ({ name, url: `http://${name}.invalid/graphql`, sdl: fixtureSdl(name) })));
 }
 
@@ -48,7 +48,7 @@ const RESOURCES = (): ResourceRow[] => [
   { id: "r3", name: "小松市地域包括支援センター", category: "comprehensive-support", district: "中央", vacancies: 0, staffPhone: "0761-00-0003" },
 ];
 
-export const MEMBERS = [
+const MEMBERS = [
   { id: "m1", name: "山田 花子", affiliationId: "r1" },
   { id: "m2", name: "佐藤 一郎", affiliationId: "r3" },
 ] as const;
@@ -58,10 +58,9 @@ const BOARDS = [
   { id: "b-private", name: "ケアマネ部会", private: true, memberIds: ["m1"] },
 ] as const;
 
-/** Counts of lookups each fixture subgraph served, to see sharing and per-subscriber execution. */
+/** Lookups the directory subgraph served, to see sharing and per-subscriber execution. */
 export interface LookupCounts {
   resource: number;
-  post: number;
 }
 
 /** The directory subgraph: resources, and setVacancies (coordinators only) publishing availabilityChanged after the change. */
@@ -104,7 +103,7 @@ export function startDirectory(pubsub: PubSub, counts: LookupCounts): Promise<Ru
 }
 
 /** The boards subgraph: private boards (and their posts) readable by members only; mutations publish postAdded, postUpdated, commentAdded. */
-export function startBoards(pubsub: PubSub, counts: LookupCounts): Promise<RunningService> {
+export function startBoards(pubsub: PubSub): Promise<RunningService> {
   const posts: PostRow[] = [{ id: "p0", title: "4月の事例検討会", boardId: "b-private", authorId: "m1" }];
   const comments: Array<{ id: string; body: string; postId: string }> = [];
   const readableBoard = (id: string, { identity }: RequestContext) => {
@@ -129,10 +128,7 @@ export function startBoards(pubsub: PubSub, counts: LookupCounts): Promise<Runni
     resolvers: {
       Query: {
         board: (_source: unknown, { id }: { id: string }, context: RequestContext) => readableBoard(id, context),
-        post: (_source: unknown, { id }: { id: string }, context: RequestContext) => {
-          counts.post++;
-          return readablePost(id, context);
-        },
+        post: (_source: unknown, { id }: { id: string }, context: RequestContext) => readablePost(id, context),
         comment: (_source: unknown, { id }: { id: string }, context: RequestContext) => {
           const comment = comments.find((candidate) => candidate.id === id);
           return comment === undefined || readablePost(comment.postId, context) === null ? null : comment;
@@ -203,7 +199,7 @@ export function memoryApiKeyStore(): ApiKeyStore {
 }
 
 /** A limiter that never refuses (tests open many connections from one address). */
-export const GENEROUS_LIMITER = new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 });
+const GENEROUS_LIMITER = new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 });
 
 /** A gateway on a free port over the given subgraphs (name → URL): the fixture supergraph of those names unless `options.supergraphSdl`. */
 export function startSubscriptionGateway(subgraphUrls: Record<string, string>, options: Partial<GatewayOptions> = {}): Promise<RunningService> {

@@ -107,11 +107,6 @@ export class LiveSubscription {
     return this.until(() => (this.ending === undefined ? undefined : (this.ending.error ?? null)), ms, "a subscription error");
   }
 
-  /** Results received and not yet taken. */
-  pending(): readonly FormattedExecutionResult[] {
-    return this.results;
-  }
-
   stop(): void {
     this.unsubscribe();
   }

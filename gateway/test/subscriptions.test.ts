@@ -80,7 +80,7 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     boards = await startBoards(subgraphPubSub);
     gateway = await startSubscriptionGateway(
       { directory: directory.url, boards: boards.url },
-      { pubsub: gatewayPubSub, apiKeys, limits: { maxDepth: 5 }, subscriptions: { maxPerConnection: 3, keepAliveMs: 200 } },
+      { pubsub: gatewayPubSub, apiKeys, limits: { maxDepth: 5 }, subscriptions: { maxPerConnection: 3 } },
     );
     coordinator = await bearer({ role: "COORDINATOR" });
   });
@@ -266,15 +266,6 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     again.stop();
   });
 
-  test("a connection that stops answering pings is dropped and its subscriptions end", async () => {
-    const silent = await rawConnection(gateway.url, { autoPong: false });
-    rawSubscribe(silent, "1", { query: "subscription { availabilityChanged { id } }" });
-    await listening("availability", 1);
-    const [code] = (await once(silent, "close")) as [number];
-    expect(code).toBe(1006);
-    await waitFor(() => gatewayPubSub.listenerCount() === 0, "the dropped connection's listener removed");
-  });
-
   test("1,000 connect/subscribe/disconnect cycles (graceful, abrupt, and closed mid-subscribe) leave no listener behind and no growing heap", async () => {
     const batch = async (size: number) => {
       const graceful = Array.from({ length: size / 2 }, () => {
@@ -387,5 +378,33 @@ describe("rate limits", () => {
     allowed.stop();
     await Promise.all([first.client.dispose(), second.client.dispose()]);
     await waitFor(() => pubsub.listenerCount() === 0, "the listener removed");
+  });
+});
+
+describe("dropped connections", () => {
+  let pubsub: PubSub;
+  let directory: RunningService;
+  let gateway: RunningService;
+
+  beforeAll(async () => {
+    pubsub = await createPubSub({ logger: silentLogger });
+    directory = await startDirectory(pubsub, { resource: 0 });
+    // Its own gateway: a ping interval this short would drop healthy clients of a busy test process too.
+    gateway = await startSubscriptionGateway({ directory: directory.url }, { pubsub, subscriptions: { keepAliveMs: 200 } });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await directory?.stop();
+    await pubsub?.close();
+  });
+
+  test("a connection that stops answering pings is dropped and its subscriptions end", async () => {
+    const silent = await rawConnection(gateway.url, { autoPong: false });
+    rawSubscribe(silent, "1", { query: "subscription { availabilityChanged { id } }" });
+    await untilListening(pubsub, "availability", 1);
+    const [code] = (await once(silent, "close")) as [number];
+    expect(code).toBe(1006);
+    await waitFor(() => pubsub.listenerCount() === 0, "the dropped connection's listener removed");
   });
 });

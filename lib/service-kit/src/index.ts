@@ -8,3 +8,8 @@ export * from "./identity";
 export * from "./subgraph-server";
 export * from "./japanese-text";
 export * from "./pubsub";
+export * from "./inputs";
+export * from "./idempotency";
+export * from "./scalars";
+export * from "./pagination";
+export * from "./tokyo-time";

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type { DocumentNode } from "graphql";
 import { ApolloServer } from "@apollo/server";
 import type { ApolloServerPlugin } from "@apollo/server";
@@ -44,6 +44,11 @@ export interface StartSubgraphOptions<TContext extends RequestContext> {
   development?: boolean;
   /** Further Apollo plugins (tracing, query counting in tests, ...). */
   plugins?: readonly ApolloServerPlugin<TContext>[];
+  /**
+   * Plain HTTP routes served beside GraphQL (e.g. iCalendar feeds), outside the gateway's signed identity: each route
+   * does its own authorisation. Mounted after request tracking and health, before `/graphql`.
+   */
+  routes?: Router;
 }
 
 /** A started service. */
@@ -132,6 +137,7 @@ export async function startSubgraph<TContext extends RequestContext>(
 
   app.use(trackRequests(logger));
   app.use(healthRouter({ checks: options.readinessChecks, logger }));
+  if (options.routes !== undefined) app.use(options.routes);
   app.use(
     "/graphql",
     requireSignedIdentity,

@@ -1,6 +1,10 @@
 // The regional resource (地域資源) as validated input and as stored: code lists, the zod schema, identifiers, search keys.
 import { z } from "zod";
-import { buildSearchKeys, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
+import { buildSearchKeys, instantSchema, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
+import type { FieldError } from "@tsunagu/service-kit";
+
+export { instantSchema };
+export type { FieldError };
 
 /** A Japanese and an English label for a code shown to people. */
 export interface Label {
@@ -163,11 +167,6 @@ const url = z.url({
   error: "http(s)のURLではありません (not an http(s) URL)",
 });
 const isoDate = z.iso.date("日付はYYYY-MM-DD形式です (YYYY-MM-DD)");
-const INSTANT_MESSAGE = "日時はISO-8601形式です (ISO-8601 date-time with offset)";
-/** A point in time: a Date, or an ISO-8601 string with an offset. */
-export const instantSchema = z
-  .union([z.date(INSTANT_MESSAGE), z.iso.datetime({ offset: true, error: INSTANT_MESSAGE })], INSTANT_MESSAGE)
-  .transform((value) => (typeof value === "string" ? new Date(value) : value));
 
 /** "HH:MM" from 00:00 to 24:00. */
 const timeOfDay = z
@@ -361,12 +360,6 @@ export type TimeInterval = z.output<typeof timeInterval>;
 export type ContactWindow = z.output<typeof contactWindowSchema>;
 export type Capacity = z.output<typeof capacitySchema>;
 export type Provenance = z.output<typeof provenanceSchema>;
-
-/** One problem with one input field, e.g. `{ field: "identifiers.careOfficeNumber", reason: "..." }`. */
-export interface FieldError {
-  field: string;
-  reason: string;
-}
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 

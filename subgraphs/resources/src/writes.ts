@@ -1,21 +1,18 @@
 // Changes to resources: idempotent create, replacement with optimistic concurrency, verification, availability and archiving.
-import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import { z } from "zod";
-import { conflict, notFound } from "@tsunagu/service-kit";
+import { conflict, duplicateKeyField, idempotencyCaller, notFound } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { CAPACITY_UNITS, capacitySchema } from "./domain";
 import type { FieldError, ResourceInput } from "./domain";
 import { loadTaxonomy, recordFor } from "./categories";
-import { invalidInput, validated, withoutNulls } from "./inputs";
+import { invalidInput, validated } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
 
 /** How often a write that lost a race with another is tried again before CONFLICT. */
 const ATTEMPTS = 3;
 
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[\x21-\x7e]{8,200}$/, "冪等キーは8〜200文字の半角英数記号です (8-200 printable ASCII characters, e.g. a UUID)");
+export { idempotencyKeySchema, inputFingerprint } from "@tsunagu/service-kit";
 
 export const availabilitySchema = z.object({
   available: z.number().int().min(0, "0以上です (at least 0)").max(100000),
@@ -30,28 +27,6 @@ export interface CreateRequest {
   idempotencyKey: string;
   /** `inputFingerprint` of the argument as sent, so a retry matches whenever it is sent. */
   fingerprint: string;
-}
-
-/** A hash of an input as sent (nulls dropped, keys sorted): equal for a retry of the same request. */
-export function inputFingerprint(raw: unknown): string {
-  const canonical = JSON.stringify(withoutNulls(raw), (_key, value: unknown) =>
-    value !== null && typeof value === "object" && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
-  );
-  return createHash("sha256").update(canonical).digest("hex");
-}
-
-/** Idempotency keys belong to a caller: `<authMethod>:<subject>`. */
-function callerOf(identity: Identity): string {
-  return `${identity.authMethod}:${identity.subject ?? identity.role}`;
-}
-
-/** The first field of the unique index a duplicate-key error (11000) is about, or undefined for any other error. */
-function duplicateKeyField(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null || (error as { code?: unknown }).code !== 11000) return undefined;
-  const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
-  return Object.keys(pattern ?? {})[0] ?? "";
 }
 
 /** A clash on an official identifier another resource already has, as CONFLICT naming the input field; any other error unchanged. */
@@ -91,7 +66,7 @@ export async function createResource(
   request: CreateRequest,
   now: Date,
 ): Promise<ResourceDocument> {
-  const caller = callerOf(identity);
+  const caller = idempotencyCaller(identity);
   const earlier = await replayed(models, caller, request);
   if (earlier) return earlier;
   const built = recordFor(request.input, await loadTaxonomy(models), now);

@@ -1,0 +1,95 @@
+// GraphQL arguments validated into service inputs with zod: every problem is a BAD_USER_INPUT naming the argument path (`input.names.official`); instants, ids and pages every subgraph takes.
+import { Types } from "mongoose";
+import type { GraphQLError } from "graphql";
+import { z } from "zod";
+import { badUserInput, codedError } from "./errors";
+
+/** One problem with one input field, e.g. `{ field: "identifiers.careOfficeNumber", reason: "..." }`. */
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+/** One BAD_USER_INPUT for every problem: the message lists them, `field` names the first, `problems` has them all. */
+export function invalidInput(errors: readonly FieldError[]): GraphQLError {
+  const [first] = errors;
+  if (first === undefined) throw new Error("invalidInput needs at least one problem");
+  return codedError("BAD_USER_INPUT", errors.map((error) => `${error.field}: ${error.reason}`).join("; "), {
+    field: first.field,
+    problems: errors.map(({ field, reason }) => ({ field, reason })),
+  });
+}
+
+/** `prefix.a.0.b` from a zod issue path; an empty prefix adds nothing. */
+export function joinFieldPath(prefix: string, path: readonly PropertyKey[]): string {
+  return [prefix, ...path.map(String)].filter((part) => part !== "").join(".");
+}
+
+/** GraphQL passes explicit nulls for omitted optional inputs; the schemas treat absent and null alike. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value instanceof Date || value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== null && item !== undefined)
+      .map(([key, item]) => [key, withoutNulls(item)]),
+  );
+}
+
+/** `raw` parsed with `schema`, or a BAD_USER_INPUT naming each field under `prefix` (e.g. `filter`). */
+export function validated<S extends z.ZodType>(schema: S, raw: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(withoutNulls(raw));
+  if (result.success) return result.data;
+  throw invalidInput(result.error.issues.map((issue) => ({ field: joinFieldPath(prefix, issue.path), reason: issue.message })));
+}
+
+const INSTANT_MESSAGE = "日時はISO-8601形式です (ISO-8601 date-time with offset)";
+
+/** A point in time: a Date, or an ISO-8601 string with an offset (DateTime arguments arrive unparsed, see `validatedInResolvers`). */
+export const instantSchema = z
+  .union([z.date(INSTANT_MESSAGE), z.iso.datetime({ offset: true, error: INSTANT_MESSAGE })], INSTANT_MESSAGE)
+  .transform((value) => (typeof value === "string" ? new Date(value) : value));
+
+/** A DateTime argument (ISO-8601 with offset) as a Date. */
+export function parseInstant(raw: unknown, field: string): Date {
+  return validated(instantSchema, raw, field);
+}
+
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+/** True for 24 hexadecimal characters, the form every Tsunagu id takes. */
+export function isObjectIdHex(value: string): boolean {
+  return OBJECT_ID.test(value);
+}
+
+/** An id argument as an ObjectId; a malformed id is BAD_USER_INPUT naming `field`. */
+export function parseObjectId(id: string, field: string): Types.ObjectId {
+  if (!isObjectIdHex(id)) {
+    throw badUserInput(`${field}: IDは24桁の16進数です (an id is 24 hexadecimal characters): ${id.slice(0, 40)}`, field);
+  }
+  return new Types.ObjectId(id);
+}
+
+/** An id inside a zod input schema, reported with its path like any other field. */
+export const objectIdSchema = z.string().regex(OBJECT_ID, "IDは24桁の16進数です (an id is 24 hexadecimal characters)");
+
+/** Largest page a list returns; `first` above it is refused rather than silently cut. */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+const pageSchema = z.object({
+  first: z
+    .number()
+    .int()
+    .min(0, "0以上です (at least 0)")
+    .max(MAX_PAGE_SIZE, `${MAX_PAGE_SIZE}件までです (at most ${MAX_PAGE_SIZE})`)
+    .default(DEFAULT_PAGE_SIZE),
+  after: z.string().max(1000, "カーソルが長すぎます (cursor too long)").optional(),
+});
+
+/** What page of a list is asked for; `after` is still an opaque cursor, decoded by the list's service. */
+export type PageRequest = z.output<typeof pageSchema>;
+
+export function parsePage(args: { first?: number | null; after?: string | null }): PageRequest {
+  return validated(pageSchema, args, "");
+}

@@ -1,6 +1,6 @@
 // What an emergency profile holds and how input becomes it: zod schemas that validate and normalise (phones, kana, partial dates), errors that name the field, and age on the Tokyo calendar.
 import { z } from "zod";
-import { badUserInput } from "@tsunagu/service-kit";
+import { badUserInput, tokyoWallClock } from "@tsunagu/service-kit";
 import type {
   AboGroup,
   AccessAction,
@@ -253,19 +253,10 @@ export const profileUpdateSchema = (now: Date) =>
 export const grantInputSchema = z.object({ granteeKind: enumOf(GRANTEE_KINDS), granteeId: entityId, note: optionalText(200) });
 export const delegateInputSchema = z.object({ subject: text(200), name: text(100), relation: text(50) });
 
-/** An idempotency key: 8-100 characters of letters, digits, `-`, `_`, `.` or `:`. */
-export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, "冪等キーは英数字と -_.: の8〜100文字です (8-100 of A-Z a-z 0-9 - _ . :)");
-
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-/** The date in Tokyo at `moment`, as YYYY-MM-DD. */
-export function tokyoDate(moment: Date): string {
-  return new Date(moment.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** Completed years between `dateOfBirth` (YYYY-MM-DD) and the Tokyo date at `moment`. */
+/** Completed years between `dateOfBirth` (YYYY-MM-DD) and the date in Tokyo at `moment`. */
 export function ageOn(dateOfBirth: string, moment: Date): number {
-  const today = tokyoDate(moment);
-  const years = Number(today.slice(0, 4)) - Number(dateOfBirth.slice(0, 4));
-  return today.slice(5) < dateOfBirth.slice(5) ? years - 1 : years;
+  const { year, month, day } = tokyoWallClock(moment);
+  const [birthYear, birthMonth, birthDay] = dateOfBirth.split("-").map(Number) as [number, number, number];
+  const hadBirthday = month > birthMonth || (month === birthMonth && day >= birthDay);
+  return year - birthYear - (hadBirthday ? 0 : 1);
 }

@@ -17,6 +17,7 @@ import type {
   Patient,
   Reference,
 } from "fhir/r4";
+import { toTokyoIso } from "@tsunagu/service-kit";
 import type { ProfileSection } from "./generated/resolvers-types";
 import type { ConditionRecord, MedicationRecord, PersonRecord } from "./domain";
 import type { ProfileDocument } from "./models";
@@ -65,13 +66,6 @@ function fullUrlFor(profile: ProfileDocument, ...parts: (string | number)[]): st
   const hex = createHash("sha256").update([profile._id.toHexString(), ...parts].join("/")).digest("hex");
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-/** A FHIR dateTime on the Tokyo clock, e.g. 2025-04-01T09:00:00+09:00. */
-export function fhirDateTime(moment: Date): string {
-  return `${new Date(moment.getTime() + JST_OFFSET_MS).toISOString().slice(0, 19)}+09:00`;
 }
 
 function escapeXml(text: string): string {
@@ -204,7 +198,7 @@ function advanceDirectiveOf(profile: ProfileDocument, patient: Reference): Conse
       { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentcategorycodes", code: "acd", display: "Advance Directive" }], text: "人生会議（ACP）" },
     ],
     patient,
-    dateTime: fhirDateTime(plan.recordedAt),
+    dateTime: toTokyoIso(plan.recordedAt),
     policyRule: { text: "人生会議（アドバンス・ケア・プランニング）で本人が示した意思 / Wishes expressed in advance care planning" },
     ...(plan.resuscitation === "UNDECIDED" ? {} : { provision: { type: plan.resuscitation === "DNAR" ? "deny" : "permit", code: [cpr] } }),
   };
@@ -249,7 +243,7 @@ export function emergencyProfileBundle(profile: ProfileDocument, now: Date): Bun
     status: "final",
     type: { coding: [{ system: LOINC, code: "60591-5", display: "Patient summary Document" }] },
     subject: patient,
-    date: fhirDateTime(now),
+    date: toTokyoIso(now),
     author: [patient],
     title: "国際患者サマリー（救急医療情報） / International Patient Summary",
     confidentiality: "R",
@@ -281,7 +275,7 @@ export function emergencyProfileBundle(profile: ProfileDocument, now: Date): Bun
     language: "ja",
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${randomUUID()}` },
     type: "document",
-    timestamp: fhirDateTime(now),
+    timestamp: toTokyoIso(now),
     entry: [{ fullUrl: compositionUrl, resource: composition }, ...entries],
   };
 }

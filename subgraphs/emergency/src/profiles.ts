@@ -1,8 +1,7 @@
 // Reading and changing emergency profiles: every read is authorised and logged before the profile is returned, and every change is committed in one transaction with its access log entry.
-import { createHash } from "node:crypto";
 import { Types, trusted } from "mongoose";
 import type { ClientSession, UpdateQuery } from "mongoose";
-import { conflict, forbidden, notFound, toSearchKey } from "@tsunagu/service-kit";
+import { conflict, duplicateKeyField, forbidden, idempotencyCaller, idempotencyKeySchema, inputFingerprint, notFound, toSearchKey } from "@tsunagu/service-kit";
 import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
 import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
 import type { ProfileView } from "./access";
@@ -10,14 +9,13 @@ import { appendLog, appendLogInTransaction } from "./audit";
 import type { AccessEvent } from "./audit";
 import { generateCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { idempotencyKeySchema, parseInput, profileInputSchema, profileUpdateSchema } from "./domain";
+import { parseInput, profileInputSchema, profileUpdateSchema } from "./domain";
 import type { AccessActionValue, PersonRecord, ProfileContent } from "./domain";
 import type { ProfileDocument } from "./models";
 import { findPage, parsePage } from "./pagination";
 import type { Connection, SortKey } from "./pagination";
 import { orderedSections } from "./sections";
 
-const DUPLICATE_KEY = 11000;
 const MAX_HELD_PROFILES = 20;
 
 /** The section each part of an update replaces. */
@@ -34,11 +32,6 @@ const UPDATE_SECTIONS: Readonly<Record<keyof ProfileContent, ProfileSection>> = 
   emergencyContacts: "EMERGENCY_CONTACTS",
   advanceCare: "ADVANCE_CARE",
 };
-
-function duplicateKeyOn(error: unknown, path: string): boolean {
-  const failure = error as { code?: unknown; keyPattern?: Record<string, unknown> };
-  return failure.code === DUPLICATE_KEY && (failure.keyPattern === undefined || path in failure.keyPattern);
-}
 
 /** The search keys of a person's name and kana reading, for look-ups by name in either script. */
 function nameKeysOf(person: PersonRecord): string[] {
@@ -213,11 +206,6 @@ export async function updateProfile(
   return { ...changed, access: "HOLDER" };
 }
 
-/** A fingerprint of the validated input, so a retry with the same key but different content is a CONFLICT. */
-function fingerprintOf(input: unknown): string {
-  return createHash("sha256").update(JSON.stringify(input)).digest("base64url");
-}
-
 /**
  * Registers the caller's profile (residents only; consent is part of the input). A retry with the same idempotency
  * key returns the first profile; the profile and its CREATE entry are committed together.
@@ -233,7 +221,7 @@ export async function createProfile(
   const subject = holderSubject(context);
   const key = parseInput(idempotencyKeySchema, rawKey, "idempotencyKey");
   const { consent, ...content } = parseInput(profileInputSchema(now), input, "input");
-  const creation = { by: `jwt:${subject}`, key, fingerprint: fingerprintOf(input) };
+  const creation = { by: idempotencyCaller(identity), key, fingerprint: inputFingerprint(input) };
 
   const earlier = async (): Promise<ProfileView | null> => {
     const found = await models.Profile.findOne({ "creation.by": creation.by, "creation.key": key }).lean<ProfileDocument>();
@@ -275,12 +263,13 @@ export async function createProfile(
       });
       return { ...created, access: "HOLDER" };
     } catch (error) {
-      if (duplicateKeyOn(error, "creation.key")) {
+      const field = duplicateKeyField(error);
+      if (field === "creation.by") {
         const winner = await earlier();
         if (winner !== null) return winner;
       }
       // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
-      if (!duplicateKeyOn(error, "cardCode") || attempt >= 3) throw error;
+      if (field !== "cardCode" || attempt >= 3) throw error;
     }
   }
 }
@@ -295,7 +284,7 @@ export async function reissueCard(context: EmergencyContext, id: string): Promis
         plan: () => ({ update: { $set: { cardCode: generateCardCode() } }, sections: ["CARD"] }),
       });
     } catch (error) {
-      if (!duplicateKeyOn(error, "cardCode") || attempt >= 3) throw error;
+      if (duplicateKeyField(error) !== "cardCode" || attempt >= 3) throw error;
     }
   }
 }

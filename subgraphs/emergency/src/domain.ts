@@ -1,6 +1,6 @@
 // What an emergency profile holds and how input becomes it: zod schemas that validate and normalise (phones, kana, partial dates), errors that name the field, and age on the Tokyo calendar.
 import { z } from "zod";
-import { badUserInput, tokyoWallClock } from "@tsunagu/service-kit";
+import { badUserInput, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
 import type {
   AboGroup,
   AccessAction,
@@ -125,9 +125,8 @@ const url = z
   .transform((value) => (value == null || value.trim() === "" ? null : value.trim()))
   .refine((value) => value === null || (URL.canParse(value) && /^https?:\/\//.test(value)), "http(s)のURLです (an http(s) URL)");
 
-const OBJECT_ID_MESSAGE = "IDは24桁の16進数です (an id of 24 hex characters)";
-/** An id of another subgraph's entity (Resource, Member): ObjectId hex. */
-export const entityId = z.string(OBJECT_ID_MESSAGE).regex(/^[0-9a-f]{24}$/i, OBJECT_ID_MESSAGE).transform((id) => id.toLowerCase());
+/** An id of another subgraph's entity (Resource, Member): ObjectId hex, stored in lower case. */
+export const entityId = objectIdSchema.transform((id) => id.toLowerCase());
 const optionalEntityId = entityId.nullish().transform((id) => id ?? null);
 
 const list = <T extends z.ZodType>(item: T, max: number) =>

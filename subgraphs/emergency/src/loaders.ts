@@ -1,6 +1,7 @@
 // Per-request DataLoaders of the emergency subgraph: profiles by id, the caller's open access windows by profile, and access log writes; each batch is one database command.
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
+import { isObjectIdHex } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import type { AccessLogDocument, EmergencyModels, ProfileDocument } from "./models";
 
@@ -20,10 +21,8 @@ export interface EmergencyLoaders {
   appendLog: DataLoader<NewAccessLogEntry, AccessLogDocument>;
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
-
 function objectIds(ids: readonly string[]): Types.ObjectId[] {
-  return ids.filter((id) => OBJECT_ID.test(id)).map((id) => new Types.ObjectId(id));
+  return ids.filter(isObjectIdHex).map((id) => new Types.ObjectId(id));
 }
 
 export function createLoaders(models: EmergencyModels, identity: Identity, now: Date): EmergencyLoaders {

@@ -1,6 +1,6 @@
 // Relay connections over keyset cursors: capped page sizes, opaque cursors holding the sort keys of the last row (dates and ObjectIds), and the filter that resumes after one.
 import { Types, trusted } from "mongoose";
-import { badUserInput } from "@tsunagu/service-kit";
+import { badUserInput, isObjectIdHex } from "@tsunagu/service-kit";
 
 /** One sort key of a list: a document path, its direction, and whether it holds dates or ObjectIds. */
 export interface SortKey {
@@ -40,7 +40,7 @@ function decodeCursor(cursor: string, sort: readonly SortKey[]): KeyValue[] {
     ? sort.map((key, index) => {
         const raw: unknown = decoded[index];
         if (key.kind === "date") return typeof raw === "number" && Number.isFinite(raw) ? new Date(raw) : null;
-        return typeof raw === "string" && /^[0-9a-f]{24}$/.test(raw) ? new Types.ObjectId(raw) : null;
+        return typeof raw === "string" && isObjectIdHex(raw) ? new Types.ObjectId(raw) : null;
       })
     : [];
   if (values.length !== sort.length || values.some((value) => value === null)) {

@@ -1,7 +1,17 @@
 // Reading and changing emergency profiles: every read is authorised and logged before the profile is returned, and every change is committed in one transaction with its access log entry.
 import { Types, trusted } from "mongoose";
 import type { ClientSession, UpdateQuery } from "mongoose";
-import { conflict, duplicateKeyField, forbidden, idempotencyCaller, idempotencyKeySchema, inputFingerprint, notFound, toSearchKey } from "@tsunagu/service-kit";
+import {
+  conflict,
+  duplicateKeyField,
+  forbidden,
+  idempotencyCaller,
+  idempotencyKeySchema,
+  inputFingerprint,
+  isObjectIdHex,
+  notFound,
+  toSearchKey,
+} from "@tsunagu/service-kit";
 import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
 import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
 import type { ProfileView } from "./access";
@@ -152,7 +162,7 @@ export interface ChangeOptions {
  */
 export async function changeProfile(context: EmergencyContext, id: string, options: ChangeOptions): Promise<ProfileDocument> {
   const { models, now } = context;
-  if (!/^[0-9a-f]{24}$/i.test(id)) throw notFound("EmergencyProfile", id);
+  if (!isObjectIdHex(id)) throw notFound("EmergencyProfile", id);
   const profileId = new Types.ObjectId(id);
   return models.Profile.db.transaction(async (session: ClientSession) => {
     const profile = await models.Profile.findById(profileId).session(session).lean<ProfileDocument>();

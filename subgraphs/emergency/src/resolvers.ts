@@ -1,5 +1,5 @@
 // The emergency subgraph's resolvers: each reads which profile sections the operation selected and delegates to a service that authorises, logs and answers.
-import { notFound } from "@tsunagu/service-kit";
+import { isObjectIdHex, notFound } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import type { ProfileView } from "./access";
 import { issuedCard, printedCardCode } from "./card-code";
@@ -12,10 +12,8 @@ import { scalarResolvers } from "./scalars";
 import { selectedSections } from "./sections";
 import { addDelegate, giveConsent, grantAccess, markReviewed, removeDelegate, revokeAccess, withdrawConsent } from "./sharing";
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
-
 /** A reference to another subgraph's entity, when `id` is one of its ids. */
-const entity = (id: string | null) => (id !== null && OBJECT_ID.test(id) ? { id } : null);
+const entity = (id: string | null) => (id !== null && isObjectIdHex(id) ? { id } : null);
 
 /** Only the holders see the card, the grants and the delegates. */
 const forHolders = <T>(profile: ProfileView, value: () => T): T | null => (profile.access === "HOLDER" ? value() : null);

@@ -1,6 +1,6 @@
 // Reading the access log and the review reminders: a resident's own log, the coordinators' review with flags for unusual look-up patterns, and profiles not reviewed for six months.
 import { Types, trusted } from "mongoose";
-import { badUserInput, forbidden } from "@tsunagu/service-kit";
+import { badUserInput, forbidden, parseInstant } from "@tsunagu/service-kit";
 import type { AccessLogFlagKind } from "./generated/resolvers-types";
 import { appendLog } from "./audit";
 import type { EmergencyContext } from "./context";
@@ -53,12 +53,6 @@ export async function myAccessLog(context: EmergencyContext, profileId: string |
 function requireCoordinator(context: EmergencyContext, what: string): void {
   const { role } = context.identity;
   if (role !== "COORDINATOR" && role !== "ADMIN") throw forbidden(`${what}はコーディネーター・管理者のみ利用できます (coordinators and administrators only)`);
-}
-
-function parseMoment(value: unknown, field: string): Date {
-  const moment = value instanceof Date ? value : typeof value === "string" && /T.*(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : null;
-  if (moment === null || Number.isNaN(moment.getTime())) throw badUserInput(`${field}: 日時はISO-8601形式（オフセット付き）です (ISO-8601 with an offset)`, field);
-  return moment;
 }
 
 /** An unusual pattern of one user's look-ups. */
@@ -122,8 +116,8 @@ export function flagLookups(lookups: readonly LookupRow[]): AccessFlag[] {
 /** The coordinators' review of [from, to): counts and flags (entries are paged by `reviewEntries`). */
 export async function accessLogReview(context: EmergencyContext, rawFrom: unknown, rawTo: unknown): Promise<ReviewPeriod> {
   requireCoordinator(context, "監査記録の点検");
-  const from = parseMoment(rawFrom, "from");
-  const to = parseMoment(rawTo, "to");
+  const from = parseInstant(rawFrom, "from");
+  const to = parseInstant(rawTo, "to");
   if (to <= from) throw badUserInput("to: 終了は開始より後です (to must be after from)", "to");
   if (to.getTime() - from.getTime() > MAX_REVIEW_DAYS * 86_400_000) {
     throw badUserInput(`to: 期間は${MAX_REVIEW_DAYS}日以内です (at most ${MAX_REVIEW_DAYS} days)`, "to");
@@ -174,7 +168,7 @@ export async function profilesNeedingReview(context: EmergencyContext, olderThan
   if (!coordinator && !(identity.role === "PROFESSIONAL" && identity.memberId !== undefined)) {
     throw forbidden("見直しリマインダーはコーディネーターと担当ケアマネジャーのみ利用できます (coordinators and care managers only)");
   }
-  const before = olderThan == null ? staleBefore(now) : parseMoment(olderThan, "olderThan");
+  const before = olderThan == null ? staleBefore(now) : parseInstant(olderThan, "olderThan");
   const filter = {
     lastReviewedAt: trusted({ $lt: before }),
     ...(coordinator ? {} : { "careTeam.careManagerId": identity.memberId }),

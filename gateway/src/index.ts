@@ -6,3 +6,5 @@ export * from "./limits";
 export * from "./rate-limit";
 export * from "./server";
 export * from "./subgraph-source";
+export * from "./subscription-fields";
+export * from "./subscriptions";

@@ -89,6 +89,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
 
   const authenticate = await createAuthenticator({ jwt: options.jwt, apiKeys: options.apiKeys });
   let apiSchema: GraphQLSchema | undefined;
+  // @apollo/gateway otherwise exports usage metrics to Apollo's servers and probes cloud metadata addresses
+  // (169.254.169.254). A municipal or hospital network must not phone home; this is its only switch.
+  process.env.APOLLO_TELEMETRY_DISABLED = "true";
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,

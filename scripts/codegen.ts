@@ -48,6 +48,46 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
     },
     scalars: VALIDATED_SCALARS,
   },
+  groups: {
+    contextType: "../context#GroupsContext",
+    mappers: {
+      Group: "../models#GroupDocument",
+      Member: "../models#MemberDocument",
+      Board: "../models#BoardRef",
+      Post: "../models#PostDocument",
+      Comment: "../models#CommentDocument",
+      ReadAcknowledgement: "../models#AcknowledgementDocument",
+      Consultation: "../models#ConsultationDocument",
+      ConsultationRequester: "../models#ConsultationRequesterRecord",
+      GroupContactWindow: "../models#ContactWindowRecord",
+      Resource: "../models#ResourceRef",
+      ContactDirectoryOrganization: "../directory#DirectoryOrganization",
+    },
+    scalars: VALIDATED_SCALARS,
+  },
+  emergency: {
+    contextType: "../context#EmergencyContext",
+    mappers: {
+      EmergencyProfile: "../access#ProfileView",
+      EmergencyPerson: "../domain#PersonRecord",
+      AccessGrant: "../models#GrantRecord",
+      ProfileDelegate: "../models#DelegateRecord",
+      EmergencyConsent: "../models#ConsentRecord",
+      EmergencyCard: "../card-code#IssuedCard",
+      AccessLogEntry: "../models#AccessLogDocument",
+      AccessActor: "../models#ActorRecord",
+      AccessLogFlag: "../review#AccessFlag",
+      AccessLogReview: "../review#ReviewPeriod",
+      ProfileReviewReminder: "../review#ReviewReminder",
+      EmergencyLookupResult: "../lookup#LookupResult",
+    },
+    scalars: {
+      DateTime: VALIDATED_SCALARS.DateTime,
+      URL: VALIDATED_SCALARS.URL,
+      Date: { input: "unknown", output: "string" },
+      JSONObject: { input: "unknown", output: "Readonly<Record<string, unknown>>" },
+    },
+  },
 };
 
 /** The federation directives the resolvers plugin reads (@key); the others are declared so the SDL builds (composition validates them). */

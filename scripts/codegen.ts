@@ -88,6 +88,23 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
       JSONObject: { input: "unknown", output: "Readonly<Record<string, unknown>>" },
     },
   },
+  events: {
+    contextType: "../context#EventsContext",
+    mappers: {
+      Event: "../models#EventDocument",
+      Registration: "../models#RegistrationDocument",
+      ChecklistTask: "../models#ChecklistTaskRecord",
+      SurveyResponse: "../models#SurveyResponseDocument",
+      YearlyTarget: "../models#TargetDocument",
+      EventRecurrence: "../domain#Recurrence",
+      EventOccurrence: "../recurrence#Occurrence",
+      SurveySummary: "../surveys#SurveySummarySource",
+      Group: "../loaders#EntityReference",
+      Member: "../loaders#EntityReference",
+      Resource: "../loaders#EntityReference",
+    },
+    scalars: VALIDATED_SCALARS,
+  },
 };
 
 /** The federation directives the resolvers plugin reads (@key); the others are declared so the SDL builds (composition validates them). */

@@ -26,6 +26,7 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
   RESOURCES_PORT: port(DEFAULT_SUBGRAPH_PORTS.resources),
   GROUPS_PORT: port(DEFAULT_SUBGRAPH_PORTS.groups),
   EMERGENCY_PORT: port(DEFAULT_SUBGRAPH_PORTS.emergency),
+  EVENTS_PORT: port(DEFAULT_SUBGRAPH_PORTS.events),
   /** Unset: seed outside production only. */
   SEED_DEMO_DATA: envEnum(["true", "false"])
     .transform((value) => value === "true")

@@ -3,6 +3,8 @@ import type { Connection } from "mongoose";
 import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
 import type { Identity, Logger, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
+import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
+import type { DemoMember } from "@tsunagu/events";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
@@ -124,6 +126,32 @@ async function careManagerIds(query: SeedQuery): Promise<string[]> {
   return nodes.flatMap((node) => node.members).filter((member) => member.profession === "CARE_MANAGER").map((member) => member.id);
 }
 
+interface DirectoryMember {
+  id: string;
+  name: string;
+  profession: string;
+  affiliation: { id: string } | null;
+}
+
+/** The demo professionals of the contact directory, as attendees of the demo events. */
+async function directoryMembers(query: SeedQuery): Promise<DirectoryMember[]> {
+  const nodes = await allNodes(async (after) => {
+    const data = await query(
+      "groups",
+      `{ contactDirectory(first: 50${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
+        edges { node { members { id name profession affiliation { id } } } } pageInfo { hasNextPage endCursor } } }`,
+    );
+    return data.contactDirectory as Page<{ members: DirectoryMember[] }>;
+  });
+  return nodes.flatMap((node) => node.members);
+}
+
+/** The demo groups, as organisers of the demo events (主催・共催). */
+async function groupIds(query: SeedQuery): Promise<string[]> {
+  const data = await query("groups", "{ groups(first: 20) { edges { node { id } } } }");
+  return (data.groups as Page<{ id: string }>).edges.map((edge) => edge.node.id);
+}
+
 /** Every subgraph that exists, in start and seed order (a seed may ask the subgraphs before it); each also needs its port variable in systemConfigSchema. */
 export const SUBGRAPHS: readonly SystemSubgraph[] = [
   {
@@ -144,5 +172,22 @@ export const SUBGRAPHS: readonly SystemSubgraph[] = [
     start: startEmergencySubgraph,
     seed: async (connection, query) =>
       seedDemoEmergencyProfiles(connection, { hospitalIds: await hospitalIds(query), careManagerIds: await careManagerIds(query) }),
+  },
+  {
+    name: "events",
+    portVariable: "EVENTS_PORT",
+    start: startEventsSubgraph,
+    seed: async (connection, query) =>
+      seedDemoEvents(connection, {
+        groupIds: await groupIds(query),
+        resourceIds: (await formalResources(query)).map((resource) => resource.id),
+        members: (await directoryMembers(query)).map((member) => ({
+          id: member.id,
+          name: member.name,
+          // Both subgraphs share the Profession enum (composition requires it), so the value is one of its members.
+          profession: member.profession as DemoMember["profession"],
+          ...(member.affiliation ? { organizationId: member.affiliation.id } : {}),
+        })),
+      }),
   },
 ];

@@ -77,6 +77,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   expect(system.seeded.resources).toEqual({ inserted: DEMO_CITY_SIZE, skipped: false });
   expect(system.seeded.groups?.inserted).toBeGreaterThan(0);
   expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
+  expect(system.seeded.events?.inserted).toBeGreaterThan(0);
   expect(system.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/tsunagu$/);
 
   const stations = await visitingNursingStations(system.gatewayUrl);
@@ -111,7 +112,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
 
   system = await start();
   const skipped = { inserted: 0, skipped: true };
-  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped });
+  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped, events: skipped });
   const again = await visitingNursingStations(system.gatewayUrl);
   expect(again.totalCount).toBe(7);
   expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());

@@ -20,7 +20,9 @@ export interface QueryLimits {
 export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxDepth: 10,
   maxAliases: 15,
-  maxCost: 5000,
+  // armor's cost grows by x1.5 a level: a page of events with organisers (and their events), venue and counts costs
+  // about 21,000, a group's events with venues and their staff about 12,300. 50,000 admits those; depth stays capped.
+  maxCost: 50_000,
   maxTokens: 2000,
   maxDirectives: 50,
 });

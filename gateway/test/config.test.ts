@@ -17,7 +17,7 @@ test("defaults: port 4000, development secrets, the repository's supergraph, def
     jwt: { algorithm: "HS256", secret: DEVELOPMENT_JWT_SECRET, issuer: "tsunagu", audience: "tsunagu" },
     subgraphUrls: {},
     subgraphTimeoutMs: 5000,
-    limits: { maxDepth: 10, maxAliases: 15, maxCost: 5000, maxTokens: 2000, maxDirectives: 50 },
+    limits: { maxDepth: 10, maxAliases: 15, maxCost: 50_000, maxTokens: 2000, maxDirectives: 50 },
     bodyLimitBytes: 102400,
     trustProxy: false,
   });

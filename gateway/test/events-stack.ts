@@ -116,8 +116,6 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
         apiKeys: await mongoApiKeyStore(engine.connection),
         supergraphSdl: composeSupergraph(sources),
         rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-        // The default cost limit (5000) refuses a list of events with organisers, venues and counts; see the report.
-        limits: { maxCost: 50_000 },
         // Fifty registrations for one event queue behind each other; on a busy test machine that may take longer than the default 5 s.
         subgraphTimeoutMs: 30_000,
       },

@@ -9,6 +9,7 @@ import { ConfigError, createLogger } from "@tsunagu/service-kit";
 import { DEMO_CITY, DEMO_CITY_COUNTS } from "@tsunagu/resources/src/demo-city";
 import { loadSystemConfig, startSystem, startupMessage, systemConfigSchema } from "../scripts/start";
 import type { RunningSystem } from "../scripts/start";
+import { SUBGRAPHS } from "../scripts/subgraphs";
 
 const ROOT = join(__dirname, "..");
 const logger = createLogger({ name: "start-test", level: "silent" });
@@ -29,7 +30,9 @@ afterEach(async () => {
 
 /** The system on free ports over `dataDir`, as `npm start` would run it with these variables. */
 function start(env: Record<string, string> = {}): Promise<RunningSystem> {
-  const config = loadSystemConfig({ NODE_ENV: "test", PORT: "0", RESOURCES_PORT: "0", GROUPS_PORT: "0", EMERGENCY_PORT: "0", DATA_DIR: dataDir, ...env });
+  // Every subgraph on a free port, so the test never collides with a running `npm start`.
+  const freePorts = Object.fromEntries(SUBGRAPHS.map((subgraph) => [subgraph.portVariable, "0"]));
+  const config = loadSystemConfig({ NODE_ENV: "test", PORT: "0", ...freePorts, DATA_DIR: dataDir, ...env });
   return startSystem({ config, logger });
 }
 
@@ -78,6 +81,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   expect(system.seeded.groups?.inserted).toBeGreaterThan(0);
   expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
   expect(system.seeded.events?.inserted).toBeGreaterThan(0);
+  expect(system.seeded.transitions).toEqual({ inserted: 16, skipped: false });
   expect(system.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/tsunagu$/);
 
   const stations = await visitingNursingStations(system.gatewayUrl);
@@ -112,7 +116,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
 
   system = await start();
   const skipped = { inserted: 0, skipped: true };
-  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped, events: skipped });
+  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped, events: skipped, transitions: skipped });
   const again = await visitingNursingStations(system.gatewayUrl);
   expect(again.totalCount).toBe(7);
   expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());

@@ -105,6 +105,19 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
     },
     scalars: VALIDATED_SCALARS,
   },
+  transitions: {
+    contextType: "../context#TransitionsContext",
+    mappers: {
+      TransitionNotice: "../models#NoticeDocument",
+      TransitionPatient: "../models#PatientRecord",
+      FirstServiceVisit: "../models#VisitRecord",
+      TransitionContactRate: "../stats#ContactRate",
+      Member: "../models#EntityReference",
+      Resource: "../models#EntityReference",
+      EmergencyProfile: "../models#EntityReference",
+    },
+    scalars: { DateTime: VALIDATED_SCALARS.DateTime, Date: { input: "unknown", output: "string" } },
+  },
 };
 
 /** The federation directives the resolvers plugin reads (@key); the others are declared so the SDL builds (composition validates them). */

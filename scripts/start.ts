@@ -27,6 +27,7 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
   GROUPS_PORT: port(DEFAULT_SUBGRAPH_PORTS.groups),
   EMERGENCY_PORT: port(DEFAULT_SUBGRAPH_PORTS.emergency),
   EVENTS_PORT: port(DEFAULT_SUBGRAPH_PORTS.events),
+  TRANSITIONS_PORT: port(DEFAULT_SUBGRAPH_PORTS.transitions),
   /** Unset: seed outside production only. */
   SEED_DEMO_DATA: envEnum(["true", "false"])
     .transform((value) => value === "true")

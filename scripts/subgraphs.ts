@@ -8,6 +8,8 @@ import type { DemoMember } from "@tsunagu/events";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
+import { seedDemoTransitions, startTransitionsSubgraph } from "@tsunagu/transitions";
+import type { DemoParty } from "@tsunagu/transitions";
 
 /** What a subgraph's demo-data seed did: `skipped` when its data was already there. */
 export interface SeedResult {
@@ -152,6 +154,13 @@ async function groupIds(query: SeedQuery): Promise<string[]> {
   return (data.groups as Page<{ id: string }>).edges.map((edge) => edge.node.id);
 }
 
+/** Directory members of `professions` with an affiliation, as the parties of the demo notices. */
+async function partiesOf(query: SeedQuery, professions: readonly string[]): Promise<DemoParty[]> {
+  return (await directoryMembers(query))
+    .filter((member) => professions.includes(member.profession) && member.affiliation !== null)
+    .map((member) => ({ memberId: member.id, resourceId: (member.affiliation as { id: string }).id }));
+}
+
 /** Every subgraph that exists, in start and seed order (a seed may ask the subgraphs before it); each also needs its port variable in systemConfigSchema. */
 export const SUBGRAPHS: readonly SystemSubgraph[] = [
   {
@@ -189,5 +198,17 @@ export const SUBGRAPHS: readonly SystemSubgraph[] = [
           ...(member.affiliation ? { organizationId: member.affiliation.id } : {}),
         })),
       }),
+  },
+  {
+    name: "transitions",
+    portVariable: "TRANSITIONS_PORT",
+    start: startTransitionsSubgraph,
+    seed: async (connection, query) => {
+      const { inserted, skipped } = await seedDemoTransitions(connection, {
+        careManagers: await partiesOf(query, ["CARE_MANAGER", "CHIEF_CARE_MANAGER"]),
+        hospitals: await partiesOf(query, ["MEDICAL_SOCIAL_WORKER", "SOCIAL_WORKER"]),
+      });
+      return { inserted, skipped };
+    },
   },
 ];

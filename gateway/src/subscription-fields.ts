@@ -61,6 +61,12 @@ export const SUBSCRIPTION_FIELDS: Readonly<Record<string, SubscriptionField>> = 
     lookup: { field: "resource", idFrom: "resourceId" },
     accepts: ({ categories, districts }, { category, district }) => anyOf(categories, category) && anyOf(districts, district),
   },
+  transitionNoticeReceived: {
+    topic: ({ recipientId }) => `transitions:recipient:${String(recipientId)}`,
+    eventType: "transitionNoticeReceived",
+    lookup: { field: "transitionNotice", idFrom: "noticeId" },
+    readable: { field: "transitionInbox", idFrom: "recipientId" },
+  },
 });
 
 /** The subscription schema and the fields it serves. */

@@ -93,3 +93,20 @@ export type PageRequest = z.output<typeof pageSchema>;
 export function parsePage(args: { first?: number | null; after?: string | null }): PageRequest {
   return validated(pageSchema, args, "");
 }
+
+/** True when year-month-day names a real day of the Gregorian calendar (no 31 April, 29 February only in leap years). */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const DATE_MESSAGE = "日付はYYYY-MM-DD形式です (a date, YYYY-MM-DD)";
+
+/** A calendar date YYYY-MM-DD (full-width digits accepted), e.g. a Date argument. */
+export const calendarDate = z
+  .string(DATE_MESSAGE)
+  .transform((value) => value.normalize("NFKC").trim())
+  .refine((value) => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    return match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  }, DATE_MESSAGE);

@@ -7,7 +7,8 @@ import type { Logger } from "./logger";
 /**
  * One domain event. Topics and types in use: `board:<boardId>` (postAdded, postUpdated; payload
  * { postId, boardId }), `post:<postId>` (commentAdded; { commentId, postId, boardId }),
- * `availability` (availabilityChanged; { resourceId, category, district }).
+ * `availability` (availabilityChanged; { resourceId, category, district }), `transitions:recipient:<memberId>`
+ * (transitionNoticeReceived; { noticeId }).
  */
 export interface DomainEvent {
   type: string;

@@ -47,3 +47,13 @@ export function fiscalYearOf(at: Date): number {
 export function fiscalYearStart(fiscalYear: number): Date {
   return fromTokyoWallClock(fiscalYear, 4, 1);
 }
+
+/** The Tokyo calendar day of a moment, YYYY-MM-DD. */
+export function tokyoDate(at: Date): string {
+  return new Date(at.getTime() + TOKYO_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Calendar days from `from` to `to` (both YYYY-MM-DD): positive when `to` is later. */
+export function calendarDaysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}

@@ -1,6 +1,6 @@
 // What an emergency profile holds and how input becomes it: zod schemas that validate and normalise (phones, kana, partial dates), errors that name the field, and age on the Tokyo calendar.
 import { z } from "zod";
-import { badUserInput, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
+import { badUserInput, calendarDate, isCalendarDate, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
 import type {
   AboGroup,
   AccessAction,
@@ -82,21 +82,7 @@ const optionalPhone = z
   .transform((value) => (value == null || value.trim() === "" ? null : value))
   .pipe(phone.nullable());
 
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
 
-const DATE_MESSAGE = "日付はYYYY-MM-DD形式です (a date, YYYY-MM-DD)";
-
-/** A calendar date YYYY-MM-DD (full-width digits accepted). */
-export const calendarDate = z
-  .string(DATE_MESSAGE)
-  .transform((value) => value.normalize("NFKC").trim())
-  .refine((value) => {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-    return match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
-  }, DATE_MESSAGE);
 
 const SINCE_MESSAGE = "YYYY、YYYY-MM、YYYY-MM-DDのいずれかです (YYYY, YYYY-MM or YYYY-MM-DD)";
 

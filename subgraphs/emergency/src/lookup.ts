@@ -1,6 +1,6 @@
 // The break-glass look-up for EMS and ER staff: input checked, the per-user rate limit counted in the database, the person found by card code or by name, and the answer read and its access log entry (which opens the access window) written in one transaction.
 import { z } from "zod";
-import { badUserInput, forbidden, rateLimited, toSearchKey } from "@tsunagu/service-kit";
+import { badUserInput, calendarDate, forbidden, rateLimited, toSearchKey } from "@tsunagu/service-kit";
 import type { Types } from "mongoose";
 import type { EmergencyLookupInput, ProfileSection } from "./generated/resolvers-types";
 import { consentCovers, isEmergencyStaff } from "./access";
@@ -8,7 +8,7 @@ import type { ProfileView } from "./access";
 import { appendLog, appendLogInTransaction } from "./audit";
 import { CARD_CODE_PROBLEMS, normalizeCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { ageOn, calendarDate, parseInput, text } from "./domain";
+import { ageOn, parseInput, text } from "./domain";
 import type { AccessOutcomeValue, LookupMethodValue } from "./domain";
 import type { ProfileDocument } from "./models";
 

@@ -1,0 +1,48 @@
+// Who may see and change a notice: its sender and recipient, their institutions and the patient's care team; every read, allowed or refused, goes to the append-only access log.
+import { forbidden } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import type { TransitionsContext } from "./context";
+import type { AccessAction, AccessLogDocument, NoticeDocument } from "./models";
+
+/** True for the sender, the recipient, a member of either institution, or a member of the care team; a draft only for its sender. */
+export function mayRead(notice: NoticeDocument, identity: Identity): boolean {
+  if (identity.role !== "PROFESSIONAL") return false;
+  const { memberId, organizationId } = identity;
+  if (notice.status === "DRAFT") return memberId !== undefined && memberId === notice.senderId;
+  const asMember = memberId !== undefined && (memberId === notice.senderId || memberId === notice.recipientId || notice.careTeamIds.includes(memberId));
+  const asInstitution =
+    organizationId !== undefined && (organizationId === notice.senderResourceId || organizationId === notice.recipientResourceId);
+  return asMember || asInstitution;
+}
+
+/** The refusal of a read that is not allowed. */
+export function readRefused(): Error {
+  return forbidden("この連絡票を閲覧する権限がありません（送信者・受信者・その機関・ケアチームのみ） (only the sender, the recipient, their institutions and the care team may read this notice)");
+}
+
+/** Appends one entry for the caller of `context` at the request's moment; entries of one tick are one insert. */
+export function appendLog(context: TransitionsContext, notice: NoticeDocument, action: AccessAction, outcome: "ALLOWED" | "DENIED"): Promise<AccessLogDocument> {
+  const { identity } = context;
+  return context.loaders.appendLog.load({
+    at: context.now,
+    noticeId: notice._id,
+    action,
+    outcome,
+    actor: {
+      subject: identity.subject ?? null,
+      role: identity.role,
+      memberId: identity.memberId ?? null,
+      organizationId: identity.organizationId ?? null,
+      profession: identity.profession ?? null,
+    },
+    requestId: context.requestId,
+  });
+}
+
+/** Logs the attempt and returns the notice when the caller may read it; otherwise logs the refusal and throws FORBIDDEN. */
+export async function authorisedRead(context: TransitionsContext, notice: NoticeDocument, action: AccessAction): Promise<NoticeDocument> {
+  const allowed = mayRead(notice, context.identity);
+  await appendLog(context, notice, action, allowed ? "ALLOWED" : "DENIED");
+  if (!allowed) throw readRefused();
+  return notice;
+}

@@ -1,0 +1,8 @@
+// Public API of @tsunagu/transitions, for `npm start`, scripts and tests; the process entry point is main.ts.
+export { DEFAULT_TRANSITIONS_PORT, TRANSITIONS_SCHEMA_PATH, startTransitionsSubgraph } from "./subgraph";
+export type { TransitionsSubgraphOptions } from "./subgraph";
+export { DEMO_TRANSITION_FIGURES, seedDemoTransitions } from "./seed";
+export type { DemoParty, SeedDemoTransitionsOptions } from "./seed";
+export { openTransitionModels } from "./models";
+export type { TransitionModels } from "./models";
+export { recipientTopic } from "./notices";

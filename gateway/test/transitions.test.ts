@@ -211,3 +211,31 @@ test("the first home visit after a discharge is recorded once and counted within
   const twice = await stack.graphql(record, { id: notice.id, date }, await as(CARE_MANAGER));
   expect(codes(twice.body)).toEqual(["CONFLICT"]);
 });
+
+test("100 notice representations are read with one query and logged with one insert", async () => {
+  const ids: string[] = [];
+  for (let index = 0; index < 100; index += 1) ids.push((await create(CARE_MANAGER, ADMISSION)).id);
+  stack.commands.length = 0;
+  const identity = { role: "PROFESSIONAL" as const, authMethod: "jwt" as const, subject: "member-cm", scopes: [], ...CARE_MANAGER };
+  const answer = await stack.direct(
+    `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on TransitionNotice { id status } } }`,
+    { representations: ids.map((noticeId) => ({ __typename: "TransitionNotice", id: noticeId })) },
+    identity,
+  );
+  expect(answer.body.data).toEqual({ _entities: ids.map((noticeId) => ({ id: noticeId, status: "DRAFT" })) });
+  const touched = stack.commands.filter((command) => ["find", "insert"].includes(command.commandName));
+  expect(touched.map((command) => [command.commandName, (command.command as Record<string, unknown>)[command.commandName]])).toEqual([
+    ["find", "transitionNotices"],
+    ["insert", "transitionAccessLog"],
+  ]);
+});
+
+test("the access log cannot be rewritten through the model", async () => {
+  const { openTransitionModels } = await import("@tsunagu/transitions");
+  const { AccessLog } = await openTransitionModels(stack.engine.connection);
+  const before = await AccessLog.countDocuments();
+  expect(before).toBeGreaterThan(0);
+  await expect(AccessLog.deleteMany({})).rejects.toThrow("append-only");
+  await expect(AccessLog.updateMany({}, { $set: { outcome: "ALLOWED" } })).rejects.toThrow("append-only");
+  expect(await AccessLog.countDocuments()).toBe(before);
+});

@@ -11,6 +11,7 @@ import {
   inputFingerprint,
   notFound,
   parseObjectId,
+  parsePage,
   validated,
 } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
@@ -156,9 +157,9 @@ export async function recordFirstVisit(context: TransitionsContext, noticeId: st
 }
 
 /** Notices sent to the caller and not yet opened, newest first; each one returned is logged as read. */
-export async function unreadNotices(context: TransitionsContext, first: number): Promise<NoticeDocument[]> {
+export async function unreadNotices(context: TransitionsContext, rawFirst: number | null | undefined): Promise<NoticeDocument[]> {
   const memberId = professional(context.identity);
-  if (!Number.isInteger(first) || first < 0 || first > 100) throw badUserInput("first: 0〜100です (0 to 100)", "first");
+  const { first } = parsePage({ first: rawFirst });
   const unread = await context.models.Notice.find({ recipientId: memberId, status: "SENT" }).sort({ sentAt: -1, _id: -1 }).limit(first).lean<NoticeDocument[]>();
   return Promise.all(unread.map((notice) => authorisedRead(context, notice, "READ")));
 }

@@ -13,7 +13,7 @@ export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
     transitionNotice: (_root, { id }, context) => requireNotice(context, id, "READ"),
-    unreadTransitionNotices: (_root, { first }, context) => unreadNotices(context, first ?? 20),
+    unreadTransitionNotices: (_root, { first }, context) => unreadNotices(context, first),
     transitionInbox: (_root, { id }, context) => inbox(context, id),
     admissionSheetHtml: async (_root, { id }, context) => admissionSheetHtml(await requireNotice(context, id, "PRINT")),
     transitionStats: (_root, { from, to }, context) => transitionStats(context, from, to),

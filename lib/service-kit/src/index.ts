@@ -13,3 +13,4 @@ export * from "./idempotency";
 export * from "./scalars";
 export * from "./pagination";
 export * from "./tokyo-time";
+export * from "./subgraph-process";

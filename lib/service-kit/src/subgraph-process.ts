@@ -1,0 +1,78 @@
+// Runs one subgraph as its own process (Docker): configuration from the environment, MongoDB, pub/sub (Redis when REDIS_URL is set), optional demo seed, then serve until SIGINT/SIGTERM.
+import { z } from "zod";
+import type { Connection } from "mongoose";
+import { baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig } from "./config";
+import { DEVELOPMENT_IDENTITY_SECRET, identityConfigSchema, secretOrDevelopmentDefault } from "./identity";
+import { createLogger, type Logger } from "./logger";
+import { connectMongo } from "./mongo";
+import { createPubSub, pubsubConfigSchema, type PubSub } from "./pubsub";
+import type { RunningService } from "./subgraph-server";
+
+/** The variables every subgraph process reads; a subgraph `.extend()`s it with its own. */
+export function subgraphProcessConfigSchema(defaultPort: number) {
+  return baseConfigSchema.extend({
+    ...identityConfigSchema.shape,
+    ...pubsubConfigSchema.shape,
+    PORT: envInteger({ min: 0, max: 65535 }).default(defaultPort),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    /** `true`: seed this subgraph's demo data when it is not there yet (demos; never for real data). */
+    SEED_DEMO_DATA: envEnum(["true", "false"]).default("false"),
+  });
+}
+
+export type SubgraphProcessConfig = z.output<ReturnType<typeof subgraphProcessConfigSchema>>;
+
+/** What every subgraph's start function receives in a process of its own. */
+export interface SubgraphProcessOptions {
+  connection: Connection;
+  signingSecret: string;
+  logger: Logger;
+  pubsub: PubSub;
+  port: number;
+  host: string;
+  identityMaxAgeSeconds: number;
+  development: boolean;
+}
+
+export interface SubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>> {
+  name: string;
+  configSchema: S;
+  seed(connection: Connection): Promise<{ inserted: number; skipped: boolean }>;
+  start(options: SubgraphProcessOptions, config: z.output<S>): Promise<RunningService>;
+}
+
+/** Starts the subgraph and serves until SIGINT/SIGTERM; a bad variable ends the process with one line naming it. */
+export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(spec: SubgraphProcess<S>): void {
+  const main = async (): Promise<void> => {
+    const config = loadConfig(spec.configSchema);
+    const signingSecret = secretOrDevelopmentDefault(config, "IDENTITY_SECRET", DEVELOPMENT_IDENTITY_SECRET);
+    const logger = createLogger({ name: spec.name, level: config.LOG_LEVEL });
+    const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });
+    const pubsub = await createPubSub({ redisUrl: config.REDIS_URL, logger });
+    if (config.SEED_DEMO_DATA === "true") {
+      const seeded = await spec.seed(mongo.connection);
+      logger.info(seeded, seeded.skipped ? "demo data already present" : "demo data seeded");
+    }
+    const options: SubgraphProcessOptions = {
+      connection: mongo.connection,
+      signingSecret,
+      logger,
+      pubsub,
+      port: config.PORT,
+      host: config.HOST,
+      identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
+      development: config.NODE_ENV === "development",
+    };
+    const subgraph = await spec.start(options, config);
+    process.stdout.write(`Tsunagu ${spec.name} subgraph: ${subgraph.url}\n`);
+    const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+      logger.info({ signal }, "shutting down");
+      await subgraph.stop();
+      await pubsub.close();
+      await mongo.close();
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  };
+  main().catch(exitOnConfigError);
+}

@@ -3,7 +3,7 @@ import { deserialize, serialize, MaxKey, MinKey, ObjectId, Binary, Decimal128, L
 import type { Document } from "bson";
 
 /** MongoDB's canonical order of BSON types when values of different types are compared. */
-function typeRank(value: unknown): number {
+export function typeRank(value: unknown): number {
   if (value instanceof MinKey) return 1;
   if (value === null || value === undefined) return 2;
   if (typeof value === "number" || typeof value === "bigint" || value instanceof Long || value instanceof Decimal128 || value instanceof Double || value instanceof Int32) return 3;

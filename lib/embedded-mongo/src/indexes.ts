@@ -4,7 +4,7 @@ import type { Document } from "bson";
 import { Query, queryOptions } from "./query-language";
 import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
 import { CommandError } from "./errors";
-import { geoCellOf, parsePoint } from "./geo";
+import { geoCellOf, parsePoint, type Point } from "./geo";
 
 /** An index as listIndexes shows it. */
 export interface IndexSpec extends Document {
@@ -94,7 +94,8 @@ export class Index {
         if (!point) {
           throw new CommandError("CannotExtractGeoKeys", `Can't extract geo keys: ${describeValue({ _id: doc._id, [field]: raw[0] })} Point must be GeoJSON { type: "Point", coordinates: [longitude, latitude] } with longitude in [-180, 180] and latitude in [-90, 90]`);
         }
-        return [geoCellOf(point)];
+        // The cell orders the entry; the exact point rides along so near queries measure without fetching documents.
+        return [[geoCellOf(point), point.lng, point.lat]];
       }
       const raw = valuesAtPath(doc, field);
       if (raw.length > 0) present = true;
@@ -210,15 +211,16 @@ export class Index {
     return { recordIds, keysExamined };
   }
 
-  /** Record ids whose geo cell lies in one of the given inclusive cell ranges. */
-  scanCells(ranges: Array<[number, number]>): number[] {
-    const recordIds = new Set<number>();
+  /** The indexed points whose cell lies in one of the given inclusive cell ranges (geo field first in the key). */
+  scanCells(ranges: Array<[number, number]>): Array<{ recordId: number; point: Point }> {
+    const found: Array<{ recordId: number; point: Point }> = [];
     for (const [from, to] of ranges) {
-      this.tree.forRange([from, MIN_KEY], [to, MAX_KEY], true, (entry) => {
-        recordIds.add(entry[entry.length - 1] as number);
+      this.tree.forRange([[from], MIN_KEY], [[to, MAX_KEY], MAX_KEY], true, (entry) => {
+        const [, lng, lat] = entry[0] as [number, number, number];
+        found.push({ recordId: entry[entry.length - 1] as number, point: { lng, lat } });
       });
     }
-    return [...recordIds];
+    return found;
   }
 }
 

@@ -6,7 +6,8 @@ import type { FieldPredicate, Index } from "./indexes";
 import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
-import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, pointsAt, type NearQuery } from "./geo";
+import { compileFastMatcher } from "./fast-match";
+import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -46,8 +47,7 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
   const rest = near ? near.rest : filter;
-  const query = Object.keys(rest).length > 0 ? translated(() => new Query(rest, options)) : undefined;
-  const test = (doc: Document): boolean => (query ? translated(() => query.test(doc)) : true);
+  const test = compileTest(rest, options);
 
   if (near) return matchNear(collection, near.field, near.query, test);
 
@@ -74,23 +74,36 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
 }
 
 function matchNear(collection: Collection, field: string, near: NearQuery, test: (doc: Document) => boolean): { matches: Match[]; plan: QueryPlan } {
-  const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field);
+  const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
   if (!index) throw new CommandError("NoQueryExecutionPlans", `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`);
   const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
   const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
-  const recordIds = index.scanCells(ranges);
-  const matches: Match[] = [];
-  for (const recordId of recordIds) {
-    const doc = collection.records.get(recordId)!;
-    const points = pointsAt(doc, field);
-    if (points.length === 0) continue;
-    const distance = points.length === 1 ? nearDistance(near, points[0]!) : Math.min(...points.map((point) => nearDistance(near, point)));
+  const entries = index.scanCells(ranges);
+  // Nearest indexed point per record (a record may hold several), measured from the index without fetching documents.
+  const nearest = new Map<number, number>();
+  for (const { recordId, point } of entries) {
+    const distance = nearDistance(near, point);
     if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
+    const known = nearest.get(recordId);
+    if (known === undefined || distance < known) nearest.set(recordId, distance);
+  }
+  const matches: Match[] = [];
+  for (const [recordId, distance] of nearest) {
     if (near.minDistance !== undefined && distance < near.minDistance) continue;
+    const doc = collection.records.get(recordId)!;
     if (test(doc)) matches.push({ recordId, doc, distance });
   }
   matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
-  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: recordIds.length, docsExamined: recordIds.length } };
+  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: entries.length, docsExamined: nearest.size } };
+}
+
+/** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */
+function compileTest(filter: Document, options: QueryOptions): (doc: Document) => boolean {
+  if (Object.keys(filter).length === 0) return () => true;
+  const fast = compileFastMatcher(filter);
+  if (fast) return fast;
+  const query = translated(() => new Query(filter, options));
+  return (doc) => translated(() => query.test(doc));
 }
 
 /** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */

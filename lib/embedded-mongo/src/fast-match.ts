@@ -1,0 +1,108 @@
+// A compiled matcher for the filter shapes services send most (equality, $in, ranges, $regex, $exists, $ne under $and/$or);
+// anything else returns undefined and mingo evaluates it. Semantics follow MongoDB: an array matches when any element does.
+import { BSONRegExp, type Document } from "bson";
+import { compareValues, isPlainObject, typeRank, valuesAtPath } from "./bson-values";
+
+type Test = (doc: Document) => boolean;
+
+const RANGE: Record<string, (c: number) => boolean> = {
+  $gt: (c) => c > 0,
+  $gte: (c) => c >= 0,
+  $lt: (c) => c < 0,
+  $lte: (c) => c <= 0,
+};
+
+/** A value that equality and ranges can compare directly (no arrays, sub-documents, regexes or null). */
+function simpleValue(value: unknown): boolean {
+  if (value === null || value === undefined || Array.isArray(value) || isPlainObject(value)) return false;
+  return !(value instanceof RegExp || value instanceof BSONRegExp);
+}
+
+/** The values a path holds, with arrays contributing themselves and their elements, as MongoDB compares them. */
+function candidates(doc: Document, path: string): unknown[] {
+  const found: unknown[] = [];
+  for (const leaf of valuesAtPath(doc, path)) {
+    found.push(leaf);
+    if (Array.isArray(leaf)) found.push(...leaf);
+  }
+  return found;
+}
+
+function equalsTest(path: string, value: unknown): Test | undefined {
+  if (value === null) {
+    // `{ path: null }` also matches a missing field; only plain top-level paths are compiled.
+    if (path.includes(".")) return undefined;
+    return (doc) => {
+      const held = doc[path];
+      return held === undefined || held === null || (Array.isArray(held) && held.some((element) => element === null || element === undefined));
+    };
+  }
+  if (!simpleValue(value)) return undefined;
+  const rank = typeRank(value);
+  return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compareValues(candidate, value) === 0);
+}
+
+function regexTest(path: string, pattern: unknown, options: unknown): Test | undefined {
+  let regex: RegExp;
+  if (pattern instanceof RegExp) regex = pattern;
+  else if (typeof pattern === "string" && (options === undefined || typeof options === "string")) {
+    if (options !== undefined && !/^[imsu]*$/.test(options)) return undefined;
+    try {
+      regex = new RegExp(pattern, options);
+    } catch {
+      return undefined;
+    }
+  } else return undefined;
+  return (doc) => candidates(doc, path).some((candidate) => typeof candidate === "string" && regex.test(candidate));
+}
+
+function operatorTest(path: string, operators: Document): Test | undefined {
+  const tests: Test[] = [];
+  for (const [operator, operand] of Object.entries(operators)) {
+    let test: Test | undefined;
+    if (operator === "$eq") test = equalsTest(path, operand);
+    else if (operator === "$ne") {
+      const equal = equalsTest(path, operand);
+      test = equal && ((doc) => !equal(doc));
+    } else if (operator === "$in" && Array.isArray(operand)) {
+      const each = operand.map((value) => equalsTest(path, value));
+      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t!(doc)) : undefined;
+    } else if (operator in RANGE) {
+      if (!simpleValue(operand)) return undefined;
+      const rank = typeRank(operand);
+      const accept = RANGE[operator]!;
+      test = (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && accept(compareValues(candidate, operand)));
+    } else if (operator === "$exists") {
+      const wanted = Boolean(operand);
+      test = (doc) => valuesAtPath(doc, path).length > 0 === wanted;
+    } else if (operator === "$regex") test = regexTest(path, operand, operators.$options);
+    else if (operator === "$options" && "$regex" in operators) continue;
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  return tests.length === 0 ? undefined : (doc) => tests.every((t) => t(doc));
+}
+
+function clauseTests(clauses: unknown): Test[] | undefined {
+  if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
+  const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause) : undefined));
+  return tests.every((t) => t !== undefined) ? (tests as Test[]) : undefined;
+}
+
+/** Compiles a filter, or returns undefined when it uses anything this matcher does not cover. */
+export function compileFastMatcher(filter: Document): Test | undefined {
+  const tests: Test[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    let test: Test | undefined;
+    if (key === "$and" || key === "$or") {
+      const subtests = clauseTests(condition);
+      if (subtests) test = key === "$and" ? (doc) => subtests.every((t) => t(doc)) : (doc) => subtests.some((t) => t(doc));
+    } else if (key.startsWith("$")) return undefined;
+    else if (condition instanceof RegExp) test = regexTest(key, condition, undefined);
+    else if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith("$"))) test = operatorTest(key, condition);
+    else test = equalsTest(key, condition);
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  return (doc) => tests.every((t) => t(doc));
+}

@@ -14,3 +14,4 @@ export * from "./scalars";
 export * from "./pagination";
 export * from "./tokyo-time";
 export * from "./subgraph-process";
+export * from "./subgraph-service";

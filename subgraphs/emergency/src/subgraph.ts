@@ -1,11 +1,7 @@
 // Starts the emergency subgraph: its schema from schema/emergency.graphql, the collections and indexes created, and one context per request.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "graphql";
-import type { Connection } from "mongoose";
-import { mongoReadinessCheck, startSubgraph } from "@tsunagu/service-kit";
-import type { Logger, RunningService } from "@tsunagu/service-kit";
-import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { serveSubgraph } from "@tsunagu/service-kit";
+import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-kit";
 import { emergencyContextFactory } from "./context";
 import type { EmergencyContext, LookupRateLimit } from "./context";
 import { emergencyModels, ensureEmergencyIndexes } from "./models";
@@ -23,19 +19,7 @@ export const DEFAULT_LOOKUP_RATE_LIMIT: Readonly<LookupRateLimit> = Object.freez
 /** A URN says what the QR code is without pretending to be a website; deployments set their crews' look-up URL. */
 export const DEFAULT_CARD_URL_BASE = "urn:tsunagu:emergency-card:";
 
-export interface EmergencySubgraphOptions {
-  connection: Connection;
-  /** IDENTITY_SECRET, shared only with the gateway. */
-  signingSecret: string;
-  /** How old a signed identity header may be; default 60 s. */
-  identityMaxAgeSeconds?: number;
-  logger: Logger;
-  /** Default 0 (a free port; the real one is in the returned URL). */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Introspection and internal error details; default false. */
-  development?: boolean;
+export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   /** How long a look-up lets the same user re-read the profile without a new reason; default 30. */
   accessWindowMinutes?: number;
   /** Per-user look-up limit, counted in the database (so it holds across replicas); default 20 per 10 minutes. */
@@ -56,19 +40,10 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
     clock: options.clock ?? (() => new Date()),
   };
-  return startSubgraph<EmergencyContext>({
+  return serveSubgraph<EmergencyContext>(options, {
     name: "emergency",
-    typeDefs: parse(readFileSync(EMERGENCY_SCHEMA_PATH, "utf8")),
-    // The generated types describe __resolveReference as (reference, context, info), which @apollo/subgraph's map type
-    // cannot express; every resolver is still checked against the schema by the generated `Resolvers` type.
-    resolvers: resolvers as GraphQLResolverMap<EmergencyContext>,
+    schemaPath: EMERGENCY_SCHEMA_PATH,
+    resolvers,
     createContext: emergencyContextFactory(models, settings),
-    signingSecret: options.signingSecret,
-    identityMaxAgeSeconds: options.identityMaxAgeSeconds,
-    logger: options.logger,
-    port: options.port,
-    host: options.host,
-    development: options.development,
-    readinessChecks: { mongo: mongoReadinessCheck(options.connection) },
   });
 }

@@ -1,11 +1,7 @@
 // Public API of @tsunagu/events for `npm start`, scripts and benchmarks: start the subgraph (GraphQL and the iCalendar feeds) and seed a demo year.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "graphql";
-import type { Connection } from "mongoose";
-import { mongoReadinessCheck, startSubgraph } from "@tsunagu/service-kit";
-import type { Logger, PubSub, RunningService } from "@tsunagu/service-kit";
-import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { serveSubgraph } from "@tsunagu/service-kit";
+import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-kit";
 import { AccessCodes } from "./access";
 import { calendarRoutes } from "./calendar";
 import { eventsContextFactory } from "./context";
@@ -22,20 +18,7 @@ export { openEventModels } from "./models";
 export const EVENTS_SCHEMA_PATH = join(__dirname, "..", "..", "..", "schema", "events.graphql");
 export const DEFAULT_EVENTS_PORT = 4003;
 
-export interface EventsSubgraphOptions {
-  connection: Connection;
-  /** IDENTITY_SECRET, shared only with the gateway; registration access codes are derived from it too. */
-  signingSecret: string;
-  logger: Logger;
-  /** Default 0 (any free port; the real one is in the returned URL). */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  identityMaxAgeSeconds?: number;
-  /** Introspection and internal error details; default false. */
-  development?: boolean;
-  /** Receives registrationPromoted (topic `event:<id>`) when a seat goes to someone on the waiting list; absent: no events. */
-  pubsub?: PubSub;
+export interface EventsSubgraphOptions extends SubgraphServiceOptions {
   /**
    * The public origin where this service's /calendar routes are reachable (e.g. `https://tsunagu.example.jp` behind
    * the load balancer), used in feed URLs; default the subgraph's own origin.
@@ -52,12 +35,10 @@ export interface EventsSubgraphOptions {
 export async function startEventsSubgraph(options: EventsSubgraphOptions): Promise<RunningService> {
   const models = await openEventModels(options.connection);
   let origin = options.calendarOrigin;
-  const service = await startSubgraph<EventsContext>({
+  const service = await serveSubgraph<EventsContext>(options, {
     name: "events",
-    typeDefs: parse(readFileSync(EVENTS_SCHEMA_PATH, "utf8")),
-    // The generated types describe __resolveReference as (reference, context, info), which @apollo/subgraph's map
-    // type cannot express; every resolver is still checked against the schema by the generated `Resolvers` type.
-    resolvers: resolvers as GraphQLResolverMap<EventsContext>,
+    schemaPath: EVENTS_SCHEMA_PATH,
+    resolvers,
     createContext: eventsContextFactory({
       models,
       accessCodes: new AccessCodes(options.signingSecret),
@@ -66,13 +47,6 @@ export async function startEventsSubgraph(options: EventsSubgraphOptions): Promi
       calendarOrigin: () => origin ?? "",
       loaderOptions: { batch: options.batchLoads ?? true },
     }),
-    signingSecret: options.signingSecret,
-    identityMaxAgeSeconds: options.identityMaxAgeSeconds,
-    logger: options.logger,
-    port: options.port,
-    host: options.host,
-    development: options.development,
-    readinessChecks: { mongo: mongoReadinessCheck(options.connection) },
     routes: calendarRoutes(models),
   });
   origin ??= new URL(service.url).origin;

@@ -1,6 +1,8 @@
-// What idempotent create-mutations share: the key's form, the caller a key belongs to, a fingerprint of the input as sent, and reading MongoDB's duplicate-key errors.
+// What idempotent create-mutations share: the key's form, the caller a key belongs to, a fingerprint of the input as sent, the stamp stored with a created document, finding that document again, and reading MongoDB's duplicate-key errors.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import type { Model } from "mongoose";
+import { conflict } from "./errors";
 import type { Identity } from "./identity";
 import { withoutNulls } from "./inputs";
 
@@ -31,4 +33,29 @@ export function duplicateKeyField(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null || (error as { code?: unknown }).code !== DUPLICATE_KEY) return undefined;
   const pattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
   return Object.keys(pattern ?? {})[0] ?? "";
+}
+
+/** Stored with a created document: who created it with which idempotency key and input. */
+export interface CreationStamp {
+  by: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** The stamp of a create request: its caller, its (already validated) key, and a fingerprint of the input as sent. */
+export function creationStamp(identity: Identity, key: string, rawInput: unknown): CreationStamp {
+  return { by: idempotencyCaller(identity), key, fingerprint: inputFingerprint(rawInput) };
+}
+
+/**
+ * The document this caller already created with this key (a retry), or null; CONFLICT when the key came with other
+ * input. Documents keep the stamp under `creation`, with a unique index on (`creation.by`, `creation.key`).
+ */
+export async function findEarlierCreation<T extends { creation?: CreationStamp | null }>(model: Model<T>, stamp: CreationStamp): Promise<T | null> {
+  const earlier = await model.findOne({ "creation.by": stamp.by, "creation.key": stamp.key }).lean<T>();
+  if (earlier === null) return null;
+  if (earlier.creation?.fingerprint !== stamp.fingerprint) {
+    throw conflict("idempotencyKey: この冪等キーは別の内容で使われています (this key was used with different input)", "idempotencyKey");
+  }
+  return earlier;
 }

@@ -76,7 +76,15 @@ export function afterPosition(field: string, { value, id }: KeysetPosition): Rec
  * gives each row's place in the order and `afterGiven` says whether the page started after a cursor.
  */
 export function keysetPage<T>(rows: readonly T[], first: number, hash: string, positionOf: (row: T) => KeysetPosition, afterGiven: boolean): Page<T> {
-  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeKeysetCursor(hash, positionOf(node)), node }));
+  return pageOf(rows, first, (row) => encodeKeysetCursor(hash, positionOf(row)), afterGiven);
+}
+
+/**
+ * A page from up to `first + 1` rows (the extra one tells whether another page follows), each row's cursor from
+ * `cursorOf`; `hasPreviousPage` is true when the page was asked for after a cursor.
+ */
+export function pageOf<T>(rows: readonly T[], first: number, cursorOf: (row: T) => string, afterGiven: boolean): Page<T> {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
     pageInfo: {

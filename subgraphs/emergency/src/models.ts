@@ -1,4 +1,5 @@
 // The emergency subgraph's collections: profiles, the append-only access log (whose look-up entries are also the incident access windows) and look-up rate counters, with their indexes.
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type { ConsentScope, GranteeKind, ProfileSection } from "./generated/resolvers-types";
@@ -47,12 +48,6 @@ export interface ConsentRecord {
   withdrawnAt: Date | null;
 }
 
-/** The create-once stamp of a profile: who created it with which idempotency key and input. */
-export interface CreationRecord {
-  by: string;
-  key: string;
-  fingerprint: string;
-}
 
 /** A stored emergency profile: the content the resident entered plus search keys, sharing and bookkeeping. */
 export interface ProfileDocument extends ProfileContent {
@@ -66,7 +61,7 @@ export interface ProfileDocument extends ProfileContent {
   /** toSearchKey of the name and of the kana reading, for look-ups by name. */
   nameKeys: string[];
   lastReviewedAt: Date;
-  creation: CreationRecord;
+  creation: CreationStamp;
   version: number;
   createdAt: Date;
   updatedAt: Date;

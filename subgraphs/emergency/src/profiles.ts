@@ -5,9 +5,9 @@ import {
   conflict,
   duplicateKeyField,
   forbidden,
-  idempotencyCaller,
+  creationStamp,
+  findEarlierCreation,
   idempotencyKeySchema,
-  inputFingerprint,
   isObjectIdHex,
   notFound,
   toSearchKey,
@@ -231,15 +231,11 @@ export async function createProfile(
   const subject = holderSubject(context);
   const key = parseInput(idempotencyKeySchema, rawKey, "idempotencyKey");
   const { consent, ...content } = parseInput(profileInputSchema(now), input, "input");
-  const creation = { by: idempotencyCaller(identity), key, fingerprint: inputFingerprint(input) };
+  const creation = creationStamp(identity, key, input);
 
   const earlier = async (): Promise<ProfileView | null> => {
-    const found = await models.Profile.findOne({ "creation.by": creation.by, "creation.key": key }).lean<ProfileDocument>();
-    if (found === null) return null;
-    if (found.creation.fingerprint !== creation.fingerprint) {
-      throw conflict("idempotencyKey: この冪等キーは別の内容で使われています (this key was used with different input)", "idempotencyKey");
-    }
-    return readAndLog(context, found, "READ", returned);
+    const found = await findEarlierCreation<ProfileDocument>(models.Profile, creation);
+    return found === null ? null : readAndLog(context, found, "READ", returned);
   };
   const first = await earlier();
   if (first !== null) return first;

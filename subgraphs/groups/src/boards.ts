@@ -1,5 +1,5 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
-import { notFound } from "@tsunagu/service-kit";
+import { notFound, pageOf } from "@tsunagu/service-kit";
 import type { DomainEvent } from "@tsunagu/service-kit";
 import { assertMayReadBoard, assertMemberOf, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
@@ -7,7 +7,7 @@ import { addCommentSchema, createPostSchema, parseId, parseInput, requiredNotNul
 import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument, toConnection } from "./pagination";
+import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
 import type { SortKey } from "./pagination";
 
 /** The topic of a board's events (postAdded, postUpdated). */
@@ -70,7 +70,7 @@ export async function boardPosts(
   if (args.urgentOnly) conditions.push({ urgent: true });
   if (args.after) conditions.push(afterFilter(POST_ORDER, decodeCursor(args.after, ["boolean", "date", "objectId"])));
   const rows = await context.models.Post.find({ $and: conditions }).sort(sortDocument(POST_ORDER)).limit(size + 1).lean<PostDocument[]>();
-  return toConnection(rows, size, (post) => encodeCursor([post.pinned, post.createdAt, post._id]), Boolean(args.after));
+  return pageOf(rows, size, (post) => encodeCursor([post.pinned, post.createdAt, post._id]), Boolean(args.after));
 }
 
 /** A post by id for a caller who may read its board (FORBIDDEN otherwise); null when there is none. */
@@ -111,7 +111,7 @@ export async function postComments(context: GroupsContext, post: PostDocument, a
   const conditions: Record<string, unknown>[] = [{ postId: post._id }];
   if (args.after) conditions.push(afterFilter(COMMENT_ORDER, decodeCursor(args.after, ["date", "objectId"])));
   const rows = await context.models.Comment.find({ $and: conditions }).sort(sortDocument(COMMENT_ORDER)).limit(size + 1).lean<CommentDocument[]>();
-  return toConnection(rows, size, (comment) => encodeCursor([comment.createdAt, comment._id]), Boolean(args.after));
+  return pageOf(rows, size, (comment) => encodeCursor([comment.createdAt, comment._id]), Boolean(args.after));
 }
 
 /** The author of a post or comment. */

@@ -1,6 +1,6 @@
 // The consultation desk log (相談窓口): recording and updating entries, listing them, and figures by category and channel for a period; staff only.
 import { trusted } from "mongoose";
-import { badUserInput, notFound } from "@tsunagu/service-kit";
+import { badUserInput, notFound, pageOf } from "@tsunagu/service-kit";
 import { assertStaff } from "./access";
 import type { GroupsContext } from "./context";
 import {
@@ -18,7 +18,7 @@ import type { ConsultationCategory, ConsultationChannel } from "./domain";
 import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { ConsultationDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument, toConnection } from "./pagination";
+import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
 import type { SortKey } from "./pagination";
 import { referencedId, requireMember } from "./people";
 
@@ -55,7 +55,7 @@ export async function listConsultations(
     context.models.Consultation.find(page).sort(sortDocument(CONSULTATION_ORDER)).limit(size + 1).lean<ConsultationDocument[]>(),
     context.models.Consultation.countDocuments(matching),
   ]);
-  return { ...toConnection(rows, size, (row) => encodeCursor([row.receivedAt, row._id]), Boolean(after)), totalCount };
+  return { ...pageOf(rows, size, (row) => encodeCursor([row.receivedAt, row._id]), Boolean(after)), totalCount };
 }
 
 export interface ConsultationStats {

@@ -1,14 +1,14 @@
 // The face-photo contact directory (顔写真付き連絡先一覧): members grouped by organisation, filtered, paged, and exported as CSV (Excel) and printable HTML.
 import { trusted } from "mongoose";
-import { badUserInput, escapeRegExp, searchTerms } from "@tsunagu/service-kit";
-import type { Identity } from "@tsunagu/service-kit";
+import { badUserInput, escapeRegExp, pageOf, searchTerms } from "@tsunagu/service-kit";
+import type { Identity, Page } from "@tsunagu/service-kit";
 import { maySeeContacts } from "./access";
 import type { GroupsContext } from "./context";
 import { contactDirectoryFilterSchema, parseInput, professionLabel } from "./domain";
 import type { AvoidCallingWindow, ContactDirectoryFilter, Weekday } from "./domain";
 import type { AffiliationSnapshot, GroupsModels, MemberDocument, ResourceRef } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, toConnection } from "./pagination";
-import type { Connection, SortKey } from "./pagination";
+import { afterFilter, decodeCursor, encodeCursor, pageSize } from "./pagination";
+import type { SortKey } from "./pagination";
 
 /** One organisation of the directory with the members who match the filter; `organization` is null for 所属なし. */
 export interface DirectoryOrganization {
@@ -97,7 +97,7 @@ export async function contactDirectory(
   rawFilter: unknown,
   first: number | null | undefined,
   after: string | null | undefined,
-): Promise<Connection<DirectoryOrganization> & { totalCount: number }> {
+): Promise<Page<DirectoryOrganization> & { totalCount: number }> {
   const filter = parseInput(contactDirectoryFilterSchema, rawFilter, "filter");
   const size = pageSize(first, 20, 50);
   const [rows, counted] = await Promise.all([
@@ -108,7 +108,7 @@ export async function contactDirectory(
       { $count: "organizations" },
     ]),
   ]);
-  const connection = toConnection(rows, size, (row) => encodeCursor([row.sortKey, row._id]), Boolean(after));
+  const connection = pageOf(rows, size, (row) => encodeCursor([row.sortKey, row._id]), Boolean(after));
   return {
     edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: toOrganization(node) })),
     pageInfo: connection.pageInfo,

@@ -99,10 +99,6 @@ export const objectIdSchema = z
   .regex(/^[0-9a-fA-F]{24}$/, "IDの形式ではありません (not an id: 24 hexadecimal characters)")
   .transform((id) => id.toLowerCase());
 
-/** A client's idempotency key: a UUID or any token of 8-100 characters. */
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{8,100}$/, "冪等キーは英数字と . _ : - の8〜100文字です (8-100 of A-Z a-z 0-9 . _ : -)");
 
 const url = z
   .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: "http(s)のURLではありません (not an http(s) URL)" })

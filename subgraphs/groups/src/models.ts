@@ -1,4 +1,5 @@
 // The groups subgraph's collections as mongoose models (groups with their boards, members, posts, comments, read acknowledgements, consultations) and their stored shapes.
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { Schema, Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
 import {
@@ -22,18 +23,12 @@ import type {
   Profession,
 } from "./domain";
 
-/** Who created a record with which idempotency key, and a fingerprint of the input (a reused key with other input is a conflict). */
-export interface Creation {
-  by: string;
-  key: string;
-  fingerprint: string;
-}
 
 interface Stored {
   _id: Types.ObjectId;
   createdAt: Date;
   updatedAt: Date;
-  creation?: Creation;
+  creation?: CreationStamp;
 }
 
 /**
@@ -168,7 +163,7 @@ export interface GroupsModels {
 
 const optionalString = { type: String, default: undefined };
 
-const creationSchema = new Schema<Creation>(
+const creationSchema = new Schema<CreationStamp>(
   { by: { type: String, required: true }, key: { type: String, required: true }, fingerprint: { type: String, required: true } },
   { _id: false },
 );

@@ -11,23 +11,6 @@ export interface SortKey {
   direction: 1 | -1;
 }
 
-export interface PageInfo {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
-export interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-
-export interface Connection<T> {
-  edges: Edge<T>[];
-  pageInfo: PageInfo;
-}
-
 /** `first` as given, or BAD_USER_INPUT when it is outside 1..max. */
 export function pageSize(first: number | null | undefined, fallback: number, max: number): number {
   const size = first ?? fallback;
@@ -103,22 +86,4 @@ export function afterFilter(sort: readonly SortKey[], values: readonly (CursorVa
 /** The MongoDB sort document of `sort`. */
 export function sortDocument(sort: readonly SortKey[]): Record<string, 1 | -1> {
   return Object.fromEntries(sort.map((key) => [key.path, key.direction]));
-}
-
-/**
- * A connection from up to `size + 1` rows (one more than the page tells whether another page follows);
- * `hasPreviousPage` is true when the page was asked for after a cursor.
- */
-export function toConnection<T>(rows: readonly T[], size: number, cursorOf: (row: T) => string, afterGiven: boolean): Connection<T> {
-  const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: afterGiven,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
 }

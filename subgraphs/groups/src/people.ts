@@ -1,7 +1,7 @@
 // Groups and members: look-ups, lists, who sees contact details, registering and updating members and groups, and group membership.
 import { Types, trusted } from "mongoose";
-import { badUserInput, buildSearchKeys, escapeRegExp, notFound, searchTerms, toSearchKey } from "@tsunagu/service-kit";
-import type { Identity } from "@tsunagu/service-kit";
+import { badUserInput, buildSearchKeys, escapeRegExp, notFound, pageOf, searchTerms, toSearchKey } from "@tsunagu/service-kit";
+import type { Identity, Page } from "@tsunagu/service-kit";
 import { assertStaff, isOfficer, isStaff, maySeeContacts, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
 import {
@@ -19,8 +19,8 @@ import type { AffiliationInput, CreateMemberInput, GroupRole, UpdateMemberInput 
 import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument, toConnection } from "./pagination";
-import type { Connection, SortKey } from "./pagination";
+import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
+import type { SortKey } from "./pagination";
 
 /** Loads a member by a raw `ID` argument (BAD_USER_INPUT when malformed); null when there is none. */
 export function findMember(context: GroupsContext, rawId: string, field = "id"): Promise<MemberDocument | null> {
@@ -62,7 +62,7 @@ export async function listGroups(
   rawFilter: unknown,
   first: number | null | undefined,
   after: string | null | undefined,
-): Promise<Connection<GroupDocument> & { totalCount: number }> {
+): Promise<Page<GroupDocument> & { totalCount: number }> {
   const filter = parseInput(groupFilterSchema, rawFilter, "filter");
   const size = pageSize(first, 20, 100);
   const conditions: Record<string, unknown>[] = [];
@@ -74,7 +74,7 @@ export async function listGroups(
     context.models.Group.find(page).sort(sortDocument(GROUP_ORDER)).limit(size + 1).lean<GroupDocument[]>(),
     context.models.Group.countDocuments(matching),
   ]);
-  return { ...toConnection(rows, size, (group) => encodeCursor([group.sortKey, group._id]), Boolean(after)), totalCount };
+  return { ...pageOf(rows, size, (group) => encodeCursor([group.sortKey, group._id]), Boolean(after)), totalCount };
 }
 
 const ROLE_RANK: Readonly<Record<GroupRole, number>> = Object.fromEntries(GROUP_ROLES.map((role, rank) => [role, rank])) as Record<GroupRole, number>;
@@ -104,7 +104,7 @@ export async function groupMembers(
     if (node instanceof Error) throw node;
     return node ? [{ record, node }] : [];
   });
-  const connection = toConnection(rows, size, ({ record }) => cursorOf(record), Boolean(args.after));
+  const connection = pageOf(rows, size, ({ record }) => cursorOf(record), Boolean(args.after));
   return {
     edges: connection.edges.map(({ cursor, node: { record, node } }) => ({ cursor, role: record.role, joinedAt: record.joinedAt, node })),
     pageInfo: connection.pageInfo,

@@ -1,4 +1,5 @@
 // The transitions subgraph's collections as mongoose models (notices with their create-once stamp and first visit, the append-only access log) and their indexes.
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type {
@@ -56,12 +57,6 @@ export interface VisitRecord {
   plannedDischargeDate: string | null;
 }
 
-/** Who created a notice with which idempotency key and input. */
-export interface CreationStamp {
-  by: string;
-  key: string;
-  fingerprint: string;
-}
 
 /** A notice as read with `lean()`. */
 export interface NoticeDocument {

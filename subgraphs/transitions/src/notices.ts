@@ -6,9 +6,9 @@ import {
   conflict,
   duplicateKeyField,
   forbidden,
-  idempotencyCaller,
+  creationStamp,
+  findEarlierCreation,
   idempotencyKeySchema,
-  inputFingerprint,
   notFound,
   parseObjectId,
   parsePage,
@@ -51,14 +51,10 @@ export async function createNotice(context: TransitionsContext, raw: CreateTrans
   const senderId = professional(identity);
   const key = validated(idempotencyKeySchema, rawKey, "idempotencyKey");
   const input = validated(createNoticeSchema, raw, "input");
-  const creation = { by: idempotencyCaller(identity), key, fingerprint: inputFingerprint(raw) };
+  const creation = creationStamp(identity, key, raw);
   const earlier = async (): Promise<NoticeDocument | null> => {
-    const found = await models.Notice.findOne({ "creation.by": creation.by, "creation.key": key }).lean<NoticeDocument>();
-    if (found === null) return null;
-    if (found.creation.fingerprint !== creation.fingerprint) {
-      throw conflict("idempotencyKey: この冪等キーは別の内容で使われています (this key was used with different input)", "idempotencyKey");
-    }
-    return authorisedRead(context, found, "READ");
+    const found = await findEarlierCreation<NoticeDocument>(models.Notice, creation);
+    return found === null ? null : authorisedRead(context, found, "READ");
   };
   const first = await earlier();
   if (first !== null) return first;

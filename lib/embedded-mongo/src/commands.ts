@@ -328,9 +328,12 @@ const findAndModify: Handler = (call) => {
   });
 };
 
+/** Projects the one document findAndModify returns; the updated document may no longer match the filter. */
 function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: QueryOptions): Document {
   if (!projection || Object.keys(projection).length === 0) return doc;
-  return translated(() => new Query(filter, options).find([doc], projection).all()[0] as Document);
+  const positional = Object.keys(projection).some((field) => field.endsWith(".$"));
+  // Only the positional operator needs the filter; otherwise project the located document whatever its new values.
+  return translated(() => new Query(positional ? filter : {}, options).find([doc], projection).all()[0] as Document);
 }
 
 /** Fields any command may carry that are not options of the command itself. */

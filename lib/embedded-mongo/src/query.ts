@@ -286,7 +286,10 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
       modifier[operator] = operator === "$set" ? { ...(modifier.$set ?? {}), ...(fields as Document) } : fields;
     }
     next = cloneDocument(doc);
-    if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, context.filter, { queryOptions: context.options }));
+    // mingo applies operators only when the document matches the condition; a new upsert document is built from the
+    // filter's equalities alone and need not match its ranges, so it is modified unconditionally (as MongoDB does).
+    const condition = context.inserting ? undefined : context.filter;
+    if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, condition, { queryOptions: context.options }));
   }
   if (doc._id !== undefined && compareValues(next._id, doc._id) !== 0) {
     throw new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");

@@ -1,0 +1,51 @@
+// MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
+import { type Db } from "mongodb";
+import { startHarness, stopHarness, type Harness } from "./helpers";
+
+let harness: Harness;
+let db: Db;
+let dbCounter = 0;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => stopHarness(harness));
+beforeEach(() => {
+  db = harness.client.db(`semantics${++dbCounter}`);
+});
+
+describe("upserts seed from the filter's equalities and apply every update operator", () => {
+  it("updateOne with a range in the filter stores the equality fields plus $set, $setOnInsert and $inc", async () => {
+    const leases = db.collection("leases");
+    const now = new Date("2026-01-01T00:00:00Z");
+    const result = await leases.updateOne(
+      { key: "k", expiresAt: { $gt: now }, tags: { $elemMatch: { $eq: "x" } } },
+      { $set: { owner: "a", expiresAt: new Date("2026-01-02T00:00:00Z") }, $setOnInsert: { createdAt: now }, $inc: { renewals: 1 } },
+      { upsert: true },
+    );
+    expect(result.upsertedCount).toBe(1);
+    expect(await leases.findOne({}, { projection: { _id: 0 } })).toEqual({ key: "k", owner: "a", expiresAt: new Date("2026-01-02T00:00:00Z"), createdAt: now, renewals: 1 });
+  });
+
+  it("seeds from $eq and $and equalities but not from $in, $gt or $elemMatch", async () => {
+    const c = db.collection("seeds");
+    await c.updateOne({ $and: [{ a: 1 }, { b: { $eq: 2 } }], c: { $in: [3, 4] }, d: { $gte: 5 } }, { $set: { e: 6 } }, { upsert: true });
+    expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 2, e: 6 });
+  });
+
+  it("findOneAndUpdate with upsert returns the new document for returnDocument 'after' and null for 'before'", async () => {
+    const c = db.collection("fam");
+    const after = await c.findOneAndUpdate({ key: "a", n: { $lt: 10 } }, { $set: { v: 1 } }, { upsert: true, returnDocument: "after", projection: { _id: 0 } });
+    expect(after).toEqual({ key: "a", v: 1 });
+    const before = await c.findOneAndUpdate({ key: "b", n: { $lt: 10 } }, { $set: { v: 2 } }, { upsert: true, returnDocument: "before" });
+    expect(before).toBeNull();
+    expect(await c.countDocuments({ key: "b", v: 2 })).toBe(1);
+  });
+
+  it("findOneAndUpdate with a projection returns the updated document even when the update changed a filtered field", async () => {
+    const c = db.collection("moved");
+    await c.insertOne({ _id: 1 as never, state: "open", note: "x" });
+    const after = await c.findOneAndUpdate({ state: "open" }, { $set: { state: "closed" } }, { returnDocument: "after", projection: { state: 1 } });
+    expect(after).toEqual({ _id: 1, state: "closed" });
+  });
+});

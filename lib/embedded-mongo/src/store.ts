@@ -76,6 +76,8 @@ export function namespaceOf(db: string, collection: unknown): string {
 export class Transaction {
   readonly txnNumber: number;
   state: "active" | "committed" | "aborted" = "active";
+  /** Every namespace as committed when the transaction's first operation ran: one snapshot for all it reads. */
+  base: Namespaces | undefined;
   readonly snapshots = new Map<string, Collection | undefined>();
   readonly working: Namespaces = new Map();
   readonly ops: Op[] = [];
@@ -94,9 +96,10 @@ export class Store {
   /** The collection as a command sees it: the transaction's copy inside a transaction, else the committed one. */
   collection(ns: string, txn?: Transaction): Collection | undefined {
     if (!txn) return this.namespaces.get(ns);
+    txn.base ??= new Map([...this.namespaces].map(([name, collection]) => [name, collection.clone()]));
     if (!txn.snapshots.has(ns)) {
-      const base = this.namespaces.get(ns);
-      txn.snapshots.set(ns, base?.clone());
+      const base = txn.base.get(ns);
+      txn.snapshots.set(ns, base);
       if (base) txn.working.set(ns, base.clone());
     }
     return txn.working.get(ns);

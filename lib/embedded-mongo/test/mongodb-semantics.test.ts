@@ -49,3 +49,29 @@ describe("upserts seed from the filter's equalities and apply every update opera
     expect(after).toEqual({ _id: 1, state: "closed" });
   });
 });
+
+describe("transactions read one snapshot across every collection", () => {
+  it("does not see another transaction's commit to a second collection after its first read", async () => {
+    const a = db.collection("a");
+    const b = db.collection("b");
+    await a.insertOne({ _id: 1 as never, v: 0 });
+    await b.insertOne({ _id: 1 as never, v: 0 });
+    const reader = harness.client.startSession();
+    const writer = harness.client.startSession();
+    try {
+      reader.startTransaction({ readConcern: { level: "snapshot" } });
+      expect((await a.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
+      await writer.withTransaction(async () => {
+        await a.updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session: writer });
+        await b.updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session: writer });
+      });
+      expect((await b.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
+      // Writing what the other transaction changed since the snapshot is a write conflict (112), as before.
+      await expect(b.updateOne({ _id: 1 as never }, { $set: { v: 2 } }, { session: reader })).rejects.toMatchObject({ code: 112, errorLabels: expect.arrayContaining(["TransientTransactionError"]) });
+    } finally {
+      await reader.endSession();
+      await writer.endSession();
+    }
+    expect((await b.findOne({ _id: 1 as never }))!.v).toBe(1);
+  });
+});

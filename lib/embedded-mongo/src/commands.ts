@@ -11,6 +11,7 @@ import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
 import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
+import { checkCreateOptions, checkHint, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
@@ -121,6 +122,7 @@ function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
 const find: Handler = (call) => {
   const ns = targetNs(call);
   call.engine.opcounters.query++;
+  checkHint(readCollection(call, ns), call.cmd.hint);
   const { docs } = runFind(readCollection(call, ns), {
     filter: documentOption(call.cmd.filter, "filter"),
     sort: documentOption(call.cmd.sort, "sort"),
@@ -143,6 +145,7 @@ const aggregate: Handler = async (call) => {
   const last = pipeline.at(-1);
   const out = last && "$out" in last ? last.$out : undefined;
   const collection = collectionName === 1 ? undefined : readCollection(call, ns);
+  checkHint(collection, call.cmd.hint);
   const docs = runAggregate(collection, out === undefined ? pipeline : pipeline.slice(0, -1), optionsFor(call));
   if (out !== undefined) {
     const target = typeof out === "string" ? namespaceOf(call.db, out) : namespaceOf(String((out as Document).db ?? call.db), (out as Document).coll);
@@ -179,6 +182,7 @@ const count: Handler = (call) => {
   call.engine.opcounters.command++;
   const skip = nonNegative(call.cmd.skip, "skip") ?? 0;
   const limit = Math.abs(nonNegative(call.cmd.limit, "limit") ?? 0);
+  checkHint(readCollection(call, ns), call.cmd.hint);
   const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
   const n = Math.max(0, Math.min(matches.length - skip, limit > 0 ? limit : Number.MAX_SAFE_INTEGER));
   return { n, ok: 1 };
@@ -242,11 +246,13 @@ interface UpdateStatement {
   multi?: boolean;
   arrayFilters?: Document[];
   sort?: Document;
+  hint?: unknown;
 }
 
 const update: Handler = (call) => {
   const ns = targetNs(call);
   const options = optionsFor(call);
+  if (Array.isArray(call.cmd.updates)) for (const statement of call.cmd.updates) if (isPlainObject(statement)) refuseUpdateSort(statement);
   return withWrites(call, (unit) => {
     let matched = 0;
     let modified = 0;
@@ -255,8 +261,8 @@ const update: Handler = (call) => {
       call.engine.opcounters.update++;
       const filter = documentOption(statement.q, "q") ?? {};
       if (statement.multi && isReplacement(statement.u)) throw new CommandError("FailedToParse", "multi update is not supported for replacement-style update");
+      checkHint(unit.collection(ns), statement.hint);
       let { matches } = matchRecords(unit.collection(ns), filter, options);
-      if (statement.sort) matches = sortDocuments(matches, statement.sort);
       if (!statement.multi) matches = matches.slice(0, 1);
       const context = { filter, arrayFilters: statement.arrayFilters, inserting: false, options };
       for (const { recordId, doc } of matches) {
@@ -282,8 +288,9 @@ const remove: Handler = (call) => {
   const options = optionsFor(call);
   return withWrites(call, (unit) => {
     let n = 0;
-    const writeErrors = eachStatement<{ q: Document; limit?: number }>(call, call.cmd.deletes, "deletes", (statement) => {
+    const writeErrors = eachStatement<{ q: Document; limit?: number; hint?: unknown }>(call, call.cmd.deletes, "deletes", (statement) => {
       call.engine.opcounters.delete++;
+      checkHint(unit.collection(ns), statement.hint);
       const { matches } = matchRecords(unit.collection(ns), documentOption(statement.q, "q") ?? {}, options);
       for (const { recordId } of Number(statement.limit) === 1 ? matches.slice(0, 1) : matches) {
         unit.remove(ns, recordId);
@@ -302,6 +309,7 @@ const findAndModify: Handler = (call) => {
   if (cmd.remove !== true && cmd.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
   return withWrites(call, (unit) => {
     const filter = documentOption(cmd.query, "query") ?? {};
+    checkHint(unit.collection(ns), cmd.hint);
     let { matches } = matchRecords(unit.collection(ns), filter, options);
     if (cmd.sort) matches = sortDocuments(matches, documentOption(cmd.sort, "sort")!);
     const target = matches[0];
@@ -342,7 +350,7 @@ const GENERIC_FIELDS = new Set(["lsid", "$db", "txnNumber", "autocommit", "start
 const create: Handler = async (call) => {
   const ns = targetNs(call);
   if (readCollection(call, ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
-  const options = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key)));
+  const options = checkCreateOptions(Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key))));
   return withWrites(call, (unit) => {
     unit.createCollection(ns, options);
     return { ok: 1 };
@@ -580,7 +588,9 @@ export async function runCommand(engine: Engine, request: CommandRequest): Promi
     if (session.txn && session.txn.state !== "active" && name !== "commitTransaction" && name !== "abortTransaction") {
       throw new CommandError("NoSuchTransaction", `Transaction ${session.txn.txnNumber} has been ${session.txn.state}.`, {}, ["TransientTransactionError"]);
     }
-    return await handler({ ...request, engine, name, session });
+    const reply = await handler({ ...request, engine, name, session });
+    const writeConcernError = reply.ok === 1 ? writeConcernProblem(request.cmd.writeConcern) : undefined;
+    return writeConcernError ? { ...reply, writeConcernError } : reply;
   } catch (error) {
     if (session.txn && name !== "commitTransaction") engine.sessions.abortOnError(session);
     if (error instanceof CommandError) return error.toReply();

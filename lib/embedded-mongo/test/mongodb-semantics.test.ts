@@ -75,3 +75,46 @@ describe("transactions read one snapshot across every collection", () => {
     expect((await b.findOne({ _id: 1 as never }))!.v).toBe(1);
   });
 });
+
+describe("what the engine does not apply, it refuses with MongoDB's error", () => {
+  it("refuses a hint naming a missing index with BadValue (2) and accepts an existing one", async () => {
+    const c = db.collection("hinted");
+    await c.insertMany([{ a: 1 }, { a: 2 }]);
+    await c.createIndex({ a: 1 });
+    const missing = /hint provided does not correspond to an existing index/;
+    await expect(c.find({ a: 1 }).hint("b_1").toArray()).rejects.toMatchObject({ code: 2, message: expect.stringMatching(missing) });
+    await expect(c.find({ a: 1 }).hint({ b: 1 }).toArray()).rejects.toMatchObject({ code: 2 });
+    await expect(c.countDocuments({ a: 1 }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    await expect(c.aggregate([{ $match: { a: 1 } }], { hint: "nope" }).toArray()).rejects.toMatchObject({ code: 2 });
+    await expect(c.deleteOne({ a: 1 }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    expect(await c.find({ a: 2 }).hint("a_1").toArray()).toHaveLength(1);
+    expect(await c.find({ a: 2 }).hint({ a: 1 }).toArray()).toHaveLength(1);
+    expect(await c.find({ a: 2 }).hint({ $natural: 1 }).toArray()).toHaveLength(1);
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  it("answers w: 2 on its one-member replica set with writeConcernError UnsatisfiableWriteConcern (100), the write applied", async () => {
+    const c = db.collection("durable");
+    await expect(c.insertOne({ a: 1 }, { writeConcern: { w: 2 } })).rejects.toMatchObject({ name: "MongoWriteConcernError", code: 100 });
+    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { writeConcern: { w: "dataCenters" } })).rejects.toMatchObject({ code: 79 });
+    expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 1 });
+    await c.insertOne({ a: 2 }, { writeConcern: { w: "majority" } });
+    await c.insertOne({ a: 3 }, { writeConcern: { w: 1 } });
+    expect(await c.countDocuments()).toBe(3);
+  });
+
+  it("refuses capped and time-series collections rather than creating ordinary ones", async () => {
+    await expect(db.createCollection("ring", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
+    expect(await db.listCollections().toArray()).toEqual([]);
+  });
+
+  it("refuses sort on update statements as MongoDB 7.0 does (unknown field, 40415)", async () => {
+    const c = db.collection("sorted");
+    await c.insertMany([{ a: 1 }, { a: 2 }]);
+    const reply = await db.command({ update: "sorted", updates: [{ q: {}, u: { $set: { b: 1 } }, sort: { a: -1 } }] }).catch((error: unknown) => error);
+    expect(reply).toMatchObject({ code: 40415, message: "BSON field 'update.updates.sort' is an unknown field." });
+    expect(await c.countDocuments({ b: 1 })).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 // BSON value helpers: MongoDB's cross-type sort order, identity keys for _id, deep copies and path reads.
-import { deserialize, serialize, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
+import { serialize, Code, BSONSymbol, DBRef, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
 import type { Document } from "bson";
+import { compareNumbers, deserializeKeepingTypes, numberType, TYPE_CODE_OF_NUMBER } from "./numbers";
 
 /** MongoDB's canonical order of BSON types when values of different types are compared. */
 export function typeRank(value: unknown): number {
@@ -19,15 +20,6 @@ export function typeRank(value: unknown): number {
   return 5;
 }
 
-function toNumber(value: unknown): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "bigint") return Number(value);
-  if (value instanceof Long) return value.toNumber();
-  if (value instanceof Decimal128) return Number(value.toString());
-  if (value instanceof Double || value instanceof Int32) return value.valueOf();
-  return Number.NaN;
-}
-
 function sign(n: number): number {
   return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
@@ -44,13 +36,8 @@ export function compareValues(a: unknown, b: unknown): number {
   const rankB = typeRank(b);
   if (rankA !== rankB) return sign(rankA - rankB);
   switch (rankA) {
-    case 3: {
-      const x = toNumber(a);
-      const y = toNumber(b);
-      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
-      if (Number.isNaN(y)) return 1;
-      return sign(x - y);
-    }
+    case 3:
+      return compareNumbers(a, b);
     case 4:
       return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
     case 5:
@@ -107,9 +94,31 @@ export function compareKeys(a: readonly unknown[], b: readonly unknown[]): numbe
 export const MIN_KEY = new MinKey();
 export const MAX_KEY = new MaxKey();
 
+/** The BSON type number of a value, as `$type` names it (arrays are 4). */
+export function bsonTypeCode(value: unknown): number {
+  const number = numberType(value);
+  if (number) return TYPE_CODE_OF_NUMBER[number];
+  if (value === undefined) return 6;
+  if (value === null) return 10;
+  if (typeof value === "string") return 2;
+  if (typeof value === "boolean") return 8;
+  if (Array.isArray(value)) return 4;
+  if (value instanceof Binary) return 5;
+  if (value instanceof ObjectId) return 7;
+  if (value instanceof Date) return 9;
+  if (value instanceof RegExp || value instanceof BSONRegExp) return 11;
+  if (value instanceof Code) return value.scope ? 15 : 13;
+  if (value instanceof BSONSymbol) return 14;
+  if (value instanceof Timestamp) return 17;
+  if (value instanceof MinKey) return -1;
+  if (value instanceof MaxKey) return 127;
+  if (value instanceof DBRef) return 3;
+  return 3;
+}
+
 /** A deep copy that keeps BSON classes (ObjectId, Binary, Decimal128...) intact. */
 export function cloneDocument<T extends Document>(doc: T): T {
-  return deserialize(serialize(doc)) as T;
+  return deserializeKeepingTypes(serialize(doc)) as T;
 }
 
 /** True when two documents serialise to the same bytes (used to tell whether an update changed anything). */

@@ -11,6 +11,7 @@ import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
 import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
+import { plainNumbers } from "./numbers";
 import { checkCreateOptions, checkHint, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
@@ -80,7 +81,7 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
 function optionsFor(call: Invocation): QueryOptions {
   return queryOptions((name) => {
     const collection = readCollection(call, namespaceOf(call.db, name));
-    return collection ? [...collection.records.values()] : [];
+    return collection ? [...collection.records.values()].map(plainNumbers) : [];
   });
 }
 

@@ -7,6 +7,8 @@ export const ErrorCodes = {
   BadValue: 2,
   FailedToParse: 9,
   TypeMismatch: 14,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
   IllegalOperation: 20,
   InvalidBSON: 22,
   NamespaceNotFound: 26,

@@ -12,6 +12,14 @@ import * as window from "mingo/operators/window";
 import type { Options } from "mingo/types";
 import type { Document } from "bson";
 import { geoQueryOperators } from "./geo";
+import { typeTest } from "./fast-match";
+import { originalOf } from "./numbers";
+
+/** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
+const typeOperator = (selector: string, value: unknown) => {
+  const test = typeTest(selector, value);
+  return (doc: Document) => test(originalOf(doc));
+};
 
 type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
 
@@ -22,7 +30,7 @@ const context = Context.init({
   pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
-  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators) },
+  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators), $type: typeOperator as unknown as QueryOperators["$type"] },
   window,
 });
 

@@ -3,10 +3,12 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
+import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
+import { plainNumbers, restoreNumberTypes } from "./numbers";
+import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
@@ -102,8 +104,9 @@ function compileTest(filter: Document, options: QueryOptions): (doc: Document) =
   if (Object.keys(filter).length === 0) return () => true;
   const fast = compileFastMatcher(filter);
   if (fast) return fast;
-  const query = translated(() => new Query(filter, options));
-  return (doc) => translated(() => query.test(doc));
+  // mingo computes with plain JS numbers: it sees a view of each document with Long/Double as numbers.
+  const query = translated(() => new Query(plainNumbers(filter), options));
+  return (doc) => translated(() => query.test(plainNumbers(doc)));
 }
 
 /** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */
@@ -229,7 +232,19 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
     input = collection ? [...collection.records.values()] : [];
   }
   if (rest.length === 0) return input;
-  return translated(() => new Aggregator(rest, options).run(input) as Document[]);
+  const output = translated(() => new Aggregator(plainNumbers(rest), options).run(input.map(plainNumbers)) as Document[]);
+  return withNumberTypesOf(input, output);
+}
+
+/** Gives documents that come out of a pipeline with an input document's _id that document's number types back. */
+function withNumberTypesOf(input: Document[], output: Document[]): Document[] {
+  const typed = new Map<string, Document>();
+  for (const doc of input) if (plainNumbers(doc) !== doc) typed.set(idKey(doc._id), doc);
+  if (typed.size === 0) return output;
+  return output.map((doc) => {
+    const original = doc._id === undefined ? undefined : typed.get(idKey(doc._id));
+    return original ? (restoreNumberTypes(doc, original) as Document) : doc;
+  });
 }
 
 function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions): Document[] {
@@ -272,7 +287,8 @@ export function isReplacement(update: unknown): update is Document {
 export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
   let next: Document;
   if (Array.isArray(update)) {
-    next = translated(() => new Aggregator(update, context.options).run([cloneDocument(doc)])[0] as Document);
+    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0] as Document);
+    next = restoreNumberTypes(output, doc) as Document;
   } else if (isReplacement(update)) {
     next = { _id: doc._id, ...update };
   } else {
@@ -286,9 +302,12 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
       modifier[operator] = operator === "$set" ? { ...(modifier.$set ?? {}), ...(fields as Document) } : fields;
     }
     next = cloneDocument(doc);
+    applyArithmetic(next, modifier);
     // mingo applies operators only when the document matches the condition; a new upsert document is built from the
     // filter's equalities alone and need not match its ranges, so it is modified unconditionally (as MongoDB does).
-    const condition = context.inserting ? undefined : context.filter;
+    // Only the positional operator needs the condition; it is matched against the plain-number view.
+    const positional = Object.values(modifier).some((fields) => isPlainObject(fields) && Object.keys(fields).some((path) => /(^|\.)\$(\.|$)/.test(path)));
+    const condition = context.inserting || !positional ? undefined : plainNumbers(context.filter);
     if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, condition, { queryOptions: context.options }));
   }
   if (doc._id !== undefined && compareValues(next._id, doc._id) !== 0) {

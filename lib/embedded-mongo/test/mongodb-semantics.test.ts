@@ -1,5 +1,5 @@
 // MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
-import { type Db } from "mongodb";
+import { Decimal128, Double, Int32, Long, type Db } from "mongodb";
 import { startHarness, stopHarness, type Harness } from "./helpers";
 
 let harness: Harness;
@@ -97,7 +97,7 @@ describe("what the engine does not apply, it refuses with MongoDB's error", () =
   it("answers w: 2 on its one-member replica set with writeConcernError UnsatisfiableWriteConcern (100), the write applied", async () => {
     const c = db.collection("durable");
     await expect(c.insertOne({ a: 1 }, { writeConcern: { w: 2 } })).rejects.toMatchObject({ name: "MongoWriteConcernError", code: 100 });
-    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { writeConcern: { w: "dataCenters" } })).rejects.toMatchObject({ code: 79 });
+    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { writeConcern: { w: "dataCenters" as never } })).rejects.toMatchObject({ code: 79 });
     expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 1 });
     await c.insertOne({ a: 2 }, { writeConcern: { w: "majority" } });
     await c.insertOne({ a: 3 }, { writeConcern: { w: 1 } });
@@ -116,5 +116,82 @@ describe("what the engine does not apply, it refuses with MongoDB's error", () =
     const reply = await db.command({ update: "sorted", updates: [{ q: {}, u: { $set: { b: 1 } }, sort: { a: -1 } }] }).catch((error: unknown) => error);
     expect(reply).toMatchObject({ code: 40415, message: "BSON field 'update.updates.sort' is an unknown field." });
     expect(await c.countDocuments({ b: 1 })).toBe(0);
+  });
+});
+
+describe("BSON number types are kept end to end, with MongoDB's arithmetic and comparison", () => {
+  const raw = { promoteValues: false, promoteLongs: false } as const;
+
+  it("returns int32, int64, whole and fractional doubles and Decimal128 with the types they were stored with", async () => {
+    const c = db.collection("types");
+    await c.insertOne({ _id: 1 as never, i: 7, l: Long.fromNumber(5), big: Long.fromString("9007199254740993"), d: new Double(1), f: 1.5, z: new Double(-0), m: Decimal128.fromString("1.10") });
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.i).toEqual(new Int32(7));
+    expect(doc!.l).toEqual(Long.fromNumber(5));
+    expect(doc!.big.toString()).toBe("9007199254740993");
+    expect(doc!.d).toEqual(new Double(1));
+    expect(doc!.f).toEqual(new Double(1.5));
+    expect(Object.is(doc!.z.value, -0)).toBe(true);
+    expect(doc!.m.toString()).toBe("1.10");
+    // An update that touches another field leaves every type as it was.
+    await c.updateOne({ _id: 1 as never }, { $set: { other: true } });
+    expect(await c.findOne({ _id: 1 as never }, { ...raw, projection: { other: 0 } })).toEqual(doc);
+  });
+
+  it("widens an int32 $inc overflow to a long, keeps doubles and decimals, and fails a long overflow with BadValue (2)", async () => {
+    const c = db.collection("arith");
+    await c.insertOne({ _id: 1 as never, i: 2147483647, d: new Double(2), m: Decimal128.fromString("1.10"), l: Long.MAX_VALUE });
+    await c.updateOne({ _id: 1 as never }, { $inc: { i: 1, m: 1 }, $mul: { d: 3, absent: Long.fromNumber(7) } });
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.i).toEqual(Long.fromNumber(2147483648));
+    expect(doc!.d).toEqual(new Double(6));
+    expect(doc!.m.toString()).toBe("2.10");
+    expect(doc!.absent).toEqual(Long.fromNumber(0));
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { l: 1 } })).rejects.toMatchObject({ code: 2, message: "Failed to apply $inc operations to current value ((NumberLong)9223372036854775807) for document {_id: 1}" });
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { i: "x" } })).rejects.toMatchObject({ code: 14 });
+    await c.updateOne({ _id: 1 as never }, { $set: { s: "x" } });
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { s: 1 } })).rejects.toMatchObject({ code: 14 });
+    // An int32 result that fits stays int32; int32 + long is a long.
+    await c.updateOne({ _id: 1 as never }, { $set: { j: 1 } });
+    await c.updateOne({ _id: 1 as never }, { $inc: { j: 2 } });
+    expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(new Int32(3));
+    await c.updateOne({ _id: 1 as never }, { $inc: { j: Long.fromNumber(1) } });
+    expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(Long.fromNumber(4));
+  });
+
+  it("matches $type by BSON type: int, long, double, decimal and number", async () => {
+    const c = db.collection("typed");
+    await c.insertMany([
+      { _id: "int" as never, v: 1 },
+      { _id: "long" as never, v: Long.fromNumber(1) },
+      { _id: "double" as never, v: new Double(1) },
+      { _id: "fraction" as never, v: 1.5 },
+      { _id: "decimal" as never, v: Decimal128.fromString("1") },
+      { _id: "string" as never, v: "1" },
+      { _id: "array" as never, v: [Long.fromNumber(2)] },
+    ]);
+    const ids = async (filter: object): Promise<unknown[]> => (await c.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    expect(await ids({ v: { $type: "int" } })).toEqual(["int"]);
+    expect(await ids({ v: { $type: "long" } })).toEqual(["array", "long"]);
+    expect(await ids({ v: { $type: "double" } })).toEqual(["double", "fraction"]);
+    expect(await ids({ v: { $type: "decimal" } })).toEqual(["decimal"]);
+    expect(await ids({ v: { $type: "number" } })).toEqual(["array", "decimal", "double", "fraction", "int", "long"]);
+    expect(await ids({ v: { $type: ["string", 16] } })).toEqual(["int", "string"]);
+    // The same through the general evaluator ($nor is not compiled).
+    expect(await ids({ $nor: [{ v: { $type: "number" } }] })).toEqual(["string"]);
+    // Equality across number types is by value.
+    expect(await ids({ v: 1 })).toEqual(["decimal", "double", "int", "long"]);
+  });
+
+  it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
+    const c = db.collection("money");
+    await c.insertMany([{ _id: 1 as never, v: Decimal128.fromString("1.10") }, { _id: 2 as never, v: Decimal128.fromString("0.5") }]);
+    expect(await c.countDocuments({ v: Decimal128.fromString("1.1") })).toBe(1);
+    expect(await c.countDocuments({ v: 1.1 })).toBe(0);
+    expect(await c.countDocuments({ v: 0.5 })).toBe(1);
+    // The double 1.1 is 1.100000000000000088…: the decimal 1.10 is below it.
+    expect(await c.countDocuments({ v: { $lt: 1.1, $gt: 1 } })).toBe(1);
+    expect(await c.countDocuments({ v: { $gte: 1.1 } })).toBe(0);
+    expect((await c.find().sort({ v: -1 }).toArray()).map((d) => d._id)).toEqual([1, 2]);
   });
 });

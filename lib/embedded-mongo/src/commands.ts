@@ -110,8 +110,10 @@ async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document)
 }
 
 function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
-  const scan = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
-  const winningPlan = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
+  const scan: Document = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
+  if (plan.indexDirection) scan.direction = plan.indexDirection === 1 ? "forward" : "backward";
+  const fetched = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
+  const winningPlan = plan.sortedInMemory ? { stage: "SORT", inputStage: fetched } : fetched;
   return {
     queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] },
     executionStats: { nReturned: returned, totalKeysExamined: plan.keysExamined, totalDocsExamined: plan.docsExamined, executionStages: winningPlan },
@@ -451,8 +453,17 @@ const explain: Handler = (call) => {
   const ns = namespaceOf(call.db, inner[name ?? ""]);
   const collection = readCollection(call, ns);
   const options = optionsFor(call);
-  if (name === "find" || name === "count" || name === "distinct") {
-    const filter = documentOption(name === "find" ? inner.filter : inner.query, "filter") ?? {};
+  if (name === "find") {
+    const { docs, plan } = runFind(collection, {
+      filter: documentOption(inner.filter, "filter"),
+      sort: documentOption(inner.sort, "sort"),
+      skip: nonNegative(inner.skip, "skip"),
+      limit: nonNegative(inner.limit, "limit"),
+    }, options);
+    return explainPlan(ns, plan, docs.length);
+  }
+  if (name === "count" || name === "distinct") {
+    const filter = documentOption(inner.query, "filter") ?? {};
     const { matches, plan } = matchRecords(collection, filter, options);
     return explainPlan(ns, plan, matches.length);
   }

@@ -7,7 +7,8 @@ import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath } from
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
-import { plainNumbers, restoreNumberTypes } from "./numbers";
+import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
+import { planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
 
@@ -32,6 +33,10 @@ export interface FindSpec {
 export interface QueryPlan {
   stage: "IXSCAN" | "COLLSCAN" | "GEO_NEAR_2DSPHERE" | "EOF";
   indexName?: string;
+  /** Set when the index walk itself gives the requested order (no in-memory SORT stage). */
+  indexDirection?: 1 | -1;
+  /** True when the documents were sorted in memory. */
+  sortedInMemory?: boolean;
   keysExamined: number;
   docsExamined: number;
 }
@@ -42,10 +47,25 @@ export interface Match {
   distance?: number;
 }
 
-/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
-export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+function refuseUnsupportedFilters(filter: Document): void {
   if ("$text" in filter) throw new CommandError("IndexNotFound", "text index required for $text query (the embedded engine has no text indexes)");
   if ("$where" in filter) throw new CommandError("BadValue", "$where is not allowed: the embedded engine evaluates no JavaScript");
+}
+
+/** The best index for the filter's conditions and how well it serves them (0: none narrows the scan). */
+function bestFilterIndex(collection: Collection, predicates: Map<string, FieldPredicate>): { index: Index | undefined; score: number } {
+  let best: Index | undefined;
+  let bestScore = 0;
+  for (const index of collection.indexes.values()) {
+    const score = index.score(predicates);
+    if (score > bestScore) [best, bestScore] = [index, score];
+  }
+  return { index: best, score: bestScore };
+}
+
+/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
+export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+  refuseUnsupportedFilters(filter);
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
   const rest = near ? near.rest : filter;
@@ -54,12 +74,7 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   if (near) return matchNear(collection, near.field, near.query, test);
 
   const predicates = extractPredicates(filter);
-  let best: Index | undefined;
-  let bestScore = 0;
-  for (const index of collection.indexes.values()) {
-    const score = index.score(predicates);
-    if (score > bestScore) [best, bestScore] = [index, score];
-  }
+  const best = bestFilterIndex(collection, predicates).index;
   const matches: Match[] = [];
   if (best) {
     const { recordIds, keysExamined } = best.scan(predicates);
@@ -164,14 +179,20 @@ function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unkno
   return compareValues(candidate, current) * direction > 0 ? candidate : current;
 }
 
-/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
-  const keys = Object.entries(sort).map(([field, direction]) => {
-    if (typeof direction !== "number" || ![1, -1].includes(Math.sign(direction))) {
+/** The keys of a sort specification, checked as MongoDB checks them. */
+function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
+  return Object.entries(sort).map(([field, direction]) => {
+    const numeric = numberType(direction) === undefined ? Number.NaN : Number(direction);
+    if (![1, -1].includes(Math.sign(numeric))) {
       throw new CommandError("BadValue", `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`);
     }
-    return { field, direction: Math.sign(direction) };
+    return { field, direction: Math.sign(numeric) };
   });
+}
+
+/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
+export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
+  const keys = sortKeys(sort);
   const sortKey = (doc: Document, field: string, direction: number): unknown => {
     const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
     if (values.length === 0) return null;
@@ -198,12 +219,46 @@ export function project(docs: Document[], projection: Document | undefined, filt
 /** Runs find: match, order, skip, limit and project. */
 export function runFind(collection: Collection | undefined, spec: FindSpec, options: QueryOptions): { docs: Document[]; plan: QueryPlan } {
   const filter = spec.filter ?? {};
-  const { matches, plan } = matchRecords(collection, filter, options);
-  const ordered = spec.sort && Object.keys(spec.sort).length > 0 ? sortDocuments(matches, spec.sort) : matches;
   const skip = spec.skip ?? 0;
   const limit = spec.limit ? Math.abs(spec.limit) : undefined;
+  const sorted = spec.sort && Object.keys(spec.sort).length > 0 ? spec.sort : undefined;
+  const byIndex = sorted && collection ? findInIndexOrder(collection, filter, sortKeys(sorted), skip, limit, options) : undefined;
+  if (byIndex) return { docs: project(byIndex.docs, spec.projection, filter, options), plan: byIndex.plan };
+  const { matches, plan } = matchRecords(collection, filter, options);
+  const ordered = sorted ? sortDocuments(matches, sorted) : matches;
   const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
-  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan };
+  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan: { ...plan, sortedInMemory: sorted !== undefined && plan.stage !== "GEO_NEAR_2DSPHERE" } };
+}
+
+/**
+ * A sorted page read in index order, when an index gives the sort order and the planner prefers it: with a limit
+ * (the walk stops early), or when no other index narrows the filter better.
+ */
+function findInIndexOrder(collection: Collection, filter: Document, sort: Array<{ field: string; direction: number }>, skip: number, limit: number | undefined, options: QueryOptions): { docs: Document[]; plan: QueryPlan } | undefined {
+  refuseUnsupportedFilters(filter);
+  if (extractNear(filter)) return undefined;
+  const predicates = extractPredicates(filter);
+  const plan = planIndexSort(collection, sort, predicates);
+  if (!plan) return undefined;
+  const served = plan.prefix.length * 2 + (plan.lower !== undefined || plan.upper !== undefined ? 1 : 0);
+  if (limit === undefined && bestFilterIndex(collection, predicates).score > served) return undefined;
+  const test = compileTest(filter, options);
+  const counter = { keysExamined: 0 };
+  const docs: Document[] = [];
+  let docsExamined = 0;
+  let toSkip = skip;
+  for (const recordId of walkIndex(plan, counter)) {
+    const doc = collection.records.get(recordId)!;
+    docsExamined++;
+    if (!test(doc)) continue;
+    if (toSkip > 0) {
+      toSkip--;
+      continue;
+    }
+    docs.push(doc);
+    if (limit !== undefined && docs.length >= limit) break;
+  }
+  return { docs, plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: counter.keysExamined, docsExamined } };
 }
 
 function stripGeoNear(filter: Document): Document {

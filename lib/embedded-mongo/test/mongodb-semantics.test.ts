@@ -195,3 +195,47 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect((await c.find().sort({ v: -1 }).toArray()).map((d) => d._id)).toEqual([1, 2]);
   });
 });
+
+describe("sorts walk an index when one gives the order", () => {
+  const stages = (plan: Record<string, unknown>): string[] => {
+    const names: string[] = [];
+    for (let stage: Record<string, unknown> | undefined = plan; stage; stage = stage.inputStage as Record<string, unknown> | undefined) names.push(String(stage.stage));
+    return names;
+  };
+
+  it("returns the same pages as an in-memory sort, and explain shows IXSCAN without a SORT stage", async () => {
+    const c = db.collection("paged");
+    const docs = Array.from({ length: 300 }, (_, i) => ({ n: (i * 37) % 300, ward: `w${i % 3}`, at: i % 7 === 0 ? undefined : i }));
+    await c.insertMany(docs.map((d) => ({ ...d })));
+    const expected = [...docs].sort((a, b) => a.n - b.n).slice(120, 130).map((d) => d.n);
+    const unindexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    expect(unindexed.map((d) => d.n)).toEqual(expected);
+    const before = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain();
+    expect(stages(before.queryPlanner.winningPlan)).toEqual(["SORT", "COLLSCAN"]);
+
+    await c.createIndex({ n: 1 });
+    const indexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    expect(indexed.map((d) => d.n)).toEqual(expected);
+    const after = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain("executionStats");
+    expect(stages(after.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(after.queryPlanner.winningPlan.inputStage.indexName).toBe("n_1");
+    expect(after.executionStats.totalKeysExamined).toBe(130);
+
+    const descending = await c.find({ n: { $gte: 100, $lt: 200 } }).sort({ n: -1 }).limit(3).toArray();
+    expect(descending.map((d) => d.n)).toEqual([199, 198, 197]);
+  });
+
+  it("uses a compound index after an equality prefix, and sorts missing fields first as null", async () => {
+    const c = db.collection("compound");
+    await c.insertMany([
+      { ward: "a", at: 3 }, { ward: "b", at: 1 }, { ward: "a", at: 1 }, { ward: "a" }, { ward: "a", at: 2 }, { ward: "b", at: 0 },
+    ]);
+    await c.createIndex({ ward: 1, at: 1 });
+    const page = await c.find({ ward: "a" }, { projection: { _id: 0 } }).sort({ at: 1 }).limit(10).toArray();
+    expect(page).toEqual([{ ward: "a" }, { ward: "a", at: 1 }, { ward: "a", at: 2 }, { ward: "a", at: 3 }]);
+    const plan = await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).explain();
+    expect(stages(plan.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(plan.queryPlanner.winningPlan.inputStage.direction).toBe("backward");
+    expect((await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).toArray()).map((d) => d.at)).toEqual([3, 2]);
+  });
+});

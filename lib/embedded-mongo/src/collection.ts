@@ -12,7 +12,7 @@ export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 export class Collection {
   readonly ns: string;
   readonly uuid: UUID;
-  readonly options: Document;
+  options: Document;
   records: BTree<number, Document>;
   indexes: Map<string, Index>;
   nextRecordId: number;

@@ -12,6 +12,7 @@ import type { Sessions, SessionContext } from "./sessions";
 import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
 import { plainNumbers } from "./numbers";
+import { checkValidationOptions } from "./validation";
 import { checkCreateOptions, checkHint, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
@@ -102,7 +103,7 @@ function documentOption(value: unknown, name: string): Document | undefined {
 async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document): Promise<Document> {
   const replayed = call.engine.sessions.replayedWrite(call.session);
   if (replayed) return replayed;
-  const unit = call.engine.store.begin(call.session.txn);
+  const unit = call.engine.store.begin(call.session.txn, { bypassDocumentValidation: call.cmd.bypassDocumentValidation === true });
   const reply = body(unit);
   await unit.finish();
   call.engine.sessions.rememberWrite(call.session, reply);
@@ -354,8 +355,27 @@ const create: Handler = async (call) => {
   const ns = targetNs(call);
   if (readCollection(call, ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
   const options = checkCreateOptions(Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key))));
+  checkValidationOptions(options);
   return withWrites(call, (unit) => {
     unit.createCollection(ns, options);
+    return { ok: 1 };
+  });
+};
+
+/** collMod: changes a collection's validator, validationLevel and validationAction; other changes are refused. */
+const collMod: Handler = (call) => {
+  const ns = targetNs(call);
+  const changes = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "collMod" && !GENERIC_FIELDS.has(key)));
+  for (const field of Object.keys(changes)) {
+    if (!["validator", "validationLevel", "validationAction"].includes(field)) {
+      throw new CommandError("InvalidOptions", `collMod option '${field}' is not supported by the embedded engine (validator, validationLevel and validationAction are)`);
+    }
+  }
+  checkValidationOptions(changes);
+  return withWrites(call, (unit) => {
+    const collection = unit.collection(ns);
+    if (!collection) throw new CommandError("NamespaceNotFound", `ns does not exist: ${ns}`);
+    unit.modifyCollection(ns, { ...collection.options, ...changes });
     return { ok: 1 };
   });
 };
@@ -571,6 +591,7 @@ const handlers: Record<string, Handler> = {
   findAndModify,
   findandmodify: findAndModify,
   create,
+  collMod,
   drop,
   listCollections,
   createIndexes,

@@ -1,8 +1,10 @@
 // Sorting by walking an index: a sort whose keys follow an index (after an equality prefix) reads the index in
 // order instead of sorting in memory, and stops as soon as skip + limit documents have matched.
+import type { Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
 import { compareKeys, MIN_KEY, MAX_KEY } from "./bson-values";
+import { numberType } from "./numbers";
 
 /** How a sort is served by an index. */
 export interface IndexSortPlan {
@@ -40,12 +42,83 @@ export function planIndexSort(collection: Collection, sort: Array<{ field: strin
   return best;
 }
 
+function bounds(plan: IndexSortPlan): { low: unknown[]; high: unknown[] } {
+  const padding = plan.index.fields.length - plan.prefix.length - 1;
+  return {
+    low: [...plan.prefix, plan.lower ?? MIN_KEY, ...Array(padding).fill(MIN_KEY), MIN_KEY],
+    high: [...plan.prefix, plan.upper ?? MAX_KEY, ...Array(padding).fill(MAX_KEY), MAX_KEY],
+  };
+}
+
+/** True when every index entry within the plan's bounds matches the filter: it tests only the equality prefix. */
+export function filterCoveredBy(plan: IndexSortPlan, filter: Document): boolean {
+  if (plan.lower !== undefined || plan.upper !== undefined) return false;
+  const fields = Object.keys(filter);
+  if (fields.length !== plan.prefix.length) return false;
+  return fields.every((field) => {
+    const position = plan.index.fields.indexOf(field);
+    const value = filter[field];
+    const plain = value !== null && typeof value !== "object";
+    return position >= 0 && position < plan.prefix.length && (plain || value instanceof Date || numberType(value) !== undefined);
+  });
+}
+
+/*
+ * Positional access to the index tree. sorted-btree keeps each internal node's entry count (`size()`), which makes
+ * "the n-th key" and "how many keys sort before k" logarithmic; it exposes no method for them, so they read its nodes.
+ */
+interface TreeNode {
+  keys: unknown[][];
+  children?: TreeNode[];
+  size(): number;
+}
+
+function rootOf(index: Index): TreeNode {
+  return (index.tree as unknown as { _root: TreeNode })._root;
+}
+
+/** How many keys of the tree sort before `key`. */
+function rankOf(node: TreeNode, key: unknown[]): number {
+  let rank = 0;
+  for (;;) {
+    const position = node.keys.findIndex((candidate) => compareKeys(candidate, key) >= 0);
+    if (!node.children) return rank + (position === -1 ? node.keys.length : position);
+    if (position === -1) return rank + node.size();
+    for (let i = 0; i < position; i++) rank += node.children[i]!.size();
+    node = node.children[position]!;
+  }
+}
+
+/** The key at a position in the tree's order. */
+function keyAt(node: TreeNode, position: number): unknown[] {
+  for (;;) {
+    if (!node.children) return node.keys[position]!;
+    let i = 0;
+    while (position >= node.children[i]!.size()) position -= node.children[i++]!.size();
+    node = node.children[i]!;
+  }
+}
+
+/** The record ids of one page within the plan's bounds, reached by position instead of reading skipped entries. */
+export function pageByPosition(plan: IndexSortPlan, skip: number, limit: number | undefined): number[] {
+  const { low, high } = bounds(plan);
+  const root = rootOf(plan.index);
+  const first = rankOf(root, low);
+  const end = rankOf(root, high);
+  const available = Math.max(0, end - first - skip);
+  const count = limit === undefined ? available : Math.min(limit, available);
+  const recordIds: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = keyAt(root, plan.direction === 1 ? first + skip + i : end - 1 - skip - i);
+    recordIds.push(key[key.length - 1] as number);
+  }
+  return recordIds;
+}
+
 /** Record ids in sort order within the plan's bounds; counts the keys it reads. */
 export function* walkIndex(plan: IndexSortPlan, counter: { keysExamined: number }): Generator<number> {
-  const { index, prefix } = plan;
-  const padding = index.fields.length - prefix.length - 1;
-  const low = [...prefix, plan.lower ?? MIN_KEY, ...Array(padding).fill(MIN_KEY), MIN_KEY];
-  const high = [...prefix, plan.upper ?? MAX_KEY, ...Array(padding).fill(MAX_KEY), MAX_KEY];
+  const { index } = plan;
+  const { low, high } = bounds(plan);
   const entries = plan.direction === 1 ? index.tree.entries(low) : index.tree.entriesReversed(high);
   for (const [key] of entries) {
     if (plan.direction === 1 ? compareKeys(key, high) > 0 : compareKeys(key, low) < 0) return;

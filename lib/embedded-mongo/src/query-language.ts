@@ -14,6 +14,7 @@ import type { Document } from "bson";
 import { geoQueryOperators } from "./geo";
 import { typeTest } from "./fast-match";
 import { originalOf } from "./numbers";
+import { compileJsonSchema } from "./json-schema";
 
 /** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
 const typeOperator = (selector: string, value: unknown) => {
@@ -36,9 +37,15 @@ const context = Context.init({
 
 export type QueryOptions = Partial<Options>;
 
+/** `$jsonSchema` judged on the typed document behind mingo's plain-number view. */
+function jsonSchemaValidator(schema: Document): (doc: Document) => boolean {
+  const test = compileJsonSchema(schema);
+  return (doc) => test(originalOf(doc));
+}
+
 /** Options for a database: all operators, and `$lookup`/`$unionWith` reading sibling collections. */
 export function queryOptions(resolveCollection?: (name: string) => Document[]): QueryOptions {
-  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false };
+  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false, jsonSchemaValidator };
 }
 
 export { Query, Aggregator, update as applyOperators };

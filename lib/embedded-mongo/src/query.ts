@@ -8,7 +8,7 @@ import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
-import { planIndexSort, walkIndex } from "./index-sort";
+import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
 
@@ -69,7 +69,7 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
   const rest = near ? near.rest : filter;
-  const test = compileTest(rest, options);
+  const test = compileFilter(rest, options);
 
   if (near) return matchNear(collection, near.field, near.query, test);
 
@@ -115,7 +115,7 @@ function matchNear(collection: Collection, field: string, near: NearQuery, test:
 }
 
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */
-function compileTest(filter: Document, options: QueryOptions): (doc: Document) => boolean {
+export function compileFilter(filter: Document, options: QueryOptions): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
   const fast = compileFastMatcher(filter);
   if (fast) return fast;
@@ -242,7 +242,13 @@ function findInIndexOrder(collection: Collection, filter: Document, sort: Array<
   if (!plan) return undefined;
   const served = plan.prefix.length * 2 + (plan.lower !== undefined || plan.upper !== undefined ? 1 : 0);
   if (limit === undefined && bestFilterIndex(collection, predicates).score > served) return undefined;
-  const test = compileTest(filter, options);
+  if (filterCoveredBy(plan, filter)) {
+    // Every entry in bounds matches: the page is found by position, without reading the skipped entries.
+    const recordIds = pageByPosition(plan, skip, limit);
+    const docs = recordIds.map((recordId) => collection.records.get(recordId)!);
+    return { docs, plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: recordIds.length, docsExamined: docs.length } };
+  }
+  const test = compileFilter(filter, options);
   const counter = { keysExamined: 0 };
   const docs: Document[] = [];
   let docsExamined = 0;

@@ -5,6 +5,7 @@ import { CommandError, ErrorCodes } from "./errors";
 import type { IndexSpec } from "./indexes";
 import type { Journal } from "./journal";
 import { idKey } from "./bson-values";
+import { validateWrite } from "./validation";
 
 /** A logical change as the journal records it; replaying the same ops in order rebuilds the same state. */
 export type Op =
@@ -12,6 +13,7 @@ export type Op =
   | { op: "u"; ns: string; id: unknown; doc: Document }
   | { op: "d"; ns: string; id: unknown }
   | { op: "c"; ns: string; options: Document; uuid: UUID }
+  | { op: "cm"; ns: string; options: Document }
   | { op: "dc"; ns: string }
   | { op: "ci"; ns: string; spec: IndexSpec }
   | { op: "di"; ns: string; name: string }
@@ -26,6 +28,12 @@ export function applyOp(namespaces: Namespaces, entry: Document): void {
     case "c":
       if (!namespaces.has(op.ns)) namespaces.set(op.ns, new Collection(op.ns, op.options, op.uuid));
       return;
+    case "cm": {
+      // Collections share their options object with their clones: give this one a new object.
+      const collection = requireCollection(namespaces, op.ns);
+      collection.options = op.options;
+      return;
+    }
     case "dc":
       namespaces.delete(op.ns);
       return;
@@ -114,8 +122,8 @@ export class Store {
   }
 
   /** Starts a unit of write for one command. */
-  begin(txn?: Transaction): WriteUnit {
-    return new WriteUnit(this, txn);
+  begin(txn?: Transaction, options: { bypassDocumentValidation?: boolean } = {}): WriteUnit {
+    return new WriteUnit(this, txn, options.bypassDocumentValidation === true);
   }
 
   /** Applies a transaction's ops to the committed state all at once, or not at all. */
@@ -169,10 +177,12 @@ export class WriteUnit {
   private readonly store: Store;
   private readonly txn: Transaction | undefined;
   private readonly ops: Op[] = [];
+  private readonly bypassDocumentValidation: boolean;
 
-  constructor(store: Store, txn?: Transaction) {
+  constructor(store: Store, txn?: Transaction, bypassDocumentValidation = false) {
     this.store = store;
     this.txn = txn;
+    this.bypassDocumentValidation = bypassDocumentValidation;
   }
 
   private get target(): Namespaces {
@@ -202,6 +212,14 @@ export class WriteUnit {
     return this.target.get(ns)!;
   }
 
+  /** Replaces a collection's options (collMod). */
+  modifyCollection(ns: string, options: Document): void {
+    this.requireOutsideTransaction("collMod");
+    const op: Op = { op: "cm", ns, options };
+    applyOp(this.target, op);
+    this.record(op);
+  }
+
   dropCollection(ns: string): void {
     this.requireOutsideTransaction("drop");
     applyOp(this.target, { op: "dc", ns });
@@ -227,14 +245,18 @@ export class WriteUnit {
   }
 
   insert(ns: string, doc: Document): void {
-    this.ensureCollection(ns).insert(doc);
+    const collection = this.ensureCollection(ns);
+    if (!this.bypassDocumentValidation) validateWrite(collection, doc, undefined);
+    collection.insert(doc);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "i", ns, doc });
   }
 
   replace(ns: string, recordId: number, doc: Document): void {
     if (this.txn) this.store.checkNoConflict(this.txn, ns, doc._id);
-    this.ensureCollection(ns).replace(recordId, doc);
+    const collection = this.ensureCollection(ns);
+    if (!this.bypassDocumentValidation) validateWrite(collection, doc, collection.records.get(recordId));
+    collection.replace(recordId, doc);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "u", ns, id: doc._id, doc });
   }

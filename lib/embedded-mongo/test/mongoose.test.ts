@@ -130,6 +130,15 @@ it("upserts with a range filter keep every update operator (MongoDB seeds only t
   expect(created).toMatchObject({ name: "臨時", caseload: 3 });
 });
 
+it("answers a server-side validator's refusal with code 121 through a model", async () => {
+  await mongoose.connection.createCollection("checkedvisits", { validator: { $jsonSchema: { bsonType: "object", required: ["minutes"], properties: { minutes: { bsonType: "number", minimum: 1 } } } } });
+  const Visit = mongoose.model("CheckedVisit", new Schema({ minutes: Number, note: String }), "checkedvisits");
+  await expect(Visit.create({ note: "no minutes" })).rejects.toMatchObject({ code: 121 });
+  await Visit.create({ minutes: 30 });
+  await expect(Visit.updateOne({}, { $set: { minutes: 0 } })).rejects.toMatchObject({ code: 121 });
+  expect((await Visit.findOne().lean())!.minutes).toBe(30);
+});
+
 it("runs a transaction through connection.transaction", async () => {
   await mongoose.connection.transaction(async (session) => {
     await Manager.create([{ name: "新人", caseload: 0 }], { session });

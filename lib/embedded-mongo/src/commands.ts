@@ -5,7 +5,7 @@ import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { validateIndexSpec, defaultIndexName } from "./indexes";
 import { applyUpdate, isReplacement, matchRecords, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
-import { Query, queryOptions, type QueryOptions } from "./query-language";
+import { Aggregator, Query, queryOptions, type QueryOptions } from "./query-language";
 import { namespaceOf, type Store, type WriteUnit } from "./store";
 import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
@@ -13,7 +13,7 @@ import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
 import { plainNumbers } from "./numbers";
 import { checkValidationOptions } from "./validation";
-import { checkCreateOptions, checkHint, refuseUpdateSort, writeConcernProblem } from "./command-checks";
+import { checkCreateOptions, checkHint, refuseCollations, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
@@ -79,11 +79,22 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
   return call.engine.store.collection(ns, call.session.txn);
 }
 
+/** Query options of a command: sibling collections for $lookup/$unionWith, and its `let` variables. */
 function optionsFor(call: Invocation): QueryOptions {
-  return queryOptions((name) => {
+  const resolve = (name: string): Document[] => {
     const collection = readCollection(call, namespaceOf(call.db, name));
     return collection ? [...collection.records.values()].map(plainNumbers) : [];
-  });
+  };
+  const variables = documentOption(call.cmd.let, "let");
+  return queryOptions(resolve, variables && evaluateLet(variables));
+}
+
+/** `let` values are expressions evaluated once, without a document (field paths are missing), as MongoDB does. */
+function evaluateLet(variables: Document): Document {
+  for (const name of Object.keys(variables)) {
+    if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) throw new CommandError("FailedToParse", `'${name}' starts with an invalid character for a user variable name`);
+  }
+  return translated(() => new Aggregator([{ $replaceWith: plainNumbers(variables) }], queryOptions()).run([{}])[0] as Document);
 }
 
 function nonNegative(value: unknown, name: string): number | undefined {
@@ -621,6 +632,7 @@ export async function runCommand(engine: Engine, request: CommandRequest): Promi
     if (session.txn && session.txn.state !== "active" && name !== "commitTransaction" && name !== "abortTransaction") {
       throw new CommandError("NoSuchTransaction", `Transaction ${session.txn.txnNumber} has been ${session.txn.state}.`, {}, ["TransientTransactionError"]);
     }
+    refuseCollations(name, request.cmd);
     const reply = await handler({ ...request, engine, name, session });
     const writeConcernError = reply.ok === 1 ? writeConcernProblem(request.cmd.writeConcern) : undefined;
     return writeConcernError ? { ...reply, writeConcernError } : reply;

@@ -43,9 +43,9 @@ function jsonSchemaValidator(schema: Document): (doc: Document) => boolean {
   return (doc) => test(originalOf(doc));
 }
 
-/** Options for a database: all operators, and `$lookup`/`$unionWith` reading sibling collections. */
-export function queryOptions(resolveCollection?: (name: string) => Document[]): QueryOptions {
-  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false, jsonSchemaValidator };
+/** Options for a database: all operators, `$lookup`/`$unionWith` reading sibling collections, and `let` variables. */
+export function queryOptions(resolveCollection?: (name: string) => Document[], variables?: Document): QueryOptions {
+  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false, jsonSchemaValidator, ...(variables ? { variables } : {}) };
 }
 
 export { Query, Aggregator, update as applyOperators };

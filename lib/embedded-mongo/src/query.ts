@@ -350,6 +350,8 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   if (Array.isArray(update)) {
     const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0] as Document);
     next = restoreNumberTypes(output, doc) as Document;
+    // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
+    if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {
     next = { _id: doc._id, ...update };
   } else {

@@ -307,3 +307,39 @@ describe("validators are applied on insert and update with DocumentValidationFai
     await expect(db.createCollection("bad", { validator: { $jsonSchema: { format: "email" } } })).rejects.toMatchObject({ code: 9 });
   });
 });
+
+describe("what MongoDB 7 does with let, pipeline updates and collations", () => {
+  it("evaluates let variables in find, aggregate, update, delete and findOneAndUpdate", async () => {
+    const c = db.collection("letters");
+    await c.insertMany([{ _id: 1 as never, qty: 5 }, { _id: 2 as never, qty: 15 }, { _id: 3 as never, qty: 25 }]);
+    const over = { $expr: { $gt: ["$qty", "$$limit"] } };
+    expect((await c.find(over, { let: { limit: 10 } }).toArray()).map((d) => d._id)).toEqual([2, 3]);
+    expect(await c.aggregate([{ $match: over }, { $count: "n" }], { let: { limit: { $add: [10, 10] } } }).toArray()).toEqual([{ n: 1 }]);
+    await c.updateMany(over, [{ $set: { big: "$$flag" } }], { let: { limit: 20, flag: true } });
+    expect((await c.find({ big: true }).toArray()).map((d) => d._id)).toEqual([3]);
+    const updated = await c.findOneAndUpdate({ $expr: { $eq: ["$_id", "$$target"] } }, { $set: { seen: true } }, { let: { target: 1 }, returnDocument: "after" });
+    expect(updated).toEqual({ _id: 1, qty: 5, seen: true });
+    await c.deleteMany({ $expr: { $lt: ["$qty", "$$floor"] } }, { let: { floor: 10 } });
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  it("keeps _id when a pipeline update replaces the document without it", async () => {
+    const c = db.collection("replaced");
+    await c.insertOne({ _id: 7 as never, a: 1, b: 2 });
+    await c.updateOne({ _id: 7 as never }, [{ $replaceWith: { a: { $add: ["$a", 1] } } }]);
+    expect(await c.findOne({})).toEqual({ _id: 7, a: 2 });
+    await c.updateOne({ _id: 7 as never }, [{ $project: { _id: 0, a: 1 } }]);
+    expect(await c.findOne({})).toEqual({ _id: 7, a: 2 });
+  });
+
+  it("refuses views and collations it does not apply rather than ignoring them (InvalidOptions, 72)", async () => {
+    await db.collection("base").insertOne({ x: "PING" });
+    await expect(db.createCollection("view", { viewOn: "base", pipeline: [] })).rejects.toMatchObject({ code: 72 });
+    const strength2 = { locale: "en", strength: 2 };
+    await expect(db.collection("base").find({ x: "ping" }, { collation: strength2 }).toArray()).rejects.toMatchObject({ code: 72 });
+    await expect(db.collection("base").createIndex({ x: 1 }, { unique: true, collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.createCollection("ci", { collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.collection("base").updateOne({ x: "ping" }, { $set: { y: 1 } }, { collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    expect(await db.collection("base").find({ x: "PING" }, { collation: { locale: "simple" } }).toArray()).toHaveLength(1);
+  });
+});

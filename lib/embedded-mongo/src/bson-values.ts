@@ -30,8 +30,27 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return sign(a.length - b.length);
 }
 
+/** bson 7 holds an ObjectId as four 24-bit words (its `id` getter builds a new buffer each call). */
+interface ObjectIdWords {
+  i0?: number;
+  i1: number;
+  i2: number;
+  i3: number;
+}
+
+function compareObjectIds(a: ObjectId, b: ObjectId): number {
+  const x = a as unknown as ObjectIdWords;
+  const y = b as unknown as ObjectIdWords;
+  if (x.i0 === undefined || y.i0 === undefined) return compareBytes(a.id, b.id);
+  return sign(x.i0 - y.i0!) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
+}
+
 /** Compares two BSON values as MongoDB orders them in indexes and sorts (-1, 0 or 1). */
 export function compareValues(a: unknown, b: unknown): number {
+  // Fast paths for the commonest keys; the general comparison below gives the same answers.
+  if (typeof a === "string" && typeof b === "string") return a === b ? 0 : a < b ? -1 : 1;
+  if (typeof a === "number" && typeof b === "number" && !Number.isNaN(a) && !Number.isNaN(b)) return sign(a - b);
+  if (a instanceof ObjectId && b instanceof ObjectId) return compareObjectIds(a, b);
   const rankA = typeRank(a);
   const rankB = typeRank(b);
   if (rankA !== rankB) return sign(rankA - rankB);
@@ -54,7 +73,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case 7:
       return compareBytes((a as Binary).buffer, (b as Binary).buffer);
     case 8:
-      return compareBytes((a as ObjectId).id, (b as ObjectId).id);
+      return compareObjectIds(a as ObjectId, b as ObjectId);
     case 9:
       return sign(Number(a) - Number(b));
     case 10:

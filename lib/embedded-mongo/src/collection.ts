@@ -62,6 +62,14 @@ export class Collection {
     return recordId;
   }
 
+  /** Adds a document known to be valid (recovery replays only what was acknowledged): no size or unique checks. */
+  restore(doc: Document): number {
+    const recordId = this.nextRecordId++;
+    this.records.set(recordId, doc);
+    for (const index of this.indexes.values()) index.add(doc, recordId);
+    return recordId;
+  }
+
   /** Replaces the document at a record id; fails without changing anything on a unique clash. */
   replace(recordId: number, doc: Document): void {
     checkStorable(doc);

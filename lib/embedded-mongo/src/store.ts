@@ -21,8 +21,11 @@ export type Op =
 
 type Namespaces = Map<string, Collection>;
 
-/** Applies one op to a set of namespaces; used for recovery and for committing transactions. */
-export function applyOp(namespaces: Namespaces, entry: Document): void {
+/**
+ * Applies one op to a set of namespaces; used for recovery and for committing transactions. Recovery replays only
+ * acknowledged writes (`replay`), so inserts skip the checks they passed when they were made.
+ */
+export function applyOp(namespaces: Namespaces, entry: Document, replay = false): void {
   const op = entry as Op;
   switch (op.op) {
     case "c":
@@ -47,7 +50,8 @@ export function applyOp(namespaces: Namespaces, entry: Document): void {
       requireCollection(namespaces, op.ns).dropIndex(op.name);
       return;
     case "i":
-      requireCollection(namespaces, op.ns).insert(op.doc);
+      if (replay) requireCollection(namespaces, op.ns).restore(op.doc);
+      else requireCollection(namespaces, op.ns).insert(op.doc);
       return;
     case "u": {
       const collection = requireCollection(namespaces, op.ns);

@@ -1,5 +1,5 @@
 // Every demo resident's FHIR export passes the R4 definitions and the IPS document rules, and the checks themselves catch what a hospital would refuse.
-import type { Bundle, Composition, Condition } from "fhir/r4";
+import type { Bundle, Composition, Condition, FhirResource } from "fhir/r4";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import type { MongoHandle } from "@tsunagu/service-kit";
 import { emergencyProfileBundle } from "../src/fhir";
@@ -40,7 +40,7 @@ test("a resident who declared no problems, medications or allergies gets IPS's '
   const bundle = emergencyProfileBundle({ ...someone, conditions: [], medications: [], allergies: [], implantedDevices: [] }, NOW, SETTINGS);
   expect(ipsProblems(bundle)).toEqual([]);
   const codes = (bundle.entry ?? []).flatMap((entry) => {
-    const resource = entry.resource;
+    const resource = entry.resource as FhirResource | undefined;
     if (resource?.resourceType === "Condition" || resource?.resourceType === "AllergyIntolerance") return resource.code?.coding?.map((c) => c.code) ?? [];
     if (resource?.resourceType === "MedicationStatement") return resource.medicationCodeableConcept?.coding?.map((c) => c.code) ?? [];
     if (resource?.resourceType === "Device") return resource.type?.coding?.map((c) => c.code) ?? [];
@@ -86,13 +86,14 @@ test("blood group, devices, care team and provenance are carried as coded entrie
   const bundle = emergencyProfileBundle(withEverything, NOW, SETTINGS);
   const types = (bundle.entry ?? []).map((entry) => entry.resource?.resourceType);
   expect(types).toEqual(expect.arrayContaining(["Observation", "Device", "DeviceUseStatement", "CareTeam", "Organization", "Provenance"]));
-  const blood = bundle.entry?.map((entry) => entry.resource).find((resource) => resource?.resourceType === "Observation" && resource.code.coding?.[0]?.code === "882-1");
+  const resources = (bundle.entry ?? []).map((entry) => entry.resource as FhirResource | undefined);
+  const blood = resources.find((resource) => resource?.resourceType === "Observation" && resource.code.coding?.[0]?.code === "882-1");
   expect(blood).toMatchObject({ status: "final", category: [{ coding: [{ code: "laboratory" }] }] });
   const patient = bundle.entry?.[1]?.resource;
   expect(patient).toMatchObject({ resourceType: "Patient", identifier: [{ system: "https://city.example.jp/fhir/sid/emergency-registry", value: withEverything._id.toHexString() }] });
-  const organization = bundle.entry?.map((entry) => entry.resource).find((resource) => resource?.resourceType === "Organization");
+  const organization = resources.find((resource) => resource?.resourceType === "Organization");
   expect(organization).toMatchObject({ identifier: [{ system: "https://city.example.jp/fhir/sid/resources", value: withEverything.careTeam.primaryHospitalId }] });
-  const provenanceTargets = (bundle.entry ?? []).flatMap((entry) => (entry.resource?.resourceType === "Provenance" ? entry.resource.target.map((t) => t.reference) : []));
+  const provenanceTargets = resources.flatMap((resource) => (resource?.resourceType === "Provenance" ? resource.target.map((t) => t.reference) : []));
   const items = (bundle.entry ?? []).filter((entry) => ["Condition", "MedicationStatement", "AllergyIntolerance"].includes(entry.resource?.resourceType ?? "")).map((entry) => entry.fullUrl);
   expect(provenanceTargets).toEqual(expect.arrayContaining(items));
 });

@@ -96,7 +96,7 @@ export function ipsProblems(bundle: Bundle): string[] {
     const profile = resource === undefined ? undefined : IPS_PROFILED[resource.resourceType];
     if (profile !== undefined && !(resource?.meta?.profile ?? []).includes(`${IPS}${profile}`)) problems.push(`${resource?.resourceType} must claim ${profile}`);
   }
-  const patient = entries[1]?.resource;
+  const patient = entries[1]?.resource as FhirResource | undefined;
   if (patient?.resourceType === "Patient" && (patient.identifier ?? []).some((identifier) => identifier.system?.startsWith("urn:tsunagu"))) {
     problems.push("Patient.identifier uses a system no hospital knows");
   }

@@ -122,6 +122,14 @@ interface ChainedEntry extends Document {
   chain?: ChainLink;
 }
 
+/** The entry's link when it is well formed; anything else (missing, null, wrong types) counts as no link. */
+function linkOf(entry: ChainedEntry): ChainLink | null {
+  const link: unknown = entry.chain;
+  if (link === null || typeof link !== "object") return null;
+  const { seq, prev, hash } = link as Record<string, unknown>;
+  return typeof seq === "number" && typeof prev === "string" && typeof hash === "string" ? { seq, prev, hash } : null;
+}
+
 const idOf = (entry: ChainedEntry): string | null =>
   entry._id instanceof ObjectId ? entry._id.toHexString() : entry._id === undefined ? null : String(entry._id);
 
@@ -242,9 +250,10 @@ export class AuditChain {
     const positionOfHash = new Map<string, number>();
     const linkedTo = new Set<string>();
     links.forEach((entry, position) => {
-      if (entry.chain === undefined) return;
-      if (!positionOfHash.has(entry.chain.hash)) positionOfHash.set(entry.chain.hash, position);
-      linkedTo.add(entry.chain.prev);
+      const link = linkOf(entry);
+      if (link === null) return;
+      if (!positionOfHash.has(link.hash)) positionOfHash.set(link.hash, position);
+      linkedTo.add(link.prev);
     });
     const head = await this.head();
     const checkpoint = checkpoints.at(-1) ?? null;
@@ -257,8 +266,8 @@ export class AuditChain {
     let position = 0;
     const cursor = this.entries().find({}).sort({ "chain.seq": 1, _id: 1 });
     for await (const entry of cursor) {
-      const link = entry.chain;
-      if (link === undefined) {
+      const link = linkOf(entry);
+      if (link === null) {
         await cursor.close();
         return broken("INSERTED", null, entry, `an entry without a chain link was added to ${this.log}`);
       }
@@ -278,7 +287,7 @@ export class AuditChain {
         }
         if (linkedPosition !== undefined || link.prev === GENESIS_HASH) {
           const first = links[(linkedPosition ?? -1) + 1] ?? null;
-          return broken("INSERTED", first?.chain?.seq ?? null, first, `entries were inserted into ${this.log} before entry ${link.seq}`);
+          return broken("INSERTED", first === null ? null : (linkOf(first)?.seq ?? null), first, `entries were inserted into ${this.log} before entry ${link.seq}`);
         }
         return broken("DELETED", expectedSeq, entry, `entries of ${this.log} are missing before entry ${link.seq} (expected entry ${expectedSeq})`);
       }
@@ -315,8 +324,16 @@ export class AuditChain {
     const found = await this.entries()
       .find({ "chain.seq": { $in: [...new Set(seqs)] } }, { projection: { chain: 1 } })
       .toArray();
-    return new Map(found.flatMap((entry) => (entry.chain === undefined ? [] : [[entry.chain.seq, entry.chain.hash] as const])));
+    return new Map(found.flatMap((entry) => {
+      const link = linkOf(entry);
+      return link === null ? [] : [[link.seq, link.hash] as const];
+    }));
   }
+}
+
+/** Where the services write chain heads out and `npm run audit:verify` reads them: `<DATA_DIR>/audit`. */
+export function auditHeadDirectory(dataDir: string): string {
+  return join(dataDir, "audit");
 }
 
 /** The file the heads of `log` are written out to under `directory`: one JSON line per head that changed. */
@@ -379,5 +396,57 @@ export function startHeadExport(chain: AuditChain, options: HeadExportOptions): 
       clearInterval(timer);
       await exportNow().catch(report);
     },
+  };
+}
+
+/** A chained log as a service runs it: the chain, its head written out under `headDirectory` (when given), and verification against those heads. */
+export interface RunningAuditChain {
+  chain: AuditChain;
+  /** Verifies the chain against the heads written out so far. */
+  verify(): Promise<ChainReport>;
+  /** Writes the head out a last time and stops the timer. */
+  stop(): Promise<void>;
+}
+
+export interface OpenAuditChainOptions {
+  /** Where heads are written out (DATA_DIR/audit); null: only the head document in the database. */
+  headDirectory: string | null;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+/** Creates the chain's collections and index, seals entries from before chaining (once), and starts writing the head out. */
+export async function openAuditChain(connection: Connection, log: string, options: OpenAuditChainOptions): Promise<RunningAuditChain> {
+  const chain = new AuditChain(connection, log);
+  await chain.ensureIndexes();
+  const sealed = await chain.sealUnchained();
+  if (sealed > 0) options.logger.info({ auditLog: log, sealed }, "audit chain: entries written before chaining were sealed");
+  const { headDirectory } = options;
+  const exporter = headDirectory === null ? null : startHeadExport(chain, { directory: headDirectory, logger: options.logger, intervalMs: options.intervalMs });
+  return {
+    chain,
+    verify: () => chain.verify(headDirectory === null ? [] : readCheckpoints(headDirectory, log)),
+    stop: async () => exporter?.stop(),
+  };
+}
+
+/** A report as the GraphQL type `AuditChainReport` shows it. */
+export interface ChainReportView {
+  log: string;
+  entries: number;
+  headSeq: number | null;
+  checkpointSeq: number | null;
+  intact: boolean;
+  firstBreak: ChainBreak | null;
+}
+
+export function chainReportView(report: ChainReport): ChainReportView {
+  return {
+    log: report.log,
+    entries: report.entries,
+    headSeq: report.head?.seq ?? null,
+    checkpointSeq: report.checkpoint?.seq ?? null,
+    intact: report.firstBreak === null,
+    firstBreak: report.firstBreak,
   };
 }

@@ -46,3 +46,10 @@ export async function authorisedRead(context: TransitionsContext, notice: Notice
   if (!allowed) throw readRefused();
   return notice;
 }
+
+/** Throws FORBIDDEN unless the caller is a coordinator or an administrator (who check the access log's integrity). */
+export function requireCoordinator(identity: Identity): void {
+  if (identity.role !== "COORDINATOR" && identity.role !== "ADMIN") {
+    throw forbidden("監査記録の検査はコーディネーター・管理者のみできます (coordinators and administrators only)");
+  }
+}

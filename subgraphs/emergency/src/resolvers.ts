@@ -1,5 +1,5 @@
 // The emergency subgraph's resolvers: each reads which profile sections the operation selected and delegates to a service that authorises, logs and answers.
-import { chainReportView, isObjectIdHex, notFound } from "@tsunagu/service-kit";
+import { chainReportView, isObjectIdHex } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import type { ProfileView } from "./access";
 import { issuedCard, printedCardCode } from "./card-code";
@@ -28,7 +28,6 @@ export const resolvers: Resolvers = {
     grantedEmergencyProfiles: (_root, args, context, info) => grantedProfiles(context, args, selectedSections(info, THROUGH_CONNECTION)),
     emergencyProfileFhir: async (_root, { id }, context) => {
       const profile = await readProfile(context, id, FHIR_SECTIONS, "EXPORT");
-      if (profile === null) throw notFound("EmergencyProfile", id);
       return emergencyProfileBundle(profile, context.now) as unknown as Readonly<Record<string, unknown>>;
     },
     myAccessLog: (_root, { profileId, first, after }, context) => myAccessLog(context, profileId, { first, after }),

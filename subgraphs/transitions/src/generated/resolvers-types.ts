@@ -209,16 +209,16 @@ export type TransitionNotice = {
   readonly status: TransitionNoticeStatus;
   /** 患者 / The patient */
   readonly patient: TransitionPatient;
-  /** 送信者 / Sender */
-  readonly sender: Member;
+  /** 送信者（groups が応答しないときは null とエラー） / Sender; null with an error naming groups when that service is down */
+  readonly sender: Maybe<Member>;
   /** 送信元の機関 / Sender's institution */
   readonly senderResource: Maybe<Resource>;
-  /** 受信者 / Recipient */
-  readonly recipient: Member;
+  /** 受信者（groups が応答しないときは null とエラー） / Recipient; null with an error naming groups when that service is down */
+  readonly recipient: Maybe<Member>;
   /** 受信先の機関 / Recipient's institution */
   readonly recipientResource: Maybe<Resource>;
-  /** ケアチームの専門職（閲覧可） / Professionals of the patient's care team, who may read it */
-  readonly careTeam: ReadonlyArray<Member>;
+  /** ケアチームの専門職（閲覧可。groups が応答しないときは null とエラー） / Professionals of the patient's care team, who may read it; null with an error naming groups when that service is down */
+  readonly careTeam: Maybe<ReadonlyArray<Member>>;
   /** 入院時情報（ADMISSION_INFO のみ） / Admission information (ADMISSION_INFO only) */
   readonly admission: Maybe<AdmissionInfo>;
   /** 退院連絡（DISCHARGE_NOTICE のみ） / Discharge information (DISCHARGE_NOTICE only) */
@@ -249,8 +249,8 @@ export type TransitionInbox = {
 /** 機関ごとの連絡率 / Contact rate of one institution */
 export type TransitionContactRate = {
   readonly __typename?: 'TransitionContactRate';
-  /** 機関 / The institution */
-  readonly resource: Resource;
+  /** 機関（resources が応答しないときは null とエラー） / The institution; null with an error naming resources when that service is down */
+  readonly resource: Maybe<Resource>;
   /** 対象件数 / Cases counted */
   readonly cases: Scalars['Int']['output'];
   /** 連絡があった件数 / Cases with contact */
@@ -729,11 +729,11 @@ export type TransitionNoticeResolvers<ContextType = TransitionsContext, ParentTy
   type?: Resolver<ResolversTypes['TransitionNoticeType'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TransitionNoticeStatus'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['TransitionPatient'], ParentType, ContextType>;
-  sender?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  sender?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   senderResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
-  recipient?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  recipient?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   recipientResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
-  careTeam?: Resolver<ReadonlyArray<ResolversTypes['Member']>, ParentType, ContextType>;
+  careTeam?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Member']>>, ParentType, ContextType>;
   admission?: Resolver<Maybe<ResolversTypes['AdmissionInfo']>, ParentType, ContextType>;
   discharge?: Resolver<Maybe<ResolversTypes['DischargeInfo']>, ParentType, ContextType>;
   leadTime?: Resolver<Maybe<ResolversTypes['LeadTimeBucket']>, ParentType, ContextType>;
@@ -750,7 +750,7 @@ export type TransitionInboxResolvers<ContextType = TransitionsContext, ParentTyp
 };
 
 export type TransitionContactRateResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['TransitionContactRate'] = ResolversParentTypes['TransitionContactRate']> = {
-  resource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType>;
+  resource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contacted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;

@@ -44,10 +44,10 @@ describe("emergency", () => {
     );
     expect(created.body.errors).toBeUndefined();
     profileId = (created.body.data as { createEmergencyProfile: { id: string } }).createEmergencyProfile.id;
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await stack.stop();
+    await stack?.stop();
   });
 
   test("another resident, a professional without a grant and a crew without a look-up are refused alike for a missing and an existing profile", async () => {
@@ -96,10 +96,10 @@ describe("transitions", () => {
     );
     expect(created.body.errors).toBeUndefined();
     noticeId = (created.body.data as { createTransitionNotice: { id: string } }).createTransitionNotice.id;
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await stack.stop();
+    await stack?.stop();
   });
 
   test("an outsider is refused alike for a missing and an existing notice; both attempts are logged as refused and nothing changes", async () => {
@@ -141,10 +141,10 @@ describe("groups", () => {
     if (privateBoard === undefined) throw new Error("no private board with posts in the demo groups");
     privateBoardId = privateBoard.id;
     privatePostId = privateBoard.posts.edges[0]?.node.id as string;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
-    await stack.stop();
+    await stack?.stop();
   });
 
   test("a non-member and the public are refused alike for a missing and a private board, post, new post and acknowledgement; nothing is written", async () => {
@@ -182,10 +182,10 @@ describe("events", () => {
     );
     expect(registered.body.errors).toBeUndefined();
     registrationId = (registered.body.data as { registerForEvent: { registration: { id: string } } }).registerForEvent.registration.id;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
-    await stack.stop();
+    await stack?.stop();
   });
 
   test("someone else is refused alike for a missing and an existing registration, when cancelling and when checking in; nothing changes", async () => {

@@ -7,10 +7,10 @@ let stack: EventsStack;
 
 beforeAll(async () => {
   stack = await startEventsStack({ seed: {} });
-});
+}, 120_000);
 
 afterAll(async () => {
-  await stack.stop();
+  await stack?.stop();
 });
 
 const RESOURCES = `{ resources(first: 20) { totalCount edges { node { id names { official } staff { name } } } } }`;

@@ -224,7 +224,7 @@ export class AuditChain {
     if ((await this.head()) !== null) return 0;
     const unchained = await this.entries().find({ chain: { $exists: false } }).sort({ at: 1, _id: 1 }).toArray();
     if (unchained.length === 0) return 0;
-    await this.connection.transaction(async (session) => {
+    const sealing = this.connection.transaction(async (session) => {
       let prev = GENESIS_HASH;
       let seq = 0;
       for (const entry of unchained) {
@@ -235,6 +235,13 @@ export class AuditChain {
       }
       await this.heads().insertOne({ _id: this.log, seq, hash: prev, at: new Date() }, { session });
     });
+    try {
+      await sealing;
+    } catch (error) {
+      // Another replica starting at the same moment sealed them first.
+      if ((error as { code?: unknown }).code === 11000) return 0;
+      throw error;
+    }
     return unchained.length;
   }
 

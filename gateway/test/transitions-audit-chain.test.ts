@@ -15,7 +15,7 @@ beforeAll(async () => {
   for (let index = 0; index < 3; index += 1) {
     const created = await stack.graphql(
       `mutation ($input: CreateTransitionNoticeInput!, $key: String!) { createTransitionNotice(input: $input, idempotencyKey: $key) { id } }`,
-      { input: { type: "ADMISSION_INFO", patient: { name: `患者 ${index}` }, recipientId: new Types.ObjectId().toHexString(), admission: { adl: "自立" } }, key: `chain-${index}` },
+      { input: { type: "ADMISSION_INFO", patient: { name: `患者 ${index}`, dateOfBirth: "1940-01-01" }, recipientId: new Types.ObjectId().toHexString(), admission: { adl: "自立" } }, key: `chain-key-${index}` },
       headers,
     );
     expect(created.body.errors).toBeUndefined();

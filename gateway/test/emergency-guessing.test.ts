@@ -142,6 +142,15 @@ test("a retried look-up with the same request key answers the same without a sec
   expect(codes(reused.answer.body)).toEqual(["CONFLICT"]);
   expect(reused.added).toBe(0);
 
+  // The same key asking for more of the profile than the first answer disclosed and logged is refused too.
+  const wider = await stack.graphql(
+    `mutation ($input: EmergencyLookupInput!) { emergencyLookup(input: $input) { outcome profile { id advanceCare { resuscitation } emergencyContacts { phone } } } }`,
+    { input },
+    crewHeaders,
+  );
+  expect(codes(wider.body)).toEqual(["CONFLICT"]);
+  expect(JSON.stringify(wider.body)).not.toContain("phone\":\"");
+
   // Once the access window has closed, the key starts a new look-up with its own entry.
   stack.clock.advanceMinutes(31);
   const later = await attempt(input);

@@ -47,8 +47,8 @@ interface LookupRequest {
   criteria: Criteria;
   reason: string;
   incidentNumber: string | null;
-  /** The crew's retry key with a digest of the request; null when the request carries no key. */
-  retry: LookupRequestRecord | null;
+  /** The crew's retry key; null when the request carries no key. */
+  requestKey: string | null;
 }
 
 /** Whitespace, format characters (zero-width space, bidi marks...), controls and separators: invisible on a screen. */
@@ -112,9 +112,13 @@ export function fullAddressMatches(typed: string, profile: ProfileDocument): boo
   });
 }
 
-/** A digest of what was asked, so a retry key reused for another look-up is refused. */
-function fingerprintOf(criteria: Criteria, reason: string, incidentNumber: string | null): string {
-  return createHash("sha256").update(canonicalJson({ criteria, reason, incidentNumber })).digest("hex");
+/**
+ * A digest of what was asked and which sections were selected, so a retry key reused for another look-up, or for
+ * more of the profile than the first request disclosed and logged, is refused.
+ */
+function fingerprintOf(request: LookupRequest, sections: ProfileSection[]): string {
+  const { criteria, reason, incidentNumber } = request;
+  return createHash("sha256").update(canonicalJson({ criteria, reason, incidentNumber, sections: [...sections].sort() })).digest("hex");
 }
 
 /**
@@ -128,12 +132,7 @@ function parseLookup(input: EmergencyLookupInput): LookupRequest {
   }
   const { reason, incidentNumber, name, dateOfBirth, address, age, requestKey } = parseInput(lookupInputSchema, input, "input");
   const sex = input.sex ?? null;
-  const withRetry = (criteria: Criteria): LookupRequest => ({
-    criteria,
-    reason,
-    incidentNumber,
-    retry: requestKey == null ? null : { key: requestKey, fingerprint: fingerprintOf(criteria, reason, incidentNumber) },
-  });
+  const withRetry = (criteria: Criteria): LookupRequest => ({ criteria, reason, incidentNumber, requestKey: requestKey ?? null });
   if (input.cardCode != null && input.cardCode.trim() !== "") {
     if (name != null || dateOfBirth != null || address != null || sex !== null || age != null) {
       throw badUserInput("input.cardCode: カードコードだけで照会します (a card code is looked up on its own)", "input.cardCode");
@@ -220,7 +219,10 @@ async function replayed(context: EmergencyContext, retry: LookupRequestRecord, s
     .lean<AccessLogDocument>();
   if (earlier === null) return null;
   if (earlier.lookupRequest?.fingerprint !== retry.fingerprint) {
-    throw conflict("input.requestKey: この再送キーは別の照会に使われています (this request key was used for another look-up)", "input.requestKey");
+    throw conflict(
+      "input.requestKey: この再送キーは別の照会（条件・理由・項目が異なる）に使われています (this request key was used for another look-up: other criteria, reason or sections)",
+      "input.requestKey",
+    );
   }
   const windowEndsAt = earlier.accessWindowEndsAt ?? new Date(earlier.at.getTime() + settings.accessWindowMinutes * 60_000);
   if (windowEndsAt <= now) return null;
@@ -248,7 +250,9 @@ export async function emergencyLookup(context: EmergencyContext, input: Emergenc
   if (!isEmergencyStaff(identity) || identity.subject === undefined) {
     throw forbidden("救急照会は救急隊・救急外来の職員のみ使えます (emergency look-ups are for EMS and ER staff)");
   }
-  const { criteria, reason, incidentNumber, retry } = parseLookup(input);
+  const request = parseLookup(input);
+  const { criteria, reason, incidentNumber } = request;
+  const retry = request.requestKey === null ? null : { key: request.requestKey, fingerprint: fingerprintOf(request, sections) };
   if (retry !== null) {
     const again = await replayed(context, retry);
     if (again !== null) return again;

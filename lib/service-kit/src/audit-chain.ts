@@ -133,10 +133,19 @@ function linkOf(entry: ChainedEntry): ChainLink | null {
 const idOf = (entry: ChainedEntry): string | null =>
   entry._id instanceof ObjectId ? entry._id.toHexString() : entry._id === undefined ? null : String(entry._id);
 
+/** Appends waiting for the next group commit, each with how its caller is answered. */
+interface PendingAppend {
+  entries: ChainedEntry[];
+  resolve(stored: Array<ChainedEntry & { chain: ChainLink }>): void;
+  reject(error: unknown): void;
+}
+
 /** One hash-chained log collection. */
 export class AuditChain {
   readonly log: string;
   private readonly connection: Connection;
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
 
   /** `log` is the name of the collection holding the entries. */
   constructor(connection: Connection, log: string) {
@@ -166,13 +175,41 @@ export class AuditChain {
   }
 
   /**
-   * Appends `entries` (each with its `_id`) at the head: inside `session`'s transaction when given (the caller's
-   * retry loop runs again when another append moved the head), else in a transaction of its own, retried on conflict.
-   * Returns the entries as stored, with their `chain`.
+   * Appends `entries` (each with its `_id`) at the head and resolves once they are committed, with the entries as
+   * stored (with their `chain`). Inside `session`'s transaction when given (the caller's retry loop runs again when
+   * another append moved the head); otherwise by group commit: the appends of this process that wait while one
+   * transaction runs go together in the next, so concurrent writers never race each other for the head.
    */
   async append<T extends ChainedEntry>(entries: readonly T[], session?: ClientSession): Promise<Array<T & { chain: ChainLink }>> {
     if (session !== undefined) return this.appendIn(entries, session);
-    return this.connection.transaction((own) => this.appendIn(entries, own)) as Promise<Array<T & { chain: ChainLink }>>;
+    const stored = await new Promise<Array<ChainedEntry & { chain: ChainLink }>>((resolve, reject) => {
+      this.pending.push({ entries: [...entries], resolve, reject });
+      this.flush();
+    });
+    return stored as Array<T & { chain: ChainLink }>;
+  }
+
+  /** Runs group commits until no append waits; one at a time per chain. */
+  private flush(): void {
+    if (this.flushing !== null) return;
+    this.flushing = (async () => {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        try {
+          const stored = await this.connection.transaction((session) => this.appendIn(batch.flatMap((item) => item.entries), session));
+          let offset = 0;
+          for (const item of batch) {
+            item.resolve(stored.slice(offset, offset + item.entries.length));
+            offset += item.entries.length;
+          }
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    })().finally(() => {
+      this.flushing = null;
+      if (this.pending.length > 0) this.flush();
+    });
   }
 
   private async appendIn<T extends ChainedEntry>(entries: readonly T[], session: ClientSession): Promise<Array<T & { chain: ChainLink }>> {

@@ -1,13 +1,13 @@
-// The break-glass look-up for EMS and ER staff: input checked, the per-user rate limit counted in the database, the person found only by criteria no one can guess (card code, name with date of birth, or name with the full address and sex and age), a crew's retry answered again without a second disclosure, and the answer read and its access log entry (which opens the access window) written in one transaction.
+// The break-glass look-up for EMS and ER staff: input checked, the per-user rate limit counted in the database, the person found only by criteria no one can guess (card code, name with date of birth, or name with the full address and sex and age), a crew's retry answered again without a second disclosure, and the answer returned only once its access log entry (which opens the access window) is committed to the chained log.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { badUserInput, calendarDate, canonicalJson, conflict, forbidden, rateLimited, toSearchKey } from "@tsunagu/service-kit";
-import type { ClientSession, Types } from "mongoose";
+import type { Types } from "mongoose";
 import { trusted } from "mongoose";
 import type { EmergencyLookupInput, ProfileSection, Sex } from "./generated/resolvers-types";
 import { consentCovers, isEmergencyStaff } from "./access";
 import type { ProfileView } from "./access";
-import { appendLog, appendLogInTransaction } from "./audit";
+import { appendLog } from "./audit";
 import { CARD_CODE_PROBLEMS, normalizeCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
 import { ageOn, parseInput, text } from "./domain";
@@ -211,11 +211,10 @@ const candidateOf = (profile: ProfileDocument, now: Date): LookupCandidate => ({
  * its access window is open; null when there is none (or its window has closed). CONFLICT when the key was used for
  * another look-up.
  */
-async function replayed(context: EmergencyContext, retry: LookupRequestRecord, session?: ClientSession): Promise<LookupResult | null> {
+async function replayed(context: EmergencyContext, retry: LookupRequestRecord): Promise<LookupResult | null> {
   const { models, now, identity, settings } = context;
   const earlier = await models.AccessLog.findOne({ "actor.subject": identity.subject, "lookupRequest.key": retry.key, action: "LOOKUP" })
     .sort({ at: -1, _id: -1 })
-    .session(session ?? null)
     .lean<AccessLogDocument>();
   if (earlier === null) return null;
   if (earlier.lookupRequest?.fingerprint !== retry.fingerprint) {
@@ -226,9 +225,7 @@ async function replayed(context: EmergencyContext, retry: LookupRequestRecord, s
   }
   const windowEndsAt = earlier.accessWindowEndsAt ?? new Date(earlier.at.getTime() + settings.accessWindowMinutes * 60_000);
   if (windowEndsAt <= now) return null;
-  const profiles = earlier.profileIds.length === 0
-    ? []
-    : await models.Profile.find({ _id: trusted({ $in: earlier.profileIds }) }).session(session ?? null).lean<ProfileDocument[]>();
+  const profiles = earlier.profileIds.length === 0 ? [] : await models.Profile.find({ _id: trusted({ $in: earlier.profileIds }) }).lean<ProfileDocument[]>();
   const covered = profiles.filter((profile) => consentCovers(profile, "EMERGENCY_SERVICES"));
   const base = { accessLogEntryId: earlier._id, accessWindowEndsAt: earlier.accessWindowEndsAt };
   if (earlier.outcome === "ALLOWED" && covered.length === 1) {
@@ -238,64 +235,78 @@ async function replayed(context: EmergencyContext, retry: LookupRequestRecord, s
   return { ...base, outcome: "NO_MATCH", profile: null, candidates: [], accessWindowEndsAt: null };
 }
 
+/** Look-ups with a request key running in this process, by user and key, per database (the access log model). */
+const lookupsInFlight = new WeakMap<object, Map<string, Promise<LookupResult>>>();
+
+function inFlightOf(context: EmergencyContext): Map<string, Promise<LookupResult>> {
+  let running = lookupsInFlight.get(context.models.AccessLog);
+  if (running === undefined) {
+    running = new Map();
+    lookupsInFlight.set(context.models.AccessLog, running);
+  }
+  return running;
+}
+
 /**
  * Runs an emergency look-up for EMS or ER staff. `sections` are the profile sections the operation selected; they
- * are what the access log says was returned. The profile is read and its entry (which is also the access window: see
- * `openWindow`) written in one transaction, and returned only once that is committed; a look-up that matched no one,
- * several people, or hit the rate limit is logged too. A retry with the same request key inside the access window
- * returns the first answer and writes nothing.
+ * are what the access log says was returned. The profile is returned only once its entry (which is also the access
+ * window: see `openWindow`) is committed to the chained log; a look-up that matched no one, several people, or hit the
+ * rate limit is logged too. A retry with the same request key inside the access window returns the first answer and
+ * writes nothing; copies of one request in flight at once wait for the first.
  */
 export async function emergencyLookup(context: EmergencyContext, input: EmergencyLookupInput, sections: ProfileSection[]): Promise<LookupResult> {
-  const { identity, models, settings, now } = context;
+  const { identity } = context;
   if (!isEmergencyStaff(identity) || identity.subject === undefined) {
     throw forbidden("救急照会は救急隊・救急外来の職員のみ使えます (emergency look-ups are for EMS and ER staff)");
   }
   const request = parseLookup(input);
-  const { criteria, reason, incidentNumber } = request;
-  const retry = request.requestKey === null ? null : { key: request.requestKey, fingerprint: fingerprintOf(request, sections) };
-  if (retry !== null) {
-    const again = await replayed(context, retry);
-    if (again !== null) return again;
+  if (request.requestKey === null) return freshLookup(context, request, sections, null);
+  const retry = { key: request.requestKey, fingerprint: fingerprintOf(request, sections) };
+  const running = inFlightOf(context);
+  const slot = `${identity.subject}\0${retry.key}`;
+  const first = running.get(slot);
+  if (first !== undefined) {
+    await first.catch(() => undefined);
+    return (await replayed(context, retry)) ?? freshLookup(context, request, sections, retry);
   }
-  const logged = { reason, incidentNumber, lookupMethod: criteria.method };
+  const answer = (async () => (await replayed(context, retry)) ?? freshLookup(context, request, sections, retry))();
+  running.set(slot, answer);
+  try {
+    return await answer;
+  } finally {
+    if (running.get(slot) === answer) running.delete(slot);
+  }
+}
 
-  const retryAfterSeconds = await countLookup(context, identity.subject);
+/** Counts the look-up against the rate limit, finds who matches, and appends the entry before answering. */
+async function freshLookup(context: EmergencyContext, request: LookupRequest, sections: ProfileSection[], retry: LookupRequestRecord | null): Promise<LookupResult> {
+  const { identity, models, settings, now } = context;
+  const { criteria, reason, incidentNumber } = request;
+  const logged = { reason, incidentNumber, lookupMethod: criteria.method, lookupRequest: retry };
+
+  const retryAfterSeconds = await countLookup(context, identity.subject as string);
   if (retryAfterSeconds !== null) {
-    await appendLog(context, { ...logged, action: "LOOKUP", outcome: "RATE_LIMITED", profileIds: [], sections: [] });
+    await appendLog(context, { ...logged, lookupRequest: null, action: "LOOKUP", outcome: "RATE_LIMITED", profileIds: [], sections: [] });
     throw rateLimited(retryAfterSeconds);
   }
 
   const filter = criteria.method === "CARD_CODE" ? { cardCode: criteria.cardCode } : { nameKeys: criteria.nameKey };
-  return models.Profile.db.transaction(async (session) => {
-    // Two copies of one retried request racing: the appends are serialised, so the later one finds the first here.
-    const again = retry === null ? null : await replayed(context, retry, session);
-    if (again !== null) return again;
-    const found = await models.Profile.find(filter).session(session).limit(200).lean<ProfileDocument[]>();
-    const matched = found.filter((profile) => matches(profile, criteria, now));
-    if (matched.length !== 1) {
-      const shown = matched.slice(0, MAX_CANDIDATES);
-      const outcome: AccessOutcomeValue = matched.length === 0 ? "NO_MATCH" : "AMBIGUOUS";
-      const entry = await appendLogInTransaction(
-        context,
-        {
-          ...logged,
-          action: "LOOKUP",
-          outcome,
-          profileIds: shown.map((p) => p._id),
-          sections: outcome === "AMBIGUOUS" ? ["CANDIDATES"] : [],
-          lookupRequest: retry,
-        },
-        session,
-      );
-      return { outcome, profile: null, candidates: shown.map((p) => candidateOf(p, now)), accessLogEntryId: entry._id, accessWindowEndsAt: null };
-    }
-    const profile = matched[0] as ProfileDocument;
-    const endsAt = new Date(now.getTime() + settings.accessWindowMinutes * 60_000);
-    const entry = await appendLogInTransaction(
-      context,
-      { ...logged, action: "LOOKUP", outcome: "ALLOWED", profileIds: [profile._id], sections, accessWindowEndsAt: endsAt, lookupRequest: retry },
-      session,
-    );
-    return { outcome: "ALLOWED", profile: { ...profile, access: "LOOKUP" }, candidates: [], accessLogEntryId: entry._id, accessWindowEndsAt: endsAt };
-  });
+  const found = await models.Profile.find(filter).limit(200).lean<ProfileDocument[]>();
+  const matched = found.filter((profile) => matches(profile, criteria, now));
+  if (matched.length !== 1) {
+    const shown = matched.slice(0, MAX_CANDIDATES);
+    const outcome: AccessOutcomeValue = matched.length === 0 ? "NO_MATCH" : "AMBIGUOUS";
+    const entry = await appendLog(context, {
+      ...logged,
+      action: "LOOKUP",
+      outcome,
+      profileIds: shown.map((p) => p._id),
+      sections: outcome === "AMBIGUOUS" ? ["CANDIDATES"] : [],
+    });
+    return { outcome, profile: null, candidates: shown.map((p) => candidateOf(p, now)), accessLogEntryId: entry._id, accessWindowEndsAt: null };
+  }
+  const profile = matched[0] as ProfileDocument;
+  const endsAt = new Date(now.getTime() + settings.accessWindowMinutes * 60_000);
+  const entry = await appendLog(context, { ...logged, action: "LOOKUP", outcome: "ALLOWED", profileIds: [profile._id], sections, accessWindowEndsAt: endsAt });
+  return { outcome: "ALLOWED", profile: { ...profile, access: "LOOKUP" }, candidates: [], accessLogEntryId: entry._id, accessWindowEndsAt: endsAt };
 }

@@ -230,7 +230,7 @@ test("100 notice representations are read with one query and logged with one ins
     ["find", "auditChainHeads"],
     ["insert", "transitionAccessLog"],
   ]);
-});
+}, 120_000);
 
 test("the access log cannot be rewritten through the model", async () => {
   const { openTransitionModels } = await import("@tsunagu/transitions");

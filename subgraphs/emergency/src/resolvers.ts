@@ -28,7 +28,7 @@ export const resolvers: Resolvers = {
     grantedEmergencyProfiles: (_root, args, context, info) => grantedProfiles(context, args, selectedSections(info, THROUGH_CONNECTION)),
     emergencyProfileFhir: async (_root, { id }, context) => {
       const profile = await readProfile(context, id, FHIR_SECTIONS, "EXPORT");
-      return emergencyProfileBundle(profile, context.now) as unknown as Readonly<Record<string, unknown>>;
+      return emergencyProfileBundle(profile, context.now, context.settings.fhir) as unknown as Readonly<Record<string, unknown>>;
     },
     myAccessLog: (_root, { profileId, first, after }, context) => myAccessLog(context, profileId, { first, after }),
     accessLogReview: (_root, { from, to }, context) => accessLogReview(context, from, to),

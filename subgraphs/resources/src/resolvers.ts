@@ -46,7 +46,8 @@ export const resolvers: Resolvers = {
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
       requireWriter(identity);
       const now = new Date();
-      return updateResource(models, parseResourceId(id, "id"), parseResourceInput(input, now, "input"), expectedVersion ?? undefined, now);
+      const parsed = parseResourceInput(input, now, "input");
+      return updateResource(models, parseResourceId(id, "id"), parsed, expectedVersion ?? undefined, now, actorName(identity));
     },
     verifyResource: (_root, { id }, { models, identity }) => {
       requireWriter(identity);

@@ -222,7 +222,8 @@ resourceSchema.index({ "provenance.verifiedAt": 1, _id: 1 });
 resourceSchema.index({ archivedAt: 1 });
 resourceSchema.index({ placeId: 1 });
 resourceSchema.index({ placeKeys: 1 });
-resourceSchema.index({ sourceKey: 1 }, { unique: true, partialFilterExpression: { sourceKey: { $type: "string" } } });
+// Sparse rather than partial: an import's `$in` look-up then uses it on MongoDB and on the embedded engine alike.
+resourceSchema.index({ sourceKey: 1 }, { unique: true, sparse: true });
 resourceSchema.index({ "importIssues.column": 1 });
 // The keys an open-data import upserts on (see `upsertKeyOf`): one record per care office and service, one per medical institution.
 resourceSchema.index(

@@ -132,14 +132,13 @@ export async function updateResource(
     }
     const { verifiedAt, verifiedBy } = existing.provenance;
     const { placeId, placeKeys, sourceKey, importHash, importIssues, fieldProvenance } = existing;
+    // Only what is there: a sourceKey stored as null would clash in its sparse unique index.
+    const importState = Object.fromEntries(Object.entries({ placeKeys, sourceKey, importHash, importIssues }).filter(([, value]) => value !== undefined));
     const replacement = {
       ...record,
       provenance: { ...record.provenance, ...(verifiedAt ? { verifiedAt } : {}), ...(verifiedBy ? { verifiedBy } : {}) },
       placeId,
-      placeKeys,
-      sourceKey,
-      importHash,
-      importIssues,
+      ...importState,
       fieldProvenance: withProvenance(fieldProvenance, peopleEdits(existing, record, editedBy, now)),
       _id: id,
       version: existing.version + 1,

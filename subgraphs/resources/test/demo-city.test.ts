@@ -164,7 +164,10 @@ describe("generateResources", () => {
     const counts = countBy(many, (resource) => resource.category);
     expect(counts.clinic).toBe(Math.floor((72 * 100_000) / 564));
     expect(counts.salon).toBeGreaterThan(33_000);
-    const keys = many.map(upsertKeyOf).filter((key) => key !== undefined).map((key) => JSON.stringify(key));
+    const keys = many.flatMap(({ identifiers }) => [
+      ...(identifiers.careOfficeNumber ? [`${identifiers.careOfficeNumber}:${identifiers.careServiceCode}`] : []),
+      ...(identifiers.medicalInstitutionCode ? [identifiers.medicalInstitutionCode] : []),
+    ]);
     expect(new Set(keys).size).toBe(keys.length);
     expect(validateResourceInput(many[99_999]).ok).toBe(true);
   });

@@ -2,7 +2,7 @@
 import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "csv-parse";
-import { Types } from "mongoose";
+import { Types, trusted } from "mongoose";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import { defineDistricts, importResourcesFile, openResourceModels, readMappingFile } from "@tsunagu/resources";
 import type { ImportReport } from "@tsunagu/resources";
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     });
     const coverage = await resourceCoverage(models, { districts: ["中央区圏域"] });
     const counted = coverage.cells.reduce((total, cell) => total + cell.count, 0);
-    const assigned = await models.Resource.countDocuments({ "address.district": "中央区圏域", archivedAt: null, suspended: { $ne: true } });
+    const assigned = await models.Resource.countDocuments({ "address.district": "中央区圏域", archivedAt: null, suspended: trusted({ $ne: true }) });
     const coverageOk = inCity > 0 && defined.reassigned > 0 && counted === assigned && assigned > inCity / 2;
     check(coverageOk, `districts: ${inCity} in ${city.city}, ${defined.reassigned} assigned, coverage counts ${counted} of ${assigned}`);
     process.stdout.write(`districts: ${city.city} ${inCity} services, ${defined.reassigned} given 中央区圏域, coverage counts ${counted}\n`);
@@ -162,6 +162,8 @@ async function main(): Promise<void> {
     const placeOk = cards.length === 1 && cards[0].matchingServices.length >= 1 && place.length === shared.count;
     check(placeOk, `places: ${place[0].names.official} shows ${cards.length} cards`);
     process.stdout.write(`places: 「${place[0].names.official}」 one card with ${shared.count} services (${place.map((s) => s.identifiers.careServiceCode).join(", ")})\n`);
+  } catch (error) {
+    failures.push(`stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   } finally {
     await mongo.close();
   }

@@ -206,7 +206,7 @@ const CARE_SERVICE_KEYWORDS: ReadonlyArray<[RegExp, string]> = [
   [/短期入所療養/, "230"],
   [/短期入所生活|ショートステイ/, "210"],
   [/定期巡回/, "760"],
-  [/夜間対応型訪問/, "710"],
+  [/夜間対応型訪問介護/, "710"],
   [/認知症対応型通所/, "720"],
   [/認知症対応型共同生活|グループホーム/, "320"],
   [/小規模多機能/, "730"],
@@ -260,17 +260,20 @@ const CARE_SERVICES_BY_NAME = new Map(
 );
 
 /**
- * The care service type named by サービスの種類: a leading code ("130", "130_訪問看護"), the official name or a
- * variant (width, brackets, 「指定」 ignored), or else the keywords of its name; undefined when nothing fits.
+ * The care service type named by サービスの種類: a leading code ("130", "130_訪問看護"), or the official name or a
+ * known variant (width, brackets, 「指定」 ignored); undefined otherwise (see `inferCareServiceType`).
  */
 export function findCareServiceType(text: string): CareServiceType | undefined {
   const code = /^\s*(\d{3})(?:\D|$)/.exec(normalizeJapanese(text))?.[1];
   if (code) return CARE_SERVICE_TYPES.find((type) => type.code === code);
   const key = nameKey(text);
-  if (key === "") return undefined;
-  const named = CARE_SERVICES_BY_NAME.get(key);
-  if (named) return named;
-  const keyword = CARE_SERVICE_KEYWORDS.find(([pattern]) => pattern.test(key))?.[1];
+  return key === "" ? undefined : CARE_SERVICES_BY_NAME.get(key);
+}
+
+/** The service type a name no table lists most likely means, by the keywords of its name: an import says it inferred it. */
+export function inferCareServiceType(text: string): CareServiceType | undefined {
+  const key = nameKey(text);
+  const keyword = key === "" ? undefined : CARE_SERVICE_KEYWORDS.find(([pattern]) => pattern.test(key))?.[1];
   return CARE_SERVICE_TYPES.find((type) => type.code === keyword);
 }
 

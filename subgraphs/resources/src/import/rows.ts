@@ -8,6 +8,7 @@ import {
   UNKNOWN_MEDICAL_CATEGORY,
   findCareServiceType,
   findMedicalInstitutionType,
+  inferCareServiceType,
 } from "../taxonomy";
 import type { TaxonomyCategory } from "../taxonomy";
 import {
@@ -317,6 +318,11 @@ export class RowReader {
       return texts.map((text) => {
         const type = findCareServiceType(text);
         if (type) return { code: type.category, serviceCode: type.code, issues: [] };
+        const inferred = inferCareServiceType(text);
+        if (inferred) {
+          const reason = reasonOf(`サービスの種類を名称から「${inferred.name}」と推定しました`, `service type inferred from its name as ${inferred.code}`);
+          return { code: inferred.category, serviceCode: inferred.code, issues: [{ line: 0, column: this.columnOf("careService"), value: text, reason }] };
+        }
         const leading = /^(\d{3})/.exec(text)?.[1];
         return {
           ...unknown("careService", text, UNKNOWN_CARE_CATEGORY, "未知のサービスの種類です。その他として登録しました", "unknown service type; filed under other"),

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       identifiers,
       address: plainAddress,
       contact: { ...contact, phone: "0120-000-000" },
-      openingHours: openingHours && { ...openingHours, closures: [{ from: "2026-12-29", to: "2027-01-03", reason: "年末年始" }] },
+      openingHours: { ...(openingHours ?? {}), closures: [{ from: "2026-12-29", to: "2027-01-03", reason: "年末年始" }] },
       suspended,
       provenance: { source: "COORDINATOR" },
     });

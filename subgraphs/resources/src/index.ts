@@ -5,6 +5,7 @@ import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-ki
 import { ensureDefaultTaxonomy } from "./categories";
 import { resourcesContextFactory } from "./context";
 import type { ResourcesContext } from "./context";
+import { hsdsRoutes } from "./hsds/routes";
 import { openResourceModels } from "./models";
 import { resolvers } from "./resolvers";
 
@@ -19,6 +20,9 @@ export { OpenDataParseError } from "./import/csv-text";
 export { defineDistricts, readDistrictFile } from "./districts";
 export type { DistrictFile } from "./districts";
 export { openResourceModels } from "./models";
+export { HSDS_VERSION } from "./hsds/mapping";
+export { HSDS_EXPORT_TABLES, exportHsds } from "./hsds/export";
+export type { HsdsExportTable } from "./hsds/export";
 
 /** The subgraph's SDL, the source of truth beside the other subgraphs' (schema/resources.graphql). */
 export const RESOURCES_SCHEMA_PATH = join(__dirname, "..", "..", "..", "schema", "resources.graphql");
@@ -35,5 +39,6 @@ export async function startResourcesSubgraph(options: ResourcesSubgraphOptions):
     schemaPath: RESOURCES_SCHEMA_PATH,
     resolvers,
     createContext: resourcesContextFactory(models, options.pubsub),
+    routes: hsdsRoutes(models),
   });
 }

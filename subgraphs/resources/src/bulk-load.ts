@@ -26,7 +26,8 @@ export async function seedDemoResources(connection: Connection, options: SeedOpt
   if ((await models.Resource.exists({})) !== null) return { inserted: 0, skipped: true };
   const now = options.now ?? new Date();
   const inputs = options.count === undefined ? generateDemoCity({ now }) : generateResources(options.count, { now });
-  if (options.count === undefined) await defineDistricts(models, DEMO_CITY_DISTRICTS);
+  // Generated resources (`count`) are in the demo city too: its district table places them all.
+  await defineDistricts(models, DEMO_CITY_DISTRICTS);
   const taxonomy = await loadTaxonomy(models);
   const districts = await loadDistrictTable(models);
   const placeOfKey = new Map<string, Types.ObjectId>();

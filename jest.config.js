@@ -7,6 +7,8 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(jose|graphql-ws)/)"],
   testMatch: ["<rootDir>/{lib,subgraphs,gateway,scripts,test}/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
+  // Provides Redis for the pub/sub tests (REDIS_URL, redis-server on the PATH, or installs it), or stops with one line.
+  globalSetup: "<rootDir>/lib/test-kit/src/global-setup.ts",
   testTimeout: 30000,
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],

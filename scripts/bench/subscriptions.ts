@@ -16,7 +16,7 @@ import type { PubSub } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
-import { startRedisServer } from "../../lib/service-kit/test/redis-server";
+import { startRedisServer } from "@tsunagu/test-kit";
 import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "../../gateway/test/helpers";
 import { bearer, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
 import { composeSupergraph, readSubgraphSources } from "../compose";

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
-import { toSearchKey } from "@tsunagu/service-kit";
+import { demoReferenceDate, toSearchKey } from "@tsunagu/service-kit";
 import type { CareLevel, ConsentScope } from "./generated/resolvers-types";
 import { generateCardCode } from "./card-code";
 import type { ConditionRecord, MedicationRecord, ProfileContent } from "./domain";
@@ -10,7 +10,7 @@ import { emergencyModels, ensureEmergencyIndexes } from "./models";
 import type { ProfileDocument } from "./models";
 
 export interface SeedDemoEmergencyOptions {
-  /** The moment ages, reviews and consents are relative to; default now. */
+  /** The moment ages, reviews and consents are relative to; default the fixed demoReferenceDate(). */
   now?: Date;
   /** How many residents; default 60 (100,000 for the benchmark). */
   count?: number;
@@ -192,7 +192,7 @@ export async function seedDemoEmergencyProfiles(connection: Connection, options:
   const models = emergencyModels(connection);
   await ensureEmergencyIndexes(models);
   if ((await models.Profile.exists({ "creation.by": DEMO_CREATOR })) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const count = options.count ?? 60;
   let inserted = 0;
   for (let start = 0; start < count; start += BATCH) {

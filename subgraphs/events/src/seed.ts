@@ -1,7 +1,7 @@
 // Demo data for the events subgraph: a realistic fiscal year (monthly 多職種連携研修会 averaging 124 attendees, 地域ケア会議, 事例検討会, 医科歯科同行訪問研修, resident lectures, a care cafe series, one cancelled forum) with attendance and surveys, the city's yearly targets, and the coming months' events open for registration.
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
-import { fiscalYearOf, fromTokyoWallClock, tokyoWallClock } from "@tsunagu/service-kit";
+import { demoReferenceDate, fiscalYearOf, fromTokyoWallClock, tokyoWallClock } from "@tsunagu/service-kit";
 import { PROFESSIONS, STANDARD_CHECKLIST } from "./domain";
 import type { EventType, EventVisibility, Profession, Satisfaction, TargetIndicator } from "./domain";
 import { openEventModels } from "./models";
@@ -17,7 +17,7 @@ export interface DemoMember {
 }
 
 export interface SeedDemoEventsOptions {
-  /** The demo year is the fiscal year before the one containing `now`; the coming events are in the three months after it. Default now. */
+  /** The demo year is the fiscal year before the one containing `now`; the coming events are in the three months after it. Default the fixed demoReferenceDate(). */
   now?: Date;
   /** Groups (of the groups subgraph) as organisers: the first 主催, the second 共催, the third holds the 地域ケア会議. Without them events have no organisers. */
   groupIds?: readonly string[];
@@ -157,7 +157,7 @@ interface Seeded {
 export async function seedDemoEvents(connection: Connection, options: SeedDemoEventsOptions = {}): Promise<{ inserted: number; skipped: boolean }> {
   const models = await openEventModels(connection);
   if ((await models.Event.exists({})) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const seeded = buildDemo(now, options);
   const stamp = { createdAt: now, updatedAt: now };
   await models.Event.collection.insertMany(seeded.events.map((event) => ({ ...event, ...stamp })), { ignoreUndefined: true });

@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
+import { demoReferenceDate } from "@tsunagu/service-kit";
 import type { AffiliationInput, ConsultationCategory, ConsultationChannel, GroupKind, GroupRole, Profession } from "./domain";
 import { ensureGroupsIndexes, groupsModels } from "./models";
 import type { AcknowledgementDocument, BoardRecord, CommentDocument, ConsultationDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
@@ -18,7 +19,7 @@ export interface DemoAffiliation {
 }
 
 export interface SeedDemoGroupsOptions {
-  /** The moment the demo is set at (posts are days before it; the consultation log covers the fiscal year before it). Default: now. */
+  /** The moment the demo is set at (posts are days before it; the consultation log covers the fiscal year before it). Default: the fixed demoReferenceDate(). */
   now?: Date;
   /**
    * Resources to affiliate demo members with (`npm start` passes the demo city's): each member takes one of the
@@ -451,7 +452,7 @@ async function upsertAll<T extends { _id: Types.ObjectId }>(model: Model<T>, doc
  * and is only inserted when absent, so a second run (or a run after a partial one) adds nothing twice.
  */
 export async function seedDemoGroups(connection: Connection, options: SeedDemoGroupsOptions = {}): Promise<{ inserted: number; skipped: boolean }> {
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const models = groupsModels(connection);
   await ensureGroupsIndexes(models);
   const { posts, comments, acknowledgements } = demoPosts(now);

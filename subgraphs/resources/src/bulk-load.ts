@@ -2,6 +2,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { AnyBulkWriteOperation, Connection } from "mongoose";
+import { demoObjectId, demoReferenceDate } from "@tsunagu/service-kit";
 import { ensureDefaultTaxonomy, loadTaxonomy, recordFor } from "./categories";
 import { generateDemoCity, generateResources } from "./demo-city";
 import type { FieldError, ResourceRecord } from "./domain";
@@ -14,7 +15,7 @@ const SEED_BATCH = 1000;
 const IMPORT_BATCH = 500;
 
 export interface SeedOptions {
-  /** The moment verifications and vacancies are relative to; default now. */
+  /** The moment verifications and vacancies are relative to; default the fixed demoReferenceDate(). */
   now?: Date;
   /** That many generated resources instead of the demo city (e.g. 100,000 for the benchmark). */
   count?: number;
@@ -28,15 +29,16 @@ export async function seedDemoResources(connection: Connection, options: SeedOpt
   const models = await openResourceModels(connection);
   await ensureDefaultTaxonomy(models);
   if ((await models.Resource.exists({})) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const inputs = options.count === undefined ? generateDemoCity({ now }) : generateResources(options.count, { now });
   const taxonomy = await loadTaxonomy(models);
   let inserted = 0;
   for (let start = 0; start < inputs.length; start += SEED_BATCH) {
-    const documents = inputs.slice(start, start + SEED_BATCH).map((input) => {
+    const documents = inputs.slice(start, start + SEED_BATCH).map((input, offset) => {
       const built = recordFor(input, taxonomy, now);
       if (!built.ok) throw new Error(`Demo resource ${input.names.official} is invalid: ${JSON.stringify(built.errors)}`);
-      return { ...built.record, version: 1, createdAt: now, updatedAt: now };
+      // Ids from the position, so a resource has the same id on every machine.
+      return { _id: demoObjectId("resource", start + offset), ...built.record, version: 1, createdAt: now, updatedAt: now };
     });
     // Records built by the domain code go in as they are: hydrating 100,000 mongoose documents takes minutes.
     await models.Resource.collection.insertMany(documents, { ignoreUndefined: true });

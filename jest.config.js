@@ -9,7 +9,8 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/"],
   // Provides Redis for the pub/sub tests (REDIS_URL, redis-server on the PATH, or installs it), or stops with one line.
   globalSetup: "<rootDir>/lib/test-kit/src/global-setup.ts",
-  testTimeout: 30000,
+  // Generous, because two full suites may share two cores; no test measures time (benchmarks do, in scripts/bench).
+  testTimeout: 120000,
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };

@@ -4,7 +4,6 @@ import { z } from "zod";
 import {
   ConfigError,
   connectMongo,
-  createLogger,
   createPubSub,
   envEnum,
   envInteger,
@@ -12,6 +11,7 @@ import {
   loadConfig,
   maskUriCredentials,
   mongoReadinessCheck,
+  processLogger,
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
@@ -213,7 +213,7 @@ function exitOnStartFailure(error: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadSystemConfig();
-  const logger = createLogger({ name: "tsunagu", level: config.LOG_LEVEL });
+  const logger = processLogger("tsunagu", config);
   const system = await startSystem({ config, logger });
   process.stdout.write(startupMessage(system, config));
   let stopping = false;

@@ -8,8 +8,8 @@ import type { RedisServer } from "@tsunagu/test-kit";
 import { DEFAULT_SUPERGRAPH_PATH } from "../src/config";
 import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "./helpers";
 import { bearer, startSubscriptionGateway, untilListening, waitFor } from "./subscription-stack";
-import { LiveSubscription, connectWs } from "./ws-client";
-import type { WsConnection } from "./ws-client";
+import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
+import type { WsConnection } from "@tsunagu/test-kit";
 
 interface SeededResource {
   id: string;
@@ -109,8 +109,8 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
     const anonymous = subscribe({});
     await untilListening(gatewayPubSub, "availability", 2, redisUrl());
     await updateAvailability(withPhones, 3);
-    expect(await professional.next(1000)).toEqual(expected(withPhones, 3, true));
-    expect(await anonymous.next(1000)).toEqual(expected(withPhones, 3, false));
+    expect(await professional.next()).toEqual(expected(withPhones, 3, true));
+    expect(await anonymous.next()).toEqual(expected(withPhones, 3, false));
   });
 
   test("subscribers receive only the categories and districts they asked for", async () => {

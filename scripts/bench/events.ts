@@ -8,7 +8,8 @@ import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import type { RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { openEventModels, startEventsSubgraph } from "@tsunagu/events";
-import { TokenBucketRateLimiter, createGateway, issueToken, mongoApiKeyStore } from "@tsunagu/gateway";
+import { createGateway, issueToken, mongoApiKeyStore } from "@tsunagu/gateway";
+import { generousRateLimiter } from "@tsunagu/test-kit";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
         jwt: { algorithm: "HS256", ...JWT },
         apiKeys,
         logger,
-        rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
+        rateLimiter: generousRateLimiter(),
         // The default cost limit (5000) refuses this query; see the events report.
         limits: { maxCost: 50_000 },
         subgraphTimeoutMs: 60_000,

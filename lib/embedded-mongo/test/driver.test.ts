@@ -7,7 +7,7 @@ let db: Db;
 let dbCounter = 0;
 
 beforeAll(async () => {
-  harness = await startHarness({ cursorTimeoutMs: 300 });
+  harness = await startHarness();
 });
 afterAll(() => stopHarness(harness));
 beforeEach(() => {
@@ -153,12 +153,18 @@ describe("cursors", () => {
   });
 
   it("expires idle cursors and then answers CursorNotFound (43)", async () => {
-    const c = db.collection("idle");
-    await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
-    const cursor = c.find({}).batchSize(10);
-    await cursor.next();
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await expect(cursor.toArray()).rejects.toMatchObject({ code: 43, codeName: "CursorNotFound" });
+    // An engine of its own with a short idle timeout, so that no other test's cursor can expire while the machine is busy.
+    const impatient = await startHarness({ cursorTimeoutMs: 300 });
+    try {
+      const c = impatient.client.db("idle").collection("idle");
+      await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
+      const cursor = c.find({}).batchSize(10);
+      await cursor.next();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await expect(cursor.toArray()).rejects.toMatchObject({ code: 43, codeName: "CursorNotFound" });
+    } finally {
+      await stopHarness(impatient);
+    }
   });
 
   it("kills cursors on request", async () => {

@@ -76,7 +76,10 @@ export class ClientRateLimiter implements RateLimiter {
   }
 }
 
-/** The former name of ClientRateLimiter, kept while other branches still construct it. */
+/**
+ * The former name of ClientRateLimiter, kept while other branches still construct it.
+ * @alias
+ */
 export const TokenBucketRateLimiter = ClientRateLimiter;
 
 /** The budget a request draws from: its API key, else its user, else its client IP. */

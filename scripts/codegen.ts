@@ -226,7 +226,7 @@ export async function generateOperationTypes(pkg: string): Promise<string> {
 /** A generated file: its path and how to produce its text. */
 interface Target {
   path: string;
-  generate(): Promise<string>;
+  generate: () => Promise<string>;
 }
 
 /** Every generated file: the named subgraphs' resolver types, and with no names also every package's test operations. */

@@ -1,6 +1,6 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
 import {
   ConfigError,
   connectMongo,

@@ -13,11 +13,11 @@ export function curlExamples(readme: string): ShellExample[] {
   let section = "";
   const lines = readme.split("\n");
   for (let index = 0; index < lines.length; index++) {
-    const line = lines[index] as string;
+    const line = lines[index];
     if (line.startsWith("#")) section = line.replace(/^#+\s*/, "");
     if (line.trim() !== "```sh") continue;
     const body: string[] = [];
-    for (index++; index < lines.length && (lines[index] as string).trim() !== "```"; index++) body.push(lines[index] as string);
+    for (index++; index < lines.length && (lines[index]).trim() !== "```"; index++) body.push(lines[index]);
     const script = body.join("\n");
     if (/\bcurl\b/.test(script)) examples.push({ section, script });
   }
@@ -47,8 +47,8 @@ export async function runShellExample(script: string, host: ShellHost): Promise<
     if (trimmed === "") continue;
     const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(trimmed);
     if (assignment !== null) {
-      const words = await shell.words(assignment[2] as string);
-      variables.set(assignment[1] as string, words.join(" "));
+      const words = await shell.words(assignment[2]);
+      variables.set(assignment[1], words.join(" "));
     } else {
       await shell.pipeline(trimmed, "");
     }
@@ -74,7 +74,7 @@ class MiniShell {
     const [name, ...args] = words;
     if (name === "npm" && args.slice(0, 4).join(" ") === "run -s token --") return `${await this.host.token(args.slice(4))}\n`;
     if (name === "curl") return this.curl(args);
-    if (name === "sed" && args[0] === "-E" && args.length === 2) return sed(args[1] as string, input);
+    if (name === "sed" && args[0] === "-E" && args.length === 2) return sed(args[1], input);
     throw new Error(`the README example runs a command this test does not know: ${words.join(" ")}`);
   }
 
@@ -83,11 +83,11 @@ class MiniShell {
     let url: string | undefined;
     let data: string | undefined;
     for (let index = 0; index < args.length; index++) {
-      const arg = args[index] as string;
+      const arg = args[index];
       if (arg === "-s") continue;
       if (arg === "-H") {
-        const [key, ...value] = (args[++index] as string).split(":");
-        headers[(key as string).trim().toLowerCase()] = value.join(":").trim();
+        const [key, ...value] = (args[++index]).split(":");
+        headers[(key).trim().toLowerCase()] = value.join(":").trim();
       } else if (arg === "-d") {
         data = args[++index];
       } else if (!arg.startsWith("-")) {
@@ -109,7 +109,7 @@ class MiniShell {
     let word = "";
     let inWord = false;
     for (let index = 0; index < text.length; index++) {
-      const char = text[index] as string;
+      const char = text[index];
       if (/\s/.test(char)) {
         if (inWord) words.push(word);
         word = "";
@@ -124,7 +124,7 @@ class MiniShell {
       } else if (char === '"') {
         let end = index + 1;
         for (; text[end] !== '"'; end++) {
-          if (text[end] === "\\" && '"\\$`'.includes(text[end + 1] as string)) {
+          if (text[end] === "\\" && '"\\$`'.includes(text[end + 1])) {
             word += text[++end];
           } else if (text[end] === "$") {
             const [value, last] = await this.expand(text, end);
@@ -156,7 +156,7 @@ class MiniShell {
       let end = start + 1;
       let quote: string | undefined;
       for (; end < text.length; end++) {
-        const char = text[end] as string;
+        const char = text[end];
         if (quote !== undefined) {
           if (char === "\\" && quote === '"') end++;
           else if (char === quote) quote = undefined;
@@ -182,7 +182,7 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
   let depth = 0;
   let from = 0;
   for (let index = 0; index < text.length; index++) {
-    const char = text[index] as string;
+    const char = text[index];
     if (quote !== undefined) {
       if (char === "\\" && quote === '"') index++;
       else if (char === quote) quote = undefined;
@@ -202,8 +202,8 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
 function sed(expression: string, input: string): string {
   const match = /^s\/((?:\\.|[^/])*)\/((?:\\.|[^/])*)\/$/.exec(expression);
   if (match === null) throw new Error(`sed expression ${expression} is not understood by this test`);
-  const pattern = new RegExp(match[1] as string);
-  const replacement = (match[2] as string).replace(/\\(\d)/g, "$$$1");
+  const pattern = new RegExp(match[1]);
+  const replacement = (match[2]).replace(/\\(\d)/g, "$$$1");
   return input
     .split("\n")
     .map((line) => line.replace(pattern, replacement))

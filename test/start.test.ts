@@ -9,7 +9,9 @@ import { ConfigError, createLogger } from "@tsunagu/service-kit";
 import { DEMO_CITY, DEMO_CITY_COUNTS } from "@tsunagu/resources/src/demo-city";
 import { loadSystemConfig, startSystem, startupMessage, systemConfigSchema } from "../scripts/start";
 import type { RunningSystem } from "../scripts/start";
-import { freePortVariables } from "@tsunagu/test-kit";
+import { GraphQLClient, freePortVariables } from "@tsunagu/test-kit";
+import { VisitingNursingDocument } from "./generated/operations";
+import type { VisitingNursingQuery } from "./generated/operations";
 
 const ROOT = join(__dirname, "..");
 const logger = createLogger({ name: "start-test", level: "silent" });
@@ -48,32 +50,8 @@ async function post(url: string, query: string, headers: Record<string, string> 
   return { status: response.status, body: (await response.json()) as Answer["body"] };
 }
 
-const VISITING_NURSING = `{
-  resources(filter: { categories: ["visiting-nursing"] }, first: 50) {
-    totalCount
-    edges { node { names { official } category { code } address { city district } staff { name profession } } }
-  }
-}`;
-
-interface ResourcesPage {
-  resources: {
-    totalCount: number;
-    edges: Array<{
-      node: {
-        names: { official: string };
-        category: { code: string };
-        address: { city: string; district: string };
-        staff: Array<{ name: string; profession: string }>;
-      };
-    }>;
-  };
-}
-
-async function visitingNursingStations(url: string): Promise<ResourcesPage["resources"]> {
-  const answer = await post(url, VISITING_NURSING);
-  expect(answer.body.errors).toBeUndefined();
-  expect(answer.status).toBe(200);
-  return (answer.body.data as unknown as ResourcesPage).resources;
+async function visitingNursingStations(url: string): Promise<VisitingNursingQuery["resources"]> {
+  return (await new GraphQLClient(url).data(VisitingNursingDocument)).resources;
 }
 
 test("the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again", async () => {
@@ -102,7 +80,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   ]);
 
   // The subgraph answers only the gateway.
-  const direct = await post(system.subgraphUrls.resources as string, "{ __typename }");
+  const direct = await post(system.subgraphUrls.resources, "{ __typename }");
   expect(direct.status).toBe(401);
   expect(direct.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 

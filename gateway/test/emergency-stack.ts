@@ -79,8 +79,8 @@ export async function startEmergencyStack(options: EmergencyStackOptions): Promi
     emergency: stack.services.emergency,
     gateway: stack.gateway,
     logLines,
-    graphql: stack.graphql,
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
     direct: (query, variables, identity) => stack.direct("emergency", query, variables, identity),
-    stop: stack.stop,
+    stop: () => stack.stop(),
   };
 }

@@ -98,7 +98,7 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     if (options.seed !== undefined) await seedDemoEvents(stack.measuredDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
     const { resources, groups, events } = stack.services;
     const published = (recording as RecordingPubSub).events;
-    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, stop: stack.stop };
+    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, stop: () => stack.stop() };
   } catch (error) {
     await stack.stop();
     throw error;

@@ -85,8 +85,8 @@ export async function startGroupsStack({ now, resourceCount }: { now: Date; reso
       groups,
       gateway: stack.gateway,
       affiliations,
-      graphql: stack.graphql,
-      stop: stack.stop,
+      graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+      stop: () => stack.stop(),
     };
   } catch (error) {
     await stack.stop();

@@ -553,7 +553,9 @@ describe("live updates through the gateway (graphql-ws)", () => {
   const opened: WsConnection[] = [];
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map((connection) => connection.client.dispose()));
+    await Promise.all(opened.splice(0).map(async (connection) => {
+      await connection.client.dispose();
+    }));
   });
 
   function connect(headers: Record<string, string>): WsConnection {

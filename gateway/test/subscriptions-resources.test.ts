@@ -90,7 +90,9 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(({ client }) => client.dispose()));
+    await Promise.all(opened.splice(0).map(async ({ client }) => {
+      await client.dispose();
+    }));
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 

@@ -86,7 +86,9 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(({ client }) => client.dispose()));
+    await Promise.all(opened.splice(0).map(async ({ client }) => {
+      await client.dispose();
+    }));
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 
@@ -278,7 +280,9 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
       abrupt.slice(0, size / 4).forEach((socket) => socket.terminate());
       await waitFor(() => gatewayPubSub.listenerCount("availability") >= size * 0.75, "the batch listening");
       abrupt.slice(size / 4).forEach((socket) => socket.terminate());
-      await Promise.all(graceful.map(({ connection }) => connection.client.dispose()));
+      await Promise.all(graceful.map(async ({ connection }) => {
+        await connection.client.dispose();
+      }));
       await waitFor(() => gatewayPubSub.listenerCount() === 0, "the batch's listeners removed");
     };
     for (let i = 0; i < 4; i++) await batch(50);

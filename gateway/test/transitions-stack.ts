@@ -28,8 +28,8 @@ export async function startTransitionsStack(): Promise<TransitionsStack> {
     pubsub: stack.pubsub,
     transitions: stack.services.transitions,
     gateway: stack.gateway,
-    graphql: stack.graphql,
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
     direct: (query, variables, identity) => stack.direct("transitions", query, variables, identity),
-    stop: stack.stop,
+    stop: () => stack.stop(),
   };
 }

@@ -24,7 +24,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map((connection) => connection.client.dispose()));
+  await Promise.all(opened.map(async (connection) => {
+    await connection.client.dispose();
+  }));
   await stack.stop();
 });
 

@@ -63,7 +63,7 @@ class ServerProcess {
       env: { ...process.env, ...(redisUrl === undefined ? {} : { BENCH_REDIS_URL: redisUrl }) },
       stdio: ["pipe", "pipe", "inherit"],
     });
-    const reader: Interface = createInterface({ input: child.stdout! });
+    const reader: Interface = createInterface({ input: child.stdout });
     const lines = reader[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
@@ -257,7 +257,9 @@ async function run(redisUrl: string | undefined, load: Load): Promise<Figures> {
       bytesPerIdleSubscriber: (heapIdle - heapBefore) / load.subscribers,
     };
   } finally {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => {
+      await client.dispose();
+    }));
     await server.stop();
   }
 }

@@ -229,7 +229,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
     input = collection ? [...collection.records.values()] : [];
   }
   if (rest.length === 0) return input;
-  return translated(() => new Aggregator(rest, options).run(input) as Document[]);
+  return translated(() => new Aggregator(rest, options).run<Document>(input));
 }
 
 function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions): Document[] {
@@ -272,7 +272,7 @@ export function isReplacement(update: unknown): update is Document {
 export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
   let next: Document;
   if (Array.isArray(update)) {
-    next = translated(() => new Aggregator(update, context.options).run([cloneDocument(doc)])[0] as Document);
+    next = translated(() => new Aggregator(update, context.options).run([cloneDocument(doc)])[0]);
   } else if (isReplacement(update)) {
     next = { _id: doc._id, ...update };
   } else {

@@ -1,7 +1,6 @@
 // A GraphQL client as a real one calls the gateway (JSON over HTTP POST): typed documents give typed `data`, and the raw answer stays readable.
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import type { DocumentNode } from "graphql";
 
 /** One GraphQL error as the tests read it. */
 export interface GraphQLErrorBody {
@@ -67,7 +66,7 @@ export class GraphQLClient {
 
   /** Sends `document` and returns the whole answer; `data` has the document's result type. */
   request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...[variables]: VariablesArgument<TVariables>): Promise<HttpAnswer<TData>> {
-    return postGraphQL<TData>(this.url, { query: print(document as DocumentNode), variables: variables ?? {} }, { ...this.headers });
+    return postGraphQL<TData>(this.url, { query: print(document), variables: variables ?? {} }, { ...this.headers });
   }
 
   /** Sends `document` and returns its data; an answer with errors or without data fails, naming the errors. */

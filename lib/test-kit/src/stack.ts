@@ -95,11 +95,11 @@ export interface Stack<N extends SubgraphName> {
   /** A client of the gateway without credentials; `client.as(await signedIn(...))` for a user. */
   client: GraphQLClient;
   /** POSTs `query` with `variables` to the gateway, as a client would. */
-  graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<HttpAnswer>;
+  graphql: (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<HttpAnswer>;
   /** POSTs straight to subgraph `name`; with `identity`, signed as the gateway signs it, else unsigned. */
-  direct(name: N, query: string, variables?: Record<string, unknown>, identity?: Identity): Promise<HttpAnswer>;
-  /** Stops everything in reverse start order; safe to call twice. */
-  stop(): Promise<void>;
+  direct: (name: N, query: string, variables?: Record<string, unknown>, identity?: Identity) => Promise<HttpAnswer>;
+  /** Stops everything in reverse start order; safe to call twice (a function, so it may be passed on unbound). */
+  stop: () => Promise<void>;
 }
 
 type Stoppable = { stop(): Promise<void> } | { close(): Promise<void> };
@@ -109,7 +109,7 @@ type Stoppable = { stop(): Promise<void> } | { close(): Promise<void> };
  * the supergraph composed from their schemas, all on free ports. When a step fails, what started is stopped.
  */
 export async function startStack<N extends SubgraphName>(options: StackOptions<N>): Promise<Stack<N>> {
-  const measured = options.measured ?? (options.subgraphs[options.subgraphs.length - 1] as N);
+  const measured = options.measured ?? (options.subgraphs[options.subgraphs.length - 1]);
   const dbName = options.dbName ?? `${measured}-test`;
   const started: Stoppable[] = [];
   let extraUrls: Record<string, string> = {};
@@ -144,7 +144,7 @@ export async function startStack<N extends SubgraphName>(options: StackOptions<N
         logger: options.loggers?.[name] ?? silentLogger,
         pubsub,
         ...options.subgraphOptions?.[name],
-      } as SubgraphOptionsByName[N]);
+      });
       started.push(service);
       services[name] = service;
     }

@@ -21,9 +21,9 @@ export interface TestSystem {
   /** A client of the gateway without credentials. */
   client: GraphQLClient;
   /** `npm run token -- <args>` run as the README runs it, with the system's variables; resolves with the token. */
-  token(args: readonly string[]): Promise<string>;
+  token: (args: readonly string[]) => Promise<string>;
   /** Stops the system and removes its DATA_DIR (unless the caller chose DATA_DIR). */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** The variables that start every subgraph and the gateway on a free port. */
@@ -56,7 +56,7 @@ export async function startTestSystem(env: Readonly<Record<string, string>> = {}
     config,
     env: variables,
     client: new GraphQLClient(system.gatewayUrl),
-    async token(args) {
+    token: async (args) => {
       const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "token.ts"), ...args], {
         cwd: ROOT,
         env: { ...process.env, ...variables },

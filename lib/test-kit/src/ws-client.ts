@@ -122,7 +122,7 @@ export async function rawConnection(httpUrl: string, options: { autoPong?: boole
   });
   const acknowledged = new Promise<void>((resolve, reject) => {
     socket.once("message", (data) => {
-      const message = JSON.parse(String(data)) as { type: string };
+      const message = JSON.parse((data as Buffer).toString("utf8")) as { type: string };
       if (message.type === "connection_ack") resolve();
       else reject(new Error(`expected connection_ack, got ${message.type}`));
     });

@@ -171,7 +171,7 @@ export async function emergencyLookup(context: EmergencyContext, input: Emergenc
       const candidates = shown.map((p) => ({ name: p.person.name, age: ageOn(p.person.dateOfBirth, now), district: p.person.address.district }));
       return { outcome, profile: null, candidates, accessLogEntryId: entry._id, accessWindowEndsAt: null };
     }
-    const profile = matched[0] as ProfileDocument;
+    const profile = matched[0];
     const endsAt = new Date(now.getTime() + settings.accessWindowMinutes * 60_000);
     const entry = await appendLogInTransaction(
       context,

@@ -94,7 +94,7 @@ function randomFor(index: number): () => number {
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
+  return items[Math.floor(random() * items.length)];
 }
 
 function phone(random: () => number, mobile: boolean): string {
@@ -149,10 +149,10 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     allergies: allergy === null ? [] : [{ ...allergy, since: null, note: null, source: "SELF_REPORTED" }],
     implantedDevices: conditions.flatMap((c) => (c.device === undefined ? [] : [c.device])),
     careTeam: {
-      primaryHospitalId: hospitalIds.length === 0 ? null : (hospitalIds[index % hospitalIds.length] as string),
+      primaryHospitalId: hospitalIds.length === 0 ? null : (hospitalIds[index % hospitalIds.length]),
       visitingNursingStationId: null,
       primaryPhysicianId: null,
-      careManagerId: careManagerIds.length === 0 ? null : (careManagerIds[index % careManagerIds.length] as string),
+      careManagerId: careManagerIds.length === 0 ? null : (careManagerIds[index % careManagerIds.length]),
     },
     careLevel: pick(random, CARE_LEVELS),
     livingSituation: {

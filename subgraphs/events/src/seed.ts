@@ -201,7 +201,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       _id: demoId("task", eventIndex * 100 + index),
       phase: task.phase,
       title: task.title,
-      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId((members[index % members.length] as DemoMember).id) }),
+      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId((members[index % members.length]).id) }),
       done: past,
       ...(past ? { doneAt: endsAt, doneBy: "つなぐ市 在宅医療・介護連携支援センター" } : {}),
     }));
@@ -286,7 +286,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
     let k = 0;
     for (const [satisfaction, count] of apportion(answers.shares, responses)) {
       for (let n = 0; n < count; n += 1, k += 1) {
-        const registration = registrations[k] as RegistrationDocument;
+        const registration = registrations[k];
         seeded.surveys.push({
           _id: demoId("survey", eventIndex * 1000 + k),
           eventId: event._id,
@@ -317,7 +317,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       visibility: "PROFESSIONALS",
       capacity: 150,
     });
-    attend(event, { mix: TRAINING_MIX, count: MONTHLY_TRAINING_ATTENDANCE[index] as number }, { rate: 0.8, shares: trainingShares });
+    attend(event, { mix: TRAINING_MIX, count: MONTHLY_TRAINING_ATTENDANCE[index] }, { rate: 0.8, shares: trainingShares });
   });
   for (const month of [5, 7, 9, 11, 1, 3]) {
     const event = addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（個別ケース検討）", startsAt: at(month, 2, "TUE", 14), hours: 2, visibility: "GROUP", capacity: 20 });
@@ -378,7 +378,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       });
     }
   });
-  const { year, month } = comingMonths[0] as { year: number; month: number };
+  const { year, month } = comingMonths[0];
   addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（地域課題の検討）", startsAt: fromTokyoWallClock(year, month, nthWeekday(year, month, "TUE", 2) ?? 10, 14), hours: 2, visibility: "GROUP", capacity: 20 });
   addEvent({
     type: "RESIDENT_LECTURE",

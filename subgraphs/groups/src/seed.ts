@@ -318,10 +318,10 @@ function demoConsultations(now: Date, handler: Types.ObjectId): Omit<Consultatio
       "連携支援センターの取組と相談窓口の運営についての問合せ・視察依頼",
     ]),
   ];
-  const order = requests.map((_, index) => requests[(index * 31) % requests.length] as DemoRequest);
+  const order = requests.map((_, index) => requests[(index * 31) % requests.length]);
   const past = order.map(([category, profession, organizationName, summary], index) => {
     const receivedAt = new Date(previousYear.getTime() + Math.floor((index * yearDays) / order.length) * DAY_MS + (9 + (index % 8)) * HOUR_MS);
-    return consultation(`${index}`, receivedAt, channels[index] as ConsultationChannel[], category, profession, organizationName, summary, "RESOLVED", handler);
+    return consultation(`${index}`, receivedAt, channels[index], category, profession, organizationName, summary, "RESOLVED", handler);
   });
   const current = [
     consultation("current-1", new Date(Math.max(currentYear.getTime(), now.getTime() - 3 * DAY_MS)), ["PHONE"], "INTERPROFESSIONAL_COLLABORATION", "CARE_MANAGER", "居宅介護支援事業所", "退院連絡が前日になった事例の共有と改善の相談", "IN_PROGRESS", handler),
@@ -368,7 +368,7 @@ function affiliations(resources: readonly DemoAffiliation[]): Map<Slug, Affiliat
     const candidates = byCategory.get(category) as DemoAffiliation[];
     const turn = used.get(category) ?? 0;
     used.set(category, turn + 1);
-    const resource = candidates[turn % candidates.length] as DemoAffiliation;
+    const resource = candidates[turn % candidates.length];
     chosen.set(person.slug, { resourceId: resource.id, name: resource.name, kana: resource.kana, district: resource.district, category: resource.category, categoryLabel: resource.categoryLabel });
   }
   return chosen;

@@ -49,7 +49,7 @@ export async function startResourcesStack({ seedDemoAt }: StackOptions = {}): Pr
     subgraph: stack.services.resources,
     gateway: stack.gateway,
     client: stack.client,
-    graphql: stack.graphql,
-    stop: stack.stop,
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+    stop: () => stack.stop(),
   };
 }

@@ -72,8 +72,8 @@ export async function seedDemoTransitions(
   const hospitals = options.hospitals?.length ? options.hospitals : madeUp("hospital", 2);
   const notices: Omit<NoticeDocument, "_id">[] = [];
   STAYS.forEach((stay, index) => {
-    const careManager = careManagers[index % careManagers.length] as DemoParty;
-    const hospital = hospitals[index % hospitals.length] as DemoParty;
+    const careManager = careManagers[index % careManagers.length];
+    const hospital = hospitals[index % hospitals.length];
     const patient = { emergencyProfileId: null, name: `デモ 患者${index + 1}`, kana: `でも かんじゃ${index + 1}`, dateOfBirth: `19${40 + index}-04-0${1 + (index % 9)}` };
     const dischargeDay = 15 + index;
     const planned = stay.lead === null ? null : tokyoDate(day(dischargeDay));

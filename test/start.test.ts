@@ -73,7 +73,9 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
     expect(DEMO_CITY.districts).toContain(node.address.district);
   }
   // The groups seed took its members' affiliations from the resources subgraph: the demo nurses of 訪問看護 work at stations of the city.
-  const staff = stations.edges.flatMap(({ node }) => node.staff).sort((a, b) => a.name.localeCompare(b.name));
+  const staff = stations.edges
+    .flatMap(({ node }) => node.staff.map(({ name, profession }) => ({ name, profession })))
+    .sort((a, b) => a.name.localeCompare(b.name));
   expect(staff).toEqual([
     { name: "加藤 智子", profession: "NURSE" },
     { name: "小林 直美", profession: "NURSE" },

@@ -164,5 +164,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (isPlainObject(value)) return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${describeValue(v)}`).join(", ")} }`;
   if (Array.isArray(value)) return `[ ${value.map(describeValue).join(", ")} ]`;
-  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
+  if (value === null) return "null";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return Object.prototype.toString.call(value);
 }

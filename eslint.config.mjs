@@ -33,7 +33,7 @@ const GRAPHQL_PROJECTS = {
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/generated/**", "schema/supergraph.graphql", "gateway/test/fixtures/**", "data/**", "coverage/**"],
+    ignores: ["**/node_modules/**", "**/generated/**", "web/dist/**", "schema/supergraph.graphql", "gateway/test/fixtures/**", "data/**", "coverage/**"],
   },
   {
     files: ["**/*.ts"],

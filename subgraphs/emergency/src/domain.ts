@@ -204,6 +204,8 @@ export type ProfileContent = z.output<z.ZodObject<ReturnType<typeof sectionSchem
 export type PersonRecord = ProfileContent["person"];
 export type ConditionRecord = ProfileContent["conditions"][number];
 export type MedicationRecord = ProfileContent["medications"][number];
+export type AllergyRecord = ProfileContent["allergies"][number];
+export type DeviceRecord = ProfileContent["implantedDevices"][number];
 
 export const consentInputSchema = z.object({
   scope: z

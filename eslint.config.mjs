@@ -59,6 +59,7 @@ export default tseslint.config(
     // Jest's asymmetric matchers (expect.any, expect.objectContaining) and parsed response bodies are `any` by design.
     files: ["**/test/**/*.ts", "test/**/*.ts"],
     rules: {
+      "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",
       "@typescript-eslint/no-unsafe-argument": "off",

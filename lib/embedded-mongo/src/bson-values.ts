@@ -42,7 +42,7 @@ function compareObjectIds(a: ObjectId, b: ObjectId): number {
   const x = a as unknown as ObjectIdWords;
   const y = b as unknown as ObjectIdWords;
   if (x.i0 === undefined || y.i0 === undefined) return compareBytes(a.id, b.id);
-  return sign(x.i0 - y.i0!) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
+  return sign(x.i0 - y.i0) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
 }
 
 /** Compares two BSON values as MongoDB orders them in indexes and sorts (-1, 0 or 1). */

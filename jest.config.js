@@ -7,7 +7,10 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(jose|graphql-ws)/)"],
   testMatch: ["<rootDir>/{lib,subgraphs,gateway,scripts,test,web}/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
-  testTimeout: 30000,
+  // Provides Redis for the pub/sub tests (REDIS_URL, redis-server on the PATH, or installs it), or stops with one line.
+  globalSetup: "<rootDir>/lib/test-kit/src/global-setup.ts",
+  // Generous, because two full suites may share two cores; no test measures time (benchmarks do, in scripts/bench).
+  testTimeout: 120000,
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };

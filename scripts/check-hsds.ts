@@ -27,10 +27,10 @@ function loadValidators(version: string): Record<SchemaName, ValidateFunction> {
   ajv.addFormat("csv", true);
   const folder = join(HSDS_SCHEMAS, version);
   for (const file of readdirSync(folder).filter((name) => name.endsWith(".json") && name !== "openapi.json")) {
-    ajv.addSchema({ ...JSON.parse(readFileSync(join(folder, file), "utf8")), $id: `${BASE}${version}/${file}` });
+    ajv.addSchema({ ...(JSON.parse(readFileSync(join(folder, file), "utf8")) as Record<string, unknown>), $id: `${BASE}${version}/${file}` });
   }
   for (const file of readdirSync(join(folder, "compiled")).filter((name) => name.endsWith(".json"))) {
-    ajv.addSchema({ ...JSON.parse(readFileSync(join(folder, "compiled", file), "utf8")), $id: `${BASE}${version}/compiled/${file}` });
+    ajv.addSchema({ ...(JSON.parse(readFileSync(join(folder, "compiled", file), "utf8")) as Record<string, unknown>), $id: `${BASE}${version}/compiled/${file}` });
   }
   const openapi = JSON.parse(readFileSync(join(folder, "openapi.json"), "utf8")) as { components: { schemas: { Page: object } } };
   const get = (path: string) => {

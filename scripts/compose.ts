@@ -2,8 +2,9 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { composeServices } from "@apollo/composition";
+import type { CompositionSuccess } from "@apollo/composition";
 import { parse } from "graphql";
-import type { DocumentNode } from "graphql";
+import type { DocumentNode, GraphQLSchema } from "graphql";
 
 /** The one list of subgraphs and the ports they listen on by default (URLs composed into the supergraph). */
 export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = Object.freeze({
@@ -65,12 +66,21 @@ function parseSubgraph(name: string, sdl: string): DocumentNode {
  * @throws CompositionError listing every composition error (with the subgraph it concerns).
  */
 export function composeSupergraph(subgraphs: readonly SubgraphSource[]): string {
+  return `${HEADER}${composed(subgraphs).supergraphSdl}\n`;
+}
+
+/** The API schema a client of a gateway over `subgraphs` sees (what `npm run codegen` types test documents against). */
+export function composeApiSchema(subgraphs: readonly SubgraphSource[]): GraphQLSchema {
+  return composed(subgraphs).schema.toAPISchema().toGraphQLJSSchema();
+}
+
+function composed(subgraphs: readonly SubgraphSource[]): CompositionSuccess {
   if (subgraphs.length === 0) throw new CompositionError(["no subgraph schemas to compose"]);
   const result = composeServices(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parseSubgraph(name, sdl) })));
   if (result.errors !== undefined) {
-    throw new CompositionError(result.errors.map((error) => `${error.extensions.code ?? "ERROR"}: ${error.message}`));
+    throw new CompositionError(result.errors.map((error) => `${typeof error.extensions.code === "string" ? error.extensions.code : "ERROR"}: ${error.message}`));
   }
-  return `${HEADER}${result.supergraphSdl}\n`;
+  return result;
 }
 
 /** Composes the subgraph schemas in `dir` (default URLs from `urlOf`). */

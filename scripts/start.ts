@@ -1,11 +1,10 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
 import {
   ConfigError,
   auditHeadDirectory,
   connectMongo,
-  createLogger,
   createPubSub,
   envEnum,
   envInteger,
@@ -13,6 +12,7 @@ import {
   loadConfig,
   maskUriCredentials,
   mongoReadinessCheck,
+  processLogger,
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
@@ -215,7 +215,7 @@ function exitOnStartFailure(error: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadSystemConfig();
-  const logger = createLogger({ name: "tsunagu", level: config.LOG_LEVEL });
+  const logger = processLogger("tsunagu", config);
   const system = await startSystem({ config, logger });
   process.stdout.write(startupMessage(system, config));
   let stopping = false;

@@ -14,7 +14,7 @@ import {
 import { JWT_ALGORITHMS } from "./auth";
 import type { JwtSettings } from "./auth";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS } from "./limits";
-import { TokenBucketRateLimiter } from "./rate-limit";
+import { ClientRateLimiter } from "./rate-limit";
 import { DEFAULT_GATEWAY_PORT, DEFAULT_RATE_LIMIT, DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./server";
 import { DEFAULT_SUBSCRIPTION_SETTINGS } from "./subscriptions";
 import type { GatewayOptions } from "./server";
@@ -118,7 +118,7 @@ export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOption
       maxDirectives: config.LIMIT_MAX_DIRECTIVES,
     },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimiter: new TokenBucketRateLimiter({ burst: config.RATE_LIMIT_BURST, perSecond: config.RATE_LIMIT_PER_SECOND }),
+    rateLimiter: new ClientRateLimiter({ burst: config.RATE_LIMIT_BURST, perSecond: config.RATE_LIMIT_PER_SECOND, redisUrl: config.REDIS_URL }),
     trustProxy: config.TRUST_PROXY ?? false,
     redisUrl: config.REDIS_URL,
     subscriptions: { maxPerConnection: config.LIMIT_SUBSCRIPTIONS_PER_CONNECTION },

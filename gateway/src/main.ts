@@ -1,6 +1,6 @@
 // Entry point of the gateway process: configuration from the environment, MongoDB for API keys, then the server until SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
-import { connectMongo, createLogger, exitOnConfigError, loadConfig, mongoReadinessCheck } from "@tsunagu/service-kit";
+import { connectMongo, exitOnConfigError, loadConfig, mongoReadinessCheck, processLogger } from "@tsunagu/service-kit";
 import { mongoApiKeyStore } from "./api-keys";
 import { gatewayConfigSchema, gatewayOptionsOf } from "./config";
 import { createGateway } from "./server";
@@ -8,7 +8,7 @@ import { createGateway } from "./server";
 async function main(): Promise<void> {
   const config = loadConfig(gatewayConfigSchema);
   const options = gatewayOptionsOf(config);
-  const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
+  const logger = processLogger("gateway", config);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");
   const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });
   const gateway = await createGateway({

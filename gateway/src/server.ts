@@ -24,7 +24,7 @@ import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
 import type { QueryLimits } from "./limits";
-import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
+import { ClientRateLimiter, clientIpOf, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
 import { forwardToSubgraph } from "./subgraph-routes";
@@ -54,7 +54,7 @@ export interface GatewayOptions {
   limits?: Partial<QueryLimits>;
   /** Default 100 kB. */
   bodyLimitBytes?: number;
-  /** Default: in memory, burst 60, 10 per second. */
+  /** Default: in memory, burst 60, 10 per second. The gateway closes it when it stops. */
   rateLimiter?: RateLimiter;
   /** Per-subgraph deadline; default 5000 ms. */
   subgraphTimeoutMs?: number;
@@ -158,7 +158,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     return response.body.singleResult;
   };
 
-  const limiter = options.rateLimiter ?? new TokenBucketRateLimiter(DEFAULT_RATE_LIMIT);
+  const limiter = options.rateLimiter ?? new ClientRateLimiter(DEFAULT_RATE_LIMIT);
+  const trustProxy = options.trustProxy ?? false;
   const identities = new WeakMap<Request, Identity>();
   const subgraphChecks = Object.fromEntries(
     endpoints.map((endpoint) => [`subgraph:${endpoint.name}`, subgraphHealthCheck(endpoint, SUBGRAPH_HEALTH_TIMEOUT_MS)]),
@@ -193,6 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     pubsub,
     authenticate,
     rateLimiter: limiter,
+    clientIp: (request) => clientIpOf(request, trustProxy),
     execute: executeAs,
     limits,
     maxPayloadBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
@@ -205,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     await subscriptions.stop();
     await apollo.stop();
     await closeOwnPubSub();
+    await limiter.close?.();
     logger.info("gateway stopped");
   });
   const url = `${origin}/graphql`;

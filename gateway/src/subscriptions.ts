@@ -1,6 +1,6 @@
 // Subscriptions at the gateway over graphql-ws on the HTTP server's /graphql: connection_init authenticated, documents limited and validated, access checked at subscribe time, each event resolved through the gateway as the subscriber.
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import {
   GraphQLError,
   Kind,
@@ -69,6 +69,8 @@ export interface SubscriptionServerOptions {
   pubsub: PubSub;
   authenticate: Authenticate;
   rateLimiter: RateLimiter;
+  /** The client's address as the HTTP endpoint's rate limiting sees it (honouring TRUST_PROXY). */
+  clientIp: (request: IncomingMessage) => string | undefined;
   execute: GatewayExecutor;
   /** The gateway's query-limit validation rules and parser token limit. */
   limits: { validationRules: readonly ValidationRule[]; parseOptions: { maxTokens: number } };
@@ -380,7 +382,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           socket.close(CloseCode.Forbidden, closeReason(error.message));
           return false;
         }
-        const ip = request.socket.remoteAddress;
+        const ip = options.clientIp(request);
         const decision = await options.rateLimiter.consume(rateLimitKey(identity, ip));
         if (!decision.allowed) {
           socket.close(TRY_AGAIN_LATER_CLOSE_CODE, closeReason(rateLimited(decision.retryAfterSeconds).message));

@@ -1,19 +1,13 @@
-// Test support for the emergency subgraph: the embedded engine in memory, the emergency subgraph (with other subgraphs when a test brings them), a gateway over them on free ports, a test clock, and every log line the services wrote.
-import { join } from "node:path";
-import { Writable } from "node:stream";
+// Test support for the emergency subgraph on the test kit: the emergency subgraph (with other subgraphs when a test brings them) and a gateway over a fresh in-memory engine, a test clock, and every log line the services wrote.
 import type { CommandStartedEvent } from "mongodb";
-import { IDENTITY_HEADER, connectMongo, createLogger, signIdentity } from "@tsunagu/service-kit";
-import type { Identity, Logger, MongoHandle, RunningService } from "@tsunagu/service-kit";
-import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
+import type { Identity, MongoHandle, RunningService } from "@tsunagu/service-kit";
+import { seedDemoEmergencyProfiles } from "@tsunagu/emergency";
 import type { LookupRateLimit, SeedDemoEmergencyOptions } from "@tsunagu/emergency";
-import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
-import { issueToken } from "../src/auth";
-import type { TokenRequest } from "../src/auth";
-import { mongoApiKeyStore } from "../src/api-keys";
+import { capturingLogger, signedIn, startStack } from "@tsunagu/test-kit";
+import type { ExtraSubgraphs, HttpAnswer } from "@tsunagu/test-kit";
 import type { ApiKeyStore } from "../src/api-keys";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, TEST_JWT, postGraphQL, startTestGateway } from "./helpers";
-import type { HttpAnswer } from "./helpers";
+
+export { capturingLogger, signedIn };
 
 /** A clock the test moves; the emergency subgraph reads it as its trusted server clock. */
 export class TestClock {
@@ -30,22 +24,8 @@ export class TestClock {
   }
 }
 
-/** Collects the JSON lines a logger writes, so a test can read what reached the logs. */
-export function capturingLogger(name: string, lines: string[]): Logger {
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""));
-      done();
-    },
-  });
-  return createLogger({ name, level: "debug", destination });
-}
-
 /** Other subgraphs a test runs beside emergency on the same database: their URLs by name, and how to stop them. */
-export interface OtherSubgraphs {
-  urls: Record<string, string>;
-  stop(): Promise<void>;
-}
+export type OtherSubgraphs = ExtraSubgraphs;
 
 export interface EmergencyStackOptions {
   now: Date;
@@ -77,62 +57,38 @@ export interface EmergencyStack {
   stop(): Promise<void>;
 }
 
-/** The Authorization header of a user with a token from TEST_JWT. */
-export async function signedIn(request: TokenRequest): Promise<Record<string, string>> {
-  const token = await issueToken(request, { secret: TEST_JWT.secret as string, issuer: TEST_JWT.issuer, audience: TEST_JWT.audience });
-  return { authorization: `Bearer ${token}` };
-}
-
-const SCHEMA_DIR = join(__dirname, "..", "..", "schema");
-
 /** Starts everything on free ports over a fresh in-memory database (one per test file, so files never share state). */
 export async function startEmergencyStack(options: EmergencyStackOptions): Promise<EmergencyStack> {
   const logLines: string[] = [];
-  const quiet = createLogger({ name: "test", level: "silent" });
-  const engine = await connectMongo({ dbName: "emergency-test", logger: quiet });
-  const emergencyDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "emergency-test", logger: quiet });
-  const commands: CommandStartedEvent[] = [];
-  emergencyDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
   const clock = new TestClock(options.now);
-  if (options.seed !== undefined) await seedDemoEmergencyProfiles(engine.connection, { ...options.seed, now: options.now });
-
-  const others = options.others === undefined ? { urls: {}, stop: async () => undefined } : await options.others(engine);
-  const urls: Record<string, string> = { ...others.urls };
-  const emergency = await startEmergencySubgraph({
-    connection: emergencyDb.connection,
-    signingSecret: TEST_IDENTITY_SECRET,
-    logger: capturingLogger("emergency", logLines),
-    clock: clock.now,
-    lookupRateLimit: options.lookupRateLimit,
-    accessWindowMinutes: options.accessWindowMinutes,
-    auditHeadDirectory: options.auditHeadDirectory,
-    auditHeadIntervalMs: 50,
-  });
-  urls.emergency = emergency.url;
-  const apiKeys = await mongoApiKeyStore(engine.connection);
-  const gateway = await startTestGateway(urls, {
-    apiKeys,
-    supergraphSdl: composeSupergraph(readSubgraphSources(SCHEMA_DIR).filter((source) => source.name in urls)),
-    rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-    logger: capturingLogger("gateway", logLines),
+  const { seed } = options;
+  const stack = await startStack({
+    subgraphs: ["emergency"],
+    beforeStart: async (engine) => {
+      if (seed !== undefined) await seedDemoEmergencyProfiles(engine.connection, { ...seed, now: options.now });
+    },
+    alongside: options.others,
+    subgraphOptions: {
+      emergency: {
+        clock: clock.now,
+        lookupRateLimit: options.lookupRateLimit,
+        accessWindowMinutes: options.accessWindowMinutes,
+        auditHeadDirectory: options.auditHeadDirectory,
+        auditHeadIntervalMs: 50,
+      },
+    },
+    loggers: { emergency: capturingLogger("emergency", logLines), gateway: capturingLogger("gateway", logLines) },
   });
   return {
-    engine,
-    commands,
-    apiKeys,
+    engine: stack.engine,
+    commands: stack.commands,
+    apiKeys: stack.apiKeys,
     clock,
-    emergency,
-    gateway,
+    emergency: stack.services.emergency,
+    gateway: stack.gateway,
     logLines,
-    graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
-    direct: (query, variables = {}, identity) =>
-      postGraphQL(emergency.url, { query, variables }, identity === undefined ? {} : { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) }),
-    async stop() {
-      await gateway.stop();
-      await emergency.stop();
-      await others.stop();
-      await emergencyDb.close();
-      await engine.close();
-    },
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+    direct: (query, variables, identity) => stack.direct("emergency", query, variables, identity),
+    stop: () => stack.stop(),
   };
 }

@@ -73,7 +73,7 @@ test("the public feed parses, holds only public events, and round-trips times in
     visibility: "PUBLIC",
     residentsWelcome: true,
   });
-  const cafeStart = cafeStarts[0] as Date;
+  const cafeStart = cafeStarts[0];
   const cafeId = await createEvent({
     type: "CARE_CAFE",
     title: "オレンジカフェ",

@@ -1,18 +1,13 @@
-// Test support for the events subgraph: the embedded engine in memory, the resources subgraph with generated resources, the groups subgraph with its demo groups working at them, the events subgraph (optionally with a seeded year), a gateway over the three on free ports, and the commands the events subgraph sends.
-import { join } from "node:path";
+// Test support for the events subgraph on the test kit: the resources subgraph with generated resources, the groups subgraph with its demo groups working at them, the events subgraph (optionally with a seeded year), a gateway over the three, and the commands the events subgraph sends.
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
-import type { DomainEvent, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
-import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
-import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
+import type { DomainEvent, MongoHandle, RunningService } from "@tsunagu/service-kit";
+import { seedDemoResources } from "@tsunagu/resources";
+import { seedDemoGroups } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
-import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
+import { seedDemoEvents } from "@tsunagu/events";
 import type { SeedDemoEventsOptions } from "@tsunagu/events";
-import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
-import { mongoApiKeyStore } from "../src/api-keys";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, bearer, postGraphQL, silentLogger, startTestGateway } from "./helpers";
-import type { HttpAnswer } from "./helpers";
+import { RecordingPubSub, signedIn, startStack } from "@tsunagu/test-kit";
+import type { HttpAnswer } from "@tsunagu/test-kit";
 
 export interface EventsStack {
   /** Owns the engine; the resources subgraph and the API keys use it. */
@@ -21,7 +16,7 @@ export interface EventsStack {
   eventsDb: MongoHandle;
   /** Every command the events subgraph's connection started, oldest first; clear it before measuring. */
   commands: CommandStartedEvent[];
-  /** Domain events the events subgraph published. */
+  /** Domain events the subgraphs published. */
   published: DomainEvent[];
   resources: RunningService;
   groups: RunningService;
@@ -46,7 +41,7 @@ export interface EventsStackOptions {
 }
 
 /** The Authorization header of a user signed in with a token from TEST_JWT. */
-export const signedIn = bearer;
+export { signedIn };
 
 const RESOURCES = `query ($after: String) {
   resources(first: 50, after: $after) {
@@ -80,48 +75,17 @@ async function affiliations(graphql: EventsStack["graphql"]): Promise<DemoAffili
  * the events subgraph, and a gateway over the supergraph composed from schema/resources.graphql and schema/events.graphql.
  */
 export async function startEventsStack(options: EventsStackOptions = {}): Promise<EventsStack> {
-  const started: ({ stop(): Promise<void> } | { close(): Promise<void> })[] = [];
-  const stop = async () => {
-    for (const service of started.splice(0).reverse()) await ("stop" in service ? service.stop() : service.close());
-  };
+  let recording: RecordingPubSub | undefined;
+  const stack = await startStack({
+    subgraphs: ["resources", "groups", "events"],
+    beforeStart: async (engine) => {
+      await seedDemoResources(engine.connection, { count: 150 });
+    },
+    wrapPubSub: (inner) => (recording = new RecordingPubSub(inner)),
+    subgraphOptions: { events: { development: true, batchLoads: options.batchLoads } },
+  });
   try {
-    const engine = await connectMongo({ dbName: "events-test", logger: silentLogger });
-    started.push(engine);
-    const eventsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "events-test", logger: silentLogger });
-    started.push(eventsDb);
-    const commands: CommandStartedEvent[] = [];
-    eventsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
-    await seedDemoResources(engine.connection, { count: 150 });
-    const pubsub: PubSub = await createPubSub({ logger: silentLogger });
-    started.push(pubsub);
-    const published: DomainEvent[] = [];
-    const recording: PubSub = { ...pubsub, publish: async (event) => void published.push(event) };
-    const resources = await startResourcesSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger });
-    started.push(resources);
-    const groups = await startGroupsSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub });
-    started.push(groups);
-    const events = await startEventsSubgraph({
-      connection: eventsDb.connection,
-      signingSecret: TEST_IDENTITY_SECRET,
-      logger: silentLogger,
-      pubsub: recording,
-      development: true,
-      batchLoads: options.batchLoads,
-    });
-    started.push(events);
-    const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => ["resources", "groups", "events"].includes(source.name));
-    const gateway = await startTestGateway(
-      { resources: resources.url, groups: groups.url, events: events.url },
-      {
-        apiKeys: await mongoApiKeyStore(engine.connection),
-        supergraphSdl: composeSupergraph(sources),
-        rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-        // Fifty registrations for one event queue behind each other; on a busy test machine that may take longer than the default 5 s.
-        subgraphTimeoutMs: 30_000,
-      },
-    );
-    started.push(gateway);
-    const graphql: EventsStack["graphql"] = (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers);
+    const { engine, graphql } = stack;
     const all = await affiliations(graphql);
     await seedDemoGroups(engine.connection, { resources: all });
     const resourceIds = all.slice(0, 60).map((resource) => resource.id);
@@ -131,10 +95,12 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     const staffedResources = (staffed.body.data as { resources: { edges: { node: { id: string; staff: { name: string }[] } }[] } }).resources.edges
       .filter((edge) => edge.node.staff.length > 0)
       .map((edge) => ({ id: edge.node.id, staff: edge.node.staff.map((member) => member.name) }));
-    if (options.seed !== undefined) await seedDemoEvents(eventsDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
-    return { engine, eventsDb, commands, published, resources, groups, events, gateway, resourceIds, groupIds, staffedResources, graphql, stop };
+    if (options.seed !== undefined) await seedDemoEvents(stack.measuredDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
+    const { resources, groups, events } = stack.services;
+    const published = (recording as RecordingPubSub).events;
+    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, stop: () => stack.stop() };
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
 }

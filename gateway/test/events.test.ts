@@ -338,8 +338,8 @@ describe("checklist, check-in and survey", () => {
 
 describe("across subgraphs", () => {
   test("a group's upcoming events with their venues' names (resources) and staff (groups); a venue's hosted events; a member's registrations", async () => {
-    const [groupName, groupId] = [...stack.groupIds.entries()][0] as [string, string];
-    const venue = stack.staffedResources[0] as { id: string; staff: string[] };
+    const [groupName, groupId] = [...stack.groupIds.entries()][0];
+    const venue = stack.staffedResources[0];
     const titles = ["第1回 入退院支援研修", "第2回 看取り研修"];
     const ids: string[] = [];
     for (const [index, title] of titles.entries()) {
@@ -347,7 +347,7 @@ describe("across subgraphs", () => {
       ids.push(await createEvent({ title, venueId: venue.id, place: undefined, organiserIds: [groupId], startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString() }));
     }
     const member = await professional(700, "理学療法士");
-    await register(ids[0] as string, member.headers);
+    await register(ids[0], member.headers);
     const answer = await stack.graphql(
       `query ($group: ID!, $venue: ID!, $event: ID!) {
         group(id: $group) { name events(first: 100) { edges { node { id title venue { names { official } staff { name } } } } } }
@@ -376,7 +376,7 @@ describe("across subgraphs", () => {
 
   test("a list of events with organisers (and their events), venue, counts and the caller's registration costs three database round trips for 5 or 25 events", async () => {
     const group = new Types.ObjectId().toHexString();
-    const venue = stack.resourceIds[1] as string;
+    const venue = stack.resourceIds[1];
     const query = `query ($group: ID!) {
       events(first: 100, filter: { organiserIds: [$group] }) {
         edges { node { title organisers { id events(first: 2) { edges { node { id } } } } venue { names { official } } registrationCounts { registered waitlisted } myRegistration { status } } }

@@ -1,47 +1,13 @@
-// Test support for the groups subgraph: the embedded engine in memory, the resources and groups subgraphs with demo data, a gateway over both on free ports, a recording pub/sub, and the commands the groups subgraph sends.
-import { join } from "node:path";
+// Test support for the groups subgraph on the test kit: the resources and groups subgraphs with demo data and a gateway over both, a recording pub/sub, and the commands the groups subgraph sends.
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
-import type { DomainEvent, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
-import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
-import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
+import type { MongoHandle, RunningService } from "@tsunagu/service-kit";
+import { seedDemoResources } from "@tsunagu/resources";
+import { seedDemoGroups } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
-import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
-import { issueToken } from "../src/auth";
-import type { TokenRequest } from "../src/auth";
-import { mongoApiKeyStore } from "../src/api-keys";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, TEST_JWT, postGraphQL, silentLogger, startTestGateway } from "./helpers";
-import type { HttpAnswer } from "./helpers";
+import { RecordingPubSub, signedIn, startStack } from "@tsunagu/test-kit";
+import type { HttpAnswer } from "@tsunagu/test-kit";
 
-/**
- * The in-process pub/sub, recording what is published and running `onPublish` before passing each event on (a test
- * can look at the database from there to see that the write was committed before the event went out).
- */
-export class RecordingPubSub implements PubSub {
-  readonly events: DomainEvent[] = [];
-  onPublish: (event: DomainEvent) => Promise<void> = async () => undefined;
-
-  constructor(private readonly inner: PubSub) {}
-
-  async publish(event: DomainEvent): Promise<void> {
-    this.events.push(event);
-    await this.onPublish(event);
-    await this.inner.publish(event);
-  }
-
-  subscribe(topic: string, onEvent: (event: DomainEvent) => void): () => void {
-    return this.inner.subscribe(topic, onEvent);
-  }
-
-  listenerCount(topic?: string): number {
-    return this.inner.listenerCount(topic);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
+export { RecordingPubSub, signedIn };
 
 export interface GroupsStack {
   /** Owns the engine; the resources subgraph, the API keys and the tests' own look-ups use it. */
@@ -59,12 +25,6 @@ export interface GroupsStack {
   /** POSTs `query` with `variables` to the gateway, as a client would. */
   graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<HttpAnswer>;
   stop(): Promise<void>;
-}
-
-/** The Authorization header of a user signed in with a token from TEST_JWT. */
-export async function signedIn(request: TokenRequest): Promise<Record<string, string>> {
-  const token = await issueToken(request, { secret: TEST_JWT.secret as string, issuer: TEST_JWT.issuer, audience: TEST_JWT.audience });
-  return { authorization: `Bearer ${token}` };
 }
 
 const RESOURCE_PAGE = `query ($after: String) {
@@ -103,41 +63,33 @@ async function demoAffiliations(graphql: GroupsStack["graphql"], headers: Record
  * groups subgraph's pub/sub) over the supergraph composed from schema/resources.graphql and schema/groups.graphql.
  */
 export async function startGroupsStack({ now, resourceCount }: { now: Date; resourceCount: number }): Promise<GroupsStack> {
-  const started: ({ stop(): Promise<void> } | { close(): Promise<void> })[] = [];
-  const stop = async () => {
-    for (const service of started.splice(0).reverse()) await ("stop" in service ? service.stop() : service.close());
-  };
+  let pubsub: RecordingPubSub | undefined;
+  const stack = await startStack({
+    subgraphs: ["resources", "groups"],
+    beforeStart: async (engine) => {
+      await seedDemoResources(engine.connection, { now, count: resourceCount });
+    },
+    wrapPubSub: (inner) => (pubsub = new RecordingPubSub(inner)),
+    subgraphOptions: { resources: { development: true }, groups: { development: true } },
+  });
   try {
-    const engine = await connectMongo({ dbName: "groups-test", logger: silentLogger });
-    started.push(engine);
-    const groupsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "groups-test", logger: silentLogger });
-    started.push(groupsDb);
-    const commands: CommandStartedEvent[] = [];
-    groupsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
-    await seedDemoResources(engine.connection, { now, count: resourceCount });
-    const pubsub = new RecordingPubSub(await createPubSub({ logger: silentLogger }));
-    started.push(pubsub);
-    const resources = await startResourcesSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, development: true });
-    started.push(resources);
-    const groups = await startGroupsSubgraph({ connection: groupsDb.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub, development: true });
-    started.push(groups);
-    const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => ["resources", "groups"].includes(source.name));
-    const gateway = await startTestGateway(
-      { resources: resources.url, groups: groups.url },
-      {
-        apiKeys: await mongoApiKeyStore(engine.connection),
-        supergraphSdl: composeSupergraph(sources),
-        rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-        pubsub,
-      },
-    );
-    started.push(gateway);
-    const graphql: GroupsStack["graphql"] = (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers);
-    const affiliations = await demoAffiliations(graphql, await signedIn({ role: "COORDINATOR", subject: "seed" }));
-    await seedDemoGroups(groupsDb.connection, { now, resources: affiliations });
-    return { engine, groupsDb, commands, pubsub, resources, groups, gateway, affiliations, graphql, stop };
+    const affiliations = await demoAffiliations(stack.graphql, await signedIn({ role: "COORDINATOR", subject: "seed" }));
+    await seedDemoGroups(stack.measuredDb.connection, { now, resources: affiliations });
+    const { resources, groups } = stack.services;
+    return {
+      engine: stack.engine,
+      groupsDb: stack.measuredDb,
+      commands: stack.commands,
+      pubsub: pubsub as RecordingPubSub,
+      resources,
+      groups,
+      gateway: stack.gateway,
+      affiliations,
+      graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+      stop: () => stack.stop(),
+    };
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
 }

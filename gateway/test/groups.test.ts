@@ -7,8 +7,8 @@ import { TEST_IDENTITY_SECRET, codes, postGraphQL } from "./helpers";
 import type { GraphQLBody } from "./helpers";
 import { signedIn, startGroupsStack } from "./groups-stack";
 import type { GroupsStack } from "./groups-stack";
-import { LiveSubscription, connectWs } from "./ws-client";
-import type { WsConnection } from "./ws-client";
+import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
+import type { WsConnection } from "@tsunagu/test-kit";
 
 /** 10:00 on 15 June 2025 in Tokyo: the demo's consultation log covers fiscal year 2024 (2024-04-01 to 2025-03-31). */
 const NOW = new Date("2025-06-15T01:00:00Z");
@@ -554,7 +554,9 @@ describe("live updates through the gateway (graphql-ws)", () => {
   const opened: WsConnection[] = [];
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map((connection) => connection.client.dispose()));
+    await Promise.all(opened.splice(0).map(async (connection) => {
+      await connection.client.dispose();
+    }));
   });
 
   function connect(headers: Record<string, string>): WsConnection {

@@ -1,14 +1,16 @@
-// Test support: the fixture subgraphs (places, notes) started with startSubgraph on free ports, a gateway over them, and an HTTP client.
+// Test support for the gateway's own tests: the fixture subgraphs (places, notes) started with startSubgraph on free ports and a gateway over them; the shared helpers come from @tsunagu/test-kit.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
-import { createLogger, startSubgraph } from "@tsunagu/service-kit";
+import { startSubgraph } from "@tsunagu/service-kit";
 import type { RequestContext, RunningService } from "@tsunagu/service-kit";
+import { TEST_IDENTITY_SECRET, TEST_JWT, signedIn, silentLogger } from "@tsunagu/test-kit";
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
-import { issueToken } from "../src/auth";
-import type { JwtSettings, TokenRequest } from "../src/auth";
+
+export { TEST_IDENTITY_SECRET, TEST_JWT, codes, postGraphQL, send, silentLogger } from "@tsunagu/test-kit";
+export type { GraphQLBody, HttpAnswer } from "@tsunagu/test-kit";
 
 export const FIXTURE_SCHEMA_DIR = join(__dirname, "fixtures", "schema");
 
@@ -17,21 +19,8 @@ export function fixtureSubgraphUrl(name: string): string {
   return `http://${name}.invalid/graphql`;
 }
 
-export const TEST_IDENTITY_SECRET = "test-identity-secret-0123456789abcdef";
-export const TEST_JWT: JwtSettings = {
-  algorithm: "HS256",
-  secret: "test-jwt-secret-0123456789abcdefghij",
-  issuer: "tsunagu-test",
-  audience: "tsunagu-test",
-};
-
-export const silentLogger = createLogger({ name: "test", level: "silent" });
-
 /** The Authorization header of a user signed in with a token from TEST_JWT. */
-export async function bearer(request: TokenRequest): Promise<Record<string, string>> {
-  const token = await issueToken(request, { secret: TEST_JWT.secret as string, issuer: TEST_JWT.issuer, audience: TEST_JWT.audience });
-  return { authorization: `Bearer ${token}` };
-}
+export const bearer = signedIn;
 
 function fixtureSdl(name: string): string {
   return readFileSync(join(FIXTURE_SCHEMA_DIR, `${name}.graphql`), "utf8");
@@ -111,48 +100,4 @@ export function startTestGateway(
     logger: silentLogger,
     ...options,
   });
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  /** Parsed JSON, or the text when the body is not JSON. */
-  body: GraphQLBody;
-}
-
-/** The parts of a GraphQL response body the tests read. */
-export interface GraphQLBody {
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
-}
-
-/** POSTs a GraphQL request as a client would (JSON), with extra headers. */
-export function postGraphQL(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<HttpAnswer> {
-  return send(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-}
-
-/** Any HTTP request, answered with status, headers and parsed body. */
-export async function send(url: string, init: RequestInit): Promise<HttpAnswer> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  let body: GraphQLBody;
-  try {
-    body = JSON.parse(text) as GraphQLBody;
-  } catch {
-    body = { errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
-  }
-  return { status: response.status, headers: response.headers, body };
-}
-
-/** The `extensions.code` of each error in a body. */
-export function codes(body: GraphQLBody): unknown[] {
-  return (body.errors ?? []).map((error) => error.extensions?.code);
 }

@@ -1,5 +1,5 @@
 // The subscription fields: the SDL and SUBSCRIPTION_FIELDS in step, topics and filters, the schema built from whichever types the supergraph has, and the configuration variables.
-import { buildSchema, parse, printType } from "graphql";
+import { Kind, buildSchema, parse, printType } from "graphql";
 import type { GraphQLObjectType } from "graphql";
 import { createLogger, loadConfig } from "@tsunagu/service-kit";
 import { gatewayConfigSchema, gatewayOptionsOf } from "../src/config";
@@ -25,8 +25,8 @@ const WITH_GROUPS = `${RESOURCES_ONLY}
 
 test("schema/subscriptions/gateway.graphql and SUBSCRIPTION_FIELDS describe the same fields, each with a description", () => {
   const [definition] = parse(readSubscriptionSdl()).definitions;
-  expect(definition?.kind).toBe("ObjectTypeDefinition");
-  const fields = definition?.kind === "ObjectTypeDefinition" ? (definition.fields ?? []) : [];
+  expect(definition?.kind).toBe(Kind.OBJECT_TYPE_DEFINITION);
+  const fields = definition?.kind === Kind.OBJECT_TYPE_DEFINITION ? (definition.fields ?? []) : [];
   expect(fields.map((field) => field.name.value)).toEqual(Object.keys(SUBSCRIPTION_FIELDS));
   for (const field of fields) {
     expect(field.description?.value).toMatch(/[぀-ヿ一-鿿].*\(.+\)/s);

@@ -1,19 +1,18 @@
 // Test support for subscriptions: fixture subgraphs (directory: resources; boards: boards, posts, comments, members) that publish domain events, a gateway over them, tokens, and waiting until the gateway listens.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
 import { Redis } from "ioredis";
 import { REDIS_CHANNEL_PREFIX, forbidden, startSubgraph, unauthenticated } from "@tsunagu/service-kit";
 import type { PubSub, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { composeSupergraph } from "../../scripts/compose";
-import { issueToken } from "../src/auth";
-import type { TokenRequest } from "../src/auth";
+import { TEST_IDENTITY_SECRET, TEST_JWT, generousRateLimiter, silentLogger, testToken, waitFor } from "@tsunagu/test-kit";
+import type { TestTokenRequest } from "@tsunagu/test-kit";
 import type { ApiKeyRecord, ApiKeyStore } from "../src/api-keys";
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, TEST_JWT, silentLogger } from "./helpers";
+
+export { waitFor };
 
 const FIXTURE_DIR = join(__dirname, "fixtures", "subscriptions");
 
@@ -198,9 +197,6 @@ export function memoryApiKeyStore(): ApiKeyStore {
   };
 }
 
-/** A limiter that never refuses (tests open many connections from one address). */
-const GENEROUS_LIMITER = new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 });
-
 /** A gateway on a free port over the given subgraphs (name → URL): the fixture supergraph of those names unless `options.supergraphSdl`. */
 export function startSubscriptionGateway(subgraphUrls: Record<string, string>, options: Partial<GatewayOptions> = {}): Promise<RunningService> {
   return createGateway({
@@ -212,27 +208,14 @@ export function startSubscriptionGateway(subgraphUrls: Record<string, string>, o
     jwt: TEST_JWT,
     logger: silentLogger,
     apiKeys: memoryApiKeyStore(),
-    rateLimiter: GENEROUS_LIMITER,
+    rateLimiter: generousRateLimiter(),
     ...options,
   });
 }
 
-/** A bearer token for the test JWT settings. */
-export async function bearer(request: Omit<TokenRequest, "subject"> & { subject?: string }): Promise<string> {
-  const token = await issueToken(
-    { subject: `${request.role.toLowerCase()}-1`, ...request },
-    { secret: TEST_JWT.secret as string, issuer: TEST_JWT.issuer, audience: TEST_JWT.audience },
-  );
-  return `Bearer ${token}`;
-}
-
-/** Polls `condition` every few milliseconds until it holds, failing after `ms`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`${what} did not happen within ${ms} ms`);
-    await sleep(5);
-  }
+/** `Bearer <token>` for the test JWT settings (the subject defaults to `<role>-1`). */
+export async function bearer(request: TestTokenRequest): Promise<string> {
+  return `Bearer ${await testToken(request)}`;
 }
 
 /** Waits until `pubsub` has `count` listeners on `topic` and, with Redis, the broker has the channel subscribed. */

@@ -3,13 +3,13 @@ import { readFileSync } from "node:fs";
 import { connectMongo, createPubSub } from "@tsunagu/service-kit";
 import type { MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
-import { startRedisServer } from "../../lib/service-kit/test/redis-server";
-import type { RedisServer } from "../../lib/service-kit/test/redis-server";
+import { startRedisServer } from "@tsunagu/test-kit";
+import type { RedisServer } from "@tsunagu/test-kit";
 import { DEFAULT_SUPERGRAPH_PATH } from "../src/config";
 import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "./helpers";
 import { bearer, startSubscriptionGateway, untilListening, waitFor } from "./subscription-stack";
-import { LiveSubscription, connectWs } from "./ws-client";
-import type { WsConnection } from "./ws-client";
+import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
+import type { WsConnection } from "@tsunagu/test-kit";
 
 interface SeededResource {
   id: string;
@@ -90,7 +90,9 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(({ client }) => client.dispose()));
+    await Promise.all(opened.splice(0).map(async ({ client }) => {
+      await client.dispose();
+    }));
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 
@@ -109,8 +111,8 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
     const anonymous = subscribe({});
     await untilListening(gatewayPubSub, "availability", 2, redisUrl());
     await updateAvailability(withPhones, 3);
-    expect(await professional.next(1000)).toEqual(expected(withPhones, 3, true));
-    expect(await anonymous.next(1000)).toEqual(expected(withPhones, 3, false));
+    expect(await professional.next()).toEqual(expected(withPhones, 3, true));
+    expect(await anonymous.next()).toEqual(expected(withPhones, 3, false));
   });
 
   test("subscribers receive only the categories and districts they asked for", async () => {

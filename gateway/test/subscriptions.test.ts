@@ -7,10 +7,10 @@ import { runInNewContext } from "node:vm";
 import { Redis } from "ioredis";
 import { REDIS_CHANNEL_PREFIX, createPubSub } from "@tsunagu/service-kit";
 import type { PubSub, RunningService } from "@tsunagu/service-kit";
-import { startRedisServer } from "../../lib/service-kit/test/redis-server";
-import type { RedisServer } from "../../lib/service-kit/test/redis-server";
+import { startRedisServer } from "@tsunagu/test-kit";
+import type { RedisServer } from "@tsunagu/test-kit";
 import { createApiKey } from "../src/api-keys";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
+import { ClientRateLimiter } from "../src/rate-limit";
 import { postGraphQL, silentLogger } from "./helpers";
 import {
   bearer,
@@ -22,8 +22,8 @@ import {
   waitFor,
 } from "./subscription-stack";
 import type { LookupCounts } from "./subscription-stack";
-import { LiveSubscription, connectWs, rawConnection, rawSubscribe } from "./ws-client";
-import type { WsConnection } from "./ws-client";
+import { LiveSubscription, connectWs, rawConnection, rawSubscribe } from "@tsunagu/test-kit";
+import type { WsConnection } from "@tsunagu/test-kit";
 
 const AVAILABILITY = `subscription Availability($categories: [String!], $districts: [String!]) {
   availabilityChanged(categories: $categories, districts: $districts) { id name district vacancies }
@@ -86,7 +86,9 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(({ client }) => client.dispose()));
+    await Promise.all(opened.splice(0).map(async ({ client }) => {
+      await client.dispose();
+    }));
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 
@@ -103,7 +105,7 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     const live = new LiveSubscription(client, { query: AVAILABILITY });
     await listening("availability", 1);
     await mutate('mutation { setVacancies(id: "r1", vacancies: 3) { id } }', coordinator);
-    expect(await live.next(1000)).toEqual({
+    expect(await live.next()).toEqual({
       data: { availabilityChanged: { id: "r1", name: "つばさ訪問看護ステーション", district: "中央", vacancies: 3 } },
     });
   });
@@ -137,7 +139,7 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     });
     await listening("board:b-open", 1);
     const added = await mutate('mutation { addPost(boardId: "b-open", title: "退院前カンファレンスのお知らせ") { id } }', await bearer({ role: "PROFESSIONAL", memberId: "m1" }));
-    expect(await live.next(1000)).toEqual({
+    expect(await live.next()).toEqual({
       data: {
         latest: {
           id: (added.addPost as { id: string }).id,
@@ -278,7 +280,9 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
       abrupt.slice(0, size / 4).forEach((socket) => socket.terminate());
       await waitFor(() => gatewayPubSub.listenerCount("availability") >= size * 0.75, "the batch listening");
       abrupt.slice(size / 4).forEach((socket) => socket.terminate());
-      await Promise.all(graceful.map(({ connection }) => connection.client.dispose()));
+      await Promise.all(graceful.map(async ({ connection }) => {
+        await connection.client.dispose();
+      }));
       await waitFor(() => gatewayPubSub.listenerCount() === 0, "the batch's listeners removed");
     };
     for (let i = 0; i < 4; i++) await batch(50);
@@ -328,7 +332,7 @@ describe("across processes with Redis", () => {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, "exit")) as [number];
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-    expect(await live.next(1000)).toEqual({ data: { availabilityChanged: { id: "r2", name: "ほっとサロン日の出", vacancies: 10 } } });
+    expect(await live.next()).toEqual({ data: { availabilityChanged: { id: "r2", name: "ほっとサロン日の出", vacancies: 10 } } });
     await client.dispose();
   });
 
@@ -352,7 +356,7 @@ describe("rate limits", () => {
     directory = await startDirectory(pubsub, { resource: 0 });
     gateway = await startSubscriptionGateway(
       { directory: directory.url },
-      { pubsub, rateLimiter: new TokenBucketRateLimiter({ burst: 2, perSecond: 0.001 }) },
+      { pubsub, rateLimiter: new ClientRateLimiter({ burst: 2, perSecond: 0.001 }) },
     );
   });
 

@@ -1,14 +1,8 @@
-// Test support for the transitions subgraph: the embedded engine in memory, the transitions subgraph (its commands recorded) and a gateway (with graphql-ws subscriptions) sharing one in-process pub/sub, on free ports.
-import { join } from "node:path";
+// Test support for the transitions subgraph on the test kit: the transitions subgraph (its commands recorded) and a gateway (with graphql-ws subscriptions) sharing one in-process pub/sub, over a fresh in-memory engine.
 import type { CommandStartedEvent } from "mongodb";
-import { IDENTITY_HEADER, connectMongo, createPubSub, signIdentity } from "@tsunagu/service-kit";
 import type { Identity, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
-import { startTransitionsSubgraph } from "@tsunagu/transitions";
-import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
-import { mongoApiKeyStore } from "../src/api-keys";
-import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger, startTestGateway } from "./helpers";
-import type { HttpAnswer } from "./helpers";
+import { startStack } from "@tsunagu/test-kit";
+import type { HttpAnswer } from "@tsunagu/test-kit";
 
 export interface TransitionsStack {
   /** Owns the database; tests read the access log through it. */
@@ -27,36 +21,15 @@ export interface TransitionsStack {
 
 /** Starts everything over a fresh in-memory database (one per test file). */
 export async function startTransitionsStack(): Promise<TransitionsStack> {
-  const engine = await connectMongo({ dbName: "transitions-test", logger: silentLogger });
-  const transitionsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "transitions-test", logger: silentLogger });
-  const commands: CommandStartedEvent[] = [];
-  transitionsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
-  const pubsub = await createPubSub({ logger: silentLogger });
-  const transitions = await startTransitionsSubgraph({ connection: transitionsDb.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub, development: true });
-  const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => source.name === "transitions");
-  const gateway = await startTestGateway(
-    { transitions: transitions.url },
-    {
-      apiKeys: await mongoApiKeyStore(engine.connection),
-      supergraphSdl: composeSupergraph(sources),
-      rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-      pubsub,
-    },
-  );
+  const stack = await startStack({ subgraphs: ["transitions"], subgraphOptions: { transitions: { development: true } } });
   return {
-    engine,
-    commands,
-    pubsub,
-    transitions,
-    gateway,
-    graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
-    direct: (query, variables, identity) => postGraphQL(transitions.url, { query, variables }, { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) }),
-    async stop() {
-      await gateway.stop();
-      await transitions.stop();
-      await pubsub.close();
-      await transitionsDb.close();
-      await engine.close();
-    },
+    engine: stack.engine,
+    commands: stack.commands,
+    pubsub: stack.pubsub,
+    transitions: stack.services.transitions,
+    gateway: stack.gateway,
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+    direct: (query, variables, identity) => stack.direct("transitions", query, variables, identity),
+    stop: () => stack.stop(),
   };
 }

@@ -5,8 +5,8 @@ import { DEMO_TRANSITION_FIGURES, seedDemoTransitions } from "@tsunagu/transitio
 import { bearer, codes } from "./helpers";
 import { startTransitionsStack } from "./transitions-stack";
 import type { TransitionsStack } from "./transitions-stack";
-import { LiveSubscription, connectWs } from "./ws-client";
-import type { WsConnection } from "./ws-client";
+import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
+import type { WsConnection } from "@tsunagu/test-kit";
 
 const id = () => new Types.ObjectId().toHexString();
 const CARE_OFFICE = id();
@@ -24,7 +24,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map((connection) => connection.client.dispose()));
+  await Promise.all(opened.map(async (connection) => {
+    await connection.client.dispose();
+  }));
   await stack.stop();
 });
 
@@ -81,7 +83,7 @@ test("a care manager sends an admission sheet; the hospital's MSW receives it by
 
   const sent = await stack.graphql(SEND, { id: draft.id }, await as(CARE_MANAGER));
   expect(sent.body.data).toEqual({ sendTransitionNotice: { id: draft.id, status: "SENT", sentAt: expect.any(String), leadTime: null } });
-  expect((await live.next(3000)).data).toEqual({
+  expect((await live.next()).data).toEqual({
     transitionNoticeReceived: {
       id: draft.id,
       status: "SENT",

@@ -61,7 +61,7 @@ async function serve(): Promise<void> {
     headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(coordinator, signingSecret) },
     body: JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` }),
   });
-  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1] as string);
+  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1]);
   // The demo members have no affiliation here, so they are not in the contact directory: take the care managers' ids from the groups demo data.
   const careManagers = await groupsModels(mongo.connection).Member.find({ profession: "CARE_MANAGER" }, { _id: 1 }).lean();
   const careManagerIds = careManagers.map((member) => member._id.toHexString());
@@ -91,7 +91,7 @@ async function serve(): Promise<void> {
 /** A child process running a TypeScript entry point, and what its first matching stdout line said. */
 async function startChild<T>(args: string[], env: Record<string, string>, readyFrom: (line: string) => T | undefined): Promise<{ process: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const ready = await new Promise<T>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with code ${String(code)} before it was ready`)));
     (async () => {
@@ -103,7 +103,7 @@ async function startChild<T>(args: string[], env: Record<string, string>, readyF
     })().then(resolve, reject);
   });
   lines.close();
-  child.stdout!.resume();
+  child.stdout.resume();
   return { process: child, ready };
 }
 
@@ -212,9 +212,9 @@ async function main(): Promise<void> {
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
     const direct = (crew: number) => ({ [IDENTITY_HEADER]: signIdentity(crewIdentity(crew), identitySecret) });
 
-    const code = cardCodes[0] as string;
+    const code = cardCodes[0];
     const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, throughGateway(0), code);
-    const directText = await lookUpOnce(urls.emergency as string, DIRECT_QUERY, direct(0), code);
+    const directText = await lookUpOnce(urls.emergency, DIRECT_QUERY, direct(0), code);
     const person = (text: string) => JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");
     const joined = JSON.parse(gatewayText) as { data: { emergencyLookup: { profile: { primaryHospital: unknown; careManager: unknown } } } };
@@ -229,8 +229,8 @@ async function main(): Promise<void> {
     console.log(`  e.g. primaryHospital ${JSON.stringify(joined.data.emergencyLookup.profile.primaryHospital)}, careManager ${JSON.stringify(joined.data.emergencyLookup.profile.careManager)}`);
     console.log(`direct to the subgraph: the same look-up with hospital and care manager as bare references, identity header signed per request: ${Buffer.byteLength(directText)} bytes`);
 
-    await load(urls.emergency as string, DIRECT_QUERY, direct, cardCodes, WARMUP_SECONDS);
-    const directResult = await load(urls.emergency as string, DIRECT_QUERY, direct, cardCodes, SECONDS);
+    await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, WARMUP_SECONDS);
+    const directResult = await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, SECONDS);
     await load(gateway.ready, CREW_LOOKUP_QUERY, throughGateway, cardCodes, WARMUP_SECONDS);
     const gatewayResult = await load(gateway.ready, CREW_LOOKUP_QUERY, throughGateway, cardCodes, SECONDS);
 

@@ -21,7 +21,7 @@ interface EngineProcess {
 async function startEngineProcess(args: string[]): Promise<EngineProcess> {
   const cli = join(__dirname, "..", "..", "lib", "embedded-mongo", "src", "cli.ts");
   const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
+  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
   return { uri: chunk.toString().trim(), child };
 }
 
@@ -61,7 +61,7 @@ async function lookups(): Promise<LookupRates> {
   await client.close();
 
   const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri)));
-  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT]!.command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
+  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
   await throughput(1_000, IN_FLIGHT, (i) => find("code", i));
   const wireIndexed = await throughput(20_000, IN_FLIGHT, (i) => find("code", i));
   const wireScan = await throughput(100, IN_FLIGHT, (i) => find("sameCodeUnindexed", i));

@@ -8,7 +8,8 @@ import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import type { RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { openEventModels, startEventsSubgraph } from "@tsunagu/events";
-import { TokenBucketRateLimiter, createGateway, issueToken, mongoApiKeyStore } from "@tsunagu/gateway";
+import { createGateway, issueToken, mongoApiKeyStore } from "@tsunagu/gateway";
+import { generousRateLimiter } from "@tsunagu/test-kit";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 
@@ -52,7 +53,7 @@ function load(url: string, body: string, headers: Record<string, string>): Promi
       },
       (error, result) => {
         if (error !== null) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
         resolve({
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
         jwt: { algorithm: "HS256", ...JWT },
         apiKeys,
         logger,
-        rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
+        rateLimiter: generousRateLimiter(),
         // The default cost limit (5000) refuses this query; see the events report.
         limits: { maxCost: 50_000 },
         subgraphTimeoutMs: 60_000,
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     const headers = { authorization: `Bearer ${await issueToken({ role: "COORDINATOR", subject: "bench" }, JWT)}` };
 
     // 100 events two weeks ahead, each organised by one of 25 groups and co-hosted by the next, at one of 20 venues, with 30 registrations.
-    const listed = await post(targets[0]!.gateway.url, JSON.stringify({ query: "{ resources(first: 20) { edges { node { id } } } }" }), headers);
+    const listed = await post(targets[0].gateway.url, JSON.stringify({ query: "{ resources(first: 20) { edges { node { id } } } }" }), headers);
     const venueIds = (listed as unknown as { resources: { edges: { node: { id: string } }[] } }).resources.edges.map((edge) => edge.node.id);
     const groups = Array.from({ length: GROUPS }, () => new Types.ObjectId().toHexString());
     const create = `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`;
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
         visibility: "PROFESSIONALS",
         capacity: 150,
       };
-      const response = await fetch(targets[0]!.gateway.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: create, variables: { input, key: randomUUID() } }) });
+      const response = await fetch(targets[0].gateway.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: create, variables: { input, key: randomUUID() } }) });
       eventIds.push(((await response.json()) as { data: { createEvent: { id: string } } }).data.createEvent.id);
     }
     const models = await openEventModels(engine.connection);

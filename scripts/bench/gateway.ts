@@ -43,7 +43,7 @@ async function startChild<T>(entry: string, env: Record<string, string>, readyFr
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const value = await new Promise<T>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${entry} exited with code ${String(code)} before it was ready`)));
     (async () => {
@@ -55,7 +55,7 @@ async function startChild<T>(entry: string, env: Record<string, string>, readyFr
     })().then(resolve, reject);
   });
   lines.close();
-  child.stdout!.resume();
+  child.stdout.resume();
   return { process: child, ready: value };
 }
 
@@ -104,7 +104,7 @@ function load(url: string, headers: () => Record<string, string>, length: { dura
     };
     const instance = autocannon(options, (error, result) => {
       if (error !== null) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       resolve({ latencies, seconds: result.duration, failures: result.non2xx + result.errors + result.timeouts + graphqlErrors });

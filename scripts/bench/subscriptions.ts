@@ -16,7 +16,7 @@ import type { PubSub } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
-import { startRedisServer } from "../../lib/service-kit/test/redis-server";
+import { startRedisServer } from "@tsunagu/test-kit";
 import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "../../gateway/test/helpers";
 import { bearer, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
 import { composeSupergraph, readSubgraphSources } from "../compose";
@@ -63,7 +63,7 @@ class ServerProcess {
       env: { ...process.env, ...(redisUrl === undefined ? {} : { BENCH_REDIS_URL: redisUrl }) },
       stdio: ["pipe", "pipe", "inherit"],
     });
-    const reader: Interface = createInterface({ input: child.stdout! });
+    const reader: Interface = createInterface({ input: child.stdout });
     const lines = reader[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
@@ -257,7 +257,9 @@ async function run(redisUrl: string | undefined, load: Load): Promise<Figures> {
       bytesPerIdleSubscriber: (heapIdle - heapBefore) / load.subscribers,
     };
   } finally {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(clients.map(async (client) => {
+      await client.dispose();
+    }));
     await server.stop();
   }
 }

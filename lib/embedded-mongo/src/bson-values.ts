@@ -26,7 +26,7 @@ function sign(n: number): number {
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return sign(a[i]! - b[i]!);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return sign(a[i] - b[i]);
   return sign(a.length - b.length);
 }
 
@@ -42,7 +42,7 @@ function compareObjectIds(a: ObjectId, b: ObjectId): number {
   const x = a as unknown as ObjectIdWords;
   const y = b as unknown as ObjectIdWords;
   if (x.i0 === undefined || y.i0 === undefined) return compareBytes(a.id, b.id);
-  return sign(x.i0 - y.i0!) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
+  return sign(x.i0 - y.i0) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
 }
 
 /** Compares two BSON values as MongoDB orders them in indexes and sorts (-1, 0 or 1). */
@@ -91,11 +91,11 @@ function compareDocuments(a: Document, b: Document): number {
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   for (let i = 0; i < Math.min(keysA.length, keysB.length); i++) {
-    const byValueType = sign(typeRank(a[keysA[i]!]) - typeRank(b[keysB[i]!]));
+    const byValueType = sign(typeRank(a[keysA[i]]) - typeRank(b[keysB[i]]));
     if (byValueType !== 0) return byValueType;
     const byName = compareValues(keysA[i], keysB[i]);
     if (byName !== 0) return byName;
-    const byValue = compareValues(a[keysA[i]!], b[keysB[i]!]);
+    const byValue = compareValues(a[keysA[i]], b[keysB[i]]);
     if (byValue !== 0) return byValue;
   }
   return sign(keysA.length - keysB.length);
@@ -158,7 +158,7 @@ function collect(value: unknown, parts: string[], depth: number, found: unknown[
     return;
   }
   if (Array.isArray(value)) {
-    const part = parts[depth]!;
+    const part = parts[depth];
     if (/^\d+$/.test(part)) {
       if (Number(part) < value.length) collect(value[Number(part)], parts, depth + 1, found);
       return;
@@ -166,7 +166,7 @@ function collect(value: unknown, parts: string[], depth: number, found: unknown[
     for (const element of value) if (isPlainObject(element)) collect(element, parts, depth, found);
     return;
   }
-  if (isPlainObject(value) && parts[depth]! in value) collect(value[parts[depth]!], parts, depth + 1, found);
+  if (isPlainObject(value) && parts[depth] in value) collect(value[parts[depth]], parts, depth + 1, found);
 }
 
 /** A plain JavaScript object (a sub-document), as opposed to a BSON value class or an array. */
@@ -192,5 +192,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (isPlainObject(value)) return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${describeValue(v)}`).join(", ")} }`;
   if (Array.isArray(value)) return `[ ${value.map(describeValue).join(", ")} ]`;
-  return String(value);
+  if (value === null) return "null";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return Object.prototype.toString.call(value);
 }

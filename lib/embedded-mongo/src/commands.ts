@@ -94,7 +94,7 @@ function evaluateLet(variables: Document): Document {
   for (const name of Object.keys(variables)) {
     if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) throw new CommandError("FailedToParse", `'${name}' starts with an invalid character for a user variable name`);
   }
-  return translated(() => new Aggregator([{ $replaceWith: plainNumbers(variables) }], queryOptions()).run([{}])[0] as Document);
+  return translated(() => new Aggregator([{ $replaceWith: plainNumbers(variables) }], queryOptions()).run([{}])[0]);
 }
 
 function nonNegative(value: unknown, name: string): number | undefined {

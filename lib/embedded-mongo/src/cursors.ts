@@ -77,7 +77,7 @@ function takeBatch(cursor: OpenCursor, batchSize: number): Document[] {
   let bytes = 0;
   const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
   while (cursor.position < cursor.docs.length && batch.length < limit) {
-    const doc = cursor.docs[cursor.position]!;
+    const doc = cursor.docs[cursor.position];
     bytes += calculateObjectSize(doc);
     if (batch.length > 0 && bytes > MAX_BATCH_BYTES) break;
     batch.push(doc);

@@ -77,11 +77,11 @@ function operatorTest(path: string, operators: Document): Test | undefined {
       test = equal && ((doc) => !equal(doc));
     } else if (operator === "$in" && Array.isArray(operand)) {
       const each = operand.map((value) => equalsTest(path, value));
-      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t!(doc)) : undefined;
+      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t(doc)) : undefined;
     } else if (operator in RANGE) {
       if (!simpleValue(operand)) return undefined;
       const rank = typeRank(operand);
-      const accept = RANGE[operator]!;
+      const accept = RANGE[operator];
       test = (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && accept(compareValues(candidate, operand)));
     } else if (operator === "$exists") {
       const wanted = Boolean(operand);
@@ -98,7 +98,7 @@ function operatorTest(path: string, operators: Document): Test | undefined {
 function clauseTests(clauses: unknown): Test[] | undefined {
   if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
   const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause) : undefined));
-  return tests.every((t) => t !== undefined) ? (tests as Test[]) : undefined;
+  return tests.every((t) => t !== undefined) ? (tests) : undefined;
 }
 
 /** Compiles a filter, or returns undefined when it uses anything this matcher does not cover. */

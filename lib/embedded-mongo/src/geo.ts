@@ -49,8 +49,8 @@ function insideRing(point: Point, ring: unknown[]): boolean {
   let inside = false;
   const vertices = ring.map((vertex) => requirePoint(vertex, "polygon vertex"));
   for (let i = 0, j = vertices.length - 1; i < vertices.length; j = i++) {
-    const a = vertices[i]!;
-    const b = vertices[j]!;
+    const a = vertices[i];
+    const b = vertices[j];
     if (a.lat > point.lat !== b.lat > point.lat && point.lng < ((b.lng - a.lng) * (point.lat - a.lat)) / (b.lat - a.lat) + a.lng) inside = !inside;
   }
   return inside;

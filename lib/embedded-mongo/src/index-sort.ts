@@ -28,15 +28,15 @@ export function planIndexSort(collection: Collection, sort: Array<{ field: strin
     if (Object.values(index.spec.key).some((type) => typeof type !== "number")) continue;
     const prefix: unknown[] = [];
     let position = 0;
-    while (position < index.fields.length && index.fields[position] !== sort[0]!.field) {
-      const equals = predicates.get(index.fields[position]!)?.equals;
+    while (position < index.fields.length && index.fields[position] !== sort[0].field) {
+      const equals = predicates.get(index.fields[position])?.equals;
       if (equals?.length !== 1) break;
       prefix.push(equals[0]);
       position++;
     }
     if (!sort.every((key, i) => index.fields[position + i] === key.field)) continue;
     if (best && best.prefix.length >= prefix.length) continue;
-    const first = predicates.get(sort[0]!.field);
+    const first = predicates.get(sort[0].field);
     best = { index, prefix, direction: direction > 0 ? 1 : -1, lower: first?.equals ? undefined : first?.lower, upper: first?.equals ? undefined : first?.upper };
   }
   return best;
@@ -84,7 +84,7 @@ function rankOf(node: TreeNode, key: unknown[]): number {
     const position = node.keys.findIndex((candidate) => compareKeys(candidate, key) >= 0);
     if (!node.children) return rank + (position === -1 ? node.keys.length : position);
     if (position === -1) return rank + node.size();
-    for (let i = 0; i < position; i++) rank += node.children[i]!.size();
+    for (let i = 0; i < position; i++) rank += node.children[i].size();
     node = node.children[position]!;
   }
 }
@@ -92,9 +92,9 @@ function rankOf(node: TreeNode, key: unknown[]): number {
 /** The key at a position in the tree's order. */
 function keyAt(node: TreeNode, position: number): unknown[] {
   for (;;) {
-    if (!node.children) return node.keys[position]!;
+    if (!node.children) return node.keys[position];
     let i = 0;
-    while (position >= node.children[i]!.size()) position -= node.children[i++]!.size();
+    while (position >= node.children[i].size()) position -= node.children[i++].size();
     node = node.children[i]!;
   }
 }

@@ -110,7 +110,7 @@ export class Index {
       if (raw.length > 1) arrayFields++;
       return values.length === 0 ? [null] : dedupe(values);
     });
-    if (this.geoField && perField[this.fields.indexOf(this.geoField)]!.length === 0) return [];
+    if (this.geoField && perField[this.fields.indexOf(this.geoField)].length === 0) return [];
     if (this.spec.sparse && !present) return [];
     if (arrayFields > 1 && perField.filter((values) => values.length > 1).length > 1) {
       throw new CommandError("CannotIndexParallelArrays", `cannot index parallel arrays in index ${this.name}`);

@@ -23,7 +23,7 @@ function fail(message: string): never {
 
 function schemaList(keyword: string, value: unknown): Document[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every(isPlainObject)) fail(`$jsonSchema keyword '${keyword}' must be a non-empty array of objects`);
-  return value as Document[];
+  return value;
 }
 
 function count(keyword: string, value: unknown): number {
@@ -98,7 +98,7 @@ export function compileJsonSchema(schema: Document): Test {
           const each = schemaList(keyword, operand).map(compileJsonSchema);
           const extra = schema.additionalItems;
           const rest = isPlainObject(extra) ? compileJsonSchema(extra) : extra === false ? () => false : () => true;
-          onlyFor(Array.isArray, (value) => (value as unknown[]).every((item, i) => (i < each.length ? each[i]!(item) : rest(item))));
+          onlyFor(Array.isArray, (value) => (value as unknown[]).every((item, i) => (i < each.length ? each[i](item) : rest(item))));
         } else if (isPlainObject(operand)) {
           const each = compileJsonSchema(operand);
           onlyFor(Array.isArray, (value) => (value as unknown[]).every(each));

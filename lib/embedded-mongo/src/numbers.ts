@@ -76,7 +76,7 @@ export function originalOf<T extends object>(view: T): T {
 export function plainNumbers<T>(value: T): T {
   if (isWrapped(value)) return Number((value as unknown as Long).toString()) as T;
   if (value === null || typeof value !== "object") return value;
-  const cached = views.get(value as object);
+  const cached = views.get(value);
   if (cached !== undefined) return cached as T;
   let view: unknown = value;
   if (Array.isArray(value)) {
@@ -92,8 +92,8 @@ export function plainNumbers<T>(value: T): T {
     }
     if (copy) view = copy;
   }
-  views.set(value as object, view);
-  if (view !== value) originals.set(view as object, value as object);
+  views.set(value, view);
+  if (view !== value) originals.set(view as object, value);
   return view as T;
 }
 
@@ -178,7 +178,7 @@ export function typeCodesOf(operand: unknown): Set<number> {
   const codes = new Set<number>();
   for (const item of list) {
     if (item === "number") [1, 16, 18, 19].forEach((code) => codes.add(code));
-    else if (typeof item === "string" && item in BSON_TYPE_ALIASES) codes.add(BSON_TYPE_ALIASES[item]!);
+    else if (typeof item === "string" && item in BSON_TYPE_ALIASES) codes.add(BSON_TYPE_ALIASES[item]);
     else if (numberType(item) !== undefined && Number.isInteger(Number(item)) && Object.values(BSON_TYPE_ALIASES).includes(Number(item))) codes.add(Number(item));
     else throw new CommandError("BadValue", `Unknown type name alias: ${String(item)}`);
   }
@@ -191,7 +191,7 @@ export const TYPE_CODE_OF_NUMBER: Record<NumberType, number> = { double: 1, int:
 const RESULT_ORDER: NumberType[] = ["int", "long", "double", "decimal"];
 
 function widest(a: NumberType, b: NumberType): NumberType {
-  return RESULT_ORDER[Math.max(RESULT_ORDER.indexOf(a), RESULT_ORDER.indexOf(b))]!;
+  return RESULT_ORDER[Math.max(RESULT_ORDER.indexOf(a), RESULT_ORDER.indexOf(b))];
 }
 
 function toDecimalText(value: unknown): string {

@@ -293,7 +293,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
     input = collection ? [...collection.records.values()] : [];
   }
   if (rest.length === 0) return input;
-  const output = translated(() => new Aggregator(plainNumbers(rest), options).run(input.map(plainNumbers)) as Document[]);
+  const output = translated(() => new Aggregator(plainNumbers(rest), options).run<Document>(input.map(plainNumbers)));
   return withNumberTypesOf(input, output);
 }
 
@@ -348,7 +348,7 @@ export function isReplacement(update: unknown): update is Document {
 export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
   let next: Document;
   if (Array.isArray(update)) {
-    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0] as Document);
+    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0]);
     next = restoreNumberTypes(output, doc) as Document;
     // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
     if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };

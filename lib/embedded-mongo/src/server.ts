@@ -16,13 +16,13 @@ class MessageFramer {
   /** The next complete message, undefined when more bytes are needed; throws when the length field is impossible. */
   next(): Buffer | undefined {
     if (this.buffered < 4) return undefined;
-    if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks)];
-    const length = this.chunks[0]!.readInt32LE(0);
+    if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+    const length = this.chunks[0].readInt32LE(0);
     if (length < HEADER_BYTES || length > MAX_MESSAGE_SIZE_BYTES) {
       throw new WireError(`message length ${length} is outside ${HEADER_BYTES}..${MAX_MESSAGE_SIZE_BYTES} bytes`);
     }
     if (this.buffered < length) return undefined;
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     const message = all.subarray(0, length);
     const rest = all.subarray(length);
     this.chunks = rest.length > 0 ? [rest] : [];

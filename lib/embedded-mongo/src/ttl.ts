@@ -10,7 +10,7 @@ export async function removeExpired(store: Store, now = new Date()): Promise<num
       const seconds = index.spec.expireAfterSeconds;
       if (typeof seconds !== "number" || index.fields.length !== 1) continue;
       const cutoff = now.getTime() - seconds * 1000;
-      const field = index.fields[0]!;
+      const field = index.fields[0];
       const expired: number[] = [];
       collection.records.forEachPair((recordId, doc) => {
         const value = doc[field];

@@ -29,7 +29,7 @@ function checkNoConflicts(modifier: Document): void {
   const renamed = isPlainObject(modifier.$rename) ? Object.values(modifier.$rename).filter((to): to is string => typeof to === "string") : [];
   const all = [...paths, ...renamed].sort();
   for (let i = 1; i < all.length; i++) {
-    const [a, b] = [all[i - 1]!, all[i]!];
+    const [a, b] = [all[i - 1], all[i]];
     if (a === b || b.startsWith(`${a}.`)) throw new CommandError("ConflictingUpdateOperators", `Updating the path '${b}' would create a conflict at '${a}'`);
   }
 }

@@ -32,9 +32,9 @@ beforeAll(async () => {
   await Manager.init();
   const created = await Office.insertMany(offices);
   await Manager.insertMany([
-    { name: "山田", office: created[0]!._id, caseload: 30 },
-    { name: "中村", office: created[0]!._id, caseload: 25 },
-    { name: "小林", office: created[1]!._id, caseload: 38 },
+    { name: "山田", office: created[0]._id, caseload: 30 },
+    { name: "中村", office: created[0]._id, caseload: 25 },
+    { name: "小林", office: created[1]._id, caseload: 38 },
   ]);
 });
 afterAll(async () => {
@@ -58,7 +58,7 @@ it("populates references and returns lean objects", async () => {
     ["山田", "駅前居宅介護支援事業所"],
     ["中村", "駅前居宅介護支援事業所"],
   ]);
-  expect(managers[0]!._id).toBeInstanceOf(Types.ObjectId);
+  expect(managers[0]._id).toBeInstanceOf(Types.ObjectId);
 });
 
 it("aggregates with $lookup and $group", async () => {

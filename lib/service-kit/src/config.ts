@@ -1,6 +1,6 @@
 // Service configuration from environment variables, validated with zod once at start.
 import { z } from "zod";
-import { maskUriCredentials } from "./logger";
+import { LOG_FORMATS, maskUriCredentials } from "./logger";
 
 /** Environment variables as handed to a process (`process.env` or a test's own object). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -49,6 +49,8 @@ export const baseConfigSchema = z.object({
   NODE_ENV: envEnum(["development", "test", "production"]).default("development"),
   /** Unset: `info`, or `silent` under NODE_ENV=test (decided by `createLogger`). */
   LOG_LEVEL: envEnum(LOG_LEVELS).optional(),
+  /** Unset: `pretty` under NODE_ENV=development, `json` otherwise (decided by `processLogger`). */
+  LOG_FORMAT: envEnum(LOG_FORMATS).optional(),
   /** Unset: the embedded engine is started in-process. */
   MONGODB_URI: z
     .string()

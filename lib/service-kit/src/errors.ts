@@ -34,6 +34,12 @@ const APOLLO_CLIENT_ERROR_CODES: ReadonlySet<unknown> = new Set([
 ]);
 
 /** The message every unexpected error is replaced with outside development. */
+/** A client's mistake: logged at info, never at error level. */
+export function isClientError(error: GraphQLError): boolean {
+  const { code } = error.extensions;
+  return (isErrorCode(code) && code !== "INTERNAL_SERVER_ERROR") || APOLLO_CLIENT_ERROR_CODES.has(code);
+}
+
 export const INTERNAL_ERROR_MESSAGE = "Internal server error";
 
 /** A GraphQLError carrying `code` (and any further extensions, e.g. `field`). */
@@ -115,21 +121,28 @@ export function createFormatError({ development }: FormatErrorOptions) {
   };
 }
 
-/** Logs each error of an operation with the request's logger (which carries the request id). */
+/**
+ * Logs each error of an operation with the request's logger (which carries the request id): a client's mistake
+ * (BAD_USER_INPUT, FORBIDDEN, ...) at info, a coded INTERNAL_SERVER_ERROR (e.g. a subgraph that did not answer) and
+ * anything unexpected at error.
+ */
 export function errorLoggingPlugin<TContext extends { logger: Logger }>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue, operationName }) {
+          const { logger } = contextValue;
           for (const error of errors) {
             if (isExpectedError(error)) {
-              contextValue.logger.info(
+              const level = isClientError(error) ? "info" : "error";
+              if (!logger.isLevelEnabled(level)) continue;
+              logger[level](
                 { code: error.extensions.code, serviceName: error.extensions.serviceName, path: error.path, operationName },
                 `GraphQL error: ${error.message}`,
               );
             } else {
               const original = unwrapResolverError(error);
-              contextValue.logger.error({ err: original, path: error.path, operationName }, "unexpected error");
+              logger.error({ err: original, path: error.path, operationName }, "unexpected error");
             }
           }
         },

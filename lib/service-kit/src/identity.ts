@@ -158,9 +158,15 @@ export interface RequestTracking {
 export function trackRequests(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdFrom(req.get(REQUEST_ID_HEADER));
-    const tracking: RequestTracking = { requestId, logger: logger.child({ requestId }) };
+    // A child logger costs a serialisation of its bindings; a silent logger needs none.
+    const logged = logger.isLevelEnabled("fatal");
+    const tracking: RequestTracking = { requestId, logger: logged ? logger.child({ requestId }) : logger };
     res.locals.tracking = tracking;
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (!logger.isLevelEnabled("info")) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -16,3 +16,4 @@ export * from "./tokyo-time";
 export * from "./subgraph-process";
 export * from "./subgraph-service";
 export * from "./audit-chain";
+export * from "./demo-data";

@@ -1,5 +1,6 @@
-// Structured JSON logging with pino: secrets redacted, request ids carried by child loggers.
+// Structured logging with pino: JSON lines (readable lines in development), secrets redacted, request ids carried by child loggers.
 import { pino, stdTimeFunctions } from "pino";
+import { PinoPretty } from "pino-pretty";
 import type { DestinationStream, LevelWithSilent, Logger as PinoLogger } from "pino";
 
 /** The logger every Tsunagu module receives; `logger.child({ requestId })` scopes it to a request. */
@@ -43,10 +44,33 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go; default stdout. Tests pass their own stream to read the lines back. */
   destination?: DestinationStream;
+  /** `json` (default): one JSON object per line; `pretty`: a readable line per event, for a person at a terminal. */
+  format?: LogFormat;
+}
+
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** What a process's configuration says about logging (see baseConfigSchema). */
+export interface LoggingConfig {
+  NODE_ENV: "development" | "test" | "production";
+  LOG_LEVEL?: LogLevel;
+  LOG_FORMAT?: LogFormat;
+}
+
+/** LOG_FORMAT, or else readable lines in development and JSON otherwise. */
+export function logFormatOf(config: LoggingConfig): LogFormat {
+  return config.LOG_FORMAT ?? (config.NODE_ENV === "development" ? "pretty" : "json");
+}
+
+/** The logger of a process: its LOG_LEVEL and logFormatOf(config). */
+export function processLogger(name: string, config: LoggingConfig): Logger {
+  return createLogger({ name, level: config.LOG_LEVEL, format: logFormatOf(config) });
 }
 
 /** A pino logger writing one JSON line per event with ISO-8601 UTC times and secrets redacted. */
-export function createLogger({ name, level, destination }: LoggerOptions): Logger {
+export function createLogger({ name, level, destination, format = "json" }: LoggerOptions): Logger {
+  const pretty = format === "pretty" ? PinoPretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: destination ?? 1 }) : undefined;
   return pino(
     {
       name,
@@ -55,7 +79,7 @@ export function createLogger({ name, level, destination }: LoggerOptions): Logge
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    pretty ?? destination,
   );
 }
 

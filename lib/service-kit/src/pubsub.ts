@@ -164,7 +164,7 @@ async function connectRedis(redisUrl: string, role: string, logger: Logger): Pro
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw new Error(`Cannot connect to Redis at REDIS_URL ${maskUriCredentials(redisUrl)} (${role}): ${(error as Error).message}`);
+    throw new Error(`Cannot connect to Redis at REDIS_URL ${maskUriCredentials(redisUrl)} (${role}): ${(error as Error).message}`, { cause: error });
   }
   return client;
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Connection } from "mongoose";
 import { baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig } from "./config";
 import { DEVELOPMENT_IDENTITY_SECRET, identityConfigSchema, secretOrDevelopmentDefault } from "./identity";
-import { createLogger, type Logger } from "./logger";
+import { processLogger, type Logger } from "./logger";
 import { connectMongo } from "./mongo";
 import { createPubSub, pubsubConfigSchema, type PubSub } from "./pubsub";
 import type { RunningService } from "./subgraph-server";
@@ -46,7 +46,7 @@ export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(s
   const main = async (): Promise<void> => {
     const config = loadConfig(spec.configSchema);
     const signingSecret = secretOrDevelopmentDefault(config, "IDENTITY_SECRET", DEVELOPMENT_IDENTITY_SECRET);
-    const logger = createLogger({ name: spec.name, level: config.LOG_LEVEL });
+    const logger = processLogger(spec.name, config);
     const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });
     const pubsub = await createPubSub({ redisUrl: config.REDIS_URL, logger });
     if (config.SEED_DEMO_DATA === "true") {

@@ -64,7 +64,7 @@ export interface Listening {
   /** e.g. `http://127.0.0.1:4001` (a wildcard host is reported as 127.0.0.1). */
   origin: string;
   /** Stops Apollo Server, which drains and closes the HTTP server; later calls share the first. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

@@ -1,13 +1,16 @@
-// Coded error constructors and formatError: what a client sees in development and elsewhere.
+// Coded error constructors, formatError (what a client sees in development and elsewhere), and the level each error is logged at.
 import { GraphQLError } from "graphql";
 import type { GraphQLFormattedError } from "graphql";
+import { createLogger } from "../src/logger";
 import {
   ERROR_CODES,
   badUserInput,
   conflict,
   createFormatError,
   forbidden,
+  errorLoggingPlugin,
   internalError,
+  isClientError,
   isErrorCode,
   notFound,
   rateLimited,
@@ -113,4 +116,35 @@ describe("formatError", () => {
       });
     },
   );
+});
+
+describe("errorLoggingPlugin", () => {
+  /** The level and message of every line the plugin writes for `errors`. */
+  async function logged(errors: GraphQLError[]): Promise<Array<[string, string]>> {
+    const lines: string[] = [];
+    const logger = createLogger({ name: "errors-test", level: "info", destination: { write: (line: string) => lines.push(line) } });
+    const listener = await errorLoggingPlugin<{ logger: typeof logger }>().requestDidStart?.({ contextValue: { logger } } as never);
+    await listener?.didEncounterErrors?.({ errors, contextValue: { logger }, operationName: "Op" } as never);
+    return lines.map((line) => JSON.parse(line) as { level: string; msg: string }).map(({ level, msg }) => [level, msg]);
+  }
+
+  test("a client's mistakes are logged at info, a coded internal error and an unexpected one at error", async () => {
+    const clientMistakes = [badUserInput("bad"), unauthenticated("who"), forbidden("no"), notFound("Resource", "r1"), conflict("again"), rateLimited(3)];
+    expect(clientMistakes.every(isClientError)).toBe(true);
+    expect(await logged(clientMistakes)).toEqual(clientMistakes.map((error) => ["info", `GraphQL error: ${error.message}`]));
+    const apollo = new GraphQLError("Syntax Error", { extensions: { code: "GRAPHQL_PARSE_FAILED" } });
+    expect(await logged([apollo])).toEqual([["info", "GraphQL error: Syntax Error"]]);
+    expect(await logged([internalError("The events service is unavailable", { serviceName: "events" })])).toEqual([
+      ["error", "GraphQL error: The events service is unavailable"],
+    ]);
+    expect(await logged([new GraphQLError("boom", { originalError: new TypeError("x is undefined") })])).toEqual([["error", "unexpected error"]]);
+  });
+
+  test("nothing is built or written when the level is off", async () => {
+    const write = jest.fn();
+    const logger = createLogger({ name: "errors-test", level: "warn", destination: { write } });
+    const listener = await errorLoggingPlugin<{ logger: typeof logger }>().requestDidStart?.({ contextValue: { logger } } as never);
+    await listener?.didEncounterErrors?.({ errors: [badUserInput("bad")], contextValue: { logger }, operationName: "Op" } as never);
+    expect(write).not.toHaveBeenCalled();
+  });
 });

@@ -1,5 +1,6 @@
-// Tests for logger.ts: the written JSON lines, secret redaction, request ids, default levels, URI masking.
-import { REDACTED, createLogger, maskUriCredentials } from "../src/logger";
+// Tests for logger.ts: the written JSON lines, readable lines in development, secret redaction, request ids, default levels, URI masking.
+import { Writable } from "node:stream";
+import { REDACTED, createLogger, logFormatOf, maskUriCredentials } from "../src/logger";
 import type { LogLevel } from "../src/logger";
 
 /** A logger writing into an array of raw lines. */
@@ -93,6 +94,35 @@ describe("createLogger", () => {
     } finally {
       process.env.NODE_ENV = saved;
     }
+  });
+});
+
+describe("pretty format", () => {
+  it("writes a readable line (level, name, message, fields), secrets still redacted", async () => {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString("utf8"));
+        done();
+      },
+    });
+    const logger = createLogger({ name: "gateway", level: "info", format: "pretty", destination });
+    logger.warn({ bucket: "ip:127.0.0.1", token: "secret-token" }, "rate limited");
+    const text = chunks.join("");
+    expect(text).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] WARN \(gateway\): rate limited\n/);
+    expect(text).toContain('bucket: "ip:127.0.0.1"');
+    expect(text).not.toContain("secret-token");
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it.each([
+    [{ NODE_ENV: "development" as const }, "pretty"],
+    [{ NODE_ENV: "test" as const }, "json"],
+    [{ NODE_ENV: "production" as const }, "json"],
+    [{ NODE_ENV: "development" as const, LOG_FORMAT: "json" as const }, "json"],
+    [{ NODE_ENV: "production" as const, LOG_FORMAT: "pretty" as const }, "pretty"],
+  ])("a process under %j logs %s", (config, format) => {
+    expect(logFormatOf(config)).toBe(format);
   });
 });
 

@@ -3,8 +3,8 @@ import { Redis } from "ioredis";
 import { createLogger } from "../src/logger";
 import { REDIS_CHANNEL_PREFIX, createPubSub } from "../src/pubsub";
 import type { DomainEvent, PubSub } from "../src/pubsub";
-import { startRedisServer } from "./redis-server";
-import type { RedisServer } from "./redis-server";
+import { startRedisServer } from "@tsunagu/test-kit";
+import type { RedisServer } from "@tsunagu/test-kit";
 
 /** A logger writing into an array of parsed records. */
 function capture() {

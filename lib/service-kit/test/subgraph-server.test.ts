@@ -86,7 +86,7 @@ test("a signed request is served with the identity and request id in its context
   const [firstNumber, secondNumber] = [first, second].map((answer) => Number(String((answer.body.data as { caller: string }).caller).split("/")[3]));
   expect(first.body.data).toEqual({ caller: `COORDINATOR/c-1/req-1/${firstNumber}` });
   expect(second.body.data).toEqual({ caller: `PUBLIC/-/req-2/${secondNumber}` });
-  expect(secondNumber).toBe((firstNumber as number) + 1);
+  expect(secondNumber).toBe((firstNumber) + 1);
 });
 
 test.each([

@@ -12,7 +12,7 @@ export function checkCharacter(payload: string): string {
   let sum = 0;
   let double = true;
   for (let i = payload.length - 1; i >= 0; i--) {
-    let value = CARD_ALPHABET.indexOf(payload[i] as string);
+    let value = CARD_ALPHABET.indexOf(payload[i]);
     if (double) {
       value *= 2;
       value = Math.floor(value / BASE) + (value % BASE);
@@ -20,7 +20,7 @@ export function checkCharacter(payload: string): string {
     sum += value;
     double = !double;
   }
-  return CARD_ALPHABET[(BASE - (sum % BASE)) % BASE] as string;
+  return CARD_ALPHABET[(BASE - (sum % BASE)) % BASE];
 }
 
 /** A new card code from the operating system's cryptographic random source (45 bits of randomness). */

@@ -206,9 +206,6 @@ export type ConditionRecord = ProfileContent["conditions"][number];
 export type MedicationRecord = ProfileContent["medications"][number];
 export type AllergyRecord = ProfileContent["allergies"][number];
 export type DeviceRecord = ProfileContent["implantedDevices"][number];
-export type ContactRecord = ProfileContent["emergencyContacts"][number];
-export type AdvanceCareRecord = NonNullable<ProfileContent["advanceCare"]>;
-export type LivingSituationRecord = NonNullable<ProfileContent["livingSituation"]>;
 
 export const consentInputSchema = z.object({
   scope: z

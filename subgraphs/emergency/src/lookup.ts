@@ -305,7 +305,7 @@ async function freshLookup(context: EmergencyContext, request: LookupRequest, se
     });
     return { outcome, profile: null, candidates: shown.map((p) => candidateOf(p, now)), accessLogEntryId: entry._id, accessWindowEndsAt: null };
   }
-  const profile = matched[0] as ProfileDocument;
+  const profile = matched[0];
   const endsAt = new Date(now.getTime() + settings.accessWindowMinutes * 60_000);
   const entry = await appendLog(context, { ...logged, action: "LOOKUP", outcome: "ALLOWED", profileIds: [profile._id], sections, accessWindowEndsAt: endsAt });
   return { outcome: "ALLOWED", profile: { ...profile, access: "LOOKUP" }, candidates: [], accessLogEntryId: entry._id, accessWindowEndsAt: endsAt };

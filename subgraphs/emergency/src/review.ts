@@ -1,5 +1,6 @@
 // Reading the access log and the review reminders: a resident's own log, the coordinators' review with flags for unusual look-up patterns, and profiles not reviewed for six months.
-import { Types, trusted } from "mongoose";
+import type { Types} from "mongoose";
+import { trusted } from "mongoose";
 import { badUserInput, forbidden, parseInstant } from "@tsunagu/service-kit";
 import type { AccessLogFlagKind } from "./generated/resolvers-types";
 import { appendLog } from "./audit";
@@ -82,15 +83,15 @@ function densestRun(rows: readonly LookupRow[], windowMs: number, threshold: num
   let best: LookupRow[] = [];
   let start = 0;
   rows.forEach((row, end) => {
-    while (row.at.getTime() - (rows[start] as LookupRow).at.getTime() > windowMs) start++;
+    while (row.at.getTime() - (rows[start]).at.getTime() > windowMs) start++;
     if (end - start + 1 > best.length) best = rows.slice(start, end + 1);
   });
   return best.length >= threshold ? best : null;
 }
 
 function flagOf(kind: AccessLogFlagKind, rows: readonly LookupRow[]): AccessFlag {
-  const first = rows[0] as LookupRow;
-  const last = rows[rows.length - 1] as LookupRow;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
   return { kind, actor: first.actor, count: rows.length, firstAt: first.at, lastAt: last.at, entryIds: rows.slice(0, MAX_FLAG_ENTRY_IDS).map((r) => r._id) };
 }
 

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
-import { toSearchKey } from "@tsunagu/service-kit";
+import { demoReferenceDate, toSearchKey } from "@tsunagu/service-kit";
 import type { CareLevel, ConsentScope } from "./generated/resolvers-types";
 import { generateCardCode } from "./card-code";
 import type { ConditionRecord, MedicationRecord, ProfileContent } from "./domain";
@@ -10,7 +10,7 @@ import { emergencyModels, ensureEmergencyIndexes } from "./models";
 import type { ProfileDocument } from "./models";
 
 export interface SeedDemoEmergencyOptions {
-  /** The moment ages, reviews and consents are relative to; default now. */
+  /** The moment ages, reviews and consents are relative to; default the fixed demoReferenceDate(). */
   now?: Date;
   /** How many residents; default 60 (100,000 for the benchmark). */
   count?: number;
@@ -94,7 +94,7 @@ function randomFor(index: number): () => number {
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
+  return items[Math.floor(random() * items.length)];
 }
 
 function phone(random: () => number, mobile: boolean): string {
@@ -149,10 +149,10 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     allergies: allergy === null ? [] : [{ ...allergy, since: null, note: null, source: "SELF_REPORTED" }],
     implantedDevices: conditions.flatMap((c) => (c.device === undefined ? [] : [c.device])),
     careTeam: {
-      primaryHospitalId: hospitalIds.length === 0 ? null : (hospitalIds[index % hospitalIds.length] as string),
+      primaryHospitalId: hospitalIds.length === 0 ? null : (hospitalIds[index % hospitalIds.length]),
       visitingNursingStationId: null,
       primaryPhysicianId: null,
-      careManagerId: careManagerIds.length === 0 ? null : (careManagerIds[index % careManagerIds.length] as string),
+      careManagerId: careManagerIds.length === 0 ? null : (careManagerIds[index % careManagerIds.length]),
     },
     careLevel: pick(random, CARE_LEVELS),
     livingSituation: {
@@ -192,7 +192,7 @@ export async function seedDemoEmergencyProfiles(connection: Connection, options:
   const models = emergencyModels(connection);
   await ensureEmergencyIndexes(models);
   if ((await models.Profile.exists({ "creation.by": DEMO_CREATOR })) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const count = options.count ?? 60;
   let inserted = 0;
   for (let start = 0; start < count; start += BATCH) {

@@ -78,7 +78,6 @@ export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export const RECURRENCE_FREQUENCIES = ["WEEKLY", "MONTHLY"] as const;
-export type RecurrenceFrequency = (typeof RECURRENCE_FREQUENCIES)[number];
 
 /** The professions of the groups subgraph (the same enum in both schemas), with their Japanese names. */
 export const PROFESSION_LABELS = {

@@ -78,7 +78,7 @@ interface ChildList<T> {
   /** The parents (hex ids) a row belongs to. */
   parentsOf(row: T): string[];
   sortField: string;
-  positionOf(row: T): KeysetPosition;
+  positionOf: (row: T) => KeysetPosition;
   find(filter: QueryFilter<T>, sort: Record<string, 1>): Promise<T[]>;
 }
 
@@ -97,12 +97,12 @@ function childPagesLoader<T>(list: ChildList<T>, batch: boolean): DataLoader<Chi
       const pages = new Map<string, Page<T>>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const first = group[0] as ChildPageKey;
+          const first = group[0];
           const hash = (key: ChildPageKey) => queryHash([list.name, key.parentId.toLowerCase(), ...windowOf(key)]);
           const parentIds = group.filter((key) => isObjectIdHex(key.parentId)).map((key) => new Types.ObjectId(key.parentId));
           const conditions: QueryFilter<T>[] = [list.filter(parentIds, first)];
-          if (first.after !== undefined) conditions.push(afterPosition(list.sortField, decodeKeysetCursor(first.after, hash(first))) as QueryFilter<T>);
-          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions } as QueryFilter<T>, { [list.sortField]: 1, _id: 1 });
+          if (first.after !== undefined) conditions.push(afterPosition(list.sortField, decodeKeysetCursor(first.after, hash(first))));
+          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions }, { [list.sortField]: 1, _id: 1 });
           for (const key of group) {
             const parent = key.parentId.toLowerCase();
             const own = rows.filter((row) => list.parentsOf(row).includes(parent)).slice(0, key.first + 1);

@@ -22,7 +22,7 @@ const RRULE_DAYS: Readonly<Record<Weekday, string>> = { MON: "MO", TUE: "TU", WE
 
 /** The weekday of a Tokyo date, as MON..SUN. */
 function weekdayOf(jsDay: number): Weekday {
-  return WEEKDAYS[(jsDay + 6) % 7] as Weekday;
+  return WEEKDAYS[(jsDay + 6) % 7];
 }
 
 /** Days in a month (month 1-12). */
@@ -68,7 +68,7 @@ function* candidateStarts(startsAt: Date, rule: Recurrence): Generator<Date> {
     const dayOfMonth = rule.byMonthDay ?? start.day;
     const day =
       rule.weekOfMonth !== undefined
-        ? nthWeekday(year, month, rule.byWeekday[0] as Weekday, rule.weekOfMonth)
+        ? nthWeekday(year, month, rule.byWeekday[0], rule.weekOfMonth)
         : dayOfMonth <= daysIn(year, month)
           ? dayOfMonth
           : undefined;
@@ -146,7 +146,7 @@ export function toRrule(rule: Recurrence): string {
   const parts = [`FREQ=${rule.frequency}`];
   if (rule.interval !== 1) parts.push(`INTERVAL=${rule.interval}`);
   if (rule.frequency === "WEEKLY") parts.push(`BYDAY=${rule.byWeekday.map((day) => RRULE_DAYS[day]).join(",")}`);
-  if (rule.weekOfMonth !== undefined) parts.push(`BYDAY=${rule.weekOfMonth}${RRULE_DAYS[rule.byWeekday[0] as Weekday]}`);
+  if (rule.weekOfMonth !== undefined) parts.push(`BYDAY=${rule.weekOfMonth}${RRULE_DAYS[rule.byWeekday[0]]}`);
   if (rule.byMonthDay !== undefined) parts.push(`BYMONTHDAY=${rule.byMonthDay}`);
   if (rule.count !== undefined) parts.push(`COUNT=${rule.count}`);
   if (rule.until !== undefined) parts.push(`UNTIL=${icalUtc(rule.until)}`);

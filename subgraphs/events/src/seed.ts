@@ -1,7 +1,7 @@
 // Demo data for the events subgraph: a realistic fiscal year (monthly 多職種連携研修会 averaging 124 attendees, 地域ケア会議, 事例検討会, 医科歯科同行訪問研修, resident lectures, a care cafe series, one cancelled forum) with attendance and surveys, the city's yearly targets, and the coming months' events open for registration.
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
-import { fiscalYearOf, fromTokyoWallClock, tokyoWallClock } from "@tsunagu/service-kit";
+import { demoReferenceDate, fiscalYearOf, fromTokyoWallClock, tokyoWallClock } from "@tsunagu/service-kit";
 import { PROFESSIONS, STANDARD_CHECKLIST } from "./domain";
 import type { EventType, EventVisibility, Profession, Satisfaction, TargetIndicator } from "./domain";
 import { openEventModels } from "./models";
@@ -17,7 +17,7 @@ export interface DemoMember {
 }
 
 export interface SeedDemoEventsOptions {
-  /** The demo year is the fiscal year before the one containing `now`; the coming events are in the three months after it. Default now. */
+  /** The demo year is the fiscal year before the one containing `now`; the coming events are in the three months after it. Default the fixed demoReferenceDate(). */
   now?: Date;
   /** Groups (of the groups subgraph) as organisers: the first 主催, the second 共催, the third holds the 地域ケア会議. Without them events have no organisers. */
   groupIds?: readonly string[];
@@ -157,7 +157,7 @@ interface Seeded {
 export async function seedDemoEvents(connection: Connection, options: SeedDemoEventsOptions = {}): Promise<{ inserted: number; skipped: boolean }> {
   const models = await openEventModels(connection);
   if ((await models.Event.exists({})) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const seeded = buildDemo(now, options);
   const stamp = { createdAt: now, updatedAt: now };
   await models.Event.collection.insertMany(seeded.events.map((event) => ({ ...event, ...stamp })), { ignoreUndefined: true });
@@ -201,7 +201,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       _id: demoId("task", eventIndex * 100 + index),
       phase: task.phase,
       title: task.title,
-      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId((members[index % members.length] as DemoMember).id) }),
+      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId((members[index % members.length]).id) }),
       done: past,
       ...(past ? { doneAt: endsAt, doneBy: "つなぐ市 在宅医療・介護連携支援センター" } : {}),
     }));
@@ -286,7 +286,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
     let k = 0;
     for (const [satisfaction, count] of apportion(answers.shares, responses)) {
       for (let n = 0; n < count; n += 1, k += 1) {
-        const registration = registrations[k] as RegistrationDocument;
+        const registration = registrations[k];
         seeded.surveys.push({
           _id: demoId("survey", eventIndex * 1000 + k),
           eventId: event._id,
@@ -317,7 +317,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       visibility: "PROFESSIONALS",
       capacity: 150,
     });
-    attend(event, { mix: TRAINING_MIX, count: MONTHLY_TRAINING_ATTENDANCE[index] as number }, { rate: 0.8, shares: trainingShares });
+    attend(event, { mix: TRAINING_MIX, count: MONTHLY_TRAINING_ATTENDANCE[index] }, { rate: 0.8, shares: trainingShares });
   });
   for (const month of [5, 7, 9, 11, 1, 3]) {
     const event = addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（個別ケース検討）", startsAt: at(month, 2, "TUE", 14), hours: 2, visibility: "GROUP", capacity: 20 });
@@ -378,7 +378,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       });
     }
   });
-  const { year, month } = comingMonths[0] as { year: number; month: number };
+  const { year, month } = comingMonths[0];
   addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（地域課題の検討）", startsAt: fromTokyoWallClock(year, month, nthWeekday(year, month, "TUE", 2) ?? 10, 14), hours: 2, visibility: "GROUP", capacity: 20 });
   addEvent({
     type: "RESIDENT_LECTURE",

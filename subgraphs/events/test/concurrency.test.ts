@@ -35,7 +35,7 @@ async function call(url: string, identity: Identity, query: string, variables: R
 test("50 registrations spread over two replicas for 10 seats: exactly 10 REGISTERED, 40 WAITLISTED with distinct numbers", async () => {
   const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "coordinator", scopes: [] };
   const start = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000);
-  const created = await call(replicas[0]?.url as string, coordinator, `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`, {
+  const created = await call(replicas[0]?.url, coordinator, `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`, {
     key: randomUUID(),
     input: {
       type: "TRAINING",
@@ -53,7 +53,7 @@ test("50 registrations spread over two replicas for 10 seats: exactly 10 REGISTE
   const answers = await Promise.all(
     Array.from({ length: 50 }, (_, n) => {
       const identity: Identity = { role: "PROFESSIONAL", authMethod: "jwt", subject: `pro-${n}`, memberId: new Types.ObjectId().toHexString(), profession: "看護師", scopes: [] };
-      return call(replicas[n % 2]?.url as string, identity, `mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { status waitlistPosition } } }`, {
+      return call(replicas[n % 2]?.url, identity, `mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { status waitlistPosition } } }`, {
         input: { eventId, idempotencyKey: randomUUID() },
       });
     }),
@@ -61,7 +61,7 @@ test("50 registrations spread over two replicas for 10 seats: exactly 10 REGISTE
   const statuses = answers.map((data) => (data.registerForEvent as { registration: { status: string } }).registration.status);
   expect(statuses.filter((status) => status === "REGISTERED")).toHaveLength(10);
   expect(statuses.filter((status) => status === "WAITLISTED")).toHaveLength(40);
-  const counted = await call(replicas[1]?.url as string, coordinator, `query ($id: ID!) { event(id: $id) { registrationCounts { registered waitlisted remaining } registrations(first: 100, status: WAITLISTED) { edges { node { waitlistPosition } } } } }`, { id: eventId });
+  const counted = await call(replicas[1]?.url, coordinator, `query ($id: ID!) { event(id: $id) { registrationCounts { registered waitlisted remaining } registrations(first: 100, status: WAITLISTED) { edges { node { waitlistPosition } } } } }`, { id: eventId });
   const event = counted.event as { registrationCounts: unknown; registrations: { edges: { node: { waitlistPosition: number } }[] } };
   expect(event.registrationCounts).toEqual({ registered: 10, waitlisted: 40, remaining: 0 });
   expect(event.registrations.edges.map((edge) => edge.node.waitlistPosition).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));

@@ -14,7 +14,7 @@ test("lines fold at 75 octets, continuation lines start with a space, and a thre
     if (index > 0) expect(physical.startsWith(" ")).toBe(true);
   }
   expect(folded.map((physical, index) => (index === 0 ? physical : physical.slice(1))).join("")).toBe(line);
-  expect(Buffer.byteLength(folded[0] as string, "utf8")).toBe(8 + 3 * 22);
+  expect(Buffer.byteLength(folded[0], "utf8")).toBe(8 + 3 * 22);
   expect(foldLine("SHORT:ok")).toBe("SHORT:ok");
 });
 

@@ -171,7 +171,7 @@ export async function notReadBy(context: GroupsContext, post: PostDocument): Pro
 
 /** Publishes after the write it reports has been committed (the caller awaits the write first). */
 function publish(context: GroupsContext, event: DomainEvent): Promise<void> {
-  context.logger.debug({ type: event.type, topic: event.topic }, "publishing domain event");
+  if (context.logger.isLevelEnabled("debug")) context.logger.debug({ type: event.type, topic: event.topic }, "publishing domain event");
   return context.pubsub.publish(event);
 }
 

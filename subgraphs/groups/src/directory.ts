@@ -189,7 +189,7 @@ export function directoryCsv(organizations: readonly DirectoryOrganization[], id
 const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] as string);
+  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
 }
 
 const tokyoTime = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long", timeStyle: "short" });

@@ -23,7 +23,7 @@ export async function createOnce<T extends { creation?: CreationStamp }>(
   if (earlier !== null) return { document: earlier, created: false };
   try {
     const created = await new model({ ...record, creation }).save();
-    return { document: created.toObject() as T, created: true };
+    return { document: created.toObject(), created: true };
   } catch (error) {
     if (duplicateKeyField(error) === undefined) throw error;
     const winner = await findEarlierCreation<T>(model, creation);

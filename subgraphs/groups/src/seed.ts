@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
+import { demoReferenceDate } from "@tsunagu/service-kit";
 import type { AffiliationInput, ConsultationCategory, ConsultationChannel, GroupKind, GroupRole, Profession } from "./domain";
 import { ensureGroupsIndexes, groupsModels } from "./models";
 import type { AcknowledgementDocument, BoardRecord, CommentDocument, ConsultationDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
@@ -18,7 +19,7 @@ export interface DemoAffiliation {
 }
 
 export interface SeedDemoGroupsOptions {
-  /** The moment the demo is set at (posts are days before it; the consultation log covers the fiscal year before it). Default: now. */
+  /** The moment the demo is set at (posts are days before it; the consultation log covers the fiscal year before it). Default: the fixed demoReferenceDate(). */
   now?: Date;
   /**
    * Resources to affiliate demo members with (`npm start` passes the demo city's): each member takes one of the
@@ -317,10 +318,10 @@ function demoConsultations(now: Date, handler: Types.ObjectId): Omit<Consultatio
       "連携支援センターの取組と相談窓口の運営についての問合せ・視察依頼",
     ]),
   ];
-  const order = requests.map((_, index) => requests[(index * 31) % requests.length] as DemoRequest);
+  const order = requests.map((_, index) => requests[(index * 31) % requests.length]);
   const past = order.map(([category, profession, organizationName, summary], index) => {
     const receivedAt = new Date(previousYear.getTime() + Math.floor((index * yearDays) / order.length) * DAY_MS + (9 + (index % 8)) * HOUR_MS);
-    return consultation(`${index}`, receivedAt, channels[index] as ConsultationChannel[], category, profession, organizationName, summary, "RESOLVED", handler);
+    return consultation(`${index}`, receivedAt, channels[index], category, profession, organizationName, summary, "RESOLVED", handler);
   });
   const current = [
     consultation("current-1", new Date(Math.max(currentYear.getTime(), now.getTime() - 3 * DAY_MS)), ["PHONE"], "INTERPROFESSIONAL_COLLABORATION", "CARE_MANAGER", "居宅介護支援事業所", "退院連絡が前日になった事例の共有と改善の相談", "IN_PROGRESS", handler),
@@ -367,7 +368,7 @@ function affiliations(resources: readonly DemoAffiliation[]): Map<Slug, Affiliat
     const candidates = byCategory.get(category) as DemoAffiliation[];
     const turn = used.get(category) ?? 0;
     used.set(category, turn + 1);
-    const resource = candidates[turn % candidates.length] as DemoAffiliation;
+    const resource = candidates[turn % candidates.length];
     chosen.set(person.slug, { resourceId: resource.id, name: resource.name, kana: resource.kana, district: resource.district, category: resource.category, categoryLabel: resource.categoryLabel });
   }
   return chosen;
@@ -451,7 +452,7 @@ async function upsertAll<T extends { _id: Types.ObjectId }>(model: Model<T>, doc
  * and is only inserted when absent, so a second run (or a run after a partial one) adds nothing twice.
  */
 export async function seedDemoGroups(connection: Connection, options: SeedDemoGroupsOptions = {}): Promise<{ inserted: number; skipped: boolean }> {
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const models = groupsModels(connection);
   await ensureGroupsIndexes(models);
   const { posts, comments, acknowledgements } = demoPosts(now);

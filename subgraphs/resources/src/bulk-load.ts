@@ -1,6 +1,7 @@
 // Seeding on first start: the demo city's districts as data, then its resources grouped into places (one facility, several services).
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
+import { demoObjectId, demoReferenceDate } from "@tsunagu/service-kit";
 import { ensureDefaultTaxonomy, loadTaxonomy, recordFor } from "./categories";
 import { DEMO_CITY_DISTRICTS, generateDemoCity, generateResources } from "./demo-city";
 import { defineDistricts, loadDistrictTable } from "./districts";
@@ -10,7 +11,7 @@ import { placeKeysOf } from "./place-keys";
 const SEED_BATCH = 1000;
 
 export interface SeedOptions {
-  /** The moment verifications and vacancies are relative to; default now. */
+  /** The moment verifications and vacancies are relative to; default the fixed demoReferenceDate(). */
   now?: Date;
   /** That many generated resources instead of the demo city (e.g. 100,000 for the benchmark). */
   count?: number;
@@ -24,7 +25,7 @@ export async function seedDemoResources(connection: Connection, options: SeedOpt
   const models = await openResourceModels(connection);
   await ensureDefaultTaxonomy(models);
   if ((await models.Resource.exists({})) !== null) return { inserted: 0, skipped: true };
-  const now = options.now ?? new Date();
+  const now = options.now ?? demoReferenceDate();
   const inputs = options.count === undefined ? generateDemoCity({ now }) : generateResources(options.count, { now });
   // Generated resources (`count`) are in the demo city too: its district table places them all.
   await defineDistricts(models, DEMO_CITY_DISTRICTS);
@@ -33,11 +34,12 @@ export async function seedDemoResources(connection: Connection, options: SeedOpt
   const placeOfKey = new Map<string, Types.ObjectId>();
   let inserted = 0;
   for (let start = 0; start < inputs.length; start += SEED_BATCH) {
-    const documents = inputs.slice(start, start + SEED_BATCH).map((input) => {
+    const documents = inputs.slice(start, start + SEED_BATCH).map((input, offset) => {
       const built = recordFor(input, taxonomy, now);
       if (!built.ok) throw new Error(`Demo resource ${input.names.official} is invalid: ${JSON.stringify(built.errors)}`);
       const placeKeys = placeKeysOf(input);
-      const _id = new Types.ObjectId();
+      // Ids from the position, so a resource has the same id on every machine.
+      const _id = demoObjectId("resource", start + offset);
       const placeId = placeKeys.map((key) => placeOfKey.get(key)).find(Boolean) ?? _id;
       for (const key of placeKeys) if (!placeOfKey.has(key)) placeOfKey.set(key, placeId);
       return { ...districts.assign(built.record), _id, placeId, placeKeys, version: 1, createdAt: now, updatedAt: now };

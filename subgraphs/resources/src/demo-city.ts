@@ -1,4 +1,5 @@
 // A deterministic synthetic city the size of Komatsu (つなぐ市, 石川県) as resource inputs, for demo data and benchmarks.
+import { demoReferenceDate } from "@tsunagu/service-kit";
 import { WEEKDAYS, corporateNumberCheckDigit } from "./domain";
 import type {
   AcceptCode,
@@ -947,6 +948,7 @@ function corporations(random: Random, perKind: number): Record<OperatorKind, Cor
 /** Options of a generation: the seed (default 1) and the moment verifications and vacancies are relative to. */
 export interface DemoCityOptions {
   seed?: number;
+  /** Default the fixed demoReferenceDate(). */
   now?: Date;
 }
 
@@ -956,7 +958,7 @@ export interface DemoCityOptions {
  * passes the resource schema, and official identifiers are distinct.
  */
 export function generateResources(count: number, options: DemoCityOptions = {}): ResourceInput[] {
-  const { seed = 1, now = new Date() } = options;
+  const { seed = 1, now = demoReferenceDate() } = options;
   const random = new Random(seed);
   const firms = corporations(random, Math.max(20, Math.ceil(count / 40)));
   const quotas = PLANS.map((plan) => Math.floor((plan.count * count) / CITY_SIZE));

@@ -73,7 +73,6 @@ export type ProvenanceSource = (typeof PROVENANCE_SOURCES)[number];
 
 /** How a contact person prefers to be reached; ICT is a regional information-sharing platform's message. */
 export const CONTACT_CHANNELS = ["PHONE", "FAX", "EMAIL", "IN_PERSON", "ICT"] as const;
-export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
 /** What a capacity counts: beds (床), people (定員), or cases (a care manager's caseload, 件). */
 export const CAPACITY_UNITS = ["BEDS", "PEOPLE", "CASES"] as const;

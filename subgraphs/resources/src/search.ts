@@ -175,7 +175,7 @@ async function collect(models: ResourceModels, plan: ListPlan, position: Positio
   }
   const found: ListedDocument[] = [];
   const cursor = models.Resource.aggregate<ListedDocument>(pipeline).allowDiskUse(true).cursor({ batchSize: SCAN_BATCH_SIZE });
-  for await (const doc of cursor) {
+  for await (const doc of cursor as AsyncIterable<ListedDocument>) {
     if (accept(doc)) found.push(doc);
     if (found.length === limit) break;
   }
@@ -192,7 +192,7 @@ async function countAll(models: ResourceModels, plan: ListPlan): Promise<number>
   let count = 0;
   const hours: PipelineStage[] = [...plan.source, { $project: { openingHours: 1 } }];
   const cursor = models.Resource.aggregate<Pick<ResourceDocument, "openingHours">>(hours).cursor({ batchSize: SCAN_BATCH_SIZE });
-  for await (const doc of cursor) if (accept(doc)) count += 1;
+  for await (const doc of cursor as AsyncIterable<Pick<ResourceDocument, "openingHours">>) if (accept(doc)) count += 1;
   return count;
 }
 

@@ -8,6 +8,8 @@ import { DistrictTable } from "../src/districts";
 import { resourceSearchKeys } from "../src/domain";
 import { isOpenAt } from "../src/opening-hours";
 import { DEFAULT_TAXONOMY, categorySearchTerms } from "../src/taxonomy";
+import { SearchDocument } from "./generated/operations";
+import type { ResourceFilter, SearchQuery } from "./generated/operations";
 import { startResourcesStack } from "./stack";
 import type { ResourcesStack } from "./stack";
 
@@ -17,31 +19,8 @@ const CITY = generateDemoCity({ now: NOW });
 const BY_NAME = new Map(CITY.map((resource) => [resource.names.official, resource]));
 const CENTRE = { latitude: DEMO_CITY.center.latitude, longitude: DEMO_CITY.center.longitude };
 
-const SEARCH = `query Search($filter: ResourceFilter, $first: Int, $after: String) {
-  resources(filter: $filter, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor distanceMeters node { id names { official } category { code } location { latitude longitude } capacity { available } } }
-  }
-}`;
-
-interface Edge {
-  cursor: string;
-  distanceMeters: number | null;
-  node: {
-    id: string;
-    names: { official: string };
-    category: { code: string };
-    location: { latitude: number; longitude: number } | null;
-    capacity: { available: number | null } | null;
-  };
-}
-
-interface Connection {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  edges: Edge[];
-}
+type Connection = SearchQuery["resources"];
+type Edge = Connection["edges"][number];
 
 let stack: ResourcesStack;
 
@@ -51,14 +30,12 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function search(filter: Record<string, unknown>, first = 100, after?: string): Promise<Connection> {
-  const answer = await stack.graphql(SEARCH, { filter, first, after });
-  expect(answer.body.errors).toBeUndefined();
-  return answer.body.data?.resources as Connection;
+async function search(filter: ResourceFilter, first = 100, after?: string): Promise<Connection> {
+  return (await stack.client.data(SearchDocument, { filter, first, after })).resources;
 }
 
 /** Every page of a search, `size` at a time, checking the page information on the way. */
-async function pageThrough(filter: Record<string, unknown>, size: number): Promise<{ edges: Edge[]; pages: number }> {
+async function pageThrough(filter: ResourceFilter, size: number): Promise<{ edges: Edge[]; pages: number }> {
   const edges: Edge[] = [];
   let after: string | undefined;
   for (let pages = 1; ; pages += 1) {

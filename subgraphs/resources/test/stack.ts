@@ -1,15 +1,12 @@
-// Test support: the embedded engine in memory, the resources subgraph and a gateway over the committed supergraph on free ports, and the database commands the subgraph sends.
+// Test support for the resources subgraph on the test kit: the resources subgraph and a gateway over the committed supergraph, over a fresh in-memory engine, and the database commands the subgraph sends.
 import { readFileSync } from "node:fs";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo } from "@tsunagu/service-kit";
 import type { MongoHandle, RunningService } from "@tsunagu/service-kit";
-import { DEFAULT_SUPERGRAPH_PATH } from "../../../gateway/src/config";
-import { mongoApiKeyStore } from "../../../gateway/src/api-keys";
-import type { ApiKeyStore } from "../../../gateway/src/api-keys";
-import { TokenBucketRateLimiter } from "../../../gateway/src/rate-limit";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger, startTestGateway } from "../../../gateway/test/helpers";
-import type { HttpAnswer } from "../../../gateway/test/helpers";
-import { seedDemoResources, startResourcesSubgraph } from "../src/index";
+import { DEFAULT_SUPERGRAPH_PATH } from "@tsunagu/gateway";
+import type { ApiKeyStore } from "@tsunagu/gateway";
+import { startStack } from "@tsunagu/test-kit";
+import type { GraphQLClient, HttpAnswer } from "@tsunagu/test-kit";
+import { seedDemoResources } from "../src/index";
 
 export interface ResourcesStack {
   /** The subgraph's connection; its driver reports every command it sends (see `commands`). */
@@ -21,6 +18,8 @@ export interface ResourcesStack {
   apiKeys: ApiKeyStore;
   subgraph: RunningService;
   gateway: RunningService;
+  /** A client of the gateway for typed documents (./generated/operations). */
+  client: GraphQLClient;
   /** POSTs `query` with `variables` to the gateway, as a client would. */
   graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<HttpAnswer>;
   stop(): Promise<void>;
@@ -33,38 +32,24 @@ export interface StackOptions {
 
 /** Starts everything on free ports over a fresh in-memory database (one per test file, so files never share state). */
 export async function startResourcesStack({ seedDemoAt }: StackOptions = {}): Promise<ResourcesStack> {
-  const engine = await connectMongo({ dbName: "resources-test", logger: silentLogger });
-  const resources = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "resources-test", logger: silentLogger });
-  const commands: CommandStartedEvent[] = [];
-  resources.connection.getClient().on("commandStarted", (event) => commands.push(event));
-  if (seedDemoAt !== undefined) await seedDemoResources(resources.connection, { now: seedDemoAt });
-  const apiKeys = await mongoApiKeyStore(engine.connection);
-  const subgraph = await startResourcesSubgraph({
-    connection: resources.connection,
-    signingSecret: TEST_IDENTITY_SECRET,
-    logger: silentLogger,
+  const stack = await startStack({
+    subgraphs: ["resources"],
+    beforeStart: async (engine) => {
+      // Seeded through the engine's connection, so the commands recorded are the subgraph's own.
+      if (seedDemoAt !== undefined) await seedDemoResources(engine.connection, { now: seedDemoAt });
+    },
+    // The committed supergraph (every subgraph), as the real gateway serves it; only resources runs.
+    gateway: { supergraphSdl: readFileSync(DEFAULT_SUPERGRAPH_PATH, "utf8") },
   });
-  const gateway = await startTestGateway(
-    { resources: subgraph.url },
-    {
-      apiKeys,
-      supergraphSdl: readFileSync(DEFAULT_SUPERGRAPH_PATH, "utf8"),
-      rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
-    },
-  );
   return {
-    resources,
-    engine,
-    commands,
-    apiKeys,
-    subgraph,
-    gateway,
-    graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
-    async stop() {
-      await gateway.stop();
-      await subgraph.stop();
-      await resources.close();
-      await engine.close();
-    },
+    resources: stack.measuredDb,
+    engine: stack.engine,
+    commands: stack.commands,
+    apiKeys: stack.apiKeys,
+    subgraph: stack.services.resources,
+    gateway: stack.gateway,
+    client: stack.client,
+    graphql: (query, variables, headers) => stack.graphql(query, variables, headers),
+    stop: () => stack.stop(),
   };
 }

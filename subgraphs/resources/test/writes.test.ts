@@ -351,7 +351,7 @@ describe("verification queue", () => {
     const olderThan = new Date(Date.now() + 60_000).toISOString();
     const ids: string[] = [];
     let after: string | undefined;
-    let total = 0;
+    let total: number;
     do {
       const page = data<{ totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: Array<{ node: { id: string } }> }>(
         (await stack.graphql(STALE, { olderThan, first: 2, after }, coordinator)).body,

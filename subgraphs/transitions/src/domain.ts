@@ -63,7 +63,6 @@ export const createNoticeSchema = z
     if (input[needed] === null) issues.addIssue({ code: "custom", path: [needed], message: `${input.type} には ${needed} が必要です (required for this type)` });
     if (input[other] !== null) issues.addIssue({ code: "custom", path: [other], message: `${input.type} には ${other} を入れません (not for this type)` });
   });
-export type CreateNotice = z.output<typeof createNoticeSchema>;
 
 export const visitSchema = z.object({
   date: calendarDate,

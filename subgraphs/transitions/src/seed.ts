@@ -1,7 +1,6 @@
 // Demo data: one Tokyo month (the one before `now`) of discharge notices with known lead times and first visits, and the admission sheets of the same stays; idempotent.
-import { Types } from "mongoose";
 import type { Connection } from "mongoose";
-import { fromTokyoWallClock, tokyoDate, tokyoWallClock } from "@tsunagu/service-kit";
+import { demoObjectId, demoReferenceDate, fromTokyoWallClock, tokyoDate, tokyoWallClock } from "@tsunagu/service-kit";
 import type { LeadTimeBucket } from "./generated/resolvers-types";
 import { openTransitionModels } from "./models";
 import type { NoticeDocument } from "./models";
@@ -13,7 +12,7 @@ export interface DemoParty {
 }
 
 export interface SeedDemoTransitionsOptions {
-  /** Default the current time; the seeded month is the Tokyo calendar month before it. */
+  /** Default the fixed demoReferenceDate(); the seeded month is the Tokyo calendar month before it. */
   now?: Date;
   /** Care managers with their care offices; default two made-up ones. */
   careManagers?: readonly DemoParty[];
@@ -49,8 +48,11 @@ const STAYS: readonly { lead: number | null; visit: number | null; sheet: boolea
 
 const SEED_CREATOR = "seed:transitions";
 
-const madeUp = (count: number): DemoParty[] =>
-  Array.from({ length: count }, () => ({ memberId: new Types.ObjectId().toHexString(), resourceId: new Types.ObjectId().toHexString() }));
+const madeUp = (kind: string, count: number): DemoParty[] =>
+  Array.from({ length: count }, (_, index) => ({
+    memberId: demoObjectId(`transitions-${kind}-member`, index).toHexString(),
+    resourceId: demoObjectId(`transitions-${kind}-resource`, index).toHexString(),
+  }));
 
 /** Seeds the month before `now` unless its demo notices exist; returns how many notices were inserted and the month. */
 export async function seedDemoTransitions(
@@ -58,7 +60,7 @@ export async function seedDemoTransitions(
   options: SeedDemoTransitionsOptions = {},
 ): Promise<{ inserted: number; skipped: boolean; from: string; to: string }> {
   const { Notice } = await openTransitionModels(connection);
-  const { year, month } = tokyoWallClock(options.now ?? new Date());
+  const { year, month } = tokyoWallClock(options.now ?? demoReferenceDate());
   const day = (d: number, hour = 10) => fromTokyoWallClock(year, month - 1, d, hour);
   const from = tokyoDate(day(1));
   const to = tokyoDate(fromTokyoWallClock(year, month, 0, 12));
@@ -66,12 +68,12 @@ export async function seedDemoTransitions(
   if ((await Notice.countDocuments({ "creation.by": SEED_CREATOR, "creation.key": `${prefix}discharge-0` })) > 0) {
     return { inserted: 0, skipped: true, from, to };
   }
-  const careManagers = options.careManagers?.length ? options.careManagers : madeUp(2);
-  const hospitals = options.hospitals?.length ? options.hospitals : madeUp(2);
+  const careManagers = options.careManagers?.length ? options.careManagers : madeUp("care-manager", 2);
+  const hospitals = options.hospitals?.length ? options.hospitals : madeUp("hospital", 2);
   const notices: Omit<NoticeDocument, "_id">[] = [];
   STAYS.forEach((stay, index) => {
-    const careManager = careManagers[index % careManagers.length] as DemoParty;
-    const hospital = hospitals[index % hospitals.length] as DemoParty;
+    const careManager = careManagers[index % careManagers.length];
+    const hospital = hospitals[index % hospitals.length];
     const patient = { emergencyProfileId: null, name: `デモ 患者${index + 1}`, kana: `でも かんじゃ${index + 1}`, dateOfBirth: `19${40 + index}-04-0${1 + (index % 9)}` };
     const dischargeDay = 15 + index;
     const planned = stay.lead === null ? null : tokyoDate(day(dischargeDay));

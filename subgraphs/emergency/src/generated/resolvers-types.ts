@@ -1025,6 +1025,7 @@ export type ProfileDelegateInput = {
   readonly relation: Scalars['String']['input'];
 };
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type Query = {
   readonly __typename?: 'Query';
   /** 自分（本人・代理人）の救急医療情報（閲覧は記録される） / The profiles the caller holds, as the resident or a delegate; each read is recorded */
@@ -1052,22 +1053,26 @@ export type Query = {
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryEmergencyProfileArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryGrantedEmergencyProfilesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryEmergencyProfileFhirArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryMyAccessLogArgs = {
   profileId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1075,18 +1080,21 @@ export type QueryMyAccessLogArgs = {
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryAccessLogReviewArgs = {
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
 };
 
 
+/** 救急医療情報の照会 / Queries of emergency information */
 export type QueryProfilesNeedingReviewArgs = {
   olderThan?: InputMaybe<Scalars['DateTime']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type Mutation = {
   readonly __typename?: 'Mutation';
   /**
@@ -1117,17 +1125,20 @@ export type Mutation = {
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationEmergencyLookupArgs = {
   input: EmergencyLookupInput;
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationCreateEmergencyProfileArgs = {
   input: EmergencyProfileInput;
   idempotencyKey: Scalars['String']['input'];
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationUpdateEmergencyProfileArgs = {
   id: Scalars['ID']['input'];
   input: EmergencyProfileUpdateInput;
@@ -1135,46 +1146,54 @@ export type MutationUpdateEmergencyProfileArgs = {
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationMarkEmergencyProfileReviewedArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationGrantEmergencyProfileAccessArgs = {
   id: Scalars['ID']['input'];
   input: AccessGrantInput;
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationRevokeEmergencyProfileAccessArgs = {
   id: Scalars['ID']['input'];
   grantId: Scalars['ID']['input'];
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationAddEmergencyProfileDelegateArgs = {
   id: Scalars['ID']['input'];
   input: ProfileDelegateInput;
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationRemoveEmergencyProfileDelegateArgs = {
   id: Scalars['ID']['input'];
   subject: Scalars['String']['input'];
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationGiveEmergencyConsentArgs = {
   id: Scalars['ID']['input'];
   input: EmergencyConsentInput;
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationWithdrawEmergencyConsentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationReissueEmergencyCardArgs = {
   id: Scalars['ID']['input'];
 };

@@ -853,6 +853,7 @@ export type SetEventTargetInput = {
   readonly target: Scalars['Float']['input'];
 };
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type Query = {
   readonly __typename?: 'Query';
   /** IDで1件（見えない催しは null） / One event by id; null when it is not visible to the caller */
@@ -870,11 +871,13 @@ export type Query = {
 };
 
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type QueryEventArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type QueryEventsArgs = {
   filter?: InputMaybe<EventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -882,12 +885,14 @@ export type QueryEventsArgs = {
 };
 
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type QueryRegistrationArgs = {
   id: Scalars['ID']['input'];
   accessCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type QueryEventStatsArgs = {
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
@@ -896,6 +901,7 @@ export type QueryEventStatsArgs = {
 };
 
 
+/** 研修・会議・住民向け講座の照会 / Queries of trainings, meetings and resident lectures */
 export type QueryEventTargetsArgs = {
   fiscalYear: Scalars['Int']['input'];
 };

@@ -365,6 +365,7 @@ export type FirstServiceVisitInput = {
   readonly providerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type Query = {
   readonly __typename?: 'Query';
   /** 入退院連絡の監査記録の改ざん検査（コーディネーター・管理者） / Verifies the hash chain of the transitions access log; coordinators and administrators */
@@ -382,31 +383,37 @@ export type Query = {
 };
 
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryTransitionNoticeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryUnreadTransitionNoticesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryTransitionInboxArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryAdmissionSheetHtmlArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryTransitionStatsArgs = {
   from: Scalars['Date']['input'];
   to: Scalars['Date']['input'];
 };
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type Mutation = {
   readonly __typename?: 'Mutation';
   /** 連絡票の下書きを作る（冪等） / Creates a draft notice; a retry with the same key returns the first draft */
@@ -422,27 +429,32 @@ export type Mutation = {
 };
 
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type MutationCreateTransitionNoticeArgs = {
   input: CreateTransitionNoticeInput;
   idempotencyKey: Scalars['String']['input'];
 };
 
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type MutationSendTransitionNoticeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type MutationMarkTransitionNoticeReceivedArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type MutationAcknowledgeTransitionNoticeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** 入退院連絡票の作成・確認の操作 / Changes to admission sheets and discharge notices */
 export type MutationRecordFirstServiceVisitArgs = {
   noticeId: Scalars['ID']['input'];
   input: FirstServiceVisitInput;

@@ -1,23 +1,29 @@
-// Test and benchmark support: a real redis-server on a free loopback port in a temporary directory, stopped and removed afterwards.
-import { spawn } from "node:child_process";
+// A Redis broker for a test or benchmark: its own redis-server on a free loopback port (or, when REDIS_URL names one, a loopback forwarder to it), stopped afterwards.
+import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { createConnection, createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A running redis-server. */
+/** A running broker. */
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>`. */
   url: string;
+  /** Stops the broker (or the forwarder): clients see it gone, as when a real broker goes down. */
   stop(): Promise<void>;
 }
 
 const READY = /Ready to accept connections/;
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 20_000;
 const ATTEMPTS = 3;
+
+/** True when a `redis-server` executable is on the PATH. */
+export function redisServerInstalled(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).error === undefined;
+}
 
 /** A port that was free a moment ago (redis-server needs a number; a lost race is retried). */
 async function freePort(): Promise<number> {
@@ -41,7 +47,7 @@ function ready(child: ChildProcess): Promise<void> {
     };
     const onExit = (code: number | null) => fail(new Error(`redis-server exited with code ${code}:\n${output}`));
     const onError = (error: NodeJS.ErrnoException) =>
-      fail(error.code === "ENOENT" ? new Error("redis-server is not installed (apt-get install redis-server)") : error);
+      fail(error.code === "ENOENT" ? new Error("redis-server is not installed (npm test installs it; see README, Tests)") : error);
     function cleanup(): void {
       clearTimeout(timer);
       child.stdout?.off("data", onData);
@@ -69,11 +75,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/**
- * Starts `redis-server` without persistence, bound to 127.0.0.1 on a free port, working in a fresh
- * temporary directory. Rejects (it never skips) when redis-server is missing or does not start.
- */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts `redis-server` without persistence, bound to 127.0.0.1 on a free port, in a fresh temporary directory. */
+async function startOwnRedisServer(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "tsunagu-redis-"));
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -94,10 +97,52 @@ export async function startRedisServer(): Promise<RedisServer> {
     let stopping: Promise<void> | undefined;
     return {
       url: `redis://127.0.0.1:${port}`,
-      stop: () =>
-        (stopping ??= stopChild(child).finally(() => rmSync(dir, { recursive: true, force: true }))),
+      stop: () => (stopping ??= stopChild(child).finally(() => rmSync(dir, { recursive: true, force: true }))),
     };
   }
   rmSync(dir, { recursive: true, force: true });
   throw lastError ?? new Error("redis-server did not start");
+}
+
+/** A loopback TCP forwarder to the broker at `target` (a `redis://` URL), so that a test can take "its" broker away. */
+async function forwardTo(target: string): Promise<RedisServer> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: hostname, port: Number(port || 6379) });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  const credentials = new URL(target);
+  credentials.hostname = "127.0.0.1";
+  credentials.port = String(address.port);
+  let stopping: Promise<void> | undefined;
+  return {
+    url: credentials.toString().replace(/\/$/, ""),
+    stop: () =>
+      (stopping ??= new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      })),
+  };
+}
+
+/**
+ * A broker of the test's own: with REDIS_URL set, a forwarder to that broker (which the suite should have to itself:
+ * pub/sub channels are shared across databases); otherwise a fresh redis-server. Rejects, never skips, when neither
+ * is available (npm test's global setup provides one; see README, Tests).
+ */
+export async function startRedisServer(): Promise<RedisServer> {
+  const external = process.env.REDIS_URL;
+  if (external !== undefined && external !== "") return forwardTo(external);
+  return startOwnRedisServer();
 }

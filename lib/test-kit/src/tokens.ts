@@ -1,0 +1,38 @@
+// Who a test acts as: the secrets test gateways and subgraphs share, and signed tokens for each role.
+import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import { issueToken } from "@tsunagu/gateway";
+import type { JwtSettings, TokenRequest } from "@tsunagu/gateway";
+
+/** IDENTITY_SECRET of every gateway and subgraph a test kit starts. */
+export const TEST_IDENTITY_SECRET = "test-identity-secret-0123456789abcdef";
+
+/** The JWT settings of every gateway a test kit starts. */
+export const TEST_JWT: JwtSettings = {
+  algorithm: "HS256",
+  secret: "test-jwt-secret-0123456789abcdefghij",
+  issuer: "tsunagu-test",
+  audience: "tsunagu-test",
+};
+
+/** A token request where the subject defaults to `<role>-1` (e.g. `ems-1`). */
+export type TestTokenRequest = Omit<TokenRequest, "subject"> & { subject?: string };
+
+/** A token signed with TEST_JWT. */
+export function testToken(request: TestTokenRequest): Promise<string> {
+  return issueToken({ subject: `${request.role.toLowerCase()}-1`, ...request }, {
+    secret: TEST_JWT.secret as string,
+    issuer: TEST_JWT.issuer,
+    audience: TEST_JWT.audience,
+  });
+}
+
+/** The Authorization header of a user signed in with a token from TEST_JWT. */
+export async function signedIn(request: TestTokenRequest): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await testToken(request)}` };
+}
+
+/** The header a gateway sends a subgraph for `identity`, signed with TEST_IDENTITY_SECRET. */
+export function signedIdentityHeader(identity: Identity): Record<string, string> {
+  return { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) };
+}

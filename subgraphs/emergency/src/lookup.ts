@@ -1,6 +1,6 @@
 // The break-glass look-up for EMS and ER staff: input checked, the per-user rate limit counted in the database, the person found by card code or by name, and the answer read and its access log entry (which opens the access window) written in one transaction.
 import { z } from "zod";
-import { badUserInput, calendarDate, forbidden, rateLimited, toSearchKey } from "@tsunagu/service-kit";
+import { badUserInput, calendarDate, forbidden, KEEP_NULLS, rateLimited, toSearchKey, validated } from "@tsunagu/service-kit";
 import type { Types } from "mongoose";
 import type { EmergencyLookupInput, ProfileSection } from "./generated/resolvers-types";
 import { consentCovers, isEmergencyStaff } from "./access";
@@ -8,7 +8,7 @@ import type { ProfileView } from "./access";
 import { appendLog, appendLogInTransaction } from "./audit";
 import { CARD_CODE_PROBLEMS, normalizeCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { ageOn, parseInput, text } from "./domain";
+import { ageOn, text } from "./domain";
 import type { AccessOutcomeValue, LookupMethodValue } from "./domain";
 import type { ProfileDocument } from "./models";
 
@@ -79,7 +79,7 @@ function parseLookup(input: EmergencyLookupInput): LookupRequest {
   if (input.reason == null || input.reason.trim() === "") {
     throw badUserInput("input.reason: 照会の理由が必要です (a reason is required for every emergency look-up)", "input.reason");
   }
-  const { reason, incidentNumber, name, dateOfBirth, address } = parseInput(lookupInputSchema, input, "input");
+  const { reason, incidentNumber, name, dateOfBirth, address } = validated(lookupInputSchema, input, "input", KEEP_NULLS);
   if (input.cardCode != null && input.cardCode.trim() !== "") {
     if (name != null || dateOfBirth != null || address != null) {
       throw badUserInput("input.cardCode: カードコードだけで照会します (a card code is looked up on its own)", "input.cardCode");

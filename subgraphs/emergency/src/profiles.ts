@@ -3,15 +3,21 @@ import { Types, trusted } from "mongoose";
 import type { ClientSession, UpdateQuery } from "mongoose";
 import {
   conflict,
-  duplicateKeyField,
-  forbidden,
   creationStamp,
+  duplicateKeyField,
   findEarlierCreation,
+  findKeysetPage,
+  forbidden,
   idempotencyKeySchema,
   isObjectIdHex,
+  KEEP_NULLS,
+  keysetOf,
   notFound,
+  parsePage,
   toSearchKey,
+  validated,
 } from "@tsunagu/service-kit";
+import type { Page, SortKey } from "@tsunagu/service-kit";
 import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
 import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
 import type { ProfileView } from "./access";
@@ -19,11 +25,9 @@ import { appendLog, appendLogInTransaction } from "./audit";
 import type { AccessEvent } from "./audit";
 import { generateCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { parseInput, profileInputSchema, profileUpdateSchema } from "./domain";
+import { profileInputSchema, profileUpdateSchema } from "./domain";
 import type { AccessActionValue, PersonRecord, ProfileContent } from "./domain";
 import type { ProfileDocument } from "./models";
-import { findPage, parsePage } from "./pagination";
-import type { Connection, SortKey } from "./pagination";
 import { orderedSections } from "./sections";
 
 const MAX_HELD_PROFILES = 20;
@@ -109,28 +113,28 @@ export async function heldProfileIds(context: EmergencyContext): Promise<Types.O
   return held.map((profile) => profile._id);
 }
 
-const BY_ID: readonly SortKey[] = [{ path: "_id", direction: 1, kind: "objectId" }];
+const BY_ID: readonly SortKey[] = [{ path: "_id", direction: 1 }];
 
 /** Profiles granted to the calling professional or their institution under the residents' consent, each read logged. */
 export async function grantedProfiles(
   context: EmergencyContext,
   args: { first?: number | null; after?: string | null },
   sections: ProfileSection[],
-): Promise<Connection<ProfileView>> {
+): Promise<Page<ProfileView>> {
   const { identity, models } = context;
   if (identity.role !== "PROFESSIONAL") throw forbidden("専門職のみ利用できます (for professionals)");
   const grantees = [identity.memberId, identity.organizationId].filter((id): id is string => id !== undefined);
-  const page = parsePage(args, BY_ID, 20, 50);
   const filter = {
     grants: trusted({ $elemMatch: { granteeId: { $in: grantees }, revokedAt: null } }),
     "consent.withdrawnAt": null,
     "consent.scope": "CARE_TEAM",
   };
-  const connection = await findPage(
-    (narrowed, sort, limit) => models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
+  const connection = await findKeysetPage(
+    keysetOf(BY_ID, ["grantedProfiles", grantees]),
+    parsePage(args),
     filter,
-    BY_ID,
-    page,
+    (narrowed, sort, limit) =>
+      models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
     (profile) => [profile._id],
   );
   const edges = await Promise.all(
@@ -202,7 +206,7 @@ export async function updateProfile(
   expectedVersion: number | null | undefined,
   returned: ProfileSection[],
 ): Promise<ProfileView> {
-  const update = parseInput(profileUpdateSchema(context.now), input, "input");
+  const update = validated(profileUpdateSchema(context.now), input, "input", KEEP_NULLS);
   const changed = await changeProfile(context, id, {
     action: "UPDATE",
     authorize: (profile) => requireHolder(profile, context.identity),
@@ -229,8 +233,8 @@ export async function createProfile(
   const { identity, models, now } = context;
   if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
   const subject = holderSubject(context);
-  const key = parseInput(idempotencyKeySchema, rawKey, "idempotencyKey");
-  const { consent, ...content } = parseInput(profileInputSchema(now), input, "input");
+  const key = validated(idempotencyKeySchema, rawKey, "idempotencyKey", KEEP_NULLS);
+  const { consent, ...content } = validated(profileInputSchema(now), input, "input", KEEP_NULLS);
   const creation = creationStamp(identity, key, input);
 
   const earlier = async (): Promise<ProfileView | null> => {

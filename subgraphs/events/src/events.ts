@@ -1,8 +1,8 @@
 // Events: finding the ones a caller may see, listing them by start, creating (idempotent), changing (capacity changes settle the waiting list), cancelling, and the preparation checklist.
 import { Types, trusted } from "mongoose";
 import type { ClientSession, QueryFilter } from "mongoose";
-import { afterPosition, codedError, conflict, decodeKeysetCursor, invalidInput, keysetPage, notFound, queryHash } from "@tsunagu/service-kit";
-import type { Page, PageRequest } from "@tsunagu/service-kit";
+import { codedError, conflict, findKeysetPage, invalidInput, keysetOf, notFound } from "@tsunagu/service-kit";
+import type { Page, PageRequest, SortKey } from "@tsunagu/service-kit";
 import { actorName, callerOf, maySee, requireEventCreator, requireManager, visibleEventsFilter } from "./access";
 import type { EventsContext } from "./context";
 import { createOnce } from "./create-once";
@@ -28,6 +28,12 @@ export async function requireVisibleEvent(context: EventsContext, id: string, fi
   return event;
 }
 
+/** Events by start, then id. */
+const EVENTS_BY_START: SortKey[] = [
+  { path: "startsAt", direction: 1 },
+  { path: "_id", direction: 1 },
+];
+
 /** Events the caller may see matching `filter`, by start; from now on unless `filter.from` says otherwise. */
 export async function listEvents(context: EventsContext, filter: EventFilter, page: PageRequest): Promise<Page<EventDocument>> {
   const from = filter.from ?? new Date();
@@ -42,13 +48,15 @@ export async function listEvents(context: EventsContext, filter: EventFilter, pa
   if (filter.venueIds) conditions.push({ venueId: trusted({ $in: filter.venueIds.map(oid) }) });
   if (filter.profession) conditions.push({ $or: [{ targetProfessions: filter.profession }, { targetProfessions: trusted({ $size: 0 }) }] });
   if (filter.residentsWelcome !== undefined) conditions.push({ residentsWelcome: filter.residentsWelcome });
-  const hash = queryHash(["events", { ...filter, from }]);
-  if (page.after !== undefined) conditions.push(afterPosition("startsAt", decodeKeysetCursor(page.after, hash)));
-  const rows = await context.models.Event.find({ $and: conditions })
-    .sort({ startsAt: 1, _id: 1 })
-    .limit(page.first + 1)
-    .lean<EventDocument[]>();
-  return keysetPage(rows, page.first, hash, (event) => ({ value: event.startsAt, id: event._id }), page.after !== undefined);
+  const keyset = keysetOf(EVENTS_BY_START, ["events", filter]);
+  return findKeysetPage(
+    keyset,
+    page,
+    { $and: conditions },
+    (query, sort, limit) =>
+      context.models.Event.find(query).sort(sort).limit(limit).lean<EventDocument[]>(),
+    (event) => [event.startsAt, event._id],
+  );
 }
 
 function checklistRecords(tasks: readonly ChecklistTaskInput[]): ChecklistTaskRecord[] {

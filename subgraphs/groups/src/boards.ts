@@ -1,14 +1,12 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
-import { notFound, pageOf } from "@tsunagu/service-kit";
-import type { DomainEvent } from "@tsunagu/service-kit";
+import { findKeysetPage, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
+import type { DomainEvent, SortKey } from "@tsunagu/service-kit";
 import { assertMayReadBoard, assertMemberOf, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
-import { addCommentSchema, createPostSchema, parseId, parseInput, requiredNotNull, updatePostSchema } from "./domain";
+import { addCommentSchema, createPostSchema, parseId, requiredNotNull, updatePostSchema } from "./domain";
 import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
-import type { SortKey } from "./pagination";
 
 /** The topic of a board's events (postAdded, postUpdated). */
 export function boardTopic(boardId: string): string {
@@ -64,13 +62,16 @@ export async function boardPosts(
   args: { first?: number | null; after?: string | null; tag?: string | null; urgentOnly?: boolean | null },
 ) {
   assertMayReadBoard(group, context.identity);
-  const size = pageSize(args.first, 20, 50);
   const conditions: Record<string, unknown>[] = [{ boardId: board._id }];
   if (args.tag) conditions.push({ tags: args.tag });
   if (args.urgentOnly) conditions.push({ urgent: true });
-  if (args.after) conditions.push(afterFilter(POST_ORDER, decodeCursor(args.after, ["boolean", "date", "objectId"])));
-  const rows = await context.models.Post.find({ $and: conditions }).sort(sortDocument(POST_ORDER)).limit(size + 1).lean<PostDocument[]>();
-  return pageOf(rows, size, (post) => encodeCursor([post.pinned, post.createdAt, post._id]), Boolean(args.after));
+  return findKeysetPage(
+    keysetOf(POST_ORDER, ["posts", board._id, args.tag ?? null, args.urgentOnly ?? false]),
+    parsePage(args),
+    { $and: conditions },
+    (filter, sort, limit) => context.models.Post.find(filter).sort(sort).limit(limit).lean<PostDocument[]>(),
+    (post) => [post.pinned, post.createdAt, post._id],
+  );
 }
 
 /** A post by id for a caller who may read its board (FORBIDDEN otherwise); null when there is none. */
@@ -100,6 +101,9 @@ export async function postOfComment(context: GroupsContext, comment: CommentDocu
   return post;
 }
 
+/** Comments a page holds when `first` is not given. */
+const COMMENTS_PAGE_SIZE = 50;
+
 const COMMENT_ORDER: readonly SortKey[] = [
   { path: "createdAt", direction: 1 },
   { path: "_id", direction: 1 },
@@ -107,11 +111,13 @@ const COMMENT_ORDER: readonly SortKey[] = [
 
 /** A post's comments, oldest first. */
 export async function postComments(context: GroupsContext, post: PostDocument, args: { first?: number | null; after?: string | null }) {
-  const size = pageSize(args.first, 50, 100);
-  const conditions: Record<string, unknown>[] = [{ postId: post._id }];
-  if (args.after) conditions.push(afterFilter(COMMENT_ORDER, decodeCursor(args.after, ["date", "objectId"])));
-  const rows = await context.models.Comment.find({ $and: conditions }).sort(sortDocument(COMMENT_ORDER)).limit(size + 1).lean<CommentDocument[]>();
-  return pageOf(rows, size, (comment) => encodeCursor([comment.createdAt, comment._id]), Boolean(args.after));
+  return findKeysetPage(
+    keysetOf(COMMENT_ORDER, ["comments", post._id]),
+    parsePage(args, COMMENTS_PAGE_SIZE),
+    { postId: post._id },
+    (filter, sort, limit) => context.models.Comment.find(filter).sort(sort).limit(limit).lean<CommentDocument[]>(),
+    (comment) => [comment.createdAt, comment._id],
+  );
 }
 
 /** The author of a post or comment. */
@@ -164,7 +170,7 @@ function publish(context: GroupsContext, event: DomainEvent): Promise<void> {
 }
 
 export async function createPost(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<PostDocument> {
-  const input = parseInput(createPostSchema, rawInput, "input");
+  const input = validated(createPostSchema, rawInput, "input", KEEP_NULLS);
   const ref = await lookUpBoard(context, input.boardId, "input.boardId");
   if (ref === null) throw notFound("Board", input.boardId);
   const { role, memberId } = assertMemberOf(ref.group, context.identity);
@@ -189,7 +195,7 @@ export async function createPost(context: GroupsContext, rawInput: unknown, idem
 /** Edits a post: its author, the group's officers, or staff; pinning needs an officer or staff. */
 export async function updatePost(context: GroupsContext, rawId: string, rawInput: Record<string, unknown>): Promise<PostDocument> {
   requiredNotNull(rawInput, ["title", "body", "tags", "attachments", "pinned", "urgent"], "input");
-  const input = parseInput(updatePostSchema, rawInput, "input");
+  const input = validated(updatePostSchema, rawInput, "input", KEEP_NULLS);
   const post = await requirePost(context, rawId, "id");
   const group = await groupOf(context, post);
   const role = roleIn(group, context.identity);
@@ -208,7 +214,7 @@ export async function updatePost(context: GroupsContext, rawId: string, rawInput
 }
 
 export async function addComment(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<CommentDocument> {
-  const input = parseInput(addCommentSchema, rawInput, "input");
+  const input = validated(addCommentSchema, rawInput, "input", KEEP_NULLS);
   const post = await context.loaders.post.load(input.postId);
   if (post === null) throw notFound("Post", input.postId);
   const group = await groupOf(context, post);

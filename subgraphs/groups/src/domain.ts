@@ -1,6 +1,6 @@
 // The groups domain as data and validation: code lists with Japanese labels, size limits, and the zod schemas every input passes (errors name the field).
 import { z } from "zod";
-import { badUserInput, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
+import { badUserInput, isKanaReading, KEEP_NULLS, normalizeJapanese, validated } from "@tsunagu/service-kit";
 
 export const GROUP_KINDS = ["PROFESSIONAL_ASSOCIATION", "MULTIDISCIPLINARY_NETWORK", "COUNCIL", "CARE_CAFE", "OFFICE_TEAM"] as const;
 export type GroupKind = (typeof GROUP_KINDS)[number];
@@ -272,21 +272,9 @@ export const consultationFilterSchema = z
   .nullish()
   .transform((filter) => filter ?? {});
 
-/**
- * Parses `raw` with `schema`, or throws BAD_USER_INPUT for the first problem with its dotted field path
- * under `field` (e.g. `input.body`, `input.workContact.phone`).
- */
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, field: string): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [field, ...(issue?.path ?? []).map(String)].filter((part) => part !== "").join(".");
-  throw badUserInput(`${path}: ${issue?.message ?? "invalid value"}`, path);
-}
-
 /** Parses an `ID` argument: BAD_USER_INPUT naming `field` when it is not an ObjectId in hex. */
 export function parseId(raw: string, field: string): string {
-  return parseInput(objectIdSchema, raw, field);
+  return validated(objectIdSchema, raw, field, KEEP_NULLS);
 }
 
 /** Refuses `null` for fields an update may leave out but never clear (name, kana, profession, ...). */

@@ -1,12 +1,11 @@
 // Create-once: a create mutation retried with the same idempotency key returns the first result instead of a duplicate.
-import { creationStamp, duplicateKeyField, findEarlierCreation, idempotencyKeySchema } from "@tsunagu/service-kit";
+import { creationStamp, duplicateKeyField, findEarlierCreation, idempotencyKeySchema, KEEP_NULLS, validated } from "@tsunagu/service-kit";
 import type { CreationStamp, Identity } from "@tsunagu/service-kit";
 import type { Model } from "mongoose";
-import { parseInput } from "./domain";
 
 /** The creation stamp of a create request: caller, validated key, and a fingerprint of the input as sent. */
 export function creationOf(identity: Identity, rawKey: string, input: unknown): CreationStamp {
-  return creationStamp(identity, parseInput(idempotencyKeySchema, rawKey, "idempotencyKey"), input);
+  return creationStamp(identity, validated(idempotencyKeySchema, rawKey, "idempotencyKey", KEEP_NULLS), input);
 }
 
 /**

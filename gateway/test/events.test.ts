@@ -210,6 +210,27 @@ describe("visibility and residents", () => {
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", field: "input.eventId" });
   });
 
+  test("anonymous keys are scoped to key and input: a retry gets its registration back, another person's use of the key never does", async () => {
+    const lectureId = await createEvent({ type: "RESIDENT_LECTURE", title: "住民向け講座「終活」", visibility: "PUBLIC", residentsWelcome: true, capacity: 50 });
+    const key = randomUUID();
+    const taro = { attendee: { name: "つなぐ 一郎", phone: "0761-22-0001" } };
+    const first = data<{ registerForEvent: Registered }>((await register(lectureId, {}, taro, key)).body).registerForEvent;
+    const retry = data<{ registerForEvent: Registered }>((await register(lectureId, {}, taro, key)).body).registerForEvent;
+    expect(retry).toEqual(first);
+
+    const other = await register(lectureId, {}, { attendee: { name: "つなぐ 二郎", phone: "0761-22-0002" } }, key);
+    const second = data<{ registerForEvent: Registered }>(other.body).registerForEvent;
+    expect(second.registration.id).not.toBe(first.registration.id);
+    expect(second.accessCode).not.toBe(first.accessCode);
+    expect(second.registration.name).toBe("つなぐ 二郎");
+
+    const signedIn = await professional(98, "看護師");
+    const replayed = await register(lectureId, signedIn.headers, taro, key);
+    expect(JSON.stringify(replayed.body)).not.toContain(first.accessCode);
+    expect(JSON.stringify(replayed.body)).not.toContain(first.registration.id);
+    expect((replayed.body.data as { registerForEvent?: Registered | null } | undefined)?.registerForEvent?.registration.id).not.toBe(first.registration.id);
+  });
+
   test("a professionals' training is hidden from the public; a public lecture takes residents without signing in, who cancel with their access code", async () => {
     const trainingId = await createEvent();
     expect((await stack.graphql(`query ($id: ID!) { event(id: $id) { id } }`, { id: trainingId })).body).toEqual({ data: { event: null } });

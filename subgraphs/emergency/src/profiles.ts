@@ -5,15 +5,15 @@ import {
   conflict,
   creationStamp,
   duplicateKeyField,
-  findEarlierCreation,
+  createOnce,
   findKeysetPage,
   forbidden,
-  idempotencyKeySchema,
   isObjectIdHex,
   KEEP_NULLS,
   keysetOf,
   notFound,
   parsePage,
+  storedStamp,
   toSearchKey,
   validated,
 } from "@tsunagu/service-kit";
@@ -233,55 +233,45 @@ export async function createProfile(
   const { identity, models, now } = context;
   if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
   const subject = holderSubject(context);
-  const key = validated(idempotencyKeySchema, rawKey, "idempotencyKey", KEEP_NULLS);
   const { consent, ...content } = validated(profileInputSchema(now), input, "input", KEEP_NULLS);
-  const creation = creationStamp(identity, key, input);
+  const creation = creationStamp(identity, rawKey, "idempotencyKey", input, now);
 
-  const earlier = async (): Promise<ProfileView | null> => {
-    const found = await findEarlierCreation<ProfileDocument>(models.Profile, creation);
-    return found === null ? null : readAndLog(context, found, "READ", returned);
-  };
-  const first = await earlier();
-  if (first !== null) return first;
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const created = await models.Profile.db.transaction(async (session) => {
-        const [document] = await models.Profile.create(
-          [
-            {
-              ...content,
-              ownerSubject: subject,
-              delegates: [],
-              grants: [],
-              consent: { ...consent, givenAt: now, withdrawnAt: null },
-              cardCode: generateCardCode(),
-              nameKeys: nameKeysOf(content.person),
-              lastReviewedAt: now,
-              creation,
-              version: 1,
-              createdAt: now,
-              updatedAt: now,
-            },
-          ],
-          { session },
-        );
-        if (document === undefined) throw new Error("the profile was not created");
-        const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
-        await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
-        return document.toObject() as ProfileDocument;
-      });
-      return { ...created, access: "HOLDER" };
-    } catch (error) {
-      const field = duplicateKeyField(error);
-      if (field === "creation.by") {
-        const winner = await earlier();
-        if (winner !== null) return winner;
+  const insert = async (): Promise<ProfileDocument> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await models.Profile.db.transaction(async (session) => {
+          const [document] = await models.Profile.create(
+            [
+              {
+                ...content,
+                ownerSubject: subject,
+                delegates: [],
+                grants: [],
+                consent: { ...consent, givenAt: now, withdrawnAt: null },
+                cardCode: generateCardCode(),
+                nameKeys: nameKeysOf(content.person),
+                lastReviewedAt: now,
+                creation: storedStamp(creation),
+                version: 1,
+                createdAt: now,
+                updatedAt: now,
+              },
+            ],
+            { session },
+          );
+          if (document === undefined) throw new Error("the profile was not created");
+          const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
+          await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
+          return document.toObject() as ProfileDocument;
+        });
+      } catch (error) {
+        // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
+        if (duplicateKeyField(error) !== "cardCode" || attempt >= 3) throw error;
       }
-      // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
-      if (field !== "cardCode" || attempt >= 3) throw error;
     }
-  }
+  };
+  const { document, created } = await createOnce(models.Profile, creation, insert);
+  return created ? { ...document, access: "HOLDER" } : readAndLog(context, document, "READ", returned);
 }
 
 /** Issues a new card code (the old one stops working at once); retried when the draw collides with an existing code. */

@@ -1,11 +1,11 @@
 // Events: finding the ones a caller may see, listing them by start, creating (idempotent), changing (capacity changes settle the waiting list), cancelling, and the preparation checklist.
 import { Types, trusted } from "mongoose";
 import type { ClientSession, QueryFilter } from "mongoose";
-import { codedError, conflict, findKeysetPage, invalidInput, keysetOf, notFound } from "@tsunagu/service-kit";
-import type { Page, PageRequest, SortKey } from "@tsunagu/service-kit";
+import { codedError, conflict, findKeysetPage, idempotencyCaller, invalidInput, keysetOf, notFound, storedStamp } from "@tsunagu/service-kit";
+import type { CreationStamp, Page, PageRequest, SortKey } from "@tsunagu/service-kit";
 import { actorName, callerOf, maySee, requireEventCreator, requireManager, visibleEventsFilter } from "./access";
 import type { EventsContext } from "./context";
-import { createOnce } from "./create-once";
+import { createOnceInTransaction } from "./create-once";
 import { STANDARD_CHECKLIST, eventDraftSchema } from "./domain";
 import type { ChecklistTaskChange, ChecklistTaskInput, CreateEventInput, EventChange, EventDraft, EventFilter } from "./domain";
 import { eventWindowFilter } from "./loaders";
@@ -92,38 +92,33 @@ function storedFields(draft: EventDraft, field: string) {
   };
 }
 
-/** Creates an event once per idempotency key (see createOnce); the creator may manage it afterwards. */
+/** Creates an event once per idempotency key (see service-kit createOnce); the creator may manage it afterwards. */
 export async function createEvent(
   context: EventsContext,
   input: CreateEventInput,
-  request: { idempotencyKey: string; fingerprint: string; caller: string },
+  stamp: CreationStamp,
 ): Promise<EventDocument> {
   requireEventCreator(context.identity);
-  const now = new Date();
   const { checklist, useStandardChecklist, ...draft } = input;
   const fields = storedFields(draft, "input");
   const tasks = checklistRecords([...(useStandardChecklist ? STANDARD_CHECKLIST : []), ...checklist]);
   const { models } = context;
-  const created = await createOnce(
-    models,
-    { caller: request.caller, key: request.idempotencyKey, keyField: "idempotencyKey", operation: "createEvent", fingerprint: request.fingerprint },
-    now,
-    async (session) => {
-      const _id = new Types.ObjectId();
-      const record = {
-        ...fields,
-        _id,
-        checklist: tasks,
-        status: "SCHEDULED" as const,
-        seats: { registered: 0, waitlisted: 0, attended: 0, waitlistSequence: 0, changes: 0 },
-        createdBy: callerOf(context.identity) ?? request.caller,
-        version: 1,
-      };
-      await models.Event.create([record], { session });
-      return _id;
-    },
-  );
-  return loadEvent(models, created.id);
+  const { document } = await createOnceInTransaction(models, models.Event, stamp, async (session) => {
+    const _id = new Types.ObjectId();
+    const record = {
+      ...fields,
+      _id,
+      checklist: tasks,
+      status: "SCHEDULED" as const,
+      seats: { registered: 0, waitlisted: 0, attended: 0, waitlistSequence: 0, changes: 0 },
+      createdBy: callerOf(context.identity) ?? idempotencyCaller(context.identity),
+      creation: storedStamp(stamp),
+      version: 1,
+    };
+    await models.Event.create([record], { session });
+    return _id;
+  });
+  return document;
 }
 
 async function loadEvent(models: EventModels, id: Types.ObjectId, session?: ClientSession): Promise<EventDocument> {

@@ -1,10 +1,9 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
-import { findKeysetPage, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
+import { creationStamp, findKeysetPage, insertOnce, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
 import type { DomainEvent, SortKey } from "@tsunagu/service-kit";
 import { assertMayReadBoard, assertMemberOf, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
 import { addCommentSchema, createPostSchema, parseId, requiredNotNull, updatePostSchema } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
 
@@ -177,9 +176,9 @@ export async function createPost(context: GroupsContext, rawInput: unknown, idem
   if (input.pinned && !isOfficer(role)) {
     throw refusal(context.identity, "ピン留めは代表・世話人・事務局のみです (only the group's officers may pin posts)");
   }
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   const { boardId, ...content } = input;
-  const { document, created } = await createOnce(context.models.Post, creation, {
+  const { document, created } = await insertOnce(context.models.Post, creation, {
     ...content,
     boardId: ref.board._id,
     groupId: ref.group._id,
@@ -219,8 +218,8 @@ export async function addComment(context: GroupsContext, rawInput: unknown, idem
   if (post === null) throw notFound("Post", input.postId);
   const group = await groupOf(context, post);
   const { memberId } = assertMemberOf(group, context.identity);
-  const creation = creationOf(context.identity, idempotencyKey, input);
-  const { document, created } = await createOnce(context.models.Comment, creation, {
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
+  const { document, created } = await insertOnce(context.models.Comment, creation, {
     postId: post._id,
     boardId: post.boardId,
     groupId: post.groupId,

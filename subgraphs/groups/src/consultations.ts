@@ -1,6 +1,16 @@
 // The consultation desk log (相談窓口): recording and updating entries, listing them, and figures by category and channel for a period; staff only.
 import { trusted } from "mongoose";
-import { badUserInput, findKeysetPage, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
+import {
+  badUserInput,
+  creationStamp,
+  findKeysetPage,
+  insertOnce,
+  KEEP_NULLS,
+  keysetOf,
+  notFound,
+  parsePage,
+  validated,
+} from "@tsunagu/service-kit";
 import type { SortKey } from "@tsunagu/service-kit";
 import { assertStaff } from "./access";
 import type { GroupsContext } from "./context";
@@ -15,7 +25,6 @@ import {
   updateConsultationSchema,
 } from "./domain";
 import type { ConsultationCategory, ConsultationChannel } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { ConsultationDocument } from "./models";
 import { referencedId, requireMember } from "./people";
@@ -106,14 +115,14 @@ export async function consultationStats(context: GroupsContext, rawFrom: unknown
 export async function recordConsultation(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<ConsultationDocument> {
   assertStaff(context.identity, LOG);
   const input = validated(recordConsultationSchema, rawInput, "input", KEEP_NULLS);
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   const ownId = referencedId(context.identity.memberId);
   const handler = input.handledById
     ? await requireMember(context, input.handledById, "input.handledById")
     : ownId
       ? await context.loaders.member.load(ownId)
       : null;
-  const { document } = await createOnce(context.models.Consultation, creation, {
+  const { document } = await insertOnce(context.models.Consultation, creation, {
     receivedAt: input.receivedAt,
     channels: canonicalChannels(input.channels),
     requester: {

@@ -3,10 +3,12 @@ import { Types, trusted } from "mongoose";
 import {
   badUserInput,
   buildSearchKeys,
+  creationStamp,
   decodeCursor,
   encodeCursor,
   escapeRegExp,
   findKeysetPage,
+  insertOnce,
   KEEP_NULLS,
   keysetOf,
   notFound,
@@ -30,7 +32,6 @@ import {
   updateMemberSchema,
 } from "./domain";
 import type { AffiliationInput, CreateMemberInput, GroupRole, UpdateMemberInput } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument } from "./models";
 
@@ -196,8 +197,8 @@ export function memberRecord(input: CreateMemberInput) {
 export async function createMember(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<MemberDocument> {
   assertStaff(context.identity, "メンバーの登録");
   const input = validated(createMemberSchema, rawInput, "input", KEEP_NULLS);
-  const creation = creationOf(context.identity, idempotencyKey, input);
-  const { document } = await createOnce(context.models.Member, creation, memberRecord(input));
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
+  const { document } = await insertOnce(context.models.Member, creation, memberRecord(input));
   return document;
 }
 
@@ -230,10 +231,10 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
 export async function createGroup(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<GroupDocument> {
   assertStaff(context.identity, "団体の登録");
   const input = validated(createGroupSchema, rawInput, "input", KEEP_NULLS);
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   if (input.parentId) await requireGroup(context, input.parentId, "input.parentId");
   if (input.contactWindow?.memberId) await requireMember(context, input.contactWindow.memberId, "input.contactWindow.memberId");
-  const { document } = await createOnce(context.models.Group, creation, {
+  const { document } = await insertOnce(context.models.Group, creation, {
     kind: input.kind,
     name: input.name,
     kana: input.kana ?? null,

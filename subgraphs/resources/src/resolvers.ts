@@ -1,5 +1,5 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
-import { internalError } from "@tsunagu/service-kit";
+import { creationStamp, internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireWriter } from "./access";
 import { loadTaxonomy } from "./categories";
@@ -12,8 +12,6 @@ import {
   archiveResource,
   availabilitySchema,
   createResource,
-  idempotencyKeySchema,
-  inputFingerprint,
   updateAvailability,
   updateResource,
   verifyResource,
@@ -36,12 +34,8 @@ export const resolvers: Resolvers = {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
       requireWriter(identity);
       const now = new Date();
-      const request = {
-        input: parseResourceInput(input, now, "input"),
-        idempotencyKey: validated(idempotencyKeySchema, idempotencyKey, "idempotencyKey"),
-        fingerprint: inputFingerprint(input),
-      };
-      return createResource(models, identity, request, now);
+      const request = { input: parseResourceInput(input, now, "input"), stamp: creationStamp(identity, idempotencyKey, "idempotencyKey", input, now) };
+      return createResource(models, request, now);
     },
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
       requireWriter(identity);

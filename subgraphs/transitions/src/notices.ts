@@ -4,14 +4,13 @@ import type { QueryFilter } from "mongoose";
 import {
   badUserInput,
   conflict,
-  duplicateKeyField,
-  forbidden,
+  createOnce,
   creationStamp,
-  findEarlierCreation,
-  idempotencyKeySchema,
+  forbidden,
   notFound,
   parseObjectId,
   parsePage,
+  storedStamp,
   validated,
 } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
@@ -49,37 +48,26 @@ export async function requireNotice(context: TransitionsContext, id: string, act
 export async function createNotice(context: TransitionsContext, raw: CreateTransitionNoticeInput, rawKey: string): Promise<NoticeDocument> {
   const { identity, models, now } = context;
   const senderId = professional(identity);
-  const key = validated(idempotencyKeySchema, rawKey, "idempotencyKey");
   const input = validated(createNoticeSchema, raw, "input");
-  const creation = creationStamp(identity, key, raw);
-  const earlier = async (): Promise<NoticeDocument | null> => {
-    const found = await findEarlierCreation<NoticeDocument>(models.Notice, creation);
-    return found === null ? null : authorisedRead(context, found, "READ");
-  };
-  const first = await earlier();
-  if (first !== null) return first;
-  try {
-    const [created] = await models.Notice.create([
+  const creation = creationStamp(identity, rawKey, "idempotencyKey", raw, now);
+  const { document, created } = await createOnce(models.Notice, creation, async () => {
+    const [inserted] = await models.Notice.create([
       {
         ...input,
         status: "DRAFT",
         senderId,
         senderResourceId: identity.organizationId ?? null,
         firstServiceVisit: null,
-        creation,
+        creation: storedStamp(creation),
         createdAt: now,
       },
     ]);
-    if (created === undefined) throw new Error("the notice was not created");
-    const notice = created.toObject() as NoticeDocument;
-    await appendLog(context, notice, "CREATE", "ALLOWED");
-    return notice;
-  } catch (error) {
-    if (duplicateKeyField(error) !== "creation.by") throw error;
-    const winner = await earlier();
-    if (winner === null) throw error;
-    return winner;
-  }
+    if (inserted === undefined) throw new Error("the notice was not created");
+    return inserted.toObject() as NoticeDocument;
+  });
+  if (!created) return authorisedRead(context, document, "READ");
+  await appendLog(context, document, "CREATE", "ALLOWED");
+  return document;
 }
 
 /**

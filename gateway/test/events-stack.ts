@@ -21,8 +21,10 @@ export interface EventsStack {
   eventsDb: MongoHandle;
   /** Every command the events subgraph's connection started, oldest first; clear it before measuring. */
   commands: CommandStartedEvent[];
-  /** Domain events the events subgraph published. */
+  /** Domain events the events subgraph published (also delivered on `pubsub`). */
   published: DomainEvent[];
+  /** The pub/sub the subgraphs publish on and the gateway's subscriptions listen to. */
+  pubsub: PubSub;
   resources: RunningService;
   groups: RunningService;
   events: RunningService;
@@ -95,7 +97,13 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     const pubsub: PubSub = await createPubSub({ logger: silentLogger });
     started.push(pubsub);
     const published: DomainEvent[] = [];
-    const recording: PubSub = { ...pubsub, publish: async (event) => void published.push(event) };
+    const recording: PubSub = {
+      ...pubsub,
+      publish: async (event) => {
+        published.push(event);
+        await pubsub.publish(event);
+      },
+    };
     const resources = await startResourcesSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger });
     started.push(resources);
     const groups = await startGroupsSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub });
@@ -116,6 +124,7 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
         apiKeys: await mongoApiKeyStore(engine.connection),
         supergraphSdl: composeSupergraph(sources),
         rateLimiter: new TokenBucketRateLimiter({ burst: 1_000_000, perSecond: 1_000_000 }),
+        pubsub,
         // Fifty registrations for one event queue behind each other; on a busy test machine that may take longer than the default 5 s.
         subgraphTimeoutMs: 30_000,
       },
@@ -132,7 +141,7 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
       .filter((edge) => edge.node.staff.length > 0)
       .map((edge) => ({ id: edge.node.id, staff: edge.node.staff.map((member) => member.name) }));
     if (options.seed !== undefined) await seedDemoEvents(eventsDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
-    return { engine, eventsDb, commands, published, resources, groups, events, gateway, resourceIds, groupIds, staffedResources, graphql, stop };
+    return { engine, eventsDb, commands, published, pubsub, resources, groups, events, gateway, resourceIds, groupIds, staffedResources, graphql, stop };
   } catch (error) {
     await stop();
     throw error;

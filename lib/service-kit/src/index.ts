@@ -8,6 +8,7 @@ export * from "./identity";
 export * from "./subgraph-server";
 export * from "./japanese-text";
 export * from "./pubsub";
+export * from "./topics";
 export * from "./inputs";
 export * from "./idempotency";
 export * from "./scalars";

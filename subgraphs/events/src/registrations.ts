@@ -1,7 +1,7 @@
 // Registrations: registering under concurrency (a seat or a waiting-list number taken on the event's seat counter in the same transaction), cancelling with promotion of the first waitlisted, check-in, and who may see a registration.
 import { Types, trusted } from "mongoose";
 import type { ClientSession } from "mongoose";
-import { codedError, idempotencyCaller, isObjectIdHex, notFound, storedStamp } from "@tsunagu/service-kit";
+import { codedError, domainEvent, idempotencyCaller, isObjectIdHex, notFound, storedStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import { callerOf, mayManage, ownsRegistration, refusal, requireManager } from "./access";
 import type { EventsContext } from "./context";
@@ -174,18 +174,16 @@ export async function promoteFromWaitlist(models: EventModels, eventId: Types.Ob
   return waiting.map((registration) => ({ registrationId: registration._id, eventId, memberId: registration.memberId }));
 }
 
-/** Tells subscribers (through the gateway) that a person got a seat: topic `event:<eventId>`, type registrationPromoted. */
+/** Tells subscribers (gateway subscription registrationPromoted) that a person on the waiting list got a seat. */
 export async function publishPromotions(context: EventsContext, promotions: readonly Promotion[]): Promise<void> {
   for (const promotion of promotions) {
-    await context.pubsub?.publish({
-      type: "registrationPromoted",
-      topic: `event:${promotion.eventId.toHexString()}`,
-      payload: {
+    await context.pubsub?.publish(
+      domainEvent("registrationPromoted", {
         registrationId: promotion.registrationId.toHexString(),
         eventId: promotion.eventId.toHexString(),
         memberId: promotion.memberId?.toHexString() ?? null,
-      },
-    });
+      }),
+    );
   }
 }
 

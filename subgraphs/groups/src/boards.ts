@@ -1,21 +1,11 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
-import { creationStamp, findKeysetPage, insertOnce, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
+import { creationStamp, domainEvent, findKeysetPage, insertOnce, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
 import type { DomainEvent, SortKey } from "@tsunagu/service-kit";
 import { assertMayReadBoard, assertMemberOf, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
 import { addCommentSchema, createPostSchema, parseId, requiredNotNull, updatePostSchema } from "./domain";
 import { objectId } from "./models";
 import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
-
-/** The topic of a board's events (postAdded, postUpdated). */
-export function boardTopic(boardId: string): string {
-  return `board:${boardId}`;
-}
-
-/** The topic of a post's events (commentAdded). */
-export function postTopic(postId: string): string {
-  return `post:${postId}`;
-}
 
 export function boardRefOf(group: GroupDocument): BoardRef {
   return { board: group.board, group };
@@ -186,7 +176,7 @@ export async function createPost(context: GroupsContext, rawInput: unknown, idem
     editedAt: null,
   });
   if (created) {
-    await publish(context, { type: "postAdded", topic: boardTopic(boardId), payload: { postId: document._id.toHexString(), boardId } });
+    await publish(context, domainEvent("postAdded", { postId: document._id.toHexString(), boardId }));
   }
   return document;
 }
@@ -208,7 +198,7 @@ export async function updatePost(context: GroupsContext, rawId: string, rawInput
   const updated = await context.models.Post.findByIdAndUpdate(post._id, { $set: { ...input, editedAt: new Date() } }, { returnDocument: "after" }).lean<PostDocument>();
   if (updated === null) throw notFound("Post", rawId);
   const boardId = updated.boardId.toHexString();
-  await publish(context, { type: "postUpdated", topic: boardTopic(boardId), payload: { postId: updated._id.toHexString(), boardId } });
+  await publish(context, domainEvent("postUpdated", { postId: updated._id.toHexString(), boardId }));
   return updated;
 }
 
@@ -228,7 +218,7 @@ export async function addComment(context: GroupsContext, rawInput: unknown, idem
   });
   if (created) {
     const payload = { commentId: document._id.toHexString(), postId: input.postId, boardId: post.boardId.toHexString() };
-    await publish(context, { type: "commentAdded", topic: postTopic(input.postId), payload });
+    await publish(context, domainEvent("commentAdded", payload));
   }
   return document;
 }

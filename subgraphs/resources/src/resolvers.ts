@@ -1,5 +1,5 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
-import { creationStamp, internalError } from "@tsunagu/service-kit";
+import { creationStamp, domainEvent, internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireWriter } from "./access";
 import { loadTaxonomy } from "./categories";
@@ -51,11 +51,9 @@ export const resolvers: Resolvers = {
       requireAvailabilityWriter(identity, resourceId.toHexString());
       const updated = await updateAvailability(models, resourceId, validated(availabilitySchema, input, "input"), new Date());
       // Published once stored, so that subscribers looking the resource up see the new vacancy.
-      await pubsub?.publish({
-        type: "availabilityChanged",
-        topic: "availability",
-        payload: { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null },
-      });
+      await pubsub?.publish(
+        domainEvent("availabilityChanged", { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null }),
+      );
       return updated;
     },
     archiveResource: (_root, { id }, { models, identity }) => {

@@ -6,6 +6,7 @@ import {
   conflict,
   createOnce,
   creationStamp,
+  domainEvent,
   forbidden,
   notFound,
   parseObjectId,
@@ -20,8 +21,6 @@ import { appendLog, authorisedRead } from "./access";
 import { createNoticeSchema, visitSchema } from "./domain";
 import type { AccessAction, NoticeDocument } from "./models";
 
-/** The topic a recipient's notices are published on (gateway subscription transitionNoticeReceived). */
-export const recipientTopic = (memberId: string) => `transitions:recipient:${memberId}`;
 
 /** The caller's member id; notices are sent and received by signed-in professionals only. */
 function professional(identity: Identity): string {
@@ -95,7 +94,7 @@ async function transition(
 export async function sendNotice(context: TransitionsContext, id: string): Promise<NoticeDocument> {
   const notice = await requireNotice(context, id, "SEND");
   const sent = await transition(context, notice, "senderId", ["DRAFT"], { status: "SENT", sentAt: context.now });
-  await context.pubsub?.publish({ type: "transitionNoticeReceived", topic: recipientTopic(sent.recipientId), payload: { noticeId: sent._id.toHexString() } });
+  await context.pubsub?.publish(domainEvent("transitionNoticeReceived", { noticeId: sent._id.toHexString(), recipientId: sent.recipientId }));
   return sent;
 }
 

@@ -77,6 +77,8 @@ const storedStampSchema = new Schema(
 export function withCreationStamp<S extends Schema>(schema: S): S {
   schema.add({ creation: { type: storedStampSchema, default: undefined } });
   schema.index({ "creation.by": 1, "creation.key": 1 }, { unique: true, partialFilterExpression: { "creation.key": { $exists: true } } });
+  // Finds earlier creations by key without a scan where partial indexes are not used for lookups (the embedded engine).
+  schema.index({ "creation.key": 1 });
   return schema;
 }
 

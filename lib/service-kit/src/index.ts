@@ -14,5 +14,6 @@ export * from "./idempotency";
 export * from "./scalars";
 export * from "./pagination";
 export * from "./tokyo-time";
+export * from "./html";
 export * from "./subgraph-process";
 export * from "./subgraph-service";

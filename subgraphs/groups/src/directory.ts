@@ -3,6 +3,7 @@ import { trusted } from "mongoose";
 import {
   badUserInput,
   encodeCursor,
+  escapeHtml,
   escapeRegExp,
   KEEP_NULLS,
   keysetOf,
@@ -194,12 +195,6 @@ export function directoryCsv(organizations: readonly DirectoryOrganization[], id
     ]),
   ];
   return UTF8_BOM + rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] as string);
 }
 
 const tokyoTime = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long", timeStyle: "short" });

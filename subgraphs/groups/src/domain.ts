@@ -1,4 +1,6 @@
 // The groups domain as data and validation: code lists with Japanese labels, size limits, and the zod schemas every input passes (errors name the field).
+import { WEEKDAYS } from "@tsunagu/service-kit";
+import type { Weekday } from "@tsunagu/service-kit";
 import { z } from "zod";
 import { badUserInput, isKanaReading, KEEP_NULLS, normalizeJapanese, validated } from "@tsunagu/service-kit";
 
@@ -43,8 +45,9 @@ export const PROFESSIONS = Object.keys(PROFESSION_NAMES) as [Profession, ...Prof
 export const BOARD_VISIBILITIES = ["PRIVATE", "PUBLIC"] as const;
 export type BoardVisibility = (typeof BOARD_VISIBILITIES)[number];
 
-export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+/** The weekdays are service-kit's, re-exported for this subgraph's schemas. */
+export { WEEKDAYS };
+export type { Weekday };
 
 /** Team Kamaishi's classification of its consultation desk log, in the order of its reports. */
 export const CONSULTATION_CATEGORIES = [

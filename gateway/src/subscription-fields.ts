@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { GraphQLSchema, Kind, extendSchema, getNamedType, isObjectType, parse } from "graphql";
 import type { DocumentNode, GraphQLField, ObjectTypeDefinitionNode } from "graphql";
-import type { Logger } from "@tsunagu/service-kit";
+import { topics } from "@tsunagu/service-kit";
+import type { DomainEventType, Logger } from "@tsunagu/service-kit";
 
 /** `schema/subscriptions/gateway.graphql` of this repository. */
 export const SUBSCRIPTION_SDL_PATH = resolve(__dirname, "../../schema/subscriptions/gateway.graphql");
@@ -21,7 +22,7 @@ export interface SubscriptionField {
   /** The pub/sub topic, from the field's arguments. */
   topic(args: Readonly<Record<string, unknown>>): string;
   /** The event type delivered (other types on the topic are ignored). */
-  eventType: string;
+  eventType: DomainEventType;
   /** Resolves an event's entity with the subscriber's selection. */
   lookup: RootLookup;
   /** Subscribe-time authorisation: the subscriber must be able to read this (e.g. the board). */
@@ -31,9 +32,9 @@ export interface SubscriptionField {
 }
 
 /** A post event on `board:<boardId>`: subscribers must be able to read the board. */
-function boardPostEvent(eventType: string): SubscriptionField {
+function boardPostEvent(eventType: "postAdded" | "postUpdated"): SubscriptionField {
   return {
-    topic: ({ boardId }) => `board:${String(boardId)}`,
+    topic: ({ boardId }) => topics.board(String(boardId)),
     eventType,
     lookup: { field: "post", idFrom: "postId" },
     readable: { field: "board", idFrom: "boardId" },
@@ -50,22 +51,28 @@ export const SUBSCRIPTION_FIELDS: Readonly<Record<string, SubscriptionField>> = 
   postAdded: boardPostEvent("postAdded"),
   postUpdated: boardPostEvent("postUpdated"),
   commentAdded: {
-    topic: ({ postId }) => `post:${String(postId)}`,
+    topic: ({ postId }) => topics.post(String(postId)),
     eventType: "commentAdded",
     lookup: { field: "comment", idFrom: "commentId" },
     readable: { field: "post", idFrom: "postId" },
   },
   availabilityChanged: {
-    topic: () => "availability",
+    topic: () => topics.availability(),
     eventType: "availabilityChanged",
     lookup: { field: "resource", idFrom: "resourceId" },
     accepts: ({ categories, districts }, { category, district }) => anyOf(categories, category) && anyOf(districts, district),
   },
   transitionNoticeReceived: {
-    topic: ({ recipientId }) => `transitions:recipient:${String(recipientId)}`,
+    topic: ({ recipientId }) => topics.transitionRecipient(String(recipientId)),
     eventType: "transitionNoticeReceived",
     lookup: { field: "transitionNotice", idFrom: "noticeId" },
     readable: { field: "transitionInbox", idFrom: "recipientId" },
+  },
+  registrationPromoted: {
+    topic: ({ eventId }) => topics.event(String(eventId)),
+    eventType: "registrationPromoted",
+    lookup: { field: "registration", idFrom: "registrationId" },
+    readable: { field: "event", idFrom: "eventId" },
   },
 });
 

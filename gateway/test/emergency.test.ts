@@ -175,6 +175,27 @@ test("an EMS look-up by card code with a reason returns the profile and writes o
   ]);
 });
 
+test("sections left out by @skip/@include with variables are not logged as read", async () => {
+  const kimura = await register("resident-kimura", profileInput("木村 トメ", "キムラ トメ", "1936-09-09"));
+  const partial = `mutation ($input: EmergencyLookupInput!, $withMedications: Boolean!, $hideAllergies: Boolean!) {
+    emergencyLookup(input: $input) {
+      outcome accessLogEntryId
+      profile { person { name } medications @include(if: $withMedications) { name } allergies @skip(if: $hideAllergies) { substance }
+        ... on EmergencyProfile @skip(if: $hideAllergies) { advanceCare { resuscitation } } }
+    }
+  }`;
+  const answer = await stack.graphql(
+    partial,
+    { input: { cardCode: kimura.code, reason: "路上で転倒、意識あり", incidentNumber: "R8-0401-0099" }, withMedications: false, hideAllergies: true },
+    await crew("ems-partial"),
+  );
+  const result = (answer.body.data as { emergencyLookup: { outcome: string; accessLogEntryId: string; profile: Record<string, unknown> } }).emergencyLookup;
+  expect(answer.body.errors).toBeUndefined();
+  expect(result.profile).toEqual({ person: { name: "木村 トメ" } });
+  const entry = (await myLog(kimura.headers)).find((logged) => logged.id === result.accessLogEntryId);
+  expect(entry?.sections).toEqual(["PERSON"]);
+});
+
 test("a look-up without a reason is BAD_USER_INPUT and records nothing", async () => {
   const tanaka = await register("resident-tanaka", profileInput("田中 キヨ", "タナカ キヨ", "1938-02-01"));
   const headers = await crew("ems-noreason");

@@ -1,6 +1,6 @@
 // Test support for the events subgraph on the test kit: the resources subgraph with generated resources, the groups subgraph with its demo groups working at them, the events subgraph (optionally with a seeded year), a gateway over the three, and the commands the events subgraph sends.
 import type { CommandStartedEvent } from "mongodb";
-import type { DomainEvent, MongoHandle, RunningService } from "@tsunagu/service-kit";
+import type { DomainEvent, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources } from "@tsunagu/resources";
 import { seedDemoGroups } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
@@ -18,6 +18,8 @@ export interface EventsStack {
   commands: CommandStartedEvent[];
   /** Domain events the subgraphs published. */
   published: DomainEvent[];
+  /** The pub/sub the subgraphs publish on and the gateway's subscriptions listen to. */
+  pubsub: PubSub;
   resources: RunningService;
   groups: RunningService;
   events: RunningService;
@@ -98,7 +100,7 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     if (options.seed !== undefined) await seedDemoEvents(stack.measuredDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
     const { resources, groups, events } = stack.services;
     const published = (recording as RecordingPubSub).events;
-    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, stop: () => stack.stop() };
+    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, pubsub: stack.pubsub, stop: () => stack.stop() };
   } catch (error) {
     await stack.stop();
     throw error;

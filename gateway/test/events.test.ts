@@ -5,6 +5,7 @@ import { codes } from "./helpers";
 import type { GraphQLBody } from "./helpers";
 import { signedIn, startEventsStack } from "./events-stack";
 import type { EventsStack } from "./events-stack";
+import { LiveSubscription, connectWs } from "./ws-client";
 
 let stack: EventsStack;
 let coordinator: Record<string, string>;
@@ -155,6 +156,49 @@ describe("capacity, waiting list and retries", () => {
   });
 });
 
+describe("promotion by subscription", () => {
+  test("registrationPromoted over graphql-ws: the person on the waiting list learns of their seat when someone cancels", async () => {
+    const eventId = await createEvent({ capacity: 1, waitlistEnabled: true });
+    const seated = await professional(201);
+    const waiting = await professional(202);
+    const first = data<{ registerForEvent: Registered }>((await register(eventId, seated.headers)).body).registerForEvent;
+    const second = data<{ registerForEvent: Registered }>((await register(eventId, waiting.headers)).body).registerForEvent;
+    expect(second.registration.status).toBe("WAITLISTED");
+
+    const connection = connectWs(stack.gateway.url, waiting.headers);
+    try {
+      const live = new LiveSubscription(connection.client, {
+        query: `subscription ($event: ID!) { registrationPromoted(eventId: $event) { id status waitlistPosition event { id title } } }`,
+        variables: { event: eventId },
+      });
+      const topic = `event:${eventId}`;
+      for (let waited = 0; stack.pubsub.listenerCount(topic) < 1; waited += 10) {
+        if (waited > 3000) throw new Error(`nobody listens to ${topic}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const cancelled = await stack.graphql(`mutation ($id: ID!) { cancelRegistration(id: $id) { status } }`, { id: first.registration.id }, seated.headers);
+      expect(data<{ cancelRegistration: { status: string } }>(cancelled.body).cancelRegistration.status).toBe("CANCELLED");
+      expect((await live.next(5000)).data).toEqual({
+        registrationPromoted: { id: second.registration.id, status: "REGISTERED", waitlistPosition: null, event: { id: eventId, title: "多職種連携研修会" } },
+      });
+      live.stop();
+    } finally {
+      await connection.client.dispose();
+    }
+  });
+
+  test("registrationPromoted is refused for an event the subscriber may not see", async () => {
+    const eventId = await createEvent({ capacity: 1 });
+    const connection = connectWs(stack.gateway.url, {});
+    try {
+      const live = new LiveSubscription(connection.client, { query: `subscription ($event: ID!) { registrationPromoted(eventId: $event) { id } }`, variables: { event: eventId } });
+      expect(JSON.stringify(await live.error(3000))).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
+    } finally {
+      await connection.client.dispose();
+    }
+  });
+});
+
 describe("deadlines and full events", () => {
   test("after the deadline registration is refused with CONFLICT / REGISTRATION_CLOSED", async () => {
     const eventId = await createEvent({ registrationDeadline: new Date(Date.now() - 60_000).toISOString() });
@@ -208,6 +252,26 @@ describe("visibility and residents", () => {
     expect(await ids(coordinator)).toContain(meetingId);
     const refused = await register(meetingId, outsider.headers);
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", field: "input.eventId" });
+  });
+
+  test("anonymous keys are scoped to key and input: a retry gets its registration back, another person's use of the key never does", async () => {
+    const lectureId = await createEvent({ type: "RESIDENT_LECTURE", title: "住民向け講座「終活」", visibility: "PUBLIC", residentsWelcome: true, capacity: 50 });
+    const key = randomUUID();
+    const taro = { attendee: { name: "つなぐ 一郎", phone: "0761-22-0001" } };
+    const first = data<{ registerForEvent: Registered }>((await register(lectureId, {}, taro, key)).body).registerForEvent;
+    const retry = data<{ registerForEvent: Registered }>((await register(lectureId, {}, taro, key)).body).registerForEvent;
+    expect(retry).toEqual(first);
+
+    const other = await register(lectureId, {}, { attendee: { name: "つなぐ 二郎", phone: "0761-22-0002" } }, key);
+    const second = data<{ registerForEvent: Registered }>(other.body).registerForEvent;
+    expect(second.registration.id).not.toBe(first.registration.id);
+    expect(second.accessCode).not.toBe(first.accessCode);
+    expect(second.registration.name).toBe("つなぐ 二郎");
+
+    const signedIn = await professional(98, "看護師");
+    const replayed = await register(lectureId, signedIn.headers, taro, key);
+    expect(JSON.stringify(replayed.body)).not.toContain(first.accessCode);
+    expect((replayed.body.data as { registerForEvent?: Registered | null } | undefined)?.registerForEvent?.registration.id).not.toBe(first.registration.id);
   });
 
   test("a professionals' training is hidden from the public; a public lecture takes residents without signing in, who cancel with their access code", async () => {

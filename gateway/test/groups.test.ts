@@ -182,13 +182,17 @@ describe("contact directory", () => {
     expect(names(await directory({ text: "やくざいし" }))).toEqual(["西川 和也", "高田 恵子"].sort());
   });
 
-  test("pages through organisations with cursors and refuses a page size outside 1-50", async () => {
+  test("pages through organisations with cursors bound to their filter; first is 0-100", async () => {
     const all = await directory({});
     const first = await directory({}, 3);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = await directory({}, 3, first.pageInfo.endCursor as string);
     expect([...first.edges, ...second.edges].map(({ node }) => node.name)).toEqual(all.edges.slice(0, 6).map(({ node }) => node.name));
-    const tooMany = await stack.graphql(DIRECTORY, { first: 51 });
+    const otherFilter = await stack.graphql(DIRECTORY, { filter: { categories: ["pharmacy"] }, first: 3, after: first.pageInfo.endCursor });
+    expect(otherFilter.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
+    const countOnly = await directory({}, 0);
+    expect(countOnly).toMatchObject({ totalCount: all.totalCount, edges: [], pageInfo: { hasNextPage: true } });
+    const tooMany = await stack.graphql(DIRECTORY, { first: 101 });
     expect(codes(tooMany.body)).toEqual(["BAD_USER_INPUT"]);
     expect(tooMany.body.errors?.[0]?.extensions?.field).toBe("first");
     const badCursor = await stack.graphql(DIRECTORY, { after: "not-a-cursor" });

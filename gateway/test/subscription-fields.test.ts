@@ -68,6 +68,7 @@ test("with only the resources subgraph composed, only availabilityChanged is ser
     ["postUpdated", "the supergraph has no type Post"],
     ["commentAdded", "the supergraph has no type Comment"],
     ["transitionNoticeReceived", "the supergraph has no type TransitionNotice"],
+    ["registrationPromoted", "the supergraph has no type Registration"],
   ]);
 });
 
@@ -87,6 +88,7 @@ test("a field whose lookup or access check is missing from the supergraph is not
     "the supergraph has no Query.board(id:) to check access with",
     "the supergraph has no Query.comment(id:) returning Comment",
     "the supergraph has no type TransitionNotice",
+    "the supergraph has no type Registration",
   ]);
 });
 

@@ -36,11 +36,46 @@ export function withoutNulls(value: unknown): unknown {
   );
 }
 
-/** `raw` parsed with `schema`, or a BAD_USER_INPUT naming each field under `prefix` (e.g. `filter`). */
-export function validated<S extends z.ZodType>(schema: S, raw: unknown, prefix: string): z.output<S> {
-  const result = schema.safeParse(withoutNulls(raw));
-  if (result.success) return result.data;
-  throw invalidInput(result.error.issues.map((issue) => ({ field: joinFieldPath(prefix, issue.path), reason: issue.message })));
+/**
+ * Characters no input may carry: C0 controls but tab and newline, DEL, and the bidirectional overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069) that make text display differently from what it says.
+ */
+const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/u;
+
+/** One problem per string in `raw` (an argument as sent, walked through objects and arrays) holding a forbidden character. */
+export function controlCharacterProblems(raw: unknown, prefix: string): FieldError[] {
+  if (typeof raw === "string") {
+    const found = FORBIDDEN_CHARACTERS.exec(raw)?.[0];
+    if (found === undefined) return [];
+    const code = `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    return [{ field: prefix, reason: `制御文字・双方向制御文字は使えません (control or bidirectional override character ${code} not allowed)` }];
+  }
+  if (Array.isArray(raw)) return raw.flatMap((item, index) => controlCharacterProblems(item, joinFieldPath(prefix, [index])));
+  if (raw === null || typeof raw !== "object" || raw instanceof Date) return [];
+  return Object.entries(raw).flatMap(([key, item]) => controlCharacterProblems(item, joinFieldPath(prefix, [key])));
+}
+
+export interface ValidationOptions {
+  /**
+   * Keep explicit nulls for the schema to see (updates where null clears a field); by default null and absent are
+   * alike, as GraphQL passes explicit nulls for omitted optional inputs.
+   */
+  keepNulls?: boolean;
+}
+
+/** For inputs where an explicit null means something (clearing a field in an update). */
+export const KEEP_NULLS: ValidationOptions = { keepNulls: true };
+
+/**
+ * The one validation wrapper: `raw` parsed with `schema`, or one BAD_USER_INPUT listing every problem with its field
+ * path under `prefix` (e.g. `input.names.official`), control characters included (see `invalidInput`).
+ */
+export function validated<S extends z.ZodType>(schema: S, raw: unknown, prefix: string, options: ValidationOptions = {}): z.output<S> {
+  const characters = controlCharacterProblems(raw, prefix);
+  const result = schema.safeParse(options.keepNulls ? raw : withoutNulls(raw));
+  if (result.success && characters.length === 0) return result.data;
+  const problems = result.success ? [] : result.error.issues.map((issue) => ({ field: joinFieldPath(prefix, issue.path), reason: issue.message }));
+  throw invalidInput([...characters, ...problems.filter((problem) => !characters.some((character) => character.field === problem.field))]);
 }
 
 const INSTANT_MESSAGE = "日時はISO-8601形式です (ISO-8601 date-time with offset)";
@@ -73,25 +108,30 @@ export function parseObjectId(id: string, field: string): Types.ObjectId {
 /** An id inside a zod input schema, reported with its path like any other field. */
 export const objectIdSchema = z.string().regex(OBJECT_ID, "IDは24桁の16進数です (an id is 24 hexadecimal characters)");
 
-/** Largest page a list returns; `first` above it is refused rather than silently cut. */
+/**
+ * Every list's page-size rule: `first` from 0 to MAX_PAGE_SIZE. `first: 0` is accepted and returns no edges (only
+ * `pageInfo.hasNextPage` and, where a list has it, `totalCount`); above the cap is refused rather than silently cut.
+ */
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-const pageSchema = z.object({
-  first: z
-    .number()
-    .int()
-    .min(0, "0以上です (at least 0)")
-    .max(MAX_PAGE_SIZE, `${MAX_PAGE_SIZE}件までです (at most ${MAX_PAGE_SIZE})`)
-    .default(DEFAULT_PAGE_SIZE),
-  after: z.string().max(1000, "カーソルが長すぎます (cursor too long)").optional(),
-});
+const pageSchema = (defaultSize: number) =>
+  z.object({
+    first: z
+      .number()
+      .int("整数です (an integer)")
+      .min(0, "0以上です (at least 0)")
+      .max(MAX_PAGE_SIZE, `${MAX_PAGE_SIZE}件までです (at most ${MAX_PAGE_SIZE})`)
+      .default(defaultSize),
+    after: z.string().max(1000, "カーソルが長すぎます (cursor too long)").optional(),
+  });
 
-/** What page of a list is asked for; `after` is still an opaque cursor, decoded by the list's service. */
-export type PageRequest = z.output<typeof pageSchema>;
+/** What page of a list is asked for; `after` is still an opaque cursor, decoded with the list's keyset. */
+export type PageRequest = z.output<ReturnType<typeof pageSchema>>;
 
-export function parsePage(args: { first?: number | null; after?: string | null }): PageRequest {
-  return validated(pageSchema, args, "");
+/** `first`/`after` checked against the one page-size rule; `defaultSize` when `first` is not given. */
+export function parsePage(args: { first?: number | null; after?: string | null }, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
+  return validated(pageSchema(defaultSize), { first: args.first, after: args.after }, "");
 }
 
 /** True when year-month-day names a real day of the Gregorian calendar (no 31 April, 29 February only in leap years). */

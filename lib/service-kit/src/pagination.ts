@@ -1,8 +1,9 @@
-// Relay connections over MongoDB in (sort field, _id) ascending order: opaque keyset cursors bound to their query, the filter that resumes after a cursor, and the page shape.
+// The one cursor codec: Relay connections over MongoDB keysets (several sort keys, either direction), opaque cursors bound to the query and order they were issued for, the filter that resumes after one, and the page shape.
 import { createHash } from "node:crypto";
 import { Types, trusted } from "mongoose";
 import { z } from "zod";
 import { badUserInput } from "./errors";
+import type { PageRequest } from "./inputs";
 
 /** Relay page information. */
 export interface PageInfo {
@@ -23,31 +24,64 @@ export interface Page<T> {
   pageInfo: PageInfo;
 }
 
-/** Where a row sits in the order: its sort value and its id (the tie-breaker). */
-export interface KeysetPosition {
-  value: Date | number | string;
-  id: Types.ObjectId;
+/** A value of one sort key of a row; null (or a missing field) sorts before every other value ascending, as in MongoDB. */
+export type CursorValue = string | number | boolean | Date | Types.ObjectId | null;
+
+/** One sort key: a document path and its direction (1 ascending, -1 descending). The last key must be unique (`_id`). */
+export interface SortKey {
+  path: string;
+  direction: 1 | -1;
 }
 
-const cursorSchema = z.object({
-  q: z.string(),
-  t: z.enum(["date", "number", "string"]),
-  v: z.union([z.string(), z.number()]),
-  id: z.string().regex(/^[0-9a-f]{24}$/),
-});
-
-/** A short hash identifying a list's query, so that a cursor is refused on another query. */
-export function queryHash(query: unknown): string {
-  return createHash("sha256").update(JSON.stringify(query)).digest("base64url").slice(0, 16);
+/** A list's order bound to the query it pages through: a cursor of one keyset is refused by any other. */
+export interface Keyset {
+  readonly sort: readonly SortKey[];
+  /** A short hash of the order and the query. */
+  readonly hash: string;
 }
 
-export function encodeKeysetCursor(hash: string, { value, id }: KeysetPosition): string {
-  const typed = value instanceof Date ? { t: "date", v: value.toISOString() } : { t: typeof value, v: value };
-  return Buffer.from(JSON.stringify({ q: hash, ...typed, id: id.toHexString() })).toString("base64url");
+/** The keyset of a list in order `sort` for `query` (everything that selects the rows: filter, parent, window). */
+export function keysetOf(sort: readonly SortKey[], query: unknown): Keyset {
+  const hash = createHash("sha256").update(JSON.stringify([sort, query ?? null])).digest("base64url").slice(0, 16);
+  return { sort, hash };
 }
 
-/** The position an `after` cursor of the query `hash` points at; BAD_USER_INPUT on `field` for anything else. */
-export function decodeKeysetCursor(cursor: string, hash: string, field = "after"): KeysetPosition {
+/** How each value travels: a one-letter type tag and a JSON value, so dates and ObjectIds come back as themselves. */
+type TaggedValue = ["s", string] | ["n", number] | ["b", boolean] | ["d", string] | ["o", string] | ["z", null];
+
+const taggedValueSchema = z.union([
+  z.tuple([z.literal("s"), z.string()]),
+  z.tuple([z.literal("n"), z.number()]),
+  z.tuple([z.literal("b"), z.boolean()]),
+  z.tuple([z.literal("d"), z.iso.datetime()]),
+  z.tuple([z.literal("o"), z.string().regex(/^[0-9a-f]{24}$/)]),
+  z.tuple([z.literal("z"), z.null()]),
+]);
+
+const cursorSchema = z.object({ q: z.string(), v: z.array(taggedValueSchema) });
+
+function tag(value: CursorValue): TaggedValue {
+  if (value === null) return ["z", null];
+  if (value instanceof Date) return ["d", value.toISOString()];
+  if (value instanceof Types.ObjectId) return ["o", value.toHexString()];
+  if (typeof value === "string") return ["s", value];
+  if (typeof value === "number") return ["n", value];
+  return ["b", value];
+}
+
+function untag([kind, value]: TaggedValue): CursorValue {
+  if (kind === "d") return new Date(value);
+  if (kind === "o") return new Types.ObjectId(value);
+  return value;
+}
+
+/** The opaque cursor of a row whose sort key values are `values` (in the keyset's order; undefined counts as null). */
+export function encodeCursor(keyset: Keyset, values: readonly (CursorValue | undefined)[]): string {
+  return Buffer.from(JSON.stringify({ q: keyset.hash, v: values.map((value) => tag(value ?? null)) })).toString("base64url");
+}
+
+/** The sort key values an `after` cursor of this keyset holds; BAD_USER_INPUT on `field` for anything else. */
+export function decodeCursor(keyset: Keyset, cursor: string, field = "after"): CursorValue[] {
   const refuse = (why: string) => badUserInput(`${field}: ${why}`, field);
   let decoded: unknown;
   try {
@@ -56,27 +90,42 @@ export function decodeKeysetCursor(cursor: string, hash: string, field = "after"
     throw refuse("カーソルが不正です (not a cursor from this list)");
   }
   const parsed = cursorSchema.safeParse(decoded);
-  if (!parsed.success) throw refuse("カーソルが不正です (not a cursor from this list)");
-  const { q, t, v, id } = parsed.data;
-  if (q !== hash) throw refuse("別の検索条件のカーソルです (the cursor belongs to another query; start again without after)");
-  const value = t === "date" ? new Date(String(v)) : v;
-  if ((t === "date" && Number.isNaN((value as Date).getTime())) || (t === "number" && typeof v !== "number")) {
-    throw refuse("カーソルが不正です (not a cursor from this list)");
+  if (!parsed.success || parsed.data.v.length !== keyset.sort.length) throw refuse("カーソルが不正です (not a cursor from this list)");
+  if (parsed.data.q !== keyset.hash) {
+    throw refuse("別の検索条件・並び順のカーソルです (the cursor belongs to another query or order; start again without after)");
   }
-  return { value, id: new Types.ObjectId(id) };
+  return parsed.data.v.map((value) => untag(value as TaggedValue));
 }
 
-/** The rows after `position` in (`field` ascending, `_id` ascending) order, as a filter safe under sanitizeFilter. */
-export function afterPosition(field: string, { value, id }: KeysetPosition): Record<string, unknown> {
-  return { $or: [{ [field]: trusted({ $gt: value }) }, { [field]: value, _id: trusted({ $gt: id }) }] };
+/** The condition "path lies beyond `value`" in `direction`, nulls first ascending and last descending; undefined when nothing does. */
+function beyond(path: string, direction: 1 | -1, value: CursorValue): Record<string, unknown> | undefined {
+  if (direction === 1) return { [path]: trusted(value === null ? { $ne: null } : { $gt: value }) };
+  if (value === null) return undefined;
+  return { $or: [{ [path]: trusted({ $lt: value }) }, { [path]: null }] };
 }
 
 /**
- * The page of `rows` read with limit `first + 1` (one more than asked, to tell whether more follow); `positionOf`
- * gives each row's place in the order and `afterGiven` says whether the page started after a cursor.
+ * The rows strictly after `values` in the order `sort`: the first key beyond, or equal and the second beyond, ...
+ * Operators are marked trusted, so the filter is safe under mongoose's sanitizeFilter (and plain in aggregations).
  */
-export function keysetPage<T>(rows: readonly T[], first: number, hash: string, positionOf: (row: T) => KeysetPosition, afterGiven: boolean): Page<T> {
-  return pageOf(rows, first, (row) => encodeKeysetCursor(hash, positionOf(row)), afterGiven);
+export function afterFilter(sort: readonly SortKey[], values: readonly CursorValue[]): Record<string, unknown> {
+  const branches = sort.flatMap((key, index) => {
+    const step = beyond(key.path, key.direction, values[index] ?? null);
+    if (step === undefined) return [];
+    const equal = Object.fromEntries(sort.slice(0, index).map((previous, position) => [previous.path, values[position] ?? null]));
+    return [{ ...equal, ...step }];
+  });
+  return branches.length === 0 ? { _id: trusted({ $exists: false }) } : { $or: branches };
+}
+
+/** The MongoDB sort document of `sort`. */
+export function sortDocument(sort: readonly SortKey[]): Record<string, 1 | -1> {
+  return Object.fromEntries(sort.map((key) => [key.path, key.direction]));
+}
+
+/** The filter resuming after the `after` cursor of `keyset`, or undefined on a first page. */
+export function resumeAfter(keyset: Keyset, after: string | undefined, field = "after"): Record<string, unknown> | undefined {
+  return after === undefined ? undefined : afterFilter(keyset.sort, decodeCursor(keyset, after, field));
 }
 
 /**
@@ -94,4 +143,25 @@ export function pageOf<T>(rows: readonly T[], first: number, cursorOf: (row: T) 
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+/** A page of `keyset` from up to `first + 1` rows in its order; `valuesOf` gives a row's sort key values. */
+export function keysetPage<T>(keyset: Keyset, rows: readonly T[], first: number, valuesOf: (row: T) => readonly (CursorValue | undefined)[], afterGiven: boolean): Page<T> {
+  return pageOf(rows, first, (row) => encodeCursor(keyset, valuesOf(row)), afterGiven);
+}
+
+/** Reads rows matching a filter in a sort order, at most `limit` of them. */
+export type FindRows<T> = (filter: Record<string, unknown>, sort: Record<string, 1 | -1>, limit: number) => Promise<T[]>;
+
+/** One page of a list: `filter` narrowed to the rows after `page.after`, read in the keyset's order with one extra row. */
+export async function findKeysetPage<T>(
+  keyset: Keyset,
+  page: PageRequest,
+  filter: Record<string, unknown>,
+  find: FindRows<T>,
+  valuesOf: (row: T) => readonly (CursorValue | undefined)[],
+): Promise<Page<T>> {
+  const resume = resumeAfter(keyset, page.after);
+  const rows = await find(resume === undefined ? filter : { $and: [filter, resume] }, sortDocument(keyset.sort), page.first + 1);
+  return keysetPage(keyset, rows, page.first, valuesOf, page.after !== undefined);
 }

@@ -4,12 +4,7 @@ import { z } from "zod";
 import { maskUriCredentials } from "./logger";
 import type { Logger } from "./logger";
 
-/**
- * One domain event. Topics and types in use: `board:<boardId>` (postAdded, postUpdated; payload
- * { postId, boardId }), `post:<postId>` (commentAdded; { commentId, postId, boardId }),
- * `availability` (availabilityChanged; { resourceId, category, district }), `transitions:recipient:<memberId>`
- * (transitionNoticeReceived; { noticeId }).
- */
+/** One domain event as it travels; the types, payloads and topics in use are in topics.ts (build them with `domainEvent`). */
 export interface DomainEvent {
   type: string;
   topic: string;

@@ -2,6 +2,10 @@
 
 export const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
 
+/** The days of the week as every schema's Weekday enum spells them, Monday first. */
+export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
 /** A moment as read on a clock in Tokyo; `weekday` 0 is Sunday (as Date.getUTCDay). */
 export interface TokyoWallClock {
   year: number;

@@ -1,6 +1,6 @@
 // What an emergency profile holds and how input becomes it: zod schemas that validate and normalise (phones, kana, partial dates), errors that name the field, and age on the Tokyo calendar.
 import { z } from "zod";
-import { badUserInput, calendarDate, isCalendarDate, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
+import { calendarDate, isCalendarDate, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
 import type {
   AboGroup,
   AccessAction,
@@ -43,15 +43,6 @@ export const PLACES_OF_CARE = ["HOME", "HOSPITAL", "CARE_FACILITY", "PALLIATIVE_
 export const CONSENT_SCOPES = ["EMERGENCY_SERVICES", "CARE_TEAM", "CONNECTED_SYSTEMS"] as const satisfies readonly ConsentScope[];
 export const CONSENT_METHODS = ["WRITTEN", "ELECTRONIC", "VERBAL_WITNESSED"] as const satisfies readonly ConsentMethod[];
 export const GRANTEE_KINDS = ["MEMBER", "ORGANIZATION"] as const satisfies readonly GranteeKind[];
-
-/** Throws BAD_USER_INPUT naming the first offending field (`input.person.phone`) unless `value` fits `schema`. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [field, ...(issue?.path ?? []).map(String)].filter((part) => part !== "").join(".");
-  throw badUserInput(`${path}: ${issue?.message ?? "invalid"}`, path);
-}
 
 /** Trimmed text of at most `max` characters, runs of spaces (full-width too) as one; empty text is refused. */
 export const text = (max: number) =>

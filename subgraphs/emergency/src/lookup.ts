@@ -1,7 +1,7 @@
 // The break-glass look-up for EMS and ER staff: input checked, the per-user rate limit counted in the database, the person found only by criteria no one can guess (card code, name with date of birth, or name with the full address and sex and age), a crew's retry answered again without a second disclosure, and the answer returned only once its access log entry (which opens the access window) is committed to the chained log.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { badUserInput, calendarDate, canonicalJson, conflict, forbidden, rateLimited, toSearchKey } from "@tsunagu/service-kit";
+import { badUserInput, calendarDate, canonicalJson, conflict, forbidden, KEEP_NULLS, rateLimited, toSearchKey, validated } from "@tsunagu/service-kit";
 import type { Types } from "mongoose";
 import { trusted } from "mongoose";
 import type { EmergencyLookupInput, ProfileSection, Sex } from "./generated/resolvers-types";
@@ -10,7 +10,7 @@ import type { ProfileView } from "./access";
 import { appendLog } from "./audit";
 import { CARD_CODE_PROBLEMS, normalizeCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { ageOn, parseInput, text } from "./domain";
+import { ageOn, text } from "./domain";
 import type { AccessOutcomeValue, LookupMethodValue } from "./domain";
 import type { AccessLogDocument, LookupRequestRecord, ProfileDocument } from "./models";
 
@@ -130,7 +130,7 @@ function parseLookup(input: EmergencyLookupInput): LookupRequest {
   if (input.reason == null || visibleLength(input.reason) === 0) {
     throw badUserInput("input.reason: 照会の理由が必要です (a reason is required for every emergency look-up)", "input.reason");
   }
-  const { reason, incidentNumber, name, dateOfBirth, address, age, requestKey } = parseInput(lookupInputSchema, input, "input");
+  const { reason, incidentNumber, name, dateOfBirth, address, age, requestKey } = validated(lookupInputSchema, input, "input", KEEP_NULLS);
   const sex = input.sex ?? null;
   const withRetry = (criteria: Criteria): LookupRequest => ({ criteria, reason, incidentNumber, requestKey: requestKey ?? null });
   if (input.cardCode != null && input.cardCode.trim() !== "") {

@@ -1,4 +1,5 @@
 // The emergency subgraph's collections: profiles, the append-only access log (whose look-up entries are also the incident access windows) and look-up rate counters, with their indexes.
+import { withCreationStamp } from "@tsunagu/service-kit";
 import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
@@ -223,7 +224,6 @@ const profileSchema = new Schema<ProfileDocument>(
     cardCode: { type: String, required: true },
     nameKeys: [String],
     lastReviewedAt: { type: Date, required: true },
-    creation: { type: new Schema({ by: String, key: String, fingerprint: String }, { _id: false }), required: true },
     version: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -235,7 +235,7 @@ profileSchema.index({ nameKeys: 1 });
 profileSchema.index({ ownerSubject: 1 });
 profileSchema.index({ "delegates.subject": 1 });
 profileSchema.index({ "grants.granteeId": 1 });
-profileSchema.index({ "creation.by": 1, "creation.key": 1 }, { unique: true });
+withCreationStamp(profileSchema);
 profileSchema.index({ lastReviewedAt: 1, _id: 1 });
 profileSchema.index({ "careTeam.careManagerId": 1, lastReviewedAt: 1 });
 

@@ -3,15 +3,21 @@ import { Types, trusted } from "mongoose";
 import type { ClientSession, UpdateQuery } from "mongoose";
 import {
   conflict,
-  duplicateKeyField,
-  forbidden,
   creationStamp,
-  findEarlierCreation,
-  idempotencyKeySchema,
+  duplicateKeyField,
+  createOnce,
+  findKeysetPage,
+  forbidden,
   isObjectIdHex,
+  KEEP_NULLS,
+  keysetOf,
   notFound,
+  parsePage,
+  storedStamp,
   toSearchKey,
+  validated,
 } from "@tsunagu/service-kit";
+import type { Page, SortKey } from "@tsunagu/service-kit";
 import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
 import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
 import type { ProfileView } from "./access";
@@ -19,11 +25,9 @@ import { appendLog, appendLogInTransaction } from "./audit";
 import type { AccessEvent } from "./audit";
 import { generateCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
-import { parseInput, profileInputSchema, profileUpdateSchema } from "./domain";
+import { profileInputSchema, profileUpdateSchema } from "./domain";
 import type { AccessActionValue, PersonRecord, ProfileContent } from "./domain";
 import type { ProfileDocument } from "./models";
-import { findPage, parsePage } from "./pagination";
-import type { Connection, SortKey } from "./pagination";
 import { orderedSections } from "./sections";
 
 const MAX_HELD_PROFILES = 20;
@@ -110,28 +114,28 @@ export async function heldProfileIds(context: EmergencyContext): Promise<Types.O
   return held.map((profile) => profile._id);
 }
 
-const BY_ID: readonly SortKey[] = [{ path: "_id", direction: 1, kind: "objectId" }];
+const BY_ID: readonly SortKey[] = [{ path: "_id", direction: 1 }];
 
 /** Profiles granted to the calling professional or their institution under the residents' consent, each read logged. */
 export async function grantedProfiles(
   context: EmergencyContext,
   args: { first?: number | null; after?: string | null },
   sections: ProfileSection[],
-): Promise<Connection<ProfileView>> {
+): Promise<Page<ProfileView>> {
   const { identity, models } = context;
   if (identity.role !== "PROFESSIONAL") throw forbidden("専門職のみ利用できます (for professionals)");
   const grantees = [identity.memberId, identity.organizationId].filter((id): id is string => id !== undefined);
-  const page = parsePage(args, BY_ID, 20, 50);
   const filter = {
     grants: trusted({ $elemMatch: { granteeId: { $in: grantees }, revokedAt: null } }),
     "consent.withdrawnAt": null,
     "consent.scope": "CARE_TEAM",
   };
-  const connection = await findPage(
-    (narrowed, sort, limit) => models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
+  const connection = await findKeysetPage(
+    keysetOf(BY_ID, ["grantedProfiles", grantees]),
+    parsePage(args),
     filter,
-    BY_ID,
-    page,
+    (narrowed, sort, limit) =>
+      models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
     (profile) => [profile._id],
   );
   const edges = await Promise.all(
@@ -210,7 +214,7 @@ export async function updateProfile(
   expectedVersion: number | null | undefined,
   returned: ProfileSection[],
 ): Promise<ProfileView> {
-  const update = parseInput(profileUpdateSchema(context.now), input, "input");
+  const update = validated(profileUpdateSchema(context.now), input, "input", KEEP_NULLS);
   const changed = await changeProfile(context, id, {
     action: "UPDATE",
     authorize: (profile) => requireHolder(profile, context.identity),
@@ -237,55 +241,45 @@ export async function createProfile(
   const { identity, models, now } = context;
   if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
   const subject = holderSubject(context);
-  const key = parseInput(idempotencyKeySchema, rawKey, "idempotencyKey");
-  const { consent, ...content } = parseInput(profileInputSchema(now), input, "input");
-  const creation = creationStamp(identity, key, input);
+  const { consent, ...content } = validated(profileInputSchema(now), input, "input", KEEP_NULLS);
+  const creation = creationStamp(identity, rawKey, "idempotencyKey", input, now);
 
-  const earlier = async (): Promise<ProfileView | null> => {
-    const found = await findEarlierCreation<ProfileDocument>(models.Profile, creation);
-    return found === null ? null : readAndLog(context, found, "READ", returned);
-  };
-  const first = await earlier();
-  if (first !== null) return first;
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const created = await models.Profile.db.transaction(async (session) => {
-        const [document] = await models.Profile.create(
-          [
-            {
-              ...content,
-              ownerSubject: subject,
-              delegates: [],
-              grants: [],
-              consent: { ...consent, givenAt: now, withdrawnAt: null },
-              cardCode: generateCardCode(),
-              nameKeys: nameKeysOf(content.person),
-              lastReviewedAt: now,
-              creation,
-              version: 1,
-              createdAt: now,
-              updatedAt: now,
-            },
-          ],
-          { session },
-        );
-        if (document === undefined) throw new Error("the profile was not created");
-        const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
-        await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
-        return document.toObject();
-      });
-      return { ...created, access: "HOLDER" };
-    } catch (error) {
-      const field = duplicateKeyField(error);
-      if (field === "creation.by") {
-        const winner = await earlier();
-        if (winner !== null) return winner;
+  const insert = async (): Promise<ProfileDocument> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await models.Profile.db.transaction(async (session) => {
+          const [document] = await models.Profile.create(
+            [
+              {
+                ...content,
+                ownerSubject: subject,
+                delegates: [],
+                grants: [],
+                consent: { ...consent, givenAt: now, withdrawnAt: null },
+                cardCode: generateCardCode(),
+                nameKeys: nameKeysOf(content.person),
+                lastReviewedAt: now,
+                creation: storedStamp(creation),
+                version: 1,
+                createdAt: now,
+                updatedAt: now,
+              },
+            ],
+            { session },
+          );
+          if (document === undefined) throw new Error("the profile was not created");
+          const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
+          await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
+          return document.toObject() as ProfileDocument;
+        });
+      } catch (error) {
+        // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
+        if (duplicateKeyField(error) !== "cardCode" || attempt >= 3) throw error;
       }
-      // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.
-      if (field !== "cardCode" || attempt >= 3) throw error;
     }
-  }
+  };
+  const { document, created } = await createOnce(models.Profile, creation, insert);
+  return created ? { ...document, access: "HOLDER" } : readAndLog(context, document, "READ", returned);
 }
 
 /** Issues a new card code (the old one stops working at once); retried when the draw collides with an existing code. */

@@ -1,13 +1,11 @@
 // Reading the access log and the review reminders: a resident's own log, the coordinators' review with flags for unusual look-up patterns, and profiles not reviewed for six months.
-import type { Types} from "mongoose";
-import { trusted } from "mongoose";
-import { badUserInput, forbidden, parseInstant } from "@tsunagu/service-kit";
+import { Types, trusted } from "mongoose";
+import { badUserInput, findKeysetPage, forbidden, keysetOf, parseInstant, parsePage } from "@tsunagu/service-kit";
+import type { Page, SortKey } from "@tsunagu/service-kit";
 import type { AccessLogFlagKind } from "./generated/resolvers-types";
 import { appendLog } from "./audit";
 import type { EmergencyContext } from "./context";
 import type { AccessLogDocument, ActorRecord, ProfileDocument } from "./models";
-import { findPage, parsePage } from "./pagination";
-import type { Connection, SortKey } from "./pagination";
 import { heldProfileIds } from "./profiles";
 
 /** Look-ups by one user within this window count together for MANY_LOOKUPS and REPEATED_NO_MATCH. */
@@ -23,25 +21,27 @@ export const STALE_AFTER_MONTHS = 6;
 const MAX_FLAG_ENTRY_IDS = 100;
 
 const NEWEST_FIRST: readonly SortKey[] = [
-  { path: "at", direction: -1, kind: "date" },
-  { path: "_id", direction: -1, kind: "objectId" },
+  { path: "at", direction: -1 },
+  { path: "_id", direction: -1 },
 ];
-const entryKeys = (entry: AccessLogDocument) => [entry.at, entry._id];
+/** Page size of the access log and the review lists when `first` is not given. */
+const LOG_PAGE_SIZE = 50;
 
 type PageArgs = { first?: number | null; after?: string | null };
 
-function logPage(context: EmergencyContext, filter: Record<string, unknown>, args: PageArgs): Promise<Connection<AccessLogDocument>> {
-  return findPage(
-    (narrowed, sort, limit) => context.models.AccessLog.find(narrowed).sort(sort).limit(limit).lean<AccessLogDocument[]>(),
+function logPage(context: EmergencyContext, filter: Record<string, unknown>, args: PageArgs): Promise<Page<AccessLogDocument>> {
+  return findKeysetPage(
+    keysetOf(NEWEST_FIRST, ["accessLog", filter]),
+    parsePage(args, LOG_PAGE_SIZE),
     filter,
-    NEWEST_FIRST,
-    parsePage(args, NEWEST_FIRST, 50, 100),
-    entryKeys,
+    (narrowed, sort, limit) =>
+      context.models.AccessLog.find(narrowed).sort(sort).limit(limit).lean<AccessLogDocument[]>(),
+    (entry) => [entry.at, entry._id],
   );
 }
 
 /** Who accessed the caller's profiles (or the one given, which the caller must hold), newest first. */
-export async function myAccessLog(context: EmergencyContext, profileId: string | null | undefined, args: PageArgs): Promise<Connection<AccessLogDocument>> {
+export async function myAccessLog(context: EmergencyContext, profileId: string | null | undefined, args: PageArgs): Promise<Page<AccessLogDocument>> {
   const held = await heldProfileIds(context);
   let wanted = held;
   if (profileId != null) {
@@ -135,7 +135,7 @@ export async function accessLogReview(context: EmergencyContext, rawFrom: unknow
 }
 
 /** The entries of a review period, newest first. */
-export function reviewEntries(context: EmergencyContext, period: ReviewPeriod, args: PageArgs): Promise<Connection<AccessLogDocument>> {
+export function reviewEntries(context: EmergencyContext, period: ReviewPeriod, args: PageArgs): Promise<Page<AccessLogDocument>> {
   return logPage(context, { at: trusted({ $gte: period.from, $lt: period.to }) }, args);
 }
 
@@ -149,8 +149,8 @@ export interface ReviewReminder {
 }
 
 const OLDEST_REVIEW_FIRST: readonly SortKey[] = [
-  { path: "lastReviewedAt", direction: 1, kind: "date" },
-  { path: "_id", direction: 1, kind: "objectId" },
+  { path: "lastReviewedAt", direction: 1 },
+  { path: "_id", direction: 1 },
 ];
 
 /** The moment six months before `now`. */
@@ -164,7 +164,7 @@ export function staleBefore(now: Date): Date {
  * Profiles last reviewed before `olderThan` (default six months ago): every one for coordinators, their own clients
  * for a professional who is the care manager. Listing them is logged (one entry naming every profile listed).
  */
-export async function profilesNeedingReview(context: EmergencyContext, olderThan: unknown, args: PageArgs): Promise<Connection<ReviewReminder>> {
+export async function profilesNeedingReview(context: EmergencyContext, olderThan: unknown, args: PageArgs): Promise<Page<ReviewReminder>> {
   const { identity, models, now } = context;
   const coordinator = identity.role === "COORDINATOR" || identity.role === "ADMIN";
   if (!coordinator && !(identity.role === "PROFESSIONAL" && identity.memberId !== undefined)) {
@@ -175,15 +175,16 @@ export async function profilesNeedingReview(context: EmergencyContext, olderThan
     lastReviewedAt: trusted({ $lt: before }),
     ...(coordinator ? {} : { "careTeam.careManagerId": identity.memberId }),
   };
-  const page = await findPage(
+  const keyset = keysetOf(OLDEST_REVIEW_FIRST, ["reviewReminders", olderThan ?? null, coordinator ? null : identity.memberId]);
+  const page = await findKeysetPage(
+    keyset,
+    parsePage(args, LOG_PAGE_SIZE),
+    filter,
     (narrowed, sort, limit) =>
       models.Profile.find(narrowed, { "person.name": 1, "person.address.district": 1, lastReviewedAt: 1, "careTeam.careManagerId": 1 })
         .sort(sort)
         .limit(limit)
         .lean<Pick<ProfileDocument, "_id" | "person" | "lastReviewedAt" | "careTeam">[]>(),
-    filter,
-    OLDEST_REVIEW_FIRST,
-    parsePage(args, OLDEST_REVIEW_FIRST, 50, 100),
     (profile) => [profile.lastReviewedAt, profile._id],
   );
   if (page.edges.length > 0) {

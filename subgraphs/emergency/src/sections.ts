@@ -1,6 +1,6 @@
-// Which sections of a profile an operation selected, read from the GraphQL selection set (fragments included), for the access log.
-import { Kind } from "graphql";
-import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+// Which sections of a profile an operation selected, read from the GraphQL selection set (fragments included, @skip/@include applied as graphql executes them), for the access log.
+import { GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues } from "graphql";
+import type { FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode, SelectionSetNode } from "graphql";
 import type { ProfileSection } from "./generated/resolvers-types";
 
 /** Every section in the order of the schema's enum. */
@@ -43,15 +43,19 @@ export function orderedSections(sections: Iterable<ProfileSection>): ProfileSect
   return ALL_SECTIONS.filter((section) => wanted.has(section));
 }
 
-/** The fields selected on objects of `typeName` in `selectionSets`, grouped by response key's field name. */
-function collectFields(
-  selectionSets: readonly SelectionSetNode[],
-  typeName: string,
-  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
-): FieldNode[] {
+/** Whether graphql executes a selection: graphql-js's own rule (shouldIncludeNode) on @skip and @include with the operation's variables. */
+function isIncluded(node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: GraphQLResolveInfo["variableValues"]): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+}
+
+/** The fields executed on objects of `typeName` in `selectionSets` (a field skipped by @skip/@include is not). */
+function collectFields(selectionSets: readonly SelectionSetNode[], typeName: string, info: GraphQLResolveInfo): FieldNode[] {
   const fields: FieldNode[] = [];
+  const fragments: Readonly<Record<string, FragmentDefinitionNode>> = info.fragments;
   const visit = (selectionSet: SelectionSetNode) => {
     for (const selection of selectionSet.selections) {
+      if (!isIncluded(selection, info.variableValues)) continue;
       if (selection.kind === Kind.FIELD) {
         fields.push(selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -73,11 +77,11 @@ function collectFields(
 export function selectedSections(info: GraphQLResolveInfo, via: readonly { typeName: string; field: string }[] = []): ProfileSection[] {
   let selectionSets = info.fieldNodes.flatMap((node) => (node.selectionSet === undefined ? [] : [node.selectionSet]));
   for (const step of via) {
-    selectionSets = collectFields(selectionSets, step.typeName, info.fragments)
+    selectionSets = collectFields(selectionSets, step.typeName, info)
       .filter((field) => field.name.value === step.field)
       .flatMap((field) => (field.selectionSet === undefined ? [] : [field.selectionSet]));
   }
-  const names = collectFields(selectionSets, "EmergencyProfile", info.fragments).map((field) => field.name.value);
+  const names = collectFields(selectionSets, "EmergencyProfile", info).map((field) => field.name.value);
   return orderedSections(names.flatMap((name) => {
     const section = FIELD_SECTIONS[name];
     return section === null || section === undefined ? [] : [section];

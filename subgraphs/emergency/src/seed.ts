@@ -177,7 +177,7 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     cardCode: generateCardCode(),
     nameKeys: [...new Set([toSearchKey(person.name), toSearchKey(person.kana)])],
     lastReviewedAt: new Date(now.getTime() - Math.floor(random() * 365) * DAY_MS),
-    creation: { by: DEMO_CREATOR, key: `demo-${index}`, fingerprint: "seed" },
+    creation: { by: DEMO_CREATOR, key: `demo-${index}`, fingerprint: "seed", at: new Date(now.getTime() - 400 * DAY_MS) },
     version: 1,
     createdAt: new Date(now.getTime() - 400 * DAY_MS),
     updatedAt: now,

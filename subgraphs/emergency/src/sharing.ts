@@ -1,17 +1,17 @@
 // Who a profile is shared with: per-patient grants to professionals and institutions, delegated family, consent given and withdrawn, and reviews; each a logged change.
 import { Types } from "mongoose";
-import { notFound } from "@tsunagu/service-kit";
+import { KEEP_NULLS, notFound, validated } from "@tsunagu/service-kit";
 import type { AccessGrantInput, EmergencyConsentInput, ProfileDelegateInput, ProfileSection } from "./generated/resolvers-types";
 import { isHolder, requireHolder, requireOwner, requireReviewer } from "./access";
 import type { ProfileView } from "./access";
 import type { EmergencyContext } from "./context";
-import { consentInputSchema, delegateInputSchema, grantInputSchema, parseInput } from "./domain";
+import { consentInputSchema, delegateInputSchema, grantInputSchema } from "./domain";
 import type { ConsentRecord, DelegateRecord, GrantRecord } from "./models";
 import { changeProfile } from "./profiles";
 
 /** Grants read access; the grant in force for the same grantee is returned instead of a second one. */
 export async function grantAccess(context: EmergencyContext, id: string, input: AccessGrantInput): Promise<GrantRecord> {
-  const grant = parseInput(grantInputSchema, input, "input");
+  const grant = validated(grantInputSchema, input, "input", KEEP_NULLS);
   const newGrant: GrantRecord = { _id: new Types.ObjectId(), ...grant, grantedAt: context.now, grantedBy: context.identity.subject ?? "", revokedAt: null };
   let result = newGrant;
   await changeProfile(context, id, {
@@ -45,7 +45,7 @@ export async function revokeAccess(context: EmergencyContext, id: string, grantI
 
 /** Adds a delegate (the resident only); the same account again returns the existing delegate. */
 export async function addDelegate(context: EmergencyContext, id: string, input: ProfileDelegateInput): Promise<DelegateRecord> {
-  const delegate: DelegateRecord = { ...parseInput(delegateInputSchema, input, "input"), addedAt: context.now };
+  const delegate: DelegateRecord = { ...validated(delegateInputSchema, input, "input", KEEP_NULLS), addedAt: context.now };
   let result = delegate;
   await changeProfile(context, id, {
     action: "DELEGATE",
@@ -77,7 +77,7 @@ export async function removeDelegate(context: EmergencyContext, id: string, subj
 
 /** Records consent with its scope and method, replacing the previous one (a withdrawn consent is given anew this way). */
 export async function giveConsent(context: EmergencyContext, id: string, input: EmergencyConsentInput): Promise<ConsentRecord> {
-  const consent: ConsentRecord = { ...parseInput(consentInputSchema, input, "input"), givenAt: context.now, withdrawnAt: null };
+  const consent: ConsentRecord = { ...validated(consentInputSchema, input, "input", KEEP_NULLS), givenAt: context.now, withdrawnAt: null };
   await changeProfile(context, id, {
     action: "CONSENT",
     authorize: (profile) => requireHolder(profile, context.identity),

@@ -1,7 +1,9 @@
 // Unit tests of the emergency subgraph's pure parts: card codes, input normalisation, ages on the Tokyo calendar, look-up address keys and the review flags.
+import { KEEP_NULLS, validated } from "@tsunagu/service-kit";
+import type { GraphQLError } from "graphql";
 import { Types } from "mongoose";
 import { CARD_ALPHABET, CARD_CODE_LENGTH, checkCharacter, generateCardCode, normalizeCardCode, printedCardCode } from "../src/card-code";
-import { ageOn, parseInput, personSchema } from "../src/domain";
+import { ageOn, personSchema } from "../src/domain";
 import { addressKey, fullAddressMatches, visibleLength } from "../src/lookup";
 import type { ProfileDocument } from "../src/models";
 import { flagLookups } from "../src/review";
@@ -44,18 +46,30 @@ describe("card codes", () => {
 });
 
 test("a person's input is normalised (kana to katakana, phones with hyphens) and a bad field is named", () => {
-  const person = parseInput(
+  const person = validated(
     personSchema,
     { name: "山田　花子", kana: "やまだ ﾊﾅｺ", dateOfBirth: "１９４１-06-15", sex: "FEMALE", phone: "０７６１（２２）１２３４", address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4" } },
     "input.person",
+    KEEP_NULLS,
   );
   expect(person).toMatchObject({ name: "山田 花子", kana: "ヤマダ ハナコ", dateOfBirth: "1941-06-15", phone: "0761-22-1234", photoUrl: null });
-  expect(() => parseInput(personSchema, { ...person, dateOfBirth: "1941-02-30" }, "input.person")).toThrow(
-    expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "input.person.dateOfBirth" } }),
+  expect(() => validated(personSchema, { ...person, dateOfBirth: "1941-02-30" }, "input.person", KEEP_NULLS)).toThrow(
+    expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "input.person.dateOfBirth" }) }),
   );
-  expect(() => parseInput(personSchema, { ...person, phone: "12345" }, "input.person")).toThrow(
-    expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "input.person.phone" } }),
+  expect(() => validated(personSchema, { ...person, phone: "12345" }, "input.person", KEEP_NULLS)).toThrow(
+    expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "input.person.phone" }) }),
   );
+  let refused: GraphQLError | undefined;
+  try {
+    validated(personSchema, { ...person, phone: "12345", name: "山田\u202E花子", dateOfBirth: "1941-02-30" }, "input.person", KEEP_NULLS);
+  } catch (error) {
+    refused = error as GraphQLError;
+  }
+  expect((refused?.extensions.problems as { field: string }[]).map((problem) => problem.field).sort()).toEqual([
+    "input.person.dateOfBirth",
+    "input.person.name",
+    "input.person.phone",
+  ]);
 });
 
 test("age is counted on the Tokyo calendar", () => {

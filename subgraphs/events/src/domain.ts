@@ -1,4 +1,6 @@
 // The events domain as data and validation: code lists with Japanese labels, the programme's indicator rules, the standard preparation checklist, and the zod schemas every input passes (errors name the field).
+import { WEEKDAYS } from "@tsunagu/service-kit";
+import type { Weekday } from "@tsunagu/service-kit";
 import { z } from "zod";
 import { instantSchema, objectIdSchema, tokyoWallClock } from "@tsunagu/service-kit";
 
@@ -74,8 +76,9 @@ export const TARGET_INDICATOR_LABELS: Readonly<Record<TargetIndicator, string>> 
   SATISFIED_PERCENT: "満足度（とても良かった・良かったの割合）",
 };
 
-export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+/** The weekdays are service-kit's, re-exported for this subgraph's schemas. */
+export { WEEKDAYS };
+export type { Weekday };
 
 export const RECURRENCE_FREQUENCIES = ["WEEKLY", "MONTHLY"] as const;
 

@@ -1,11 +1,11 @@
 // Events: finding the ones a caller may see, listing them by start, creating (idempotent), changing (capacity changes settle the waiting list), cancelling, and the preparation checklist.
 import { Types, trusted } from "mongoose";
 import type { ClientSession, QueryFilter } from "mongoose";
-import { afterPosition, codedError, conflict, decodeKeysetCursor, invalidInput, keysetPage, notFound, queryHash } from "@tsunagu/service-kit";
-import type { Page, PageRequest } from "@tsunagu/service-kit";
+import { codedError, conflict, findKeysetPage, idempotencyCaller, invalidInput, keysetOf, notFound, storedStamp } from "@tsunagu/service-kit";
+import type { CreationStamp, Page, PageRequest, SortKey } from "@tsunagu/service-kit";
 import { actorName, callerOf, maySee, requireEventCreator, requireManager, visibleEventsFilter } from "./access";
 import type { EventsContext } from "./context";
-import { createOnce } from "./create-once";
+import { createOnceInTransaction } from "./create-once";
 import { STANDARD_CHECKLIST, eventDraftSchema } from "./domain";
 import type { ChecklistTaskChange, ChecklistTaskInput, CreateEventInput, EventChange, EventDraft, EventFilter } from "./domain";
 import { eventWindowFilter } from "./loaders";
@@ -28,6 +28,12 @@ export async function requireVisibleEvent(context: EventsContext, id: string, fi
   return event;
 }
 
+/** Events by start, then id. */
+const EVENTS_BY_START: SortKey[] = [
+  { path: "startsAt", direction: 1 },
+  { path: "_id", direction: 1 },
+];
+
 /** Events the caller may see matching `filter`, by start; from now on unless `filter.from` says otherwise. */
 export async function listEvents(context: EventsContext, filter: EventFilter, page: PageRequest): Promise<Page<EventDocument>> {
   const from = filter.from ?? new Date();
@@ -42,13 +48,15 @@ export async function listEvents(context: EventsContext, filter: EventFilter, pa
   if (filter.venueIds) conditions.push({ venueId: trusted({ $in: filter.venueIds.map(oid) }) });
   if (filter.profession) conditions.push({ $or: [{ targetProfessions: filter.profession }, { targetProfessions: trusted({ $size: 0 }) }] });
   if (filter.residentsWelcome !== undefined) conditions.push({ residentsWelcome: filter.residentsWelcome });
-  const hash = queryHash(["events", { ...filter, from }]);
-  if (page.after !== undefined) conditions.push(afterPosition("startsAt", decodeKeysetCursor(page.after, hash)));
-  const rows = await context.models.Event.find({ $and: conditions })
-    .sort({ startsAt: 1, _id: 1 })
-    .limit(page.first + 1)
-    .lean<EventDocument[]>();
-  return keysetPage(rows, page.first, hash, (event) => ({ value: event.startsAt, id: event._id }), page.after !== undefined);
+  const keyset = keysetOf(EVENTS_BY_START, ["events", filter]);
+  return findKeysetPage(
+    keyset,
+    page,
+    { $and: conditions },
+    (query, sort, limit) =>
+      context.models.Event.find(query).sort(sort).limit(limit).lean<EventDocument[]>(),
+    (event) => [event.startsAt, event._id],
+  );
 }
 
 function checklistRecords(tasks: readonly ChecklistTaskInput[]): ChecklistTaskRecord[] {
@@ -84,38 +92,33 @@ function storedFields(draft: EventDraft, field: string) {
   };
 }
 
-/** Creates an event once per idempotency key (see createOnce); the creator may manage it afterwards. */
+/** Creates an event once per idempotency key (see service-kit createOnce); the creator may manage it afterwards. */
 export async function createEvent(
   context: EventsContext,
   input: CreateEventInput,
-  request: { idempotencyKey: string; fingerprint: string; caller: string },
+  stamp: CreationStamp,
 ): Promise<EventDocument> {
   requireEventCreator(context.identity);
-  const now = new Date();
   const { checklist, useStandardChecklist, ...draft } = input;
   const fields = storedFields(draft, "input");
   const tasks = checklistRecords([...(useStandardChecklist ? STANDARD_CHECKLIST : []), ...checklist]);
   const { models } = context;
-  const created = await createOnce(
-    models,
-    { caller: request.caller, key: request.idempotencyKey, keyField: "idempotencyKey", operation: "createEvent", fingerprint: request.fingerprint },
-    now,
-    async (session) => {
-      const _id = new Types.ObjectId();
-      const record = {
-        ...fields,
-        _id,
-        checklist: tasks,
-        status: "SCHEDULED" as const,
-        seats: { registered: 0, waitlisted: 0, attended: 0, waitlistSequence: 0, changes: 0 },
-        createdBy: callerOf(context.identity) ?? request.caller,
-        version: 1,
-      };
-      await models.Event.create([record], { session });
-      return _id;
-    },
-  );
-  return loadEvent(models, created.id);
+  const { document } = await createOnceInTransaction(models, models.Event, stamp, async (session) => {
+    const _id = new Types.ObjectId();
+    const record = {
+      ...fields,
+      _id,
+      checklist: tasks,
+      status: "SCHEDULED" as const,
+      seats: { registered: 0, waitlisted: 0, attended: 0, waitlistSequence: 0, changes: 0 },
+      createdBy: callerOf(context.identity) ?? idempotencyCaller(context.identity),
+      creation: storedStamp(stamp),
+      version: 1,
+    };
+    await models.Event.create([record], { session });
+    return _id;
+  });
+  return document;
 }
 
 async function loadEvent(models: EventModels, id: Types.ObjectId, session?: ClientSession): Promise<EventDocument> {

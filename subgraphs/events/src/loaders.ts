@@ -2,8 +2,8 @@
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
 import type { QueryFilter } from "mongoose";
-import { afterPosition, decodeKeysetCursor, isObjectIdHex, keysetPage, queryHash } from "@tsunagu/service-kit";
-import type { Identity, KeysetPosition, Page } from "@tsunagu/service-kit";
+import { isObjectIdHex, keysetOf, keysetPage, resumeAfter, sortDocument } from "@tsunagu/service-kit";
+import type { CursorValue, Identity, Page, SortKey } from "@tsunagu/service-kit";
 import { visibleEventsFilter } from "./access";
 import { SATISFACTIONS } from "./domain";
 import type { RegistrationStatus, Satisfaction } from "./domain";
@@ -77,9 +77,10 @@ interface ChildList<T> {
   filter(parentIds: Types.ObjectId[], key: ChildPageKey): QueryFilter<T>;
   /** The parents (hex ids) a row belongs to. */
   parentsOf(row: T): string[];
+  /** The date the list is ordered by (then `_id`). */
   sortField: string;
-  positionOf: (row: T) => KeysetPosition;
-  find(filter: QueryFilter<T>, sort: Record<string, 1>): Promise<T[]>;
+  valuesOf(row: T): CursorValue[];
+  find(filter: QueryFilter<T>, sort: Record<string, 1 | -1>): Promise<T[]>;
 }
 
 /**
@@ -97,16 +98,18 @@ function childPagesLoader<T>(list: ChildList<T>, batch: boolean): DataLoader<Chi
       const pages = new Map<string, Page<T>>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const first = group[0];
-          const hash = (key: ChildPageKey) => queryHash([list.name, key.parentId.toLowerCase(), ...windowOf(key)]);
+          const first = group[0] as ChildPageKey;
+          const order: SortKey[] = [{ path: list.sortField, direction: 1 }, { path: "_id", direction: 1 }];
+          const keyset = (key: ChildPageKey) => keysetOf(order, [list.name, key.parentId.toLowerCase(), ...windowOf(key)]);
           const parentIds = group.filter((key) => isObjectIdHex(key.parentId)).map((key) => new Types.ObjectId(key.parentId));
           const conditions: QueryFilter<T>[] = [list.filter(parentIds, first)];
-          if (first.after !== undefined) conditions.push(afterPosition(list.sortField, decodeKeysetCursor(first.after, hash(first))));
-          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions }, { [list.sortField]: 1, _id: 1 });
+          const resume = resumeAfter(keyset(first), first.after);
+          if (resume !== undefined) conditions.push(resume as QueryFilter<T>);
+          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions } as QueryFilter<T>, sortDocument(order));
           for (const key of group) {
             const parent = key.parentId.toLowerCase();
             const own = rows.filter((row) => list.parentsOf(row).includes(parent)).slice(0, key.first + 1);
-            pages.set(keyOf(key), keysetPage(own, key.first, hash(key), list.positionOf, key.after !== undefined));
+            pages.set(keyOf(key), keysetPage(keyset(key), own, key.first, list.valuesOf, key.after !== undefined));
           }
         }),
       );
@@ -130,9 +133,9 @@ const hex = (ids: readonly Types.ObjectId[]) => ids.map((id) => id.toHexString()
 export function createLoaders(models: EventModels, identity: Identity, { batch = true }: LoaderOptions = {}): EventLoaders {
   const { Event, Registration, SurveyResponse } = models;
   const visible = visibleEventsFilter(identity);
-  const eventPosition = (event: EventDocument): KeysetPosition => ({ value: event.startsAt, id: event._id });
-  const findEvents = (filter: QueryFilter<EventDocument>, sort: Record<string, 1>) => Event.find(filter).sort(sort).lean<EventDocument[]>();
-  const findRegistrations = (filter: QueryFilter<RegistrationDocument>, sort: Record<string, 1>) =>
+  const eventValues = (event: EventDocument): CursorValue[] => [event.startsAt, event._id];
+  const findEvents = (filter: QueryFilter<EventDocument>, sort: Record<string, 1 | -1>) => Event.find(filter).sort(sort).lean<EventDocument[]>();
+  const findRegistrations = (filter: QueryFilter<RegistrationDocument>, sort: Record<string, 1 | -1>) =>
     Registration.find(filter).sort(sort).lean<RegistrationDocument[]>();
   const memberId = identity.memberId !== undefined && isObjectIdHex(identity.memberId) ? new Types.ObjectId(identity.memberId) : undefined;
 
@@ -184,7 +187,7 @@ export function createLoaders(models: EventModels, identity: Identity, { batch =
         }),
         parentsOf: (event) => [...hex(event.organiserIds), ...hex(event.coHostIds)],
         sortField: "startsAt",
-        positionOf: eventPosition,
+        valuesOf: eventValues,
         find: findEvents,
       },
       batch,
@@ -195,7 +198,7 @@ export function createLoaders(models: EventModels, identity: Identity, { batch =
         filter: (ids, key) => ({ $and: [{ venueId: trusted({ $in: ids }) }, eventWindowFilter(key.from ?? new Date(), key.to), visible] }),
         parentsOf: (event) => (event.venueId === undefined ? [] : [event.venueId.toHexString()]),
         sortField: "startsAt",
-        positionOf: eventPosition,
+        valuesOf: eventValues,
         find: findEvents,
       },
       batch,
@@ -210,7 +213,7 @@ export function createLoaders(models: EventModels, identity: Identity, { batch =
         }),
         parentsOf: (registration) => (registration.memberId === undefined ? [] : [registration.memberId.toHexString()]),
         sortField: "eventStartsAt",
-        positionOf: (registration) => ({ value: registration.eventStartsAt, id: registration._id }),
+        valuesOf: (registration) => [registration.eventStartsAt, registration._id],
         find: findRegistrations,
       },
       batch,
@@ -221,7 +224,7 @@ export function createLoaders(models: EventModels, identity: Identity, { batch =
         filter: (ids, key) => ({ eventId: trusted({ $in: ids }), ...(key.status === undefined ? {} : { status: key.status }) }),
         parentsOf: (registration) => [registration.eventId.toHexString()],
         sortField: "registeredAt",
-        positionOf: (registration) => ({ value: registration.registeredAt, id: registration._id }),
+        valuesOf: (registration) => [registration.registeredAt, registration._id],
         find: findRegistrations,
       },
       batch,

@@ -1,5 +1,7 @@
-// The events subgraph's collections as mongoose models (events with their seat counter and checklist, registrations, survey answers, yearly targets, idempotency keys, calendar feed tokens) and their indexes.
+// The events subgraph's collections as mongoose models (events with their seat counter and checklist, registrations, survey answers, yearly targets, calendar feed tokens) and their indexes.
 import { Schema } from "mongoose";
+import { withCreationStamp } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import type { Connection, Model, Types } from "mongoose";
 import {
   CHECKLIST_PHASES,
@@ -93,6 +95,8 @@ export interface EventDocument {
   seats: SeatCounter;
   /** `<authMethod>:<subject>` of the creator, who may manage the event. */
   createdBy: string;
+  /** The idempotency stamp of the createEvent that made it. */
+  creation?: CreationStamp;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -126,6 +130,8 @@ export interface RegistrationDocument {
   attendedAt?: Date;
   /** `<authMethod>:<subject>` of whoever registered. */
   createdBy: string;
+  /** The idempotency stamp of the registerForEvent that made it. */
+  creation?: CreationStamp;
 }
 
 export interface SurveyResponseDocument {
@@ -138,6 +144,8 @@ export interface SurveyResponseDocument {
   profession?: Profession;
   submittedAt: Date;
   enteredBy: string;
+  /** The idempotency stamp of the submitSurvey that made it. */
+  creation?: CreationStamp;
 }
 
 export interface TargetDocument {
@@ -149,17 +157,6 @@ export interface TargetDocument {
   updatedAt: Date;
 }
 
-/** A create-mutation's idempotency key: who used it for what, a hash of the input, and what it created. */
-export interface IdempotencyKeyDocument {
-  _id: Types.ObjectId;
-  caller: string;
-  key: string;
-  operation: "createEvent" | "registerForEvent" | "submitSurvey";
-  inputHash: string;
-  resultId: Types.ObjectId;
-  createdAt: Date;
-}
-
 /** A member's calendar feed: only the SHA-256 of the secret token is kept. */
 export interface CalendarFeedDocument {
   _id: Types.ObjectId;
@@ -168,16 +165,12 @@ export interface CalendarFeedDocument {
   issuedAt: Date;
 }
 
-/** How long an idempotency key is remembered (a retry after that creates anew). */
-const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
-
 export interface EventModels {
   connection: Connection;
   Event: Model<EventDocument>;
   Registration: Model<RegistrationDocument>;
   SurveyResponse: Model<SurveyResponseDocument>;
   Target: Model<TargetDocument>;
-  IdempotencyKey: Model<IdempotencyKeyDocument>;
   CalendarFeed: Model<CalendarFeedDocument>;
 }
 
@@ -255,6 +248,7 @@ const eventSchema = new Schema<EventDocument>(
   },
   { ...options("events"), timestamps: true },
 );
+withCreationStamp(eventSchema);
 eventSchema.index({ startsAt: 1, _id: 1 });
 eventSchema.index({ organiserIds: 1, startsAt: 1 });
 eventSchema.index({ coHostIds: 1, startsAt: 1 });
@@ -288,6 +282,7 @@ const registrationSchema = new Schema<RegistrationDocument>(
 );
 // One active registration per person and event; the partial filter is an equality, which every MongoDB version accepts.
 registrationSchema.index({ eventId: 1, personKey: 1 }, { unique: true, partialFilterExpression: { active: true } });
+withCreationStamp(registrationSchema);
 registrationSchema.index({ eventId: 1, registeredAt: 1, _id: 1 });
 registrationSchema.index({ eventId: 1, status: 1, waitlistSequence: 1 });
 registrationSchema.index({ memberId: 1, eventStartsAt: 1 });
@@ -304,6 +299,7 @@ const surveyResponseSchema = new Schema<SurveyResponseDocument>(
   },
   options("eventSurveyResponses"),
 );
+withCreationStamp(surveyResponseSchema);
 surveyResponseSchema.index({ eventId: 1, submittedAt: -1 });
 surveyResponseSchema.index({ registrationId: 1 }, { unique: true, partialFilterExpression: { registrationId: { $exists: true } } });
 
@@ -318,20 +314,6 @@ const targetSchema = new Schema<TargetDocument>(
   options("eventTargets"),
 );
 targetSchema.index({ fiscalYear: 1, indicator: 1 }, { unique: true });
-
-const idempotencyKeySchema = new Schema<IdempotencyKeyDocument>(
-  {
-    caller: requiredText,
-    key: requiredText,
-    operation: requiredText,
-    inputHash: requiredText,
-    resultId: objectId,
-    createdAt: { type: Date, required: true },
-  },
-  options("eventIdempotencyKeys"),
-);
-idempotencyKeySchema.index({ caller: 1, key: 1 }, { unique: true });
-idempotencyKeySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_KEY_TTL_SECONDS });
 
 const calendarFeedSchema = new Schema<CalendarFeedDocument>(
   { memberId: objectId, tokenHash: requiredText, issuedAt: { type: Date, required: true } },
@@ -353,7 +335,6 @@ export function openEventModels(connection: Connection): Promise<EventModels> {
         Registration: connection.model<RegistrationDocument>("EventRegistration", registrationSchema),
         SurveyResponse: connection.model<SurveyResponseDocument>("EventSurveyResponse", surveyResponseSchema),
         Target: connection.model<TargetDocument>("EventTarget", targetSchema),
-        IdempotencyKey: connection.model<IdempotencyKeyDocument>("EventIdempotencyKey", idempotencyKeySchema),
         CalendarFeed: connection.model<CalendarFeedDocument>("EventCalendarFeed", calendarFeedSchema),
       };
       await Promise.all([
@@ -361,7 +342,6 @@ export function openEventModels(connection: Connection): Promise<EventModels> {
         compiled.Registration.init(),
         compiled.SurveyResponse.init(),
         compiled.Target.init(),
-        compiled.IdempotencyKey.init(),
         compiled.CalendarFeed.init(),
       ]);
       return compiled;

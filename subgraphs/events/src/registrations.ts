@@ -1,10 +1,11 @@
 // Registrations: registering under concurrency (a seat or a waiting-list number taken on the event's seat counter in the same transaction), cancelling with promotion of the first waitlisted, check-in, and who may see a registration.
 import { Types, trusted } from "mongoose";
 import type { ClientSession } from "mongoose";
-import { codedError, isObjectIdHex, notFound } from "@tsunagu/service-kit";
+import { codedError, domainEvent, idempotencyCaller, isObjectIdHex, notFound, storedStamp } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { callerOf, mayManage, ownsRegistration, refusal } from "./access";
 import type { EventsContext } from "./context";
-import { createOnce } from "./create-once";
+import { createOnceInTransaction } from "./create-once";
 import { professionOf } from "./domain";
 import type { Attendee, Profession } from "./domain";
 import { requireVisibleEvent } from "./events";
@@ -117,14 +118,14 @@ async function claimPlace(models: EventModels, event: EventDocument, session: Cl
 export async function registerForEvent(
   context: EventsContext,
   input: { eventId: string; attendee?: Attendee },
-  request: { caller: string; idempotencyKey: string; fingerprint: string },
+  stamp: CreationStamp,
 ): Promise<{ registration: RegistrationDocument; accessCode: string }> {
   const { models } = context;
   const event = await requireVisibleEvent(context, input.eventId, "input.eventId");
   const person = personOf(context, input.attendee);
   const now = new Date();
   const eventKey = event._id.toHexString();
-  const created = await context.seatChanges.run(eventKey, () => createOnce(models, { ...request, key: request.idempotencyKey, keyField: "input.idempotencyKey", operation: "registerForEvent" }, now, async (session) => {
+  const { document: registration } = await context.seatChanges.run(eventKey, () => createOnceInTransaction(models, models.Registration, stamp, async (session) => {
     const current = await models.Event.findById(event._id).session(session).lean<EventDocument>();
     if (current === null) throw notFound("Event", event._id.toHexString());
     checkAdmission(current, person, now);
@@ -144,13 +145,12 @@ export async function registerForEvent(
       eventStartsAt: current.startsAt,
       eventSeriesEndsAt: current.seriesEndsAt,
       registeredAt: now,
-      createdBy: callerOf(context.identity) ?? request.caller,
+      createdBy: callerOf(context.identity) ?? idempotencyCaller(context.identity),
+      creation: storedStamp(stamp),
     };
     await models.Registration.create([record], { session });
     return _id;
   }));
-  const registration = await models.Registration.findById(created.id).lean<RegistrationDocument>();
-  if (registration === null) throw notFound("Registration", created.id.toHexString());
   return { registration, accessCode: context.accessCodes.codeFor(registration._id) };
 }
 
@@ -174,18 +174,16 @@ export async function promoteFromWaitlist(models: EventModels, eventId: Types.Ob
   return waiting.map((registration) => ({ registrationId: registration._id, eventId, memberId: registration.memberId }));
 }
 
-/** Tells subscribers (through the gateway) that a person got a seat: topic `event:<eventId>`, type registrationPromoted. */
+/** Tells subscribers (gateway subscription registrationPromoted) that a person on the waiting list got a seat. */
 export async function publishPromotions(context: EventsContext, promotions: readonly Promotion[]): Promise<void> {
   for (const promotion of promotions) {
-    await context.pubsub?.publish({
-      type: "registrationPromoted",
-      topic: `event:${promotion.eventId.toHexString()}`,
-      payload: {
+    await context.pubsub?.publish(
+      domainEvent("registrationPromoted", {
         registrationId: promotion.registrationId.toHexString(),
         eventId: promotion.eventId.toHexString(),
         memberId: promotion.memberId?.toHexString() ?? null,
-      },
-    });
+      }),
+    );
   }
 }
 

@@ -2,15 +2,14 @@
 import { z } from "zod";
 import { GraphQLDateTime, GraphQLEmailAddress, GraphQLURL } from "graphql-scalars";
 import {
-  idempotencyCaller,
-  idempotencyKeySchema,
-  inputFingerprint,
+  creationStamp,
   instantSchema,
   parseObjectId,
   parsePage,
   validated,
   validatedInResolvers,
 } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { isStaff, mayManage, refusal, requireManager, requireStaff } from "./access";
 import { PUBLIC_FEED_PATH, issueCalendarFeed } from "./calendar";
 import type { EventsContext } from "./context";
@@ -52,9 +51,9 @@ function childPage(parentId: string, args: { from?: unknown; to?: unknown; first
   return { parentId, ...window, first: page.first, ...(page.after === undefined ? {} : { after: page.after }) };
 }
 
-/** The caller's idempotency scope and the fingerprint of what was sent, for a create mutation. */
-function createRequest(context: EventsContext, rawKey: unknown, field: string, input: unknown) {
-  return { caller: idempotencyCaller(context.identity), idempotencyKey: validated(idempotencyKeySchema, rawKey, field), fingerprint: inputFingerprint(input) };
+/** The idempotency stamp of a create mutation: its key (validated on `field`), scope and input as sent. */
+function createRequest(context: EventsContext, rawKey: unknown, field: string, input: unknown): CreationStamp {
+  return creationStamp(context.identity, rawKey, field, input, new Date());
 }
 
 export const resolvers: Resolvers = {
@@ -93,7 +92,7 @@ export const resolvers: Resolvers = {
     checkIn: (_root, args, context) => checkIn(context, id(args.registrationId, "registrationId")),
     submitSurvey: (_root, { input }, context) => {
       const request = createRequest(context, input.idempotencyKey, "input.idempotencyKey", input);
-      return submitSurvey(context, { ...validated(surveyInputSchema, input, "input"), idempotencyKey: request.idempotencyKey }, request);
+      return submitSurvey(context, { ...validated(surveyInputSchema, input, "input"), idempotencyKey: request.key }, request);
     },
     setEventTarget: (_root, { input }, context) => {
       requireStaff(context.identity, "年度目標の設定");

@@ -1,9 +1,10 @@
 // Surveys after an event: answers (by the attendee, or paper answers entered by the organiser), one per registration, and the summary: satisfaction on a four-point scale and the free-text comments.
 import { Types, trusted } from "mongoose";
-import { codedError, duplicateKeyField, notFound } from "@tsunagu/service-kit";
+import { codedError, duplicateKeyField, storedStamp } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { actorName, mayManage, ownsRegistration, refusal } from "./access";
 import type { EventsContext } from "./context";
-import { createOnce } from "./create-once";
+import { createOnceInTransaction } from "./create-once";
 import { SATISFACTIONS, SATISFACTION_LABELS, SATISFIED_ANSWERS } from "./domain";
 import type { Satisfaction, SurveyInput } from "./domain";
 import { requireVisibleEvent } from "./events";
@@ -45,7 +46,7 @@ export function distributionOf(tally: SatisfactionTally): SatisfactionDistributi
  * or with the access code) and the profession comes from the registration; without it, the organiser or staff enter
  * a paper answer. A registration answers once (CONFLICT with reason SURVEY_ALREADY_ANSWERED).
  */
-export async function submitSurvey(context: EventsContext, input: SurveyInput, request: { caller: string; fingerprint: string }): Promise<SurveyResponseDocument> {
+export async function submitSurvey(context: EventsContext, input: SurveyInput, stamp: CreationStamp): Promise<SurveyResponseDocument> {
   const { models, identity } = context;
   const event = await requireVisibleEvent(context, input.eventId, "input.eventId");
   let profession = input.profession;
@@ -68,7 +69,7 @@ export async function submitSurvey(context: EventsContext, input: SurveyInput, r
   }
   const now = new Date();
   try {
-    const created = await createOnce(models, { ...request, key: input.idempotencyKey, keyField: "input.idempotencyKey", operation: "submitSurvey" }, now, async (session) => {
+    const { document } = await createOnceInTransaction(models, models.SurveyResponse, stamp, async (session) => {
       const _id = new Types.ObjectId();
       const record = {
         _id,
@@ -79,13 +80,12 @@ export async function submitSurvey(context: EventsContext, input: SurveyInput, r
         ...(profession === undefined ? {} : { profession }),
         submittedAt: now,
         enteredBy: actorName(identity),
+        creation: storedStamp(stamp),
       };
       await models.SurveyResponse.create([record], { session });
       return _id;
     });
-    const response = await models.SurveyResponse.findById(created.id).lean<SurveyResponseDocument>();
-    if (response === null) throw notFound("SurveyResponse", created.id.toHexString());
-    return response;
+    return document;
   } catch (error) {
     if (duplicateKeyField(error) !== "registrationId") throw error;
     throw codedError("CONFLICT", "この申込のアンケートは回答済みです (this registration has already answered)", { reason: "SURVEY_ALREADY_ANSWERED", field: "input.registrationId" });

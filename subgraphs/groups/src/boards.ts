@@ -1,24 +1,11 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
-import { notFound, pageOf } from "@tsunagu/service-kit";
-import type { DomainEvent } from "@tsunagu/service-kit";
+import { creationStamp, domainEvent, findKeysetPage, insertOnce, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
+import type { DomainEvent, SortKey } from "@tsunagu/service-kit";
 import { assertMayReadBoard, assertMemberOf, boardReadRefused, boardWriteRefused, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
-import { addCommentSchema, createPostSchema, parseId, parseInput, requiredNotNull, updatePostSchema } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
+import { addCommentSchema, createPostSchema, parseId, requiredNotNull, updatePostSchema } from "./domain";
 import { objectId } from "./models";
 import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
-import type { SortKey } from "./pagination";
-
-/** The topic of a board's events (postAdded, postUpdated). */
-export function boardTopic(boardId: string): string {
-  return `board:${boardId}`;
-}
-
-/** The topic of a post's events (commentAdded). */
-export function postTopic(postId: string): string {
-  return `post:${postId}`;
-}
 
 export function boardRefOf(group: GroupDocument): BoardRef {
   return { board: group.board, group };
@@ -74,13 +61,16 @@ export async function boardPosts(
   args: { first?: number | null; after?: string | null; tag?: string | null; urgentOnly?: boolean | null },
 ) {
   assertMayReadBoard(group, context.identity);
-  const size = pageSize(args.first, 20, 50);
   const conditions: Record<string, unknown>[] = [{ boardId: board._id }];
   if (args.tag) conditions.push({ tags: args.tag });
   if (args.urgentOnly) conditions.push({ urgent: true });
-  if (args.after) conditions.push(afterFilter(POST_ORDER, decodeCursor(args.after, ["boolean", "date", "objectId"])));
-  const rows = await context.models.Post.find({ $and: conditions }).sort(sortDocument(POST_ORDER)).limit(size + 1).lean<PostDocument[]>();
-  return pageOf(rows, size, (post) => encodeCursor([post.pinned, post.createdAt, post._id]), Boolean(args.after));
+  return findKeysetPage(
+    keysetOf(POST_ORDER, ["posts", board._id, args.tag ?? null, args.urgentOnly ?? false]),
+    parsePage(args),
+    { $and: conditions },
+    (filter, sort, limit) => context.models.Post.find(filter).sort(sort).limit(limit).lean<PostDocument[]>(),
+    (post) => [post.pinned, post.createdAt, post._id],
+  );
 }
 
 /** A post by id for a caller who may read its board (refused otherwise, and when there is none, except for staff who get null). */
@@ -112,6 +102,9 @@ export async function postOfComment(context: GroupsContext, comment: CommentDocu
   return post;
 }
 
+/** Comments a page holds when `first` is not given. */
+const COMMENTS_PAGE_SIZE = 50;
+
 const COMMENT_ORDER: readonly SortKey[] = [
   { path: "createdAt", direction: 1 },
   { path: "_id", direction: 1 },
@@ -119,11 +112,13 @@ const COMMENT_ORDER: readonly SortKey[] = [
 
 /** A post's comments, oldest first. */
 export async function postComments(context: GroupsContext, post: PostDocument, args: { first?: number | null; after?: string | null }) {
-  const size = pageSize(args.first, 50, 100);
-  const conditions: Record<string, unknown>[] = [{ postId: post._id }];
-  if (args.after) conditions.push(afterFilter(COMMENT_ORDER, decodeCursor(args.after, ["date", "objectId"])));
-  const rows = await context.models.Comment.find({ $and: conditions }).sort(sortDocument(COMMENT_ORDER)).limit(size + 1).lean<CommentDocument[]>();
-  return pageOf(rows, size, (comment) => encodeCursor([comment.createdAt, comment._id]), Boolean(args.after));
+  return findKeysetPage(
+    keysetOf(COMMENT_ORDER, ["comments", post._id]),
+    parsePage(args, COMMENTS_PAGE_SIZE),
+    { postId: post._id },
+    (filter, sort, limit) => context.models.Comment.find(filter).sort(sort).limit(limit).lean<CommentDocument[]>(),
+    (comment) => [comment.createdAt, comment._id],
+  );
 }
 
 /** The author of a post or comment. */
@@ -176,16 +171,16 @@ function publish(context: GroupsContext, event: DomainEvent): Promise<void> {
 }
 
 export async function createPost(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<PostDocument> {
-  const input = parseInput(createPostSchema, rawInput, "input");
+  const input = validated(createPostSchema, rawInput, "input", KEEP_NULLS);
   const ref = await lookUpBoard(context, input.boardId, "input.boardId");
   if (ref === null) throw boardWriteRefused(context.identity);
   const { role, memberId } = assertMemberOf(ref.group, context.identity);
   if (input.pinned && !isOfficer(role)) {
     throw refusal(context.identity, "ピン留めは代表・世話人・事務局のみです (only the group's officers may pin posts)");
   }
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   const { boardId, ...content } = input;
-  const { document, created } = await createOnce(context.models.Post, creation, {
+  const { document, created } = await insertOnce(context.models.Post, creation, {
     ...content,
     boardId: ref.board._id,
     groupId: ref.group._id,
@@ -193,7 +188,7 @@ export async function createPost(context: GroupsContext, rawInput: unknown, idem
     editedAt: null,
   });
   if (created) {
-    await publish(context, { type: "postAdded", topic: boardTopic(boardId), payload: { postId: document._id.toHexString(), boardId } });
+    await publish(context, domainEvent("postAdded", { postId: document._id.toHexString(), boardId }));
   }
   return document;
 }
@@ -201,7 +196,7 @@ export async function createPost(context: GroupsContext, rawInput: unknown, idem
 /** Edits a post: its author, the group's officers, or staff; pinning needs an officer or staff. */
 export async function updatePost(context: GroupsContext, rawId: string, rawInput: Record<string, unknown>): Promise<PostDocument> {
   requiredNotNull(rawInput, ["title", "body", "tags", "attachments", "pinned", "urgent"], "input");
-  const input = parseInput(updatePostSchema, rawInput, "input");
+  const input = validated(updatePostSchema, rawInput, "input", KEEP_NULLS);
   const post = await requirePost(context, rawId, "id");
   const group = await groupOf(context, post);
   const role = roleIn(group, context.identity);
@@ -215,18 +210,18 @@ export async function updatePost(context: GroupsContext, rawId: string, rawInput
   const updated = await context.models.Post.findByIdAndUpdate(post._id, { $set: { ...input, editedAt: new Date() } }, { returnDocument: "after" }).lean<PostDocument>();
   if (updated === null) throw notFound("Post", rawId);
   const boardId = updated.boardId.toHexString();
-  await publish(context, { type: "postUpdated", topic: boardTopic(boardId), payload: { postId: updated._id.toHexString(), boardId } });
+  await publish(context, domainEvent("postUpdated", { postId: updated._id.toHexString(), boardId }));
   return updated;
 }
 
 export async function addComment(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<CommentDocument> {
-  const input = parseInput(addCommentSchema, rawInput, "input");
+  const input = validated(addCommentSchema, rawInput, "input", KEEP_NULLS);
   const post = await context.loaders.post.load(input.postId);
   if (post === null) throw boardWriteRefused(context.identity);
   const group = await groupOf(context, post);
   const { memberId } = assertMemberOf(group, context.identity);
-  const creation = creationOf(context.identity, idempotencyKey, input);
-  const { document, created } = await createOnce(context.models.Comment, creation, {
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
+  const { document, created } = await insertOnce(context.models.Comment, creation, {
     postId: post._id,
     boardId: post.boardId,
     groupId: post.groupId,
@@ -235,7 +230,7 @@ export async function addComment(context: GroupsContext, rawInput: unknown, idem
   });
   if (created) {
     const payload = { commentId: document._id.toHexString(), postId: input.postId, boardId: post.boardId.toHexString() };
-    await publish(context, { type: "commentAdded", topic: postTopic(input.postId), payload });
+    await publish(context, domainEvent("commentAdded", payload));
   }
   return document;
 }

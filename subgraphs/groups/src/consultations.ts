@@ -1,6 +1,17 @@
 // The consultation desk log (相談窓口): recording and updating entries, listing them, and figures by category and channel for a period; staff only.
 import { trusted } from "mongoose";
-import { badUserInput, notFound, pageOf } from "@tsunagu/service-kit";
+import {
+  badUserInput,
+  creationStamp,
+  findKeysetPage,
+  insertOnce,
+  KEEP_NULLS,
+  keysetOf,
+  notFound,
+  parsePage,
+  validated,
+} from "@tsunagu/service-kit";
+import type { SortKey } from "@tsunagu/service-kit";
 import { assertStaff } from "./access";
 import type { GroupsContext } from "./context";
 import {
@@ -9,17 +20,13 @@ import {
   consultationFilterSchema,
   dateTimeSchema,
   parseId,
-  parseInput,
   recordConsultationSchema,
   requiredNotNull,
   updateConsultationSchema,
 } from "./domain";
 import type { ConsultationCategory, ConsultationChannel } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { ConsultationDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
-import type { SortKey } from "./pagination";
 import { referencedId, requireMember } from "./people";
 
 const LOG = "相談記録";
@@ -42,20 +49,24 @@ export async function listConsultations(
   after: string | null | undefined,
 ) {
   assertStaff(context.identity, LOG);
-  const filter = parseInput(consultationFilterSchema, rawFilter, "filter");
-  const size = pageSize(first, 20, 100);
+  const filter = validated(consultationFilterSchema, rawFilter, "filter", KEEP_NULLS);
   const conditions: Record<string, unknown>[] = [];
   if (filter.from) conditions.push({ receivedAt: trusted({ $gte: filter.from }) });
   if (filter.to) conditions.push({ receivedAt: trusted({ $lt: filter.to }) });
   if (filter.categories?.length) conditions.push({ category: trusted({ $in: filter.categories }) });
   if (filter.statuses?.length) conditions.push({ status: trusted({ $in: filter.statuses }) });
   const matching = conditions.length > 0 ? { $and: conditions } : {};
-  const page = after ? { $and: [...conditions, afterFilter(CONSULTATION_ORDER, decodeCursor(after, ["date", "objectId"]))] } : matching;
-  const [rows, totalCount] = await Promise.all([
-    context.models.Consultation.find(page).sort(sortDocument(CONSULTATION_ORDER)).limit(size + 1).lean<ConsultationDocument[]>(),
+  const [page, totalCount] = await Promise.all([
+    findKeysetPage(
+      keysetOf(CONSULTATION_ORDER, ["consultations", filter]),
+      parsePage({ first, after }),
+      matching,
+      (query, sort, limit) => context.models.Consultation.find(query).sort(sort).limit(limit).lean<ConsultationDocument[]>(),
+      (row) => [row.receivedAt, row._id],
+    ),
     context.models.Consultation.countDocuments(matching),
   ]);
-  return { ...pageOf(rows, size, (row) => encodeCursor([row.receivedAt, row._id]), Boolean(after)), totalCount };
+  return { ...page, totalCount };
 }
 
 export interface ConsultationStats {
@@ -78,8 +89,8 @@ function canonicalChannels(channels: readonly ConsultationChannel[]): Consultati
  */
 export async function consultationStats(context: GroupsContext, rawFrom: unknown, rawTo: unknown): Promise<ConsultationStats> {
   assertStaff(context.identity, "相談件数の集計");
-  const from = parseInput(dateTimeSchema, rawFrom, "from");
-  const to = parseInput(dateTimeSchema, rawTo, "to");
+  const from = validated(dateTimeSchema, rawFrom, "from", KEEP_NULLS);
+  const to = validated(dateTimeSchema, rawTo, "to", KEEP_NULLS);
   if (to <= from) throw badUserInput("to: 終了は開始より後にしてください (to must be after from)", "to");
   const period = { $match: { receivedAt: { $gte: from, $lt: to } } };
   const [categories, combinations] = await Promise.all([
@@ -103,15 +114,15 @@ export async function consultationStats(context: GroupsContext, rawFrom: unknown
 /** Records an entry; the handler defaults to the recording coordinator's member record. */
 export async function recordConsultation(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<ConsultationDocument> {
   assertStaff(context.identity, LOG);
-  const input = parseInput(recordConsultationSchema, rawInput, "input");
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const input = validated(recordConsultationSchema, rawInput, "input", KEEP_NULLS);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   const ownId = referencedId(context.identity.memberId);
   const handler = input.handledById
     ? await requireMember(context, input.handledById, "input.handledById")
     : ownId
       ? await context.loaders.member.load(ownId)
       : null;
-  const { document } = await createOnce(context.models.Consultation, creation, {
+  const { document } = await insertOnce(context.models.Consultation, creation, {
     receivedAt: input.receivedAt,
     channels: canonicalChannels(input.channels),
     requester: {
@@ -132,7 +143,7 @@ export async function updateConsultation(context: GroupsContext, rawId: string, 
   assertStaff(context.identity, LOG);
   const id = parseId(rawId, "id");
   requiredNotNull(rawInput, ["category", "summary", "status"], "input");
-  const { handledById, ...changes } = parseInput(updateConsultationSchema, rawInput, "input");
+  const { handledById, ...changes } = validated(updateConsultationSchema, rawInput, "input", KEEP_NULLS);
   if (handledById) await requireMember(context, handledById, "input.handledById");
   const handler = handledById === undefined ? {} : { handledById: handledById === null ? null : objectId(handledById) };
   const updated = await context.models.Consultation.findByIdAndUpdate(id, { $set: { ...changes, ...handler } }, { returnDocument: "after" }).lean<ConsultationDocument>();

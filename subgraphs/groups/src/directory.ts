@@ -1,14 +1,24 @@
 // The face-photo contact directory (顔写真付き連絡先一覧): members grouped by organisation, filtered, paged, and exported as CSV (Excel) and printable HTML.
 import { trusted } from "mongoose";
-import { badUserInput, escapeRegExp, pageOf, searchTerms } from "@tsunagu/service-kit";
-import type { Identity, Page } from "@tsunagu/service-kit";
+import {
+  badUserInput,
+  encodeCursor,
+  escapeHtml,
+  escapeRegExp,
+  KEEP_NULLS,
+  keysetOf,
+  pageOf,
+  parsePage,
+  resumeAfter,
+  searchTerms,
+  validated,
+} from "@tsunagu/service-kit";
+import type { Identity, Page, SortKey } from "@tsunagu/service-kit";
 import { maySeeContacts } from "./access";
 import type { GroupsContext } from "./context";
-import { contactDirectoryFilterSchema, parseInput, professionLabel } from "./domain";
+import { contactDirectoryFilterSchema, professionLabel } from "./domain";
 import type { AvoidCallingWindow, ContactDirectoryFilter, Weekday } from "./domain";
 import type { AffiliationSnapshot, GroupsModels, MemberDocument, ResourceRef } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize } from "./pagination";
-import type { SortKey } from "./pagination";
 
 /** One organisation of the directory with the members who match the filter; `organization` is null for 所属なし. */
 export interface DirectoryOrganization {
@@ -57,7 +67,7 @@ interface OrganizationRow {
 async function organizationRows(
   models: GroupsModels,
   filter: ContactDirectoryFilter,
-  page: { after?: readonly [string, string]; limit?: number } = {},
+  page: { resume?: Record<string, unknown>; limit?: number } = {},
 ): Promise<OrganizationRow[]> {
   return models.Member.aggregate<OrganizationRow>([
     { $match: memberMatch(filter) },
@@ -70,7 +80,7 @@ async function organizationRows(
         members: { $push: "$$ROOT" },
       },
     },
-    ...(page.after ? [{ $match: afterFilter(ORGANIZATION_ORDER, page.after) }] : []),
+    ...(page.resume ? [{ $match: page.resume }] : []),
     { $sort: { sortKey: 1, _id: 1 } },
     ...(page.limit === undefined ? [] : [{ $limit: page.limit }]),
   ]);
@@ -98,17 +108,18 @@ export async function contactDirectory(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Page<DirectoryOrganization> & { totalCount: number }> {
-  const filter = parseInput(contactDirectoryFilterSchema, rawFilter, "filter");
-  const size = pageSize(first, 20, 50);
+  const filter = validated(contactDirectoryFilterSchema, rawFilter, "filter", KEEP_NULLS);
+  const page = parsePage({ first, after });
+  const keyset = keysetOf(ORGANIZATION_ORDER, ["contactDirectory", filter]);
   const [rows, counted] = await Promise.all([
-    organizationRows(context.models, filter, { after: after ? decodeCursor(after, ["string", "string"]) : undefined, limit: size + 1 }),
+    organizationRows(context.models, filter, { resume: resumeAfter(keyset, page.after), limit: page.first + 1 }),
     context.models.Member.aggregate<{ organizations: number }>([
       { $match: memberMatch(filter) },
       { $group: { _id: { $ifNull: ["$affiliation.resourceId", ""] } } },
       { $count: "organizations" },
     ]),
   ]);
-  const connection = pageOf(rows, size, (row) => encodeCursor([row.sortKey, row._id]), Boolean(after));
+  const connection = pageOf(rows, page.first, (row) => encodeCursor(keyset, [row.sortKey, row._id]), page.after !== undefined);
   return {
     edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: toOrganization(node) })),
     pageInfo: connection.pageInfo,
@@ -118,7 +129,7 @@ export async function contactDirectory(
 
 /** The whole filtered directory for an export, or BAD_USER_INPUT when it holds more than MAX_EXPORT_MEMBERS people. */
 async function exportedOrganizations(context: GroupsContext, rawFilter: unknown): Promise<DirectoryOrganization[]> {
-  const filter = parseInput(contactDirectoryFilterSchema, rawFilter, "filter");
+  const filter = validated(contactDirectoryFilterSchema, rawFilter, "filter", KEEP_NULLS);
   const people = await context.models.Member.countDocuments(memberMatch(filter));
   if (people > MAX_EXPORT_MEMBERS) {
     throw badUserInput(
@@ -184,12 +195,6 @@ export function directoryCsv(organizations: readonly DirectoryOrganization[], id
     ]),
   ];
   return UTF8_BOM + rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
 }
 
 const tokyoTime = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long", timeStyle: "short" });

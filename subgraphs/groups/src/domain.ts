@@ -1,6 +1,8 @@
 // The groups domain as data and validation: code lists with Japanese labels, size limits, and the zod schemas every input passes (errors name the field).
+import { WEEKDAYS } from "@tsunagu/service-kit";
+import type { Weekday } from "@tsunagu/service-kit";
 import { z } from "zod";
-import { badUserInput, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
+import { badUserInput, isKanaReading, KEEP_NULLS, normalizeJapanese, validated } from "@tsunagu/service-kit";
 
 export const GROUP_KINDS = ["PROFESSIONAL_ASSOCIATION", "MULTIDISCIPLINARY_NETWORK", "COUNCIL", "CARE_CAFE", "OFFICE_TEAM"] as const;
 export type GroupKind = (typeof GROUP_KINDS)[number];
@@ -43,8 +45,9 @@ export const PROFESSIONS = Object.keys(PROFESSION_NAMES) as [Profession, ...Prof
 export const BOARD_VISIBILITIES = ["PRIVATE", "PUBLIC"] as const;
 export type BoardVisibility = (typeof BOARD_VISIBILITIES)[number];
 
-export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+/** The weekdays are service-kit's, re-exported for this subgraph's schemas. */
+export { WEEKDAYS };
+export type { Weekday };
 
 /** Team Kamaishi's classification of its consultation desk log, in the order of its reports. */
 export const CONSULTATION_CATEGORIES = [
@@ -272,21 +275,9 @@ export const consultationFilterSchema = z
   .nullish()
   .transform((filter) => filter ?? {});
 
-/**
- * Parses `raw` with `schema`, or throws BAD_USER_INPUT for the first problem with its dotted field path
- * under `field` (e.g. `input.body`, `input.workContact.phone`).
- */
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, field: string): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [field, ...(issue?.path ?? []).map(String)].filter((part) => part !== "").join(".");
-  throw badUserInput(`${path}: ${issue?.message ?? "invalid value"}`, path);
-}
-
 /** Parses an `ID` argument: BAD_USER_INPUT naming `field` when it is not an ObjectId in hex. */
 export function parseId(raw: string, field: string): string {
-  return parseInput(objectIdSchema, raw, field);
+  return validated(objectIdSchema, raw, field, KEEP_NULLS);
 }
 
 /** Refuses `null` for fields an update may leave out but never clear (name, kana, profession, ...). */

@@ -3,7 +3,6 @@ export { DEFAULT_GROUPS_PORT, GROUPS_SCHEMA_PATH, startGroupsSubgraph } from "./
 export type { GroupsSubgraphOptions } from "./subgraph";
 export { seedDemoGroups, DEMO_CONSULTATION_FIGURES } from "./seed";
 export type { DemoAffiliation, SeedDemoGroupsOptions } from "./seed";
-export { boardTopic, postTopic } from "./boards";
 export { CONTACTS_SCOPE } from "./access";
 export { groupsModels } from "./models";
 export type { GroupsModels } from "./models";

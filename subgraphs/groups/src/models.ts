@@ -1,4 +1,5 @@
 // The groups subgraph's collections as mongoose models (groups with their boards, members, posts, comments, read acknowledgements, consultations) and their stored shapes.
+import { withCreationStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import { Schema, Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
@@ -163,24 +164,9 @@ export interface GroupsModels {
 
 const optionalString = { type: String, default: undefined };
 
-const creationSchema = new Schema<CreationStamp>(
-  { by: { type: String, required: true }, key: { type: String, required: true }, fingerprint: { type: String, required: true } },
-  { _id: false },
-);
-
-/** The field every creatable collection has (see withIdempotency). */
-const creationField = { creation: { type: creationSchema, default: undefined } };
-
-/** Each creatable collection: one record per (creator, idempotency key). */
-function withIdempotency<T>(schema: Schema<T>): Schema<T> {
-  schema.index({ "creation.by": 1, "creation.key": 1 }, { unique: true, partialFilterExpression: { "creation.key": { $exists: true } } });
-  return schema;
-}
-
-const memberSchema = withIdempotency(
+const memberSchema = withCreationStamp(
   new Schema<MemberDocument>(
     {
-      ...creationField,
       name: { type: String, required: true },
       kana: { type: String, required: true },
       profession: { type: String, enum: PROFESSIONS, required: true },
@@ -218,10 +204,9 @@ memberSchema.index({ "affiliation.resourceId": 1 });
 memberSchema.index({ "affiliation.sortKey": 1, "affiliation.resourceId": 1, sortKey: 1 });
 memberSchema.index({ "affiliation.district": 1, "affiliation.category": 1, profession: 1 });
 
-const groupSchema = withIdempotency(
+const groupSchema = withCreationStamp(
   new Schema<GroupDocument>(
     {
-      ...creationField,
       kind: { type: String, enum: GROUP_KINDS, required: true },
       name: { type: String, required: true },
       kana: optionalString,
@@ -262,10 +247,9 @@ groupSchema.index({ "members.memberId": 1 });
 groupSchema.index({ parentId: 1 });
 groupSchema.index({ sortKey: 1, _id: 1 });
 
-const postSchema = withIdempotency(
+const postSchema = withCreationStamp(
   new Schema<PostDocument>(
     {
-      ...creationField,
       boardId: { type: Schema.Types.ObjectId, required: true },
       groupId: { type: Schema.Types.ObjectId, required: true },
       authorId: { type: Schema.Types.ObjectId, required: true },
@@ -283,10 +267,9 @@ const postSchema = withIdempotency(
 postSchema.index({ boardId: 1, pinned: -1, createdAt: -1, _id: -1 });
 postSchema.index({ boardId: 1, tags: 1 });
 
-const commentSchema = withIdempotency(
+const commentSchema = withCreationStamp(
   new Schema<CommentDocument>(
     {
-      ...creationField,
       postId: { type: Schema.Types.ObjectId, required: true },
       boardId: { type: Schema.Types.ObjectId, required: true },
       groupId: { type: Schema.Types.ObjectId, required: true },
@@ -308,10 +291,9 @@ const acknowledgementSchema = new Schema<AcknowledgementDocument>(
 );
 acknowledgementSchema.index({ postId: 1, memberId: 1 }, { unique: true });
 
-const consultationSchema = withIdempotency(
+const consultationSchema = withCreationStamp(
   new Schema<ConsultationDocument>(
     {
-      ...creationField,
       receivedAt: { type: Date, required: true },
       channels: [{ type: String, enum: CONSULTATION_CHANNELS }],
       requester: {

@@ -1,7 +1,24 @@
 // Groups and members: look-ups, lists, who sees contact details, registering and updating members and groups, and group membership.
 import { Types, trusted } from "mongoose";
-import { badUserInput, buildSearchKeys, escapeRegExp, notFound, pageOf, searchTerms, toSearchKey } from "@tsunagu/service-kit";
-import type { Identity, Page } from "@tsunagu/service-kit";
+import {
+  badUserInput,
+  buildSearchKeys,
+  creationStamp,
+  decodeCursor,
+  encodeCursor,
+  escapeRegExp,
+  findKeysetPage,
+  insertOnce,
+  KEEP_NULLS,
+  keysetOf,
+  notFound,
+  pageOf,
+  parsePage,
+  searchTerms,
+  toSearchKey,
+  validated,
+} from "@tsunagu/service-kit";
+import type { Identity, Page, SortKey } from "@tsunagu/service-kit";
 import { assertStaff, isOfficer, isStaff, maySeeContacts, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
 import {
@@ -11,16 +28,12 @@ import {
   createMemberSchema,
   groupFilterSchema,
   parseId,
-  parseInput,
   requiredNotNull,
   updateMemberSchema,
 } from "./domain";
 import type { AffiliationInput, CreateMemberInput, GroupRole, UpdateMemberInput } from "./domain";
-import { createOnce, creationOf } from "./idempotency";
 import { objectId } from "./models";
 import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument } from "./models";
-import { afterFilter, decodeCursor, encodeCursor, pageSize, sortDocument } from "./pagination";
-import type { SortKey } from "./pagination";
 
 /** Loads a member by a raw `ID` argument (BAD_USER_INPUT when malformed); null when there is none. */
 export function findMember(context: GroupsContext, rawId: string, field = "id"): Promise<MemberDocument | null> {
@@ -63,19 +76,28 @@ export async function listGroups(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Page<GroupDocument> & { totalCount: number }> {
-  const filter = parseInput(groupFilterSchema, rawFilter, "filter");
-  const size = pageSize(first, 20, 100);
+  const filter = validated(groupFilterSchema, rawFilter, "filter", KEEP_NULLS);
   const conditions: Record<string, unknown>[] = [];
   if (filter.kinds && filter.kinds.length > 0) conditions.push({ kind: trusted({ $in: filter.kinds }) });
   for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
   const matching = conditions.length > 0 ? { $and: conditions } : {};
-  const page = after ? { $and: [matching, afterFilter(GROUP_ORDER, decodeCursor(after, ["string", "objectId"]))] } : matching;
-  const [rows, totalCount] = await Promise.all([
-    context.models.Group.find(page).sort(sortDocument(GROUP_ORDER)).limit(size + 1).lean<GroupDocument[]>(),
+  const [page, totalCount] = await Promise.all([
+    findKeysetPage(
+      keysetOf(GROUP_ORDER, ["groups", filter]),
+      parsePage({ first, after }),
+      matching,
+      (query, sort, limit) => context.models.Group.find(query).sort(sort).limit(limit).lean<GroupDocument[]>(),
+      (group) => [group.sortKey, group._id],
+    ),
     context.models.Group.countDocuments(matching),
   ]);
-  return { ...pageOf(rows, size, (group) => encodeCursor([group.sortKey, group._id]), Boolean(after)), totalCount };
+  return { ...page, totalCount };
 }
+
+/** Members a page holds when `first` is not given. */
+const MEMBERS_PAGE_SIZE = 50;
+/** A group's members are listed officers first, then by joining (an order computed in the service): the cursor holds the member's id. */
+const MEMBER_ORDER: readonly SortKey[] = [{ path: "members.memberId", direction: 1 }];
 
 const ROLE_RANK: Readonly<Record<GroupRole, number>> = Object.fromEntries(GROUP_ROLES.map((role, rank) => [role, rank])) as Record<GroupRole, number>;
 
@@ -85,16 +107,17 @@ export async function groupMembers(
   group: GroupDocument,
   args: { first?: number | null; after?: string | null; roles?: readonly GroupRole[] | null },
 ) {
-  const size = pageSize(args.first, 50, 100);
+  const { first: size, after } = parsePage(args, MEMBERS_PAGE_SIZE);
   const roles = args.roles && args.roles.length > 0 ? new Set(args.roles) : undefined;
+  const keyset = keysetOf(MEMBER_ORDER, ["groupMembers", group._id, [...(roles ?? [])].sort()]);
   const ordered = group.members
     .filter((member) => roles === undefined || roles.has(member.role))
     .sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || a.joinedAt.getTime() - b.joinedAt.getTime());
-  const cursorOf = (member: GroupMemberRecord) => encodeCursor([member.memberId]);
+  const cursorOf = (member: GroupMemberRecord) => encodeCursor(keyset, [member.memberId]);
   let start = 0;
-  if (args.after) {
-    const [memberId] = decodeCursor(args.after, ["objectId"]);
-    start = ordered.findIndex((member) => member.memberId.equals(memberId)) + 1;
+  if (after !== undefined) {
+    const [memberId] = decodeCursor(keyset, after);
+    start = ordered.findIndex((member) => memberId instanceof Types.ObjectId && member.memberId.equals(memberId)) + 1;
     if (start === 0) throw badUserInput("after: このメンバーはもう一覧にいません。最初から読み直してください (the member of this cursor has left; start again)", "after");
   }
   const window = ordered.slice(start, start + size + 1);
@@ -104,7 +127,7 @@ export async function groupMembers(
     if (node instanceof Error) throw node;
     return node ? [{ record, node }] : [];
   });
-  const connection = pageOf(rows, size, ({ record }) => cursorOf(record), Boolean(args.after));
+  const connection = pageOf(rows, size, ({ record }) => cursorOf(record), after !== undefined);
   return {
     edges: connection.edges.map(({ cursor, node: { record, node } }) => ({ cursor, role: record.role, joinedAt: record.joinedAt, node })),
     pageInfo: connection.pageInfo,
@@ -173,9 +196,9 @@ export function memberRecord(input: CreateMemberInput) {
 
 export async function createMember(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<MemberDocument> {
   assertStaff(context.identity, "メンバーの登録");
-  const input = parseInput(createMemberSchema, rawInput, "input");
-  const creation = creationOf(context.identity, idempotencyKey, input);
-  const { document } = await createOnce(context.models.Member, creation, memberRecord(input));
+  const input = validated(createMemberSchema, rawInput, "input", KEEP_NULLS);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
+  const { document } = await insertOnce(context.models.Member, creation, memberRecord(input));
   return document;
 }
 
@@ -186,7 +209,7 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
     throw refusal(context.identity, "本人または調整役・管理者のみ更新できます (only the member themselves or staff may update a member)");
   }
   requiredNotNull(rawInput, ["name", "kana", "profession"], "input");
-  const input: UpdateMemberInput = parseInput(updateMemberSchema, rawInput, "input");
+  const input: UpdateMemberInput = validated(updateMemberSchema, rawInput, "input", KEEP_NULLS);
   const current = await requireMember(context, id, "id");
   const { affiliation, ...rest } = input;
   const merged = {
@@ -207,11 +230,11 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
 
 export async function createGroup(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<GroupDocument> {
   assertStaff(context.identity, "団体の登録");
-  const input = parseInput(createGroupSchema, rawInput, "input");
-  const creation = creationOf(context.identity, idempotencyKey, input);
+  const input = validated(createGroupSchema, rawInput, "input", KEEP_NULLS);
+  const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   if (input.parentId) await requireGroup(context, input.parentId, "input.parentId");
   if (input.contactWindow?.memberId) await requireMember(context, input.contactWindow.memberId, "input.contactWindow.memberId");
-  const { document } = await createOnce(context.models.Group, creation, {
+  const { document } = await insertOnce(context.models.Group, creation, {
     kind: input.kind,
     name: input.name,
     kana: input.kana ?? null,

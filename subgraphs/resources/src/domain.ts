@@ -1,4 +1,6 @@
 // The regional resource (地域資源) as validated input and as stored: code lists, the zod schema, identifiers, search keys.
+import { WEEKDAYS } from "@tsunagu/service-kit";
+import type { Weekday } from "@tsunagu/service-kit";
 import { z } from "zod";
 import { buildSearchKeys, instantSchema, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
 import type { FieldError } from "@tsunagu/service-kit";
@@ -19,9 +21,9 @@ export interface Label {
 export const RESOURCE_KINDS = ["FORMAL", "INFORMAL", "COMMUNITY"] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-/** Days of the week, Monday first (the order used in Japanese opening-hours tables). */
-export const WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+/** The weekdays are service-kit's, re-exported for this subgraph's schemas. */
+export { WEEKDAYS };
+export type { Weekday };
 
 /** 受け入れ可能な医療処置・状態: what a provider can take on (the discharge-referral criteria of 北見市 and more). */
 export const ACCEPT_CODES = [

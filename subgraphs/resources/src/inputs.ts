@@ -1,5 +1,5 @@
 // The resources subgraph's arguments validated into service inputs (ids, ResourceInput); the generic validators come from service-kit and are re-exported for the resolvers.
-import { invalidInput, joinFieldPath, withoutNulls } from "@tsunagu/service-kit";
+import { controlCharacterProblems, invalidInput, joinFieldPath, withoutNulls } from "@tsunagu/service-kit";
 import { validateResourceInput } from "./domain";
 import type { ResourceInput } from "./domain";
 
@@ -11,6 +11,8 @@ export function parseResourceInput(raw: unknown, now: Date, field: string): Reso
   const draft = withoutNulls(raw) as { capacity?: { available?: unknown } };
   const stamped = draft.capacity?.available === undefined ? draft : { ...draft, capacity: { ...draft.capacity, updatedAt: now } };
   const result = validateResourceInput(stamped);
-  if (result.ok) return result.value;
-  throw invalidInput(result.errors.map((error) => ({ field: joinFieldPath(field, error.field.split(".")), reason: error.reason })));
+  const characters = controlCharacterProblems(raw, field);
+  if (result.ok && characters.length === 0) return result.value;
+  const problems = result.ok ? [] : result.errors.map((error) => ({ field: joinFieldPath(field, error.field.split(".")), reason: error.reason }));
+  throw invalidInput([...characters, ...problems.filter((problem) => !characters.some((character) => character.field === problem.field))]);
 }

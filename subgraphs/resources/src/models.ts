@@ -1,5 +1,7 @@
-// The resources subgraph's mongoose models (resources, the category taxonomy, idempotency keys) with their indexes.
+// The resources subgraph's mongoose models (resources with their creation stamps, the category taxonomy) with their indexes.
 import { Schema } from "mongoose";
+import { withCreationStamp } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import type { Connection, Model, Types } from "mongoose";
 import {
   ACCEPT_CODES,
@@ -48,6 +50,8 @@ export type ResourceDocument = ResourceRecord & {
   fieldProvenance?: FieldProvenanceDocument[];
   /** Incremented by every write; `updateResource(expectedVersion)` compares it. */
   version: number;
+  /** The idempotency stamp of the createResource that made it (absent for imported resources). */
+  creation?: CreationStamp;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -65,26 +69,11 @@ export interface DistrictDocument {
 /** A taxonomy entry as stored; `order` is its place in listings (the default taxonomy's order, then additions). */
 export type CategoryDocument = TaxonomyCategory & { _id: Types.ObjectId; order: number };
 
-/** A create-mutation's idempotency key: who used it, a hash of the input, and the resource it created. */
-export interface IdempotencyKeyDocument {
-  _id: Types.ObjectId;
-  /** `<authMethod>:<subject>`: keys are scoped to the caller, so two vendors never collide. */
-  caller: string;
-  key: string;
-  inputHash: string;
-  resourceId: Types.ObjectId;
-  createdAt: Date;
-}
-
-/** How long an idempotency key is remembered (a retry after that creates a new resource). */
-const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
-
 /** The subgraph's models on one connection. */
 export interface ResourceModels {
   connection: Connection;
   Resource: Model<ResourceDocument>;
   Category: Model<CategoryDocument>;
-  IdempotencyKey: Model<IdempotencyKeyDocument>;
   District: Model<DistrictDocument>;
 }
 
@@ -209,6 +198,7 @@ const resourceSchema = new Schema<ResourceDocument>(
   { collection: "resources", timestamps: true, minimize: false, versionKey: false, strict: "throw" },
 );
 
+withCreationStamp(resourceSchema);
 resourceSchema.index({ location: "2dsphere" });
 resourceSchema.index({ searchKeys: 1 });
 resourceSchema.index({ category: 1, "address.district": 1 });
@@ -250,19 +240,6 @@ const categorySchema = new Schema<CategoryDocument>(
 categorySchema.index({ code: 1 }, { unique: true });
 categorySchema.index({ order: 1 });
 
-const idempotencyKeySchema = new Schema<IdempotencyKeyDocument>(
-  {
-    caller: requiredText,
-    key: requiredText,
-    inputHash: requiredText,
-    resourceId: { type: Schema.Types.ObjectId, required: true },
-    createdAt: { type: Date, required: true },
-  },
-  { collection: "resourceIdempotencyKeys", versionKey: false, strict: "throw" },
-);
-idempotencyKeySchema.index({ caller: 1, key: 1 }, { unique: true });
-idempotencyKeySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_KEY_TTL_SECONDS });
-
 const districtSchema = new Schema<DistrictDocument>(
   {
     prefecture: requiredText,
@@ -289,10 +266,9 @@ export function openResourceModels(connection: Connection): Promise<ResourceMode
         connection,
         Resource: connection.model<ResourceDocument>("Resource", resourceSchema),
         Category: connection.model<CategoryDocument>("ResourceCategory", categorySchema),
-        IdempotencyKey: connection.model<IdempotencyKeyDocument>("ResourceIdempotencyKey", idempotencyKeySchema),
         District: connection.model<DistrictDocument>("District", districtSchema),
       };
-      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.IdempotencyKey.init(), compiled.District.init()]);
+      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.District.init()]);
       return compiled;
     })();
     opened.set(connection, models);

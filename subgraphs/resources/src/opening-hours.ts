@@ -1,4 +1,5 @@
 // "Open at time T" in Asia/Tokyo with Japanese public holidays, and parsers for the open-data day and time columns.
+import holiday_jp from "@holiday-jp/holiday_jp";
 import { normalizeJapanese } from "@tsunagu/service-kit";
 import { WEEKDAYS } from "./domain";
 import type { OpeningHours, TimeInterval, Weekday } from "./domain";
@@ -49,68 +50,19 @@ function endMinutes(interval: TimeInterval): number {
   return closes > opens ? closes : closes + MINUTES_PER_DAY;
 }
 
-/** The date of the n-th given weekday (0 = Sunday ... 6 = Saturday) of a month. */
-function nthWeekday(year: number, month: number, weekday: number, n: number): string {
-  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-  const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
-  return isoDate(year, month, day);
-}
-
-function isoDate(year: number, month: number, day: number): string {
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
-
-const holidayCache = new Map<number, ReadonlySet<string>>();
-
-/** 海の日, スポーツの日 and 山の日 were moved around the Tokyo Olympics. */
-const OLYMPIC_HOLIDAYS: Readonly<Record<number, { marine: string; sports: string; mountain: string }>> = {
-  2020: { marine: "2020-07-23", sports: "2020-07-24", mountain: "2020-08-10" },
-  2021: { marine: "2021-07-22", sports: "2021-07-23", mountain: "2021-08-08" },
-};
-
-/**
- * The Japanese public holidays of a year under the 国民の祝日に関する法律 as in force since 2020 (with the moved
- * Olympic holidays of 2020 and 2021), including 振替休日 and 国民の休日. Earlier years are computed with the same
- * rules, so they are approximate; the equinox formula holds until 2099.
- */
-export function japanesePublicHolidays(year: number): ReadonlySet<string> {
-  const cached = holidayCache.get(year);
-  if (cached) return cached;
-  const moved = OLYMPIC_HOLIDAYS[year];
-  const sinceEpoch = year - 1980;
-  const leapDays = Math.floor(sinceEpoch / 4);
-  const named = new Set<string>([
-    isoDate(year, 1, 1),
-    nthWeekday(year, 1, 1, 2),
-    isoDate(year, 2, 11),
-    isoDate(year, 2, 23),
-    isoDate(year, 3, Math.floor(20.8431 + 0.242194 * sinceEpoch - leapDays)),
-    isoDate(year, 4, 29),
-    isoDate(year, 5, 3),
-    isoDate(year, 5, 4),
-    isoDate(year, 5, 5),
-    moved?.marine ?? nthWeekday(year, 7, 1, 3),
-    moved?.mountain ?? isoDate(year, 8, 11),
-    nthWeekday(year, 9, 1, 3),
-    isoDate(year, 9, Math.floor(23.2488 + 0.242194 * sinceEpoch - leapDays)),
-    moved?.sports ?? nthWeekday(year, 10, 1, 2),
-    isoDate(year, 11, 3),
-    isoDate(year, 11, 23),
-  ]);
-  const holidays = new Set(named);
-  for (const date of named) {
-    // 国民の休日: a day squeezed between two named holidays.
-    const next = addDays(date, 1);
-    if (!named.has(next) && named.has(addDays(date, 2))) holidays.add(next);
-    // 振替休日: a holiday on a Sunday moves to the next day that is not a holiday.
-    if (dayOf(date).getUTCDay() === 0) {
-      let substitute = next;
-      while (named.has(substitute)) substitute = addDays(substitute, 1);
-      holidays.add(substitute);
-    }
+/** Every public holiday the holiday-jp table lists (1970-2050: named holidays, 振替休日, 国民の休日, the moved Olympic days), by year. */
+const HOLIDAYS_BY_YEAR: ReadonlyMap<number, ReadonlySet<string>> = (() => {
+  const byYear = new Map<number, Set<string>>();
+  for (const date of Object.keys(holiday_jp.holidays)) {
+    const year = Number(date.slice(0, 4));
+    byYear.set(year, (byYear.get(year) ?? new Set<string>()).add(date));
   }
-  holidayCache.set(year, holidays);
-  return holidays;
+  return byYear;
+})();
+
+/** The Japanese public holidays of a year ("YYYY-MM-DD"), from @holiday-jp/holiday_jp; empty outside its table. */
+export function japanesePublicHolidays(year: number): ReadonlySet<string> {
+  return HOLIDAYS_BY_YEAR.get(year) ?? new Set<string>();
 }
 
 /** True when a "YYYY-MM-DD" date is a Japanese public holiday. */

@@ -3,9 +3,10 @@ import { Types } from "mongoose";
 import type { PipelineStage } from "mongoose";
 import { z } from "zod";
 import { badUserInput } from "@tsunagu/service-kit";
+import type { PageInfo } from "@tsunagu/service-kit";
 import type { PageRequest } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
-import type { PageInfo, SearchFilter } from "./search";
+import type { SearchFilter } from "./search";
 import { DISTANCE_FIELD, planSearch, sortOf } from "./search";
 
 /** A place as answered: its id and every service recorded there (archived ones too), oldest first. */
@@ -75,7 +76,7 @@ type Listed = Pick<ResourceDocument, "_id" | "placeId" | "openingHours"> & { [DI
  */
 export async function searchPlaces(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<PlacePage> {
   const plan = await planSearch(models, filter);
-  const skip = page.after === undefined ? 0 : decodeCursor(page.after, plan.queryHash);
+  const skip = page.after === undefined ? 0 : decodeCursor(page.after, plan.keyset.hash);
   const projection = { placeId: 1, [DISTANCE_FIELD]: 1, ...(plan.accept ? { openingHours: 1 } : {}) };
   /** Walks the matching services in order, calling `visit` with each new place; stops when it returns false. */
   const walk = async (visit: (placeId: Types.ObjectId, distance: number | undefined) => boolean) => {
@@ -119,7 +120,7 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
   }
   const edges = pagePlaces.map(
     ({ placeId, distance }, offset): PlaceHit => ({
-      cursor: encodeCursor(plan.queryHash, skip + offset + 1),
+      cursor: encodeCursor(plan.keyset.hash, skip + offset + 1),
       placeId,
       matchingServices: matching.get(placeId.toHexString()) ?? [],
       distanceMeters: distance ?? null,

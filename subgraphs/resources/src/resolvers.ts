@@ -1,5 +1,5 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
-import { internalError } from "@tsunagu/service-kit";
+import { creationStamp, domainEvent, internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import { actorName, canSeeContactDetails, canWriteResources, requireAvailabilityWriter, requireWriter } from "./access";
 import { loadTaxonomy } from "./categories";
@@ -14,8 +14,6 @@ import {
   archiveResource,
   availabilitySchema,
   createResource,
-  idempotencyKeySchema,
-  inputFingerprint,
   updateAvailability,
   updateResource,
   verifyResource,
@@ -55,12 +53,8 @@ export const resolvers: Resolvers = {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
       requireWriter(identity);
       const now = new Date();
-      const request = {
-        input: parseResourceInput(input, now, "input"),
-        idempotencyKey: validated(idempotencyKeySchema, idempotencyKey, "idempotencyKey"),
-        fingerprint: inputFingerprint(input),
-      };
-      return createResource(models, identity, request, now);
+      const request = { input: parseResourceInput(input, now, "input"), stamp: creationStamp(identity, idempotencyKey, "idempotencyKey", input, now) };
+      return createResource(models, request, now);
     },
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
       requireWriter(identity);
@@ -77,11 +71,9 @@ export const resolvers: Resolvers = {
       requireAvailabilityWriter(identity, resourceId.toHexString());
       const updated = await updateAvailability(models, resourceId, validated(availabilitySchema, input, "input"), new Date());
       // Published once stored, so that subscribers looking the resource up see the new vacancy.
-      await pubsub?.publish({
-        type: "availabilityChanged",
-        topic: "availability",
-        payload: { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null },
-      });
+      await pubsub?.publish(
+        domainEvent("availabilityChanged", { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null }),
+      );
       return updated;
     },
     archiveResource: (_root, { id }, { models, identity }) => {

@@ -1,9 +1,8 @@
 // Searching resources and the verification queue: filters as MongoDB conditions, distance order with $geoNear, open-at, and keyset cursors that stay correct in each order.
-import { createHash } from "node:crypto";
-import { Types } from "mongoose";
 import type { PipelineStage } from "mongoose";
 import { z } from "zod";
-import { badUserInput, escapeRegExp, searchTerms } from "@tsunagu/service-kit";
+import { encodeCursor, escapeRegExp, keysetOf, resumeAfter, searchTerms, sortDocument } from "@tsunagu/service-kit";
+import type { Keyset, PageInfo, SortKey } from "@tsunagu/service-kit";
 import { ACCEPT_CODES, RESOURCE_KINDS, geoLocationSchema, instantSchema } from "./domain";
 import { isOpenAt, toTokyoTime } from "./opening-hours";
 import { descendantCodes, loadTaxonomy } from "./categories";
@@ -61,14 +60,6 @@ export interface ResourceHit {
   distanceMeters: number | null;
 }
 
-/** Relay page information. */
-export interface PageInfo {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
 /** A page of a list; the total is counted only when asked for. */
 export interface ResourcePage {
   edges: ResourceHit[];
@@ -84,91 +75,35 @@ export interface ListPlan {
   order: OrderName;
   /** The stages yielding every document of the list (unordered but for $geoNear). */
   source: PipelineStage[];
-  /** Identifies the query, so a cursor is refused on another one. */
-  queryHash: string;
+  /** The order bound to the query, so a cursor is refused on another one. */
+  keyset: Keyset;
   /** Reads only the opening hours, so counting needs no more of each document. */
   accept?: (doc: Pick<ResourceDocument, "openingHours">) => boolean;
 }
 
-const SORT_FIELD: Readonly<Record<OrderName, string | undefined>> = {
-  id: undefined,
-  distance: DISTANCE_FIELD,
-  verification: VERIFIED_AT,
+const BY_ID: SortKey = { path: "_id", direction: 1 };
+
+/** Each order's sort keys: by id; by distance then id; by verification date (never verified first) then id. */
+const SORT_KEYS: Readonly<Record<OrderName, readonly SortKey[]>> = {
+  id: [BY_ID],
+  distance: [{ path: DISTANCE_FIELD, direction: 1 }, BY_ID],
+  verification: [{ path: VERIFIED_AT, direction: 1 }, BY_ID],
 };
 
-/** Where a page ends: the sort value of its last document (null sorts first) and its id. */
-interface Position {
-  value?: number | Date | null;
-  id: Types.ObjectId;
+function planKeyset(order: OrderName, query: unknown): Keyset {
+  return keysetOf(SORT_KEYS[order], [order, query]);
 }
 
-const cursorSchema = z.object({
-  o: z.enum(["id", "distance", "verification"]),
-  q: z.string(),
-  v: z.union([z.number(), z.string(), z.null()]).optional(),
-  id: z.string().regex(/^[0-9a-f]{24}$/),
-});
-
-function hashQuery(order: OrderName, query: unknown): string {
-  return createHash("sha256").update(JSON.stringify([order, query])).digest("base64url").slice(0, 16);
-}
-
-function encodeCursor(plan: ListPlan, position: Position): string {
-  const value = position.value instanceof Date ? position.value.toISOString() : position.value;
-  return Buffer.from(JSON.stringify({ o: plan.order, q: plan.queryHash, v: value, id: position.id.toHexString() })).toString("base64url");
-}
-
-/** The sort value a cursor carries, when it fits the order: none by id, metres by distance, a date or null by verification. */
-function readSortValue(order: OrderName, value: number | string | null | undefined): { value: Position["value"] } | undefined {
-  if (order === "id") return value === undefined ? { value } : undefined;
-  if (order === "distance") return typeof value === "number" ? { value } : undefined;
-  if (value === null) return { value };
-  const date = typeof value === "string" ? new Date(value) : undefined;
-  return date !== undefined && !Number.isNaN(date.getTime()) ? { value: date } : undefined;
-}
-
-function decodeCursor(cursor: string, plan: ListPlan): Position {
-  const refuse = (why: string) => badUserInput(`after: ${why}`, "after");
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw refuse("カーソルが不正です (not a cursor from this list)");
-  }
-  const parsed = cursorSchema.safeParse(decoded);
-  if (!parsed.success) throw refuse("カーソルが不正です (not a cursor from this list)");
-  const { o, q, v, id } = parsed.data;
-  if (o !== plan.order || q !== plan.queryHash) {
-    throw refuse("別の検索条件のカーソルです (the cursor belongs to another query; start again without after)");
-  }
-  const read = readSortValue(plan.order, v);
-  if (read === undefined) throw refuse("カーソルが不正です (not a cursor from this list)");
-  return { value: read.value, id: new Types.ObjectId(id) };
-}
-
-/** Documents after `position` in (sort field ascending, nulls first; then `_id`) order. */
-function after(field: string | undefined, { value, id }: Position): Record<string, unknown> {
-  if (field === undefined) return { _id: { $gt: id } };
-  if (value === null || value === undefined) {
-    return { $or: [{ [field]: null, _id: { $gt: id } }, { [field]: { $ne: null } }] };
-  }
-  return { $or: [{ [field]: { $gt: value } }, { [field]: value, _id: { $gt: id } }] };
-}
-
-export function sortOf(plan: ListPlan): Record<string, 1> {
-  const field = SORT_FIELD[plan.order];
-  return field === undefined ? { _id: 1 } : { [field]: 1, _id: 1 };
+/** The order of a plan as a sort document ($sort), for lists built on the same plan (places). */
+export function sortOf(plan: ListPlan): Record<string, 1 | -1> {
+  return sortDocument(plan.keyset.sort);
 }
 
 type ListedDocument = ResourceDocument & { [DISTANCE_FIELD]?: number };
 
-/** Up to `limit` documents of the list after `position`, in order, that pass the plan's test. */
-async function collect(models: ResourceModels, plan: ListPlan, position: Position | undefined, limit: number): Promise<ListedDocument[]> {
-  const pipeline: PipelineStage[] = [
-    ...plan.source,
-    ...(position === undefined ? [] : [{ $match: after(SORT_FIELD[plan.order], position) }]),
-    { $sort: sortOf(plan) },
-  ];
+/** Up to `limit` documents of the list after the `resume` filter, in order, that pass the plan's test. */
+async function collect(models: ResourceModels, plan: ListPlan, resume: Record<string, unknown> | undefined, limit: number): Promise<ListedDocument[]> {
+  const pipeline: PipelineStage[] = [...plan.source, ...(resume === undefined ? [] : [{ $match: resume }]), { $sort: sortDocument(plan.keyset.sort) }];
   const { accept } = plan;
   if (accept === undefined) {
     return models.Resource.aggregate<ListedDocument>([...pipeline, { $limit: limit }]);
@@ -198,18 +133,16 @@ async function countAll(models: ResourceModels, plan: ListPlan): Promise<number>
 
 /** One page of a list: `first` documents after the `after` cursor, and whether more follow. */
 async function listPage(models: ResourceModels, plan: ListPlan, page: PageRequest): Promise<ResourcePage> {
-  const position = page.after === undefined ? undefined : decodeCursor(page.after, plan);
-  const found = await collect(models, plan, position, page.first + 1);
-  const sortField = SORT_FIELD[plan.order];
+  const found = await collect(models, plan, resumeAfter(plan.keyset, page.after), page.first + 1);
   const edges = found.slice(0, page.first).map(({ [DISTANCE_FIELD]: distance, ...node }): ResourceHit => {
-    const value = sortField === undefined ? undefined : sortField === DISTANCE_FIELD ? distance : (node.provenance.verifiedAt ?? null);
-    return { cursor: encodeCursor(plan, { value, id: node._id }), node, distanceMeters: distance ?? null };
+    const sortValue = { id: [], distance: [distance], verification: [node.provenance.verifiedAt ?? null] }[plan.order];
+    return { cursor: encodeCursor(plan.keyset, [...sortValue, node._id]), node, distanceMeters: distance ?? null };
   });
   return {
     edges,
     pageInfo: {
       hasNextPage: found.length > page.first,
-      hasPreviousPage: position !== undefined,
+      hasPreviousPage: page.after !== undefined,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
@@ -293,14 +226,14 @@ export async function planSearch(models: ResourceModels, filter: SearchFilter): 
   return {
     order,
     source,
-    queryHash: hashQuery(order, filter),
+    keyset: planKeyset(order, filter),
     accept: openAt && ((doc) => doc.openingHours !== undefined && isOpenAt(doc.openingHours, openAt)),
   };
 }
 
 /** Resources in operation matching `match` (a coordinator's work list), in creation order; `name` tells lists' cursors apart. */
 export function listResources(models: ResourceModels, name: string, match: Record<string, unknown>, page: PageRequest): Promise<ResourcePage> {
-  return listPage(models, { order: "id", source: [{ $match: { $and: [{ archivedAt: null }, match] } }], queryHash: hashQuery("id", name) }, page);
+  return listPage(models, { order: "id", source: [{ $match: { $and: [{ archivedAt: null }, match] } }], keyset: planKeyset("id", name) }, page);
 }
 
 /** The verification queue: resources never verified, or verified before `olderThan`; never verified first, then oldest. */
@@ -308,5 +241,5 @@ export function staleResources(models: ResourceModels, olderThan: Date, page: Pa
   const source: PipelineStage[] = [
     { $match: { $and: [{ archivedAt: null }, { $or: [{ [VERIFIED_AT]: null }, { [VERIFIED_AT]: { $lt: olderThan } }] }] } },
   ];
-  return listPage(models, { order: "verification", source, queryHash: hashQuery("verification", olderThan) }, page);
+  return listPage(models, { order: "verification", source, keyset: planKeyset("verification", olderThan) }, page);
 }

@@ -1,8 +1,8 @@
 // Changes to resources: idempotent create, replacement with optimistic concurrency, verification, availability and archiving.
 import { Types, trusted } from "mongoose";
 import { z } from "zod";
-import { conflict, duplicateKeyField, idempotencyCaller, notFound } from "@tsunagu/service-kit";
-import type { Identity } from "@tsunagu/service-kit";
+import { conflict, createOnce, duplicateKeyField, notFound, storedStamp } from "@tsunagu/service-kit";
+import type { CreationStamp } from "@tsunagu/service-kit";
 import { CAPACITY_UNITS, capacitySchema } from "./domain";
 import type { FieldError, ResourceInput } from "./domain";
 import { loadTaxonomy, recordFor } from "./categories";
@@ -15,8 +15,6 @@ import type { ResourceDocument, ResourceModels } from "./models";
 /** How often a write that lost a race with another is tried again before CONFLICT. */
 const ATTEMPTS = 3;
 
-export { idempotencyKeySchema, inputFingerprint } from "@tsunagu/service-kit";
-
 export const availabilitySchema = z.object({
   available: z.number().int().min(0, "0以上です (at least 0)").max(100000),
   maximum: z.number().int().min(0, "0以上です (at least 0)").max(100000).optional(),
@@ -27,9 +25,8 @@ export type AvailabilityChange = z.output<typeof availabilitySchema>;
 
 export interface CreateRequest {
   input: ResourceInput;
-  idempotencyKey: string;
-  /** `inputFingerprint` of the argument as sent, so a retry matches whenever it is sent. */
-  fingerprint: string;
+  /** The idempotency stamp: key, caller's scope, and a fingerprint of the argument as sent (a retry matches however it is spelled). */
+  stamp: CreationStamp;
 }
 
 /** A clash on an official identifier another resource already has, as CONFLICT naming the input field; any other error unchanged. */
@@ -43,55 +40,26 @@ function categoryProblems(errors: readonly FieldError[]): Error {
   return invalidInput(errors.map((error) => ({ field: `input.${error.field}`, reason: error.reason })));
 }
 
-/** The resource an earlier create with this key made; CONFLICT when the key was used with another input. */
-async function replayed(models: ResourceModels, caller: string, request: CreateRequest): Promise<ResourceDocument | undefined> {
-  const used = await models.IdempotencyKey.findOne({ caller, key: request.idempotencyKey }).lean();
-  if (used === null) return undefined;
-  if (used.inputHash !== request.fingerprint) {
-    throw conflict(
-      "idempotencyKey: この冪等キーは別の内容で使われています (this key was used with a different input; use a new key for a new resource)",
-      "idempotencyKey",
-    );
-  }
-  const resource = await models.Resource.findById(used.resourceId).lean();
-  if (resource === null) throw notFound("Resource", used.resourceId.toHexString());
-  return resource;
-}
-
 /**
- * Creates a resource once per idempotency key and caller: a retry with the same input returns the first result, a
- * reuse with another input is CONFLICT. The key and the resource are written in one transaction, so neither exists
- * without the other.
+ * Creates a resource once per idempotency key and caller (service-kit createOnce): a retry with the same input returns
+ * the first result, a reuse with another input (or after the replay window) is CONFLICT.
  */
-export async function createResource(
-  models: ResourceModels,
-  identity: Identity,
-  request: CreateRequest,
-  now: Date,
-): Promise<ResourceDocument> {
-  const caller = idempotencyCaller(identity);
-  const earlier = await replayed(models, caller, request);
-  if (earlier) return earlier;
+export async function createResource(models: ResourceModels, request: CreateRequest, now: Date): Promise<ResourceDocument> {
   const built = recordFor(request.input, await loadTaxonomy(models), now);
   if (!built.ok) throw categoryProblems(built.errors);
   const record = (await loadDistrictTable(models)).assign(built.record);
-  const _id = new Types.ObjectId();
   // A service at a place already known (same 事業所番号, 医療機関コード, or 法人番号 and address) joins that place.
   const placeKeys = placeKeysOf(request.input);
   const place = placeKeys.length === 0 ? null : await models.Resource.findOne({ placeKeys: trusted({ $in: placeKeys }) }, { placeId: 1 }).lean();
-  const placeId = place?.placeId ?? _id;
   try {
-    return await models.connection.transaction(async (session) => {
-      const key = { caller, key: request.idempotencyKey, inputHash: request.fingerprint, resourceId: _id, createdAt: now };
-      await models.IdempotencyKey.create([key], { session });
-      const [created] = await models.Resource.create([{ ...record, _id, placeId, placeKeys, version: 1 }], { session });
+    const { document } = await createOnce(models.Resource, request.stamp, async () => {
+      const _id = new Types.ObjectId();
+      const [created] = await models.Resource.create([{ ...record, _id, placeId: place?.placeId ?? _id, placeKeys, version: 1, creation: storedStamp(request.stamp) }]);
+      if (created === undefined) throw new Error("the resource was not created");
       return created.toObject<ResourceDocument>();
     });
+    return document;
   } catch (error) {
-    if (duplicateKeyField(error) === undefined) throw error;
-    // A concurrent request with the same key may have committed first: its resource (or its key) made the clash.
-    const winner = await replayed(models, caller, request);
-    if (winner !== undefined) return winner;
     throw identifierConflict(error);
   }
 }

@@ -200,6 +200,22 @@ describe("Japanese public holidays", () => {
     expect(isJapanesePublicHoliday("2021-10-11")).toBe(false);
   });
 
+  it("knows the holidays before 2020 as they were: 天皇誕生日 on 23 December, the 2019 enthronement days, 体育の日 on 10 October", () => {
+    expect(isJapanesePublicHoliday("2018-12-23")).toBe(true);
+    expect(isJapanesePublicHoliday("2018-12-24")).toBe(true);
+    expect(isJapanesePublicHoliday("2019-02-23")).toBe(false);
+    expect(isJapanesePublicHoliday("2019-05-01")).toBe(true);
+    expect(isJapanesePublicHoliday("2019-04-30")).toBe(true);
+    expect(isJapanesePublicHoliday("1998-10-10")).toBe(true);
+    expect(isJapanesePublicHoliday("1998-10-12")).toBe(false);
+  });
+
+  it("moves the Olympic holidays of 2020 too", () => {
+    expect(isJapanesePublicHoliday("2020-07-24")).toBe(true);
+    expect(isJapanesePublicHoliday("2020-08-10")).toBe(true);
+    expect(isJapanesePublicHoliday("2020-10-12")).toBe(false);
+  });
+
   it("is false on ordinary days", () => {
     expect(isJapanesePublicHoliday("2025-01-14")).toBe(false);
     expect(isJapanesePublicHoliday("2025-12-29")).toBe(false);

@@ -7,7 +7,7 @@ import { validateResourceInput } from "../src/domain";
 import type { ResourceInput } from "../src/domain";
 import { DEFAULT_PAGE_SIZE, invalidInput, parsePage, parseResourceId, parseResourceInput, withoutNulls } from "../src/inputs";
 import { DEFAULT_TAXONOMY } from "../src/taxonomy";
-import { inputFingerprint } from "../src/writes";
+import { inputFingerprint } from "@tsunagu/service-kit";
 
 const NOW = new Date("2025-06-02T00:00:00Z");
 const SALON = {

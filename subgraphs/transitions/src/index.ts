@@ -5,4 +5,3 @@ export { DEMO_TRANSITION_FIGURES, seedDemoTransitions } from "./seed";
 export type { DemoParty, SeedDemoTransitionsOptions } from "./seed";
 export { ACCESS_LOG_COLLECTION as TRANSITIONS_ACCESS_LOG, openTransitionModels } from "./models";
 export type { TransitionModels } from "./models";
-export { recipientTopic } from "./notices";

@@ -1,4 +1,5 @@
 // The transitions subgraph's collections as mongoose models (notices with their create-once stamp and first visit, the append-only access log) and their indexes.
+import { withCreationStamp } from "@tsunagu/service-kit";
 import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
@@ -140,7 +141,6 @@ const noticeSchema = new Schema<NoticeDocument>(
       ),
       default: null,
     },
-    creation: { type: new Schema({ by: String, key: String, fingerprint: String }, { _id: false }), required: true },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date, default: null },
     receivedAt: { type: Date, default: null },
@@ -148,7 +148,7 @@ const noticeSchema = new Schema<NoticeDocument>(
   },
   options("transitionNotices"),
 );
-noticeSchema.index({ "creation.by": 1, "creation.key": 1 }, { unique: true });
+withCreationStamp(noticeSchema);
 noticeSchema.index({ recipientId: 1, status: 1, sentAt: -1 });
 noticeSchema.index({ type: 1, "discharge.plannedDischargeDate": 1 });
 noticeSchema.index({ type: 1, sentAt: 1 });

@@ -4,13 +4,13 @@ import type { QueryFilter } from "mongoose";
 import {
   badUserInput,
   conflict,
-  duplicateKeyField,
-  forbidden,
+  createOnce,
   creationStamp,
-  findEarlierCreation,
-  idempotencyKeySchema,
+  domainEvent,
+  forbidden,
   parseObjectId,
   parsePage,
+  storedStamp,
   validated,
 } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
@@ -20,8 +20,6 @@ import { appendLog, authorisedRead } from "./access";
 import { createNoticeSchema, visitSchema } from "./domain";
 import type { AccessAction, NoticeDocument } from "./models";
 
-/** The topic a recipient's notices are published on (gateway subscription transitionNoticeReceived). */
-export const recipientTopic = (memberId: string) => `transitions:recipient:${memberId}`;
 
 /** The caller's member id; notices are sent and received by signed-in professionals only. */
 function professional(identity: Identity): string {
@@ -45,37 +43,26 @@ export async function requireNotice(context: TransitionsContext, id: string, act
 export async function createNotice(context: TransitionsContext, raw: CreateTransitionNoticeInput, rawKey: string): Promise<NoticeDocument> {
   const { identity, models, now } = context;
   const senderId = professional(identity);
-  const key = validated(idempotencyKeySchema, rawKey, "idempotencyKey");
   const input = validated(createNoticeSchema, raw, "input");
-  const creation = creationStamp(identity, key, raw);
-  const earlier = async (): Promise<NoticeDocument | null> => {
-    const found = await findEarlierCreation<NoticeDocument>(models.Notice, creation);
-    return found === null ? null : authorisedRead(context, found, "READ");
-  };
-  const first = await earlier();
-  if (first !== null) return first;
-  try {
-    const [created] = await models.Notice.create([
+  const creation = creationStamp(identity, rawKey, "idempotencyKey", raw, now);
+  const { document, created } = await createOnce(models.Notice, creation, async () => {
+    const [inserted] = await models.Notice.create([
       {
         ...input,
         status: "DRAFT",
         senderId,
         senderResourceId: identity.organizationId ?? null,
         firstServiceVisit: null,
-        creation,
+        creation: storedStamp(creation),
         createdAt: now,
       },
     ]);
-    if (created === undefined) throw new Error("the notice was not created");
-    const notice = created.toObject() as NoticeDocument;
-    await appendLog(context, notice, "CREATE", "ALLOWED");
-    return notice;
-  } catch (error) {
-    if (duplicateKeyField(error) !== "creation.by") throw error;
-    const winner = await earlier();
-    if (winner === null) throw error;
-    return winner;
-  }
+    if (inserted === undefined) throw new Error("the notice was not created");
+    return inserted.toObject() as NoticeDocument;
+  });
+  if (!created) return authorisedRead(context, document, "READ");
+  await appendLog(context, document, "CREATE", "ALLOWED");
+  return document;
 }
 
 /**
@@ -103,7 +90,7 @@ async function transition(
 export async function sendNotice(context: TransitionsContext, id: string): Promise<NoticeDocument> {
   const notice = await requireNotice(context, id, "SEND");
   const sent = await transition(context, notice, "senderId", ["DRAFT"], { status: "SENT", sentAt: context.now });
-  await context.pubsub?.publish({ type: "transitionNoticeReceived", topic: recipientTopic(sent.recipientId), payload: { noticeId: sent._id.toHexString() } });
+  await context.pubsub?.publish(domainEvent("transitionNoticeReceived", { noticeId: sent._id.toHexString(), recipientId: sent.recipientId }));
   return sent;
 }
 

@@ -89,7 +89,7 @@ export async function seedDemoTransitions(
         recipientResourceId: hospital.resourceId,
         admission: { servicesInUse: ["訪問介護"], familyCareCapacity: "LIMITED", keyPerson: "長女", livingSituation: "独居", adl: "屋内自立", familyWishes: "自宅に戻りたい", notes: null },
         discharge: null,
-        creation: { by: SEED_CREATOR, key: `${prefix}admission-${index}`, fingerprint: "seed" },
+        creation: { by: SEED_CREATOR, key: `${prefix}admission-${index}`, fingerprint: "seed", at: day(3 + index, 8) },
         createdAt: day(3 + index, 8),
         sentAt: day(3 + index, 9),
         receivedAt: day(3 + index, 9),
@@ -109,7 +109,7 @@ export async function seedDemoTransitions(
         stay.visit === null
           ? null
           : { date: tokyoDate(day(dischargeDay + stay.visit)), service: "VISITING_NURSING", providerId: careManager.resourceId, recordedById: careManager.memberId, recordedAt: day(dischargeDay + stay.visit, 17), plannedDischargeDate: planned },
-      creation: { by: SEED_CREATOR, key: `${prefix}discharge-${index}`, fingerprint: "seed" },
+      creation: { by: SEED_CREATOR, key: `${prefix}discharge-${index}`, fingerprint: "seed", at: sentAt },
       createdAt: sentAt,
       sentAt,
     });

@@ -1,13 +1,6 @@
 // The printable admission information sheet (入院時情報提供書) as HTML, for hospitals not yet on the system: every value escaped, printable and faxable on A4.
-import { badUserInput, toTokyoIso } from "@tsunagu/service-kit";
+import { badUserInput, escapeHtml, toTokyoIso } from "@tsunagu/service-kit";
 import type { NoticeDocument } from "./models";
-
-const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Text made safe for HTML content and attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
 
 const CAPACITY_LABELS: Readonly<Record<string, string>> = { SUFFICIENT: "十分", LIMITED: "限られている", NONE: "なし", UNKNOWN: "不明" };
 

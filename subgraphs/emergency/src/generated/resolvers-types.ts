@@ -89,22 +89,22 @@ export type Sex =
 
 /** ABO血液型 / ABO blood group */
 export type AboGroup =
-  /** A型 / A */
+  /** A型 / Blood type A */
   | 'A'
-  /** B型 / B */
+  /** B型 / Blood type B */
   | 'B'
-  /** O型 / O */
+  /** O型 / Blood type O */
   | 'O'
-  /** AB型 / AB */
+  /** AB型 / Blood type AB */
   | 'AB'
   /** 不明 / Unknown */
   | 'UNKNOWN';
 
 /** Rh式血液型 / Rh(D) type */
 export type RhType =
-  /** Rh+ / Positive */
+  /** Rh陽性 (Rh+) / Rh positive */
   | 'POSITIVE'
-  /** Rh- / Negative */
+  /** Rh陰性 (Rh-) / Rh negative */
   | 'NEGATIVE'
   /** 不明 / Unknown */
   | 'UNKNOWN';

@@ -313,7 +313,7 @@ export type AdmissionInfoInput = {
   readonly keyPerson?: InputMaybe<Scalars['String']['input']>;
   /** 生活状況 / Living situation */
   readonly livingSituation?: InputMaybe<Scalars['String']['input']>;
-  /** ADL / Activities of daily living */
+  /** ADL（日常生活動作） / Activities of daily living */
   readonly adl?: InputMaybe<Scalars['String']['input']>;
   /** 本人・家族の希望 / What the patient and family want */
   readonly familyWishes?: InputMaybe<Scalars['String']['input']>;

@@ -74,7 +74,7 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   }
   // The groups seed took its members' affiliations from the resources subgraph: the demo nurses of 訪問看護 work at stations of the city.
   const staff = stations.edges
-    .flatMap(({ node }) => node.staff.map(({ name, profession }) => ({ name, profession })))
+    .flatMap(({ node }) => (node.staff ?? []).map(({ name, profession }) => ({ name, profession })))
     .sort((a, b) => a.name.localeCompare(b.name));
   expect(staff).toEqual([
     { name: "加藤 智子", profession: "NURSE" },

@@ -5,6 +5,7 @@ import {
   ConfigError,
   connectMongo,
   createLogger,
+  createNonceStore,
   createPubSub,
   envEnum,
   envInteger,
@@ -12,8 +13,9 @@ import {
   loadConfig,
   maskUriCredentials,
   mongoReadinessCheck,
+  withGeneratedSecrets,
 } from "@tsunagu/service-kit";
-import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
+import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
 import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
 import { SUBGRAPHS, seedQueryOver } from "./subgraphs";
@@ -36,9 +38,9 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
 
 export type SystemConfig = z.output<typeof systemConfigSchema>;
 
-/** `systemConfigSchema` applied to `env`; throws ConfigError naming every bad variable. */
+/** `systemConfigSchema` applied to `env` (secrets generated into DATA_DIR on first start outside production); throws ConfigError naming every bad variable. */
 export function loadSystemConfig(env: Environment = process.env): SystemConfig {
-  return loadConfig(systemConfigSchema, env);
+  return loadConfig(systemConfigSchema, withGeneratedSecrets(env));
 }
 
 export interface SystemOptions {
@@ -103,11 +105,13 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
   const running: RunningService[] = [];
   let mongo: MongoHandle | undefined;
   let pubsub: PubSub | undefined;
+  let nonces: NonceStore | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       for (const service of [...running].reverse()) await service.stop();
       await pubsub?.close();
+      await nonces?.close();
       await mongo?.close();
     })());
 
@@ -121,6 +125,8 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     const { connection } = mongo;
     const events = await createPubSub({ redisUrl: config.REDIS_URL, logger });
     pubsub = events;
+    const nonceStore = await createNonceStore({ redisUrl: config.REDIS_URL, logger });
+    nonces = nonceStore;
 
     const subgraphUrls: Record<string, string> = {};
     for (const subgraph of SUBGRAPHS) {
@@ -131,6 +137,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           pubsub: events,
           signingSecret: gatewayOptions.identitySecret,
           identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
+          nonces: nonceStore,
           logger: logger.child({ service: subgraph.name }),
           port: chosen,
           host: "127.0.0.1",

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { CommandStartedEvent } from "mongodb";
-import { IDENTITY_HEADER, connectMongo, createLogger, signIdentity } from "@tsunagu/service-kit";
+import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import type { Identity, Logger, MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import type { LookupRateLimit, SeedDemoEmergencyOptions } from "@tsunagu/emergency";
@@ -12,7 +12,7 @@ import type { TokenRequest } from "../src/auth";
 import { mongoApiKeyStore } from "../src/api-keys";
 import type { ApiKeyStore } from "../src/api-keys";
 import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, TEST_JWT, postGraphQL, startTestGateway } from "./helpers";
+import { TEST_IDENTITY_SECRET, TEST_JWT, postAsGateway, postGraphQL, startTestGateway } from "./helpers";
 import type { HttpAnswer } from "./helpers";
 
 /** A clock the test moves; the emergency subgraph reads it as its trusted server clock. */
@@ -122,7 +122,7 @@ export async function startEmergencyStack(options: EmergencyStackOptions): Promi
     logLines,
     graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
     direct: (query, variables = {}, identity) =>
-      postGraphQL(emergency.url, { query, variables }, identity === undefined ? {} : { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) }),
+      identity === undefined ? postGraphQL(emergency.url, { query, variables }) : postAsGateway(emergency.url, "emergency", { query, variables }, identity),
     async stop() {
       await gateway.stop();
       await emergency.stop();

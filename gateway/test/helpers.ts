@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
-import { createLogger, startSubgraph } from "@tsunagu/service-kit";
-import type { RequestContext, RunningService } from "@tsunagu/service-kit";
+import { createLogger, gatewaySignedHeaders, startSubgraph } from "@tsunagu/service-kit";
+import type { Identity, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
 import { issueToken } from "../src/auth";
@@ -137,6 +137,12 @@ export function postGraphQL(
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** POSTs a GraphQL request straight to the subgraph `subgraph` at `url`, signed as the gateway signs it (with the test secret unless given). */
+export function postAsGateway(url: string, subgraph: string, body: unknown, identity: Identity, secret: string = TEST_IDENTITY_SECRET): Promise<HttpAnswer> {
+  const text = JSON.stringify(body);
+  return send(url, { method: "POST", headers: gatewaySignedHeaders(identity, secret, subgraph, url, text), body: text });
 }
 
 /** Any HTTP request, answered with status, headers and parsed body. */

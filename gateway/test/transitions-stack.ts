@@ -1,13 +1,13 @@
 // Test support for the transitions subgraph: the embedded engine in memory, the transitions subgraph (its commands recorded) and a gateway (with graphql-ws subscriptions) sharing one in-process pub/sub, on free ports.
 import { join } from "node:path";
 import type { CommandStartedEvent } from "mongodb";
-import { IDENTITY_HEADER, connectMongo, createPubSub, signIdentity } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub } from "@tsunagu/service-kit";
 import type { Identity, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { startTransitionsSubgraph } from "@tsunagu/transitions";
 import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
 import { mongoApiKeyStore } from "../src/api-keys";
 import { TokenBucketRateLimiter } from "../src/rate-limit";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger, startTestGateway } from "./helpers";
+import { TEST_IDENTITY_SECRET, postAsGateway, postGraphQL, silentLogger, startTestGateway } from "./helpers";
 import type { HttpAnswer } from "./helpers";
 
 export interface TransitionsStack {
@@ -50,7 +50,7 @@ export async function startTransitionsStack(): Promise<TransitionsStack> {
     transitions,
     gateway,
     graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
-    direct: (query, variables, identity) => postGraphQL(transitions.url, { query, variables }, { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) }),
+    direct: (query, variables, identity) => postAsGateway(transitions.url, "transitions", { query, variables }, identity),
     async stop() {
       await gateway.stop();
       await transitions.stop();

@@ -15,3 +15,5 @@ export * from "./pagination";
 export * from "./tokyo-time";
 export * from "./subgraph-process";
 export * from "./subgraph-service";
+export * from "./secrets";
+export * from "./nonces";

@@ -1,6 +1,8 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
+import { CREDENTIALS_FILE } from "@tsunagu/embedded-mongo";
 import {
   ConfigError,
   connectMongo,
@@ -177,6 +179,10 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
   }
 }
 
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 /** The lines `npm start` prints once everything is up: where to send queries, an example, tokens, the database. */
 export function startupMessage(system: RunningSystem, config: SystemConfig): string {
   const storage = system.embedded ? `embedded engine, data in ${config.DATA_DIR}` : "MongoDB at MONGODB_URI";
@@ -189,14 +195,16 @@ export function startupMessage(system: RunningSystem, config: SystemConfig): str
   const curl = `curl -s ${system.gatewayUrl} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`;
   const database = system.embedded
     ? [
-        "While this runs it holds DATA_DIR; point other tools at its engine instead, e.g.:",
-        `  MONGODB_URI=${system.mongoUri} npm run create-api-key -- --owner "Vendor K.K." --scopes resources:read`,
+        `While this runs it holds DATA_DIR; point other tools at its engine instead. It requires the user and password in ${join(config.DATA_DIR, CREDENTIALS_FILE)}`,
+        "(readable only by you), which go where *** stands:",
+        `  MONGODB_URI='${system.mongoUri}' npm run create-api-key -- --owner "Vendor K.K." --scopes resources:read`,
       ]
     : ["Other tools (npm run create-api-key, npm run import:resources) use the same MONGODB_URI."];
   return [
     "",
     `Tsunagu is running (${[storage, ...seeds].join("; ")})`,
     `  GraphQL     ${system.gatewayUrl}${config.NODE_ENV === "production" ? "" : "   (open it in a browser for Apollo Sandbox)"}`,
+    `  listening   ${isLoopback(config.HOST) ? `on ${config.HOST} only (this machine); set HOST=0.0.0.0 to open it to the network` : `on ${config.HOST} (HOST): reachable from the network`}`,
     ...Object.entries(system.subgraphUrls).map(([name, url]) => `  ${name.padEnd(11)} ${url}   (answers only the gateway)`),
     `  MongoDB     ${system.mongoUri}`,
     "",

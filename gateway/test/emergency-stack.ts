@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createLogger } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, withUriOptions } from "@tsunagu/service-kit";
 import type { Identity, Logger, MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import type { LookupRateLimit, SeedDemoEmergencyOptions } from "@tsunagu/emergency";
@@ -88,7 +88,7 @@ export async function startEmergencyStack(options: EmergencyStackOptions): Promi
   const logLines: string[] = [];
   const quiet = createLogger({ name: "test", level: "silent" });
   const engine = await connectMongo({ dbName: "emergency-test", logger: quiet });
-  const emergencyDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "emergency-test", logger: quiet });
+  const emergencyDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "emergency-test", logger: quiet });
   const commands: CommandStartedEvent[] = [];
   emergencyDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
   const clock = new TestClock(options.now);

@@ -1,7 +1,7 @@
 // Test support for the events subgraph: the embedded engine in memory, the resources subgraph with generated resources, the groups subgraph with its demo groups working at them, the events subgraph (optionally with a seeded year), a gateway over the three on free ports, and the commands the events subgraph sends.
 import { join } from "node:path";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub, withUriOptions } from "@tsunagu/service-kit";
 import type { DomainEvent, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
@@ -87,7 +87,7 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
   try {
     const engine = await connectMongo({ dbName: "events-test", logger: silentLogger });
     started.push(engine);
-    const eventsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "events-test", logger: silentLogger });
+    const eventsDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "events-test", logger: silentLogger });
     started.push(eventsDb);
     const commands: CommandStartedEvent[] = [];
     eventsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));

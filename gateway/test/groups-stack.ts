@@ -1,7 +1,7 @@
 // Test support for the groups subgraph: the embedded engine in memory, the resources and groups subgraphs with demo data, a gateway over both on free ports, a recording pub/sub, and the commands the groups subgraph sends.
 import { join } from "node:path";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub, withUriOptions } from "@tsunagu/service-kit";
 import type { DomainEvent, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
@@ -110,7 +110,7 @@ export async function startGroupsStack({ now, resourceCount }: { now: Date; reso
   try {
     const engine = await connectMongo({ dbName: "groups-test", logger: silentLogger });
     started.push(engine);
-    const groupsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "groups-test", logger: silentLogger });
+    const groupsDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "groups-test", logger: silentLogger });
     started.push(groupsDb);
     const commands: CommandStartedEvent[] = [];
     groupsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));

@@ -1,7 +1,7 @@
 // Test support for the transitions subgraph: the embedded engine in memory, the transitions subgraph (its commands recorded) and a gateway (with graphql-ws subscriptions) sharing one in-process pub/sub, on free ports.
 import { join } from "node:path";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub, withUriOptions } from "@tsunagu/service-kit";
 import type { Identity, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { startTransitionsSubgraph } from "@tsunagu/transitions";
 import { composeSupergraph, readSubgraphSources } from "../../scripts/compose";
@@ -28,7 +28,7 @@ export interface TransitionsStack {
 /** Starts everything over a fresh in-memory database (one per test file). */
 export async function startTransitionsStack(): Promise<TransitionsStack> {
   const engine = await connectMongo({ dbName: "transitions-test", logger: silentLogger });
-  const transitionsDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "transitions-test", logger: silentLogger });
+  const transitionsDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "transitions-test", logger: silentLogger });
   const commands: CommandStartedEvent[] = [];
   transitionsDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
   const pubsub = await createPubSub({ logger: silentLogger });

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync, unlinkSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Document } from "bson";
+import { Authenticator, connectionString, credentialsIn, generateCredentials, type EngineCredentials } from "./auth";
 import { Collection } from "./collection";
 import { CursorRegistry } from "./cursors";
 import { Journal, recover } from "./journal";
@@ -24,13 +25,19 @@ export interface EmbeddedMongoOptions {
   compactBytes?: number;
   transactionLifetimeMs?: number;
   ttlIntervalMs?: number;
+  /** The user clients authenticate as (SCRAM-SHA-256); default: the data directory's `engine-credentials.json`, created on first start, or random ones in memory. */
+  credentials?: EngineCredentials;
   /** Receives operational messages (protocol errors, journal failures). */
   log?: (level: "warn" | "error", message: string) => void;
 }
 
 export interface EmbeddedMongo {
-  /** `mongodb://host:port` — append `/<database>`. */
+  /** `mongodb://host:port`, without credentials: every command but the handshake needs them (see `connectionString`). */
   uri: string;
+  /** Who may connect; in a data directory also in its `engine-credentials.json` (mode 0600). */
+  credentials: EngineCredentials;
+  /** `mongodb://user:password@host:port/<db>?authSource=admin`, for clients of this process (never print it). */
+  connectionString(db?: string): string;
   host: string;
   port: number;
   /** Writes a snapshot now and drops the journal it covers (no-op in memory). */
@@ -107,7 +114,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     connections: { current: 0, totalCreated: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
   };
-  const { server, sockets } = createWireServer(engine, { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) });
+  const credentials = options.credentials ?? (options.dataDir ? credentialsIn(options.dataDir) : generateCredentials());
+  const authenticator = new Authenticator(credentials);
+  const { server, sockets } = createWireServer(engine, { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) }, authenticator);
   server.listen(options.port ?? 0, host);
   await once(server, "listening");
   const address = server.address();
@@ -125,6 +134,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     uri: `mongodb://${host}:${port}`,
     host,
     port,
+    credentials,
+    connectionString: (db = "") => connectionString(host, port, credentials, db),
     compact: async () => store.journal?.compact(),
     stop: async () => {
       if (stopped) return;
@@ -141,3 +152,4 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
 }
 
 export { CommandError, ErrorCodes } from "./errors";
+export { CREDENTIALS_FILE, type EngineCredentials } from "./auth";

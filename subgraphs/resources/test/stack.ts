@@ -1,7 +1,7 @@
 // Test support: the embedded engine in memory, the resources subgraph and a gateway over the committed supergraph on free ports, and the database commands the subgraph sends.
 import { readFileSync } from "node:fs";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo } from "@tsunagu/service-kit";
+import { connectMongo, withUriOptions } from "@tsunagu/service-kit";
 import type { MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { DEFAULT_SUPERGRAPH_PATH } from "../../../gateway/src/config";
 import { mongoApiKeyStore } from "../../../gateway/src/api-keys";
@@ -34,7 +34,7 @@ export interface StackOptions {
 /** Starts everything on free ports over a fresh in-memory database (one per test file, so files never share state). */
 export async function startResourcesStack({ seedDemoAt }: StackOptions = {}): Promise<ResourcesStack> {
   const engine = await connectMongo({ dbName: "resources-test", logger: silentLogger });
-  const resources = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "resources-test", logger: silentLogger });
+  const resources = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "resources-test", logger: silentLogger });
   const commands: CommandStartedEvent[] = [];
   resources.connection.getClient().on("commandStarted", (event) => commands.push(event));
   if (seedDemoAt !== undefined) await seedDemoResources(resources.connection, { now: seedDemoAt });

@@ -25,6 +25,7 @@ import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
 import type { QueryLimits } from "./limits";
+import { operationResolutionPlugin } from "./operations";
 import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
@@ -138,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
       errorLoggingPlugin<RequestContext>(),
+      operationResolutionPlugin<RequestContext>(),
       ...limits.plugins,
     ],
   });

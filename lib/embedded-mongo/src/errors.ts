@@ -34,6 +34,7 @@ export const ErrorCodes = {
   MechanismUnavailable: 334,
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
+  OutOfDiskSpace: 14031,
   CannotExtractGeoKeys: 16755,
   UnrecognizedPipelineStage: 40324,
 } as const;

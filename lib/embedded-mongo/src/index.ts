@@ -6,7 +6,7 @@ import type { Document } from "bson";
 import { Authenticator, connectionString, credentialsIn, generateCredentials, type EngineCredentials } from "./auth";
 import { Collection } from "./collection";
 import { CursorRegistry } from "./cursors";
-import { Journal, recover } from "./journal";
+import { Journal, recover, type JournalFiles } from "./journal";
 import { createWireServer } from "./server";
 import { Sessions } from "./sessions";
 import { Store, applyOp } from "./store";
@@ -27,6 +27,10 @@ export interface EmbeddedMongoOptions {
   ttlIntervalMs?: number;
   /** The user clients authenticate as (SCRAM-SHA-256); default: the data directory's `engine-credentials.json`, created on first start, or random ones in memory. */
   credentials?: EngineCredentials;
+  /** The journal's file operations; tests inject failures (ENOSPC) here. Default: the real file system. */
+  journalFiles?: JournalFiles;
+  /** How often a failed journal write is retried; default 1000 ms. */
+  journalRetryMs?: number;
   /** Receives operational messages (protocol errors, journal failures). */
   log?: (level: "warn" | "error", message: string) => void;
 }
@@ -99,7 +103,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     if (recovered.tornBytes > 0) log("warn", `discarded ${recovered.tornBytes} bytes of an unacknowledged write torn by a crash`);
     const lastSeq = recovered.records.at(-1)?.seq ?? recovered.snapshotSeq;
     store.journal = new Journal(
-      { dataDir: options.dataDir, lastSeq, compactBytes: options.compactBytes ?? 64 * 1024 * 1024, onError: (error) => log("error", error.message) },
+      { dataDir: options.dataDir, lastSeq, compactBytes: options.compactBytes ?? 64 * 1024 * 1024, onError: (error) => log("error", error.message), files: options.journalFiles, retryMs: options.journalRetryMs },
       () => snapshotDocuments([...store.namespaces.values()].map((collection) => collection.clone())),
     );
   }
@@ -153,3 +157,4 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
 
 export { CommandError, ErrorCodes } from "./errors";
 export { CREDENTIALS_FILE, type EngineCredentials } from "./auth";
+export { NODE_JOURNAL_FILES, type JournalFiles } from "./journal";

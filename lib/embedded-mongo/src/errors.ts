@@ -10,6 +10,8 @@ export const ErrorCodes = {
   TypeMismatch: 14,
   ProtocolError: 17,
   AuthenticationFailed: 18,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
   IllegalOperation: 20,
   InvalidBSON: 22,
   NamespaceNotFound: 26,
@@ -21,10 +23,14 @@ export const ErrorCodes = {
   CannotCreateIndex: 67,
   InvalidOptions: 72,
   InvalidNamespace: 73,
+  UnknownReplWriteConcern: 79,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
+  UnsatisfiableWriteConcern: 100,
   WriteConflict: 112,
   ConflictingOperationInProgress: 117,
+  DocumentValidationFailure: 121,
+  CommandNotSupportedOnView: 166,
   CannotIndexParallelArrays: 171,
   TransactionTooOld: 225,
   NoSuchTransaction: 251,
@@ -37,13 +43,15 @@ export const ErrorCodes = {
   OutOfDiskSpace: 14031,
   CannotExtractGeoKeys: 16755,
   UnrecognizedPipelineStage: 40324,
+  /** "BSON field '…' is an unknown field." */
+  UnknownField: 40415,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
 
 const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
 // MongoDB reports some errors under a "Location<code>" name.
-const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage]);
+const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage, ErrorCodes.UnknownField]);
 
 /** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */
 export class CommandError extends Error {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CREDENTIALS_FILE } from "@tsunagu/embedded-mongo";
 import {
   ConfigError,
+  auditHeadDirectory,
   connectMongo,
   createLogger,
   createNonceStore,
@@ -144,6 +145,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           port: chosen,
           host: "127.0.0.1",
           development: config.NODE_ENV === "development",
+          auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
         }),
       );
       running.push(service);

@@ -17,6 +17,7 @@ import {
   subgraphSigningKey,
 } from "@tsunagu/service-kit";
 import type { Identity, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import { failurePath } from "./failure-path";
 
 /** One subgraph as the gateway calls it. */
 export interface SubgraphEndpoint {
@@ -190,7 +191,8 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
       const { name } = this.options;
       const logger = incomingContext(options)?.logger ?? this.options.logger;
       logger.warn({ err: error, serviceName: name }, "subgraph call failed");
-      return { errors: [internalError(this.describeFailure(error), { serviceName: name }).toJSON()] };
+      const path = failurePath("document" in options ? options.document : undefined, options.request.query);
+      return { errors: [{ ...internalError(this.describeFailure(error), { serviceName: name }).toJSON(), ...(path === undefined ? {} : { path }) }] };
     }
   }
 

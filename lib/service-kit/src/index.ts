@@ -17,3 +17,4 @@ export * from "./subgraph-process";
 export * from "./subgraph-service";
 export * from "./secrets";
 export * from "./nonces";
+export * from "./audit-chain";

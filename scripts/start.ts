@@ -1,10 +1,13 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
-import type { z } from "zod";
+import { join } from "node:path";
+import { z } from "zod";
+import { CREDENTIALS_FILE } from "@tsunagu/embedded-mongo";
 import {
   ConfigError,
   auditHeadDirectory,
   connectMongo,
+  createNonceStore,
   createPubSub,
   envEnum,
   envInteger,
@@ -13,8 +16,9 @@ import {
   maskUriCredentials,
   mongoReadinessCheck,
   processLogger,
+  withGeneratedSecrets,
 } from "@tsunagu/service-kit";
-import type { Environment, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
+import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
 import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
 import { SUBGRAPHS, seedQueryOver } from "./subgraphs";
@@ -37,9 +41,9 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
 
 export type SystemConfig = z.output<typeof systemConfigSchema>;
 
-/** `systemConfigSchema` applied to `env`; throws ConfigError naming every bad variable. */
+/** `systemConfigSchema` applied to `env` (secrets generated into DATA_DIR on first start outside production); throws ConfigError naming every bad variable. */
 export function loadSystemConfig(env: Environment = process.env): SystemConfig {
-  return loadConfig(systemConfigSchema, env);
+  return loadConfig(systemConfigSchema, withGeneratedSecrets(env));
 }
 
 export interface SystemOptions {
@@ -104,11 +108,13 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
   const running: RunningService[] = [];
   let mongo: MongoHandle | undefined;
   let pubsub: PubSub | undefined;
+  let nonces: NonceStore | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       for (const service of [...running].reverse()) await service.stop();
       await pubsub?.close();
+      await nonces?.close();
       await mongo?.close();
     })());
 
@@ -122,6 +128,8 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     const { connection } = mongo;
     const events = await createPubSub({ redisUrl: config.REDIS_URL, logger });
     pubsub = events;
+    const nonceStore = await createNonceStore({ redisUrl: config.REDIS_URL, logger });
+    nonces = nonceStore;
 
     const subgraphUrls: Record<string, string> = {};
     for (const subgraph of SUBGRAPHS) {
@@ -132,6 +140,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           pubsub: events,
           signingSecret: gatewayOptions.identitySecret,
           identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
+          nonces: nonceStore,
           logger: logger.child({ service: subgraph.name }),
           port: chosen,
           host: "127.0.0.1",
@@ -172,6 +181,10 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
   }
 }
 
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 /** The lines `npm start` prints once everything is up: where to send queries, an example, tokens, the database. */
 export function startupMessage(system: RunningSystem, config: SystemConfig): string {
   const storage = system.embedded ? `embedded engine, data in ${config.DATA_DIR}` : "MongoDB at MONGODB_URI";
@@ -184,14 +197,16 @@ export function startupMessage(system: RunningSystem, config: SystemConfig): str
   const curl = `curl -s ${system.gatewayUrl} -H 'content-type: application/json' -d '${JSON.stringify({ query })}'`;
   const database = system.embedded
     ? [
-        "While this runs it holds DATA_DIR; point other tools at its engine instead, e.g.:",
-        `  MONGODB_URI=${system.mongoUri} npm run create-api-key -- --owner "Vendor K.K." --scopes resources:read`,
+        `While this runs it holds DATA_DIR; point other tools at its engine instead. It requires the user and password in ${join(config.DATA_DIR, CREDENTIALS_FILE)}`,
+        "(readable only by you), which go where *** stands:",
+        `  MONGODB_URI='${system.mongoUri}' npm run create-api-key -- --owner "Vendor K.K." --scopes resources:read`,
       ]
     : ["Other tools (npm run create-api-key, npm run import:resources) use the same MONGODB_URI."];
   return [
     "",
     `Tsunagu is running (${[storage, ...seeds].join("; ")})`,
     `  GraphQL     ${system.gatewayUrl}${config.NODE_ENV === "production" ? "" : "   (open it in a browser for Apollo Sandbox)"}`,
+    `  listening   ${isLoopback(config.HOST) ? `on ${config.HOST} only (this machine); set HOST=0.0.0.0 to open it to the network` : `on ${config.HOST} (HOST): reachable from the network`}`,
     ...Object.entries(system.subgraphUrls).map(([name, url]) => `  ${name.padEnd(11)} ${url}   (answers only the gateway)`),
     `  MongoDB     ${system.mongoUri}`,
     "",

@@ -1,7 +1,7 @@
 // The subgraphs `npm start` runs, in start and seed order: how each one starts, and how it seeds its demo data with other subgraphs' ids fetched through their own APIs.
 import type { Connection } from "mongoose";
-import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
-import type { Identity, Logger, PubSub, RunningService } from "@tsunagu/service-kit";
+import { gatewaySignedHeaders } from "@tsunagu/service-kit";
+import type { Identity, Logger, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
 import type { DemoMember } from "@tsunagu/events";
@@ -24,6 +24,8 @@ export interface SubgraphStartOptions {
   pubsub: PubSub;
   signingSecret: string;
   identityMaxAgeSeconds: number;
+  /** Where the nonces of signed requests are remembered (Redis when REDIS_URL is set). */
+  nonces: NonceStore;
   logger: Logger;
   port: number;
   host: string;
@@ -54,16 +56,13 @@ export function seedQueryOver(urls: Readonly<Record<string, string>>, signingSec
   return async (subgraph, query) => {
     const url = urls[subgraph];
     if (url === undefined) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(SEED_IDENTITY, signingSecret) },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
-    if (!response.ok || body.errors !== undefined || body.data == null) {
-      throw new Error(`demo seed: ${subgraph} answered HTTP ${response.status}: ${body.errors?.map((error) => error.message).join("; ") ?? "no data"}`);
+    const body = JSON.stringify({ query });
+    const response = await fetch(url, { method: "POST", headers: gatewaySignedHeaders(SEED_IDENTITY, signingSecret, subgraph, url, body), body });
+    const answer = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
+    if (!response.ok || answer.errors !== undefined || answer.data == null) {
+      throw new Error(`demo seed: ${subgraph} answered HTTP ${response.status}: ${answer.errors?.map((error) => error.message).join("; ") ?? "no data"}`);
     }
-    return body.data;
+    return answer.data;
   };
 }
 

@@ -1,6 +1,6 @@
-// `npm run token -- --role EMS [--profession 看護師] [--sub id] [--name 氏名] [--org id] [--member id] [--scopes a:b,c:d] [--ttl 8h]`: prints a signed development token.
+// `npm run token -- --role EMS [--profession 看護師] [--sub id] [--name 氏名] [--org id] [--member id] [--scopes a:b,c:d] [--ttl 8h]`: prints a token signed with JWT_SECRET (or the one `npm start` generated into DATA_DIR).
 import { parseArgs } from "node:util";
-import { ROLES, exitOnConfigError, loadConfig } from "@tsunagu/service-kit";
+import { ROLES, exitOnConfigError, loadConfig, withGeneratedSecrets } from "@tsunagu/service-kit";
 import type { Role } from "@tsunagu/service-kit";
 import { gatewayConfigSchema, issueToken, jwtSettingsOf } from "@tsunagu/gateway";
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const jwt = jwtSettingsOf(loadConfig(gatewayConfigSchema));
+  const jwt = jwtSettingsOf(loadConfig(gatewayConfigSchema, withGeneratedSecrets(process.env)));
   if (jwt.secret === undefined) {
     process.stderr.write(`JWT_ALGORITHM=${jwt.algorithm}: tokens come from your identity provider; this script signs HS256 only\n`);
     process.exitCode = 1;

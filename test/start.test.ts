@@ -1,6 +1,6 @@
 // `npm start` in-process: the whole system on free ports over a temporary DATA_DIR, queried over HTTP as a client; restarts, bad config, ports in use, the README's variables.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -62,7 +62,11 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
   expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
   expect(system.seeded.events?.inserted).toBeGreaterThan(0);
   expect(system.seeded.transitions).toEqual({ inserted: 16, skipped: false });
-  expect(system.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/tsunagu$/);
+  // The engine's URI is shown without its password, which is generated into DATA_DIR (readable only by the user).
+  expect(system.mongoUri).toMatch(/^mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+\/tsunagu\?authSource=admin$/);
+  const engineCredentials = join(dataDir, "engine-credentials.json");
+  expect(statSync(engineCredentials).mode & 0o777).toBe(0o600);
+  const { password } = JSON.parse(readFileSync(engineCredentials, "utf8")) as { password: string };
 
   const stations = await visitingNursingStations(system.gatewayUrl);
   expect(stations.totalCount).toBe(7);
@@ -88,7 +92,9 @@ test("the first start seeds the demo city and the gateway serves it; a restart o
 
   const message = startupMessage(system, loadSystemConfig({ DATA_DIR: dataDir }));
   expect(message).toContain(`GraphQL     ${system.gatewayUrl}`);
-  expect(message).toContain(`MONGODB_URI=${system.mongoUri} npm run create-api-key`);
+  expect(message).toContain(`MONGODB_URI='${system.mongoUri}' npm run create-api-key`);
+  expect(message).toContain("listening   on 127.0.0.1 only");
+  expect(message).not.toContain(password);
   expect(message).toContain(`curl -s ${system.gatewayUrl} -H 'content-type: application/json'`);
   expect(message).toContain("npm run token -- --role COORDINATOR");
 

@@ -3,27 +3,24 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import {
   ConfigError,
-  DEVELOPMENT_IDENTITY_SECRET,
   baseConfigSchema,
   envEnum,
   envInteger,
   identityConfigSchema,
   pubsubConfigSchema,
-  secretOrDevelopmentDefault,
+  requireDistinctSecrets,
+  requireSecret,
 } from "@tsunagu/service-kit";
 import { JWT_ALGORITHMS } from "./auth";
 import type { JwtSettings } from "./auth";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS } from "./limits";
 import { ClientRateLimiter } from "./rate-limit";
-import { DEFAULT_GATEWAY_PORT, DEFAULT_RATE_LIMIT, DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./server";
+import { DEFAULT_CREW_LANE, DEFAULT_GATEWAY_PORT, DEFAULT_RATE_LIMIT, DEFAULT_SUBGRAPH_CONCURRENCY, DEFAULT_SUBGRAPH_TIMEOUT_MS } from "./server";
 import { DEFAULT_SUBSCRIPTION_SETTINGS } from "./subscriptions";
 import type { GatewayOptions } from "./server";
 
 /** `schema/supergraph.graphql` of this repository. */
 export const DEFAULT_SUPERGRAPH_PATH = resolve(__dirname, "../../schema/supergraph.graphql");
-
-/** A development-only JWT secret, refused when NODE_ENV=production (so `npm run token` works out of the box). */
-export const DEVELOPMENT_JWT_SECRET = "tsunagu-development-jwt-secret-not-for-production";
 
 const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -49,10 +46,15 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   ...identityConfigSchema.shape,
   ...pubsubConfigSchema.shape,
   PORT: envInteger({ min: 0, max: 65535 }).default(DEFAULT_GATEWAY_PORT),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback unless set: a deployment opens the gateway to the network on purpose (HOST=0.0.0.0). */
+  HOST: z.string().min(1).default("127.0.0.1"),
   SUPERGRAPH_PATH: z.string().min(1).default(DEFAULT_SUPERGRAPH_PATH),
   SUBGRAPH_URLS: subgraphUrlsSchema.optional(),
   SUBGRAPH_TIMEOUT_MS: envInteger({ min: 100, max: 120_000 }).default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
+  SUBGRAPH_CONCURRENCY: envInteger({ min: 1, max: 100_000 }).default(DEFAULT_SUBGRAPH_CONCURRENCY),
+  /** The crews' lane: the emergency subgraph's own deadline and concurrency at the gateway. */
+  EMERGENCY_SUBGRAPH_TIMEOUT_MS: envInteger({ min: 100, max: 120_000 }).default(DEFAULT_CREW_LANE.timeoutMs),
+  EMERGENCY_SUBGRAPH_CONCURRENCY: envInteger({ min: 1, max: 100_000 }).default(DEFAULT_CREW_LANE.maxConcurrent),
   JWT_ALGORITHM: envEnum(JWT_ALGORITHMS).default("HS256"),
   JWT_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
   /** PEM (SPKI); `\n` escapes are accepted so it fits in one line. */
@@ -81,11 +83,14 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
-/** The JWT settings of a configuration; HS256 falls back to DEVELOPMENT_JWT_SECRET outside production. */
+/**
+ * The JWT settings of a configuration; HS256 needs a JWT_SECRET that passes `requireSecret`.
+ * @throws ConfigError naming JWT_SECRET when it is missing, published or weak.
+ */
 export function jwtSettingsOf(config: GatewayConfig): JwtSettings {
   const common = { algorithm: config.JWT_ALGORITHM, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   if (config.JWT_ALGORITHM === "HS256") {
-    return { ...common, secret: secretOrDevelopmentDefault(config, "JWT_SECRET", DEVELOPMENT_JWT_SECRET) };
+    return { ...common, secret: requireSecret(config, "JWT_SECRET") };
   }
   if (config.JWT_PUBLIC_KEY === undefined) {
     throw new ConfigError([{ variable: "JWT_PUBLIC_KEY", problem: `required when JWT_ALGORITHM=${config.JWT_ALGORITHM}` }]);
@@ -97,19 +102,23 @@ export function jwtSettingsOf(config: GatewayConfig): JwtSettings {
 export type ConfiguredGatewayOptions = Omit<GatewayOptions, "supergraphSdl" | "apiKeys" | "logger">;
 
 /**
- * createGateway options from a configuration. Outside production, an unset JWT_SECRET or
- * IDENTITY_SECRET falls back to its documented development default.
- * @throws ConfigError when a secret is missing in production or RS256/ES256 has no public key.
+ * createGateway options from a configuration (`withGeneratedSecrets` fills in local secrets beforehand).
+ * @throws ConfigError when a secret is missing, published, weak or used for both, or RS256/ES256 has no public key.
  */
 export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOptions {
+  const identitySecret = requireSecret(config, "IDENTITY_SECRET");
+  const jwt = jwtSettingsOf(config);
+  if (jwt.secret !== undefined) requireDistinctSecrets(identitySecret, jwt.secret);
   return {
     port: config.PORT,
     host: config.HOST,
     environment: config.NODE_ENV,
-    identitySecret: secretOrDevelopmentDefault(config, "IDENTITY_SECRET", DEVELOPMENT_IDENTITY_SECRET),
-    jwt: jwtSettingsOf(config),
+    identitySecret,
+    jwt,
     subgraphUrls: config.SUBGRAPH_URLS ?? {},
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subgraphConcurrency: config.SUBGRAPH_CONCURRENCY,
+    subgraphLanes: { emergency: { timeoutMs: config.EMERGENCY_SUBGRAPH_TIMEOUT_MS, maxConcurrent: config.EMERGENCY_SUBGRAPH_CONCURRENCY } },
     limits: {
       maxDepth: config.LIMIT_MAX_DEPTH,
       maxAliases: config.LIMIT_MAX_ALIASES,

@@ -1,12 +1,12 @@
 // Entry point of the gateway process: configuration from the environment, MongoDB for API keys, then the server until SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
-import { connectMongo, exitOnConfigError, loadConfig, mongoReadinessCheck, processLogger } from "@tsunagu/service-kit";
+import { connectMongo, exitOnConfigError, loadConfig, mongoReadinessCheck, processLogger, withGeneratedSecrets } from "@tsunagu/service-kit";
 import { mongoApiKeyStore } from "./api-keys";
 import { gatewayConfigSchema, gatewayOptionsOf } from "./config";
 import { createGateway } from "./server";
 
 async function main(): Promise<void> {
-  const config = loadConfig(gatewayConfigSchema);
+  const config = loadConfig(gatewayConfigSchema, withGeneratedSecrets(process.env));
   const options = gatewayOptionsOf(config);
   const logger = processLogger("gateway", config);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, "utf8");

@@ -24,9 +24,11 @@ import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
 import type { QueryLimits } from "./limits";
+import { operationResolutionPlugin } from "./operations";
 import { ClientRateLimiter, clientIpOf, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+import type { SubgraphLane } from "./subgraph-source";
 import { forwardToSubgraph } from "./subgraph-routes";
 import { DEFAULT_WEB_DIST_DIR, pagesRouter } from "./pages";
 import { buildSubscriptionSchema, readSubscriptionSdl } from "./subscription-fields";
@@ -56,8 +58,12 @@ export interface GatewayOptions {
   bodyLimitBytes?: number;
   /** Default: in memory, burst 60, 10 per second. The gateway closes it when it stops. */
   rateLimiter?: RateLimiter;
-  /** Per-subgraph deadline; default 5000 ms. */
+  /** Deadline of a subgraph call; default 5000 ms. */
   subgraphTimeoutMs?: number;
+  /** Calls in flight to one subgraph at once; default 64. */
+  subgraphConcurrency?: number;
+  /** Subgraphs with a lane of their own (deadline, concurrency); default: the emergency subgraph's DEFAULT_CREW_LANE. */
+  subgraphLanes?: Readonly<Record<string, SubgraphLane>>;
   /** Further /readyz checks (e.g. the API key store's MongoDB); each subgraph's /healthz is always checked. */
   readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** express "trust proxy" (e.g. 1 behind one load balancer), so rate limiting sees client IPs; default false. */
@@ -74,6 +80,9 @@ export interface GatewayOptions {
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
+export const DEFAULT_SUBGRAPH_CONCURRENCY = 64;
+/** The crews' lane: the emergency subgraph's calls never queue behind another subgraph's, and may take longer. */
+export const DEFAULT_CREW_LANE: SubgraphLane = Object.freeze({ timeoutMs: 10_000, maxConcurrent: 32 });
 export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
 const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
 
@@ -81,7 +90,11 @@ const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
 export async function createGateway(options: GatewayOptions): Promise<RunningService> {
   const { logger, environment } = options;
   const production = environment === "production";
-  const timeoutMs = options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const sharedLane: SubgraphLane = {
+    timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+    maxConcurrent: options.subgraphConcurrency ?? DEFAULT_SUBGRAPH_CONCURRENCY,
+  };
+  const lanes = options.subgraphLanes ?? { emergency: DEFAULT_CREW_LANE };
   const endpoints = resolveSubgraphEndpoints(options.supergraphSdl, options.subgraphUrls ?? {});
   const urls: Record<string, string> = Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, endpoint.url]));
 
@@ -103,7 +116,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
         name,
         url: urls[name],
         identitySecret: options.identitySecret,
-        timeoutMs,
+        // Each data source counts its own calls: every subgraph has a budget of its own.
+        lane: lanes[name] ?? sharedLane,
         logger,
       }),
   });
@@ -129,6 +143,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       // Apollo's landing page loads Sandbox from a CDN, which closed networks cannot reach; developers get the bundled GraphiQL.
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin<RequestContext>(),
+      operationResolutionPlugin<RequestContext>(),
       ...limits.plugins,
     ],
   });
@@ -184,7 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   // Open Referral HSDS 3.1 (the directory for other systems), served by the resources subgraph beside its GraphQL.
   const resources = endpoints.find((endpoint) => endpoint.name === "resources");
   if (resources !== undefined) {
-    app.use("/hsds", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(resources, timeoutMs));
+    app.use("/hsds", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(resources, (lanes.resources ?? sharedLane).timeoutMs));
   }
   app.use(httpErrorHandler(logger));
 

@@ -1,12 +1,22 @@
-// How the gateway reaches subgraphs: their names and URLs from the supergraph (overridable), signed identity on every call, a timeout, and failures turned into errors naming the service.
+// How the gateway reaches subgraphs: their names and URLs from the supergraph (overridable), an identity signed for each request, a lane (deadline and concurrency) per subgraph, and failures turned into errors naming the service.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import type { FetcherRequestInit, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError, Kind, parse } from "graphql";
 import type { GraphQLFormattedError } from "graphql";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, internalError, isErrorCode, signIdentity } from "@tsunagu/service-kit";
-import type { Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import {
+  IDENTITY_HEADER,
+  PUBLIC_IDENTITY,
+  REQUEST_ID_HEADER,
+  bodyDigest,
+  internalError,
+  isErrorCode,
+  signSubgraphRequest,
+  subgraphSigningKey,
+} from "@tsunagu/service-kit";
+import type { Identity, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
 import { failurePath } from "./failure-path";
 
 /** One subgraph as the gateway calls it. */
@@ -58,10 +68,83 @@ export function subgraphHealthCheck(endpoint: SubgraphEndpoint, timeoutMs: numbe
   };
 }
 
-/** `fetch` with a deadline, shaped as the fetcher RemoteGraphQLDataSource expects. */
-function fetchWithTimeout(timeoutMs: number) {
-  return (url: string, init?: FetcherRequestInit): Promise<FetcherResponse> =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+/** What RemoteGraphQLDataSource calls to send a request. */
+export type SubgraphFetcher = (url: string, init?: FetcherRequestInit) => Promise<FetcherResponse>;
+
+/** Node's fetch, shaped as the fetcher RemoteGraphQLDataSource expects (the deadline comes in `init.signal`). */
+const sendWithFetch: SubgraphFetcher = (url, init) => fetch(url, init);
+
+/** A subgraph's own budget at the gateway, so that a busy subgraph never holds up another one's calls. */
+export interface SubgraphLane {
+  /** How long one call may take, waiting for a free place included. */
+  timeoutMs: number;
+  /** Calls in flight at once; more wait in order for a free place within the deadline. */
+  maxConcurrent: number;
+}
+
+/** Rejects when `signal` aborts (with its reason, a TimeoutError for AbortSignal.timeout). */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * Gives each call the lane's deadline (`init.signal`) and lets at most `lane.maxConcurrent` calls through
+ * `send` at once; the others wait in order and give up when the deadline passes before their turn.
+ */
+export function laneFetcher(lane: SubgraphLane, send: SubgraphFetcher): SubgraphFetcher {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  /** A finished call's place goes straight to the next waiting caller, or is freed. */
+  const passOn = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) inFlight--;
+    else next();
+  };
+  return async (url, init) => {
+    const deadline = AbortSignal.timeout(lane.timeoutMs);
+    if (inFlight >= lane.maxConcurrent) {
+      let admit = (): void => undefined;
+      const turn = new Promise<void>((resolve) => {
+        admit = resolve;
+        waiting.push(resolve);
+      });
+      try {
+        await Promise.race([turn, untilAborted(deadline)]);
+      } catch (error) {
+        const index = waiting.indexOf(admit);
+        if (index >= 0) waiting.splice(index, 1);
+        else passOn(); // admitted at the same moment the deadline passed: the place goes on
+        throw error;
+      }
+    } else {
+      inFlight++;
+    }
+    try {
+      return await send(url, { ...init, signal: deadline });
+    } finally {
+      passOn();
+    }
+  };
+}
+
+/** Who the data source is calling for, from `process` to the fetcher (which alone knows the exact bytes sent). */
+const callers = new AsyncLocalStorage<Identity>();
+
+/**
+ * Signs each request as it is sent: the caller's identity, bound to this subgraph, the method, the path
+ * and the digest of the exact body, with a fresh nonce (see `signSubgraphRequest`).
+ */
+export function signingFetcher(subgraph: string, key: Buffer, send: SubgraphFetcher): SubgraphFetcher {
+  return (url, init = {}) => {
+    const body = typeof init.body === "string" ? init.body : "";
+    const { pathname, search } = new URL(url);
+    const identity = callers.getStore() ?? PUBLIC_IDENTITY;
+    const signature = signSubgraphRequest(identity, key, { subgraph, method: init.method ?? "GET", path: `${pathname}${search}`, bodyDigest: bodyDigest(body) });
+    return send(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), [IDENTITY_HEADER]: signature } });
+  };
 }
 
 /** Checks an error's name without instanceof (fetch's DOMException may come from another realm). */
@@ -75,35 +158,35 @@ function incomingContext(options: GraphQLDataSourceProcessOptions<RequestContext
 }
 
 export interface SignedSubgraphDataSourceOptions extends SubgraphEndpoint {
+  /** IDENTITY_SECRET; this data source signs with the key derived from it for `name`. */
   identitySecret: string;
-  timeoutMs: number;
+  lane: SubgraphLane;
   logger: Logger;
 }
 
 /**
  * A subgraph data source that signs the caller's identity into every request, forwards the request
- * id, gives up after `timeoutMs`, and turns a failed call into an error with `serviceName`, so the
- * gateway answers with the data it has from the other subgraphs.
+ * id, keeps to the subgraph's lane (deadline, concurrency), and turns a failed call into an error with
+ * `serviceName`, so the gateway answers with the data it has from the other subgraphs.
  */
 export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
   private readonly options: SignedSubgraphDataSourceOptions;
 
   constructor(options: SignedSubgraphDataSourceOptions) {
-    super({ url: options.url, fetcher: fetchWithTimeout(options.timeoutMs) });
+    const key = subgraphSigningKey(options.identitySecret, options.name);
+    // Signed once a place in the lane is free, so that time spent waiting never ages the signature.
+    super({ url: options.url, fetcher: laneFetcher(options.lane, signingFetcher(options.name, key, sendWithFetch)) });
     this.options = options;
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<RequestContext>): void {
-    const headers = options.request.http?.headers;
-    if (headers === undefined) return;
     const incoming = incomingContext(options);
-    headers.set(IDENTITY_HEADER, signIdentity(incoming?.identity ?? PUBLIC_IDENTITY, this.options.identitySecret));
-    if (incoming !== undefined) headers.set(REQUEST_ID_HEADER, incoming.requestId);
+    if (incoming !== undefined) options.request.http?.headers.set(REQUEST_ID_HEADER, incoming.requestId);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RequestContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      return await callers.run(incomingContext(options)?.identity ?? PUBLIC_IDENTITY, () => super.process(options));
     } catch (error) {
       const { name } = this.options;
       const logger = incomingContext(options)?.logger ?? this.options.logger;
@@ -114,8 +197,8 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
   }
 
   private describeFailure(error: unknown): string {
-    const { name, timeoutMs } = this.options;
-    if (isNamed(error, "TimeoutError")) return `The ${name} service did not answer within ${timeoutMs} ms`;
+    const { name, lane } = this.options;
+    if (isNamed(error, "TimeoutError")) return `The ${name} service did not answer within ${lane.timeoutMs} ms`;
     const status = error instanceof GraphQLError ? (error.extensions.response as { status?: unknown } | undefined)?.status : undefined;
     if (typeof status === "number") return `The ${name} service answered HTTP ${status}`;
     return `The ${name} service is unavailable`;

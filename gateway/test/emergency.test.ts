@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kind, parse } from "graphql";
 import type { ObjectTypeDefinitionNode } from "graphql";
-import { IDENTITY_HEADER, createLogger, signIdentity } from "@tsunagu/service-kit";
+import { createLogger } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { EMERGENCY_READ_SCOPE, startEmergencySubgraph } from "@tsunagu/emergency";
 import { createApiKey } from "../src/api-keys";
-import { TEST_IDENTITY_SECRET, codes, postGraphQL } from "./helpers";
+import { TEST_IDENTITY_SECRET, codes, postAsGateway } from "./helpers";
 import type { HttpAnswer } from "./helpers";
 import { signedIn, startEmergencyStack } from "./emergency-stack";
 import type { EmergencyStack } from "./emergency-stack";
@@ -330,10 +330,9 @@ test("look-ups are rate limited per user through the database, so two replicas o
   try {
     const identity: Identity = { role: "EMS", authMethod: "jwt", subject: "ems-replicas", scopes: [] };
     const body = { query: LOOKUP, variables: { input: { cardCode: ishida.code, reason: "レプリカ" } } };
-    const signed = () => ({ [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) });
     const outcomes = [];
     for (const url of [stack.emergency.url, replica.url, stack.emergency.url, replica.url]) {
-      const answer = await postGraphQL(url, body, signed());
+      const answer = await postAsGateway(url, "emergency", body, identity);
       outcomes.push(answer.body.errors?.[0]?.extensions?.code ?? "OK");
     }
     expect(outcomes).toEqual(["OK", "OK", "OK", "RATE_LIMITED"]);
@@ -372,7 +371,7 @@ test("_entities for an EmergencyProfile sent straight to the subgraph is refused
   expect(unsigned.status).toBe(401);
   expect(codes(unsigned.body)).toEqual(["UNAUTHENTICATED"]);
   expect(unsigned.body.data).toBeUndefined();
-  const forged = await postGraphQL(stack.emergency.url, { query, variables }, { [IDENTITY_HEADER]: signIdentity({ role: "ER", authMethod: "jwt", subject: "x", scopes: [] }, "forged-secret-0123456789abcdefghijkl") });
+  const forged = await postAsGateway(stack.emergency.url, "emergency", { query, variables }, { role: "ER", authMethod: "jwt", subject: "x", scopes: [] }, "forged-secret-0123456789abcdefghijkl");
   expect(forged.status).toBe(401);
 
   const asPublic = await stack.direct(query, variables, { role: "PUBLIC", authMethod: "none", scopes: [] });

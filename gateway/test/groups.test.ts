@@ -1,9 +1,9 @@
 // The groups subgraph through the gateway as a client: members and staff across subgraphs, the contact directory and its exports, boards and who may read them, read acknowledgements, consultation figures, bad input, idempotent creates, events after commit, batched entities.
 import { Types } from "mongoose";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from "@tsunagu/service-kit";
+import { PUBLIC_IDENTITY } from "@tsunagu/service-kit";
 import type { DomainEvent, Identity } from "@tsunagu/service-kit";
 import { DEMO_CONSULTATION_FIGURES, groupsModels } from "@tsunagu/groups";
-import { TEST_IDENTITY_SECRET, codes, postGraphQL } from "./helpers";
+import { codes, postAsGateway } from "./helpers";
 import type { GraphQLBody } from "./helpers";
 import { signedIn, startGroupsStack } from "./groups-stack";
 import type { GroupsStack } from "./groups-stack";
@@ -612,10 +612,11 @@ describe("live updates through the gateway (graphql-ws)", () => {
 describe("batched entities", () => {
   /** Sends `_entities` straight to the groups subgraph, signed as the gateway would. */
   function entities(representations: unknown[], selection: string, identity: Identity = PUBLIC_IDENTITY) {
-    return postGraphQL(
+    return postAsGateway(
       stack.groups.url,
+      "groups",
       { query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ${selection} } }`, variables: { representations } },
-      { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) },
+      identity,
     );
   }
 

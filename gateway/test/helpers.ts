@@ -9,7 +9,7 @@ import { TEST_IDENTITY_SECRET, TEST_JWT, signedIn, silentLogger } from "@tsunagu
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
 
-export { TEST_IDENTITY_SECRET, TEST_JWT, codes, postGraphQL, send, silentLogger } from "@tsunagu/test-kit";
+export { TEST_IDENTITY_SECRET, TEST_JWT, codes, postAsGateway, postGraphQL, send, silentLogger } from "@tsunagu/test-kit";
 export type { GraphQLBody, HttpAnswer } from "@tsunagu/test-kit";
 
 export const FIXTURE_SCHEMA_DIR = join(__dirname, "fixtures", "schema");

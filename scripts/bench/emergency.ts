@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
-import { IDENTITY_HEADER, connectMongo, createLogger, createPubSub, signIdentity } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, createPubSub, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { CREW_LOOKUP_QUERY, emergencyModels, seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
@@ -56,12 +56,9 @@ async function serve(): Promise<void> {
   const resources = await startResourcesSubgraph({ connection: mongo.connection, signingSecret, logger });
   const groups = await startGroupsSubgraph({ connection: mongo.connection, signingSecret, logger, pubsub });
   const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "bench-seed", scopes: [] };
-  const hospitals = await fetch(resources.url, {
-    method: "POST",
-    headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(coordinator, signingSecret) },
-    body: JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` }),
-  });
-  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1]);
+  const hospitalsQuery = JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` });
+  const hospitals = await fetch(resources.url, { method: "POST", headers: gatewaySignedHeaders(coordinator, signingSecret, "resources", resources.url, hospitalsQuery), body: hospitalsQuery });
+  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1] as string);
   // The demo members have no affiliation here, so they are not in the contact directory: take the care managers' ids from the groups demo data.
   const careManagers = await groupsModels(mongo.connection).Member.find({ profession: "CARE_MANAGER" }, { _id: 1 }).lean();
   const careManagerIds = careManagers.map((member) => member._id.toHexString());
@@ -123,7 +120,7 @@ interface LoadResult {
 }
 
 /** CREWS connections for `seconds`; each connection is one crew (its own identity), each request a random sampled card code. */
-async function load(url: string, query: string, headersFor: (crew: number) => Record<string, string>, codes: readonly string[], seconds: number): Promise<LoadResult> {
+async function load(url: string, query: string, headersFor: (crew: number, body: string) => Record<string, string>, codes: readonly string[], seconds: number): Promise<LoadResult> {
   let failed = 0;
   let nextCrew = 0;
   const result = await autocannon({
@@ -138,7 +135,8 @@ async function load(url: string, query: string, headersFor: (crew: number) => Re
           context.crew ??= nextCrew++ % CREWS;
           const code = codes[Math.floor(Math.random() * codes.length)];
           const variables = { input: { cardCode: code, reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${context.crew}` } };
-          return { ...request, headers: { ...request.headers, "content-type": "application/json", ...headersFor(context.crew) }, body: JSON.stringify({ query, variables }) };
+          const body = JSON.stringify({ query, variables });
+          return { ...request, headers: { ...request.headers, "content-type": "application/json", ...headersFor(context.crew, body) }, body };
         },
         onResponse: (status, body) => {
           if (status === 200 && (body.includes('"errors"') || !body.includes('"outcome":"ALLOWED"'))) failed += 1;
@@ -160,9 +158,10 @@ function row(label: string, values: readonly string[]): string {
 }
 
 /** POSTs one look-up and returns the raw answer text. */
-async function lookUpOnce(url: string, query: string, headers: Record<string, string>, code: string): Promise<string> {
+async function lookUpOnce(url: string, query: string, headersFor: (body: string) => Record<string, string>, code: string): Promise<string> {
   const variables = { input: { cardCode: code, reason: "ベンチマーク（確認）", incidentNumber: "BENCH-CHECK" } };
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  const body = JSON.stringify({ query, variables });
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headersFor(body) }, body });
   const text = await response.text();
   if (!response.ok || text.includes('"errors"') || !text.includes('"outcome":"ALLOWED"')) throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
   return text;
@@ -210,11 +209,11 @@ async function main(): Promise<void> {
       Array.from({ length: CREWS }, (_, crew) => issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "1h" }, { secret: jwtSecret, ...JWT })),
     );
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
-    const direct = (crew: number) => ({ [IDENTITY_HEADER]: signIdentity(crewIdentity(crew), identitySecret) });
+    const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency as string, body);
 
-    const code = cardCodes[0];
-    const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, throughGateway(0), code);
-    const directText = await lookUpOnce(urls.emergency, DIRECT_QUERY, direct(0), code);
+    const code = cardCodes[0] as string;
+    const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, () => throughGateway(0), code);
+    const directText = await lookUpOnce(urls.emergency as string, DIRECT_QUERY, (body) => direct(0, body), code);
     const person = (text: string) => JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");
     const joined = JSON.parse(gatewayText) as { data: { emergencyLookup: { profile: { primaryHospital: unknown; careManager: unknown } } } };

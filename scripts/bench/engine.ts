@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BSON, MongoClient } from "mongodb";
+import { connectionString, generateCredentials, type EngineCredentials } from "../../lib/embedded-mongo/src/auth";
 import { machineLine, throughput } from "./machine";
 import { WireClient } from "./wire-client";
 
@@ -15,14 +16,22 @@ const IN_FLIGHT = 8;
 
 interface EngineProcess {
   uri: string;
+  credentials: EngineCredentials;
+  connectionString(db: string): string;
   child: ChildProcess;
 }
 
 async function startEngineProcess(args: string[]): Promise<EngineProcess> {
   const cli = join(__dirname, "..", "..", "lib", "embedded-mongo", "src", "cli.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
-  return { uri: chunk.toString().trim(), child };
+  const credentials = generateCredentials();
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, EMBEDDED_MONGO_PASSWORD: credentials.password },
+  });
+  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
+  const uri = chunk.toString().trim().split(" ")[0] as string;
+  const { hostname, port } = new URL(uri);
+  return { uri, credentials, connectionString: (db) => connectionString(hostname, Number(port), credentials, db), child };
 }
 
 /** Resident memory of a process, from /proc. */
@@ -45,7 +54,7 @@ interface LookupRates {
 
 async function lookups(): Promise<LookupRates> {
   const engine = await startEngineProcess(["--in-memory"]);
-  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("resources");
   for (let start = 0; start < DOCUMENTS; start += 5_000) {
     await c.insertMany(Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => {
@@ -60,8 +69,8 @@ async function lookups(): Promise<LookupRates> {
   const driverScan = await throughput(100, IN_FLIGHT, (i) => c.findOne({ sameCodeUnindexed: pick(i) }));
   await client.close();
 
-  const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri)));
-  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
+  const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri, engine.credentials)));
+  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT]!.command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
   await throughput(1_000, IN_FLIGHT, (i) => find("code", i));
   const wireIndexed = await throughput(20_000, IN_FLIGHT, (i) => find("code", i));
   const wireScan = await throughput(100, IN_FLIGHT, (i) => find("sameCodeUnindexed", i));
@@ -72,7 +81,7 @@ async function lookups(): Promise<LookupRates> {
 
 async function inserts(args: string[]): Promise<number> {
   const engine = await startEngineProcess(args);
-  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("inserts");
   const insert = (i: number): Promise<unknown> => c.insertOne({ i, name: `訪問看護ステーション${i}`, at: new Date() });
   await throughput(1_000, IN_FLIGHT, insert);
@@ -93,7 +102,7 @@ async function millisecondsPer(runs: number, task: () => Promise<unknown>): Prom
 /** A page of 20 at offset 50,000 of the collection sorted by a field: in-memory sort, then walking its index. */
 async function sortedPage(): Promise<{ unindexedMs: number; indexedMs: number }> {
   const engine = await startEngineProcess(["--in-memory"]);
-  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("sorted");
   for (let start = 0; start < DOCUMENTS; start += 5_000) {
     await c.insertMany(Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ rank: ((start + i) * 7_919) % DOCUMENTS, name: `利用者${start + i}` })));
@@ -120,7 +129,7 @@ async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; 
   };
   const emptyDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-empty-"));
   const engine = await startEngineProcess(["--data-dir", dir]);
-  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("records");
   await c.createIndex({ ward: 1 });
   const filler = "記".repeat(140); // 420 bytes of UTF-8; with the other fields each document is about 500 bytes of BSON

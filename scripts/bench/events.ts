@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
 import { Types } from "mongoose";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createLogger } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, withUriOptions } from "@tsunagu/service-kit";
 import type { RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { openEventModels, startEventsSubgraph } from "@tsunagu/events";
@@ -75,8 +75,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: "bench-events", level: "warn" });
   const identitySecret = randomBytes(32).toString("hex");
   const engine = await connectMongo({ dbName: "bench", logger });
-  const monitored = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "bench", logger });
-  const resourcesDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName: "bench", logger });
+  const monitored = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "bench", logger });
+  const resourcesDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName: "bench", logger });
   const running: { stop(): Promise<void> }[] = [];
   try {
     await seedDemoResources(resourcesDb.connection, { count: 200 });

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from "@tsunagu/service-kit";
+import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import { machineLine } from "./machine";
 import type { ResourcesServerReady } from "./resources-server";
 
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
   const noHeaders = () => ({});
-  const signedHeaders = () => ({ [IDENTITY_HEADER]: signIdentity(PUBLIC_IDENTITY, identitySecret) });
+  const signedHeaders = () => gatewaySignedHeaders(PUBLIC_IDENTITY, identitySecret, "resources", resources.ready.url, BODY);
 
   const resources = await startChild<ResourcesServerReady>(
     "scripts/bench/resources-server.ts",

@@ -2,6 +2,7 @@
 import { connect, type Socket } from "node:net";
 import { once } from "node:events";
 import { serialize, deserialize, type Document } from "bson";
+import { authenticateClient, type EngineCredentials } from "../../lib/embedded-mongo/src/auth";
 
 /** One connection that sends a command and waits for its reply. */
 export class WireClient {
@@ -25,11 +26,14 @@ export class WireClient {
     });
   }
 
-  static async open(uri: string): Promise<WireClient> {
+  /** Connects and authenticates (SCRAM-SHA-256, as the engine requires). */
+  static async open(uri: string, credentials: EngineCredentials): Promise<WireClient> {
     const { hostname, port } = new URL(uri);
     const socket = connect(Number(port), hostname);
     await once(socket, "connect");
-    return new WireClient(socket);
+    const client = new WireClient(socket);
+    await authenticateClient((cmd) => client.command(cmd), credentials);
+    return client;
   }
 
   command(cmd: Document): Promise<Document> {

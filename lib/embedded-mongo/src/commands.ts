@@ -66,7 +66,8 @@ const handshake = (legacy: boolean) => (call: Invocation): Document => ({
   connectionId: call.connectionId,
   minWireVersion: 0,
   maxWireVersion: MAX_WIRE_VERSION,
-  readOnly: false,
+  // True while the journal cannot write (a full disk): readiness checks look here.
+  readOnly: call.engine.store.journal?.failing ?? false,
   ok: 1,
 });
 

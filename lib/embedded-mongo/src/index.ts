@@ -3,9 +3,10 @@ import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync, unlinkSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Document } from "bson";
+import { Authenticator, connectionString, credentialsIn, generateCredentials, type EngineCredentials } from "./auth";
 import { Collection } from "./collection";
 import { CursorRegistry } from "./cursors";
-import { Journal, recover } from "./journal";
+import { Journal, recover, type JournalFiles } from "./journal";
 import { createWireServer } from "./server";
 import { Sessions } from "./sessions";
 import { Store, applyOp } from "./store";
@@ -24,13 +25,23 @@ export interface EmbeddedMongoOptions {
   compactBytes?: number;
   transactionLifetimeMs?: number;
   ttlIntervalMs?: number;
+  /** The user clients authenticate as (SCRAM-SHA-256); default: the data directory's `engine-credentials.json`, created on first start, or random ones in memory. */
+  credentials?: EngineCredentials;
+  /** The journal's file operations; tests inject failures (ENOSPC) here. Default: the real file system. */
+  journalFiles?: JournalFiles;
+  /** How often a failed journal write is retried; default 1000 ms. */
+  journalRetryMs?: number;
   /** Receives operational messages (protocol errors, journal failures). */
   log?: (level: "warn" | "error", message: string) => void;
 }
 
 export interface EmbeddedMongo {
-  /** `mongodb://host:port` — append `/<database>`. */
+  /** `mongodb://host:port`, without credentials: every command but the handshake needs them (see `connectionString`). */
   uri: string;
+  /** Who may connect; in a data directory also in its `engine-credentials.json` (mode 0600). */
+  credentials: EngineCredentials;
+  /** `mongodb://user:password@host:port/<db>?authSource=admin`, for clients of this process (never print it). */
+  connectionString(db?: string): string;
   host: string;
   port: number;
   /** Writes a snapshot now and drops the journal it covers (no-op in memory). */
@@ -92,7 +103,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     if (recovered.tornBytes > 0) log("warn", `discarded ${recovered.tornBytes} bytes of an unacknowledged write torn by a crash`);
     const lastSeq = recovered.records.at(-1)?.seq ?? recovered.snapshotSeq;
     store.journal = new Journal(
-      { dataDir: options.dataDir, lastSeq, compactBytes: options.compactBytes ?? 64 * 1024 * 1024, onError: (error) => log("error", error.message) },
+      { dataDir: options.dataDir, lastSeq, compactBytes: options.compactBytes ?? 64 * 1024 * 1024, onError: (error) => log("error", error.message), files: options.journalFiles, retryMs: options.journalRetryMs },
       () => snapshotDocuments([...store.namespaces.values()].map((collection) => collection.clone())),
     );
   }
@@ -107,7 +118,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     connections: { current: 0, totalCreated: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
   };
-  const { server, sockets } = createWireServer(engine, { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) });
+  const credentials = options.credentials ?? (options.dataDir ? credentialsIn(options.dataDir) : generateCredentials());
+  const authenticator = new Authenticator(credentials);
+  const { server, sockets } = createWireServer(engine, { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) }, authenticator);
   server.listen(options.port ?? 0, host);
   await once(server, "listening");
   const address = server.address();
@@ -125,6 +138,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     uri: `mongodb://${host}:${port}`,
     host,
     port,
+    credentials,
+    connectionString: (db = "") => connectionString(host, port, credentials, db),
     compact: async () => store.journal?.compact(),
     stop: async () => {
       if (stopped) return;
@@ -141,3 +156,5 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
 }
 
 export { CommandError, ErrorCodes } from "./errors";
+export { CREDENTIALS_FILE, type EngineCredentials } from "./auth";
+export { NODE_JOURNAL_FILES, type JournalFiles } from "./journal";

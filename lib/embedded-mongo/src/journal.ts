@@ -1,8 +1,9 @@
 // Durability: an append-only, checksummed journal fsynced before each acknowledgement, compacted into snapshots.
-import { promises as fs, openSync, closeSync, writeSync, fdatasync, existsSync, statSync, readdirSync } from "node:fs";
+import { promises as fs, openSync, closeSync, writeSync, fdatasync, ftruncateSync, existsSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { serialize, type Document } from "bson";
+import { CommandError } from "./errors";
 import { deserializeKeepingTypes } from "./numbers";
 
 const FRAME_HEADER = 8;
@@ -98,15 +99,40 @@ export async function recover(dataDir: string): Promise<RecoveredState> {
 /** Produces the documents of a snapshot (header and footer are added by the journal). */
 export type SnapshotSource = () => Iterable<Document>;
 
+/** The file operations of the journal's appends; tests put a failing layer here (ENOSPC) instead of filling a disk. */
+export interface JournalFiles {
+  write(fd: number, data: Buffer): void;
+  sync(fd: number): Promise<void>;
+  truncate(fd: number, length: number): void;
+}
+
+/** The real file system. */
+export const NODE_JOURNAL_FILES: JournalFiles = {
+  write: (fd, data) => {
+    let written = 0;
+    while (written < data.length) written += writeSync(fd, data, written);
+  },
+  sync: (fd) => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+  truncate: (fd, length) => ftruncateSync(fd, length),
+};
+
 export interface JournalOptions {
   dataDir: string;
   lastSeq: number;
   /** Journal size that triggers compaction into a snapshot. */
   compactBytes: number;
   onError: (error: Error) => void;
+  /** Default NODE_JOURNAL_FILES. */
+  files?: JournalFiles;
+  /** How often a failed append is retried; default 1000 ms. */
+  retryMs?: number;
 }
 
-/** The append side of the journal, with group commit: concurrent appends share one fsync. */
+/**
+ * The append side of the journal, with group commit: concurrent appends share one fsync. When an append fails
+ * (a full disk), its records stay queued in order and are retried on their own: the engine refuses new writes
+ * (`writeRefusal`) until they are on disk, then accepts writes again without a restart.
+ */
 export class Journal {
   private readonly options: JournalOptions;
   private seq: number;
@@ -117,50 +143,93 @@ export class Journal {
   private flushing = false;
   private compacting: Promise<void> | undefined;
   private failure: Error | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly files: JournalFiles;
   private readonly snapshotSource: SnapshotSource;
 
   constructor(options: JournalOptions, snapshotSource: SnapshotSource) {
     this.options = options;
     this.seq = options.lastSeq;
     this.snapshotSource = snapshotSource;
+    this.files = options.files ?? NODE_JOURNAL_FILES;
     const files = existsSyncJournals(options.dataDir);
     const current = files.at(-1) ?? journalName(this.seq + 1);
     this.fd = openSync(join(options.dataDir, current), "a");
     this.size = statSync(join(options.dataDir, current)).size;
   }
 
-  /** Makes the operations durable; resolves once they are on disk. */
+  /** True while the journal cannot write: the engine then refuses writes (see `writeRefusal`). */
+  get failing(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** The error a write gets while the journal cannot write (before anything is applied), or undefined. */
+  writeRefusal(): CommandError | undefined {
+    if (this.failure === undefined) return undefined;
+    const full = (this.failure as NodeJS.ErrnoException).code === "ENOSPC";
+    return new CommandError(full ? "OutOfDiskSpace" : "InternalError", `the journal cannot write (${this.failure.message}); writes are refused until it can, which is retried every ${this.options.retryMs ?? 1000} ms`);
+  }
+
+  /**
+   * Makes the operations durable; resolves once they are on disk. The operations are already applied in memory,
+   * so they are kept in order even when this rejects (the journal failed): they reach the disk on a later retry.
+   */
   append(ops: Document[]): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     this.seq++;
     this.pending.push(encodeFrame({ seq: this.seq, ops }));
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.flushing) {
+    if (this.failure) {
+      this.rejectWaiters(this.failure);
+    } else if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => void this.flush());
     }
     return done;
   }
 
+  private rejectWaiters(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** Writes and syncs everything pending; on failure cuts any partial frame off and keeps the records for a retry. */
   private async flush(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = Buffer.concat(this.pending.splice(0));
+      const frames = this.pending.splice(0);
+      const batch = Buffer.concat(frames);
       const waiters = this.waiters.splice(0);
       try {
-        writeAll(this.fd, batch);
-        await syncFile(this.fd);
+        // After a failure the file may end in a partial frame; cut it so the retried records follow the last good one.
+        if (this.failure) this.files.truncate(this.fd, this.size);
+        this.files.write(this.fd, batch);
+        await this.files.sync(this.fd);
         this.size += batch.length;
+        if (this.failure) this.options.onError(new Error("journal writes again; the engine accepts writes"));
+        this.failure = undefined;
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {
-        this.failure = new Error(`journal write failed; the engine refuses further writes until restarted: ${(error as Error).message}`);
-        for (const waiter of [...waiters, ...this.waiters.splice(0)]) waiter.reject(this.failure);
-        this.options.onError(this.failure);
+        this.pending.unshift(...frames);
+        const failure = Object.assign(new Error(`journal write failed: ${(error as Error).message}`), { code: (error as NodeJS.ErrnoException).code });
+        if (!this.failure) this.options.onError(failure);
+        this.failure = failure;
+        for (const waiter of waiters) waiter.reject(failure);
+        this.rejectWaiters(failure);
         this.flushing = false;
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = undefined;
+          if (!this.flushing) {
+            this.flushing = true;
+            void this.flush();
+          }
+        }, this.options.retryMs ?? 1000).unref();
         return;
       }
     }
     this.flushing = false;
-    if (this.size >= this.options.compactBytes && !this.compacting) this.compacting = this.compact().finally(() => (this.compacting = undefined));
+    if (this.size >= this.options.compactBytes && !this.compacting) {
+      this.compacting = this.compact()
+        .catch((error: Error) => this.options.onError(new Error(`compaction failed (the journal still holds every record): ${error.message}`)))
+        .finally(() => (this.compacting = undefined));
+    }
   }
 
   /** Writes a snapshot of the current state and drops the journal files it covers. */
@@ -169,9 +238,10 @@ export class Journal {
     const seq = this.seq;
     const docs = this.snapshotSource();
     const olderFiles = existsSyncJournals(this.options.dataDir);
-    // New records go to a fresh file while the snapshot is written.
+    // New records go to a fresh file while the snapshot is written (opened first: a failure leaves the old one in use).
+    const fresh = openSync(join(this.options.dataDir, journalName(seq + 1)), "a");
     closeSync(this.fd);
-    this.fd = openSync(join(this.options.dataDir, journalName(seq + 1)), "a");
+    this.fd = fresh;
     this.size = 0;
     const tmp = join(this.options.dataDir, `${SNAPSHOT_FILE}.tmp`);
     const handle = await fs.open(tmp, "w");
@@ -203,6 +273,7 @@ export class Journal {
 
   /** Waits for pending writes and compaction, then closes the file. */
   async close(): Promise<void> {
+    clearTimeout(this.retryTimer);
     while (this.flushing || this.compacting) {
       await (this.compacting ?? new Promise((resolve) => setImmediate(resolve)));
     }
@@ -212,15 +283,6 @@ export class Journal {
 
 function existsSyncJournals(dataDir: string): string[] {
   return readdirSync(dataDir).filter((name) => JOURNAL_PATTERN.test(name)).sort();
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  let written = 0;
-  while (written < data.length) written += writeSync(fd, data, written);
-}
-
-function syncFile(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 async function syncDirectory(dir: string): Promise<void> {

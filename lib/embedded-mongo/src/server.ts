@@ -1,5 +1,6 @@
 // The TCP side: frames incoming bytes into messages, runs them in order per connection, and survives bad clients.
 import { createServer, type Server, type Socket } from "node:net";
+import type { Authenticator } from "./auth";
 import { runCommand, MAX_MESSAGE_SIZE_BYTES, type Engine } from "./commands";
 import { HEADER_BYTES, WireError, encodeReply, parseMessage, wireErrorReply } from "./wire";
 
@@ -36,14 +37,15 @@ export interface Diagnostics {
   onProtocolError(remote: string, message: string): void;
 }
 
-/** Serves the engine on a TCP port. */
-export function createWireServer(engine: Engine, diagnostics: Diagnostics): { server: Server; sockets: Set<Socket> } {
+/** Serves the engine on a TCP port; a connection runs commands only once it has authenticated. */
+export function createWireServer(engine: Engine, diagnostics: Diagnostics, authenticator: Authenticator): { server: Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
   const server = createServer((socket) => {
     const connectionId = nextConnectionId++;
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     const framer = new MessageFramer();
+    const auth = authenticator.connection();
     const queue: Buffer[] = [];
     let running = false;
     sockets.add(socket);
@@ -62,7 +64,7 @@ export function createWireServer(engine: Engine, diagnostics: Diagnostics): { se
         const message = queue.shift()!;
         try {
           const request = parseMessage(message);
-          const reply = await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote });
+          const reply = auth.intercept(request.db, request.cmd) ?? auth.decorate(request.cmd, await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote }));
           if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request.requestId, request.legacy, reply));
         } catch (error) {
           if (error instanceof WireError && error.requestId !== undefined && !socket.destroyed) {

@@ -125,13 +125,20 @@ export class Store {
     return [...new Set([...this.namespaces.keys()].map((ns) => ns.slice(0, ns.indexOf("."))))].sort();
   }
 
-  /** Starts a unit of write for one command. */
+  /** Starts a unit of write for one command; refused before anything is applied while the journal cannot write. */
   begin(txn?: Transaction, options: { bypassDocumentValidation?: boolean } = {}): WriteUnit {
+    if (!txn) this.refuseWritesWhileJournalFails();
     return new WriteUnit(this, txn, options.bypassDocumentValidation === true);
+  }
+
+  private refuseWritesWhileJournalFails(): void {
+    const refusal = this.journal?.writeRefusal();
+    if (refusal) throw refusal;
   }
 
   /** Applies a transaction's ops to the committed state all at once, or not at all. */
   async commit(txn: Transaction): Promise<void> {
+    if (txn.ops.length > 0) this.refuseWritesWhileJournalFails();
     const staged: Namespaces = new Map(this.namespaces);
     for (const ns of new Set(txn.ops.map((op) => ("ns" in op ? op.ns : "")))) {
       const base = this.namespaces.get(ns);

@@ -16,7 +16,7 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 async function withEngine<T>(dataDir: string, body: (client: MongoClient) => Promise<T>, compactBytes?: number): Promise<T> {
   const engine = await startEmbeddedMongo({ dataDir, compactBytes, log: () => undefined });
-  const client = await MongoClient.connect(`${engine.uri}/durable`);
+  const client = await MongoClient.connect(engine.connectionString("durable"));
   try {
     return await body(client);
   } finally {

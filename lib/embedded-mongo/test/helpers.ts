@@ -11,7 +11,7 @@ export interface Harness {
 
 export async function startHarness(options: EmbeddedMongoOptions = {}): Promise<Harness> {
   const engine = await startEmbeddedMongo({ log: () => undefined, ...options });
-  const client = new MongoClient(`${engine.uri}/test`, { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+  const client = new MongoClient(engine.connectionString("test"), { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
   const commands: CommandStartedEvent[] = [];
   client.on("commandStarted", (event) => commands.push(event));
   await client.connect();

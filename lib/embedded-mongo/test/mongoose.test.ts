@@ -27,7 +27,7 @@ const offices: Array<{ name: string; careOfficeNumber: string; district: string;
 
 beforeAll(async () => {
   engine = await startEmbeddedMongo({ log: () => undefined });
-  await mongoose.connect(`${engine.uri}/mongoose`, { serverSelectionTimeoutMS: 5000 });
+  await mongoose.connect(engine.connectionString("mongoose"), { serverSelectionTimeoutMS: 5000 });
   await Office.init();
   await Manager.init();
   const created = await Office.insertMany(offices);

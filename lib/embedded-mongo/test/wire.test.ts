@@ -1,6 +1,7 @@
 // Bad input on the wire: malformed BSON, lying lengths, oversized and truncated messages never take the server down.
 import { connect, type Socket } from "node:net";
 import { serialize, deserialize, UUID, type Document } from "bson";
+import { authenticateClient } from "../src/auth";
 import { startHarness, stopHarness, type Harness } from "./helpers";
 
 let harness: Harness;
@@ -27,11 +28,21 @@ function opQuery(requestId: number, collection: string, query: Document): Buffer
   return Buffer.concat([header(16 + body.length, requestId, 2004), body]);
 }
 
-function open(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(harness.engine.port, harness.engine.host, () => resolve(socket));
-    socket.on("error", reject);
+/** A raw connection, authenticated unless `authenticated` is false. */
+async function open({ authenticated = true } = {}): Promise<Socket> {
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const opened = connect(harness.engine.port, harness.engine.host, () => resolve(opened));
+    opened.on("error", reject);
   });
+  let requestId = 1000;
+  if (authenticated) {
+    await authenticateClient(async (cmd) => {
+      const reply = await exchange(socket, opMsg(requestId++, Buffer.from(serialize(cmd))));
+      if (reply === "closed") throw new Error("closed during authentication");
+      return reply;
+    }, harness.engine.credentials);
+  }
+  return socket;
 }
 
 /** Sends bytes and resolves with the decoded reply (OP_MSG or OP_REPLY), or "closed" when the server hangs up. */

@@ -33,6 +33,9 @@ const APOLLO_CLIENT_ERROR_CODES: ReadonlySet<unknown> = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+/** graphql-js's "Did you mean ...?" hints (validation, variable and enum coercion), which tell a prober the schema. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
 /** The message every unexpected error is replaced with outside development. */
 /** A client's mistake: logged at info, never at error level. */
 export function isClientError(error: GraphQLError): boolean {
@@ -94,7 +97,7 @@ export interface FormatErrorOptions {
 
 /**
  * Apollo `formatError`: every error leaves with a code from ERROR_CODES; Apollo's parse, validation
- * and request errors become BAD_USER_INPUT; outside development unexpected errors become
+ * and request errors become BAD_USER_INPUT (outside development without graphql-js's "Did you mean" hints); outside development unexpected errors become
  * "Internal server error" with only `code` (and `serviceName` when known), and no stack trace.
  * Pair it with `errorLoggingPlugin`, which logs the originals with the request id.
  */
@@ -103,8 +106,10 @@ export function createFormatError({ development }: FormatErrorOptions) {
     const { stacktrace, ...extensions } = formatted.extensions ?? {};
     const code = extensions.code;
     const kept = development && stacktrace !== undefined ? { stacktrace } : {};
-    if (APOLLO_CLIENT_ERROR_CODES.has(code)) {
-      return { ...formatted, extensions: { ...extensions, ...kept, code: "BAD_USER_INPUT" } };
+    if (APOLLO_CLIENT_ERROR_CODES.has(code) || code === "BAD_USER_INPUT") {
+      // Apollo's client errors, graphql-js's variable coercion errors (coded BAD_USER_INPUT by Apollo) and our own.
+      const message = development ? formatted.message : formatted.message.replace(SUGGESTION, "");
+      return { ...formatted, message, extensions: { ...extensions, ...kept, code: "BAD_USER_INPUT" } };
     }
     if (isErrorCode(code) && isExpectedError(error)) {
       return { ...formatted, extensions: { ...extensions, ...kept } };

@@ -52,14 +52,15 @@ export function healthRouter({ checks = {}, timeoutMs = DEFAULT_TIMEOUT_MS, logg
   return router;
 }
 
-/** Readiness of a mongoose connection: connected, and the server answers `ping`. */
+/** Readiness of a mongoose connection: connected, and the server answers `hello` as writable (not `readOnly`, which the embedded engine reports while its disk is full). */
 export function mongoReadinessCheck(connection: Connection): ReadinessCheck {
   return async () => {
     const db = connection.db;
     if (connection.readyState !== STATES.connected || db === undefined) {
       throw new Error(`MongoDB connection is ${STATES[connection.readyState]}`);
     }
-    await db.admin().ping();
+    const hello = await db.admin().command({ hello: 1 });
+    if (hello.readOnly === true) throw new Error("MongoDB accepts no writes (readOnly)");
   };
 }
 

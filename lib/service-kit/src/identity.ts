@@ -1,9 +1,10 @@
-// Who is asking: the identity model, the HMAC-signed identity header the gateway sends to subgraphs, and the request id header.
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+// Who is asking: the identity model, the identity header the gateway signs for each request to a subgraph (bound to the request, one-time), and the request id header.
+import { createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { RequestHandler, Response } from "express";
 import { z } from "zod";
-import { ConfigError, envInteger } from "./config";
+import { envInteger } from "./config";
 import type { Logger } from "./logger";
+import type { NonceStore } from "./nonces";
 
 /** Roles of DESIGN.md "Identity and access"; authorisation is decided by the subgraph owning the data. */
 export const ROLES = ["PUBLIC", "RESIDENT", "PROFESSIONAL", "COORDINATOR", "EMS", "ER", "VENDOR", "ADMIN"] as const;
@@ -44,63 +45,113 @@ export function hasScope(identity: Identity, scope: string): boolean {
   return identity.scopes.includes(scope);
 }
 
-/** The header carrying `<base64url payload>.<base64url HMAC-SHA256 of the payload>`. */
+/** The header carrying `<base64url payload>.<base64url HMAC-SHA256 of the payload>`, signed for one request to one subgraph. */
 export const IDENTITY_HEADER = "x-tsunagu-identity";
 /** The header carrying the request id end to end (client → gateway → subgraphs → logs). */
 export const REQUEST_ID_HEADER = "x-request-id";
 
-/** A development-only signing secret, refused when NODE_ENV=production. */
-export const DEVELOPMENT_IDENTITY_SECRET = "tsunagu-development-identity-secret-not-for-production";
-
 /** Variables shared by the gateway and every subgraph for the identity header. */
 export const identityConfigSchema = z.object({
-  /** Shared only by the gateway and the subgraphs; at least 32 characters. */
+  /** Shared only by the gateway and the subgraphs; each subgraph's key is derived from it. Checked by `requireSecret`. */
   IDENTITY_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
-  /** How old a signed identity header may be before a subgraph refuses it. */
+  /** How old a signed identity header may be before a subgraph refuses it (and how long its nonce is remembered). */
   IDENTITY_MAX_AGE_SECONDS: envInteger({ min: 1, max: 3600 }).default(60),
 });
 
 /**
- * The secret in `variable`, or `developmentDefault` when it is unset and NODE_ENV is not production.
- * @throws ConfigError when it is unset in production.
+ * The key the gateway signs requests to `subgraph` with: HKDF-SHA256 of IDENTITY_SECRET with the subgraph's
+ * name, so a subgraph holding only its own key can neither sign for another subgraph nor recover the secret.
  */
-export function secretOrDevelopmentDefault(
-  config: { NODE_ENV: string } & Partial<Record<string, unknown>>,
-  variable: string,
-  developmentDefault: string,
-): string {
-  const value = config[variable];
-  if (typeof value === "string" && value !== "") return value;
-  if (config.NODE_ENV === "production") {
-    throw new ConfigError([{ variable, problem: "required when NODE_ENV=production" }]);
-  }
-  return developmentDefault;
+export function subgraphSigningKey(identitySecret: string, subgraph: string): Buffer {
+  if (identitySecret.length === 0) throw new Error("subgraphSigningKey: empty secret");
+  return Buffer.from(hkdfSync("sha256", identitySecret, "tsunagu-identity-v2", `subgraph:${subgraph}`, 32));
 }
 
-const signedPayloadSchema = z.object({ v: z.literal(1), iat: z.number().int(), identity: identitySchema });
+/** SHA-256 of a request body, base64url: what the signature binds the body with. */
+export function bodyDigest(body: string | Uint8Array): string {
+  return createHash("sha256").update(body).digest("base64url");
+}
 
-function hmac(secret: string, encodedPayload: string): Buffer {
-  return createHmac("sha256", secret).update(encodedPayload).digest();
+/** The request a signature is bound to. */
+export interface SignedRequestTarget {
+  /** The subgraph's name in the supergraph, e.g. `emergency`. */
+  subgraph: string;
+  /** HTTP method, e.g. `POST`. */
+  method: string;
+  /** Path and query of the URL, e.g. `/graphql`. */
+  path: string;
+  /** SHA-256 of the exact body bytes (`bodyDigest`). */
+  bodyDigest: string;
+}
+
+const signedPayloadSchema = z.object({
+  v: z.literal(2),
+  /** The subgraph the request is meant for. */
+  aud: z.string().min(1).max(100),
+  /** Issued at, epoch milliseconds. */
+  iat: z.number().int(),
+  /** 128 random bits, accepted once. */
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/),
+  m: z.string().min(1).max(10),
+  p: z.string().min(1).max(2000),
+  /** bodyDigest of the body. */
+  b: z.string().min(1).max(100),
+  identity: identitySchema,
+});
+
+function hmac(key: Buffer, encodedPayload: string): Buffer {
+  return createHmac("sha256", key).update(encodedPayload).digest();
 }
 
 /**
- * Signs `identity` for a subgraph: the payload (version, issued-at seconds, identity) is encoded once
- * and the HMAC covers exactly the bytes sent, so there is one canonical form to verify.
+ * Signs `identity` for one request: the subgraph it is meant for, method, path, body digest, time and a fresh
+ * nonce. The payload is encoded once and the HMAC (with the subgraph's own key) covers exactly the bytes sent.
  */
-export function signIdentity(identity: Identity, secret: string, nowMs: number = Date.now()): string {
-  if (secret.length === 0) throw new Error("signIdentity: empty secret");
-  const payload = { v: 1, iat: Math.floor(nowMs / 1000), identity };
+export function signSubgraphRequest(identity: Identity, key: Buffer, target: SignedRequestTarget, nowMs: number = Date.now()): string {
+  const payload = {
+    v: 2,
+    aud: target.subgraph,
+    iat: nowMs,
+    nonce: randomBytes(16).toString("base64url"),
+    m: target.method.toUpperCase(),
+    p: target.path,
+    b: target.bodyDigest,
+    identity,
+  };
   const encoded = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
-  return `${encoded}.${hmac(secret, encoded).toString("base64url")}`;
+  return `${encoded}.${hmac(key, encoded).toString("base64url")}`;
+}
+
+/**
+ * Headers for POSTing `body` (the exact JSON text sent) to a subgraph's `url` as the gateway would: for scripts
+ * (the demo seed) and tests that call a subgraph directly.
+ */
+export function gatewaySignedHeaders(identity: Identity, identitySecret: string, subgraph: string, url: string, body: string): Record<string, string> {
+  const { pathname, search } = new URL(url);
+  const target = { subgraph, method: "POST", path: `${pathname}${search}`, bodyDigest: bodyDigest(body) };
+  return { "content-type": "application/json", [IDENTITY_HEADER]: signSubgraphRequest(identity, subgraphSigningKey(identitySecret, subgraph), target) };
 }
 
 /** Why a signed identity header was refused. */
-export type IdentityRejection = "missing" | "malformed" | "bad-signature" | "stale" | "from-the-future";
+export type IdentityRejection =
+  | "missing"
+  | "malformed"
+  | "bad-signature"
+  | "stale"
+  | "from-the-future"
+  | "wrong-subgraph"
+  | "wrong-request"
+  | "replayed";
 
 export type IdentityVerification = { ok: true; identity: Identity } | { ok: false; reason: IdentityRejection };
 
 export interface VerifyIdentityOptions {
-  secret: string;
+  /** This subgraph's key (`subgraphSigningKey`). */
+  key: Buffer;
+  /** The request as this subgraph received it; `subgraph` is this subgraph's own name. */
+  target: SignedRequestTarget;
+  /** Where nonces are remembered; a nonce seen before is refused. */
+  nonces: NonceStore;
   /** Default 60. */
   maxAgeSeconds?: number;
   /** Tolerated clock difference for headers dated in the future; default 5. */
@@ -108,15 +159,24 @@ export interface VerifyIdentityOptions {
   nowMs?: number;
 }
 
-/** Checks a signed identity header: present, well formed, signature valid (constant time), and fresh. */
-export function verifyIdentity(header: string | undefined, options: VerifyIdentityOptions): IdentityVerification {
-  const { secret, maxAgeSeconds = 60, clockSkewSeconds = 5, nowMs = Date.now() } = options;
+function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Checks a signed identity header: well formed, signature valid with this subgraph's key (constant time),
+ * meant for this subgraph and this very request (method, path, body), fresh, and its nonce never seen before.
+ */
+export async function verifySubgraphRequest(header: string | undefined, options: VerifyIdentityOptions): Promise<IdentityVerification> {
+  const { key, target, nonces, maxAgeSeconds = 60, clockSkewSeconds = 5, nowMs = Date.now() } = options;
   if (header === undefined || header === "") return { ok: false, reason: "missing" };
   const parts = header.split(".");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") return { ok: false, reason: "malformed" };
   const [encoded, signature] = parts as [string, string];
 
-  const expected = hmac(secret, encoded);
+  const expected = hmac(key, encoded);
   const given = Buffer.from(signature, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: "bad-signature" };
@@ -130,11 +190,20 @@ export function verifyIdentity(header: string | undefined, options: VerifyIdenti
   }
   const payload = signedPayloadSchema.safeParse(decoded);
   if (!payload.success) return { ok: false, reason: "malformed" };
+  const signed = payload.data;
 
-  const ageSeconds = nowMs / 1000 - payload.data.iat;
+  if (!constantTimeEqual(signed.aud, target.subgraph)) return { ok: false, reason: "wrong-subgraph" };
+  if (signed.m !== target.method.toUpperCase() || signed.p !== target.path || !constantTimeEqual(signed.b, target.bodyDigest)) {
+    return { ok: false, reason: "wrong-request" };
+  }
+  const ageSeconds = (nowMs - signed.iat) / 1000;
   if (ageSeconds > maxAgeSeconds) return { ok: false, reason: "stale" };
   if (ageSeconds < -clockSkewSeconds) return { ok: false, reason: "from-the-future" };
-  return { ok: true, identity: payload.data.identity };
+  // Remembered for as long as the header could still pass the freshness checks above.
+  if (!(await nonces.claim(`${signed.aud}:${signed.nonce}`, maxAgeSeconds + clockSkewSeconds + 1))) {
+    return { ok: false, reason: "replayed" };
+  }
+  return { ok: true, identity: signed.identity };
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -17,5 +17,7 @@ export * from "./tokyo-time";
 export * from "./html";
 export * from "./subgraph-process";
 export * from "./subgraph-service";
+export * from "./secrets";
+export * from "./nonces";
 export * from "./audit-chain";
 export * from "./demo-data";

@@ -19,7 +19,7 @@ export interface ConnectMongoOptions {
 export interface MongoHandle {
   /** A connection of its own (never mongoose's global one), with strictQuery and sanitizeFilter on. */
   connection: Connection;
-  /** The URI connected to, including the database for the embedded engine. */
+  /** The URI connected to; for the embedded engine with its database and credentials (mask it with maskUriCredentials before showing it). */
   uri: string;
   /** True when this handle started the embedded engine. */
   embedded: boolean;
@@ -41,7 +41,7 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoH
   let engine: RunningEngine | undefined;
   if (uri === undefined) {
     engine = await startEngine(options.dataDir);
-    uri = `${engine.uri}/${dbName}`;
+    uri = engine.connectionString(dbName);
   }
   const masked = maskUriCredentials(uri);
 
@@ -80,8 +80,13 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoH
 
 /** The part of the embedded engine this module uses. */
 interface RunningEngine {
-  uri: string;
+  connectionString(db: string): string;
   stop(): Promise<void>;
+}
+
+/** `uri` with further options, e.g. `{ monitorCommands: "true" }` (a second connection to the same server). */
+export function withUriOptions(uri: string, options: Readonly<Record<string, string>>): string {
+  return `${uri}${uri.includes("?") ? "&" : "?"}${new URLSearchParams(options).toString()}`;
 }
 
 /** Loaded on demand so services pointed at a real MongoDB never load the engine. */

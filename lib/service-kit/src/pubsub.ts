@@ -140,7 +140,7 @@ function parseEvent(message: string): DomainEvent | undefined {
 }
 
 /** Connects one ioredis client, or rejects naming REDIS_URL (and leaves nothing retrying). */
-async function connectRedis(redisUrl: string, role: string, logger: Logger): Promise<Redis> {
+export async function connectRedis(redisUrl: string, role: string, logger: Logger): Promise<Redis> {
   let connected = false;
   const client = new Redis(redisUrl, {
     lazyConnect: true,
@@ -165,7 +165,7 @@ async function connectRedis(redisUrl: string, role: string, logger: Logger): Pro
 }
 
 /** QUIT when connected (pending commands are sent first); otherwise stop reconnecting at once. */
-async function disconnectRedis(client: Redis): Promise<void> {
+export async function disconnectRedis(client: Redis): Promise<void> {
   if (client.status === "ready") {
     try {
       await client.quit();

@@ -2,10 +2,12 @@
 import { z } from "zod";
 import type { Connection } from "mongoose";
 import { baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig } from "./config";
-import { DEVELOPMENT_IDENTITY_SECRET, identityConfigSchema, secretOrDevelopmentDefault } from "./identity";
+import { identityConfigSchema } from "./identity";
 import { processLogger, type Logger } from "./logger";
 import { connectMongo } from "./mongo";
+import { createNonceStore, type NonceStore } from "./nonces";
 import { createPubSub, pubsubConfigSchema, type PubSub } from "./pubsub";
+import { requireSecret, withGeneratedSecrets } from "./secrets";
 import type { RunningService } from "./subgraph-server";
 
 /** The variables every subgraph process reads; a subgraph `.extend()`s it with its own. */
@@ -14,7 +16,8 @@ export function subgraphProcessConfigSchema(defaultPort: number) {
     ...identityConfigSchema.shape,
     ...pubsubConfigSchema.shape,
     PORT: envInteger({ min: 0, max: 65535 }).default(defaultPort),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    /** Loopback unless set: only the gateway should reach a subgraph (docker compose sets 0.0.0.0 inside its network). */
+    HOST: z.string().min(1).default("127.0.0.1"),
     /** `true`: seed this subgraph's demo data when it is not there yet (demos; never for real data). */
     SEED_DEMO_DATA: envEnum(["true", "false"]).default("false"),
   });
@@ -28,6 +31,8 @@ export interface SubgraphProcessOptions {
   signingSecret: string;
   logger: Logger;
   pubsub: PubSub;
+  /** Nonces of signed requests: in Redis when REDIS_URL is set, so every replica refuses a replay. */
+  nonces: NonceStore;
   port: number;
   host: string;
   identityMaxAgeSeconds: number;
@@ -44,11 +49,12 @@ export interface SubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>> {
 /** Starts the subgraph and serves until SIGINT/SIGTERM; a bad variable ends the process with one line naming it. */
 export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(spec: SubgraphProcess<S>): void {
   const main = async (): Promise<void> => {
-    const config = loadConfig(spec.configSchema);
-    const signingSecret = secretOrDevelopmentDefault(config, "IDENTITY_SECRET", DEVELOPMENT_IDENTITY_SECRET);
+    const config = loadConfig(spec.configSchema, withGeneratedSecrets(process.env));
+    const signingSecret = requireSecret(config, "IDENTITY_SECRET");
     const logger = processLogger(spec.name, config);
     const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });
     const pubsub = await createPubSub({ redisUrl: config.REDIS_URL, logger });
+    const nonces = await createNonceStore({ redisUrl: config.REDIS_URL, logger });
     if (config.SEED_DEMO_DATA === "true") {
       const seeded = await spec.seed(mongo.connection);
       logger.info(seeded, seeded.skipped ? "demo data already present" : "demo data seeded");
@@ -58,6 +64,7 @@ export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(s
       signingSecret,
       logger,
       pubsub,
+      nonces,
       port: config.PORT,
       host: config.HOST,
       identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
@@ -69,6 +76,7 @@ export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(s
       logger.info({ signal }, "shutting down");
       await subgraph.stop();
       await pubsub.close();
+      await nonces.close();
       await mongo.close();
     };
     process.once("SIGINT", shutdown);

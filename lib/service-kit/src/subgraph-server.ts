@@ -15,9 +15,11 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { createFormatError, errorLoggingPlugin, httpErrorHandler, sendErrorResponse, unauthenticated } from "./errors";
 import { healthRouter } from "./health";
 import type { ReadinessCheck } from "./health";
-import { IDENTITY_HEADER, trackRequests, trackingOf, verifyIdentity } from "./identity";
+import { IDENTITY_HEADER, bodyDigest, subgraphSigningKey, trackRequests, trackingOf, verifySubgraphRequest } from "./identity";
 import type { Identity, RequestContext } from "./identity";
 import type { Logger } from "./logger";
+import { memoryNonceStore } from "./nonces";
+import type { NonceStore } from "./nonces";
 
 export interface StartSubgraphOptions<TContext extends RequestContext> {
   /** The subgraph's name, as in the supergraph (e.g. `resources`). */
@@ -27,10 +29,12 @@ export interface StartSubgraphOptions<TContext extends RequestContext> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Called once per request: add what the resolvers need, e.g. fresh DataLoaders (never shared across requests). */
   createContext: (base: RequestContext) => TContext | Promise<TContext>;
-  /** IDENTITY_SECRET, shared only with the gateway. */
+  /** IDENTITY_SECRET, shared only with the gateway; this subgraph verifies with the key derived from it for `name`. */
   signingSecret: string;
   /** Default 60. */
   identityMaxAgeSeconds?: number;
+  /** Where the nonces of signed requests are remembered (Redis to share them between processes); default: in memory. */
+  nonces?: NonceStore;
   logger: Logger;
   /** Default 0 (a free port; the real one is in the returned URL). */
   port?: number;
@@ -121,9 +125,15 @@ export async function startSubgraph<TContext extends RequestContext>(
   await apollo.start();
 
   const identities = new WeakMap<Request, Identity>();
-  const requireSignedIdentity: RequestHandler = (req, res, next) => {
-    const verification = verifyIdentity(req.get(IDENTITY_HEADER), {
-      secret: signingSecret,
+  const bodyDigests = new WeakMap<Request, string>();
+  const signingKey = subgraphSigningKey(signingSecret, name);
+  const nonces = options.nonces ?? memoryNonceStore();
+  const EMPTY_BODY_DIGEST = bodyDigest("");
+  const requireSignedIdentity: RequestHandler = async (req, res, next) => {
+    const verification = await verifySubgraphRequest(req.get(IDENTITY_HEADER), {
+      key: signingKey,
+      target: { subgraph: name, method: req.method, path: req.originalUrl, bodyDigest: bodyDigests.get(req) ?? EMPTY_BODY_DIGEST },
+      nonces,
       maxAgeSeconds: options.identityMaxAgeSeconds,
     });
     if (!verification.ok) {
@@ -140,8 +150,14 @@ export async function startSubgraph<TContext extends RequestContext>(
   if (options.routes !== undefined) app.use(options.routes);
   app.use(
     "/graphql",
+    // The body is read first so the signature can be checked against the digest of its exact bytes.
+    express.json({
+      limit: options.bodyLimit ?? "2mb",
+      verify: (req, _res, raw) => {
+        bodyDigests.set(req as Request, bodyDigest(raw));
+      },
+    }),
     requireSignedIdentity,
-    express.json({ limit: options.bodyLimit ?? "2mb" }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const identity = identities.get(req);

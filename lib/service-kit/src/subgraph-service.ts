@@ -7,6 +7,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { mongoReadinessCheck } from "./health";
 import type { RequestContext } from "./identity";
 import type { Logger } from "./logger";
+import type { NonceStore } from "./nonces";
 import type { PubSub } from "./pubsub";
 import { startSubgraph, type RunningService } from "./subgraph-server";
 
@@ -26,6 +27,8 @@ export interface SubgraphServiceOptions {
   development?: boolean;
   /** Where the subgraph publishes its domain events (shared with the gateway's subscriptions); absent: no events. */
   pubsub?: PubSub;
+  /** Where the nonces of signed requests are remembered; default: in memory (one process). */
+  nonces?: NonceStore;
 }
 
 /** The subgraph itself: its name in the supergraph, its SDL file and resolvers, and its per-request context. */
@@ -49,6 +52,7 @@ export function serveSubgraph<TContext extends RequestContext>(options: Subgraph
     routes: definition.routes,
     signingSecret: options.signingSecret,
     identityMaxAgeSeconds: options.identityMaxAgeSeconds,
+    nonces: options.nonces,
     logger: options.logger,
     port: options.port,
     host: options.host,

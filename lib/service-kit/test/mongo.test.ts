@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { STATES, Schema, connections as globalConnections } from "mongoose";
 import type { Connection } from "mongoose";
 import { mongoReadinessCheck } from "../src/health";
-import { createLogger } from "../src/logger";
+import { createLogger, maskUriCredentials } from "../src/logger";
 import { connectMongo } from "../src/mongo";
 import type { MongoHandle } from "../src/mongo";
 
@@ -52,13 +52,15 @@ describe("connectMongo with the embedded engine", () => {
     await handle?.close();
   });
 
-  it("starts the engine on a loopback port and says so in the log", () => {
+  it("starts the engine on a loopback port, connects with its credentials, and logs the URI without them", () => {
     expect(handle.embedded).toBe(true);
-    expect(handle.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/service_kit_test$/);
+    const password = /^mongodb:\/\/tsunagu:([^@]+)@127\.0\.0\.1:\d+\/service_kit_test\?authSource=admin$/.exec(handle.uri)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(handle.connection.name).toBe("service_kit_test");
     expect(records()).toContainEqual(
-      expect.objectContaining({ msg: "MongoDB connected", uri: handle.uri, database: "service_kit_test", embedded: true, storage: "memory" }),
+      expect.objectContaining({ msg: "MongoDB connected", uri: maskUriCredentials(handle.uri), database: "service_kit_test", embedded: true, storage: "memory" }),
     );
+    expect(JSON.stringify(records())).not.toContain(password);
   });
 
   it("uses a connection of its own, not mongoose's global one", () => {

@@ -1,7 +1,7 @@
 // startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, error masking, body limit.
 import { parse } from "graphql";
 import { badUserInput } from "../src/errors";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, signIdentity } from "../src/identity";
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, bodyDigest, gatewaySignedHeaders, signSubgraphRequest, subgraphSigningKey } from "../src/identity";
 import type { Identity, RequestContext } from "../src/identity";
 import { createLogger } from "../src/logger";
 import { startSubgraph } from "../src/subgraph-server";
@@ -62,16 +62,28 @@ beforeAll(async () => {
 
 afterAll(() => subgraph?.stop());
 
-async function call(query: string, headers: Record<string, string>) {
-  const response = await fetch(subgraph.url, {
+/** Headers for one request body (signatures cover the body). */
+type HeadersFor = (body: string) => Record<string, string>;
+
+async function call(query: string, headers: Record<string, string> | HeadersFor, url: string = subgraph.url) {
+  const body = JSON.stringify({ query });
+  const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query }),
+    headers: { "content-type": "application/json", ...(typeof headers === "function" ? headers(body) : headers) },
+    body,
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
-const signed = (identity: Identity = coordinator, nowMs?: number) => ({ [IDENTITY_HEADER]: signIdentity(identity, SECRET, nowMs) });
+const signed =
+  (identity: Identity = coordinator): HeadersFor =>
+  (body) =>
+    gatewaySignedHeaders(identity, SECRET, "things", subgraph.url, body);
+const signedAt =
+  (nowMs: number): HeadersFor =>
+  (body) => ({
+    [IDENTITY_HEADER]: signSubgraphRequest(coordinator, subgraphSigningKey(SECRET, "things"), { subgraph: "things", method: "POST", path: "/graphql", bodyDigest: bodyDigest(body) }, nowMs),
+  });
 
 test("the URL names the real port and the GraphQL path", () => {
   expect(subgraph.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
@@ -79,8 +91,8 @@ test("the URL names the real port and the GraphQL path", () => {
 });
 
 test("a signed request is served with the identity and request id in its context, one context per request", async () => {
-  const first = await call("{ caller }", { ...signed(), [REQUEST_ID_HEADER]: "req-1" });
-  const second = await call("{ caller }", { ...signed(PUBLIC_IDENTITY), [REQUEST_ID_HEADER]: "req-2" });
+  const first = await call("{ caller }", (body) => ({ ...signed()(body), [REQUEST_ID_HEADER]: "req-1" }));
+  const second = await call("{ caller }", (body) => ({ ...signed(PUBLIC_IDENTITY)(body), [REQUEST_ID_HEADER]: "req-2" }));
   expect(first.status).toBe(200);
   expect(first.headers.get(REQUEST_ID_HEADER)).toBe("req-1");
   const [firstNumber, secondNumber] = [first, second].map((answer) => Number(String((answer.body.data as { caller: string }).caller).split("/")[3]));
@@ -89,10 +101,11 @@ test("a signed request is served with the identity and request id in its context
   expect(secondNumber).toBe((firstNumber) + 1);
 });
 
-test.each([
+test.each<[string, Record<string, string> | HeadersFor, string]>([
   ["unsigned", {}, "missing"],
-  ["badly signed", { [IDENTITY_HEADER]: signIdentity(coordinator, "some-other-secret-0123456789abcdefgh") }, "bad-signature"],
-  ["stale", { [IDENTITY_HEADER]: signIdentity(coordinator, SECRET, Date.now() - 120_000) }, "stale"],
+  ["badly signed", (body) => gatewaySignedHeaders(coordinator, "some-other-secret-0123456789abcdefgh", "things", subgraph.url, body), "bad-signature"],
+  ["for another subgraph", (body) => gatewaySignedHeaders(coordinator, SECRET, "others", subgraph.url, body), "bad-signature"],
+  ["stale", signedAt(Date.now() - 120_000), "stale"],
   ["garbage", { [IDENTITY_HEADER]: "garbage" }, "malformed"],
 ])("an %s request is answered 401 UNAUTHENTICATED", async (_case, headers, reason) => {
   const answer = await call("{ caller }", headers);
@@ -171,4 +184,29 @@ test("a port already in use is reported, and nothing is left running", async () 
       port: taken,
     }),
   ).rejects.toThrow("EADDRINUSE");
+});
+
+test("a captured signed request is served once; replayed as it was, with another body or on another path it is refused", async () => {
+  const body = JSON.stringify({ query: "{ caller }" });
+  const headers = gatewaySignedHeaders(coordinator, SECRET, "things", subgraph.url, body);
+  const post = async (url: string, sent: string) => {
+    const response = await fetch(url, { method: "POST", headers, body: sent });
+    return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ message: string }> } };
+  };
+  const contextsBefore = contextsCreated;
+  expect((await post(subgraph.url, body)).status).toBe(200);
+  const replays = [
+    await post(subgraph.url, body),
+    await post(subgraph.url, JSON.stringify({ query: "{ refuse }" })),
+    await post(`${subgraph.url}?replay=1`, body),
+  ];
+  expect(replays.map((answer) => answer.status)).toEqual([401, 401, 401]);
+  expect(replays.map((answer) => answer.body.errors?.[0]?.message)).toEqual([
+    "Subgraph things answers only the gateway (identity header replayed)",
+    "Subgraph things answers only the gateway (identity header wrong-request)",
+    "Subgraph things answers only the gateway (identity header wrong-request)",
+  ]);
+  expect(replays.every((answer) => answer.body.data === undefined)).toBe(true);
+  // Only the first request reached a resolver.
+  expect(contextsCreated).toBe(contextsBefore + 1);
 });

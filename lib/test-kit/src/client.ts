@@ -1,6 +1,9 @@
 // A GraphQL client as a real one calls the gateway (JSON over HTTP POST): typed documents give typed `data`, and the raw answer stays readable.
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
+import { gatewaySignedHeaders } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import { TEST_IDENTITY_SECRET } from "./tokens";
 
 /** One GraphQL error as the tests read it. */
 export interface GraphQLErrorBody {
@@ -42,6 +45,15 @@ export function postGraphQL<TData = Record<string, unknown>>(url: string, body: 
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/**
+ * POSTs a GraphQL request straight to subgraph `subgraph` at `url`, signed as the gateway signs it (bound to this
+ * request, with the test secret unless given), as a test of the subgraph's own checks needs.
+ */
+export function postAsGateway<TData = Record<string, unknown>>(url: string, subgraph: string, body: unknown, identity: Identity, secret: string = TEST_IDENTITY_SECRET): Promise<HttpAnswer<TData>> {
+  const text = JSON.stringify(body);
+  return send<TData>(url, { method: "POST", headers: gatewaySignedHeaders(identity, secret, subgraph, url, text), body: text });
 }
 
 /** The `extensions.code` of each error in a body. */

@@ -1,7 +1,7 @@
 // Some of the real subgraphs and a gateway over them on free ports, over a fresh in-memory engine: what the subgraph tests start.
 import { join } from "node:path";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createPubSub } from "@tsunagu/service-kit";
+import { connectMongo, createPubSub, withUriOptions } from "@tsunagu/service-kit";
 import type { Identity, Logger, MongoHandle, PubSub, RunningService } from "@tsunagu/service-kit";
 import { ClientRateLimiter, createGateway, mongoApiKeyStore } from "@tsunagu/gateway";
 import type { ApiKeyStore, GatewayOptions } from "@tsunagu/gateway";
@@ -16,10 +16,10 @@ import type { ResourcesSubgraphOptions } from "@tsunagu/resources";
 import { startTransitionsSubgraph } from "@tsunagu/transitions";
 import type { TransitionsSubgraphOptions } from "@tsunagu/transitions";
 import { composeSupergraph, readSubgraphSources } from "../../../scripts/compose";
-import { GraphQLClient, postGraphQL } from "./client";
+import { GraphQLClient, postAsGateway, postGraphQL } from "./client";
 import type { HttpAnswer } from "./client";
 import { silentLogger } from "./logs";
-import { TEST_IDENTITY_SECRET, TEST_JWT, signedIdentityHeader } from "./tokens";
+import { TEST_IDENTITY_SECRET, TEST_JWT } from "./tokens";
 
 /** The directory of the subgraphs' SDL (schema/<name>.graphql). */
 export const SCHEMA_DIR = join(__dirname, "..", "..", "..", "schema");
@@ -121,7 +121,7 @@ export async function startStack<N extends SubgraphName>(options: StackOptions<N
   try {
     const engine = await connectMongo({ dbName, logger: silentLogger });
     started.push(engine);
-    const measuredDb = await connectMongo({ uri: `${engine.uri}?monitorCommands=true`, dbName, logger: silentLogger });
+    const measuredDb = await connectMongo({ uri: withUriOptions(engine.uri, { monitorCommands: "true" }), dbName, logger: silentLogger });
     started.push(measuredDb);
     const commands: CommandStartedEvent[] = [];
     measuredDb.connection.getClient().on("commandStarted", (event) => commands.push(event));
@@ -176,7 +176,7 @@ export async function startStack<N extends SubgraphName>(options: StackOptions<N
       client: new GraphQLClient(gateway.url),
       graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
       direct: (name, query, variables = {}, identity) =>
-        postGraphQL(services[name].url, { query, variables }, identity === undefined ? {} : signedIdentityHeader(identity)),
+        identity === undefined ? postGraphQL(services[name].url, { query, variables }) : postAsGateway(services[name].url, name, { query, variables }, identity),
       stop,
     };
   } catch (error) {

@@ -1,6 +1,4 @@
 // Who a test acts as: the secrets test gateways and subgraphs share, and signed tokens for each role.
-import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
-import type { Identity } from "@tsunagu/service-kit";
 import { issueToken } from "@tsunagu/gateway";
 import type { JwtSettings, TokenRequest } from "@tsunagu/gateway";
 
@@ -30,9 +28,4 @@ export function testToken(request: TestTokenRequest): Promise<string> {
 /** The Authorization header of a user signed in with a token from TEST_JWT. */
 export async function signedIn(request: TestTokenRequest): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await testToken(request)}` };
-}
-
-/** The header a gateway sends a subgraph for `identity`, signed with TEST_IDENTITY_SECRET. */
-export function signedIdentityHeader(identity: Identity): Record<string, string> {
-  return { [IDENTITY_HEADER]: signIdentity(identity, TEST_IDENTITY_SECRET) };
 }

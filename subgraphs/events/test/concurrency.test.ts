@@ -1,7 +1,7 @@
 // Capacity under concurrency without the in-process queue's help: two instances of the subgraph (as two replicas would) on one database take 50 simultaneous registrations for 10 seats.
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
-import { IDENTITY_HEADER, connectMongo, createLogger, signIdentity } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import type { Identity, MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { startEventsSubgraph } from "../src/index";
 
@@ -22,11 +22,8 @@ afterAll(async () => {
 });
 
 async function call(url: string, identity: Identity, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(identity, SECRET) },
-    body: JSON.stringify({ query, variables }),
-  });
+  const text = JSON.stringify({ query, variables });
+  const response = await fetch(url, { method: "POST", headers: gatewaySignedHeaders(identity, SECRET, "events", url, text), body: text });
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
   return body.data as Record<string, unknown>;

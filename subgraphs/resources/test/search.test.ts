@@ -1,6 +1,6 @@
 // Searching the demo city through the gateway as a client: Japanese text, distance, open-at, vacancy, coverage, pagination, contact visibility, entity batching.
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, matchesSearchKeys, searchTerms, signIdentity } from "@tsunagu/service-kit";
-import { TEST_IDENTITY_SECRET, bearer, codes, postGraphQL } from "../../../gateway/test/helpers";
+import { PUBLIC_IDENTITY, gatewaySignedHeaders, matchesSearchKeys, searchTerms } from "@tsunagu/service-kit";
+import { bearer, codes, postAsGateway, postGraphQL } from "../../../gateway/test/helpers";
 import { createApiKey } from "../../../gateway/src/api-keys";
 import { descendantCodes } from "../src/categories";
 import { DEMO_CITY, DEMO_CITY_COUNTS, DEMO_CITY_DISTRICTS, generateDemoCity } from "../src/demo-city";
@@ -297,13 +297,14 @@ describe("entities", () => {
     const ids = (await search({}, 100)).edges.map((edge) => edge.node.id).reverse();
     const representations = ids.map((id) => ({ __typename: "Resource", id }));
     stack.commands.length = 0;
-    const answer = await postGraphQL(
+    const answer = await postAsGateway(
       stack.subgraph.url,
+      "resources",
       {
         query: "query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Resource { id names { official } } } }",
         variables: { representations },
       },
-      { [IDENTITY_HEADER]: signIdentity(PUBLIC_IDENTITY, TEST_IDENTITY_SECRET) },
+      PUBLIC_IDENTITY,
     );
     expect(answer.body.errors).toBeUndefined();
     const entities = answer.body.data?._entities as Array<{ id: string; names: { official: string } }>;
@@ -313,13 +314,14 @@ describe("entities", () => {
   });
 
   test("an unknown or malformed id resolves to null", async () => {
-    const answer = await postGraphQL(
+    const answer = await postAsGateway(
       stack.subgraph.url,
+      "resources",
       {
         query: "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Resource { id } } }",
         variables: { r: [{ __typename: "Resource", id: "0123456789abcdef01234567" }, { __typename: "Resource", id: "nope" }] },
       },
-      { [IDENTITY_HEADER]: signIdentity(PUBLIC_IDENTITY, TEST_IDENTITY_SECRET) },
+      PUBLIC_IDENTITY,
     );
     expect(answer.body).toEqual({ data: { _entities: [null, null] } });
   });
@@ -328,7 +330,7 @@ describe("entities", () => {
 describe("the subgraph answers only the gateway", () => {
   test.each([
     ["without a signature", {}],
-    ["signed with another secret", { [IDENTITY_HEADER]: signIdentity(PUBLIC_IDENTITY, "another-secret-0123456789abcdefghij") }],
+    ["signed with another secret", gatewaySignedHeaders(PUBLIC_IDENTITY, "another-secret-0123456789abcdefghij", "resources", "http://127.0.0.1/graphql", '{"query":"{ resources { totalCount } }"}')],
   ])("a direct call %s is refused with 401", async (_case, headers) => {
     const answer = await postGraphQL(stack.subgraph.url, { query: "{ resources { totalCount } }" }, headers);
     expect(answer.status).toBe(401);

@@ -216,8 +216,11 @@ const requester = z.object({
   organizationId: objectIdSchema.nullish(),
 });
 
+/** How far ahead of this server's clock a receipt time may be (the recording device's clock may run a little fast). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 export const recordConsultationSchema = z.object({
-  receivedAt: dateTimeSchema,
+  receivedAt: dateTimeSchema.refine((date) => date.getTime() <= Date.now() + CLOCK_SKEW_MS, "未来の日時は記録できません (a consultation cannot be received in the future)"),
   channels: z
     .array(z.enum(CONSULTATION_CHANNELS))
     .min(1, "受付方法を1つ以上指定してください (at least one channel)")

@@ -19,17 +19,21 @@ export function canWriteResources(identity: Identity): boolean {
   return WRITER_ROLES.has(identity.role) || (identity.role === "VENDOR" && hasScope(identity, WRITE_SCOPE));
 }
 
-/** Throws UNAUTHENTICATED for the public and FORBIDDEN for anyone else who may not write resources. */
-export function requireWriter(identity: Identity): void {
+/** What a caller tried to do, as refusals name it: Japanese and English (e.g. ["確認待ちの一覧を見る", "read the verification queue"]). */
+export type ResourceAction = readonly [ja: string, en: string];
+
+/** Throws UNAUTHENTICATED for the public and FORBIDDEN for anyone else who may not write resources, naming `action`. */
+export function requireWriter(identity: Identity, [ja, en]: ResourceAction): void {
   if (canWriteResources(identity)) return;
-  if (identity.role === "PUBLIC") throw unauthenticated("Sign in as a coordinator, or use a vendor key with resources:write, to change resources");
-  throw forbidden(`The ${identity.role} role cannot change resources; coordinators, admins and vendor keys with ${WRITE_SCOPE} can`);
+  const who = `コーディネーター・管理者・${WRITE_SCOPE} のベンダーキーのみ (coordinators, admins and vendor keys with ${WRITE_SCOPE} only)`;
+  if (identity.role === "PUBLIC") throw unauthenticated(`${ja}にはサインインが必要です。${who} (sign in to ${en})`);
+  throw forbidden(`${identity.role} は${ja}ことができません。${who} (the ${identity.role} role cannot ${en})`);
 }
 
 /** Availability may also be updated by the staff of that resource (their identity's organizationId is its id). */
 export function requireAvailabilityWriter(identity: Identity, resourceId: string): void {
   if (identity.role !== "PUBLIC" && identity.organizationId === resourceId) return;
-  requireWriter(identity);
+  requireWriter(identity, ["空き状況を更新する", "update this resource's availability"]);
 }
 
 /** Who a verification or change is recorded as: the person's name, else their subject, else the role. */

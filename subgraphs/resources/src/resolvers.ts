@@ -27,14 +27,14 @@ export const resolvers: Resolvers = {
       searchResources(models, validated(searchFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
     resourceCoverage: (_root, args, { models }) => resourceCoverage(models, validated(coverageArgsSchema, args, "")),
     staleResources: (_root, { olderThan, first, after }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["確認待ちの一覧（staleResources）を見る", "read the verification queue (staleResources)"]);
       return staleResources(models, parseInstant(olderThan, "olderThan"), parsePage({ first, after }));
     },
     resourceCategories: (_root, _args, { models }) => loadTaxonomy(models),
   },
   Mutation: {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を登録する", "create resources"]);
       const now = new Date();
       const request = {
         input: parseResourceInput(input, now, "input"),
@@ -44,12 +44,12 @@ export const resolvers: Resolvers = {
       return createResource(models, identity, request, now);
     },
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を更新する", "update resources"]);
       const now = new Date();
-      return updateResource(models, parseResourceId(id, "id"), parseResourceInput(input, now, "input"), expectedVersion ?? undefined, now);
+      return updateResource(models, parseResourceId(id, "id"), input, expectedVersion ?? undefined, now);
     },
     verifyResource: (_root, { id }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を確認済みにする", "verify resources"]);
       return verifyResource(models, parseResourceId(id, "id"), actorName(identity), new Date());
     },
     updateAvailability: async (_root, { id, input }, { models, identity, pubsub }) => {
@@ -65,7 +65,7 @@ export const resolvers: Resolvers = {
       return updated;
     },
     archiveResource: (_root, { id }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源をアーカイブする", "archive resources"]);
       return archiveResource(models, parseResourceId(id, "id"), new Date());
     },
   },

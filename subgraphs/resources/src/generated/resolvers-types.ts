@@ -598,6 +598,50 @@ export type ResourceInput = {
   readonly provenance: ProvenanceInput;
 };
 
+/** 地域資源の変更（送った項目だけを変える。送らない項目、例えば空き状況はそのまま） / Changes to a resource: only the fields sent change; fields left out (the vacancy, for example) stay as they are */
+export type ResourceChangesInput = {
+  /** 種別（送った項目だけが変わる。null は省略できる項目を消す） / Kind (only the fields sent change; null clears an optional field) */
+  readonly kind?: InputMaybe<ResourceKind>;
+  /** 分類コード / Category code */
+  readonly category?: InputMaybe<Scalars['ID']['input']>;
+  /** 名称 / Names */
+  readonly names?: InputMaybe<ResourceNamesInput>;
+  /** 説明 / Description */
+  readonly description?: InputMaybe<Scalars['String']['input']>;
+  /** 運営法人・開設者 / Operating corporation or founder */
+  readonly operatorName?: InputMaybe<Scalars['String']['input']>;
+  /** 公的な識別番号 / Official identifiers */
+  readonly identifiers?: InputMaybe<ResourceIdentifiersInput>;
+  /** 所在地 / Address */
+  readonly address?: InputMaybe<AddressInput>;
+  /** 位置 / Location */
+  readonly location?: InputMaybe<GeoLocationInput>;
+  /** 対応する日常生活圏域 / Districts it serves */
+  readonly servedDistricts?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 営業時間 / Opening hours */
+  readonly openingHours?: InputMaybe<OpeningHoursInput>;
+  /** 代表連絡先 / Main contact details */
+  readonly contact?: InputMaybe<ContactInput>;
+  /** 連絡窓口 / Contact windows */
+  readonly contactWindows?: InputMaybe<ReadonlyArray<ContactWindowInput>>;
+  /** 受け入れ可能な医療処置・状態 / What it can take on */
+  readonly accepts?: InputMaybe<ReadonlyArray<AcceptCode>>;
+  /** 診療科目 / Medical departments */
+  readonly departments?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 利用できる人 / Who may use it */
+  readonly eligibility?: InputMaybe<EligibilityInput>;
+  /** 料金 / Fees */
+  readonly fees?: InputMaybe<Scalars['String']['input']>;
+  /** 対応言語（BCP 47） / Languages (BCP 47) */
+  readonly languages?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 定員と空き（空きを指定すると更新日時は現在になる） / Capacity and vacancy (availability is stamped now) */
+  readonly capacity?: InputMaybe<CapacityInput>;
+  /** 休止中 / Suspended */
+  readonly suspended?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 出所 / Provenance */
+  readonly provenance?: InputMaybe<ProvenanceInput>;
+};
+
 /** 名称 / Names */
 export type ResourceNamesInput = {
   /** 正式名称（200文字以内） / Official name, at most 200 characters */
@@ -845,7 +889,7 @@ export type Mutation = {
   readonly __typename?: 'Mutation';
   /** 登録。同じ冪等キーの再送は最初の結果を返す / Create; a retry with the same idempotency key returns the first result */
   readonly createResource: Resource;
-  /** 内容を置き換える（expectedVersion指定時は版が一致する場合のみ） / Replace the content (only at that version when expectedVersion is given) */
+  /** 送った項目だけを変更する（expectedVersion指定時は版が一致する場合のみ） / Changes the fields sent and keeps the rest (only at that version when expectedVersion is given) */
   readonly updateResource: Resource;
   /** 内容を確認した記録（確認日時・確認者） / Record that the content was verified (at, by) */
   readonly verifyResource: Resource;
@@ -866,7 +910,7 @@ export type MutationCreateResourceArgs = {
 /** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
 export type MutationUpdateResourceArgs = {
   id: Scalars['ID']['input'];
-  input: ResourceInput;
+  input: ResourceChangesInput;
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1025,6 +1069,7 @@ export type ResolversTypes = {
   ResourceFilter: ResourceFilter;
   NearInput: NearInput;
   ResourceInput: ResourceInput;
+  ResourceChangesInput: ResourceChangesInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;
@@ -1084,6 +1129,7 @@ export type ResolversParentTypes = {
   ResourceFilter: ResourceFilter;
   NearInput: NearInput;
   ResourceInput: ResourceInput;
+  ResourceChangesInput: ResourceChangesInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;

@@ -1,7 +1,7 @@
 // The subgraphs `npm start` runs, in start and seed order: how each one starts, and how it seeds its demo data with other subgraphs' ids fetched through their own APIs.
 import type { Connection } from "mongoose";
-import { IDENTITY_HEADER, signIdentity } from "@tsunagu/service-kit";
-import type { Identity, Logger, PubSub, RunningService } from "@tsunagu/service-kit";
+import { peerSubgraphs } from "@tsunagu/service-kit";
+import type { Identity, Logger, PeerSubgraphs, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
 import type { DemoMember } from "@tsunagu/events";
@@ -28,6 +28,10 @@ export interface SubgraphStartOptions {
   port: number;
   host: string;
   development: boolean;
+  /** The subgraphs started before this one (and, once they start, after it), asked through their APIs. */
+  peers: PeerSubgraphs;
+  /** The gateway's public origin (PUBLIC_ORIGIN, else where it listens), known once the gateway is up; for links handed to users. */
+  publicOrigin: () => string;
 }
 
 /** Asks a subgraph started earlier a GraphQL query and returns its data; errors are thrown. */
@@ -49,19 +53,14 @@ const SEED_IDENTITY: Identity = { role: "COORDINATOR", authMethod: "jwt", subjec
  * reads another subgraph's data through its API, never its collections.
  */
 export function seedQueryOver(urls: Readonly<Record<string, string>>, signingSecret: string): SeedQuery {
+  const peers = peerSubgraphs(urls, signingSecret);
   return async (subgraph, query) => {
-    const url = urls[subgraph];
-    if (url === undefined) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", [IDENTITY_HEADER]: signIdentity(SEED_IDENTITY, signingSecret) },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
-    if (!response.ok || body.errors !== undefined || body.data == null) {
-      throw new Error(`demo seed: ${subgraph} answered HTTP ${response.status}: ${body.errors?.map((error) => error.message).join("; ") ?? "no data"}`);
+    if (!peers.has(subgraph)) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
+    const { data, errors } = await peers.query<Record<string, unknown>>(subgraph, query, {}, SEED_IDENTITY);
+    if (errors.length > 0 || data === null) {
+      throw new Error(`demo seed: ${subgraph} answered: ${errors.map((error) => error.message).join("; ") || "no data"}`);
     }
-    return body.data;
+    return data;
   };
 }
 
@@ -133,6 +132,7 @@ interface DirectoryMember {
   name: string;
   profession: string;
   affiliation: { id: string } | null;
+  workContact: { phone: string | null } | null;
 }
 
 /** The demo professionals of the contact directory, as attendees of the demo events. */
@@ -141,7 +141,7 @@ async function directoryMembers(query: SeedQuery): Promise<DirectoryMember[]> {
     const data = await query(
       "groups",
       `{ contactDirectory(first: 50${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
-        edges { node { members { id name profession affiliation { id } } } } pageInfo { hasNextPage endCursor } } }`,
+        edges { node { members { id name profession affiliation { id } workContact { phone } } } } pageInfo { hasNextPage endCursor } } }`,
     );
     return data.contactDirectory as Page<{ members: DirectoryMember[] }>;
   });
@@ -158,7 +158,11 @@ async function groupIds(query: SeedQuery): Promise<string[]> {
 async function partiesOf(query: SeedQuery, professions: readonly string[]): Promise<DemoParty[]> {
   return (await directoryMembers(query))
     .filter((member) => professions.includes(member.profession) && member.affiliation !== null)
-    .map((member) => ({ memberId: member.id, resourceId: (member.affiliation as { id: string }).id }));
+    .map((member) => ({
+      memberId: member.id,
+      resourceId: (member.affiliation as { id: string }).id,
+      contact: { name: member.name, office: null, phone: member.workContact?.phone ?? null },
+    }));
 }
 
 /** Every subgraph that exists, in start and seed order (a seed may ask the subgraphs before it); each also needs its port variable in systemConfigSchema. */

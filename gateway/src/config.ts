@@ -10,6 +10,7 @@ import {
   identityConfigSchema,
   pubsubConfigSchema,
   secretOrDevelopmentDefault,
+  subgraphUrlsSchema,
 } from "@tsunagu/service-kit";
 import { JWT_ALGORITHMS } from "./auth";
 import type { JwtSettings } from "./auth";
@@ -24,24 +25,6 @@ export const DEFAULT_SUPERGRAPH_PATH = resolve(__dirname, "../../schema/supergra
 
 /** A development-only JWT secret, refused when NODE_ENV=production (so `npm run token` works out of the box). */
 export const DEVELOPMENT_JWT_SECRET = "tsunagu-development-jwt-secret-not-for-production";
-
-const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/;
-
-/** `resources=http://resources:4001/graphql,groups=http://groups:4002/graphql` → `{ resources: "...", groups: "..." }`. */
-const subgraphUrlsSchema = z.string().transform((raw, ctx) => {
-  const urls: Record<string, string> = {};
-  for (const entry of raw.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
-    const separator = entry.indexOf("=");
-    const name = entry.slice(0, separator).trim();
-    const url = entry.slice(separator + 1).trim();
-    if (separator < 1 || !SUBGRAPH_NAME.test(name) || !URL.canParse(url) || !/^https?:/.test(url)) {
-      ctx.addIssue({ code: "custom", message: `expected name=http(s)://host:port/graphql pairs separated by commas, not "${entry}"` });
-      return z.NEVER;
-    }
-    urls[name] = url;
-  }
-  return urls;
-});
 
 const limit = (fallback: number, max: number) => envInteger({ min: 1, max }).default(fallback);
 

@@ -21,6 +21,7 @@ import {
 } from "@tsunagu/service-kit";
 import type { Identity, Logger, PubSub, ReadinessCheck, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { authenticateRequests, createAuthenticator } from "./auth";
+import { calendarProxy } from "./calendar-proxy";
 import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
@@ -175,6 +176,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       },
     }),
   );
+  // The events subgraph's iCalendar feeds, so that calendar apps reach them on the gateway's public origin.
+  if (urls.events !== undefined) app.use(calendarProxy(urls.events, timeoutMs, logger));
   app.use(httpErrorHandler(logger));
 
   const subscriptions = startSubscriptionServer({

@@ -1,5 +1,7 @@
 // Issue 13's defects, each walked through the gateway of the whole system (demo data) as its user would: what was refused, changed or shown wrongly before, and is right now.
 import { randomUUID } from "node:crypto";
+import { Types } from "mongoose";
+import { tokyoDate } from "@tsunagu/service-kit";
 import { bearer, codes } from "./helpers";
 import { startSystemStack } from "./system-stack";
 import type { SystemStack } from "./system-stack";
@@ -22,6 +24,38 @@ async function firstGroupId(): Promise<string> {
   const data = await stack.data<{ groups: { edges: { node: { id: string } }[] } }>("{ groups(first: 1) { edges { node { id } } } }", {}, await coordinator());
   return data.groups.edges[0]!.node.id;
 }
+
+describe("1: calendar feeds are served on the gateway's public origin", () => {
+  test("publicCalendarUrl and a member's issueCalendarFeed URL point at the gateway, which serves both feeds", async () => {
+    const port = new URL(stack.origin).port;
+    const { publicCalendarUrl } = await stack.data<{ publicCalendarUrl: string }>("{ publicCalendarUrl }");
+    expect(publicCalendarUrl).toBe(`http://localhost:${port}/calendar/public.ics`);
+    expect(stack.system.publicOrigin).toBe(`http://localhost:${port}`);
+    const feed = await fetch(`${stack.origin}${new URL(publicCalendarUrl).pathname}`);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+    expect(await feed.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*BEGIN:VEVENT/);
+
+    const [member] = await demoMembers("NURSE");
+    const issued = await stack.data<{ issueCalendarFeed: { url: string } }>("mutation { issueCalendarFeed { url } }", {}, await asMember(member!));
+    expect(issued.issueCalendarFeed.url).toMatch(new RegExp(`^http://localhost:${port}/calendar/members/[A-Za-z0-9_-]{43}\\.ics$`));
+    const own = await fetch(`${stack.origin}${new URL(issued.issueCalendarFeed.url).pathname}`);
+    expect(own.status).toBe(200);
+    expect(own.headers.get("cache-control")).toBe("private, no-cache");
+    const unknown = await fetch(`${stack.origin}/calendar/members/${"x".repeat(43)}.ics`);
+    expect(unknown.status).toBe(404);
+  });
+
+  test("with PUBLIC_ORIGIN set, feed URLs are built on it", async () => {
+    const configured = await startSystemStack({ PUBLIC_ORIGIN: "https://care.example.lg.jp/ignored-path", SEED_DEMO_DATA: "false" });
+    try {
+      expect(await configured.data<{ publicCalendarUrl: string }>("{ publicCalendarUrl }")).toEqual({ publicCalendarUrl: "https://care.example.lg.jp/calendar/public.ics" });
+      expect((await fetch(`${configured.origin}/calendar/public.ics`)).status).toBe(200);
+    } finally {
+      await configured.stop();
+    }
+  }, 60_000);
+});
 
 describe("7: registration does not match people by phone number", () => {
   const REGISTER = `mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { id status name } } }`;
@@ -119,3 +153,206 @@ describe("16: consultations refuse dates in the future", () => {
   });
 });
 
+
+interface DemoMember {
+  id: string;
+  name: string;
+  workContact: { phone: string | null } | null;
+  affiliation: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } } | null;
+}
+
+/** Demo members of `profession` with an affiliation, from the contact directory (through the gateway, so affiliation resolves in resources). */
+async function demoMembers(profession: string): Promise<DemoMember[]> {
+  const data = await stack.data<{ contactDirectory: { edges: { node: { members: (DemoMember & { profession: string })[] } }[] } }>(
+    `query ($professions: [Profession!]) { contactDirectory(filter: { professions: $professions }, first: 50) { edges { node { members {
+      id name profession workContact { phone } affiliation { id names { official kana } address { district } category { code labelJa } } } } } } }`,
+    { professions: [profession] },
+    await coordinator(),
+  );
+  return data.contactDirectory.edges.flatMap((edge) => edge.node.members).filter((member) => member.profession === profession && member.affiliation !== null);
+}
+
+/** A professional's token for a demo member (their member id and organisation in it). */
+const asMember = (member: DemoMember) =>
+  bearer({ role: "PROFESSIONAL", subject: `member-${member.id}`, displayName: member.name, memberId: member.id, organizationId: member.affiliation?.id });
+
+const resident = (n: number) => bearer({ role: "RESIDENT", subject: `demo-resident-${String(n).padStart(5, "0")}`, displayName: `住民 ${n}` });
+
+interface OwnProfile {
+  id: string;
+  person: { name: string; kana: string; dateOfBirth: string };
+}
+
+/** The demo resident's own profile, its consent covering the care team. */
+async function ownProfile(n: number): Promise<OwnProfile> {
+  const headers = await resident(n);
+  const profiles = await stack.data<{ myEmergencyProfiles: OwnProfile[] }>(`{ myEmergencyProfiles { id person { name kana dateOfBirth } } }`, {}, headers);
+  const profile = profiles.myEmergencyProfiles[0]!;
+  await stack.data(
+    `mutation ($id: ID!) { giveEmergencyConsent(id: $id, input: { scope: [EMERGENCY_SERVICES, CARE_TEAM], method: WRITTEN }) { givenAt } }`,
+    { id: profile.id },
+    headers,
+  );
+  return profile;
+}
+
+const GRANT = `mutation ($id: ID!, $input: AccessGrantInput!) { grantEmergencyProfileAccess(id: $id, input: $input) { id granteeKind member { id name } organization { id } active } }`;
+
+describe("6: grants to members or institutions that do not exist are refused", () => {
+  test("a resident grants their care manager and the care office; an unknown member, a resource id as a member and an unknown institution are BAD_USER_INPUT and not stored", async () => {
+    const [careManager] = await demoMembers("CARE_MANAGER");
+    const profile = await ownProfile(3);
+    const headers = await resident(3);
+    const granted = await stack.data<{ grantEmergencyProfileAccess: { member: { id: string; name: string } } }>(
+      GRANT,
+      { id: profile.id, input: { granteeKind: "MEMBER", granteeId: careManager!.id } },
+      headers,
+    );
+    expect(granted.grantEmergencyProfileAccess.member).toEqual({ id: careManager!.id, name: careManager!.name });
+    const office = await stack.data<{ grantEmergencyProfileAccess: { organization: { id: string } } }>(
+      GRANT,
+      { id: profile.id, input: { granteeKind: "ORGANIZATION", granteeId: careManager!.affiliation!.id } },
+      headers,
+    );
+    expect(office.grantEmergencyProfileAccess.organization).toEqual({ id: careManager!.affiliation!.id });
+
+    const refusals = [
+      { granteeKind: "MEMBER", granteeId: new Types.ObjectId().toHexString() },
+      { granteeKind: "MEMBER", granteeId: careManager!.affiliation!.id },
+      { granteeKind: "ORGANIZATION", granteeId: new Types.ObjectId().toHexString() },
+    ];
+    for (const input of refusals) {
+      const refused = await stack.graphql(GRANT, { id: profile.id, input }, headers);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.granteeId" });
+      expect(refused.body.data).toBeNull();
+    }
+    const grants = await stack.data<{ emergencyProfile: { accessGrants: { granteeKind: string }[] } }>(`query ($id: ID!) { emergencyProfile(id: $id) { accessGrants { granteeKind } } }`, { id: profile.id }, headers);
+    expect(grants.emergencyProfile.accessGrants).toHaveLength(2);
+  });
+});
+
+describe("2, 3, 4: transition notices", () => {
+  const CREATE = `mutation ($input: CreateTransitionNoticeInput!, $key: String!) {
+    createTransitionNotice(input: $input, idempotencyKey: $key) { id status patient { name kana dateOfBirth emergencyProfile { id } } senderContact { name office phone } } }`;
+  const SEND = `mutation ($id: ID!) { sendTransitionNotice(id: $id) { id status } }`;
+  let careManager: DemoMember;
+  let msw: DemoMember;
+  let profile: OwnProfile;
+
+  beforeAll(async () => {
+    [careManager] = (await demoMembers("CARE_MANAGER")) as [DemoMember];
+    [msw] = (await demoMembers("MEDICAL_SOCIAL_WORKER")) as [DemoMember];
+    profile = await ownProfile(5);
+    await stack.data(GRANT, { id: profile.id, input: { granteeKind: "MEMBER", granteeId: careManager.id } }, await resident(5));
+  });
+
+  const admission = (patient: Record<string, unknown>) => ({
+    type: "ADMISSION_INFO",
+    patient,
+    recipientId: msw.id,
+    recipientResourceId: msw.affiliation!.id,
+    admission: { servicesInUse: ["訪問介護"], familyCareCapacity: "LIMITED", keyPerson: "長女" },
+  });
+
+  test("2: a notice naming the patient by emergencyProfileId carries their name, kana and date of birth to the MSW and on the sheet; an unknown or unshared profile is refused", async () => {
+    const created = await stack.data<{ createTransitionNotice: { id: string; patient: Record<string, unknown> } }>(
+      CREATE,
+      { input: admission({ emergencyProfileId: profile.id }), key: randomUUID() },
+      await asMember(careManager),
+    );
+    expect(created.createTransitionNotice.patient).toEqual({ ...profile.person, emergencyProfile: { id: profile.id } });
+    await stack.data(SEND, { id: created.createTransitionNotice.id }, await asMember(careManager));
+    const received = await stack.data<{ transitionNotice: { patient: { name: string; kana: string; dateOfBirth: string } }; admissionSheetHtml: string }>(
+      `query ($id: ID!) { transitionNotice(id: $id) { patient { name kana dateOfBirth } } admissionSheetHtml(id: $id) }`,
+      { id: created.createTransitionNotice.id },
+      await asMember(msw),
+    );
+    expect(received.transitionNotice.patient).toEqual(profile.person);
+    expect(received.admissionSheetHtml).toContain(profile.person.name);
+    expect(received.admissionSheetHtml).toContain(profile.person.dateOfBirth);
+
+    const unknown = await stack.graphql(CREATE, { input: admission({ emergencyProfileId: new Types.ObjectId().toHexString() }), key: randomUUID() }, await asMember(careManager));
+    expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.patient.emergencyProfileId" });
+    const notShared = await ownProfile(6);
+    const unshared = await stack.graphql(CREATE, { input: admission({ emergencyProfileId: notShared.id }), key: randomUUID() }, await asMember(careManager));
+    expect(unshared.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.patient.emergencyProfileId" });
+    expect(unshared.body.errors?.[0]?.message).toBe(unknown.body.errors?.[0]?.message);
+  });
+
+  test("3: the printable admission sheet shows the sender's name, office and phone", async () => {
+    const created = await stack.data<{ createTransitionNotice: { id: string; senderContact: { name: string; office: string; phone: string | null } } }>(
+      CREATE,
+      { input: admission({ name: "北見 花子", dateOfBirth: "1940-05-01" }), key: randomUUID() },
+      await asMember(careManager),
+    );
+    const expected = { name: careManager.name, office: careManager.affiliation!.names.official, phone: careManager.workContact?.phone ?? expect.any(String) };
+    expect(created.createTransitionNotice.senderContact).toEqual(expected);
+    await stack.data(SEND, { id: created.createTransitionNotice.id }, await asMember(careManager));
+    const sheet = await stack.data<{ admissionSheetHtml: string }>(`query ($id: ID!) { admissionSheetHtml(id: $id) }`, { id: created.createTransitionNotice.id }, await asMember(msw));
+    const { senderContact } = created.createTransitionNotice;
+    expect(senderContact.phone).not.toBeNull();
+    for (const value of [senderContact.name, senderContact.office, senderContact.phone as string]) expect(sheet.admissionSheetHtml).toContain(`<td>${value}</td>`);
+  });
+
+  test("4: a professional lists the notices they sent, newest first; first visits in the future or before discharge are refused", async () => {
+    const hospitalNurse = await asMember(msw);
+    const discharge = (days: number) => ({
+      type: "DISCHARGE_NOTICE",
+      patient: { name: "北見 太郎", dateOfBirth: "1938-01-02" },
+      recipientId: careManager.id,
+      recipientResourceId: careManager.affiliation!.id,
+      discharge: { plannedDischargeDate: new Date(Date.now() + days * DAY_MS + 9 * 3600_000).toISOString().slice(0, 10) },
+    });
+    const past = await stack.data<{ createTransitionNotice: { id: string } }>(CREATE, { input: discharge(-3), key: randomUUID() }, hospitalNurse);
+    const draft = await stack.data<{ createTransitionNotice: { id: string } }>(CREATE, { input: discharge(5), key: randomUUID() }, hospitalNurse);
+    await stack.data(SEND, { id: past.createTransitionNotice.id }, hospitalNurse);
+
+    const LIST = `query ($statuses: [TransitionNoticeStatus!]) { sentTransitionNotices(statuses: $statuses) { id status sender { id } } }`;
+    const all = await stack.data<{ sentTransitionNotices: { id: string; status: string; sender: { id: string } }[] }>(LIST, {}, hospitalNurse);
+    expect(all.sentTransitionNotices.map((notice) => notice.id).slice(0, 2)).toEqual([draft.createTransitionNotice.id, past.createTransitionNotice.id]);
+    expect(all.sentTransitionNotices.every((notice) => notice.sender.id === msw.id)).toBe(true);
+    const sentOnly = await stack.data<{ sentTransitionNotices: { id: string }[] }>(LIST, { statuses: ["SENT"] }, hospitalNurse);
+    expect(sentOnly.sentTransitionNotices.map((notice) => notice.id)).toContain(past.createTransitionNotice.id);
+    expect(sentOnly.sentTransitionNotices.map((notice) => notice.id)).not.toContain(draft.createTransitionNotice.id);
+    const others = await stack.data<{ sentTransitionNotices: { id: string }[] }>(LIST, {}, await asMember(careManager));
+    expect(others.sentTransitionNotices.map((notice) => notice.id)).not.toContain(past.createTransitionNotice.id);
+
+    const VISIT = `mutation ($id: ID!, $date: Date!) { recordFirstServiceVisit(noticeId: $id, input: { date: $date, service: VISITING_NURSING }) { firstServiceVisit { date withinFortyEightHours } } }`;
+    const visit = async (date: string) => stack.graphql(VISIT, { id: past.createTransitionNotice.id, date }, await asMember(careManager));
+    const future = await visit("2030-01-01");
+    expect(future.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.date" });
+    const beforeDischarge = await visit(new Date(Date.now() - 33 * DAY_MS).toISOString().slice(0, 10));
+    expect(beforeDischarge.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.date" });
+    const today = tokyoDate(new Date());
+    const recorded = await visit(today);
+    expect(recorded.body.data).toEqual({ recordFirstServiceVisit: { firstServiceVisit: { date: today, withinFortyEightHours: false } } });
+  });
+});
+
+describe("13: a member's affiliation text is checked against the resource it names", () => {
+  const CREATE_MEMBER = `mutation ($input: CreateMemberInput!, $key: String!) { createMember(input: $input, idempotencyKey: $key) { id affiliation { id } } }`;
+
+  test("a member working at a real office with its name is stored; a wrong name, district or category, or an unknown resource, is BAD_USER_INPUT", async () => {
+    const [nurse] = await demoMembers("NURSE");
+    const office = nurse!.affiliation!;
+    const affiliation = { resourceId: office.id, name: office.names.official, kana: office.names.kana, district: office.address.district, category: office.category.code, categoryLabel: office.category.labelJa };
+    const member = (overrides: Record<string, unknown>) => ({ name: "新人 看護師", kana: "しんじん かんごし", profession: "NURSE", affiliation: { ...affiliation, ...overrides } });
+    const headers = await coordinator();
+    const created = await stack.data<{ createMember: { affiliation: { id: string } } }>(CREATE_MEMBER, { input: member({}), key: randomUUID() }, headers);
+    expect(created.createMember.affiliation).toEqual({ id: office.id });
+
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: "つなぐ中央病院" }, "input.affiliation.name"],
+      [{ district: "存在しない圏域" }, "input.affiliation.district"],
+      [{ category: "pharmacy" }, "input.affiliation.category"],
+      [{ resourceId: new Types.ObjectId().toHexString() }, "input.affiliation.resourceId"],
+    ];
+    for (const [overrides, field] of cases) {
+      const refused = await stack.graphql(CREATE_MEMBER, { input: member(overrides), key: randomUUID() }, headers);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+    }
+    const UPDATE = `mutation ($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id } }`;
+    const updated = await stack.graphql(UPDATE, { id: nurse!.id, input: { affiliation: { ...affiliation, name: "別の事業所" } } }, headers);
+    expect(updated.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.affiliation.name" });
+  });
+});

@@ -7,6 +7,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { mongoReadinessCheck } from "./health";
 import type { RequestContext } from "./identity";
 import type { Logger } from "./logger";
+import type { PeerSubgraphs } from "./peer-subgraphs";
 import type { PubSub } from "./pubsub";
 import { startSubgraph, type RunningService } from "./subgraph-server";
 
@@ -26,6 +27,8 @@ export interface SubgraphServiceOptions {
   development?: boolean;
   /** Where the subgraph publishes its domain events (shared with the gateway's subscriptions); absent: no events. */
   pubsub?: PubSub;
+  /** The other subgraphs, asked through their APIs (e.g. whether a member exists); absent: none are reachable. */
+  peers?: PeerSubgraphs;
 }
 
 /** The subgraph itself: its name in the supergraph, its SDL file and resolvers, and its per-request context. */

@@ -1,5 +1,5 @@
 // The request context of the emergency subgraph: who is asking (from the gateway), the moment of the request on the server's clock, the models, the settings and this request's DataLoaders.
-import type { RequestContext } from "@tsunagu/service-kit";
+import type { PeerSubgraphs, RequestContext } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { EmergencyLoaders } from "./loaders";
 import type { EmergencyModels } from "./models";
@@ -18,6 +18,8 @@ export interface EmergencySettings {
   cardUrlBase: string;
   /** The trusted clock: the server's, replaceable only by tests. */
   clock: () => Date;
+  /** The groups and resources services, asked whether a grantee exists; absent (a subgraph run alone): grantees are not checked. */
+  peers?: PeerSubgraphs;
 }
 
 export interface EmergencyContext extends RequestContext {

@@ -39,6 +39,7 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     lookupRateLimit: options.lookupRateLimit ?? DEFAULT_LOOKUP_RATE_LIMIT,
     cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
     clock: options.clock ?? (() => new Date()),
+    peers: options.peers,
   };
   return serveSubgraph<EmergencyContext>(options, {
     name: "emergency",

@@ -1,6 +1,6 @@
 // Groups and members: look-ups, lists, who sees contact details, registering and updating members and groups, and group membership.
 import { Types, trusted } from "mongoose";
-import { badUserInput, buildSearchKeys, escapeRegExp, notFound, pageOf, searchTerms, toSearchKey } from "@tsunagu/service-kit";
+import { badUserInput, buildSearchKeys, escapeRegExp, notFound, pageOf, searchTerms, serviceIdentity, toSearchKey } from "@tsunagu/service-kit";
 import type { Identity, Page } from "@tsunagu/service-kit";
 import { assertStaff, isOfficer, isStaff, maySeeContacts, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
@@ -135,6 +135,40 @@ export function visibleWorkContact(member: MemberDocument, identity: Identity) {
   return maySeeContacts(identity) && contact ? { phone: contact.phone ?? null, email: contact.email ?? null } : null;
 }
 
+const AFFILIATED_RESOURCE = `query ($id: ID!) { resource(id: $id) { names { official kana } address { district } category { code labelJa } } }`;
+
+interface AffiliatedResource {
+  names: { official: string; kana: string | null };
+  address: { district: string | null };
+  category: { code: string; labelJa: string };
+}
+
+/**
+ * Refuses an affiliation whose text does not match the resource it names, asked of the resources service (the owner)
+ * through its API: the resource must exist, and each name, reading, district and category given must be the
+ * resource's (compared as search keys, so width and kana differences do not matter). Run alone, it is not checked.
+ */
+async function requireMatchingAffiliation(context: GroupsContext, affiliation: AffiliationInput, field: string): Promise<void> {
+  const { peers } = context;
+  if (peers === undefined || !peers.has("resources")) return;
+  const answer = await peers.query<{ resource: AffiliatedResource | null }>("resources", AFFILIATED_RESOURCE, { id: affiliation.resourceId }, serviceIdentity("groups"));
+  const resource = answer.data?.resource ?? null;
+  if (resource === null) throw badUserInput(`${field}.resourceId: この地域資源は登録されていません (no resource has this id)`, `${field}.resourceId`);
+  const same = (given: string | null | undefined, actual: string | null) => given == null || (actual !== null && toSearchKey(given) === toSearchKey(actual));
+  const checks: Array<[keyof AffiliationInput, string | null | undefined, string | null]> = [
+    ["name", affiliation.name, resource.names.official],
+    ["kana", affiliation.kana, resource.names.kana],
+    ["district", affiliation.district, resource.address.district],
+    ["category", affiliation.category, resource.category.code],
+    ["categoryLabel", affiliation.categoryLabel, resource.category.labelJa],
+  ];
+  const wrong = checks.find(([, given, actual]) => !same(given, actual));
+  if (wrong !== undefined) {
+    const [name, , actual] = wrong;
+    throw badUserInput(`${field}.${name}: 資源 ${affiliation.resourceId} の登録内容「${actual ?? "（なし）"}」と一致しません (does not match the resource it names)`, `${field}.${name}`);
+  }
+}
+
 function snapshotOf(affiliation: AffiliationInput): AffiliationSnapshot {
   return { ...affiliation, sortKey: toSearchKey(affiliation.kana ?? affiliation.name) };
 }
@@ -174,6 +208,7 @@ export function memberRecord(input: CreateMemberInput) {
 export async function createMember(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<MemberDocument> {
   assertStaff(context.identity, "メンバーの登録");
   const input = parseInput(createMemberSchema, rawInput, "input");
+  if (input.affiliation) await requireMatchingAffiliation(context, input.affiliation, "input.affiliation");
   const creation = creationOf(context.identity, idempotencyKey, input);
   const { document } = await createOnce(context.models.Member, creation, memberRecord(input));
   return document;
@@ -189,6 +224,7 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
   const input: UpdateMemberInput = parseInput(updateMemberSchema, rawInput, "input");
   const current = await requireMember(context, id, "id");
   const { affiliation, ...rest } = input;
+  if (affiliation) await requireMatchingAffiliation(context, affiliation, "input.affiliation");
   const merged = {
     ...current,
     ...rest,

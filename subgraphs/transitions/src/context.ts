@@ -1,5 +1,5 @@
 // The request context of the transitions subgraph: who is asking (from the gateway), the moment of the request, the models, pub/sub and this request's DataLoaders.
-import type { PubSub, RequestContext } from "@tsunagu/service-kit";
+import type { PeerSubgraphs, PubSub, RequestContext } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { TransitionLoaders } from "./loaders";
 import type { TransitionModels } from "./models";
@@ -9,11 +9,13 @@ export interface TransitionsContext extends RequestContext {
   loaders: TransitionLoaders;
   /** Where transitionNoticeReceived goes when a notice is sent; absent: nothing is published. */
   pubsub?: PubSub;
+  /** The emergency, groups and resources services, asked as the sender when a notice is written. */
+  peers?: PeerSubgraphs;
   /** The moment of this request; every log entry of the request carries it. */
   now: Date;
 }
 
 /** `createContext` for startSubgraph: the clock read once and fresh loaders for every request. */
-export function transitionsContextFactory(models: TransitionModels, pubsub: PubSub | undefined): (base: RequestContext) => TransitionsContext {
-  return (base) => ({ ...base, models, pubsub, now: new Date(), loaders: createLoaders(models) });
+export function transitionsContextFactory(models: TransitionModels, pubsub: PubSub | undefined, peers: PeerSubgraphs | undefined): (base: RequestContext) => TransitionsContext {
+  return (base) => ({ ...base, models, pubsub, peers, now: new Date(), loaders: createLoaders(models) });
 }

@@ -22,6 +22,6 @@ export async function startTransitionsSubgraph(options: TransitionsSubgraphOptio
     name: "transitions",
     schemaPath: TRANSITIONS_SCHEMA_PATH,
     resolvers,
-    createContext: transitionsContextFactory(models, options.pubsub),
+    createContext: transitionsContextFactory(models, options.pubsub, options.peers),
   });
 }

@@ -1,7 +1,7 @@
 // Issue 13's defects, each walked through the gateway of the whole system (demo data) as its user would: what was refused, changed or shown wrongly before, and is right now.
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
-import { tokyoDate } from "@tsunagu/service-kit";
+import { fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
 import { bearer, codes } from "./helpers";
 import { startSystemStack } from "./system-stack";
 import type { SystemStack } from "./system-stack";
@@ -90,6 +90,40 @@ describe("7: registration does not match people by phone number", () => {
     expect((wife.body.data as { registerForEvent: { registration: { status: string; name: string } } }).registerForEvent.registration).toMatchObject({ status: "REGISTERED", name: "北見 花子" });
     const again = await register("北見　太郎");
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "ALREADY_REGISTERED" });
+  });
+});
+
+describe("8: programme figures count each session of a series, show the current year to date, and satisfaction without answers as no data", () => {
+  test("the current fiscal year counts the monthly care cafe's sessions held so far; its satisfaction target has no data (null), not 0%", async () => {
+    const headers = await coordinator();
+    const year = fiscalYearOf(new Date());
+    await stack.data(`mutation ($year: Int!) { setEventTarget(input: { fiscalYear: $year, indicator: SATISFIED_PERCENT, target: 90 }) { target } }`, { year }, headers);
+    const period = { from: toTokyoIso(fiscalYearStart(year)), to: toTokyoIso(fiscalYearStart(year + 1)) };
+    const stats = await stack.data<{
+      eventStats: { asOf: string; events: number; eventsByType: { type: string; events: number }[]; satisfaction: { responses: number; satisfiedPercent: number | null }; targets: { indicator: string; actual: number | null; percentOfTarget: number | null }[] };
+    }>(
+      `query ($from: DateTime!, $to: DateTime!) { eventStats(from: $from, to: $to) {
+        asOf events eventsByType { type events } satisfaction { responses satisfiedPercent } targets { indicator actual percentOfTarget } } }`,
+      period,
+      headers,
+    );
+    const { eventStats } = stats;
+    expect(Math.abs(new Date(eventStats.asOf).getTime() - Date.now())).toBeLessThan(60_000);
+    // The demo care cafe meets on the second Saturday of every month at 13:30 Tokyo time, from April of the demo year.
+    let held = 0;
+    for (let month = 0; month < 12; month += 1) {
+      const calendarMonth = ((3 + month) % 12) + 1;
+      const calendarYear = year + (calendarMonth < 4 ? 1 : 0);
+      const firstDay = new Date(Date.UTC(calendarYear, calendarMonth - 1, 1)).getUTCDay();
+      const secondSaturday = 1 + ((6 - firstDay + 7) % 7) + 7;
+      const session = new Date(`${calendarYear}-${String(calendarMonth).padStart(2, "0")}-${String(secondSaturday).padStart(2, "0")}T13:30:00+09:00`);
+      if (session.getTime() <= Date.now()) held += 1;
+    }
+    expect(held).toBeGreaterThan(0);
+    expect(eventStats.eventsByType.find((row) => row.type === "CARE_CAFE")).toEqual({ type: "CARE_CAFE", events: held });
+    expect(eventStats.events).toBe(eventStats.eventsByType.reduce((sum, row) => sum + row.events, 0));
+    expect(eventStats.satisfaction).toEqual({ responses: 0, satisfiedPercent: null });
+    expect(eventStats.targets.find((target) => target.indicator === "SATISFIED_PERCENT")).toEqual({ indicator: "SATISFIED_PERCENT", actual: null, percentOfTarget: null });
   });
 });
 

@@ -153,6 +153,44 @@ describe("9: updating a resource changes only the fields sent", () => {
   });
 });
 
+describe("10: a coordinator adds a city's own category to the taxonomy", () => {
+  const ADD = `mutation ($input: ResourceCategoryInput!) { addResourceCategory(input: $input) { code labelJa kana labelEn kind parent { code } } }`;
+  const input = { code: "community-dining", labelJa: "地域食堂", kana: "チイキショクドウ", labelEn: "Community dining", kind: "INFORMAL" };
+
+  test("the category is listed by resourceCategories and takes resources; a used code is CONFLICT, an unknown parent BAD_USER_INPUT, a resident FORBIDDEN", async () => {
+    const headers = await coordinator();
+    const categories = async () => (await stack.data<{ resourceCategories: { code: string; kind: string; parent: { code: string } | null }[] }>(`{ resourceCategories { code kind parent { code } } }`)).resourceCategories;
+    const parent = (await categories()).find((category) => category.kind === "INFORMAL" && category.parent === null)!;
+    const added = await stack.data<{ addResourceCategory: Record<string, unknown> }>(ADD, { input: { ...input, parent: parent.code } }, headers);
+    expect(added.addResourceCategory).toEqual({ ...input, parent: { code: parent.code } });
+    expect((await categories()).at(-1)).toEqual({ code: "community-dining", kind: "INFORMAL", parent: { code: parent.code } });
+
+    const resource = await stack.data<{ createResource: { category: { code: string; labelJa: string } } }>(
+      `mutation ($input: ResourceInput!, $key: String!) { createResource(input: $input, idempotencyKey: $key) { category { code labelJa } } }`,
+      {
+        input: {
+          kind: "INFORMAL",
+          category: "community-dining",
+          names: { official: "みんなの食堂 日の出" },
+          address: { prefecture: "石川県", city: "つなぐ市", district: "中央圏域" },
+          provenance: { source: "COORDINATOR" },
+        },
+        key: randomUUID(),
+      },
+      headers,
+    );
+    expect(resource.createResource.category).toEqual({ code: "community-dining", labelJa: "地域食堂" });
+
+    const again = await stack.graphql(ADD, { input: { ...input, parent: parent.code } }, headers);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "input.code" });
+    const orphan = await stack.graphql(ADD, { input: { ...input, code: "orphan-category", parent: "no-such-parent" } }, headers);
+    expect(orphan.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.parent" });
+    const residentTry = await stack.graphql(ADD, { input: { ...input, code: "resident-category", parent: parent.code } }, await bearer({ role: "RESIDENT", subject: "resident-1" }));
+    expect(codes(residentTry.body)).toEqual(["FORBIDDEN"]);
+    expect(residentTry.body.errors?.[0]?.message).toContain("only coordinators and admins add categories");
+  });
+});
+
 describe("14: refusals say what was refused", () => {
   test("an anonymous read of the verification queue names the queue, not changing resources", async () => {
     const anonymous = await stack.graphql(`{ staleResources(olderThan: "2026-01-01T00:00:00+09:00") { totalCount } }`);

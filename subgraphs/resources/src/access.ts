@@ -30,6 +30,14 @@ export function requireWriter(identity: Identity, [ja, en]: ResourceAction): voi
   throw forbidden(`${identity.role} は${ja}ことができません。${who} (the ${identity.role} role cannot ${en})`);
 }
 
+/** Only coordinators and admins change the taxonomy (a city's own categories); vendor keys never do. */
+export function requireTaxonomyEditor(identity: Identity): void {
+  if (WRITER_ROLES.has(identity.role)) return;
+  const message = "分類の追加はコーディネーター・管理者のみ (only coordinators and admins add categories to the taxonomy)";
+  if (identity.role === "PUBLIC") throw unauthenticated(`サインインが必要です。${message}`);
+  throw forbidden(`${identity.role} は分類を追加できません。${message}`);
+}
+
 /** Availability may also be updated by the staff of that resource (their identity's organizationId is its id). */
 export function requireAvailabilityWriter(identity: Identity, resourceId: string): void {
   if (identity.role !== "PUBLIC" && identity.organizationId === resourceId) return;

@@ -1,13 +1,14 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
 import { internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
-import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireWriter } from "./access";
-import { loadTaxonomy } from "./categories";
+import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireTaxonomyEditor, requireWriter } from "./access";
+import { addCategory, loadTaxonomy } from "./categories";
 import { coverageArgsSchema, resourceCoverage } from "./coverage";
 import { parseInstant, parsePage, parseResourceId, parseResourceInput, validated } from "./inputs";
 import { openStatusAt } from "./opening-hours";
 import { scalarResolvers } from "./scalars";
 import { searchFilterSchema, searchResources, staleResources } from "./search";
+import { taxonomyCategorySchema } from "./taxonomy";
 import {
   archiveResource,
   availabilitySchema,
@@ -63,6 +64,11 @@ export const resolvers: Resolvers = {
         payload: { resourceId: resourceId.toHexString(), category: updated.category, district: updated.address.district ?? null },
       });
       return updated;
+    },
+    addResourceCategory: (_root, { input }, { models, identity }) => {
+      requireTaxonomyEditor(identity);
+      const { code, labelJa, kana, labelEn, kind, parent } = input;
+      return addCategory(models, validated(taxonomyCategorySchema, { code, ja: labelJa, kana, en: labelEn, kind, parent: parent ?? null }, "input"));
     },
     archiveResource: (_root, { id }, { models, identity }) => {
       requireWriter(identity, ["資源をアーカイブする", "archive resources"]);

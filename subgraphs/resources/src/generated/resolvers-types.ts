@@ -642,6 +642,22 @@ export type ResourceChangesInput = {
   readonly provenance?: InputMaybe<ProvenanceInput>;
 };
 
+/** 追加する分類 / A category to add to the taxonomy */
+export type ResourceCategoryInput = {
+  /** 分類コード（英小文字・数字・ハイフン、例 community-dining） / Code: lower-case letters, digits and hyphens, e.g. community-dining */
+  readonly code: Scalars['ID']['input'];
+  /** 日本語名 / Japanese label */
+  readonly labelJa: Scalars['String']['input'];
+  /** 読み仮名（カタカナ） / Kana reading of the label */
+  readonly kana: Scalars['String']['input'];
+  /** 英語名 / English label */
+  readonly labelEn: Scalars['String']['input'];
+  /** 種別 / Kind of its resources */
+  readonly kind: ResourceKind;
+  /** 上位分類のコード（省略で最上位） / Parent category's code; absent for a new top-level group */
+  readonly parent?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** 名称 / Names */
 export type ResourceNamesInput = {
   /** 正式名称（200文字以内） / Official name, at most 200 characters */
@@ -887,6 +903,8 @@ export type QueryStaleResourcesArgs = {
 /** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
 export type Mutation = {
   readonly __typename?: 'Mutation';
+  /** 市町村独自の分類を追加する（コーディネーター・管理者。末尾に並ぶ。コードの重複はCONFLICT） / Adds a city's own category (coordinators and admins), listed last; a code already used is CONFLICT */
+  readonly addResourceCategory: ResourceCategory;
   /** 登録。同じ冪等キーの再送は最初の結果を返す / Create; a retry with the same idempotency key returns the first result */
   readonly createResource: Resource;
   /** 送った項目だけを変更する（expectedVersion指定時は版が一致する場合のみ） / Changes the fields sent and keeps the rest (only at that version when expectedVersion is given) */
@@ -897,6 +915,12 @@ export type Mutation = {
   readonly updateAvailability: Resource;
   /** アーカイブ（検索に出なくなる） / Archive: hide from searches */
   readonly archiveResource: Resource;
+};
+
+
+/** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
+export type MutationAddResourceCategoryArgs = {
+  input: ResourceCategoryInput;
 };
 
 
@@ -1070,6 +1094,7 @@ export type ResolversTypes = {
   NearInput: NearInput;
   ResourceInput: ResourceInput;
   ResourceChangesInput: ResourceChangesInput;
+  ResourceCategoryInput: ResourceCategoryInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;
@@ -1130,6 +1155,7 @@ export type ResolversParentTypes = {
   NearInput: NearInput;
   ResourceInput: ResourceInput;
   ResourceChangesInput: ResourceChangesInput;
+  ResourceCategoryInput: ResourceCategoryInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;
@@ -1379,6 +1405,7 @@ export type QueryResolvers<ContextType = ResourcesContext, ParentType extends Re
 };
 
 export type MutationResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addResourceCategory?: Resolver<ResolversTypes['ResourceCategory'], ParentType, ContextType, RequireFields<MutationAddResourceCategoryArgs, 'input'>>;
   createResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationCreateResourceArgs, 'input' | 'idempotencyKey'>>;
   updateResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationUpdateResourceArgs, 'id' | 'input'>>;
   verifyResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationVerifyResourceArgs, 'id'>>;

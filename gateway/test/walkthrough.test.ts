@@ -1,8 +1,9 @@
 // Issue 13's defects, each walked through the gateway of the whole system (demo data) as its user would: what was refused, changed or shown wrongly before, and is right now.
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
-import { fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
-import { bearer, codes } from "./helpers";
+import { connectMongo, fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
+import { createApiKey, generateApiKey, hashApiKey, mongoApiKeyStore } from "../src/api-keys";
+import { bearer, codes, silentLogger } from "./helpers";
 import { startSystemStack } from "./system-stack";
 import type { SystemStack } from "./system-stack";
 
@@ -426,5 +427,66 @@ describe("13: a member's affiliation text is checked against the resource it nam
     const UPDATE = `mutation ($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id } }`;
     const updated = await stack.graphql(UPDATE, { id: nurse!.id, input: { affiliation: { ...affiliation, name: "別の事業所" } } }, headers);
     expect(updated.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.affiliation.name" });
+  });
+});
+
+describe("12: API-key scopes come from a documented list; groups, members and events sync by modifiedAfter", () => {
+  test("create-api-key refuses an unknown scope; the gateway refuses a key or a token carrying one", async () => {
+    const mongo = await connectMongo({ uri: stack.system.mongoUri, dbName: "tsunagu", logger: silentLogger });
+    try {
+      const store = await mongoApiKeyStore(mongo.connection);
+      await expect(createApiKey(store, { owner: "Vendor K.K.", scopes: ["anything:goes"] })).rejects.toThrow("unknown scope(s) anything:goes");
+      const good = await createApiKey(store, { owner: "Vendor K.K.", scopes: ["resources:read"] });
+      expect((await stack.graphql("{ publicCalendarUrl }", {}, { "x-api-key": good.key })).body.errors).toBeUndefined();
+      // A key stored before the list existed, with a scope nobody checks.
+      const legacy = generateApiKey();
+      await store.insert({ hash: hashApiKey(legacy), prefix: legacy.slice(0, 12), owner: "Old Vendor", scopes: ["contacts:all"] });
+      const refused = await stack.graphql("{ publicCalendarUrl }", {}, { "x-api-key": legacy });
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors?.[0]?.message).toContain("unknown scope(s) contacts:all");
+    } finally {
+      await mongo.close();
+    }
+    const token = await stack.graphql("{ publicCalendarUrl }", {}, await bearer({ role: "VENDOR", subject: "vendor-1", scopes: ["contacts:all"] }));
+    expect(codes(token.body)).toEqual(["UNAUTHENTICATED"]);
+  });
+
+  test("only the groups, members and events changed after modifiedAfter are returned", async () => {
+    const headers = await coordinator();
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const group = await stack.data<{ createGroup: { id: string } }>(
+      `mutation ($key: String!) { createGroup(input: { kind: MULTIDISCIPLINARY_NETWORK, name: "在宅ケア勉強会（同期テスト）" }, idempotencyKey: $key) { id } }`,
+      { key: randomUUID() },
+      headers,
+    );
+    const [nurse] = await demoMembers("NURSE");
+    await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { title: "訪問看護認定看護師" }) { id } }`, { id: nurse!.id }, headers);
+    const event = await stack.data<{ createEvent: { id: string } }>(
+      `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`,
+      {
+        input: {
+          type: "TRAINING", title: "同期テスト研修", organiserIds: [group.createGroup.id], format: "ONLINE", onlineUrl: "https://meet.example.jp/sync",
+          startsAt: new Date(Date.now() + 30 * DAY_MS).toISOString(), endsAt: new Date(Date.now() + 30 * DAY_MS + 3600_000).toISOString(), visibility: "PUBLIC",
+        },
+        key: randomUUID(),
+      },
+      headers,
+    );
+    const changed = await stack.data<{
+      groups: { edges: { node: { id: string } }[] };
+      contactDirectory: { edges: { node: { members: { id: string }[] } }[] };
+      events: { edges: { node: { id: string } }[] };
+    }>(
+      `query ($since: DateTime!) {
+        groups(filter: { modifiedAfter: $since }) { edges { node { id } } }
+        contactDirectory(filter: { modifiedAfter: $since }) { edges { node { members { id } } } }
+        events(filter: { modifiedAfter: $since }) { edges { node { id } } } }`,
+      { since },
+      headers,
+    );
+    expect(changed.groups.edges.map((edge) => edge.node.id)).toEqual([group.createGroup.id]);
+    expect(changed.contactDirectory.edges.flatMap((edge) => edge.node.members.map((member) => member.id))).toEqual([nurse!.id]);
+    expect(changed.events.edges.map((edge) => edge.node.id)).toEqual([event.createEvent.id]);
   });
 });

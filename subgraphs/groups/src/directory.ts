@@ -42,6 +42,7 @@ function memberMatch(filter: ContactDirectoryFilter): Record<string, unknown> {
   if (filter.categories?.length) conditions.push({ "affiliation.category": trusted({ $in: filter.categories }) });
   if (filter.professions?.length) conditions.push({ profession: trusted({ $in: filter.professions }) });
   for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
+  if (filter.modifiedAfter) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   return conditions.length > 0 ? { $and: conditions } : {};
 }
 

@@ -252,6 +252,7 @@ export const contactDirectoryFilterSchema = z
     professions: filterList(z.enum(PROFESSIONS)),
     categories: filterList(text(63)),
     text: z.string().max(LIMITS.searchText, `${LIMITS.searchText}文字以内にしてください (at most ${LIMITS.searchText} characters)`).nullish(),
+    modifiedAfter: dateTimeSchema.nullish(),
   })
   .nullish()
   .transform((filter) => filter ?? {});
@@ -261,6 +262,7 @@ export const groupFilterSchema = z
   .object({
     kinds: filterList(z.enum(GROUP_KINDS)),
     text: z.string().max(LIMITS.searchText).nullish(),
+    modifiedAfter: dateTimeSchema.nullish(),
   })
   .nullish()
   .transform((filter) => filter ?? {});

@@ -68,6 +68,7 @@ export async function listGroups(
   const conditions: Record<string, unknown>[] = [];
   if (filter.kinds && filter.kinds.length > 0) conditions.push({ kind: trusted({ $in: filter.kinds }) });
   for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
+  if (filter.modifiedAfter) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   const matching = conditions.length > 0 ? { $and: conditions } : {};
   const page = after ? { $and: [matching, afterFilter(GROUP_ORDER, decodeCursor(after, ["string", "objectId"]))] } : matching;
   const [rows, totalCount] = await Promise.all([

@@ -646,6 +646,8 @@ export type EventFilter = {
   readonly residentsWelcome?: InputMaybe<Scalars['Boolean']['input']>;
   /** 中止も含める（既定 false） / Include cancelled events (default false) */
   readonly includeCancelled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** この日時より後に変更された催しのみ（同期用。from を省くと過去・中止も含む） / Only events changed after this moment, for syncing; without from, past and cancelled events are included */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 繰り返しの規則 / A recurrence rule */

@@ -272,6 +272,8 @@ export type ContactDirectoryFilter = {
   readonly categories?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
   /** 氏名・読み仮名・事業所名・職種で検索 (かな・カナ・半角可) / Search names, kana readings, organisation names and professions (kana, katakana and half-width all match). */
   readonly text?: InputMaybe<Scalars['String']['input']>;
+  /** この日時より後に変更されたメンバーのみ (同期用) / Only members changed after this moment, for syncing. */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 顔写真付き連絡先一覧 (事業所ごと) / The face-photo contact directory, one organisation per edge. */
@@ -603,6 +605,8 @@ export type GroupFilter = {
   readonly kinds?: InputMaybe<ReadonlyArray<GroupKind>>;
   /** 名称・読み仮名で検索 / Search names and kana readings. */
   readonly text?: InputMaybe<Scalars['String']['input']>;
+  /** この日時より後に変更された団体のみ (同期用) / Only groups changed after this moment, for syncing. */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 団体の一覧 (Relay) / Groups, a page at a time. */

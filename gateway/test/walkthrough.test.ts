@@ -490,3 +490,55 @@ describe("12: API-key scopes come from a documented list; groups, members and ev
     expect(changed.events.edges.map((edge) => edge.node.id)).toEqual([event.createEvent.id]);
   });
 });
+
+describe("11: who sees faces, staff names, hours not to call and phone numbers", () => {
+  const WINDOWS = `query ($id: ID!) { resource(id: $id) {
+    contactWindows { name kana role photoUrl phone avoidCallingHours { from to } }
+    staff { id name photoUrl photoPublic workContact { phone } avoidCallingHours { from } } } }`;
+  interface Window { name: string | null; kana: string | null; role: string | null; photoUrl: string | null; phone: string | null; avoidCallingHours: unknown[] }
+  interface Staff { id: string; name: string; photoUrl: string | null; photoPublic: boolean; workContact: { phone: string | null } | null; avoidCallingHours: unknown[] }
+
+  test("the public and residents see roles only; professionals, emergency staff and vendors with groups:contacts see people, faces, phones and hours; a photo the member published is for everyone", async () => {
+    const professional = await bearer({ role: "PROFESSIONAL", subject: "pro-1", memberId: new Types.ObjectId().toHexString() });
+    // A resource with a contact window that has a photo, a phone and hours not to call, and staff in the directory.
+    const page = await stack.data<{ resources: { edges: { node: { id: string; contactWindows: Window[]; staff: Staff[] } }[] } }>(
+      `{ resources(filter: { categories: ["visiting-nursing", "care-management", "hospital"] }, first: 100) { edges { node { id contactWindows { name kana role photoUrl phone avoidCallingHours { from to } } staff { id name photoUrl photoPublic workContact { phone } avoidCallingHours { from } } } } } }`,
+      {},
+      professional,
+    );
+    const full = page.resources.edges.find(({ node }) => node.staff.some((person) => person.photoUrl !== null && person.avoidCallingHours.length > 0) && node.contactWindows.some((window) => window.phone !== null && window.photoUrl !== null && window.avoidCallingHours.length > 0));
+    expect(full).toBeDefined();
+    const { id } = full!.node;
+    const seen = async (headers: Record<string, string>) => (await stack.data<{ resource: { contactWindows: Window[]; staff: Staff[] } }>(WINDOWS, { id }, headers)).resource;
+
+    const everything = await seen(professional);
+    const window = everything.contactWindows.find((candidate) => candidate.phone !== null && candidate.photoUrl !== null && candidate.avoidCallingHours.length > 0)!;
+    const windowIndex = everything.contactWindows.indexOf(window);
+    expect(window.name).not.toBeNull();
+    expect(everything.staff.length).toBeGreaterThan(0);
+
+    const mayContact = [
+      professional,
+      await bearer({ role: "EMS", subject: "crew-1" }),
+      await bearer({ role: "COORDINATOR", subject: "city-1" }),
+      await bearer({ role: "VENDOR", subject: "vendor-contacts", scopes: ["groups:contacts"] }),
+    ];
+    for (const headers of mayContact) expect(await seen(headers)).toEqual(everything);
+
+    const mayNot = [{}, await bearer({ role: "RESIDENT", subject: "resident-9" }), await bearer({ role: "VENDOR", subject: "vendor-read", scopes: ["resources:read"] })];
+    for (const headers of mayNot) {
+      const view = await seen(headers);
+      expect(view.contactWindows[windowIndex]).toEqual({ name: null, kana: null, role: window.role, photoUrl: null, phone: null, avoidCallingHours: [] });
+      expect(view.staff).toEqual([]);
+    }
+
+    // A member's face is for professionals unless the member chose to publish it.
+    const person = everything.staff.find((candidate) => candidate.photoUrl !== null)!;
+    const MEMBER = `query ($id: ID!) { member(id: $id) { name photoUrl photoPublic workContact { phone } avoidCallingHours { from } } }`;
+    const publicView = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown; avoidCallingHours: unknown[] } }>(MEMBER, { id: person.id });
+    expect(publicView.member).toMatchObject({ photoUrl: null, photoPublic: false, workContact: null, avoidCallingHours: [] });
+    await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { photoPublic: true }) { id } }`, { id: person.id }, await asMember({ id: person.id, name: person.name, workContact: null, affiliation: null }));
+    const published = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown } }>(MEMBER, { id: person.id });
+    expect(published.member).toMatchObject({ photoUrl: person.photoUrl, photoPublic: true, workContact: null });
+  });
+});

@@ -154,6 +154,7 @@ const memberFields = {
   title: text(LIMITS.name).nullish(),
   affiliation: affiliation.nullish(),
   photoUrl: url.nullish(),
+  photoPublic: z.boolean().nullish(),
   workContact: workContact.nullish(),
   avoidCallingHours: list(avoidCallingWindow, LIMITS.avoidCallingWindows).nullish(),
 };

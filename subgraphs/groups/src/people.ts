@@ -130,6 +130,16 @@ export function visibleContactWindow(window: ContactWindowRecord | null | undefi
   return maySeeContacts(identity) ? window : { ...window, phone: null, email: null };
 }
 
+/** A member's face photo: for those who see contacts, and for everyone only when the member chose to publish it. */
+export function visiblePhotoUrl(member: MemberDocument, identity: Identity): string | null {
+  return maySeeContacts(identity) || member.photoPublic === true ? (member.photoUrl ?? null) : null;
+}
+
+/** When not to call a member: only for those who may call (see contacts); the public gets none. */
+export function visibleAvoidCallingHours(member: MemberDocument, identity: Identity): MemberDocument["avoidCallingHours"] {
+  return maySeeContacts(identity) ? member.avoidCallingHours : [];
+}
+
 /** A member's work contact, or null when the caller may not see contact details. */
 export function visibleWorkContact(member: MemberDocument, identity: Identity) {
   const contact = member.workContact;
@@ -200,6 +210,7 @@ export function memberRecord(input: CreateMemberInput) {
     title: input.title ?? null,
     affiliation: input.affiliation ? snapshotOf(input.affiliation) : null,
     photoUrl: input.photoUrl ?? null,
+    photoPublic: input.photoPublic ?? false,
     workContact: input.workContact ?? null,
     avoidCallingHours: input.avoidCallingHours ?? [],
   };

@@ -4,6 +4,8 @@ import type { Identity, Role } from "@tsunagu/service-kit";
 
 /** The scope a vendor key needs to create and change resources. */
 const WRITE_SCOPE = "resources:write";
+/** The scope a vendor key needs to see contact windows' people and direct contacts (the same as for the member directory). */
+const CONTACTS_SCOPE = "groups:contacts";
 
 /** Roles that see contact windows' direct phone numbers and e-mail addresses (平時の連絡窓口). */
 const CONTACT_DETAIL_ROLES: ReadonlySet<Role> = new Set(["PROFESSIONAL", "COORDINATOR", "ADMIN", "ER", "EMS"]);
@@ -11,8 +13,9 @@ const CONTACT_DETAIL_ROLES: ReadonlySet<Role> = new Set(["PROFESSIONAL", "COORDI
 /** Roles that may write any resource. */
 const WRITER_ROLES: ReadonlySet<Role> = new Set(["COORDINATOR", "ADMIN"]);
 
+/** Who sees a contact window's person (name, reading, photo), direct phone and e-mail, and hours not to call. */
 export function canSeeContactDetails(identity: Identity): boolean {
-  return CONTACT_DETAIL_ROLES.has(identity.role);
+  return CONTACT_DETAIL_ROLES.has(identity.role) || (identity.role === "VENDOR" && hasScope(identity, CONTACTS_SCOPE));
 }
 
 export function canWriteResources(identity: Identity): boolean {

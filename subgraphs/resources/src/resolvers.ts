@@ -95,6 +95,11 @@ export const resolvers: Resolvers = {
     longitude: (point) => point.coordinates[0],
   },
   ContactWindow: {
+    name: (window, _args, { identity }) => (canSeeContactDetails(identity) ? window.name : null),
+    kana: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.kana ?? null) : null),
+    photoUrl: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.photoUrl ?? null) : null),
+    avoidCallingHours: (window, _args, { identity }) =>
+      canSeeContactDetails(identity) ? window.avoidCallingHours.map((hours) => ({ ...hours, reason: hours.reason ?? null })) : [],
     phone: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.phone ?? null) : null),
     email: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.email ?? null) : null),
   },

@@ -221,11 +221,13 @@ export type Member = {
   readonly title: Maybe<Scalars['String']['output']>;
   /** 所属 (地域資源) / The organisation (regional resource) the member works at. */
   readonly affiliation: Maybe<Resource>;
-  /** 顔写真のURL / URL of the member's face photo. */
+  /** 顔写真のURL (専門職・職員・救急・groups:contacts のベンダーのみ; 本人が公開を選んだ場合は誰でも) / URL of the face photo: for professionals, staff, emergency staff and vendors with groups:contacts; for everyone only when the member chose to publish it (photoPublic). */
   readonly photoUrl: Maybe<Scalars['URL']['output']>;
-  /** 勤務先の連絡先 (専門職・職員のみ; それ以外には null) / Work contact; null unless the caller is a professional or staff. */
+  /** 顔写真を一般にも公開する (本人の選択) / Whether the member chose to show their photo to everyone. */
+  readonly photoPublic: Scalars['Boolean']['output'];
+  /** 勤務先の連絡先 (専門職・職員・救急・groups:contacts のベンダーのみ; それ以外には null) / Work contact; null unless the caller is a professional, staff, emergency staff or a vendor with groups:contacts. */
   readonly workContact: Maybe<WorkContact>;
-  /** 連絡を避けてほしい時間帯 / Hours when the member should not be called. */
+  /** 連絡を避けてほしい時間帯 (連絡先を見られる人のみ; それ以外には空) / Hours when the member should not be called; empty unless the caller may see contacts. */
   readonly avoidCallingHours: ReadonlyArray<AvoidCallingWindow>;
   /** 所属団体 / Groups the member belongs to. */
   readonly groups: ReadonlyArray<GroupMembership>;
@@ -258,7 +260,7 @@ export type Resource = {
   readonly __typename?: 'Resource';
   /** 資源ID / Identifier. */
   readonly id: Scalars['ID']['output'];
-  /** この資源に所属する担当者 / Members whose affiliation is this resource. */
+  /** この資源に所属する担当者 (連絡先を見られる人のみ: 専門職・職員・救急・groups:contacts のベンダー; それ以外には空) / Members whose affiliation is this resource; empty unless the caller may see contacts (professionals, staff, emergency staff, vendors with groups:contacts). */
   readonly staff: ReadonlyArray<Member>;
 };
 
@@ -788,6 +790,8 @@ export type CreateMemberInput = {
   readonly affiliation?: InputMaybe<AffiliationInput>;
   /** 顔写真のURL / Face photo URL. */
   readonly photoUrl?: InputMaybe<Scalars['URL']['input']>;
+  /** 顔写真を一般にも公開する (既定 false: 専門職・職員のみ) / Show the photo to everyone (default false: professionals and staff only). */
+  readonly photoPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** 勤務先の連絡先 / Work contact. */
   readonly workContact?: InputMaybe<WorkContactInput>;
   /** 連絡を避けてほしい時間帯 / Hours not to call. */
@@ -808,6 +812,8 @@ export type UpdateMemberInput = {
   readonly affiliation?: InputMaybe<AffiliationInput>;
   /** 顔写真のURL / Face photo URL. */
   readonly photoUrl?: InputMaybe<Scalars['URL']['input']>;
+  /** 顔写真を一般にも公開する (既定 false: 専門職・職員のみ) / Show the photo to everyone (default false: professionals and staff only). */
+  readonly photoPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** 勤務先の連絡先 / Work contact. */
   readonly workContact?: InputMaybe<WorkContactInput>;
   /** 連絡を避けてほしい時間帯 / Hours not to call. */
@@ -1337,6 +1343,7 @@ export type MemberResolvers<ContextType = GroupsContext, ParentType extends Reso
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   affiliation?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   photoUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  photoPublic?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   workContact?: Resolver<Maybe<ResolversTypes['WorkContact']>, ParentType, ContextType>;
   avoidCallingHours?: Resolver<ReadonlyArray<ResolversTypes['AvoidCallingWindow']>, ParentType, ContextType>;
   groups?: Resolver<ReadonlyArray<ResolversTypes['GroupMembership']>, ParentType, ContextType>;

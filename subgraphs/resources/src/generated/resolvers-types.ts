@@ -368,25 +368,28 @@ export type Contact = {
 
 /**
  * 連絡窓口：担当者と連絡を避けたい時間。直通の電話とメールは専門職・コーディネーター・救急のみ閲覧可 /
- * A contact window: the person in charge and the hours to avoid calling; direct phone and e-mail only for professionals, coordinators and emergency staff
+ * A contact window: the person in charge and the hours to avoid calling. Who sees what: the role, preferred channel and note
+ * are public; the person's name, reading, face photo, direct phone and e-mail and the hours not to call are for
+ * professionals, coordinators, admins, emergency staff and vendors with groups:contacts (a professional's face is for
+ * professionals; a photo for everyone belongs in the member directory, where the person chooses to publish it)
  */
 export type ContactWindow = {
   readonly __typename?: 'ContactWindow';
-  /** 氏名 / Name */
-  readonly name: Scalars['String']['output'];
-  /** 氏名の読み / Kana reading of the name */
+  /** 氏名（専門職・コーディネーター・救急・groups:contactsのベンダー以外にはnull） / Name; null unless the caller is a professional, coordinator, admin, emergency staff or a vendor with groups:contacts */
+  readonly name: Maybe<Scalars['String']['output']>;
+  /** 氏名の読み（同上） / Kana reading of the name; same rule as name */
   readonly kana: Maybe<Scalars['String']['output']>;
-  /** 役割（退院調整看護師など） / Role (discharge nurse, MSW, ...) */
+  /** 役割（退院調整看護師など。公開） / Role (discharge nurse, MSW, ...); public */
   readonly role: Maybe<Scalars['String']['output']>;
-  /** 顔写真のURL / Face photo */
+  /** 顔写真のURL（同上） / Face photo; same rule as name */
   readonly photoUrl: Maybe<Scalars['URL']['output']>;
-  /** 直通電話（専門職・コーディネーター・救急以外にはnull） / Direct phone; null unless the caller is a professional, coordinator or emergency staff */
+  /** 直通電話（同上） / Direct phone; same rule as name */
   readonly phone: Maybe<Scalars['String']['output']>;
-  /** 直通メール（専門職・コーディネーター・救急以外にはnull） / Direct e-mail; null unless the caller is a professional, coordinator or emergency staff */
+  /** 直通メール（同上） / Direct e-mail; same rule as name */
   readonly email: Maybe<Scalars['EmailAddress']['output']>;
-  /** 希望する連絡手段 / Preferred channel */
+  /** 希望する連絡手段（公開） / Preferred channel; public */
   readonly preferredChannel: Maybe<ContactChannel>;
-  /** 連絡を避けた方がよい時間 / Hours to avoid calling */
+  /** 連絡を避けた方がよい時間（同上。それ以外には空） / Hours to avoid calling; empty unless the caller may see the name */
   readonly avoidCallingHours: ReadonlyArray<AvoidCallingHours>;
   /** 備考 / Note */
   readonly note: Maybe<Scalars['String']['output']>;
@@ -1316,7 +1319,7 @@ export type ContactResolvers<ContextType = ResourcesContext, ParentType extends 
 };
 
 export type ContactWindowResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['ContactWindow'] = ResolversParentTypes['ContactWindow']> = {
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kana?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   photoUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, createLogger } from "@tsunagu/service-kit";
+import { DEVELOPMENT_JWT_SECRET, issueToken } from "@tsunagu/gateway";
 import { DEMO_CITY, DEMO_CITY_COUNTS } from "@tsunagu/resources/src/demo-city";
 import { loadSystemConfig, startSystem, startupMessage, systemConfigSchema } from "../scripts/start";
 import type { RunningSystem } from "../scripts/start";
@@ -67,8 +68,10 @@ interface ResourcesPage {
   };
 }
 
+/** The stations as a professional sees them (who works where is for professionals), with a development token. */
 async function visitingNursingStations(url: string): Promise<ResourcesPage["resources"]> {
-  const answer = await post(url, VISITING_NURSING);
+  const token = await issueToken({ role: "PROFESSIONAL", subject: "start-test" }, { secret: DEVELOPMENT_JWT_SECRET, issuer: "tsunagu", audience: "tsunagu" });
+  const answer = await post(url, VISITING_NURSING, { authorization: `Bearer ${token}` });
   expect(answer.body.errors).toBeUndefined();
   expect(answer.status).toBe(200);
   return (answer.body.data as unknown as ResourcesPage).resources;

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
 import { connectMongo, fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
+import { demoMemberClaims } from "../../scripts/token";
 import { createApiKey, generateApiKey, hashApiKey, mongoApiKeyStore } from "../src/api-keys";
 import { bearer, codes, silentLogger } from "./helpers";
 import { startSystemStack } from "./system-stack";
@@ -540,5 +541,19 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
     await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { photoPublic: true }) { id } }`, { id: person.id }, await asMember({ id: person.id, name: person.name, workContact: null, affiliation: null }));
     const published = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown } }>(MEMBER, { id: person.id });
     expect(published.member).toMatchObject({ photoUrl: person.photoUrl, photoPublic: true, workContact: null });
+  });
+});
+
+describe("15: npm run token picks a demo member, so board, notice and calendar actions work", () => {
+  test("--demo CARE_MANAGER gives a token with the member's id, name and workplace, which issueCalendarFeed and createTransitionNotice accept", async () => {
+    const claims = await demoMemberClaims(stack.system.gatewayUrl, "CARE_MANAGER", (await coordinator()).authorization as string);
+    const [careManager] = await demoMembers("CARE_MANAGER");
+    expect(claims).toEqual({ memberId: careManager!.id, displayName: careManager!.name, profession: "CARE_MANAGER", organizationId: careManager!.affiliation!.id });
+    const headers = await bearer({ role: "PROFESSIONAL", subject: `demo-member-${claims.memberId}`, ...claims });
+    expect((await stack.graphql("mutation { issueCalendarFeed { url } }", {}, headers)).body.errors).toBeUndefined();
+    const withoutMember = await stack.graphql("mutation { issueCalendarFeed { url } }", {}, await bearer({ role: "PROFESSIONAL", subject: "dev-professional" }));
+    expect(codes(withoutMember.body)).toEqual(["FORBIDDEN"]);
+    expect(withoutMember.body.errors?.[0]?.message).toContain("sign in as a member");
+    await expect(demoMemberClaims(stack.system.gatewayUrl, "ASTRONAUT", (await coordinator()).authorization as string)).rejects.toThrow();
   });
 });

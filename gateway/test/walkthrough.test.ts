@@ -136,7 +136,7 @@ describe("9: updating a resource changes only the fields sent", () => {
     const id = found.resources.edges[0]!.node.id;
     const FIELDS = "names { official kana } description address { city district street } capacity { available maximum unit updatedAt } contactWindows { name } version";
     await stack.data(`mutation ($id: ID!) { updateAvailability(id: $id, input: { available: 3, maximum: 20, unit: BEDS }) { id } }`, { id }, headers);
-    const before = await stack.data<{ resource: Record<string, unknown> & { version: number } }>(`query ($id: ID!) { resource(id: $id) { ${FIELDS} } }`, { id });
+    const before = await stack.data<{ resource: Record<string, unknown> & { version: number } }>(`query ($id: ID!) { resource(id: $id) { ${FIELDS} } }`, { id }, headers);
     const updated = await stack.data<{ updateResource: Record<string, unknown> & { version: number; description: string } }>(
       `mutation ($id: ID!, $input: ResourceChangesInput!) { updateResource(id: $id, input: $input) { ${FIELDS} } }`,
       { id, input: { description: "送迎あり。医療的ケアは要相談。" } },

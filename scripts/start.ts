@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import {
   ConfigError,
+  auditHeadDirectory,
   connectMongo,
   createLogger,
   createPubSub,
@@ -146,6 +147,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           development: config.NODE_ENV === "development",
           peers,
           publicOrigin: () => publicOrigin,
+          auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
         }),
       );
       running.push(service);

@@ -32,6 +32,8 @@ export interface SubgraphStartOptions {
   peers: PeerSubgraphs;
   /** The gateway's public origin (PUBLIC_ORIGIN, else where it listens), known once the gateway is up; for links handed to users. */
   publicOrigin: () => string;
+  /** Where the audit logs' chain heads are written out (DATA_DIR/audit). */
+  auditHeadDirectory: string;
 }
 
 /** Asks a subgraph started earlier a GraphQL query and returns its data; errors are thrown. */

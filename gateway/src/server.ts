@@ -7,7 +7,6 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import {
   createFormatError,
@@ -21,7 +20,6 @@ import {
 } from "@tsunagu/service-kit";
 import type { Identity, Logger, PubSub, ReadinessCheck, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { authenticateRequests, createAuthenticator } from "./auth";
-import { calendarProxy } from "./calendar-proxy";
 import type { JwtSettings } from "./auth";
 import type { ApiKeyStore } from "./api-keys";
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_QUERY_LIMITS, queryLimitProtection } from "./limits";
@@ -29,6 +27,8 @@ import type { QueryLimits } from "./limits";
 import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+import { forwardToSubgraph } from "./subgraph-routes";
+import { DEFAULT_WEB_DIST_DIR, pagesRouter } from "./pages";
 import { buildSubscriptionSchema, readSubscriptionSdl } from "./subscription-fields";
 import type { SubscriptionSchema } from "./subscription-fields";
 import { startSubscriptionServer } from "./subscriptions";
@@ -68,6 +68,8 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** Limits of graphql-ws subscriptions; see DEFAULT_SUBSCRIPTION_SETTINGS. */
   subscriptions?: SubscriptionSettings;
+  /** The built reference pages; default DEFAULT_WEB_DIST_DIR (web/dist). */
+  webDistDir?: string;
 }
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -124,7 +126,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+      // Apollo's landing page loads Sandbox from a CDN, which closed networks cannot reach; developers get the bundled GraphiQL.
+      ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin<RequestContext>(),
       ...limits.plugins,
     ],
@@ -163,6 +166,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
 
   app.use(trackRequests(logger));
   app.use(healthRouter({ checks: { ...subgraphChecks, ...options.readinessChecks }, logger }));
+  app.use(pagesRouter({ distDir: options.webDistDir ?? DEFAULT_WEB_DIST_DIR, production }));
   app.use(
     "/graphql",
     authenticateRequests(authenticate, identities),
@@ -176,8 +180,16 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       },
     }),
   );
-  // The events subgraph's iCalendar feeds, so that calendar apps reach them on the gateway's public origin.
-  if (urls.events !== undefined) app.use(calendarProxy(urls.events, timeoutMs, logger));
+  // Open Referral HSDS 3.1 (the directory for other systems), served by the resources subgraph beside its GraphQL.
+  const resources = endpoints.find((endpoint) => endpoint.name === "resources");
+  if (resources !== undefined) {
+    app.use("/hsds", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(resources, timeoutMs));
+  }
+  // The events subgraph's iCalendar feeds, on the gateway's public origin (calendar apps send no token: a member's feed carries its secret in the path).
+  const events = endpoints.find((endpoint) => endpoint.name === "events");
+  if (events !== undefined) {
+    app.use("/calendar", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(events, timeoutMs));
+  }
   app.use(httpErrorHandler(logger));
 
   const subscriptions = startSubscriptionServer({

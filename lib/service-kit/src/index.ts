@@ -15,4 +15,5 @@ export * from "./pagination";
 export * from "./tokyo-time";
 export * from "./subgraph-process";
 export * from "./subgraph-service";
+export * from "./audit-chain";
 export * from "./peer-subgraphs";

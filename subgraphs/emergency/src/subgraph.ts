@@ -1,10 +1,10 @@
 // Starts the emergency subgraph: its schema from schema/emergency.graphql, the collections and indexes created, and one context per request.
 import { join } from "node:path";
-import { serveSubgraph } from "@tsunagu/service-kit";
+import { openAuditChain, serveSubgraph } from "@tsunagu/service-kit";
 import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-kit";
 import { emergencyContextFactory } from "./context";
 import type { EmergencyContext, LookupRateLimit } from "./context";
-import { emergencyModels, ensureEmergencyIndexes } from "./models";
+import { ACCESS_LOG_COLLECTION, emergencyModels, ensureEmergencyIndexes } from "./models";
 import { resolvers } from "./resolvers";
 
 /** The port of scripts/compose.ts's DEFAULT_SUBGRAPH_PORTS. */
@@ -18,6 +18,11 @@ export const DEFAULT_ACCESS_WINDOW_MINUTES = 30;
 export const DEFAULT_LOOKUP_RATE_LIMIT: Readonly<LookupRateLimit> = Object.freeze({ max: 20, windowSeconds: 600 });
 /** A URN says what the QR code is without pretending to be a website; deployments set their crews' look-up URL. */
 export const DEFAULT_CARD_URL_BASE = "urn:tsunagu:emergency-card:";
+/**
+ * The demo city's identifier base for the FHIR export (a reserved example domain): each city sets FHIR_IDENTIFIER_BASE to a
+ * URI it controls, so hospitals see identifiers in the municipality's own namespace.
+ */
+export const DEFAULT_FHIR_IDENTIFIER_BASE = "https://tsunagu-city.example/fhir/sid";
 
 export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   /** How long a look-up lets the same user re-read the profile without a new reason; default 30. */
@@ -26,8 +31,14 @@ export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   lookupRateLimit?: LookupRateLimit;
   /** What QR payloads start with; default DEFAULT_CARD_URL_BASE. */
   cardUrlBase?: string;
+  /** The base of the FHIR export's identifier systems; default DEFAULT_FHIR_IDENTIFIER_BASE. */
+  fhirIdentifierBase?: string;
   /** The trusted clock; only tests replace the server's. */
   clock?: () => Date;
+  /** Where the access log's chain head is written out (DATA_DIR/audit); unset: kept only in the database. */
+  auditHeadDirectory?: string;
+  /** How often the head is written out when it moved; default one minute. */
+  auditHeadIntervalMs?: number;
 }
 
 /** Creates the collections and indexes, then serves GraphQL on `/graphql` (signed identity required) with `/healthz` and `/readyz`. */
@@ -38,13 +49,26 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     accessWindowMinutes: options.accessWindowMinutes ?? DEFAULT_ACCESS_WINDOW_MINUTES,
     lookupRateLimit: options.lookupRateLimit ?? DEFAULT_LOOKUP_RATE_LIMIT,
     cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
+    fhir: { identifierBase: (options.fhirIdentifierBase ?? DEFAULT_FHIR_IDENTIFIER_BASE).replace(/\/+$/, "") },
     clock: options.clock ?? (() => new Date()),
     peers: options.peers,
   };
-  return serveSubgraph<EmergencyContext>(options, {
+  const accessChain = await openAuditChain(options.connection, ACCESS_LOG_COLLECTION, {
+    headDirectory: options.auditHeadDirectory ?? null,
+    logger: options.logger,
+    intervalMs: options.auditHeadIntervalMs,
+  });
+  const service = await serveSubgraph<EmergencyContext>(options, {
     name: "emergency",
     schemaPath: EMERGENCY_SCHEMA_PATH,
     resolvers,
-    createContext: emergencyContextFactory(models, settings),
+    createContext: emergencyContextFactory(models, settings, accessChain),
   });
+  return {
+    url: service.url,
+    async stop() {
+      await service.stop();
+      await accessChain.stop();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 // The request context of the transitions subgraph: who is asking (from the gateway), the moment of the request, the models, pub/sub and this request's DataLoaders.
-import type { PeerSubgraphs, PubSub, RequestContext } from "@tsunagu/service-kit";
+import type { PeerSubgraphs, PubSub, RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { TransitionLoaders } from "./loaders";
 import type { TransitionModels } from "./models";
@@ -7,6 +7,8 @@ import type { TransitionModels } from "./models";
 export interface TransitionsContext extends RequestContext {
   models: TransitionModels;
   loaders: TransitionLoaders;
+  /** The hash chain of the access log: every entry is appended through it. */
+  accessChain: RunningAuditChain;
   /** Where transitionNoticeReceived goes when a notice is sent; absent: nothing is published. */
   pubsub?: PubSub;
   /** The emergency, groups and resources services, asked as the sender when a notice is written. */
@@ -16,6 +18,11 @@ export interface TransitionsContext extends RequestContext {
 }
 
 /** `createContext` for startSubgraph: the clock read once and fresh loaders for every request. */
-export function transitionsContextFactory(models: TransitionModels, pubsub: PubSub | undefined, peers: PeerSubgraphs | undefined): (base: RequestContext) => TransitionsContext {
-  return (base) => ({ ...base, models, pubsub, peers, now: new Date(), loaders: createLoaders(models) });
+export function transitionsContextFactory(
+  models: TransitionModels,
+  pubsub: PubSub | undefined,
+  accessChain: RunningAuditChain,
+  peers: PeerSubgraphs | undefined,
+): (base: RequestContext) => TransitionsContext {
+  return (base) => ({ ...base, models, pubsub, accessChain, peers, now: new Date(), loaders: createLoaders(models, accessChain.chain) });
 }

@@ -260,8 +260,8 @@ export type Resource = {
   readonly __typename?: 'Resource';
   /** 資源ID / Identifier. */
   readonly id: Scalars['ID']['output'];
-  /** この資源に所属する担当者 (連絡先を見られる人のみ: 専門職・職員・救急・groups:contacts のベンダー; それ以外には空) / Members whose affiliation is this resource; empty unless the caller may see contacts (professionals, staff, emergency staff, vendors with groups:contacts). */
-  readonly staff: ReadonlyArray<Member>;
+  /** この資源に所属する担当者 (連絡先を見られる人のみ: 専門職・職員・救急・groups:contacts のベンダー; それ以外には空。groups が応答しないときは null とエラー) / Members whose affiliation is this resource; empty unless the caller may see contacts (professionals, staff, emergency staff, vendors with groups:contacts); null with an error naming groups when that service is down. */
+  readonly staff: Maybe<ReadonlyArray<Member>>;
 };
 
 /** 顔写真付き連絡先一覧の絞り込み条件 / Filter of the face-photo contact directory. */
@@ -1364,7 +1364,7 @@ export type AvoidCallingWindowResolvers<ContextType = GroupsContext, ParentType 
 export type ResourceResolvers<ContextType = GroupsContext, ParentType extends ResolversParentTypes['Resource'] = ResolversParentTypes['Resource'], FederationReferenceType extends FederationReferenceTypes['Resource'] = FederationReferenceTypes['Resource']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Resource']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  staff?: Resolver<ReadonlyArray<ResolversTypes['Member']>, ParentType, ContextType>;
+  staff?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Member']>>, ParentType, ContextType>;
 };
 
 export type ContactDirectoryConnectionResolvers<ContextType = GroupsContext, ParentType extends ResolversParentTypes['ContactDirectoryConnection'] = ResolversParentTypes['ContactDirectoryConnection']> = {

@@ -545,7 +545,7 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
 });
 
 describe("15: npm run token picks a demo member, so board, notice and calendar actions work", () => {
-  test("--demo CARE_MANAGER gives a token with the member's id, name and workplace, which issueCalendarFeed and createTransitionNotice accept", async () => {
+  test("--demo CARE_MANAGER gives a token with the member's id, name and workplace, which issueCalendarFeed accepts (a token without a member is refused)", async () => {
     const claims = await demoMemberClaims(stack.system.gatewayUrl, "CARE_MANAGER", (await coordinator()).authorization as string);
     const [careManager] = await demoMembers("CARE_MANAGER");
     expect(claims).toEqual({ memberId: careManager!.id, displayName: careManager!.name, profession: "CARE_MANAGER", organizationId: careManager!.affiliation!.id });

@@ -17,6 +17,8 @@ import {
   mongoReadinessCheck,
   processLogger,
   withGeneratedSecrets,
+  peerSubgraphs,
+  publicOriginSchema,
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
@@ -33,6 +35,8 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
   EMERGENCY_PORT: port(DEFAULT_SUBGRAPH_PORTS.emergency),
   EVENTS_PORT: port(DEFAULT_SUBGRAPH_PORTS.events),
   TRANSITIONS_PORT: port(DEFAULT_SUBGRAPH_PORTS.transitions),
+  /** The gateway's origin as users reach it (links such as calendar feed URLs are built on it); unset: http://localhost:<PORT>. */
+  PUBLIC_ORIGIN: publicOriginSchema.optional(),
   /** Unset: seed outside production only. */
   SEED_DEMO_DATA: envEnum(["true", "false"])
     .transform((value) => value === "true")
@@ -61,6 +65,8 @@ export interface RunningSystem {
   subgraphUrls: Readonly<Record<string, string>>;
   /** The MongoDB URI in use, credentials masked; for the embedded engine, where other tools can reach it while it runs. */
   mongoUri: string;
+  /** The origin links handed to users are built on (PUBLIC_ORIGIN, else http://localhost:<gateway port>). */
+  publicOrigin: string;
   /** True when this process runs the embedded engine. */
   embedded: boolean;
   /** Subgraph name → what its seed did on this start (empty when seeding is off). */
@@ -132,6 +138,9 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     nonces = nonceStore;
 
     const subgraphUrls: Record<string, string> = {};
+    // Filled as the subgraphs start, read at each call: a subgraph asks those started before it (and later ones once up).
+    const peers = peerSubgraphs(subgraphUrls, gatewayOptions.identitySecret);
+    let publicOrigin = config.PUBLIC_ORIGIN ?? "";
     for (const subgraph of SUBGRAPHS) {
       const chosen = portOf(config, subgraph);
       const service = await listenOn(subgraph.portVariable, chosen, () =>
@@ -145,6 +154,8 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           port: chosen,
           host: "127.0.0.1",
           development: config.NODE_ENV === "development",
+          peers,
+          publicOrigin: () => publicOrigin,
           auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
         }),
       );
@@ -173,8 +184,9 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
       }),
     );
     running.push(gateway);
+    publicOrigin ||= `http://localhost:${new URL(gateway.url).port}`;
 
-    return { gatewayUrl: gateway.url, subgraphUrls, mongoUri: maskUriCredentials(mongo.uri), embedded: mongo.embedded, seeded, stop };
+    return { gatewayUrl: gateway.url, subgraphUrls, publicOrigin, mongoUri: maskUriCredentials(mongo.uri), embedded: mongo.embedded, seeded, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -213,6 +225,7 @@ export function startupMessage(system: RunningSystem, config: SystemConfig): str
     "Example query (public search: visiting nursing within 5 km of the demo city's centre, nearest first):",
     `  ${query}`,
     `  ${curl}`,
+    `Calendar feeds: ${system.publicOrigin}/calendar/public.ics${config.PUBLIC_ORIGIN === undefined ? "   (set PUBLIC_ORIGIN to the address other machines use)" : ""}`,
     "A token for a role (send it as Authorization: Bearer <token>):",
     "  npm run token -- --role COORDINATOR",
     ...database,

@@ -1,7 +1,7 @@
 // The subgraphs `npm start` runs, in start and seed order: how each one starts, and how it seeds its demo data with other subgraphs' ids fetched through their own APIs.
 import type { Connection } from "mongoose";
-import { gatewaySignedHeaders } from "@tsunagu/service-kit";
-import type { Identity, Logger, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
+import { peerSubgraphs } from "@tsunagu/service-kit";
+import type { Identity, Logger, NonceStore, PeerSubgraphs, PubSub, RunningService } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
 import type { DemoMember } from "@tsunagu/events";
@@ -30,6 +30,10 @@ export interface SubgraphStartOptions {
   port: number;
   host: string;
   development: boolean;
+  /** The subgraphs started before this one (and, once they start, after it), asked through their APIs. */
+  peers: PeerSubgraphs;
+  /** The gateway's public origin (PUBLIC_ORIGIN, else where it listens), known once the gateway is up; for links handed to users. */
+  publicOrigin: () => string;
   /** Where the audit logs' chain heads are written out (DATA_DIR/audit). */
   auditHeadDirectory: string;
 }
@@ -53,16 +57,14 @@ const SEED_IDENTITY: Identity = { role: "COORDINATOR", authMethod: "jwt", subjec
  * reads another subgraph's data through its API, never its collections.
  */
 export function seedQueryOver(urls: Readonly<Record<string, string>>, signingSecret: string): SeedQuery {
+  const peers = peerSubgraphs(urls, signingSecret);
   return async (subgraph, query) => {
-    const url = urls[subgraph];
-    if (url === undefined) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
-    const body = JSON.stringify({ query });
-    const response = await fetch(url, { method: "POST", headers: gatewaySignedHeaders(SEED_IDENTITY, signingSecret, subgraph, url, body), body });
-    const answer = (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
-    if (!response.ok || answer.errors !== undefined || answer.data == null) {
-      throw new Error(`demo seed: ${subgraph} answered HTTP ${response.status}: ${answer.errors?.map((error) => error.message).join("; ") ?? "no data"}`);
+    if (!peers.has(subgraph)) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
+    const { data, errors } = await peers.query<Record<string, unknown>>(subgraph, query, {}, SEED_IDENTITY);
+    if (errors.length > 0 || data === null) {
+      throw new Error(`demo seed: ${subgraph} answered: ${errors.map((error) => error.message).join("; ") || "no data"}`);
     }
-    return answer.data;
+    return data;
   };
 }
 
@@ -134,6 +136,7 @@ interface DirectoryMember {
   name: string;
   profession: string;
   affiliation: { id: string } | null;
+  workContact: { phone: string | null } | null;
 }
 
 /** The demo professionals of the contact directory, as attendees of the demo events. */
@@ -142,7 +145,7 @@ async function directoryMembers(query: SeedQuery): Promise<DirectoryMember[]> {
     const data = await query(
       "groups",
       `{ contactDirectory(first: 50${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
-        edges { node { members { id name profession affiliation { id } } } } pageInfo { hasNextPage endCursor } } }`,
+        edges { node { members { id name profession affiliation { id } workContact { phone } } } } pageInfo { hasNextPage endCursor } } }`,
     );
     return data.contactDirectory as Page<{ members: DirectoryMember[] }>;
   });
@@ -159,7 +162,11 @@ async function groupIds(query: SeedQuery): Promise<string[]> {
 async function partiesOf(query: SeedQuery, professions: readonly string[]): Promise<DemoParty[]> {
   return (await directoryMembers(query))
     .filter((member) => professions.includes(member.profession) && member.affiliation !== null)
-    .map((member) => ({ memberId: member.id, resourceId: (member.affiliation as { id: string }).id }));
+    .map((member) => ({
+      memberId: member.id,
+      resourceId: (member.affiliation as { id: string }).id,
+      contact: { name: member.name, office: null, phone: member.workContact?.phone ?? null },
+    }));
 }
 
 /** Every subgraph that exists, in start and seed order (a seed may ask the subgraphs before it); each also needs its port variable in systemConfigSchema. */

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, createLogger } from "@tsunagu/service-kit";
+import { issueToken } from "@tsunagu/gateway";
 import { DEMO_CITY, DEMO_CITY_COUNTS } from "@tsunagu/resources/src/demo-city";
 import { loadSystemConfig, startSystem, startupMessage, systemConfigSchema } from "../scripts/start";
 import type { RunningSystem } from "../scripts/start";
@@ -22,6 +23,7 @@ const DEMO_CITY_SIZE = Object.values(DEMO_CITY_COUNTS).reduce((total, count) => 
 
 let dataDir: string;
 let system: RunningSystem | undefined;
+let startedConfig: ReturnType<typeof loadSystemConfig> | undefined;
 
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), "tsunagu-start-"));
@@ -37,6 +39,7 @@ afterEach(async () => {
 function start(env: Record<string, string> = {}): Promise<RunningSystem> {
   // Every subgraph on a free port, so the test never collides with a running `npm start`.
   const config = loadSystemConfig({ NODE_ENV: "test", ...freePortVariables(), DATA_DIR: dataDir, ...env });
+  startedConfig = config;
   return startSystem({ config, logger });
 }
 
@@ -50,8 +53,14 @@ async function post(url: string, query: string, headers: Record<string, string> 
   return { status: response.status, body: (await response.json()) as Answer["body"] };
 }
 
+/** The stations as a professional sees them (who works where is for professionals), with a token signed by the system's own secret. */
 async function visitingNursingStations(url: string): Promise<VisitingNursingQuery["resources"]> {
-  return (await new GraphQLClient(url).data(VisitingNursingDocument)).resources;
+  if (startedConfig === undefined) throw new Error("start() has not run");
+  const token = await issueToken(
+    { role: "PROFESSIONAL", subject: "start-test" },
+    { secret: startedConfig.JWT_SECRET ?? "", issuer: startedConfig.JWT_ISSUER, audience: startedConfig.JWT_AUDIENCE },
+  );
+  return (await new GraphQLClient(url, { authorization: `Bearer ${token}` }).data(VisitingNursingDocument)).resources;
 }
 
 test("the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again", async () => {

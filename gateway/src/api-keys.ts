@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Schema, isValidObjectId } from "mongoose";
 import type { Connection } from "mongoose";
-import { SCOPE_PATTERN } from "@tsunagu/service-kit";
+import { API_SCOPES, isApiScope } from "@tsunagu/service-kit";
 
 /** A stored key as listings show it: never the key, only its first characters. */
 export interface ApiKeyRecord {
@@ -58,7 +58,7 @@ export class ApiKeyInputError extends Error {
 /**
  * Creates a key for `owner` with `scopes` (each `area:action`, e.g. `resources:write`) and stores its
  * hash. The returned `key` is the only time the key exists in clear.
- * @throws ApiKeyInputError for an empty owner or a malformed scope.
+ * @throws ApiKeyInputError for an empty owner or a scope not in API_SCOPES.
  */
 export async function createApiKey(
   store: ApiKeyStore,
@@ -66,8 +66,8 @@ export async function createApiKey(
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const owner = input.owner.trim();
   if (owner === "") throw new ApiKeyInputError("owner must not be empty");
-  const bad = input.scopes.filter((scope) => !SCOPE_PATTERN.test(scope));
-  if (bad.length > 0) throw new ApiKeyInputError(`scopes must look like area:action (e.g. resources:read): ${bad.join(", ")}`);
+  const bad = input.scopes.filter((scope) => !isApiScope(scope));
+  if (bad.length > 0) throw new ApiKeyInputError(`unknown scope(s) ${bad.join(", ")}; the scopes are: ${Object.keys(API_SCOPES).join(", ")}`);
   const key = generateApiKey();
   const record = await store.insert({
     hash: hashApiKey(key),

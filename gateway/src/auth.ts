@@ -3,7 +3,7 @@ import type { CryptoKey, JWTPayload, errors as joseErrors } from "jose" with { "
 import type { Request, RequestHandler } from "express";
 import { GraphQLError } from "graphql";
 import { z } from "zod";
-import { PUBLIC_IDENTITY, ROLES, SCOPE_PATTERN, sendErrorResponse, trackingOf, unauthenticated } from "@tsunagu/service-kit";
+import { API_SCOPES, PUBLIC_IDENTITY, ROLES, isApiScope, sendErrorResponse, trackingOf, unauthenticated } from "@tsunagu/service-kit";
 import type { Identity, Role } from "@tsunagu/service-kit";
 import { findApiKey } from "./api-keys";
 import type { ApiKeyStore } from "./api-keys";
@@ -59,7 +59,7 @@ const claimsSchema = z.object({
     .string()
     .optional()
     .transform((scope) => (scope ?? "").split(" ").filter((s) => s !== ""))
-    .refine((scopes) => scopes.every((s) => SCOPE_PATTERN.test(s)), { error: "scopes must look like area:action" }),
+    .refine((scopes) => scopes.every(isApiScope), { error: `scopes must be among ${Object.keys(API_SCOPES).join(", ")}` }),
 });
 
 function identityFromClaims(payload: JWTPayload): Identity {
@@ -155,6 +155,10 @@ export async function createAuthenticator({ jwt, apiKeys }: { jwt: JwtSettings; 
     if (apiKey !== undefined) {
       const record = await findApiKey(apiKeys, apiKey);
       if (record === null) throw unauthenticated("Unknown or revoked API key");
+      const unknown = record.scopes.filter((scope) => !isApiScope(scope));
+      if (unknown.length > 0) {
+        throw unauthenticated(`This API key carries unknown scope(s) ${unknown.join(", ")}; revoke it and create one with scopes among ${Object.keys(API_SCOPES).join(", ")}`);
+      }
       return {
         role: "VENDOR",
         authMethod: "apiKey",

@@ -10,6 +10,7 @@ import {
   pubsubConfigSchema,
   requireDistinctSecrets,
   requireSecret,
+  subgraphUrlsSchema,
 } from "@tsunagu/service-kit";
 import { JWT_ALGORITHMS } from "./auth";
 import type { JwtSettings } from "./auth";
@@ -22,23 +23,6 @@ import type { GatewayOptions } from "./server";
 /** `schema/supergraph.graphql` of this repository. */
 export const DEFAULT_SUPERGRAPH_PATH = resolve(__dirname, "../../schema/supergraph.graphql");
 
-const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/;
-
-/** `resources=http://resources:4001/graphql,groups=http://groups:4002/graphql` → `{ resources: "...", groups: "..." }`. */
-const subgraphUrlsSchema = z.string().transform((raw, ctx) => {
-  const urls: Record<string, string> = {};
-  for (const entry of raw.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
-    const separator = entry.indexOf("=");
-    const name = entry.slice(0, separator).trim();
-    const url = entry.slice(separator + 1).trim();
-    if (separator < 1 || !SUBGRAPH_NAME.test(name) || !URL.canParse(url) || !/^https?:/.test(url)) {
-      ctx.addIssue({ code: "custom", message: `expected name=http(s)://host:port/graphql pairs separated by commas, not "${entry}"` });
-      return z.NEVER;
-    }
-    urls[name] = url;
-  }
-  return urls;
-});
 
 const limit = (fallback: number, max: number) => envInteger({ min: 1, max }).default(fallback);
 

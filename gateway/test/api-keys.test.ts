@@ -54,9 +54,11 @@ test("malformed keys are refused without a lookup", async () => {
   expect(lookups).toEqual([hashApiKey(`tsk_${"A".repeat(43)}`)]);
 });
 
-test("an empty owner or a malformed scope is refused", async () => {
+test("an empty owner, a malformed scope or a scope not in the documented list is refused", async () => {
   await expect(createApiKey(store, { owner: " ", scopes: [] })).rejects.toThrow(new ApiKeyInputError("owner must not be empty"));
+  const listed = "resources:read, resources:write, groups:contacts, events:read, events:write, emergency:read";
   await expect(createApiKey(store, { owner: "V", scopes: ["resources:read", "write everything"] })).rejects.toThrow(
-    "scopes must look like area:action (e.g. resources:read): write everything",
+    `unknown scope(s) write everything; the scopes are: ${listed}`,
   );
+  await expect(createApiKey(store, { owner: "V", scopes: ["anything:goes"] })).rejects.toThrow(`unknown scope(s) anything:goes; the scopes are: ${listed}`);
 });

@@ -93,7 +93,8 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     const resourceIds = all.slice(0, 60).map((resource) => resource.id);
     const listed = await graphql("{ groups(first: 50) { edges { node { id name } } } }");
     const groupIds = new Map((listed.body.data as { groups: { edges: { node: { id: string; name: string } }[] } }).groups.edges.map((edge) => [edge.node.name, edge.node.id]));
-    const staffed = await graphql(`{ resources(first: 100) { edges { node { id staff { name } } } } }`);
+    // Who works where is for professionals and staff.
+    const staffed = await graphql(`{ resources(first: 100) { edges { node { id staff { name } } } } }`, {}, await signedIn({ role: "COORDINATOR", subject: "events-stack" }));
     const staffedResources = (staffed.body.data as { resources: { edges: { node: { id: string; staff: { name: string }[] } }[] } }).resources.edges
       .filter((edge) => edge.node.staff.length > 0)
       .map((edge) => ({ id: edge.node.id, staff: edge.node.staff.map((member) => member.name) }));

@@ -94,11 +94,12 @@ describe("members and staff across subgraphs", () => {
     expect(found.members.edges[0]?.node.professionLabel).toBe("主任介護支援専門員");
   });
 
-  test("a resource's staff are the members affiliated with it, resolved by the groups subgraph", async () => {
+  test("a resource's staff are the members affiliated with it, resolved by the groups subgraph (for professionals)", async () => {
     const takahashi = stack.affiliations.find((resource) => resource.category === "care-management");
     const answer = await stack.graphql(
       `query ($id: ID!) { resource(id: $id) { names { official } staff { name groups { role group { name } } } } }`,
       { id: takahashi?.id },
+      await as("山田 太郎"),
     );
     const { resource } = data<{ resource: { names: { official: string }; staff: { name: string; groups: { role: string; group: { name: string } }[] }[] } }>(answer.body);
     expect(resource.names.official).toBe(takahashi?.name);
@@ -111,13 +112,14 @@ describe("members and staff across subgraphs", () => {
     );
   });
 
-  test("the public sees names, photos and organisations but no phone numbers or e-mail addresses", async () => {
+  test("the public sees names and organisations but no unpublished photo, phone numbers, e-mail addresses or hours not to call", async () => {
     const query = `query ($id: ID!) { member(id: $id) { name photoUrl workContact { phone email } avoidCallingHours { days from to reason } } }`;
     const publicView = data<{ member: { name: string; photoUrl: string; workContact: unknown } }>((await stack.graphql(query, { id: memberId("高橋 真由美") })).body);
-    expect(publicView.member).toMatchObject({ name: "高橋 真由美", photoUrl: "https://demo.tsunagu.example/photos/takahashi-mayumi.jpg", workContact: null });
-    const professional = data<{ member: { workContact: { email: string }; avoidCallingHours: unknown[] } }>(
+    expect(publicView.member).toMatchObject({ name: "高橋 真由美", photoUrl: null, workContact: null, avoidCallingHours: [] });
+    const professional = data<{ member: { photoUrl: string; workContact: { email: string }; avoidCallingHours: unknown[] } }>(
       (await stack.graphql(query, { id: memberId("高橋 真由美") }, await as("山田 太郎"))).body,
     );
+    expect(professional.member.photoUrl).toBe("https://demo.tsunagu.example/photos/takahashi-mayumi.jpg");
     expect(professional.member.workContact.email).toBe("takahashi-mayumi@demo.tsunagu.example");
     expect(professional.member.avoidCallingHours).toEqual([{ days: ["WED"], from: "13:00", to: "17:00", reason: "担当者会議" }]);
     const window = await stack.graphql(`query ($id: ID!) { group(id: $id) { contactWindow { name phone email } } }`, { id: group(CAREMANE).id });
@@ -525,7 +527,7 @@ describe("keeping the directory up to date", () => {
     expect(data<{ createMember: { id: string } }>((await stack.graphql(create, { input }, coordinator)).body).createMember.id).toBe(created.id);
     expect(codes((await stack.graphql(create, { input }, await as("山田 太郎"))).body)).toEqual(["FORBIDDEN"]);
 
-    const staff = data<{ resource: { staff: { name: string }[] } }>((await stack.graphql(`query ($id: ID!) { resource(id: $id) { staff { name } } }`, { id: office?.id })).body);
+    const staff = data<{ resource: { staff: { name: string }[] } }>((await stack.graphql(`query ($id: ID!) { resource(id: $id) { staff { name } } }`, { id: office?.id }, coordinator)).body);
     expect(staff.resource.staff.map((member) => member.name)).toContain("新井 さくら");
     expect(names(await directory({ text: "あらい" }))).toEqual(["新井 さくら"]);
 
@@ -649,7 +651,7 @@ describe("batched entities", () => {
     const representations = stack.affiliations.slice(0, 100).map((resource) => ({ __typename: "Resource", id: resource.id }));
     expect(representations).toHaveLength(100);
     stack.commands.length = 0;
-    const answer = await entities(representations, "... on Resource { id staff { name } }");
+    const answer = await entities(representations, "... on Resource { id staff { name } }", { role: "PROFESSIONAL", authMethod: "jwt", subject: "pro-entities", scopes: [] });
     const found = data<{ _entities: { id: string; staff: { name: string }[] }[] }>(answer.body)._entities;
     expect(found).toHaveLength(100);
     expect(found.some((resource) => resource.staff.length > 0)).toBe(true);

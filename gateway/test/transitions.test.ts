@@ -201,11 +201,11 @@ test("a retried create returns the first draft; the same key with other content 
 });
 
 test("the first home visit after a discharge is recorded once and counted within 48 hours", async () => {
-  const notice = await create(MSW, discharge(1));
+  const notice = await create(MSW, discharge(-2));
   await stack.graphql(SEND, { id: notice.id }, await as(MSW));
   const record = `mutation ($id: ID!, $date: Date!) { recordFirstServiceVisit(noticeId: $id, input: { date: $date, service: VISITING_NURSING }) {
     firstServiceVisit { date service provider { id } withinFortyEightHours } } }`;
-  const date = discharge(3).discharge.plannedDischargeDate;
+  const date = discharge(0).discharge.plannedDischargeDate;
   const recorded = await stack.graphql(record, { id: notice.id, date }, await as(CARE_MANAGER));
   expect(recorded.body.data).toEqual({
     recordFirstServiceVisit: { firstServiceVisit: { date, service: "VISITING_NURSING", provider: { id: CARE_OFFICE }, withinFortyEightHours: true } },

@@ -115,3 +115,29 @@ export function exitOnConfigError(error: unknown): never {
   process.stderr.write(`${error.message}\n`);
   return process.exit(1);
 }
+
+/** PUBLIC_ORIGIN: the gateway's origin as users reach it (e.g. https://tsunagu.example.jp), for links handed to them; the origin alone is kept. */
+export const publicOriginSchema = z
+  .url({ protocol: /^https?$/, error: "expected an http(s) origin such as https://tsunagu.example.jp" })
+  .transform((url) => new URL(url).origin);
+
+const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * SUBGRAPH_URLS, where each subgraph is (for the gateway, and for subgraphs asking their peers):
+ * `resources=http://resources:4001/graphql,groups=http://groups:4002/graphql` → `{ resources: "...", groups: "..." }`.
+ */
+export const subgraphUrlsSchema = z.string().transform((raw, ctx) => {
+  const urls: Record<string, string> = {};
+  for (const entry of raw.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+    const separator = entry.indexOf("=");
+    const name = entry.slice(0, separator).trim();
+    const url = entry.slice(separator + 1).trim();
+    if (separator < 1 || !SUBGRAPH_NAME.test(name) || !URL.canParse(url) || !/^https?:/.test(url)) {
+      ctx.addIssue({ code: "custom", message: `expected name=http(s)://host:port/graphql pairs separated by commas, not "${entry}"` });
+      return z.NEVER;
+    }
+    urls[name] = url;
+  }
+  return urls;
+});

@@ -17,6 +17,21 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 /** A scope is `area:action`, e.g. `resources:read`, `resources:write`. */
 export const SCOPE_PATTERN = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
 
+/** Every scope an API key (or a token's `scope` claim) may carry, with what it allows; README "Vendor API keys" lists the same. */
+export const API_SCOPES = {
+  "resources:read": "read resources (the public view; for keys that only read)",
+  "resources:write": "create, update, verify and archive resources",
+  "groups:contacts": "see members' work phone and e-mail in the directory",
+  "events:read": "see events for professionals, besides public ones",
+  "events:write": "create and change events",
+  "emergency:read": "read emergency profiles whose residents consented to connected systems",
+} as const;
+export type ApiScope = keyof typeof API_SCOPES;
+
+export function isApiScope(scope: string): scope is ApiScope {
+  return Object.hasOwn(API_SCOPES, scope);
+}
+
 /** The identity schema, used to validate what arrives in a signed header. */
 export const identitySchema = z.object({
   role: z.enum(ROLES),

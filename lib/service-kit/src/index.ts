@@ -21,3 +21,4 @@ export * from "./secrets";
 export * from "./nonces";
 export * from "./audit-chain";
 export * from "./demo-data";
+export * from "./peer-subgraphs";

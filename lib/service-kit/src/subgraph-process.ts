@@ -1,9 +1,10 @@
 // Runs one subgraph as its own process (Docker): configuration from the environment, MongoDB, pub/sub (Redis when REDIS_URL is set), optional demo seed, then serve until SIGINT/SIGTERM.
 import { z } from "zod";
 import type { Connection } from "mongoose";
-import { baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig } from "./config";
+import { baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig, subgraphUrlsSchema } from "./config";
 import { identityConfigSchema } from "./identity";
 import { processLogger, type Logger } from "./logger";
+import { peerSubgraphs, type PeerSubgraphs } from "./peer-subgraphs";
 import { connectMongo } from "./mongo";
 import { createNonceStore, type NonceStore } from "./nonces";
 import { createPubSub, pubsubConfigSchema, type PubSub } from "./pubsub";
@@ -20,6 +21,8 @@ export function subgraphProcessConfigSchema(defaultPort: number) {
     HOST: z.string().min(1).default("127.0.0.1"),
     /** `true`: seed this subgraph's demo data when it is not there yet (demos; never for real data). */
     SEED_DEMO_DATA: envEnum(["true", "false"]).default("false"),
+    /** The other subgraphs (`name=url` pairs, as the gateway's), asked through their APIs; unset: none, and what needs them is not checked. */
+    SUBGRAPH_URLS: subgraphUrlsSchema.optional(),
   });
 }
 
@@ -37,6 +40,7 @@ export interface SubgraphProcessOptions {
   host: string;
   identityMaxAgeSeconds: number;
   development: boolean;
+  peers: PeerSubgraphs;
 }
 
 export interface SubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>> {
@@ -69,6 +73,7 @@ export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(s
       host: config.HOST,
       identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
       development: config.NODE_ENV === "development",
+      peers: peerSubgraphs(config.SUBGRAPH_URLS ?? {}, signingSecret),
     };
     const subgraph = await spec.start(options, config);
     process.stdout.write(`Tsunagu ${spec.name} subgraph: ${subgraph.url}\n`);

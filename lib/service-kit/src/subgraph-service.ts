@@ -8,6 +8,7 @@ import { mongoReadinessCheck } from "./health";
 import type { RequestContext } from "./identity";
 import type { Logger } from "./logger";
 import type { NonceStore } from "./nonces";
+import type { PeerSubgraphs } from "./peer-subgraphs";
 import type { PubSub } from "./pubsub";
 import { startSubgraph, type RunningService } from "./subgraph-server";
 
@@ -29,6 +30,8 @@ export interface SubgraphServiceOptions {
   pubsub?: PubSub;
   /** Where the nonces of signed requests are remembered; default: in memory (one process). */
   nonces?: NonceStore;
+  /** The other subgraphs, asked through their APIs (e.g. whether a member exists); absent: none are reachable. */
+  peers?: PeerSubgraphs;
 }
 
 /** The subgraph itself: its name in the supergraph, its SDL file and resolvers, and its per-request context. */

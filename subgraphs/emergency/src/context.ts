@@ -1,5 +1,5 @@
 // The request context of the emergency subgraph: who is asking (from the gateway), the moment of the request on the server's clock, the models, the settings and this request's DataLoaders.
-import type { RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
+import type { PeerSubgraphs, RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { EmergencyLoaders } from "./loaders";
 import type { EmergencyModels } from "./models";
@@ -22,6 +22,8 @@ export interface EmergencySettings {
   fhir: FhirExportSettings;
   /** The trusted clock: the server's, replaceable only by tests. */
   clock: () => Date;
+  /** The groups and resources services, asked whether a grantee exists; absent (a subgraph run alone): grantees are not checked. */
+  peers?: PeerSubgraphs;
 }
 
 export interface EmergencyContext extends RequestContext {

@@ -1,6 +1,6 @@
 // Who a profile is shared with: per-patient grants to professionals and institutions, delegated family, consent given and withdrawn, and reviews; each a logged change.
 import { Types } from "mongoose";
-import { KEEP_NULLS, notFound, validated } from "@tsunagu/service-kit";
+import { badUserInput, KEEP_NULLS, notFound, serviceIdentity, validated } from "@tsunagu/service-kit";
 import type { AccessGrantInput, EmergencyConsentInput, ProfileDelegateInput, ProfileSection } from "./generated/resolvers-types";
 import { isHolder, requireHolder, requireOwner, requireReviewer } from "./access";
 import type { ProfileView } from "./access";
@@ -9,9 +9,29 @@ import { consentInputSchema, delegateInputSchema, grantInputSchema } from "./dom
 import type { ConsentRecord, DelegateRecord, GrantRecord } from "./models";
 import { changeProfile } from "./profiles";
 
-/** Grants read access; the grant in force for the same grantee is returned instead of a second one. */
+const GRANTEE_QUERIES = {
+  MEMBER: { subgraph: "groups", query: "query ($id: ID!) { member(id: $id) { id } }", field: "member", label: "メンバー (member)" },
+  ORGANIZATION: { subgraph: "resources", query: "query ($id: ID!) { resource(id: $id) { id } }", field: "resource", label: "機関 (institution)" },
+} as const;
+
+/**
+ * Refuses a grantee that does not exist, asked of the service that owns it (groups for members, resources for
+ * institutions) through its API; a subgraph run without those services cannot check and accepts the id as given.
+ */
+async function requireGrantee(context: EmergencyContext, kind: keyof typeof GRANTEE_QUERIES, granteeId: string): Promise<void> {
+  const { peers } = context.settings;
+  const owner = GRANTEE_QUERIES[kind];
+  if (peers === undefined || !peers.has(owner.subgraph)) return;
+  const answer = await peers.query<Record<string, { id: string } | null>>(owner.subgraph, owner.query, { id: granteeId }, serviceIdentity("emergency"));
+  if (answer.data?.[owner.field] == null) {
+    throw badUserInput(`input.granteeId: この${owner.label}は登録されていません (no ${kind === "MEMBER" ? "member" : "institution"} has this id)`, "input.granteeId");
+  }
+}
+
+/** Grants read access to an existing member or institution; the grant in force for the same grantee is returned instead of a second one. */
 export async function grantAccess(context: EmergencyContext, id: string, input: AccessGrantInput): Promise<GrantRecord> {
   const grant = validated(grantInputSchema, input, "input", KEEP_NULLS);
+  await requireGrantee(context, grant.granteeKind, grant.granteeId);
   const newGrant: GrantRecord = { _id: new Types.ObjectId(), ...grant, grantedAt: context.now, grantedBy: context.identity.subject ?? "", revokedAt: null };
   let result = newGrant;
   await changeProfile(context, id, {

@@ -51,6 +51,7 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
     fhir: { identifierBase: (options.fhirIdentifierBase ?? DEFAULT_FHIR_IDENTIFIER_BASE).replace(/\/+$/, "") },
     clock: options.clock ?? (() => new Date()),
+    peers: options.peers,
   };
   const accessChain = await openAuditChain(options.connection, ACCESS_LOG_COLLECTION, {
     headDirectory: options.auditHeadDirectory ?? null,

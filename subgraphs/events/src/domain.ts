@@ -350,6 +350,7 @@ export const eventFilterSchema = z.object({
   profession: z.enum(PROFESSIONS).optional(),
   residentsWelcome: z.boolean().optional(),
   includeCancelled: z.boolean().default(false),
+  modifiedAfter: instantSchema.optional(),
 });
 export type EventFilter = z.output<typeof eventFilterSchema>;
 

@@ -34,11 +34,16 @@ const EVENTS_BY_START: SortKey[] = [
   { path: "_id", direction: 1 },
 ];
 
-/** Events the caller may see matching `filter`, by start; from now on unless `filter.from` says otherwise. */
+/**
+ * Events the caller may see matching `filter`, by start; from now on unless `filter.from` says otherwise. For a sync
+ * (`modifiedAfter`), only events changed after that moment, past ones and cancelled ones included unless `from` is given.
+ */
 export async function listEvents(context: EventsContext, filter: EventFilter, page: PageRequest): Promise<Page<EventDocument>> {
-  const from = filter.from ?? new Date();
+  const syncing = filter.modifiedAfter !== undefined;
+  const from = filter.from ?? (syncing ? new Date(0) : new Date());
   const window = eventWindowFilter(from, filter.to);
-  const conditions: QueryFilter<EventDocument>[] = [filter.includeCancelled ? { ...window, status: trusted({ $in: ["SCHEDULED", "CANCELLED"] }) } : window];
+  const conditions: QueryFilter<EventDocument>[] = [filter.includeCancelled || syncing ? { ...window, status: trusted({ $in: ["SCHEDULED", "CANCELLED"] }) } : window];
+  if (filter.modifiedAfter !== undefined) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   conditions.push(visibleEventsFilter(context.identity));
   if (filter.types) conditions.push({ type: trusted({ $in: filter.types }) });
   if (filter.organiserIds) {

@@ -20,10 +20,10 @@ export const DEFAULT_EVENTS_PORT = 4003;
 
 export interface EventsSubgraphOptions extends SubgraphServiceOptions {
   /**
-   * The public origin where this service's /calendar routes are reachable (e.g. `https://tsunagu.example.jp` behind
-   * the load balancer), used in feed URLs; default the subgraph's own origin.
+   * The gateway's public origin (PUBLIC_ORIGIN, e.g. `https://tsunagu.example.jp`): the gateway serves this service's
+   * /calendar routes there, and feed URLs are built on it; default the subgraph's own origin (a subgraph run alone).
    */
-  calendarOrigin?: string;
+  publicOrigin?: () => string;
   /** False turns DataLoader batching off (one query per key): only for the benchmark's baseline. Default true. */
   batchLoads?: boolean;
 }
@@ -34,7 +34,7 @@ export interface EventsSubgraphOptions extends SubgraphServiceOptions {
  */
 export async function startEventsSubgraph(options: EventsSubgraphOptions): Promise<RunningService> {
   const models = await openEventModels(options.connection);
-  let origin = options.calendarOrigin;
+  let ownOrigin = "";
   const service = await serveSubgraph<EventsContext>(options, {
     name: "events",
     schemaPath: EVENTS_SCHEMA_PATH,
@@ -44,11 +44,11 @@ export async function startEventsSubgraph(options: EventsSubgraphOptions): Promi
       accessCodes: new AccessCodes(options.signingSecret),
       seatChanges: new KeyedQueue(),
       pubsub: options.pubsub,
-      calendarOrigin: () => origin ?? "",
+      calendarOrigin: options.publicOrigin ?? (() => ownOrigin),
       loaderOptions: { batch: options.batchLoads ?? true },
     }),
     routes: calendarRoutes(models),
   });
-  origin ??= new URL(service.url).origin;
+  ownOrigin = new URL(service.url).origin;
   return service;
 }

@@ -107,7 +107,7 @@ export interface RegistrationDocument {
   _id: Types.ObjectId;
   eventId: Types.ObjectId;
   status: RegistrationStatus;
-  /** `member:<id>`, `subject:<caller>` or `contact:<e-mail or phone>`: one active registration per person and event. */
+  /** `member:<id>`, `subject:<caller>`, `contact:<e-mail>` or `phone:<number>:<name>` (a shared landline is not one person): one active registration per person and event. */
   personKey: string;
   /** True while REGISTERED or WAITLISTED; the unique (eventId, personKey) index covers active registrations only. */
   active: boolean;

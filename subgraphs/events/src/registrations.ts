@@ -1,7 +1,7 @@
 // Registrations: registering under concurrency (a seat or a waiting-list number taken on the event's seat counter in the same transaction), cancelling with promotion of the first waitlisted, check-in, and who may see a registration.
 import { Types, trusted } from "mongoose";
 import type { ClientSession } from "mongoose";
-import { codedError, domainEvent, idempotencyCaller, isObjectIdHex, notFound, storedStamp } from "@tsunagu/service-kit";
+import { codedError, domainEvent, idempotencyCaller, isObjectIdHex, notFound, storedStamp, toSearchKey } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import { callerOf, mayManage, ownsRegistration, refusal } from "./access";
 import type { EventsContext } from "./context";
@@ -36,12 +36,21 @@ function registrationRefused(reason: string, message: string) {
   return codedError("CONFLICT", message, { reason, field: "input.eventId" });
 }
 
+/**
+ * Who an attendee is, for "one active registration per person": the e-mail address when given (it is personal), else
+ * the phone number together with the name, because a household's landline is shared (two people of one home may both come).
+ */
+function attendeeKey(attendee: Attendee): string {
+  if (attendee.email !== undefined) return `contact:${attendee.email.toLowerCase()}`;
+  return `phone:${attendee.phone ?? ""}:${toSearchKey(attendee.name)}`;
+}
+
 /** The person from the attendee given, or the signed-in member registering themselves. */
 function personOf(context: EventsContext, attendee: Attendee | undefined): Person {
   const { identity } = context;
   if (attendee !== undefined) {
     return {
-      personKey: `contact:${attendee.email?.toLowerCase() ?? attendee.phone}`,
+      personKey: attendeeKey(attendee),
       name: attendee.name,
       kana: attendee.kana,
       email: attendee.email,

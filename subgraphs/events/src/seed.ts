@@ -100,8 +100,8 @@ const DEMO_TARGETS: Readonly<Record<TargetIndicator, number>> = {
 
 /** What the seeded fiscal year adds up to (the figures eventStats reports for it). */
 export const DEMO_EVENT_FIGURES = {
-  /** 12 trainings, 6 地域ケア会議, 4 事例検討会, 3 同行訪問研修, 4 resident lectures, the care cafe series. */
-  events: 30,
+  /** Sessions held: 12 trainings, 6 地域ケア会議, 4 事例検討会, 3 同行訪問研修, 4 resident lectures, the care cafe's 12 monthly sessions. */
+  events: 41,
   cancelledEvents: 1,
   participants: 1488 + 6 * 14 + 4 * 30 + 3 * 6 + 220,
   residentParticipants: 220,

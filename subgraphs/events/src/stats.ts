@@ -17,12 +17,14 @@ import {
 } from "./domain";
 import type { EventType, Profession, Satisfaction, StatsArgs, TargetIndicator, TargetInput } from "./domain";
 import type { EventDocument, TargetDocument } from "./models";
+import { occurrencesOf } from "./recurrence";
 import { distributionOf } from "./surveys";
 import type { SatisfactionDistribution } from "./surveys";
 
 export interface EventStats {
   from: Date;
   to: Date;
+  asOf: Date;
   events: number;
   cancelledEvents: number;
   eventsByType: { type: EventType; label: string; events: number; participants: number }[];
@@ -32,7 +34,7 @@ export interface EventStats {
   distinctOrganizations: number;
   multiProfessionMeetings: number;
   satisfaction: SatisfactionDistribution;
-  targets: { fiscalYear: number; indicator: TargetIndicator; label: string; target: number; actual: number; percentOfTarget: number }[];
+  targets: { fiscalYear: number; indicator: TargetIndicator; label: string; target: number; actual: number | null; percentOfTarget: number | null }[];
 }
 
 /** Attendances of one event by profession and organisation (profession null: residents). */
@@ -41,7 +43,19 @@ interface AttendanceRow {
   count: number;
 }
 
-type HeldEvent = Pick<EventDocument, "_id" | "type" | "startsAt">;
+/** An event with its sessions held in the period (one for a single event, each held occurrence for a series). */
+type HeldEvent = Pick<EventDocument, "_id" | "type" | "startsAt"> & { sessions: Date[] };
+
+/** The most sessions of one series counted in a period (five years of weekly sessions). */
+const MAX_SESSIONS = 300;
+
+/** The starts of `event`'s sessions in [from, until): each occurrence for a series, the event itself otherwise. */
+function sessionsIn(event: Pick<EventDocument, "startsAt" | "endsAt" | "recurrence">, from: Date, until: Date): Date[] {
+  if (event.recurrence === undefined) return event.startsAt >= from && event.startsAt < until ? [event.startsAt] : [];
+  return occurrencesOf(event, { from, to: until }, MAX_SESSIONS)
+    .map((occurrence) => occurrence.startsAt)
+    .filter((start) => start >= from);
+}
 
 /** The figures of a set of held events, from their attendance rows and survey answers. */
 function figuresOf(events: readonly HeldEvent[], attendance: readonly AttendanceRow[], answers: ReadonlyMap<string, Record<Satisfaction, number>>) {
@@ -85,27 +99,38 @@ function figuresOf(events: readonly HeldEvent[], attendance: readonly Attendance
       TRAINING_ATTENDEES: attendedIn(TRAINING_TYPES),
       MULTI_PROFESSION_MEETINGS: multiProfessionMeetings,
       RESIDENT_LECTURE_ATTENDEES: attendedIn(["RESIDENT_LECTURE"]),
-      SATISFIED_PERCENT: satisfaction.satisfiedPercent ?? 0,
-    } satisfies Record<TargetIndicator, number>,
+      SATISFIED_PERCENT: satisfaction.satisfiedPercent,
+    } satisfies Record<TargetIndicator, number | null>,
   };
 }
 
 /**
- * Figures for events starting in [from, to) (held: not cancelled and already started), with the group and kind
- * filters applied; each stored yearly target of a fiscal year the period touches is compared with the figures of
- * the part of the period inside that fiscal year.
+ * Figures for sessions held in [from, to) up to now (a period reaching into the future counts what was held to date;
+ * a recurring event counts each session), cancelled events apart, with the group and kind filters applied; each stored
+ * yearly target of a fiscal year the period touches is compared with the figures of the part of the period inside
+ * that fiscal year. Satisfaction without answers is no data (null), never 0%.
  */
 export async function eventStats(context: EventsContext, args: StatsArgs): Promise<EventStats> {
   const { models } = context;
   const now = new Date();
-  const filter: QueryFilter<EventDocument> = { startsAt: trusted({ $gte: args.from, $lt: args.to }) };
-  if (args.types) filter.type = trusted({ $in: args.types });
+  const asOf = new Date(Math.min(args.to.getTime(), now.getTime()));
+  const conditions: QueryFilter<EventDocument>[] = [
+    { startsAt: trusted({ $lt: args.to }) },
+    { $or: [{ seriesEndsAt: null }, { seriesEndsAt: trusted({ $gt: args.from }) }] },
+  ];
+  if (args.types) conditions.push({ type: trusted({ $in: args.types }) });
   if (args.organiserId) {
     const group = new Types.ObjectId(args.organiserId);
-    filter.$or = [{ organiserIds: group }, { coHostIds: group }];
+    conditions.push({ $or: [{ organiserIds: group }, { coHostIds: group }] });
   }
-  const events = await models.Event.find(filter, { type: 1, status: 1, startsAt: 1 }).lean<Pick<EventDocument, "_id" | "type" | "status" | "startsAt">[]>();
-  const held = events.filter((event) => event.status === "SCHEDULED" && event.startsAt.getTime() <= now.getTime());
+  const candidates = await models.Event.find({ $and: conditions }, { type: 1, status: 1, startsAt: 1, endsAt: 1, recurrence: 1 }).lean<
+    Pick<EventDocument, "_id" | "type" | "status" | "startsAt" | "endsAt" | "recurrence">[]
+  >();
+  const events = candidates.filter((event) => sessionsIn(event, args.from, args.to).length > 0);
+  const held: HeldEvent[] = events
+    .filter((event) => event.status === "SCHEDULED")
+    .map((event) => ({ _id: event._id, type: event.type, startsAt: event.startsAt, sessions: sessionsIn(event, args.from, asOf) }))
+    .filter((event) => event.sessions.length > 0);
   const heldIds = held.map((event) => event._id);
   const [attendance, answerRows] = await Promise.all([
     models.Registration.aggregate<AttendanceRow>([
@@ -132,17 +157,23 @@ export async function eventStats(context: EventsContext, args: StatsArgs): Promi
   const targets = await models.Target.find({ fiscalYear: trusted({ $in: years }) })
     .sort({ fiscalYear: 1 })
     .lean<TargetDocument[]>();
-  const byYear = new Map(years.map((year) => [year, figuresOf(held.filter((event) => fiscalYearOf(event.startsAt) === year), attendance, answers)]));
+  const inYear = (year: number) =>
+    held
+      .map((event) => ({ ...event, sessions: event.sessions.filter((start) => fiscalYearOf(start) === year) }))
+      .filter((event) => event.sessions.length > 0);
+  const byYear = new Map(years.map((year) => [year, figuresOf(inYear(year), attendance, answers)]));
+  const sessionsOf = (events: readonly HeldEvent[]) => events.reduce((sum, event) => sum + event.sessions.length, 0);
 
   return {
     from: args.from,
     to: args.to,
-    events: held.length,
+    asOf,
+    events: sessionsOf(held),
     cancelledEvents: events.filter((event) => event.status === "CANCELLED").length,
     eventsByType: EVENT_TYPES.map((type) => ({
       type,
       label: EVENT_TYPE_LABELS[type],
-      events: held.filter((event) => event.type === type).length,
+      events: sessionsOf(held.filter((event) => event.type === type)),
       participants: all.participantsByType.get(type) ?? 0,
     })).filter((row) => row.events > 0),
     participants: all.participants,
@@ -156,14 +187,14 @@ export async function eventStats(context: EventsContext, args: StatsArgs): Promi
     targets: targets
       .sort((a, b) => a.fiscalYear - b.fiscalYear || TARGET_INDICATORS.indexOf(a.indicator) - TARGET_INDICATORS.indexOf(b.indicator))
       .map((target) => {
-        const actual = byYear.get(target.fiscalYear)?.indicators[target.indicator] ?? 0;
+        const actual = byYear.get(target.fiscalYear)?.indicators[target.indicator] ?? null;
         return {
           fiscalYear: target.fiscalYear,
           indicator: target.indicator,
           label: TARGET_INDICATOR_LABELS[target.indicator],
           target: target.target,
           actual,
-          percentOfTarget: Math.round((actual / target.target) * 1000) / 10,
+          percentOfTarget: actual === null ? null : Math.round((actual / target.target) * 1000) / 10,
         };
       }),
   };

@@ -15,6 +15,7 @@ import {
 } from "@tsunagu/service-kit";
 import type { Identity, Page, SortKey } from "@tsunagu/service-kit";
 import { maySeeContacts } from "./access";
+import { visibleAvoidCallingHours, visiblePhotoUrl } from "./people";
 import type { GroupsContext } from "./context";
 import { contactDirectoryFilterSchema, professionLabel } from "./domain";
 import type { AvoidCallingWindow, ContactDirectoryFilter, Weekday } from "./domain";
@@ -52,6 +53,7 @@ function memberMatch(filter: ContactDirectoryFilter): Record<string, unknown> {
   if (filter.categories?.length) conditions.push({ "affiliation.category": trusted({ $in: filter.categories }) });
   if (filter.professions?.length) conditions.push({ profession: trusted({ $in: filter.professions }) });
   for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
+  if (filter.modifiedAfter) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   return conditions.length > 0 ? { $and: conditions } : {};
 }
 
@@ -190,8 +192,8 @@ export function directoryCsv(organizations: readonly DirectoryOrganization[], id
       professionLabel(member.profession),
       member.title,
       ...(contacts ? [member.workContact?.phone, member.workContact?.email] : []),
-      describeAvoidCallingHours(member.avoidCallingHours),
-      member.photoUrl,
+      describeAvoidCallingHours(visibleAvoidCallingHours(member, identity)),
+      visiblePhotoUrl(member, identity),
     ]),
   ];
   return UTF8_BOM + rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
@@ -200,10 +202,13 @@ export function directoryCsv(organizations: readonly DirectoryOrganization[], id
 const tokyoTime = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long", timeStyle: "short" });
 
 /** One person's card: photo (or a placeholder), name and reading, profession and title, contacts, hours not to call. */
-function personCard(member: MemberDocument, contacts: boolean): string {
+function personCard(member: MemberDocument, identity: Identity): string {
+  const contacts = maySeeContacts(identity);
   const name = escapeHtml(member.name);
-  const photo = member.photoUrl
-    ? `<img class="photo" src="${escapeHtml(member.photoUrl)}" alt="${name}さんの顔写真" width="90" height="120">`
+  const photoUrl = visiblePhotoUrl(member, identity);
+  const avoidCallingHours = visibleAvoidCallingHours(member, identity);
+  const photo = photoUrl
+    ? `<img class="photo" src="${escapeHtml(photoUrl)}" alt="${name}さんの顔写真" width="90" height="120">`
     : `<div class="photo none">写真なし</div>`;
   const role = [professionLabel(member.profession), member.title]
     .filter((part): part is string => Boolean(part))
@@ -214,8 +219,8 @@ function personCard(member: MemberDocument, contacts: boolean): string {
     `<p class="role">${role}</p>`,
     ...(contacts && member.workContact?.phone ? [`<p>電話 ${escapeHtml(member.workContact.phone)}</p>`] : []),
     ...(contacts && member.workContact?.email ? [`<p>メール ${escapeHtml(member.workContact.email)}</p>`] : []),
-    ...(member.avoidCallingHours.length > 0
-      ? [`<p class="avoid">連絡を避けてほしい時間: ${escapeHtml(describeAvoidCallingHours(member.avoidCallingHours))}</p>`]
+    ...(avoidCallingHours.length > 0
+      ? [`<p class="avoid">連絡を避けてほしい時間: ${escapeHtml(describeAvoidCallingHours(avoidCallingHours))}</p>`]
       : []),
   ];
   return `<li class="person">${photo}<div>${lines.join("")}</div></li>`;
@@ -241,10 +246,9 @@ ul { list-style: none; display: flex; flex-wrap: wrap; gap: 0.8em; padding: 0; m
 
 /** A printable HTML page of a directory (A4, one block per organisation kept on one page, photos beside names). */
 export function directoryHtml(organizations: readonly DirectoryOrganization[], identity: Identity, title: string, now: Date): string {
-  const contacts = maySeeContacts(identity);
   const sections = organizations.map((organization) => {
     const about = [organization.district, organization.categoryLabel ?? organization.category].filter(Boolean).join(" / ");
-    const people = organization.members.map((member) => personCard(member, contacts)).join("");
+    const people = organization.members.map((member) => personCard(member, identity)).join("");
     return `<section><h2>${escapeHtml(organization.name)}<small>${escapeHtml(about)}</small></h2><ul>${people}</ul></section>`;
   });
   const people = organizations.reduce((sum, organization) => sum + organization.members.length, 0);

@@ -157,6 +157,7 @@ const memberFields = {
   title: text(LIMITS.name).nullish(),
   affiliation: affiliation.nullish(),
   photoUrl: url.nullish(),
+  photoPublic: z.boolean().nullish(),
   workContact: workContact.nullish(),
   avoidCallingHours: list(avoidCallingWindow, LIMITS.avoidCallingWindows).nullish(),
 };
@@ -219,8 +220,11 @@ const requester = z.object({
   organizationId: objectIdSchema.nullish(),
 });
 
+/** How far ahead of this server's clock a receipt time may be (the recording device's clock may run a little fast). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 export const recordConsultationSchema = z.object({
-  receivedAt: dateTimeSchema,
+  receivedAt: dateTimeSchema.refine((date) => date.getTime() <= Date.now() + CLOCK_SKEW_MS, "未来の日時は記録できません (a consultation cannot be received in the future)"),
   channels: z
     .array(z.enum(CONSULTATION_CHANNELS))
     .min(1, "受付方法を1つ以上指定してください (at least one channel)")
@@ -252,6 +256,7 @@ export const contactDirectoryFilterSchema = z
     professions: filterList(z.enum(PROFESSIONS)),
     categories: filterList(text(63)),
     text: z.string().max(LIMITS.searchText, `${LIMITS.searchText}文字以内にしてください (at most ${LIMITS.searchText} characters)`).nullish(),
+    modifiedAfter: dateTimeSchema.nullish(),
   })
   .nullish()
   .transform((filter) => filter ?? {});
@@ -261,6 +266,7 @@ export const groupFilterSchema = z
   .object({
     kinds: filterList(z.enum(GROUP_KINDS)),
     text: z.string().max(LIMITS.searchText).nullish(),
+    modifiedAfter: dateTimeSchema.nullish(),
   })
   .nullish()
   .transform((filter) => filter ?? {});

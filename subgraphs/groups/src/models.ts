@@ -56,6 +56,8 @@ export interface MemberDocument extends Stored {
   title?: string | null;
   affiliation?: AffiliationSnapshot | null;
   photoUrl?: string | null;
+  /** The member chose to show their photo to everyone; otherwise it is for professionals and staff. */
+  photoPublic?: boolean;
   workContact?: { phone?: string | null; email?: string | null } | null;
   avoidCallingHours: AvoidCallingWindow[];
   /** Normalised reading: the order of names within an organisation. */
@@ -187,6 +189,7 @@ const memberSchema = withCreationStamp(
         default: undefined,
       },
       photoUrl: optionalString,
+      photoPublic: { type: Boolean, default: false },
       workContact: { type: new Schema({ phone: optionalString, email: optionalString }, { _id: false }), default: undefined },
       avoidCallingHours: [
         new Schema(

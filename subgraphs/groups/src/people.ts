@@ -15,6 +15,7 @@ import {
   pageOf,
   parsePage,
   searchTerms,
+  serviceIdentity,
   toSearchKey,
   validated,
 } from "@tsunagu/service-kit";
@@ -80,6 +81,7 @@ export async function listGroups(
   const conditions: Record<string, unknown>[] = [];
   if (filter.kinds && filter.kinds.length > 0) conditions.push({ kind: trusted({ $in: filter.kinds }) });
   for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: trusted({ $regex: escapeRegExp(term) }) });
+  if (filter.modifiedAfter) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   const matching = conditions.length > 0 ? { $and: conditions } : {};
   const [page, totalCount] = await Promise.all([
     findKeysetPage(
@@ -152,10 +154,54 @@ export function visibleContactWindow(window: ContactWindowRecord | null | undefi
   return maySeeContacts(identity) ? window : { ...window, phone: null, email: null };
 }
 
+/** A member's face photo: for those who see contacts, and for everyone only when the member chose to publish it. */
+export function visiblePhotoUrl(member: MemberDocument, identity: Identity): string | null {
+  return maySeeContacts(identity) || member.photoPublic === true ? (member.photoUrl ?? null) : null;
+}
+
+/** When not to call a member: only for those who may call (see contacts); the public gets none. */
+export function visibleAvoidCallingHours(member: MemberDocument, identity: Identity): MemberDocument["avoidCallingHours"] {
+  return maySeeContacts(identity) ? member.avoidCallingHours : [];
+}
+
 /** A member's work contact, or null when the caller may not see contact details. */
 export function visibleWorkContact(member: MemberDocument, identity: Identity) {
   const contact = member.workContact;
   return maySeeContacts(identity) && contact ? { phone: contact.phone ?? null, email: contact.email ?? null } : null;
+}
+
+const AFFILIATED_RESOURCE = `query ($id: ID!) { resource(id: $id) { names { official kana } address { district } category { code labelJa } } }`;
+
+interface AffiliatedResource {
+  names: { official: string; kana: string | null };
+  address: { district: string | null };
+  category: { code: string; labelJa: string };
+}
+
+/**
+ * Refuses an affiliation whose text does not match the resource it names, asked of the resources service (the owner)
+ * through its API: the resource must exist, and each name, reading, district and category given must be the
+ * resource's (compared as search keys, so width and kana differences do not matter). Run alone, it is not checked.
+ */
+async function requireMatchingAffiliation(context: GroupsContext, affiliation: AffiliationInput, field: string): Promise<void> {
+  const { peers } = context;
+  if (peers === undefined || !peers.has("resources")) return;
+  const answer = await peers.query<{ resource: AffiliatedResource | null }>("resources", AFFILIATED_RESOURCE, { id: affiliation.resourceId }, serviceIdentity("groups"));
+  const resource = answer.data?.resource ?? null;
+  if (resource === null) throw badUserInput(`${field}.resourceId: この地域資源は登録されていません (no resource has this id)`, `${field}.resourceId`);
+  const same = (given: string | null | undefined, actual: string | null) => given == null || (actual !== null && toSearchKey(given) === toSearchKey(actual));
+  const checks: Array<[keyof AffiliationInput, string | null | undefined, string | null]> = [
+    ["name", affiliation.name, resource.names.official],
+    ["kana", affiliation.kana, resource.names.kana],
+    ["district", affiliation.district, resource.address.district],
+    ["category", affiliation.category, resource.category.code],
+    ["categoryLabel", affiliation.categoryLabel, resource.category.labelJa],
+  ];
+  const wrong = checks.find(([, given, actual]) => !same(given, actual));
+  if (wrong !== undefined) {
+    const [name, , actual] = wrong;
+    throw badUserInput(`${field}.${name}: 資源 ${affiliation.resourceId} の登録内容「${actual ?? "（なし）"}」と一致しません (does not match the resource it names)`, `${field}.${name}`);
+  }
 }
 
 function snapshotOf(affiliation: AffiliationInput): AffiliationSnapshot {
@@ -188,6 +234,7 @@ export function memberRecord(input: CreateMemberInput) {
     title: input.title ?? null,
     affiliation: input.affiliation ? snapshotOf(input.affiliation) : null,
     photoUrl: input.photoUrl ?? null,
+    photoPublic: input.photoPublic ?? false,
     workContact: input.workContact ?? null,
     avoidCallingHours: input.avoidCallingHours ?? [],
   };
@@ -197,6 +244,7 @@ export function memberRecord(input: CreateMemberInput) {
 export async function createMember(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<MemberDocument> {
   assertStaff(context.identity, "メンバーの登録");
   const input = validated(createMemberSchema, rawInput, "input", KEEP_NULLS);
+  if (input.affiliation) await requireMatchingAffiliation(context, input.affiliation, "input.affiliation");
   const creation = creationStamp(context.identity, idempotencyKey, "idempotencyKey", input, new Date());
   const { document } = await insertOnce(context.models.Member, creation, memberRecord(input));
   return document;
@@ -212,6 +260,7 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
   const input: UpdateMemberInput = validated(updateMemberSchema, rawInput, "input", KEEP_NULLS);
   const current = await requireMember(context, id, "id");
   const { affiliation, ...rest } = input;
+  if (affiliation) await requireMatchingAffiliation(context, affiliation, "input.affiliation");
   const merged = {
     ...current,
     ...rest,

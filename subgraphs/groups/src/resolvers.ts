@@ -18,9 +18,12 @@ import {
   referencedId,
   setGroupMembership,
   updateMember,
+  visibleAvoidCallingHours,
   visibleContactWindow,
+  visiblePhotoUrl,
   visibleWorkContact,
 } from "./people";
+import { maySeeContacts } from "./access";
 import type { Types } from "mongoose";
 
 /**
@@ -101,12 +104,16 @@ export const resolvers: Resolvers = {
     professionLabel: (member) => professionLabel(member.profession),
     affiliation: (member) => (member.affiliation ? { id: member.affiliation.resourceId } : null),
     workContact: (member, _args, context) => visibleWorkContact(member, context.identity),
+    photoUrl: (member, _args, context) => visiblePhotoUrl(member, context.identity),
+    photoPublic: (member) => member.photoPublic === true,
+    avoidCallingHours: (member, _args, context) => visibleAvoidCallingHours(member, context.identity).map((window) => ({ ...window, reason: window.reason ?? null })),
     groups: (member, _args, context) => membershipsOf(context, member),
   },
 
   Resource: {
     __resolveReference: (reference) => ({ id: reference.id }),
-    staff: (resource, _args, context) => context.loaders.staffOfResource.load(resource.id),
+    // Who works where is for those who may contact them (professionals, staff, vendors with groups:contacts).
+    staff: (resource, _args, context) => (maySeeContacts(context.identity) ? context.loaders.staffOfResource.load(resource.id) : []),
   },
 
   Board: {

@@ -26,6 +26,6 @@ export async function startGroupsSubgraph(options: GroupsSubgraphOptions): Promi
     name: "groups",
     schemaPath: GROUPS_SCHEMA_PATH,
     resolvers,
-    createContext: groupsContextFactory(models, options.pubsub),
+    createContext: groupsContextFactory(models, options.pubsub, options.peers),
   });
 }

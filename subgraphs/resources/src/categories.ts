@@ -1,4 +1,6 @@
-// The category taxonomy as stored: the default categories ensured on start, the ordered list, descendants, and a validated input turned into its stored record.
+// The category taxonomy as stored: the default categories ensured on start, a city's own additions, the ordered list, descendants, and a validated input turned into its stored record.
+import { conflict, duplicateKeyField } from "@tsunagu/service-kit";
+import { invalidInput } from "./inputs";
 import { DEFAULT_TAXONOMY, categorySearchTerms, checkResourceCategory } from "./taxonomy";
 import type { TaxonomyCategory } from "./taxonomy";
 import { toResourceRecord } from "./domain";
@@ -21,6 +23,25 @@ export async function ensureDefaultTaxonomy({ Category }: ResourceModels): Promi
 /** The whole taxonomy in display order. */
 export function loadTaxonomy({ Category }: ResourceModels): Promise<CategoryDocument[]> {
   return Category.find().sort({ order: 1, code: 1 }).lean().exec();
+}
+
+/**
+ * Adds a city's own category at the end of the taxonomy: its parent must exist (or be null for a new group), and a
+ * code already used is CONFLICT (a concurrent addition of the same code too, by the unique index).
+ */
+export async function addCategory(models: ResourceModels, input: TaxonomyCategory): Promise<CategoryDocument> {
+  const { Category } = models;
+  if (input.parent !== null && (await Category.exists({ code: input.parent })) === null) {
+    throw invalidInput([{ field: "input.parent", reason: `分類「${input.parent}」はありません (no category has this code)` }]);
+  }
+  const last = await Category.findOne({}, { order: 1 }).sort({ order: -1 }).lean();
+  try {
+    const [created] = await Category.create([{ ...input, order: (last?.order ?? -1) + 1 }]);
+    return created.toObject<CategoryDocument>();
+  } catch (error) {
+    if (duplicateKeyField(error) === undefined) throw error;
+    throw conflict(`input.code: 分類コード「${input.code}」は使われています (this code is already in the taxonomy)`, "input.code");
+  }
 }
 
 /** `code` and the codes of every category under it. */

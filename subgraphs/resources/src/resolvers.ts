@@ -1,8 +1,8 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
 import { creationStamp, domainEvent, internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
-import { actorName, canSeeContactDetails, canWriteResources, requireAvailabilityWriter, requireWriter } from "./access";
-import { loadTaxonomy } from "./categories";
+import { actorName, canSeeContactDetails, canWriteResources, requireAvailabilityWriter, requireTaxonomyEditor, requireWriter } from "./access";
+import { addCategory, loadTaxonomy } from "./categories";
 import { coverageArgsSchema, resourceCoverage } from "./coverage";
 import { parseInstant, parsePage, parseResourceId, parseResourceInput, validated } from "./inputs";
 import { openStatusAt } from "./opening-hours";
@@ -10,6 +10,7 @@ import { scalarResolvers } from "./scalars";
 import { headService, organizationOf, searchPlaces } from "./places";
 import type { PlaceView } from "./places";
 import { listResources, searchFilterSchema, searchResources, staleResources } from "./search";
+import { taxonomyCategorySchema } from "./taxonomy";
 import {
   archiveResource,
   availabilitySchema,
@@ -27,7 +28,7 @@ export const resolvers: Resolvers = {
       searchResources(models, validated(searchFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
     resourceCoverage: (_root, args, { models }) => resourceCoverage(models, validated(coverageArgsSchema, args, "")),
     staleResources: (_root, { olderThan, first, after }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["確認待ちの一覧（staleResources）を見る", "read the verification queue (staleResources)"]);
       return staleResources(models, parseInstant(olderThan, "olderThan"), parsePage({ first, after }));
     },
     resourceCategories: (_root, _args, { models }) => loadTaxonomy(models),
@@ -39,11 +40,11 @@ export const resolvers: Resolvers = {
     places: (_root, { filter, first, after }, { models }) =>
       searchPlaces(models, validated(searchFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
     unassignedResources: (_root, { first, after }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["圏域に属さない資源の一覧を見る", "read the resources no district claims (unassignedResources)"]);
       return listResources(models, "unassigned", { "address.district": null }, parsePage({ first, after }));
     },
     resourcesWithImportIssues: (_root, { first, after }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["取り込みの警告がある資源の一覧を見る", "read the resources with import issues (resourcesWithImportIssues)"]);
       return listResources(models, "importIssues", { "importIssues.column": { $exists: true } }, parsePage({ first, after }));
     },
     districts: (_root, { city }, { models }) =>
@@ -51,19 +52,18 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を登録する", "create resources"]);
       const now = new Date();
       const request = { input: parseResourceInput(input, now, "input"), stamp: creationStamp(identity, idempotencyKey, "idempotencyKey", input, now) };
       return createResource(models, request, now);
     },
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を更新する", "update resources"]);
       const now = new Date();
-      const parsed = parseResourceInput(input, now, "input");
-      return updateResource(models, parseResourceId(id, "id"), parsed, expectedVersion ?? undefined, now, actorName(identity));
+      return updateResource(models, parseResourceId(id, "id"), input, expectedVersion ?? undefined, now, actorName(identity));
     },
     verifyResource: (_root, { id }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源を確認済みにする", "verify resources"]);
       return verifyResource(models, parseResourceId(id, "id"), actorName(identity), new Date());
     },
     updateAvailability: async (_root, { id, input }, { models, identity, pubsub }) => {
@@ -76,8 +76,13 @@ export const resolvers: Resolvers = {
       );
       return updated;
     },
+    addResourceCategory: (_root, { input }, { models, identity }) => {
+      requireTaxonomyEditor(identity);
+      const { code, labelJa, kana, labelEn, kind, parent } = input;
+      return addCategory(models, validated(taxonomyCategorySchema, { code, ja: labelJa, kana, en: labelEn, kind, parent: parent ?? null }, "input"));
+    },
     archiveResource: (_root, { id }, { models, identity }) => {
-      requireWriter(identity);
+      requireWriter(identity, ["資源をアーカイブする", "archive resources"]);
       return archiveResource(models, parseResourceId(id, "id"), new Date());
     },
   },
@@ -131,6 +136,11 @@ export const resolvers: Resolvers = {
     longitude: (point) => point.coordinates[0],
   },
   ContactWindow: {
+    name: (window, _args, { identity }) => (canSeeContactDetails(identity) ? window.name : null),
+    kana: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.kana ?? null) : null),
+    photoUrl: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.photoUrl ?? null) : null),
+    avoidCallingHours: (window, _args, { identity }) =>
+      canSeeContactDetails(identity) ? window.avoidCallingHours.map((hours) => ({ ...hours, reason: hours.reason ?? null })) : [],
     phone: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.phone ?? null) : null),
     email: (window, _args, { identity }) => (canSeeContactDetails(identity) ? (window.email ?? null) : null),
   },

@@ -1,9 +1,9 @@
-// Changes to resources: idempotent create, replacement with optimistic concurrency, verification, availability and archiving.
+// Changes to resources: idempotent create, changes to the fields sent with optimistic concurrency, verification, availability and archiving.
 import { Types, trusted } from "mongoose";
 import { z } from "zod";
-import { conflict, createOnce, duplicateKeyField, notFound, storedStamp } from "@tsunagu/service-kit";
+import { conflict, createOnce, duplicateKeyField, joinFieldPath, notFound, storedStamp, withoutNulls } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
-import { CAPACITY_UNITS, capacitySchema } from "./domain";
+import { CAPACITY_UNITS, capacitySchema, validateResourceInput } from "./domain";
 import type { FieldError, ResourceInput } from "./domain";
 import { loadTaxonomy, recordFor } from "./categories";
 import { loadDistrictTable } from "./districts";
@@ -74,22 +74,50 @@ async function explainMissing(models: ResourceModels, id: Types.ObjectId): Promi
   return existing;
 }
 
+/** The fields of an update as sent: absent ones stay, `null` clears an optional one, nested objects are replaced whole. */
+export type ResourceChanges = Readonly<Record<string, unknown>>;
+
+/** The stored resource as the input that would create it (location as latitude/longitude, no stamps), for applying changes to. */
+function storedAsInput(resource: ResourceDocument): Record<string, unknown> {
+  const { location, provenance, ...rest } = resource;
+  const { modifiedAt: _modifiedAt, ...keptProvenance } = provenance;
+  const input: Record<string, unknown> = { ...rest, provenance: keptProvenance };
+  for (const stamp of ["_id", "version", "createdAt", "updatedAt", "archivedAt", "searchKeys", "__v"]) delete input[stamp];
+  if (location !== undefined) input.location = { latitude: location.coordinates[1], longitude: location.coordinates[0] };
+  return input;
+}
+
+/** `existing` with `changes` applied, validated as a whole; a vacancy sent is stamped now, one not sent keeps its stamp. */
+function changedInput(existing: ResourceDocument, changes: ResourceChanges, now: Date): ResourceInput {
+  const merged = storedAsInput(existing);
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    if (value === null) delete merged[field];
+    else merged[field] = value;
+  }
+  const capacity = changes.capacity as { available?: unknown } | null | undefined;
+  if (capacity != null && capacity.available != null) merged.capacity = { ...capacity, updatedAt: now };
+  const result = validateResourceInput(withoutNulls(merged));
+  if (result.ok) return result.value;
+  throw invalidInput(result.errors.map((error) => ({ field: joinFieldPath("input", error.field.split(".")), reason: error.reason })));
+}
+
 /**
- * Replaces a resource's content with `input`, keeping its verification, creation date, place and import state; the
- * official fields it changes are recorded as edited by `editedBy`, so an import never overwrites them. With
- * `expectedVersion` the change applies only to that version (CONFLICT otherwise); without it the last write wins.
+ * Applies `changes` to a resource: only the fields sent change (the vacancy, for one, stays unless sent), its
+ * verification, creation date, place and import state are kept; the official fields it changes are recorded as edited
+ * by `editedBy`, so an import never overwrites them. With `expectedVersion` the change applies only to that version
+ * (CONFLICT otherwise); without it the last write wins.
  */
 export async function updateResource(
   models: ResourceModels,
   id: Types.ObjectId,
-  input: ResourceInput,
+  changes: ResourceChanges,
   expectedVersion: number | undefined,
   now: Date,
   editedBy: string,
 ): Promise<ResourceDocument> {
-  const built = recordFor(input, await loadTaxonomy(models), now);
-  if (!built.ok) throw categoryProblems(built.errors);
-  const record = (await loadDistrictTable(models)).assign(built.record);
+  const taxonomy = await loadTaxonomy(models);
+  const districts = await loadDistrictTable(models);
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const existing = await explainMissing(models, id);
     if (expectedVersion !== undefined && existing.version !== expectedVersion) {
@@ -98,6 +126,9 @@ export async function updateResource(
         "expectedVersion",
       );
     }
+    const built = recordFor(changedInput(existing, changes, now), taxonomy, now);
+    if (!built.ok) throw categoryProblems(built.errors);
+    const record = districts.assign(built.record);
     const { verifiedAt, verifiedBy } = existing.provenance;
     const { placeId, placeKeys, sourceKey, importHash, importIssues, fieldProvenance } = existing;
     // Only what is there: a sourceKey stored as null would clash in its sparse unique index.

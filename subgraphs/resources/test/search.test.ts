@@ -249,7 +249,7 @@ describe("contact windows", () => {
     contactWindows { name role photoUrl phone email avoidCallingHours { days from to reason } } } } } }`;
 
   interface WindowAnswer {
-    name: string;
+    name: string | null;
     role: string | null;
     photoUrl: string | null;
     phone: string | null;
@@ -265,19 +265,19 @@ describe("contact windows", () => {
     return new Map(edges.map(({ node }) => [node.names.official, node.contactWindows]));
   }
 
-  /** What the demo city holds for a hospital's windows, with phone and e-mail as a caller may see them. */
+  /** What the demo city holds for a hospital's windows, with the person, phone, e-mail and hours as a caller may see them. */
   function stored(name: string, visible: boolean): WindowAnswer[] {
     return (BY_NAME.get(name)?.contactWindows ?? []).map((window) => ({
-      name: window.name,
+      name: visible ? window.name : null,
       role: window.role ?? null,
-      photoUrl: window.photoUrl ?? null,
+      photoUrl: visible ? (window.photoUrl ?? null) : null,
       phone: visible ? (window.phone ?? null) : null,
       email: visible ? (window.email ?? null) : null,
-      avoidCallingHours: window.avoidCallingHours.map((hours) => ({ ...hours, reason: hours.reason ?? null })),
+      avoidCallingHours: visible ? window.avoidCallingHours.map((hours) => ({ ...hours, reason: hours.reason ?? null })) : [],
     }));
   }
 
-  test("the public and vendors see who to contact and when not to call, but no direct phone or e-mail", async () => {
+  test("the public, residents and vendors without groups:contacts see the windows' roles only: no person, face, direct phone, e-mail or hours", async () => {
     const { key } = await createApiKey(stack.apiKeys, { owner: "Portal K.K.", scopes: ["resources:read"] });
     for (const headers of [{}, { "x-api-key": key }, await bearer({ role: "RESIDENT", subject: "resident-1" })]) {
       const windows = await windowsAs(headers);
@@ -285,7 +285,13 @@ describe("contact windows", () => {
     }
   });
 
-  test.each(["PROFESSIONAL", "COORDINATOR", "EMS", "ER", "ADMIN"] as const)("%s sees direct phone and e-mail", async (role) => {
+  test("a vendor with groups:contacts sees the people, faces, direct phone, e-mail and hours", async () => {
+    const { key } = await createApiKey(stack.apiKeys, { owner: "Care Platform K.K.", scopes: ["resources:read", "groups:contacts"] });
+    const windows = await windowsAs({ "x-api-key": key });
+    for (const [name, answer] of windows) expect(answer).toEqual(stored(name, true));
+  });
+
+  test.each(["PROFESSIONAL", "COORDINATOR", "EMS", "ER", "ADMIN"] as const)("%s sees the person, direct phone and e-mail", async (role) => {
     const windows = await windowsAs(await bearer({ role, subject: `${role.toLowerCase()}-1` }));
     for (const [name, answer] of windows) expect(answer).toEqual(stored(name, true));
     expect([...windows.values()].flat().every((window) => /^0761-\d{2}-\d{4}$/.test(window.phone ?? ""))).toBe(true);

@@ -13,7 +13,7 @@ const FIELDS = `id version archived archivedAt createdAt updatedAt
   provenance { source verifiedAt verifiedBy modifiedAt }`;
 
 const CREATE = `mutation ($input: ResourceInput!, $key: String!) { createResource(input: $input, idempotencyKey: $key) { ${FIELDS} } }`;
-const UPDATE = `mutation ($id: ID!, $input: ResourceInput!, $version: Int) { updateResource(id: $id, input: $input, expectedVersion: $version) { ${FIELDS} } }`;
+const UPDATE = `mutation ($id: ID!, $input: ResourceChangesInput!, $version: Int) { updateResource(id: $id, input: $input, expectedVersion: $version) { ${FIELDS} } }`;
 const VERIFY = `mutation ($id: ID!) { verifyResource(id: $id) { ${FIELDS} } }`;
 const AVAILABILITY = `mutation ($id: ID!, $input: AvailabilityInput!) { updateAvailability(id: $id, input: $input) { ${FIELDS} } }`;
 const ARCHIVE = `mutation ($id: ID!) { archiveResource(id: $id) { ${FIELDS} } }`;
@@ -123,7 +123,7 @@ describe("who may write", () => {
     const refused = await stack.graphql(CREATE, { input, key: "vendor-key-0001" }, { "x-api-key": reader.key });
     expect(refusal(refused.body)).toEqual({ code: "FORBIDDEN", field: undefined });
     expect(refused.body.errors?.[0]?.message).toBe(
-      "The VENDOR role cannot change resources; coordinators, admins and vendor keys with resources:write can",
+      "VENDOR は資源を登録することができません。コーディネーター・管理者・resources:write のベンダーキーのみ (coordinators, admins and vendor keys with resources:write only) (the VENDOR role cannot create resources)",
     );
     expect(await countNamed(official)).toBe(0);
 

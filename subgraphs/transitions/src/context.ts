@@ -1,5 +1,5 @@
 // The request context of the transitions subgraph: who is asking (from the gateway), the moment of the request, the models, pub/sub and this request's DataLoaders.
-import type { PubSub, RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
+import type { PeerSubgraphs, PubSub, RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { TransitionLoaders } from "./loaders";
 import type { TransitionModels } from "./models";
@@ -11,6 +11,8 @@ export interface TransitionsContext extends RequestContext {
   accessChain: RunningAuditChain;
   /** Where transitionNoticeReceived goes when a notice is sent; absent: nothing is published. */
   pubsub?: PubSub;
+  /** The emergency, groups and resources services, asked as the sender when a notice is written. */
+  peers?: PeerSubgraphs;
   /** The moment of this request; every log entry of the request carries it. */
   now: Date;
 }
@@ -20,6 +22,7 @@ export function transitionsContextFactory(
   models: TransitionModels,
   pubsub: PubSub | undefined,
   accessChain: RunningAuditChain,
+  peers: PeerSubgraphs | undefined,
 ): (base: RequestContext) => TransitionsContext {
-  return (base) => ({ ...base, models, pubsub, accessChain, now: new Date(), loaders: createLoaders(models, accessChain.chain) });
+  return (base) => ({ ...base, models, pubsub, accessChain, peers, now: new Date(), loaders: createLoaders(models, accessChain.chain) });
 }

@@ -26,6 +26,15 @@ export interface PatientRecord {
   dateOfBirth: string | null;
 }
 
+/** The sender as the recipient sees them on the notice and its printed sheet, copied when the notice is written. */
+export interface SenderContactRecord {
+  name: string;
+  /** The sender's office (their organisation's official name). */
+  office: string | null;
+  /** Their work phone, else the office's. */
+  phone: string | null;
+}
+
 export interface AdmissionRecord {
   servicesInUse: string[];
   familyCareCapacity: FamilyCareCapacity | null;
@@ -67,6 +76,8 @@ export interface NoticeDocument {
   patient: PatientRecord;
   senderId: string;
   senderResourceId: string | null;
+  /** Null on notices written before senders were recorded. */
+  senderContact: SenderContactRecord | null;
   recipientId: string;
   recipientResourceId: string | null;
   careTeamIds: string[];
@@ -117,6 +128,7 @@ const noticeSchema = new Schema<NoticeDocument>(
     patient: { type: new Schema({ emergencyProfileId: text, name: text, kana: text, dateOfBirth: text }, { _id: false }), required: true },
     senderId: { type: String, required: true },
     senderResourceId: text,
+    senderContact: { type: new Schema({ name: { type: String, required: true }, office: text, phone: text }, { _id: false }), default: null },
     recipientId: { type: String, required: true },
     recipientResourceId: text,
     careTeamIds: { type: [String], default: [] },

@@ -8,9 +8,11 @@ import {
   creationStamp,
   domainEvent,
   forbidden,
+  parseInstant,
   parseObjectId,
   parsePage,
   storedStamp,
+  tokyoDate,
   validated,
 } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
@@ -18,6 +20,7 @@ import type { CreateTransitionNoticeInput, FirstServiceVisitInput } from "./gene
 import type { TransitionsContext } from "./context";
 import { appendLog, authorisedRead } from "./access";
 import { createNoticeSchema, visitSchema } from "./domain";
+import { resolvePatient, resolveSenderContact } from "./parties";
 import type { AccessAction, NoticeDocument } from "./models";
 
 
@@ -46,12 +49,20 @@ export async function createNotice(context: TransitionsContext, raw: CreateTrans
   const input = validated(createNoticeSchema, raw, "input");
   const creation = creationStamp(identity, rawKey, "idempotencyKey", raw, now);
   const { document, created } = await createOnce(models.Notice, creation, async () => {
+    // Asked of the peers only when the notice is really created, never for a retry.
+    const senderResourceId = identity.organizationId ?? null;
+    const [patient, senderContact] = await Promise.all([
+      resolvePatient(context.peers, identity, input.patient),
+      resolveSenderContact(context.peers, identity, senderId, senderResourceId),
+    ]);
     const [inserted] = await models.Notice.create([
       {
         ...input,
+        patient,
         status: "DRAFT",
         senderId,
-        senderResourceId: identity.organizationId ?? null,
+        senderResourceId,
+        senderContact,
         firstServiceVisit: null,
         creation: storedStamp(creation),
         createdAt: now,
@@ -119,6 +130,13 @@ export async function recordFirstVisit(context: TransitionsContext, noticeId: st
   if (notice.type !== "DISCHARGE_NOTICE" || notice.status === "DRAFT") {
     throw badUserInput("noticeId: 送信済みの退院連絡にのみ記録できます (only a sent discharge notice takes a first visit)", "noticeId");
   }
+  if (visit.date > tokyoDate(context.now)) {
+    throw badUserInput("input.date: 未来の訪問は記録できません (a visit cannot be recorded before it happens)", "input.date");
+  }
+  const discharged = notice.discharge?.plannedDischargeDate ?? null;
+  if (discharged !== null && visit.date < discharged) {
+    throw badUserInput(`input.date: 退院日（${discharged}）より前の訪問は退院後の最初の訪問ではありません (a first visit after discharge cannot be before the discharge on ${discharged})`, "input.date");
+  }
   const record = {
     ...visit,
     providerId: visit.providerId ?? context.identity.organizationId ?? null,
@@ -141,6 +159,23 @@ export async function unreadNotices(context: TransitionsContext, rawFirst: numbe
   const { first } = parsePage({ first: rawFirst });
   const unread = await context.models.Notice.find({ recipientId: memberId, status: "SENT" }).sort({ sentAt: -1, _id: -1 }).limit(first).lean<NoticeDocument[]>();
   return Promise.all(unread.map((notice) => authorisedRead(context, notice, "READ")));
+}
+
+/** The notices the caller wrote (drafts included, or only those of `statuses`), newest first, created before `before` when given; each one returned is logged as read. */
+export async function sentNotices(
+  context: TransitionsContext,
+  rawStatuses: readonly NoticeDocument["status"][] | null | undefined,
+  rawFirst: number | null | undefined,
+  rawBefore: unknown,
+): Promise<NoticeDocument[]> {
+  const memberId = professional(context.identity);
+  const { first } = parsePage({ first: rawFirst });
+  const before = rawBefore == null ? null : parseInstant(rawBefore, "before");
+  const filter: QueryFilter<NoticeDocument> = { senderId: memberId };
+  if (rawStatuses != null && rawStatuses.length > 0) filter.status = trusted({ $in: [...rawStatuses] });
+  if (before !== null) filter.createdAt = trusted({ $lt: before });
+  const sent = await context.models.Notice.find(filter).sort({ createdAt: -1, _id: -1 }).limit(first).lean<NoticeDocument[]>();
+  return Promise.all(sent.map((notice) => authorisedRead(context, notice, "READ")));
 }
 
 /** The caller's own inbox; anyone else's is refused. */

@@ -3,7 +3,7 @@ import { chainReportView } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import { requireCoordinator } from "./access";
 import { leadTimeBucket, withinFortyEightHours } from "./domain";
-import { acknowledge, createNotice, inbox, markReceived, recordFirstVisit, requireNotice, sendNotice, unreadNotices } from "./notices";
+import { acknowledge, createNotice, inbox, markReceived, recordFirstVisit, requireNotice, sendNotice, sentNotices, unreadNotices } from "./notices";
 import { scalarResolvers } from "./scalars";
 import { admissionSheetHtml } from "./sheet";
 import { transitionStats } from "./stats";
@@ -16,6 +16,7 @@ export const resolvers: Resolvers = {
   Query: {
     transitionNotice: (_root, { id }, context) => requireNotice(context, id, "READ"),
     unreadTransitionNotices: (_root, { first }, context) => unreadNotices(context, first),
+    sentTransitionNotices: (_root, { statuses, first, before }, context) => sentNotices(context, statuses, first, before),
     transitionInbox: (_root, { id }, context) => inbox(context, id),
     admissionSheetHtml: async (_root, { id }, context) => admissionSheetHtml(await requireNotice(context, id, "PRINT")),
     transitionStats: (_root, { from, to }, context) => transitionStats(context, from, to),

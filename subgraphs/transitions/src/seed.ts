@@ -3,12 +3,14 @@ import type { Connection } from "mongoose";
 import { demoObjectId, demoReferenceDate, fromTokyoWallClock, tokyoDate, tokyoWallClock } from "@tsunagu/service-kit";
 import type { LeadTimeBucket } from "./generated/resolvers-types";
 import { openTransitionModels } from "./models";
-import type { NoticeDocument } from "./models";
+import type { NoticeDocument, SenderContactRecord } from "./models";
 
 /** A professional and the institution they work at (care manager and care office, MSW and hospital). */
 export interface DemoParty {
   memberId: string;
   resourceId: string;
+  /** How the recipient reaches them, as their notices record it; default none (made-up parties). */
+  contact?: SenderContactRecord;
 }
 
 export interface SeedDemoTransitionsOptions {
@@ -85,6 +87,7 @@ export async function seedDemoTransitions(
         type: "ADMISSION_INFO",
         senderId: careManager.memberId,
         senderResourceId: careManager.resourceId,
+        senderContact: careManager.contact ?? null,
         recipientId: hospital.memberId,
         recipientResourceId: hospital.resourceId,
         admission: { servicesInUse: ["訪問介護"], familyCareCapacity: "LIMITED", keyPerson: "長女", livingSituation: "独居", adl: "屋内自立", familyWishes: "自宅に戻りたい", notes: null },
@@ -100,6 +103,7 @@ export async function seedDemoTransitions(
       ...common,
       type: "DISCHARGE_NOTICE",
       senderId: hospital.memberId,
+      senderContact: hospital.contact ?? null,
       senderResourceId: hospital.resourceId,
       recipientId: careManager.memberId,
       recipientResourceId: careManager.resourceId,

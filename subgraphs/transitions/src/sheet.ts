@@ -27,6 +27,9 @@ export function admissionSheetHtml(notice: NoticeDocument): string {
     row("本人・家族の希望 / Wishes", admission.familyWishes),
     row("備考 / Notes", admission.notes),
     row("送信日時 / Sent", notice.sentAt === null ? null : toTokyoIso(notice.sentAt)),
+    row("送信者 / Sender", notice.senderContact?.name),
+    row("事業所 / Office", notice.senderContact?.office),
+    row("電話番号 / Phone", notice.senderContact?.phone),
   ];
   return [
     '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>入院時情報提供書</title>',

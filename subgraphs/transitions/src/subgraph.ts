@@ -32,7 +32,7 @@ export async function startTransitionsSubgraph(options: TransitionsSubgraphOptio
     name: "transitions",
     schemaPath: TRANSITIONS_SCHEMA_PATH,
     resolvers,
-    createContext: transitionsContextFactory(models, options.pubsub, accessChain),
+    createContext: transitionsContextFactory(models, options.pubsub, accessChain, options.peers),
   });
   return {
     url: service.url,

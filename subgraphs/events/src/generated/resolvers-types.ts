@@ -484,7 +484,9 @@ export type EventStats = {
   readonly from: Scalars['DateTime']['output'];
   /** 期間の終了（この日時を含まない） / End of the period (exclusive) */
   readonly to: Scalars['DateTime']['output'];
-  /** 開催件数（中止を除く） / Events held (cancelled ones excluded) */
+  /** 集計の時点（to と現在の早い方。今年度なら今日までの実績） / The figures count what was held up to this moment: the earlier of to and now (for the current fiscal year, figures to date) */
+  readonly asOf: Scalars['DateTime']['output'];
+  /** 開催件数（中止を除く。繰り返しの催しは開催回ごとに数える） / Sessions held, cancelled events excluded; a recurring event counts each session held */
   readonly events: Scalars['Int']['output'];
   /** 中止件数 / Events cancelled */
   readonly cancelledEvents: Scalars['Int']['output'];
@@ -513,7 +515,7 @@ export type EventTypeCount = {
   readonly type: EventType;
   /** 種類の名称 / Japanese name */
   readonly label: Scalars['String']['output'];
-  /** 開催件数 / Events held */
+  /** 開催件数（繰り返しは回ごと） / Sessions held, each session of a series counted */
   readonly events: Scalars['Int']['output'];
   /** 出席者数（延べ） / Attendances */
   readonly participants: Scalars['Int']['output'];
@@ -558,10 +560,10 @@ export type TargetProgress = {
   readonly label: Scalars['String']['output'];
   /** 目標値 / Target value */
   readonly target: Scalars['Float']['output'];
-  /** 実績（期間とその年度が重なる部分） / Actual value over the part of the period in that fiscal year */
-  readonly actual: Scalars['Float']['output'];
-  /** 達成率（%） / Actual as a percentage of the target */
-  readonly percentOfTarget: Scalars['Float']['output'];
+  /** 実績（期間とその年度が重なる部分。満足度の回答がなければ null＝データなし） / Actual value over the part of the period in that fiscal year; null when there is no data (satisfaction without answers) */
+  readonly actual: Maybe<Scalars['Float']['output']>;
+  /** 達成率（%。実績がなければ null） / Actual as a percentage of the target; null without an actual value */
+  readonly percentOfTarget: Maybe<Scalars['Float']['output']>;
 };
 
 /** カレンダー購読URL / A calendar subscription */
@@ -644,6 +646,8 @@ export type EventFilter = {
   readonly residentsWelcome?: InputMaybe<Scalars['Boolean']['input']>;
   /** 中止も含める（既定 false） / Include cancelled events (default false) */
   readonly includeCancelled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** この日時より後に変更された催しのみ（同期用。from を省くと過去・中止も含む） / Only events changed after this moment, for syncing; without from, past and cancelled events are included */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 繰り返しの規則 / A recurrence rule */
@@ -1392,6 +1396,7 @@ export type SurveySummaryResolvers<ContextType = EventsContext, ParentType exten
 export type EventStatsResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['EventStats'] = ResolversParentTypes['EventStats']> = {
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   cancelledEvents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventsByType?: Resolver<ReadonlyArray<ResolversTypes['EventTypeCount']>, ParentType, ContextType>;
@@ -1431,8 +1436,8 @@ export type TargetProgressResolvers<ContextType = EventsContext, ParentType exte
   indicator?: Resolver<ResolversTypes['TargetIndicator'], ParentType, ContextType>;
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  actual?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  percentOfTarget?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  actual?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  percentOfTarget?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type CalendarFeedResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['CalendarFeed'] = ResolversParentTypes['CalendarFeed']> = {

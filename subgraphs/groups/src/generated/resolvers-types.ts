@@ -221,11 +221,13 @@ export type Member = {
   readonly title: Maybe<Scalars['String']['output']>;
   /** 所属 (地域資源) / The organisation (regional resource) the member works at. */
   readonly affiliation: Maybe<Resource>;
-  /** 顔写真のURL / URL of the member's face photo. */
+  /** 顔写真のURL (専門職・職員・救急・groups:contacts のベンダーのみ; 本人が公開を選んだ場合は誰でも) / URL of the face photo: for professionals, staff, emergency staff and vendors with groups:contacts; for everyone only when the member chose to publish it (photoPublic). */
   readonly photoUrl: Maybe<Scalars['URL']['output']>;
-  /** 勤務先の連絡先 (専門職・職員のみ; それ以外には null) / Work contact; null unless the caller is a professional or staff. */
+  /** 顔写真を一般にも公開する (本人の選択) / Whether the member chose to show their photo to everyone. */
+  readonly photoPublic: Scalars['Boolean']['output'];
+  /** 勤務先の連絡先 (専門職・職員・救急・groups:contacts のベンダーのみ; それ以外には null) / Work contact; null unless the caller is a professional, staff, emergency staff or a vendor with groups:contacts. */
   readonly workContact: Maybe<WorkContact>;
-  /** 連絡を避けてほしい時間帯 / Hours when the member should not be called. */
+  /** 連絡を避けてほしい時間帯 (連絡先を見られる人のみ; それ以外には空) / Hours when the member should not be called; empty unless the caller may see contacts. */
   readonly avoidCallingHours: ReadonlyArray<AvoidCallingWindow>;
   /** 所属団体 / Groups the member belongs to. */
   readonly groups: ReadonlyArray<GroupMembership>;
@@ -258,7 +260,7 @@ export type Resource = {
   readonly __typename?: 'Resource';
   /** 資源ID / Identifier. */
   readonly id: Scalars['ID']['output'];
-  /** この資源に所属する担当者（groups が応答しないときは null とエラー） / Members whose affiliation is this resource; null with an error naming groups when that service is down. */
+  /** この資源に所属する担当者 (連絡先を見られる人のみ: 専門職・職員・救急・groups:contacts のベンダー; それ以外には空。groups が応答しないときは null とエラー) / Members whose affiliation is this resource; empty unless the caller may see contacts (professionals, staff, emergency staff, vendors with groups:contacts); null with an error naming groups when that service is down. */
   readonly staff: Maybe<ReadonlyArray<Member>>;
 };
 
@@ -272,6 +274,8 @@ export type ContactDirectoryFilter = {
   readonly categories?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
   /** 氏名・読み仮名・事業所名・職種で検索 (かな・カナ・半角可) / Search names, kana readings, organisation names and professions (kana, katakana and half-width all match). */
   readonly text?: InputMaybe<Scalars['String']['input']>;
+  /** この日時より後に変更されたメンバーのみ (同期用) / Only members changed after this moment, for syncing. */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 顔写真付き連絡先一覧 (事業所ごと) / The face-photo contact directory, one organisation per edge. */
@@ -603,6 +607,8 @@ export type GroupFilter = {
   readonly kinds?: InputMaybe<ReadonlyArray<GroupKind>>;
   /** 名称・読み仮名で検索 / Search names and kana readings. */
   readonly text?: InputMaybe<Scalars['String']['input']>;
+  /** この日時より後に変更された団体のみ (同期用) / Only groups changed after this moment, for syncing. */
+  readonly modifiedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** 団体の一覧 (Relay) / Groups, a page at a time. */
@@ -784,6 +790,8 @@ export type CreateMemberInput = {
   readonly affiliation?: InputMaybe<AffiliationInput>;
   /** 顔写真のURL / Face photo URL. */
   readonly photoUrl?: InputMaybe<Scalars['URL']['input']>;
+  /** 顔写真を一般にも公開する (既定 false: 専門職・職員のみ) / Show the photo to everyone (default false: professionals and staff only). */
+  readonly photoPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** 勤務先の連絡先 / Work contact. */
   readonly workContact?: InputMaybe<WorkContactInput>;
   /** 連絡を避けてほしい時間帯 / Hours not to call. */
@@ -804,6 +812,8 @@ export type UpdateMemberInput = {
   readonly affiliation?: InputMaybe<AffiliationInput>;
   /** 顔写真のURL / Face photo URL. */
   readonly photoUrl?: InputMaybe<Scalars['URL']['input']>;
+  /** 顔写真を一般にも公開する (既定 false: 専門職・職員のみ) / Show the photo to everyone (default false: professionals and staff only). */
+  readonly photoPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** 勤務先の連絡先 / Work contact. */
   readonly workContact?: InputMaybe<WorkContactInput>;
   /** 連絡を避けてほしい時間帯 / Hours not to call. */
@@ -1333,6 +1343,7 @@ export type MemberResolvers<ContextType = GroupsContext, ParentType extends Reso
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   affiliation?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   photoUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  photoPublic?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   workContact?: Resolver<Maybe<ResolversTypes['WorkContact']>, ParentType, ContextType>;
   avoidCallingHours?: Resolver<ReadonlyArray<ResolversTypes['AvoidCallingWindow']>, ParentType, ContextType>;
   groups?: Resolver<ReadonlyArray<ResolversTypes['GroupMembership']>, ParentType, ContextType>;

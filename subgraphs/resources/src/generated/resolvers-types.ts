@@ -477,25 +477,28 @@ export type Contact = {
 
 /**
  * 連絡窓口：担当者と連絡を避けたい時間。直通の電話とメールは専門職・コーディネーター・救急のみ閲覧可 /
- * A contact window: the person in charge and the hours to avoid calling; direct phone and e-mail only for professionals, coordinators and emergency staff
+ * A contact window: the person in charge and the hours to avoid calling. Who sees what: the role, preferred channel and note
+ * are public; the person's name, reading, face photo, direct phone and e-mail and the hours not to call are for
+ * professionals, coordinators, admins, emergency staff and vendors with groups:contacts (a professional's face is for
+ * professionals; a photo for everyone belongs in the member directory, where the person chooses to publish it)
  */
 export type ContactWindow = {
   readonly __typename?: 'ContactWindow';
-  /** 氏名 / Name */
-  readonly name: Scalars['String']['output'];
-  /** 氏名の読み / Kana reading of the name */
+  /** 氏名（専門職・コーディネーター・救急・groups:contactsのベンダー以外にはnull） / Name; null unless the caller is a professional, coordinator, admin, emergency staff or a vendor with groups:contacts */
+  readonly name: Maybe<Scalars['String']['output']>;
+  /** 氏名の読み（同上） / Kana reading of the name; same rule as name */
   readonly kana: Maybe<Scalars['String']['output']>;
-  /** 役割（退院調整看護師など） / Role (discharge nurse, MSW, ...) */
+  /** 役割（退院調整看護師など。公開） / Role (discharge nurse, MSW, ...); public */
   readonly role: Maybe<Scalars['String']['output']>;
-  /** 顔写真のURL / Face photo */
+  /** 顔写真のURL（同上） / Face photo; same rule as name */
   readonly photoUrl: Maybe<Scalars['URL']['output']>;
-  /** 直通電話（専門職・コーディネーター・救急以外にはnull） / Direct phone; null unless the caller is a professional, coordinator or emergency staff */
+  /** 直通電話（同上） / Direct phone; same rule as name */
   readonly phone: Maybe<Scalars['String']['output']>;
-  /** 直通メール（専門職・コーディネーター・救急以外にはnull） / Direct e-mail; null unless the caller is a professional, coordinator or emergency staff */
+  /** 直通メール（同上） / Direct e-mail; same rule as name */
   readonly email: Maybe<Scalars['EmailAddress']['output']>;
-  /** 希望する連絡手段 / Preferred channel */
+  /** 希望する連絡手段（公開） / Preferred channel; public */
   readonly preferredChannel: Maybe<ContactChannel>;
-  /** 連絡を避けた方がよい時間 / Hours to avoid calling */
+  /** 連絡を避けた方がよい時間（同上。それ以外には空） / Hours to avoid calling; empty unless the caller may see the name */
   readonly avoidCallingHours: ReadonlyArray<AvoidCallingHours>;
   /** 備考 / Note */
   readonly note: Maybe<Scalars['String']['output']>;
@@ -705,6 +708,66 @@ export type ResourceInput = {
   readonly suspended?: InputMaybe<Scalars['Boolean']['input']>;
   /** 出所 / Provenance */
   readonly provenance: ProvenanceInput;
+};
+
+/** 地域資源の変更（送った項目だけを変える。送らない項目、例えば空き状況はそのまま） / Changes to a resource: only the fields sent change; fields left out (the vacancy, for example) stay as they are */
+export type ResourceChangesInput = {
+  /** 種別（送った項目だけが変わる。null は省略できる項目を消す） / Kind (only the fields sent change; null clears an optional field) */
+  readonly kind?: InputMaybe<ResourceKind>;
+  /** 分類コード / Category code */
+  readonly category?: InputMaybe<Scalars['ID']['input']>;
+  /** 名称 / Names */
+  readonly names?: InputMaybe<ResourceNamesInput>;
+  /** 説明 / Description */
+  readonly description?: InputMaybe<Scalars['String']['input']>;
+  /** 運営法人・開設者 / Operating corporation or founder */
+  readonly operatorName?: InputMaybe<Scalars['String']['input']>;
+  /** 公的な識別番号 / Official identifiers */
+  readonly identifiers?: InputMaybe<ResourceIdentifiersInput>;
+  /** 所在地 / Address */
+  readonly address?: InputMaybe<AddressInput>;
+  /** 位置 / Location */
+  readonly location?: InputMaybe<GeoLocationInput>;
+  /** 対応する日常生活圏域 / Districts it serves */
+  readonly servedDistricts?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 営業時間 / Opening hours */
+  readonly openingHours?: InputMaybe<OpeningHoursInput>;
+  /** 代表連絡先 / Main contact details */
+  readonly contact?: InputMaybe<ContactInput>;
+  /** 連絡窓口 / Contact windows */
+  readonly contactWindows?: InputMaybe<ReadonlyArray<ContactWindowInput>>;
+  /** 受け入れ可能な医療処置・状態 / What it can take on */
+  readonly accepts?: InputMaybe<ReadonlyArray<AcceptCode>>;
+  /** 診療科目 / Medical departments */
+  readonly departments?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 利用できる人 / Who may use it */
+  readonly eligibility?: InputMaybe<EligibilityInput>;
+  /** 料金 / Fees */
+  readonly fees?: InputMaybe<Scalars['String']['input']>;
+  /** 対応言語（BCP 47） / Languages (BCP 47) */
+  readonly languages?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  /** 定員と空き（空きを指定すると更新日時は現在になる） / Capacity and vacancy (availability is stamped now) */
+  readonly capacity?: InputMaybe<CapacityInput>;
+  /** 休止中 / Suspended */
+  readonly suspended?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 出所 / Provenance */
+  readonly provenance?: InputMaybe<ProvenanceInput>;
+};
+
+/** 追加する分類 / A category to add to the taxonomy */
+export type ResourceCategoryInput = {
+  /** 分類コード（英小文字・数字・ハイフン、例 community-dining） / Code: lower-case letters, digits and hyphens, e.g. community-dining */
+  readonly code: Scalars['ID']['input'];
+  /** 日本語名 / Japanese label */
+  readonly labelJa: Scalars['String']['input'];
+  /** 読み仮名（カタカナ） / Kana reading of the label */
+  readonly kana: Scalars['String']['input'];
+  /** 英語名 / English label */
+  readonly labelEn: Scalars['String']['input'];
+  /** 種別 / Kind of its resources */
+  readonly kind: ResourceKind;
+  /** 上位分類のコード（省略で最上位） / Parent category's code; absent for a new top-level group */
+  readonly parent?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** 名称 / Names */
@@ -996,9 +1059,11 @@ export type QueryDistrictsArgs = {
 /** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
 export type Mutation = {
   readonly __typename?: 'Mutation';
+  /** 市町村独自の分類を追加する（コーディネーター・管理者。末尾に並ぶ。コードの重複はCONFLICT） / Adds a city's own category (coordinators and admins), listed last; a code already used is CONFLICT */
+  readonly addResourceCategory: ResourceCategory;
   /** 登録。同じ冪等キーの再送は最初の結果を返す / Create; a retry with the same idempotency key returns the first result */
   readonly createResource: Resource;
-  /** 内容を置き換える（expectedVersion指定時は版が一致する場合のみ） / Replace the content (only at that version when expectedVersion is given) */
+  /** 送った項目だけを変更する（expectedVersion指定時は版が一致する場合のみ） / Changes the fields sent and keeps the rest (only at that version when expectedVersion is given) */
   readonly updateResource: Resource;
   /** 内容を確認した記録（確認日時・確認者） / Record that the content was verified (at, by) */
   readonly verifyResource: Resource;
@@ -1006,6 +1071,12 @@ export type Mutation = {
   readonly updateAvailability: Resource;
   /** アーカイブ（検索に出なくなる） / Archive: hide from searches */
   readonly archiveResource: Resource;
+};
+
+
+/** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
+export type MutationAddResourceCategoryArgs = {
+  input: ResourceCategoryInput;
 };
 
 
@@ -1019,7 +1090,7 @@ export type MutationCreateResourceArgs = {
 /** 地域資源の登録・更新（コーディネーター・管理者、または resources:write を持つベンダー） / Writes: coordinators, admins, or vendors with resources:write */
 export type MutationUpdateResourceArgs = {
   id: Scalars['ID']['input'];
-  input: ResourceInput;
+  input: ResourceChangesInput;
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1185,6 +1256,8 @@ export type ResolversTypes = {
   ResourceFilter: ResourceFilter;
   NearInput: NearInput;
   ResourceInput: ResourceInput;
+  ResourceChangesInput: ResourceChangesInput;
+  ResourceCategoryInput: ResourceCategoryInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;
@@ -1251,6 +1324,8 @@ export type ResolversParentTypes = {
   ResourceFilter: ResourceFilter;
   NearInput: NearInput;
   ResourceInput: ResourceInput;
+  ResourceChangesInput: ResourceChangesInput;
+  ResourceCategoryInput: ResourceCategoryInput;
   ResourceNamesInput: ResourceNamesInput;
   ResourceIdentifiersInput: ResourceIdentifiersInput;
   AddressInput: AddressInput;
@@ -1467,7 +1542,7 @@ export type ContactResolvers<ContextType = ResourcesContext, ParentType extends 
 };
 
 export type ContactWindowResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['ContactWindow'] = ResolversParentTypes['ContactWindow']> = {
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kana?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   photoUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
@@ -1561,6 +1636,7 @@ export type QueryResolvers<ContextType = ResourcesContext, ParentType extends Re
 };
 
 export type MutationResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addResourceCategory?: Resolver<ResolversTypes['ResourceCategory'], ParentType, ContextType, RequireFields<MutationAddResourceCategoryArgs, 'input'>>;
   createResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationCreateResourceArgs, 'input' | 'idempotencyKey'>>;
   updateResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationUpdateResourceArgs, 'id' | 'input'>>;
   verifyResource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType, RequireFields<MutationVerifyResourceArgs, 'id'>>;

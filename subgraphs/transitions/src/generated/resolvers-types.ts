@@ -132,7 +132,7 @@ export type LeadTimeBucket =
   /** 不明（退院予定日なし） / Unknown: no planned discharge date */
   | 'UNKNOWN';
 
-/** 患者（救急医療情報があれば参照、なければ最小限の本人確認情報） / The patient: a reference to their emergency profile when one exists, else minimal identification */
+/** 患者（救急医療情報があれば参照。氏名・ふりがな・生年月日は作成時に救急医療情報から写す） / The patient: their emergency profile when one exists (its name, kana and date of birth copied when the notice is written), else minimal identification */
 export type TransitionPatient = {
   readonly __typename?: 'TransitionPatient';
   /** 救急医療情報（登録があれば） / Their emergency profile, when one exists */
@@ -143,6 +143,17 @@ export type TransitionPatient = {
   readonly kana: Maybe<Scalars['String']['output']>;
   /** 生年月日 / Date of birth */
   readonly dateOfBirth: Maybe<Scalars['Date']['output']>;
+};
+
+/** 送信者の連絡先 / Who sent a notice and how to reach them */
+export type TransitionSenderContact = {
+  readonly __typename?: 'TransitionSenderContact';
+  /** 氏名 / Name */
+  readonly name: Scalars['String']['output'];
+  /** 事業所 / Office */
+  readonly office: Maybe<Scalars['String']['output']>;
+  /** 電話番号（勤務先、なければ事業所の代表） / Phone: their work phone, else the office's */
+  readonly phone: Maybe<Scalars['String']['output']>;
 };
 
 /** 入院時情報（ケアマネジャー→病院） / What the care manager tells the hospital at admission */
@@ -211,6 +222,8 @@ export type TransitionNotice = {
   readonly patient: TransitionPatient;
   /** 送信者（groups が応答しないときは null とエラー） / Sender; null with an error naming groups when that service is down */
   readonly sender: Maybe<Member>;
+  /** 送信者の氏名・事業所・電話（作成時に記録。折り返し連絡用） / The sender's name, office and phone as recorded when the notice was written, for calling back */
+  readonly senderContact: Maybe<TransitionSenderContact>;
   /** 送信元の機関 / Sender's institution */
   readonly senderResource: Maybe<Resource>;
   /** 受信者（groups が応答しないときは null とエラー） / Recipient; null with an error naming groups when that service is down */
@@ -293,7 +306,7 @@ export type TransitionStats = {
 
 /** 患者の識別（救急医療情報IDまたは氏名・ふりがな・生年月日） / How the patient is identified: an emergency profile id, or name, kana and date of birth */
 export type TransitionPatientInput = {
-  /** 救急医療情報ID / Emergency profile id */
+  /** 救急医療情報ID（送信者に共有されているもの。氏名等はそこから写す。存在しない・共有されていないIDは拒否） / Emergency profile id, shared with the sender; name, kana and date of birth are copied from it; an unknown or unshared id is refused */
   readonly emergencyProfileId?: InputMaybe<Scalars['ID']['input']>;
   /** 氏名 / Name */
   readonly name?: InputMaybe<Scalars['String']['input']>;
@@ -374,6 +387,8 @@ export type Query = {
   readonly transitionNotice: Maybe<TransitionNotice>;
   /** 自分宛ての未読の連絡票（新しい順） / Notices sent to the caller not yet opened, newest first */
   readonly unreadTransitionNotices: ReadonlyArray<TransitionNotice>;
+  /** 自分が作成・送信した連絡票（下書きを含む。新しい順。各閲覧は記録される） / The notices the caller wrote, drafts included, newest first; each read is logged */
+  readonly sentTransitionNotices: ReadonlyArray<TransitionNotice>;
   /** 受信箱（本人のみ。購読の権限確認に使う） / The caller's own inbox (used to authorise the subscription) */
   readonly transitionInbox: Maybe<TransitionInbox>;
   /** 印刷用の入院時情報提供書（HTML、FAX用） / The printable admission information sheet as HTML, for faxing */
@@ -392,6 +407,14 @@ export type QueryTransitionNoticeArgs = {
 /** 入退院連絡の照会 / Queries of admission and discharge notices */
 export type QueryUnreadTransitionNoticesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** 入退院連絡の照会 / Queries of admission and discharge notices */
+export type QuerySentTransitionNoticesArgs = {
+  statuses?: InputMaybe<ReadonlyArray<TransitionNoticeStatus>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  before?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -613,6 +636,7 @@ export type ResolversTypes = {
   HomeServiceKind: HomeServiceKind;
   LeadTimeBucket: LeadTimeBucket;
   TransitionPatient: ResolverTypeWrapper<PatientRecord>;
+  TransitionSenderContact: ResolverTypeWrapper<TransitionSenderContact>;
   AdmissionInfo: ResolverTypeWrapper<AdmissionInfo>;
   DischargeInfo: ResolverTypeWrapper<DischargeInfo>;
   FirstServiceVisit: ResolverTypeWrapper<VisitRecord>;
@@ -646,6 +670,7 @@ export type ResolversParentTypes = {
   Member: EntityReference;
   EmergencyProfile: EntityReference;
   TransitionPatient: PatientRecord;
+  TransitionSenderContact: TransitionSenderContact;
   AdmissionInfo: AdmissionInfo;
   DischargeInfo: DischargeInfo;
   FirstServiceVisit: VisitRecord;
@@ -707,6 +732,12 @@ export type TransitionPatientResolvers<ContextType = TransitionsContext, ParentT
   dateOfBirth?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
 };
 
+export type TransitionSenderContactResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['TransitionSenderContact'] = ResolversParentTypes['TransitionSenderContact']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  office?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type AdmissionInfoResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['AdmissionInfo'] = ResolversParentTypes['AdmissionInfo']> = {
   servicesInUse?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
   familyCareCapacity?: Resolver<Maybe<ResolversTypes['FamilyCareCapacity']>, ParentType, ContextType>;
@@ -742,6 +773,7 @@ export type TransitionNoticeResolvers<ContextType = TransitionsContext, ParentTy
   status?: Resolver<ResolversTypes['TransitionNoticeStatus'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['TransitionPatient'], ParentType, ContextType>;
   sender?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
+  senderContact?: Resolver<Maybe<ResolversTypes['TransitionSenderContact']>, ParentType, ContextType>;
   senderResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   recipient?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   recipientResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
@@ -789,6 +821,7 @@ export type QueryResolvers<ContextType = TransitionsContext, ParentType extends 
   transitionAccessLogIntegrity?: Resolver<ResolversTypes['AuditChainReport'], ParentType, ContextType>;
   transitionNotice?: Resolver<Maybe<ResolversTypes['TransitionNotice']>, ParentType, ContextType, RequireFields<QueryTransitionNoticeArgs, 'id'>>;
   unreadTransitionNotices?: Resolver<ReadonlyArray<ResolversTypes['TransitionNotice']>, ParentType, ContextType, RequireFields<QueryUnreadTransitionNoticesArgs, 'first'>>;
+  sentTransitionNotices?: Resolver<ReadonlyArray<ResolversTypes['TransitionNotice']>, ParentType, ContextType, RequireFields<QuerySentTransitionNoticesArgs, 'first'>>;
   transitionInbox?: Resolver<Maybe<ResolversTypes['TransitionInbox']>, ParentType, ContextType, RequireFields<QueryTransitionInboxArgs, 'id'>>;
   admissionSheetHtml?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<QueryAdmissionSheetHtmlArgs, 'id'>>;
   transitionStats?: Resolver<ResolversTypes['TransitionStats'], ParentType, ContextType, RequireFields<QueryTransitionStatsArgs, 'from' | 'to'>>;
@@ -825,6 +858,7 @@ export type Resolvers<ContextType = TransitionsContext> = {
   Member?: MemberResolvers<ContextType>;
   EmergencyProfile?: EmergencyProfileResolvers<ContextType>;
   TransitionPatient?: TransitionPatientResolvers<ContextType>;
+  TransitionSenderContact?: TransitionSenderContactResolvers<ContextType>;
   AdmissionInfo?: AdmissionInfoResolvers<ContextType>;
   DischargeInfo?: DischargeInfoResolvers<ContextType>;
   FirstServiceVisit?: FirstServiceVisitResolvers<ContextType>;

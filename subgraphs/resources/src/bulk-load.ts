@@ -80,6 +80,7 @@ const OPEN_DATA_FIELDS = [
   "departments",
   "suspended",
   "searchKeys",
+  "searchGrams",
 ] as const;
 const OPEN_DATA_SUBFIELDS = {
   address: ["postalCode", "prefecture", "city", "street", "building"],

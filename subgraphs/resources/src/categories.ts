@@ -4,6 +4,7 @@ import type { TaxonomyCategory } from "./taxonomy";
 import { toResourceRecord } from "./domain";
 import type { FieldError, ResourceInput, ResourceRecord } from "./domain";
 import type { CategoryDocument, ResourceModels } from "./models";
+import type { CategoryLabels } from "./search-keys";
 
 /**
  * Adds the default categories a collection lacks (by code), leaving every stored category, and a city's own
@@ -21,6 +22,11 @@ export async function ensureDefaultTaxonomy({ Category }: ResourceModels): Promi
 /** The whole taxonomy in display order. */
 export function loadTaxonomy({ Category }: ResourceModels): Promise<CategoryDocument[]> {
   return Category.find().sort({ order: 1, code: 1 }).lean().exec();
+}
+
+/** Each category's code with the labels a text query matches (see search-keys). */
+export function categoryLabels(taxonomy: readonly TaxonomyCategory[]): CategoryLabels[] {
+  return taxonomy.map((entry) => ({ code: entry.code, labels: categorySearchTerms(entry) }));
 }
 
 /** `code` and the codes of every category under it. */

@@ -3,10 +3,12 @@ import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { PipelineStage } from "mongoose";
 import { z } from "zod";
-import { badUserInput, escapeRegExp, searchTerms } from "@tsunagu/service-kit";
+import { badUserInput } from "@tsunagu/service-kit";
 import { ACCEPT_CODES, RESOURCE_KINDS, geoLocationSchema, instantSchema } from "./domain";
 import { isOpenAt, toTokyoTime } from "./opening-hours";
-import { descendantCodes, loadTaxonomy } from "./categories";
+import { categoryLabels, descendantCodes, loadTaxonomy } from "./categories";
+import { textConditions } from "./search-keys";
+import type { TaxonomyCategory } from "./taxonomy";
 import { invalidInput } from "./inputs";
 import type { PageRequest } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
@@ -233,8 +235,7 @@ function openCandidates(at: Date): Record<string, unknown> {
 }
 
 /** The categories a filter names, each with the categories under it; an unknown code is BAD_USER_INPUT. */
-async function expandCategories(models: ResourceModels, codes: readonly string[]): Promise<string[]> {
-  const taxonomy = await loadTaxonomy(models);
+function expandCategories(taxonomy: readonly TaxonomyCategory[], codes: readonly string[]): string[] {
   const unknown = codes.flatMap((code, index) =>
     taxonomy.some((entry) => entry.code === code)
       ? []
@@ -252,8 +253,9 @@ function matchAll(conditions: readonly Record<string, unknown>[]): Record<string
 export async function searchResources(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<ResourcePage> {
   const conditions: Record<string, unknown>[] = [];
   if (!filter.includeArchived) conditions.push({ archivedAt: null });
-  for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: { $regex: escapeRegExp(term) } });
-  if (filter.categories) conditions.push({ category: { $in: await expandCategories(models, filter.categories) } });
+  const taxonomy = filter.text || filter.categories ? await loadTaxonomy(models) : [];
+  if (filter.text) conditions.push(...textConditions(filter.text, categoryLabels(taxonomy)));
+  if (filter.categories) conditions.push({ category: { $in: expandCategories(taxonomy, filter.categories) } });
   if (filter.kinds) conditions.push({ kind: { $in: filter.kinds } });
   if (filter.districts) {
     conditions.push({ $or: [{ "address.district": { $in: filter.districts } }, { servedDistricts: { $in: filter.districts } }] });

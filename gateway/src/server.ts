@@ -92,17 +92,21 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   // @apollo/gateway otherwise exports usage metrics to Apollo's servers and probes cloud metadata addresses
   // (169.254.169.254). A municipal or hospital network must not phone home; this is its only switch.
   process.env.APOLLO_TELEMETRY_DISABLED = "true";
+  const dataSources: SignedSubgraphDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,
-    buildService: ({ name }) =>
-      new SignedSubgraphDataSource({
+    buildService: ({ name }) => {
+      const source = new SignedSubgraphDataSource({
         name,
         url: urls[name],
         identitySecret: options.identitySecret,
         timeoutMs,
         logger,
-      }),
+      });
+      dataSources.push(source);
+      return source;
+    },
   });
   gateway.onSchemaLoadOrUpdate((loaded) => {
     apiSchema = loaded.apiSchema;
@@ -194,6 +198,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   const { origin, stop } = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1", async () => {
     await subscriptions.stop();
     await apollo.stop();
+    await Promise.all(dataSources.map((source) => source.close()));
     await closeOwnPubSub();
     logger.info("gateway stopped");
   });

@@ -2,11 +2,11 @@
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import type { FetcherRequestInit, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError, Kind, parse } from "graphql";
 import type { GraphQLFormattedError } from "graphql";
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, internalError, isErrorCode, signIdentity } from "@tsunagu/service-kit";
 import type { Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import { SubgraphClient, SubgraphHttpError, isTimeout } from "./subgraph-client";
 
 /** One subgraph as the gateway calls it. */
 export interface SubgraphEndpoint {
@@ -57,17 +57,6 @@ export function subgraphHealthCheck(endpoint: SubgraphEndpoint, timeoutMs: numbe
   };
 }
 
-/** `fetch` with a deadline, shaped as the fetcher RemoteGraphQLDataSource expects. */
-function fetchWithTimeout(timeoutMs: number) {
-  return (url: string, init?: FetcherRequestInit): Promise<FetcherResponse> =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-}
-
-/** Checks an error's name without instanceof (fetch's DOMException may come from another realm). */
-function isNamed(error: unknown, name: string): boolean {
-  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
-}
-
 /** The client request's context, for calls made on behalf of a client (not health checks or schema loading). */
 function incomingContext(options: GraphQLDataSourceProcessOptions<RequestContext>): RequestContext | undefined {
   return "incomingRequestContext" in options ? options.context : undefined;
@@ -86,10 +75,17 @@ export interface SignedSubgraphDataSourceOptions extends SubgraphEndpoint {
  */
 export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
   private readonly options: SignedSubgraphDataSourceOptions;
+  private readonly client: SubgraphClient;
 
   constructor(options: SignedSubgraphDataSourceOptions) {
-    super({ url: options.url, fetcher: fetchWithTimeout(options.timeoutMs) });
+    super({ url: options.url });
     this.options = options;
+    this.client = new SubgraphClient(options.url, options.timeoutMs);
+  }
+
+  /** Closes the kept-alive connections to the subgraph. */
+  close(): Promise<void> {
+    return this.client.close();
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<RequestContext>): void {
@@ -100,9 +96,21 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
     if (incoming !== undefined) headers.set(REQUEST_ID_HEADER, incoming.requestId);
   }
 
+  /**
+   * Sends the subgraph operation over a kept-alive connection (RemoteGraphQLDataSource's own path builds a
+   * node-fetch Request, a fetch with web streams and an abort signal per call; subgraphs send no cache hints and
+   * persisted queries are off, so nothing of it is needed).
+   */
   override async process(options: GraphQLDataSourceProcessOptions<RequestContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      const { request } = options;
+      const headers = new Headers();
+      for (const [name, value] of request.http?.headers ?? []) headers.set(name, value);
+      headers.set("content-type", "application/json");
+      request.http = { method: "POST", url: this.options.url, headers };
+      await this.willSendRequest(options);
+      const { http, ...operation } = request;
+      return await this.client.post(JSON.stringify(operation), Object.fromEntries(headers));
     } catch (error) {
       const { name } = this.options;
       const logger = incomingContext(options)?.logger ?? this.options.logger;
@@ -113,9 +121,8 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
 
   private describeFailure(error: unknown): string {
     const { name, timeoutMs } = this.options;
-    if (isNamed(error, "TimeoutError")) return `The ${name} service did not answer within ${timeoutMs} ms`;
-    const status = error instanceof GraphQLError ? (error.extensions.response as { status?: unknown } | undefined)?.status : undefined;
-    if (typeof status === "number") return `The ${name} service answered HTTP ${status}`;
+    if (isTimeout(error)) return `The ${name} service did not answer within ${timeoutMs} ms`;
+    if (error instanceof SubgraphHttpError) return `The ${name} service answered HTTP ${error.status}`;
     return `The ${name} service is unavailable`;
   }
 }

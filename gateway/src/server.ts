@@ -73,6 +73,11 @@ export const DEFAULT_GATEWAY_PORT = 4000;
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
 export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
 const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
+/**
+ * Subgraphs that audit every read of patient data under the request's id: each client request reaches them on its
+ * own. Identical in-flight queries to the others are merged.
+ */
+const AUDITED_SUBGRAPHS: ReadonlySet<string> = new Set(["emergency", "transitions"]);
 
 /** Starts the gateway; `url` is its GraphQL endpoint, `stop()` drains requests and closes it. */
 export async function createGateway(options: GatewayOptions): Promise<RunningService> {
@@ -100,6 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       const source = new SignedSubgraphDataSource({
         name,
         url: urls[name],
+        mergeInFlight: !AUDITED_SUBGRAPHS.has(name),
         identitySecret: options.identitySecret,
         timeoutMs,
         logger,

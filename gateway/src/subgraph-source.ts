@@ -62,7 +62,23 @@ function incomingContext(options: GraphQLDataSourceProcessOptions<RequestContext
   return "incomingRequestContext" in options ? options.context : undefined;
 }
 
+/** A subgraph operation as the query planner prints it: the operation first, its fragments after. */
+const QUERY_OPERATION = /^\s*(?:query\b|\{)/;
+
+/**
+ * The key under which identical in-flight calls are merged: the caller's identity and the operation with its
+ * variables. Only queries made for a client are merged, never mutations, and never across identities (the identity
+ * is part of the key, so each subgraph still decides with the caller's own rights).
+ */
+export function mergeKeyOf(options: GraphQLDataSourceProcessOptions<RequestContext>, body: string): string | undefined {
+  const incoming = incomingContext(options);
+  if (incoming === undefined || !QUERY_OPERATION.test(options.request.query ?? "")) return undefined;
+  return `${JSON.stringify(incoming.identity)}\n${body}`;
+}
+
 export interface SignedSubgraphDataSourceOptions extends SubgraphEndpoint {
+  /** Merge identical in-flight queries of one identity (see mergeKeyOf); off where each read is audited on its own. */
+  mergeInFlight: boolean;
   identitySecret: string;
   timeoutMs: number;
   logger: Logger;
@@ -110,7 +126,9 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
       request.http = { method: "POST", url: this.options.url, headers };
       await this.willSendRequest(options);
       const { http, ...operation } = request;
-      return await this.client.post(JSON.stringify(operation), Object.fromEntries(headers));
+      const body = JSON.stringify(operation);
+      const mergeKey = this.options.mergeInFlight ? mergeKeyOf(options, body) : undefined;
+      return await this.client.post(body, Object.fromEntries(headers), mergeKey);
     } catch (error) {
       const { name } = this.options;
       const logger = incomingContext(options)?.logger ?? this.options.logger;

@@ -28,6 +28,7 @@ import type { QueryLimits } from "./limits";
 import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
+import { forwardToSubgraph } from "./subgraph-routes";
 import { buildSubscriptionSchema, readSubscriptionSdl } from "./subscription-fields";
 import type { SubscriptionSchema } from "./subscription-fields";
 import { startSubscriptionServer } from "./subscriptions";
@@ -185,6 +186,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       },
     }),
   );
+  // Open Referral HSDS 3.1 (the directory for other systems), served by the resources subgraph beside its GraphQL.
+  const resources = endpoints.find((endpoint) => endpoint.name === "resources");
+  if (resources !== undefined) {
+    app.use("/hsds", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(resources, timeoutMs));
+  }
   app.use(httpErrorHandler(logger));
 
   const subscriptions = startSubscriptionServer({

@@ -10,12 +10,16 @@ export interface LookupRateLimit {
   windowSeconds: number;
 }
 
+import type { FhirExportSettings } from "./fhir";
+
 export interface EmergencySettings {
   /** How long a successful look-up lets the same user re-read that profile without a new reason. */
   accessWindowMinutes: number;
   lookupRateLimit: LookupRateLimit;
   /** What the QR payload starts with; the card code follows (e.g. `https://crew.example.jp/e/`). */
   cardUrlBase: string;
+  /** Identifier systems of the FHIR export (the city's registry and directory). */
+  fhir: FhirExportSettings;
   /** The trusted clock: the server's, replaceable only by tests. */
   clock: () => Date;
 }

@@ -1,65 +1,71 @@
-// The profile as a FHIR R4 document Bundle aligned with the International Patient Summary: Composition, Patient, Condition, MedicationStatement, AllergyIntolerance and the advance directive as a Consent, with Japanese text.
+// The profile as a FHIR R4 document Bundle conforming to the International Patient Summary: Composition, Patient, problems, medications, allergies (or IPS's "no known" entries), devices, blood group, social history, care team, advance directive and the provenance of every item.
 import { createHash, randomUUID } from "node:crypto";
 import type {
   AllergyIntolerance,
   Bundle,
   BundleEntry,
+  CareTeam,
   CodeableConcept,
   Composition,
   CompositionSection,
   Condition,
   Consent,
+  Device,
+  DeviceUseStatement,
   Extension,
   FhirResource,
   HumanName,
   MedicationStatement,
   Narrative,
+  Observation,
   Patient,
+  Provenance,
   Reference,
 } from "fhir/r4";
 import { toTokyoIso } from "@tsunagu/service-kit";
-import type { ProfileSection } from "./generated/resolvers-types";
-import type { ConditionRecord, MedicationRecord, PersonRecord } from "./domain";
+import type { InformationSource, ProfileSection } from "./generated/resolvers-types";
+import type { AllergyRecord, ConditionRecord, DeviceRecord, MedicationRecord, PersonRecord } from "./domain";
 import type { ProfileDocument } from "./models";
+import {
+  ABO_CODES,
+  ALLERGY_CLINICAL,
+  ALLERGY_VERIFICATION,
+  CAPACITY_LABELS,
+  CARE_LEVEL_LABELS,
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  DATA_ABSENT_REASON,
+  DEVICE_CODES,
+  DEVICE_LABELS,
+  EN_REPRESENTATION,
+  ICD10_JP,
+  IPS_ABSENT_UNKNOWN,
+  IPS_PROFILES,
+  IPS_SECTIONS,
+  LOINC,
+  NO_KNOWN,
+  OBSERVATION_CATEGORY,
+  PLACE_LABELS,
+  PROVENANCE_AGENT_TYPE,
+  RESUSCITATION_LABELS,
+  RH_CODES,
+  SNOMED,
+} from "./fhir-terminology";
 
 /** What the export carries; the log entry of an export names exactly these sections. */
 export const FHIR_SECTIONS: ProfileSection[] = [
-  "PERSON", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_LEVEL", "LIVING_SITUATION", "EMERGENCY_CONTACTS", "ADVANCE_CARE",
+  "PERSON", "BLOOD_TYPE", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_TEAM", "CARE_LEVEL", "LIVING_SITUATION",
+  "EMERGENCY_CONTACTS", "ADVANCE_CARE",
 ];
 
-const LOINC = "http://loinc.org";
-const SNOMED = "http://snomed.info/sct";
-const ICD10 = "http://hl7.org/fhir/sid/icd-10";
-const EN_REPRESENTATION = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation";
-const DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
-/** Identifies Tsunagu's emergency profiles among a hospital's patient identifiers. */
-export const PROFILE_IDENTIFIER_SYSTEM = "urn:tsunagu:emergency-profile";
-
-/** The IPS sections this export fills, with their LOINC codes. */
-export const IPS_SECTIONS = {
-  problems: { code: "11450-4", display: "Problem list - Reported", title: "病名・既往歴 (Problems)" },
-  medications: { code: "10160-0", display: "History of Medication use Narrative", title: "服薬 (Medication summary)" },
-  allergies: { code: "48765-2", display: "Allergies and adverse reactions Document", title: "アレルギー (Allergies and intolerances)" },
-  devices: { code: "46264-8", display: "History of medical device use", title: "体内医療機器 (Medical devices)" },
-  socialHistory: { code: "29762-2", display: "Social history Narrative", title: "生活状況・要介護度 (Social history)" },
-  advanceDirectives: { code: "42348-3", display: "Advance directives", title: "人生会議の意思 (Advance directives)" },
-} as const;
-
-const CARE_LEVEL_LABELS: Readonly<Record<string, string>> = {
-  INDEPENDENT: "自立", PROGRAM_ELIGIBLE: "事業対象者", SUPPORT_1: "要支援1", SUPPORT_2: "要支援2",
-  CARE_1: "要介護1", CARE_2: "要介護2", CARE_3: "要介護3", CARE_4: "要介護4", CARE_5: "要介護5",
-};
-const PLACE_LABELS: Readonly<Record<string, string>> = {
-  HOME: "自宅", HOSPITAL: "病院", CARE_FACILITY: "介護施設", PALLIATIVE_CARE_UNIT: "緩和ケア病棟", UNDECIDED: "未定",
-};
-const RESUSCITATION_LABELS: Readonly<Record<string, string>> = {
-  FULL_RESUSCITATION: "心肺蘇生を希望する", DNAR: "心肺蘇生を希望しない（DNAR）", UNDECIDED: "未定",
-};
-const DEVICE_LABELS: Readonly<Record<string, string>> = {
-  PACEMAKER: "ペースメーカー", ICD: "植込み型除細動器", INSULIN_PUMP: "インスリンポンプ", COCHLEAR_IMPLANT: "人工内耳",
-  SHUNT: "脳室シャント", ARTIFICIAL_JOINT: "人工関節", STENT: "ステント", OTHER: "その他",
-};
-const CAPACITY_LABELS: Readonly<Record<string, string>> = { SUFFICIENT: "十分", LIMITED: "限られている", NONE: "なし", UNKNOWN: "不明" };
+/**
+ * Where the export's identifiers come from: a URI the municipality controls (its public origin, say). The resident is
+ * identified in `<base>/emergency-registry` (the city's registry of emergency information), the care team's institutions
+ * in `<base>/resources` and professionals in `<base>/members` (the city's directory served by Tsunagu).
+ */
+export interface FhirExportSettings {
+  identifierBase: string;
+}
 
 /** A stable urn:uuid for one resource of a profile, so that re-imports of the same profile line up. */
 function fullUrlFor(profile: ProfileDocument, ...parts: (string | number)[]): string {
@@ -90,15 +96,47 @@ function humanName(full: string, code: "IDE" | "SYL"): HumanName {
   return { extension: representation(code), use: "official", text: full, ...(given.length > 0 ? { family, given } : {}) };
 }
 
-function patientOf(profile: ProfileDocument): Patient {
+/** Where an item came from, for items whose record does not say (the resident entered them). */
+type Sourced = { source?: InformationSource | null };
+const sourceOf = (item: Sourced): InformationSource => item.source ?? "SELF_REPORTED";
+
+const coding = (system: string, code: string, display?: string): CodeableConcept["coding"] => [{ system, code, ...(display === undefined ? {} : { display }) }];
+const unknownAbsent = { extension: [{ url: DATA_ABSENT_REASON, valueCode: "unknown" }] };
+const meta = (profile: string) => ({ meta: { profile: [profile] } });
+
+/** Collects the Bundle's entries, each under a stable urn:uuid, and the items each source vouches for. */
+class DocumentBuilder {
+  readonly entries: BundleEntry<FhirResource>[] = [];
+  readonly vouched: Record<InformationSource, Reference[]> = { SELF_REPORTED: [], CLINICIAN_CONFIRMED: [] };
+
+  constructor(private readonly profile: ProfileDocument) {}
+
+  add(kind: string, index: number, resource: FhirResource, source?: InformationSource): string {
+    const fullUrl = fullUrlFor(this.profile, kind, index);
+    this.entries.push({ fullUrl, resource });
+    if (source !== undefined) this.vouched[source].push({ reference: fullUrl });
+    return fullUrl;
+  }
+}
+
+function patientOf(profile: ProfileDocument, settings: FhirExportSettings, generalPractitioner: Reference[]): Patient {
   const person: PersonRecord = profile.person;
   const { address } = person;
   const gender = ({ FEMALE: "female", MALE: "male", OTHER: "other", UNKNOWN: "unknown" } as const)[person.sex];
   return {
     resourceType: "Patient",
+    ...meta(IPS_PROFILES.Patient),
     language: "ja",
     text: narrative([`${person.name}（${person.kana}）`, `生年月日 ${person.dateOfBirth}`, `${address.prefecture}${address.city}${address.street}`]),
-    identifier: [{ system: PROFILE_IDENTIFIER_SYSTEM, value: profile._id.toHexString() }],
+    identifier: [
+      {
+        use: "secondary",
+        type: { text: "救急医療情報登録番号 / Emergency information registry number" },
+        system: `${settings.identifierBase}/emergency-registry`,
+        value: profile._id.toHexString(),
+        assigner: { display: `${address.prefecture}${address.city}` },
+      },
+    ],
     name: [humanName(person.name, "IDE"), humanName(person.kana, "SYL")],
     gender,
     birthDate: person.dateOfBirth,
@@ -115,32 +153,36 @@ function patientOf(profile: ProfileDocument): Patient {
       },
     ],
     ...(person.photoUrl === null ? {} : { photo: [{ url: person.photoUrl, title: "顔写真" }] }),
+    ...(generalPractitioner.length === 0 ? {} : { generalPractitioner }),
     ...(profile.emergencyContacts.length === 0
       ? {}
       : {
           contact: profile.emergencyContacts.map((contact, index) => ({
             relationship: [
-              { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v2-0131", code: "C", display: "Emergency Contact" }] },
+              { coding: coding("http://terminology.hl7.org/CodeSystem/v2-0131", "C", "Emergency Contact") },
               { text: contact.relation },
             ],
             name: { text: contact.name },
-            telecom: [{ system: "phone", value: contact.phone, rank: index + 1 }],
+            telecom: [{ system: "phone" as const, value: contact.phone, rank: index + 1 }],
           })),
         }),
   };
 }
 
-const verification = (system: string, source: ConditionRecord["source"]): CodeableConcept => ({
-  coding: [{ system, code: source === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed" }],
+const verification = (system: string, source: InformationSource): CodeableConcept => ({
+  coding: coding(system, source === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed"),
 });
+const active = (system: string): CodeableConcept => ({ coding: coding(system, "active") });
+const problemListItem: CodeableConcept[] = [{ coding: coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item") }];
 
 function conditionOf(condition: ConditionRecord, patient: Reference): Condition {
   return {
     resourceType: "Condition",
-    clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }] },
-    verificationStatus: verification("http://terminology.hl7.org/CodeSystem/condition-ver-status", condition.source),
-    category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }] }],
-    code: { ...(condition.icd10 === null ? {} : { coding: [{ system: ICD10, code: condition.icd10 }] }), text: condition.name },
+    ...meta(IPS_PROFILES.Condition),
+    clinicalStatus: active(CONDITION_CLINICAL),
+    verificationStatus: verification(CONDITION_VERIFICATION, sourceOf(condition)),
+    category: problemListItem,
+    code: { ...(condition.icd10 === null ? {} : { coding: coding(ICD10_JP, condition.icd10) }), text: condition.name },
     subject: patient,
     ...(condition.since === null ? {} : { onsetDateTime: condition.since }),
     ...(condition.note === null ? {} : { note: [{ text: condition.note }] }),
@@ -150,25 +192,25 @@ function conditionOf(condition: ConditionRecord, patient: Reference): Condition 
 function medicationOf(medication: MedicationRecord, patient: Reference): MedicationStatement {
   return {
     resourceType: "MedicationStatement",
+    ...meta(IPS_PROFILES.MedicationStatement),
     status: "active",
     medicationCodeableConcept: { text: medication.name },
     subject: patient,
     // IPS requires effective[x]; when the start is not known it says so with a data-absent-reason.
-    ...(medication.since === null
-      ? { _effectiveDateTime: { extension: [{ url: DATA_ABSENT_REASON, valueCode: "unknown" }] } }
-      : { effectivePeriod: { start: medication.since } }),
-    ...(medication.source === "SELF_REPORTED" ? { informationSource: patient } : {}),
+    ...(medication.since === null ? { _effectiveDateTime: unknownAbsent } : { effectivePeriod: { start: medication.since } }),
+    ...(sourceOf(medication) === "SELF_REPORTED" ? { informationSource: patient } : {}),
     ...(medication.dosage === null ? {} : { dosage: [{ text: medication.dosage }] }),
     ...(medication.note === null ? {} : { note: [{ text: medication.note }] }),
   };
 }
 
-function allergyOf(allergy: ProfileDocument["allergies"][number], patient: Reference): AllergyIntolerance {
+function allergyOf(allergy: AllergyRecord, patient: Reference): AllergyIntolerance {
   const severity = allergy.severity === null ? undefined : (({ MILD: "mild", MODERATE: "moderate", SEVERE: "severe" } as const)[allergy.severity]);
   return {
     resourceType: "AllergyIntolerance",
-    clinicalStatus: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", code: "active" }] },
-    verificationStatus: verification("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", allergy.source),
+    ...meta(IPS_PROFILES.AllergyIntolerance),
+    clinicalStatus: active(ALLERGY_CLINICAL),
+    verificationStatus: verification(ALLERGY_VERIFICATION, sourceOf(allergy)),
     ...(allergy.severity === "SEVERE" ? { criticality: "high" as const } : {}),
     code: { text: allergy.substance },
     patient,
@@ -178,11 +220,104 @@ function allergyOf(allergy: ProfileDocument["allergies"][number], patient: Refer
   };
 }
 
+const noKnown = (key: keyof typeof NO_KNOWN): CodeableConcept => ({ coding: coding(IPS_ABSENT_UNKNOWN, NO_KNOWN[key].code, NO_KNOWN[key].display), text: NO_KNOWN[key].text });
+
+/** IPS's "no known problems / medications / allergies" statements, for a resident who declared none. */
+function noKnownProblems(patient: Reference): Condition {
+  return { resourceType: "Condition", ...meta(IPS_PROFILES.Condition), clinicalStatus: active(CONDITION_CLINICAL), category: problemListItem, code: noKnown("problems"), subject: patient };
+}
+function noKnownMedications(patient: Reference): MedicationStatement {
+  return {
+    resourceType: "MedicationStatement", ...meta(IPS_PROFILES.MedicationStatement), status: "active", medicationCodeableConcept: noKnown("medications"),
+    subject: patient, _effectiveDateTime: unknownAbsent, informationSource: patient,
+  };
+}
+function noKnownAllergies(patient: Reference): AllergyIntolerance {
+  return { resourceType: "AllergyIntolerance", ...meta(IPS_PROFILES.AllergyIntolerance), clinicalStatus: active(ALLERGY_CLINICAL), code: noKnown("allergies"), patient };
+}
+
+/** An implant as IPS wants it: the Device (typed with SNOMED CT where the kind has a code) and the statement of its use. */
+function deviceOf(device: DeviceRecord | null, patient: Reference): { device: Device; use: (deviceUrl: string) => DeviceUseStatement } {
+  const known = device === null ? undefined : DEVICE_CODES[device.kind];
+  const label = device === null ? NO_KNOWN.devices.text : `${DEVICE_LABELS[device.kind]}${device.description === null ? "" : ` ${device.description}`}`;
+  return {
+    device: {
+      resourceType: "Device",
+      ...meta(IPS_PROFILES.Device),
+      type: device === null ? noKnown("devices") : { ...(known === undefined ? {} : { coding: coding(SNOMED, known.code, known.display) }), text: label },
+      patient,
+      ...(device?.note == null ? {} : { note: [{ text: device.note }] }),
+    },
+    use: (deviceUrl) => ({
+      resourceType: "DeviceUseStatement",
+      ...meta(IPS_PROFILES.DeviceUseStatement),
+      status: "active",
+      subject: patient,
+      device: { reference: deviceUrl, display: label },
+      ...(device?.since == null ? { _timingDateTime: unknownAbsent } : { timingDateTime: device.since }),
+    }),
+  };
+}
+
+/** The blood group as a laboratory result (LOINC 882-1) with its ABO (883-9) and RhD (10331-7) components. */
+function bloodGroupOf(profile: ProfileDocument, patient: Reference): Observation | null {
+  const blood = profile.bloodType;
+  const abo = blood === null ? undefined : ABO_CODES[blood.abo];
+  const rh = blood === null ? undefined : RH_CODES[blood.rh];
+  if (abo === undefined && rh === undefined) return null;
+  const label = `${abo?.label ?? "ABO不明"} ${rh?.label ?? "Rh不明"}`;
+  return {
+    resourceType: "Observation",
+    ...meta(IPS_PROFILES.LaboratoryResult),
+    status: "final",
+    category: [{ coding: coding(OBSERVATION_CATEGORY, "laboratory", "Laboratory") }],
+    code: { coding: coding(LOINC, "882-1", "ABO and Rh group [Type] in Blood"), text: "血液型 / Blood group" },
+    subject: patient,
+    _effectiveDateTime: unknownAbsent,
+    performer: [patient],
+    valueCodeableConcept: { text: label },
+    component: [
+      ...(abo === undefined ? [] : [{ code: { coding: coding(LOINC, "883-9", "ABO group [Type] in Blood") }, valueCodeableConcept: { coding: coding(SNOMED, abo.code, abo.display), text: abo.label } }]),
+      ...(rh === undefined ? [] : [{ code: { coding: coding(LOINC, "10331-7", "Rh [Type] in Blood") }, valueCodeableConcept: { coding: coding(SNOMED, rh.code, rh.display), text: rh.label } }]),
+    ],
+  };
+}
+
+/** Care level (要介護度) and living situation as social-history observations. */
+function socialHistoryOf(profile: ProfileDocument, patient: Reference, now: Date): Observation[] {
+  const observation = (code: CodeableConcept, value: CodeableConcept, note?: string | null): Observation => ({
+    resourceType: "Observation",
+    status: "final",
+    category: [{ coding: coding(OBSERVATION_CATEGORY, "social-history", "Social History") }],
+    code,
+    subject: patient,
+    effectiveDateTime: toTokyoIso(profile.lastReviewedAt ?? now),
+    valueCodeableConcept: value,
+    ...(note == null ? {} : { note: [{ text: note }] }),
+  });
+  const observations: Observation[] = [];
+  if (profile.careLevel !== null) {
+    observations.push(observation({ text: "要介護度 / Long-term care need level (介護保険)" }, { text: CARE_LEVEL_LABELS[profile.careLevel] }));
+  }
+  const living = profile.livingSituation;
+  if (living !== null) {
+    observations.push(
+      observation(
+        { text: "同居の状況 / Household" },
+        living.livesAlone ? { coding: coding(SNOMED, "105529008", "Lives alone"), text: "独居" } : { text: "同居者あり" },
+        living.note,
+      ),
+      observation({ text: "家族の介護力 / Family care capacity" }, { text: CAPACITY_LABELS[living.familyCareCapacity] }),
+    );
+  }
+  return observations;
+}
+
 /** The advance directive (人生会議) as an R4 Consent of scope `adr`; the resuscitation wish is its provision. */
 function advanceDirectiveOf(profile: ProfileDocument, patient: Reference): Consent | null {
   const plan = profile.advanceCare;
   if (plan === null) return null;
-  const cpr: CodeableConcept = { coding: [{ system: SNOMED, code: "89666000", display: "Cardiopulmonary resuscitation (procedure)" }], text: "心肺蘇生" };
+  const cpr: CodeableConcept = { coding: coding(SNOMED, "89666000", "Cardiopulmonary resuscitation (procedure)"), text: "心肺蘇生" };
   return {
     resourceType: "Consent",
     language: "ja",
@@ -193,14 +328,64 @@ function advanceDirectiveOf(profile: ProfileDocument, patient: Reference): Conse
       ...(plan.discussedWith.length === 0 ? [] : [`話し合った相手: ${plan.discussedWith.join("、")}`]),
     ]),
     status: "active",
-    scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "adr", display: "Advanced Care Directive" }] },
-    category: [
-      { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentcategorycodes", code: "acd", display: "Advance Directive" }], text: "人生会議（ACP）" },
-    ],
+    scope: { coding: coding("http://terminology.hl7.org/CodeSystem/consentscope", "adr", "Advanced Care Directive") },
+    category: [{ coding: coding("http://terminology.hl7.org/CodeSystem/consentcategorycodes", "acd", "Advance Directive"), text: "人生会議（ACP）" }],
     patient,
     dateTime: toTokyoIso(plan.recordedAt),
     policyRule: { text: "人生会議（アドバンス・ケア・プランニング）で本人が示した意思 / Wishes expressed in advance care planning" },
-    ...(plan.resuscitation === "UNDECIDED" ? {} : { provision: { type: plan.resuscitation === "DNAR" ? "deny" : "permit", code: [cpr] } }),
+    ...(plan.resuscitation === "UNDECIDED" ? {} : { provision: { type: plan.resuscitation === "DNAR" ? ("deny" as const) : ("permit" as const), code: [cpr] } }),
+  };
+}
+
+/** The care team's roles, each naming the directory entry (Resource or Member) the profile points at. */
+const CARE_TEAM_ROLES = [
+  { field: "primaryHospitalId", kind: "Organization", directory: "resources", role: "かかりつけ病院 / Primary hospital" },
+  { field: "visitingNursingStationId", kind: "Organization", directory: "resources", role: "訪問看護ステーション / Visiting nursing station" },
+  { field: "primaryPhysicianId", kind: "Practitioner", directory: "members", role: "主治医 / Primary physician" },
+  { field: "careManagerId", kind: "Practitioner", directory: "members", role: "ケアマネジャー / Care manager" },
+] as const;
+
+/** The care team as a CareTeam whose members are Organizations and Practitioners identified in the city's directory. */
+function careTeamOf(builder: DocumentBuilder, profile: ProfileDocument, patient: Reference, settings: FhirExportSettings) {
+  const participants: { role: string; member: Reference; line: string }[] = [];
+  CARE_TEAM_ROLES.forEach((entry, index) => {
+    const id = profile.careTeam[entry.field];
+    if (id === null) return;
+    const identifier = [{ system: `${settings.identifierBase}/${entry.directory}`, value: id }];
+    const resource: FhirResource =
+      entry.kind === "Organization" ? { resourceType: "Organization", identifier, active: true } : { resourceType: "Practitioner", identifier, active: true };
+    const reference = builder.add(entry.kind, index, resource);
+    participants.push({ role: entry.role, member: { reference, display: entry.role }, line: `${entry.role}: ${identifier[0]?.system}|${id}` });
+  });
+  if (participants.length === 0) return { team: null, generalPractitioner: [] as Reference[], lines: [] as string[] };
+  const team: CareTeam = {
+    resourceType: "CareTeam",
+    status: "active",
+    name: "在宅療養を支えるチーム / Home care team",
+    subject: patient,
+    participant: participants.map(({ role, member }) => ({ role: [{ text: role }], member })),
+  };
+  return {
+    team,
+    generalPractitioner: participants.filter((p) => p.role.startsWith("かかりつけ") || p.role.startsWith("主治医")).map((p) => p.member),
+    lines: participants.map((p) => p.line),
+  };
+}
+
+/** Who vouches for the items: the resident for what they reported, a clinician for what one confirmed. */
+function provenanceOf(targets: Reference[], source: InformationSource, patient: Reference, recorded: Date): Provenance {
+  const confirmed = source === "CLINICIAN_CONFIRMED";
+  return {
+    resourceType: "Provenance",
+    target: targets,
+    recorded: recorded.toISOString(),
+    agent: [
+      {
+        type: { coding: coding(PROVENANCE_AGENT_TYPE, confirmed ? "verifier" : "informant", confirmed ? "Verifier" : "Informant") },
+        who: confirmed ? { display: "医療者による確認 / Confirmed by a clinician" } : patient,
+      },
+    ],
+    reason: [{ text: confirmed ? "医療者が確認した情報 / Clinician-confirmed" : "本人・家族の申告 / Reported by the resident or family" }],
   };
 }
 
@@ -208,74 +393,102 @@ function section(key: keyof typeof IPS_SECTIONS, text: Narrative, entries: reado
   const { code, display, title } = IPS_SECTIONS[key];
   return {
     title,
-    code: { coding: [{ system: LOINC, code, display }] },
+    code: { coding: coding(LOINC, code, display) },
     text,
     ...(entries.length === 0
-      ? { emptyReason: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/list-empty-reason", code: "unavailable" }] } }
+      ? { emptyReason: { coding: coding("http://terminology.hl7.org/CodeSystem/list-empty-reason", "unavailable") } }
       : { entry: entries.map((reference) => ({ reference })) }),
   };
 }
 
 /**
- * The profile as a FHIR R4 `document` Bundle: the IPS Composition first, then the Patient and each entry. Every
- * resource is addressed by a stable urn:uuid; the Bundle's own identifier is new for each export.
+ * The profile as a FHIR R4 `document` Bundle conforming to IPS: the Composition first, then the Patient and each entry.
+ * The three sections IPS requires (problems, medications, allergies) always hold entries: the items, or IPS's "no known"
+ * statement when the resident declared none. Every resource is addressed by a stable urn:uuid; the Bundle's own
+ * identifier is new for each export.
  */
-export function emergencyProfileBundle(profile: ProfileDocument, now: Date): Bundle {
+export function emergencyProfileBundle(profile: ProfileDocument, now: Date, settings: FhirExportSettings): Bundle {
+  const builder = new DocumentBuilder(profile);
   const patientUrl = fullUrlFor(profile, "Patient");
   const patient: Reference = { reference: patientUrl, display: profile.person.name };
-  const entries: BundleEntry<FhirResource>[] = [{ fullUrl: patientUrl, resource: patientOf(profile) }];
-  const add = (kind: string, index: number, resource: FhirResource): string => {
-    const fullUrl = fullUrlFor(profile, kind, index);
-    entries.push({ fullUrl, resource });
-    return fullUrl;
-  };
-  const conditions = profile.conditions.map((c, i) => add("Condition", i, conditionOf(c, patient)));
-  const medications = profile.medications.map((m, i) => add("MedicationStatement", i, medicationOf(m, patient)));
-  const allergies = profile.allergies.map((a, i) => add("AllergyIntolerance", i, allergyOf(a, patient)));
+  const patientIndex = builder.entries.length;
+  const careTeam = careTeamOf(builder, profile, patient, settings);
+  builder.entries.splice(patientIndex, 0, { fullUrl: patientUrl, resource: patientOf(profile, settings, careTeam.generalPractitioner) });
+
+  const conditions = profile.conditions.length === 0
+    ? [builder.add("Condition", 0, noKnownProblems(patient), "SELF_REPORTED")]
+    : profile.conditions.map((c, i) => builder.add("Condition", i, conditionOf(c, patient), sourceOf(c)));
+  const medications = profile.medications.length === 0
+    ? [builder.add("MedicationStatement", 0, noKnownMedications(patient), "SELF_REPORTED")]
+    : profile.medications.map((m, i) => builder.add("MedicationStatement", i, medicationOf(m, patient), sourceOf(m)));
+  const allergies = profile.allergies.length === 0
+    ? [builder.add("AllergyIntolerance", 0, noKnownAllergies(patient), "SELF_REPORTED")]
+    : profile.allergies.map((a, i) => builder.add("AllergyIntolerance", i, allergyOf(a, patient), sourceOf(a)));
+  const devices = (profile.implantedDevices.length === 0 ? [null] : profile.implantedDevices).map((record, i) => {
+    const { device, use } = deviceOf(record, patient);
+    const deviceUrl = builder.add("Device", i, device);
+    return builder.add("DeviceUseStatement", i, use(deviceUrl), sourceOf((record ?? {}) as Sourced));
+  });
+  const blood = bloodGroupOf(profile, patient);
+  const results = blood === null ? [] : [builder.add("Observation", 0, blood, sourceOf(profile.bloodType as Sourced))];
+  const social = socialHistoryOf(profile, patient, now).map((observation, i) => builder.add("Observation", i + 1, observation, "SELF_REPORTED"));
+  const team = careTeam.team === null ? [] : [builder.add("CareTeam", 0, careTeam.team)];
   const directive = advanceDirectiveOf(profile, patient);
-  const directives = directive === null ? [] : [add("Consent", 0, directive)];
+  const directives = directive === null ? [] : [builder.add("Consent", 0, directive, sourceOf(profile.advanceCare as Sourced))];
+  (["SELF_REPORTED", "CLINICIAN_CONFIRMED"] as const).forEach((source, i) => {
+    const targets = builder.vouched[source];
+    if (targets.length > 0) builder.add("Provenance", i, provenanceOf([...targets], source, patient, profile.updatedAt));
+  });
 
   const living = profile.livingSituation;
   const composition: Composition = {
     resourceType: "Composition",
+    ...meta(IPS_PROFILES.Composition),
     language: "ja",
     text: narrative([`${profile.person.name} の救急医療情報（国際患者サマリー）`]),
     status: "final",
-    type: { coding: [{ system: LOINC, code: "60591-5", display: "Patient summary Document" }] },
+    type: { coding: coding(LOINC, "60591-5", "Patient summary Document") },
     subject: patient,
     date: toTokyoIso(now),
     author: [patient],
     title: "国際患者サマリー（救急医療情報） / International Patient Summary",
     confidentiality: "R",
     section: [
-      section("problems", narrative(profile.conditions.map((c) => `${c.name}${c.since === null ? "" : `（${c.since}〜）`}`), true), conditions),
-      section("medications", narrative(profile.medications.map((m) => `${m.name}${m.dosage === null ? "" : ` ${m.dosage}`}`), true), medications),
-      section("allergies", narrative(profile.allergies.map((a) => `${a.substance}${a.reaction === null ? "" : `: ${a.reaction}`}`), true), allergies),
-      section("devices", narrative(profile.implantedDevices.map((d) => `${DEVICE_LABELS[d.kind]}${d.description === null ? "" : ` ${d.description}`}`), true), []),
-      section(
-        "socialHistory",
-        narrative([
-          `要介護度: ${profile.careLevel === null ? "不明" : CARE_LEVEL_LABELS[profile.careLevel]}`,
-          ...(living === null
-            ? []
-            : [
-                `独居: ${living.livesAlone ? "はい" : "いいえ"}`,
-                `家族の介護力: ${CAPACITY_LABELS[living.familyCareCapacity]}`,
-                ...(living.keyPerson === null ? [] : [`キーパーソン: ${living.keyPerson.name}（${living.keyPerson.relation}）`]),
+      section("problems", narrative(profile.conditions.length === 0 ? [NO_KNOWN.problems.text] : profile.conditions.map((c) => `${c.name}${c.since === null ? "" : `（${c.since}〜）`}`), true), conditions),
+      section("medications", narrative(profile.medications.length === 0 ? [NO_KNOWN.medications.text] : profile.medications.map((m) => `${m.name}${m.dosage === null ? "" : ` ${m.dosage}`}`), true), medications),
+      section("allergies", narrative(profile.allergies.length === 0 ? [NO_KNOWN.allergies.text] : profile.allergies.map((a) => `${a.substance}${a.reaction === null ? "" : `: ${a.reaction}`}`), true), allergies),
+      section("devices", narrative(profile.implantedDevices.length === 0 ? [NO_KNOWN.devices.text] : profile.implantedDevices.map((d) => `${DEVICE_LABELS[d.kind]}${d.description === null ? "" : ` ${d.description}`}`), true), devices),
+      ...(blood === null ? [] : [section("results", narrative([`血液型: ${blood.valueCodeableConcept?.text ?? ""}`]), results)]),
+      ...(social.length === 0
+        ? []
+        : [
+            section(
+              "socialHistory",
+              narrative([
+                ...(profile.careLevel === null ? [] : [`要介護度: ${CARE_LEVEL_LABELS[profile.careLevel]}`]),
+                ...(living === null
+                  ? []
+                  : [
+                      `独居: ${living.livesAlone ? "はい" : "いいえ"}`,
+                      `家族の介護力: ${CAPACITY_LABELS[living.familyCareCapacity]}`,
+                      ...(living.keyPerson === null ? [] : [`キーパーソン: ${living.keyPerson.name}（${living.keyPerson.relation}）`]),
+                    ]),
               ]),
-        ]),
-        [],
-      ),
+              social,
+            ),
+          ]),
+      ...(team.length === 0 ? [] : [section("planOfCare", narrative(careTeam.lines, true), team)]),
       section("advanceDirectives", directive?.text ?? narrative([]), directives),
     ],
   };
   const compositionUrl = fullUrlFor(profile, "Composition");
   return {
     resourceType: "Bundle",
+    ...meta(IPS_PROFILES.Bundle),
     language: "ja",
     identifier: { system: "urn:ietf:rfc:3986", value: `urn:uuid:${randomUUID()}` },
     type: "document",
     timestamp: toTokyoIso(now),
-    entry: [{ fullUrl: compositionUrl, resource: composition }, ...entries],
+    entry: [{ fullUrl: compositionUrl, resource: composition }, ...builder.entries],
   };
 }

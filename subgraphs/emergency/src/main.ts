@@ -5,6 +5,7 @@ import {
   DEFAULT_ACCESS_WINDOW_MINUTES,
   DEFAULT_CARD_URL_BASE,
   DEFAULT_EMERGENCY_PORT,
+  DEFAULT_FHIR_IDENTIFIER_BASE,
   DEFAULT_LOOKUP_RATE_LIMIT,
   seedDemoEmergencyProfiles,
   startEmergencySubgraph,
@@ -20,6 +21,8 @@ runSubgraphProcess({
     EMERGENCY_LOOKUP_WINDOW_SECONDS: envInteger({ min: 1, max: 86_400 }).default(DEFAULT_LOOKUP_RATE_LIMIT.windowSeconds),
     /** What QR payloads start with, e.g. the crews' look-up page `https://crew.example.jp/e/`. */
     EMERGENCY_CARD_URL_BASE: z.string().regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" }).default(DEFAULT_CARD_URL_BASE),
+    /** A URI the municipality controls; the FHIR export's identifier systems are `<base>/emergency-registry`, `/resources`, `/members`. */
+    FHIR_IDENTIFIER_BASE: z.string().regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" }).default(DEFAULT_FHIR_IDENTIFIER_BASE),
   }),
   seed: (connection) => seedDemoEmergencyProfiles(connection),
   start: (options, config) =>
@@ -28,5 +31,6 @@ runSubgraphProcess({
       accessWindowMinutes: config.EMERGENCY_ACCESS_WINDOW_MINUTES,
       lookupRateLimit: { max: config.EMERGENCY_LOOKUP_LIMIT, windowSeconds: config.EMERGENCY_LOOKUP_WINDOW_SECONDS },
       cardUrlBase: config.EMERGENCY_CARD_URL_BASE,
+      fhirIdentifierBase: config.FHIR_IDENTIFIER_BASE,
     }),
 });

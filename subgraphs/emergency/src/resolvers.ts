@@ -29,7 +29,7 @@ export const resolvers: Resolvers = {
     emergencyProfileFhir: async (_root, { id }, context) => {
       const profile = await readProfile(context, id, FHIR_SECTIONS, "EXPORT");
       if (profile === null) throw notFound("EmergencyProfile", id);
-      return emergencyProfileBundle(profile, context.now) as unknown as Readonly<Record<string, unknown>>;
+      return emergencyProfileBundle(profile, context.now, context.settings.fhir) as unknown as Readonly<Record<string, unknown>>;
     },
     myAccessLog: (_root, { profileId, first, after }, context) => myAccessLog(context, profileId, { first, after }),
     accessLogReview: (_root, { from, to }, context) => accessLogReview(context, from, to),

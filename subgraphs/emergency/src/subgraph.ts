@@ -18,6 +18,11 @@ export const DEFAULT_ACCESS_WINDOW_MINUTES = 30;
 export const DEFAULT_LOOKUP_RATE_LIMIT: Readonly<LookupRateLimit> = Object.freeze({ max: 20, windowSeconds: 600 });
 /** A URN says what the QR code is without pretending to be a website; deployments set their crews' look-up URL. */
 export const DEFAULT_CARD_URL_BASE = "urn:tsunagu:emergency-card:";
+/**
+ * The demo city's identifier base for the FHIR export (a reserved example domain): each city sets FHIR_IDENTIFIER_BASE to a
+ * URI it controls, so hospitals see identifiers in the municipality's own namespace.
+ */
+export const DEFAULT_FHIR_IDENTIFIER_BASE = "https://tsunagu-city.example/fhir/sid";
 
 export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   /** How long a look-up lets the same user re-read the profile without a new reason; default 30. */
@@ -26,6 +31,8 @@ export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   lookupRateLimit?: LookupRateLimit;
   /** What QR payloads start with; default DEFAULT_CARD_URL_BASE. */
   cardUrlBase?: string;
+  /** The base of the FHIR export's identifier systems; default DEFAULT_FHIR_IDENTIFIER_BASE. */
+  fhirIdentifierBase?: string;
   /** The trusted clock; only tests replace the server's. */
   clock?: () => Date;
 }
@@ -38,6 +45,7 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     accessWindowMinutes: options.accessWindowMinutes ?? DEFAULT_ACCESS_WINDOW_MINUTES,
     lookupRateLimit: options.lookupRateLimit ?? DEFAULT_LOOKUP_RATE_LIMIT,
     cardUrlBase: options.cardUrlBase ?? DEFAULT_CARD_URL_BASE,
+    fhir: { identifierBase: (options.fhirIdentifierBase ?? DEFAULT_FHIR_IDENTIFIER_BASE).replace(/\/+$/, "") },
     clock: options.clock ?? (() => new Date()),
   };
   return serveSubgraph<EmergencyContext>(options, {

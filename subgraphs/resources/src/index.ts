@@ -5,11 +5,16 @@ import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-ki
 import { categoryLabels, ensureDefaultTaxonomy, loadTaxonomy } from "./categories";
 import { resourcesContextFactory } from "./context";
 import type { ResourcesContext } from "./context";
+import { hsdsRoutes } from "./hsds/routes";
 import { openResourceModels } from "./models";
 import { resolvers } from "./resolvers";
 import { backfillSearchGrams } from "./search-keys";
 
 export { importResourcesFile, seedDemoResources } from "./bulk-load";
+export { HSDS_VERSION } from "./hsds/mapping";
+export { HSDS_EXPORT_TABLES, exportHsds } from "./hsds/export";
+export type { HsdsExportTable } from "./hsds/export";
+export { openResourceModels } from "./models";
 export type { ImportOptions, ImportSummary, RejectedRow, SeedOptions } from "./bulk-load";
 
 /** The subgraph's SDL, the source of truth beside the other subgraphs' (schema/resources.graphql). */
@@ -28,5 +33,6 @@ export async function startResourcesSubgraph(options: ResourcesSubgraphOptions):
     schemaPath: RESOURCES_SCHEMA_PATH,
     resolvers,
     createContext: resourcesContextFactory(models, options.pubsub),
+    routes: hsdsRoutes(models),
   });
 }

@@ -249,8 +249,8 @@ function matchAll(conditions: readonly Record<string, unknown>[]): Record<string
   return conditions.length === 0 ? {} : { $and: conditions };
 }
 
-/** Resources matching `filter`: by distance with `near` (distance on each edge), otherwise in creation order. */
-export async function searchResources(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<ResourcePage> {
+/** The conditions a resource must meet for `filter`, but for `near` and `openAt` (which need a point and a clock). */
+export async function filterConditions(models: ResourceModels, filter: Omit<SearchFilter, "near" | "openAt">): Promise<Record<string, unknown>[]> {
   const conditions: Record<string, unknown>[] = [];
   if (!filter.includeArchived) conditions.push({ archivedAt: null });
   const taxonomy = filter.text || filter.categories ? await loadTaxonomy(models) : [];
@@ -263,6 +263,12 @@ export async function searchResources(models: ResourceModels, filter: SearchFilt
   if (filter.accepts) conditions.push({ accepts: { $all: filter.accepts } });
   if (filter.hasVacancy !== undefined) conditions.push({ "capacity.available": filter.hasVacancy ? { $gt: 0 } : 0 });
   if (filter.modifiedAfter) conditions.push({ "provenance.modifiedAt": { $gt: filter.modifiedAfter } });
+  return conditions;
+}
+
+/** Resources matching `filter`: by distance with `near` (distance on each edge), otherwise in creation order. */
+export async function searchResources(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<ResourcePage> {
+  const conditions = await filterConditions(models, filter);
   const { openAt, near } = filter;
   if (openAt) conditions.push(openCandidates(openAt));
 

@@ -5,7 +5,7 @@ module.exports = {
   transform: { "^.+\\.(ts|js|mjs)$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }] },
   // jose and graphql-ws ship only as ES modules; everything else in node_modules is CommonJS already.
   transformIgnorePatterns: ["/node_modules/(?!(jose|graphql-ws)/)"],
-  testMatch: ["<rootDir>/{lib,subgraphs,gateway,scripts,test}/**/*.test.ts"],
+  testMatch: ["<rootDir>/{lib,subgraphs,gateway,scripts,test,web}/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
   testTimeout: 30000,
   maxWorkers: 2,

@@ -7,7 +7,6 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import {
   createFormatError,
@@ -29,6 +28,7 @@ import { TokenBucketRateLimiter, limitRate } from "./rate-limit";
 import type { RateLimiter } from "./rate-limit";
 import { SignedSubgraphDataSource, keepRelayedSubgraphErrors, resolveSubgraphEndpoints, subgraphHealthCheck } from "./subgraph-source";
 import { forwardToSubgraph } from "./subgraph-routes";
+import { DEFAULT_WEB_DIST_DIR, pagesRouter } from "./pages";
 import { buildSubscriptionSchema, readSubscriptionSdl } from "./subscription-fields";
 import type { SubscriptionSchema } from "./subscription-fields";
 import { startSubscriptionServer } from "./subscriptions";
@@ -68,6 +68,8 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** Limits of graphql-ws subscriptions; see DEFAULT_SUBSCRIPTION_SETTINGS. */
   subscriptions?: SubscriptionSettings;
+  /** The built reference pages; default DEFAULT_WEB_DIST_DIR (web/dist). */
+  webDistDir?: string;
 }
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -134,7 +136,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+      // Apollo's landing page loads Sandbox from a CDN, which closed networks cannot reach; developers get the bundled GraphiQL.
+      ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin<RequestContext>(),
       ...limits.plugins,
     ],
@@ -173,6 +176,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
 
   app.use(trackRequests(logger));
   app.use(healthRouter({ checks: { ...subgraphChecks, ...options.readinessChecks }, logger }));
+  app.use(pagesRouter({ distDir: options.webDistDir ?? DEFAULT_WEB_DIST_DIR, production }));
   app.use(
     "/graphql",
     authenticateRequests(authenticate, identities),

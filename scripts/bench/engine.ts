@@ -1,11 +1,12 @@
-// Benchmark of the embedded engine, run as its own process as in production: indexed vs unindexed lookups on
-// 100,000 documents, and inserts with the fsynced journal vs in memory. Prints ratios from one run.
+// Benchmark of the embedded engine, run as its own process as in production: indexed vs unindexed lookups and sorted
+// pages on 100,000 documents, inserts with the fsynced journal vs in memory, and restart time and memory on
+// 100,000 documents of 500 bytes. Prints ratios from one run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
+import { BSON, MongoClient } from "mongodb";
 import { machineLine, throughput } from "./machine";
 import { WireClient } from "./wire-client";
 
@@ -22,6 +23,12 @@ async function startEngineProcess(args: string[]): Promise<EngineProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
   return { uri: chunk.toString().trim(), child };
+}
+
+/** Resident memory of a process, from /proc. */
+function residentBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) * 1024;
 }
 
 async function stopEngineProcess(engine: EngineProcess): Promise<void> {
@@ -75,6 +82,62 @@ async function inserts(args: string[]): Promise<number> {
   return rate;
 }
 
+/** Milliseconds per call of `task`, averaged over `runs` after one warm-up. */
+async function millisecondsPer(runs: number, task: () => Promise<unknown>): Promise<number> {
+  await task();
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await task();
+  return Number(process.hrtime.bigint() - started) / 1e6 / runs;
+}
+
+/** A page of 20 at offset 50,000 of the collection sorted by a field: in-memory sort, then walking its index. */
+async function sortedPage(): Promise<{ unindexedMs: number; indexedMs: number }> {
+  const engine = await startEngineProcess(["--in-memory"]);
+  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const c = client.db("bench").collection("sorted");
+  for (let start = 0; start < DOCUMENTS; start += 5_000) {
+    await c.insertMany(Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ rank: ((start + i) * 7_919) % DOCUMENTS, name: `利用者${start + i}` })));
+  }
+  const page = (): Promise<unknown> => c.find({}).sort({ rank: 1 }).skip(DOCUMENTS / 2).limit(20).toArray();
+  const unindexedMs = await millisecondsPer(5, page);
+  await c.createIndex({ rank: 1 });
+  const indexedMs = await millisecondsPer(50, page);
+  await client.close();
+  await stopEngineProcess(engine);
+  return { unindexedMs, indexedMs };
+}
+
+/** Start-up time and resident memory of an engine on a data directory, against an empty one in the same run. */
+async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; emptyRss: number; fullRss: number; dataBytes: number }> {
+  const timedStart = async (dataDir: string): Promise<{ ms: number; rss: number }> => {
+    const started = process.hrtime.bigint();
+    const engine = await startEngineProcess(["--data-dir", dataDir]);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const rss = residentBytes(engine.child.pid!);
+    await stopEngineProcess(engine);
+    return { ms, rss };
+  };
+  const emptyDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-empty-"));
+  const engine = await startEngineProcess(["--data-dir", dir]);
+  const client = await MongoClient.connect(`${engine.uri}/bench`);
+  const c = client.db("bench").collection("records");
+  await c.createIndex({ ward: 1 });
+  const filler = "記".repeat(140); // 420 bytes of UTF-8; with the other fields each document is about 500 bytes of BSON
+  let dataBytes = 0;
+  for (let start = 0; start < DOCUMENTS; start += 5_000) {
+    const batch = Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ seq: start + i, ward: `w${(start + i) % 40}`, at: new Date(1_700_000_000_000 + start + i), note: filler }));
+    await c.insertMany(batch);
+    for (const doc of batch) dataBytes += BSON.calculateObjectSize(doc);
+  }
+  await client.close();
+  await stopEngineProcess(engine);
+  const empty = await timedStart(emptyDir);
+  const full = await timedStart(dir);
+  rmSync(emptyDir, { recursive: true, force: true });
+  return { emptyMs: empty.ms, fullMs: full.ms, emptyRss: empty.rss, fullRss: full.rss, dataBytes };
+}
+
 async function main(): Promise<void> {
   console.log(machineLine());
   console.log(`engine in its own process; ${DOCUMENTS} documents; ${IN_FLIGHT} requests in flight`);
@@ -86,6 +149,18 @@ async function main(): Promise<void> {
   console.log("equality lookup (find one by code):");
   row("  engine (raw OP_MSG)", rates.wireIndexed, rates.wireScan);
   row("  via mongodb driver", rates.driverIndexed, rates.driverScan);
+  const sorted = await sortedPage();
+  const sortRatio = sorted.unindexedMs / sorted.indexedMs;
+  console.log(`sorted page (skip ${DOCUMENTS / 2}, limit 20): in-memory sort ${sorted.unindexedMs.toFixed(1)} ms   index walk ${sorted.indexedMs.toFixed(2)} ms   ratio ${sortRatio.toFixed(1)}x ${sortRatio >= 50 ? "(meets 50x)" : "(below 50x)"}`);
+  const restartDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-restart-"));
+  try {
+    const r = await restart(restartDir);
+    const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+    console.log(`restart on ${DOCUMENTS} documents (~${mb(r.dataBytes)} of BSON): ${(r.fullMs / 1000).toFixed(2)} s (empty data directory: ${(r.emptyMs / 1000).toFixed(2)} s) ${r.fullMs < 5_000 ? "(meets < 5 s)" : "(over 5 s)"}`);
+    console.log(`resident memory after restart: ${mb(r.fullRss)} (empty: ${mb(r.emptyRss)}); ${(r.fullRss / r.dataBytes).toFixed(2)}x the data ${r.fullRss < 2 * r.dataBytes ? "(meets < 2x)" : "(over 2x)"}`);
+  } finally {
+    rmSync(restartDir, { recursive: true, force: true });
+  }
   const dir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
   try {
     const memory = await inserts(["--in-memory"]);

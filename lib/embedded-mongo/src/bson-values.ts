@@ -1,6 +1,7 @@
 // BSON value helpers: MongoDB's cross-type sort order, identity keys for _id, deep copies and path reads.
-import { deserialize, serialize, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
+import { serialize, Code, BSONSymbol, DBRef, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
 import type { Document } from "bson";
+import { compareNumbers, deserializeKeepingTypes, numberType, TYPE_CODE_OF_NUMBER } from "./numbers";
 
 /** MongoDB's canonical order of BSON types when values of different types are compared. */
 export function typeRank(value: unknown): number {
@@ -19,15 +20,6 @@ export function typeRank(value: unknown): number {
   return 5;
 }
 
-function toNumber(value: unknown): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "bigint") return Number(value);
-  if (value instanceof Long) return value.toNumber();
-  if (value instanceof Decimal128) return Number(value.toString());
-  if (value instanceof Double || value instanceof Int32) return value.valueOf();
-  return Number.NaN;
-}
-
 function sign(n: number): number {
   return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
@@ -38,19 +30,33 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return sign(a.length - b.length);
 }
 
+/** bson 7 holds an ObjectId as four 24-bit words (its `id` getter builds a new buffer each call). */
+interface ObjectIdWords {
+  i0?: number;
+  i1: number;
+  i2: number;
+  i3: number;
+}
+
+function compareObjectIds(a: ObjectId, b: ObjectId): number {
+  const x = a as unknown as ObjectIdWords;
+  const y = b as unknown as ObjectIdWords;
+  if (x.i0 === undefined || y.i0 === undefined) return compareBytes(a.id, b.id);
+  return sign(x.i0 - y.i0!) || sign(x.i1 - y.i1) || sign(x.i2 - y.i2) || sign(x.i3 - y.i3);
+}
+
 /** Compares two BSON values as MongoDB orders them in indexes and sorts (-1, 0 or 1). */
 export function compareValues(a: unknown, b: unknown): number {
+  // Fast paths for the commonest keys; the general comparison below gives the same answers.
+  if (typeof a === "string" && typeof b === "string") return a === b ? 0 : a < b ? -1 : 1;
+  if (typeof a === "number" && typeof b === "number" && !Number.isNaN(a) && !Number.isNaN(b)) return sign(a - b);
+  if (a instanceof ObjectId && b instanceof ObjectId) return compareObjectIds(a, b);
   const rankA = typeRank(a);
   const rankB = typeRank(b);
   if (rankA !== rankB) return sign(rankA - rankB);
   switch (rankA) {
-    case 3: {
-      const x = toNumber(a);
-      const y = toNumber(b);
-      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
-      if (Number.isNaN(y)) return 1;
-      return sign(x - y);
-    }
+    case 3:
+      return compareNumbers(a, b);
     case 4:
       return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
     case 5:
@@ -67,7 +73,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case 7:
       return compareBytes((a as Binary).buffer, (b as Binary).buffer);
     case 8:
-      return compareBytes((a as ObjectId).id, (b as ObjectId).id);
+      return compareObjectIds(a as ObjectId, b as ObjectId);
     case 9:
       return sign(Number(a) - Number(b));
     case 10:
@@ -107,9 +113,31 @@ export function compareKeys(a: readonly unknown[], b: readonly unknown[]): numbe
 export const MIN_KEY = new MinKey();
 export const MAX_KEY = new MaxKey();
 
+/** The BSON type number of a value, as `$type` names it (arrays are 4). */
+export function bsonTypeCode(value: unknown): number {
+  const number = numberType(value);
+  if (number) return TYPE_CODE_OF_NUMBER[number];
+  if (value === undefined) return 6;
+  if (value === null) return 10;
+  if (typeof value === "string") return 2;
+  if (typeof value === "boolean") return 8;
+  if (Array.isArray(value)) return 4;
+  if (value instanceof Binary) return 5;
+  if (value instanceof ObjectId) return 7;
+  if (value instanceof Date) return 9;
+  if (value instanceof RegExp || value instanceof BSONRegExp) return 11;
+  if (value instanceof Code) return value.scope ? 15 : 13;
+  if (value instanceof BSONSymbol) return 14;
+  if (value instanceof Timestamp) return 17;
+  if (value instanceof MinKey) return -1;
+  if (value instanceof MaxKey) return 127;
+  if (value instanceof DBRef) return 3;
+  return 3;
+}
+
 /** A deep copy that keeps BSON classes (ObjectId, Binary, Decimal128...) intact. */
 export function cloneDocument<T extends Document>(doc: T): T {
-  return deserialize(serialize(doc)) as T;
+  return deserializeKeepingTypes(serialize(doc)) as T;
 }
 
 /** True when two documents serialise to the same bytes (used to tell whether an update changed anything). */

@@ -12,7 +12,7 @@ export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 export class Collection {
   readonly ns: string;
   readonly uuid: UUID;
-  readonly options: Document;
+  options: Document;
   records: BTree<number, Document>;
   indexes: Map<string, Index>;
   nextRecordId: number;
@@ -57,6 +57,14 @@ export class Collection {
     const recordId = this.nextRecordId;
     this.checkUnique(doc, recordId);
     this.nextRecordId++;
+    this.records.set(recordId, doc);
+    for (const index of this.indexes.values()) index.add(doc, recordId);
+    return recordId;
+  }
+
+  /** Adds a document known to be valid (recovery replays only what was acknowledged): no size or unique checks. */
+  restore(doc: Document): number {
+    const recordId = this.nextRecordId++;
     this.records.set(recordId, doc);
     for (const index of this.indexes.values()) index.add(doc, recordId);
     return recordId;

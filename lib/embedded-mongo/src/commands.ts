@@ -5,12 +5,15 @@ import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { validateIndexSpec, defaultIndexName } from "./indexes";
 import { applyUpdate, isReplacement, matchRecords, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
-import { Query, queryOptions, type QueryOptions } from "./query-language";
+import { Aggregator, Query, queryOptions, type QueryOptions } from "./query-language";
 import { namespaceOf, type Store, type WriteUnit } from "./store";
 import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
 import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
+import { plainNumbers } from "./numbers";
+import { checkValidationOptions } from "./validation";
+import { checkCreateOptions, checkHint, refuseCollations, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
@@ -76,11 +79,22 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
   return call.engine.store.collection(ns, call.session.txn);
 }
 
+/** Query options of a command: sibling collections for $lookup/$unionWith, and its `let` variables. */
 function optionsFor(call: Invocation): QueryOptions {
-  return queryOptions((name) => {
+  const resolve = (name: string): Document[] => {
     const collection = readCollection(call, namespaceOf(call.db, name));
-    return collection ? [...collection.records.values()] : [];
-  });
+    return collection ? [...collection.records.values()].map(plainNumbers) : [];
+  };
+  const variables = documentOption(call.cmd.let, "let");
+  return queryOptions(resolve, variables && evaluateLet(variables));
+}
+
+/** `let` values are expressions evaluated once, without a document (field paths are missing), as MongoDB does. */
+function evaluateLet(variables: Document): Document {
+  for (const name of Object.keys(variables)) {
+    if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) throw new CommandError("FailedToParse", `'${name}' starts with an invalid character for a user variable name`);
+  }
+  return translated(() => new Aggregator([{ $replaceWith: plainNumbers(variables) }], queryOptions()).run([{}])[0] as Document);
 }
 
 function nonNegative(value: unknown, name: string): number | undefined {
@@ -100,7 +114,7 @@ function documentOption(value: unknown, name: string): Document | undefined {
 async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document): Promise<Document> {
   const replayed = call.engine.sessions.replayedWrite(call.session);
   if (replayed) return replayed;
-  const unit = call.engine.store.begin(call.session.txn);
+  const unit = call.engine.store.begin(call.session.txn, { bypassDocumentValidation: call.cmd.bypassDocumentValidation === true });
   const reply = body(unit);
   await unit.finish();
   call.engine.sessions.rememberWrite(call.session, reply);
@@ -108,8 +122,10 @@ async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document)
 }
 
 function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
-  const scan = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
-  const winningPlan = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
+  const scan: Document = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
+  if (plan.indexDirection) scan.direction = plan.indexDirection === 1 ? "forward" : "backward";
+  const fetched = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
+  const winningPlan = plan.sortedInMemory ? { stage: "SORT", inputStage: fetched } : fetched;
   return {
     queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] },
     executionStats: { nReturned: returned, totalKeysExamined: plan.keysExamined, totalDocsExamined: plan.docsExamined, executionStages: winningPlan },
@@ -121,6 +137,7 @@ function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
 const find: Handler = (call) => {
   const ns = targetNs(call);
   call.engine.opcounters.query++;
+  checkHint(readCollection(call, ns), call.cmd.hint);
   const { docs } = runFind(readCollection(call, ns), {
     filter: documentOption(call.cmd.filter, "filter"),
     sort: documentOption(call.cmd.sort, "sort"),
@@ -143,6 +160,7 @@ const aggregate: Handler = async (call) => {
   const last = pipeline.at(-1);
   const out = last && "$out" in last ? last.$out : undefined;
   const collection = collectionName === 1 ? undefined : readCollection(call, ns);
+  checkHint(collection, call.cmd.hint);
   const docs = runAggregate(collection, out === undefined ? pipeline : pipeline.slice(0, -1), optionsFor(call));
   if (out !== undefined) {
     const target = typeof out === "string" ? namespaceOf(call.db, out) : namespaceOf(String((out as Document).db ?? call.db), (out as Document).coll);
@@ -179,6 +197,7 @@ const count: Handler = (call) => {
   call.engine.opcounters.command++;
   const skip = nonNegative(call.cmd.skip, "skip") ?? 0;
   const limit = Math.abs(nonNegative(call.cmd.limit, "limit") ?? 0);
+  checkHint(readCollection(call, ns), call.cmd.hint);
   const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
   const n = Math.max(0, Math.min(matches.length - skip, limit > 0 ? limit : Number.MAX_SAFE_INTEGER));
   return { n, ok: 1 };
@@ -242,11 +261,13 @@ interface UpdateStatement {
   multi?: boolean;
   arrayFilters?: Document[];
   sort?: Document;
+  hint?: unknown;
 }
 
 const update: Handler = (call) => {
   const ns = targetNs(call);
   const options = optionsFor(call);
+  if (Array.isArray(call.cmd.updates)) for (const statement of call.cmd.updates) if (isPlainObject(statement)) refuseUpdateSort(statement);
   return withWrites(call, (unit) => {
     let matched = 0;
     let modified = 0;
@@ -255,8 +276,8 @@ const update: Handler = (call) => {
       call.engine.opcounters.update++;
       const filter = documentOption(statement.q, "q") ?? {};
       if (statement.multi && isReplacement(statement.u)) throw new CommandError("FailedToParse", "multi update is not supported for replacement-style update");
+      checkHint(unit.collection(ns), statement.hint);
       let { matches } = matchRecords(unit.collection(ns), filter, options);
-      if (statement.sort) matches = sortDocuments(matches, statement.sort);
       if (!statement.multi) matches = matches.slice(0, 1);
       const context = { filter, arrayFilters: statement.arrayFilters, inserting: false, options };
       for (const { recordId, doc } of matches) {
@@ -282,8 +303,9 @@ const remove: Handler = (call) => {
   const options = optionsFor(call);
   return withWrites(call, (unit) => {
     let n = 0;
-    const writeErrors = eachStatement<{ q: Document; limit?: number }>(call, call.cmd.deletes, "deletes", (statement) => {
+    const writeErrors = eachStatement<{ q: Document; limit?: number; hint?: unknown }>(call, call.cmd.deletes, "deletes", (statement) => {
       call.engine.opcounters.delete++;
+      checkHint(unit.collection(ns), statement.hint);
       const { matches } = matchRecords(unit.collection(ns), documentOption(statement.q, "q") ?? {}, options);
       for (const { recordId } of Number(statement.limit) === 1 ? matches.slice(0, 1) : matches) {
         unit.remove(ns, recordId);
@@ -302,6 +324,7 @@ const findAndModify: Handler = (call) => {
   if (cmd.remove !== true && cmd.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
   return withWrites(call, (unit) => {
     const filter = documentOption(cmd.query, "query") ?? {};
+    checkHint(unit.collection(ns), cmd.hint);
     let { matches } = matchRecords(unit.collection(ns), filter, options);
     if (cmd.sort) matches = sortDocuments(matches, documentOption(cmd.sort, "sort")!);
     const target = matches[0];
@@ -328,9 +351,12 @@ const findAndModify: Handler = (call) => {
   });
 };
 
+/** Projects the one document findAndModify returns; the updated document may no longer match the filter. */
 function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: QueryOptions): Document {
   if (!projection || Object.keys(projection).length === 0) return doc;
-  return translated(() => new Query(filter, options).find([doc], projection).all()[0] as Document);
+  const positional = Object.keys(projection).some((field) => field.endsWith(".$"));
+  // Only the positional operator needs the filter; otherwise project the located document whatever its new values.
+  return translated(() => new Query(positional ? filter : {}, options).find([doc], projection).all()[0] as Document);
 }
 
 /** Fields any command may carry that are not options of the command itself. */
@@ -339,9 +365,28 @@ const GENERIC_FIELDS = new Set(["lsid", "$db", "txnNumber", "autocommit", "start
 const create: Handler = async (call) => {
   const ns = targetNs(call);
   if (readCollection(call, ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
-  const options = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key)));
+  const options = checkCreateOptions(Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key))));
+  checkValidationOptions(options);
   return withWrites(call, (unit) => {
     unit.createCollection(ns, options);
+    return { ok: 1 };
+  });
+};
+
+/** collMod: changes a collection's validator, validationLevel and validationAction; other changes are refused. */
+const collMod: Handler = (call) => {
+  const ns = targetNs(call);
+  const changes = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "collMod" && !GENERIC_FIELDS.has(key)));
+  for (const field of Object.keys(changes)) {
+    if (!["validator", "validationLevel", "validationAction"].includes(field)) {
+      throw new CommandError("InvalidOptions", `collMod option '${field}' is not supported by the embedded engine (validator, validationLevel and validationAction are)`);
+    }
+  }
+  checkValidationOptions(changes);
+  return withWrites(call, (unit) => {
+    const collection = unit.collection(ns);
+    if (!collection) throw new CommandError("NamespaceNotFound", `ns does not exist: ${ns}`);
+    unit.modifyCollection(ns, { ...collection.options, ...changes });
     return { ok: 1 };
   });
 };
@@ -439,8 +484,17 @@ const explain: Handler = (call) => {
   const ns = namespaceOf(call.db, inner[name ?? ""]);
   const collection = readCollection(call, ns);
   const options = optionsFor(call);
-  if (name === "find" || name === "count" || name === "distinct") {
-    const filter = documentOption(name === "find" ? inner.filter : inner.query, "filter") ?? {};
+  if (name === "find") {
+    const { docs, plan } = runFind(collection, {
+      filter: documentOption(inner.filter, "filter"),
+      sort: documentOption(inner.sort, "sort"),
+      skip: nonNegative(inner.skip, "skip"),
+      limit: nonNegative(inner.limit, "limit"),
+    }, options);
+    return explainPlan(ns, plan, docs.length);
+  }
+  if (name === "count" || name === "distinct") {
+    const filter = documentOption(inner.query, "filter") ?? {};
     const { matches, plan } = matchRecords(collection, filter, options);
     return explainPlan(ns, plan, matches.length);
   }
@@ -548,6 +602,7 @@ const handlers: Record<string, Handler> = {
   findAndModify,
   findandmodify: findAndModify,
   create,
+  collMod,
   drop,
   listCollections,
   createIndexes,
@@ -577,7 +632,10 @@ export async function runCommand(engine: Engine, request: CommandRequest): Promi
     if (session.txn && session.txn.state !== "active" && name !== "commitTransaction" && name !== "abortTransaction") {
       throw new CommandError("NoSuchTransaction", `Transaction ${session.txn.txnNumber} has been ${session.txn.state}.`, {}, ["TransientTransactionError"]);
     }
-    return await handler({ ...request, engine, name, session });
+    refuseCollations(name, request.cmd);
+    const reply = await handler({ ...request, engine, name, session });
+    const writeConcernError = reply.ok === 1 ? writeConcernProblem(request.cmd.writeConcern) : undefined;
+    return writeConcernError ? { ...reply, writeConcernError } : reply;
   } catch (error) {
     if (session.txn && name !== "commitTransaction") engine.sessions.abortOnError(session);
     if (error instanceof CommandError) return error.toReply();

@@ -7,6 +7,8 @@ export const ErrorCodes = {
   BadValue: 2,
   FailedToParse: 9,
   TypeMismatch: 14,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
   IllegalOperation: 20,
   InvalidBSON: 22,
   NamespaceNotFound: 26,
@@ -18,10 +20,14 @@ export const ErrorCodes = {
   CannotCreateIndex: 67,
   InvalidOptions: 72,
   InvalidNamespace: 73,
+  UnknownReplWriteConcern: 79,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
+  UnsatisfiableWriteConcern: 100,
   WriteConflict: 112,
   ConflictingOperationInProgress: 117,
+  DocumentValidationFailure: 121,
+  CommandNotSupportedOnView: 166,
   CannotIndexParallelArrays: 171,
   TransactionTooOld: 225,
   NoSuchTransaction: 251,
@@ -32,13 +38,15 @@ export const ErrorCodes = {
   DuplicateKey: 11000,
   CannotExtractGeoKeys: 16755,
   UnrecognizedPipelineStage: 40324,
+  /** "BSON field '…' is an unknown field." */
+  UnknownField: 40415,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
 
 const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
 // MongoDB reports some errors under a "Location<code>" name.
-const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage]);
+const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage, ErrorCodes.UnknownField]);
 
 /** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */
 export class CommandError extends Error {

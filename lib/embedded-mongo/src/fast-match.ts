@@ -1,7 +1,8 @@
 // A compiled matcher for the filter shapes services send most (equality, $in, $all, ranges, $regex, $exists, $ne under $and/$or);
 // anything else returns undefined and mingo evaluates it. Semantics follow MongoDB: an array matches when any element does.
 import { BSONRegExp, type Document } from "bson";
-import { compareValues, isPlainObject, typeRank, valuesAtPath } from "./bson-values";
+import { bsonTypeCode, compareValues, isPlainObject, typeRank, valuesAtPath } from "./bson-values";
+import { typeCodesOf } from "./numbers";
 
 type Test = (doc: Document) => boolean;
 
@@ -42,6 +43,16 @@ function equalsTest(path: string, value: unknown): Test | undefined {
   return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compareValues(candidate, value) === 0);
 }
 
+/** `$type`: a value of one of the named BSON types at the path, or inside an array there ("array" matches the array). */
+export function typeTest(path: string, operand: unknown): Test {
+  const codes = typeCodesOf(operand);
+  return (doc) =>
+    valuesAtPath(doc, path).some((leaf) => {
+      if (Array.isArray(leaf)) return codes.has(4) || leaf.some((element) => codes.has(bsonTypeCode(element)));
+      return codes.has(bsonTypeCode(leaf));
+    });
+}
+
 function regexTest(path: string, pattern: unknown, options: unknown): Test | undefined {
   let regex: RegExp;
   if (pattern instanceof RegExp) regex = pattern;
@@ -80,6 +91,7 @@ function operatorTest(path: string, operators: Document): Test | undefined {
       const wanted = Boolean(operand);
       test = (doc) => valuesAtPath(doc, path).length > 0 === wanted;
     } else if (operator === "$regex") test = regexTest(path, operand, operators.$options);
+    else if (operator === "$type") test = typeTest(path, operand);
     else if (operator === "$options" && "$regex" in operators) continue;
     if (!test) return undefined;
     tests.push(test);

@@ -2,7 +2,8 @@
 import { promises as fs, openSync, closeSync, writeSync, fdatasync, existsSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { serialize, deserialize, type Document } from "bson";
+import { serialize, type Document } from "bson";
+import { deserializeKeepingTypes } from "./numbers";
 
 const FRAME_HEADER = 8;
 const SNAPSHOT_FILE = "snapshot.bson";
@@ -44,7 +45,7 @@ function decodeFrames(data: Buffer): { docs: Document[]; validLength: number } {
     if (end > data.length) break;
     const body = data.subarray(offset + FRAME_HEADER, end);
     if (crc32(body) !== checksum) break;
-    docs.push(deserialize(body));
+    docs.push(deserializeKeepingTypes(body));
     offset = end;
   }
   return { docs, validLength: offset };

@@ -12,6 +12,15 @@ import * as window from "mingo/operators/window";
 import type { Options } from "mingo/types";
 import type { Document } from "bson";
 import { geoQueryOperators } from "./geo";
+import { typeTest } from "./fast-match";
+import { originalOf } from "./numbers";
+import { compileJsonSchema } from "./json-schema";
+
+/** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
+const typeOperator = (selector: string, value: unknown) => {
+  const test = typeTest(selector, value);
+  return (doc: Document) => test(originalOf(doc));
+};
 
 type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
 
@@ -22,15 +31,21 @@ const context = Context.init({
   pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
-  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators) },
+  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators), $type: typeOperator as unknown as QueryOperators["$type"] },
   window,
 });
 
 export type QueryOptions = Partial<Options>;
 
-/** Options for a database: all operators, and `$lookup`/`$unionWith` reading sibling collections. */
-export function queryOptions(resolveCollection?: (name: string) => Document[]): QueryOptions {
-  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false };
+/** `$jsonSchema` judged on the typed document behind mingo's plain-number view. */
+function jsonSchemaValidator(schema: Document): (doc: Document) => boolean {
+  const test = compileJsonSchema(schema);
+  return (doc) => test(originalOf(doc));
+}
+
+/** Options for a database: all operators, `$lookup`/`$unionWith` reading sibling collections, and `let` variables. */
+export function queryOptions(resolveCollection?: (name: string) => Document[], variables?: Document): QueryOptions {
+  return { idKey: "_id", context, collectionResolver: resolveCollection, scriptEnabled: false, jsonSchemaValidator, ...(variables ? { variables } : {}) };
 }
 
 export { Query, Aggregator, update as applyOperators };

@@ -3,10 +3,13 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
+import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
+import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
+import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
+import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
 import { candidateSources, smallestSource, type CandidateSource } from "./candidates";
 
@@ -31,6 +34,10 @@ export interface FindSpec {
 export interface QueryPlan {
   stage: "IXSCAN" | "COLLSCAN" | "GEO_NEAR_2DSPHERE" | "EOF";
   indexName?: string;
+  /** Set when the index walk itself gives the requested order (no in-memory SORT stage). */
+  indexDirection?: 1 | -1;
+  /** True when the documents were sorted in memory. */
+  sortedInMemory?: boolean;
   keysExamined: number;
   docsExamined: number;
 }
@@ -41,26 +48,36 @@ export interface Match {
   distance?: number;
 }
 
-/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
-export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+function refuseUnsupportedFilters(filter: Document): void {
   if ("$text" in filter) throw new CommandError("IndexNotFound", "text index required for $text query (the embedded engine has no text indexes)");
   if ("$where" in filter) throw new CommandError("BadValue", "$where is not allowed: the embedded engine evaluates no JavaScript");
-  if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
-  const near = extractNear(filter);
-  const rest = near ? near.rest : filter;
-  const test = compileTest(rest, options);
+}
 
-  if (near) return matchNear(collection, near.field, near.query, test, rest);
-
-  const driven = drivenByCandidates(collection, filter, test);
-  if (driven) return driven;
-  const predicates = extractPredicates(filter);
+/** The best index for the filter's conditions and how well it serves them (0: none narrows the scan). */
+function bestFilterIndex(collection: Collection, predicates: Map<string, FieldPredicate>): { index: Index | undefined; score: number } {
   let best: Index | undefined;
   let bestScore = 0;
   for (const index of collection.indexes.values()) {
     const score = index.score(predicates);
     if (score > bestScore) [best, bestScore] = [index, score];
   }
+  return { index: best, score: bestScore };
+}
+
+/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
+export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+  refuseUnsupportedFilters(filter);
+  if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
+  const near = extractNear(filter);
+  const rest = near ? near.rest : filter;
+  const test = compileFilter(rest, options);
+
+  if (near) return matchNear(collection, near.field, near.query, test, rest);
+
+  const driven = drivenByCandidates(collection, filter, test);
+  if (driven) return driven;
+  const predicates = extractPredicates(filter);
+  const best = bestFilterIndex(collection, predicates).index;
   const matches: Match[] = [];
   if (best) {
     const { recordIds, keysExamined } = best.scan(predicates);
@@ -167,12 +184,13 @@ function nearFromCandidates(
 }
 
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */
-function compileTest(filter: Document, options: QueryOptions): (doc: Document) => boolean {
+export function compileFilter(filter: Document, options: QueryOptions): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
   const fast = compileFastMatcher(filter);
   if (fast) return fast;
-  const query = translated(() => new Query(filter, options));
-  return (doc) => translated(() => query.test(doc));
+  // mingo computes with plain JS numbers: it sees a view of each document with Long/Double as numbers.
+  const query = translated(() => new Query(plainNumbers(filter), options));
+  return (doc) => translated(() => query.test(plainNumbers(doc)));
 }
 
 /** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */
@@ -230,14 +248,20 @@ function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unkno
   return compareValues(candidate, current) * direction > 0 ? candidate : current;
 }
 
-/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
-  const keys = Object.entries(sort).map(([field, direction]) => {
-    if (typeof direction !== "number" || ![1, -1].includes(Math.sign(direction))) {
+/** The keys of a sort specification, checked as MongoDB checks them. */
+function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
+  return Object.entries(sort).map(([field, direction]) => {
+    const numeric = numberType(direction) === undefined ? Number.NaN : Number(direction);
+    if (![1, -1].includes(Math.sign(numeric))) {
       throw new CommandError("BadValue", `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`);
     }
-    return { field, direction: Math.sign(direction) };
+    return { field, direction: Math.sign(numeric) };
   });
+}
+
+/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
+export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
+  const keys = sortKeys(sort);
   const sortKey = (doc: Document, field: string, direction: number): unknown => {
     const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
     if (values.length === 0) return null;
@@ -264,12 +288,52 @@ export function project(docs: Document[], projection: Document | undefined, filt
 /** Runs find: match, order, skip, limit and project. */
 export function runFind(collection: Collection | undefined, spec: FindSpec, options: QueryOptions): { docs: Document[]; plan: QueryPlan } {
   const filter = spec.filter ?? {};
-  const { matches, plan } = matchRecords(collection, filter, options);
-  const ordered = spec.sort && Object.keys(spec.sort).length > 0 ? sortDocuments(matches, spec.sort) : matches;
   const skip = spec.skip ?? 0;
   const limit = spec.limit ? Math.abs(spec.limit) : undefined;
+  const sorted = spec.sort && Object.keys(spec.sort).length > 0 ? spec.sort : undefined;
+  const byIndex = sorted && collection ? findInIndexOrder(collection, filter, sortKeys(sorted), skip, limit, options) : undefined;
+  if (byIndex) return { docs: project(byIndex.docs, spec.projection, filter, options), plan: byIndex.plan };
+  const { matches, plan } = matchRecords(collection, filter, options);
+  const ordered = sorted ? sortDocuments(matches, sorted) : matches;
   const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
-  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan };
+  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan: { ...plan, sortedInMemory: sorted !== undefined && plan.stage !== "GEO_NEAR_2DSPHERE" } };
+}
+
+/**
+ * A sorted page read in index order, when an index gives the sort order and the planner prefers it: with a limit
+ * (the walk stops early), or when no other index narrows the filter better.
+ */
+function findInIndexOrder(collection: Collection, filter: Document, sort: Array<{ field: string; direction: number }>, skip: number, limit: number | undefined, options: QueryOptions): { docs: Document[]; plan: QueryPlan } | undefined {
+  refuseUnsupportedFilters(filter);
+  if (extractNear(filter)) return undefined;
+  const predicates = extractPredicates(filter);
+  const plan = planIndexSort(collection, sort, predicates);
+  if (!plan) return undefined;
+  const served = plan.prefix.length * 2 + (plan.lower !== undefined || plan.upper !== undefined ? 1 : 0);
+  if (limit === undefined && bestFilterIndex(collection, predicates).score > served) return undefined;
+  if (filterCoveredBy(plan, filter)) {
+    // Every entry in bounds matches: the page is found by position, without reading the skipped entries.
+    const recordIds = pageByPosition(plan, skip, limit);
+    const docs = recordIds.map((recordId) => collection.records.get(recordId)!);
+    return { docs, plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: recordIds.length, docsExamined: docs.length } };
+  }
+  const test = compileFilter(filter, options);
+  const counter = { keysExamined: 0 };
+  const docs: Document[] = [];
+  let docsExamined = 0;
+  let toSkip = skip;
+  for (const recordId of walkIndex(plan, counter)) {
+    const doc = collection.records.get(recordId)!;
+    docsExamined++;
+    if (!test(doc)) continue;
+    if (toSkip > 0) {
+      toSkip--;
+      continue;
+    }
+    docs.push(doc);
+    if (limit !== undefined && docs.length >= limit) break;
+  }
+  return { docs, plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: counter.keysExamined, docsExamined } };
 }
 
 function stripGeoNear(filter: Document): Document {
@@ -298,7 +362,19 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
     input = collection ? [...collection.records.values()] : [];
   }
   if (rest.length === 0) return input;
-  return translated(() => new Aggregator(rest, options).run(input) as Document[]);
+  const output = translated(() => new Aggregator(plainNumbers(rest), options).run(input.map(plainNumbers)) as Document[]);
+  return withNumberTypesOf(input, output);
+}
+
+/** Gives documents that come out of a pipeline with an input document's _id that document's number types back. */
+function withNumberTypesOf(input: Document[], output: Document[]): Document[] {
+  const typed = new Map<string, Document>();
+  for (const doc of input) if (plainNumbers(doc) !== doc) typed.set(idKey(doc._id), doc);
+  if (typed.size === 0) return output;
+  return output.map((doc) => {
+    const original = doc._id === undefined ? undefined : typed.get(idKey(doc._id));
+    return original ? (restoreNumberTypes(doc, original) as Document) : doc;
+  });
 }
 
 function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions): Document[] {
@@ -341,7 +417,10 @@ export function isReplacement(update: unknown): update is Document {
 export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
   let next: Document;
   if (Array.isArray(update)) {
-    next = translated(() => new Aggregator(update, context.options).run([cloneDocument(doc)])[0] as Document);
+    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0] as Document);
+    next = restoreNumberTypes(output, doc) as Document;
+    // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
+    if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {
     next = { _id: doc._id, ...update };
   } else {
@@ -355,7 +434,13 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
       modifier[operator] = operator === "$set" ? { ...(modifier.$set ?? {}), ...(fields as Document) } : fields;
     }
     next = cloneDocument(doc);
-    if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, context.filter, { queryOptions: context.options }));
+    applyArithmetic(next, modifier);
+    // mingo applies operators only when the document matches the condition; a new upsert document is built from the
+    // filter's equalities alone and need not match its ranges, so it is modified unconditionally (as MongoDB does).
+    // Only the positional operator needs the condition; it is matched against the plain-number view.
+    const positional = Object.values(modifier).some((fields) => isPlainObject(fields) && Object.keys(fields).some((path) => /(^|\.)\$(\.|$)/.test(path)));
+    const condition = context.inserting || !positional ? undefined : plainNumbers(context.filter);
+    if (Object.keys(modifier).length > 0) translated(() => applyOperators(next, modifier, context.arrayFilters, condition, { queryOptions: context.options }));
   }
   if (doc._id !== undefined && compareValues(next._id, doc._id) !== 0) {
     throw new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");

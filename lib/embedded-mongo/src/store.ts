@@ -5,6 +5,7 @@ import { CommandError, ErrorCodes } from "./errors";
 import type { IndexSpec } from "./indexes";
 import type { Journal } from "./journal";
 import { idKey } from "./bson-values";
+import { validateWrite } from "./validation";
 
 /** A logical change as the journal records it; replaying the same ops in order rebuilds the same state. */
 export type Op =
@@ -12,6 +13,7 @@ export type Op =
   | { op: "u"; ns: string; id: unknown; doc: Document }
   | { op: "d"; ns: string; id: unknown }
   | { op: "c"; ns: string; options: Document; uuid: UUID }
+  | { op: "cm"; ns: string; options: Document }
   | { op: "dc"; ns: string }
   | { op: "ci"; ns: string; spec: IndexSpec }
   | { op: "di"; ns: string; name: string }
@@ -19,13 +21,22 @@ export type Op =
 
 type Namespaces = Map<string, Collection>;
 
-/** Applies one op to a set of namespaces; used for recovery and for committing transactions. */
-export function applyOp(namespaces: Namespaces, entry: Document): void {
+/**
+ * Applies one op to a set of namespaces; used for recovery and for committing transactions. Recovery replays only
+ * acknowledged writes (`replay`), so inserts skip the checks they passed when they were made.
+ */
+export function applyOp(namespaces: Namespaces, entry: Document, replay = false): void {
   const op = entry as Op;
   switch (op.op) {
     case "c":
       if (!namespaces.has(op.ns)) namespaces.set(op.ns, new Collection(op.ns, op.options, op.uuid));
       return;
+    case "cm": {
+      // Collections share their options object with their clones: give this one a new object.
+      const collection = requireCollection(namespaces, op.ns);
+      collection.options = op.options;
+      return;
+    }
     case "dc":
       namespaces.delete(op.ns);
       return;
@@ -39,7 +50,8 @@ export function applyOp(namespaces: Namespaces, entry: Document): void {
       requireCollection(namespaces, op.ns).dropIndex(op.name);
       return;
     case "i":
-      requireCollection(namespaces, op.ns).insert(op.doc);
+      if (replay) requireCollection(namespaces, op.ns).restore(op.doc);
+      else requireCollection(namespaces, op.ns).insert(op.doc);
       return;
     case "u": {
       const collection = requireCollection(namespaces, op.ns);
@@ -76,6 +88,8 @@ export function namespaceOf(db: string, collection: unknown): string {
 export class Transaction {
   readonly txnNumber: number;
   state: "active" | "committed" | "aborted" = "active";
+  /** Every namespace as committed when the transaction's first operation ran: one snapshot for all it reads. */
+  base: Namespaces | undefined;
   readonly snapshots = new Map<string, Collection | undefined>();
   readonly working: Namespaces = new Map();
   readonly ops: Op[] = [];
@@ -94,9 +108,10 @@ export class Store {
   /** The collection as a command sees it: the transaction's copy inside a transaction, else the committed one. */
   collection(ns: string, txn?: Transaction): Collection | undefined {
     if (!txn) return this.namespaces.get(ns);
+    txn.base ??= new Map([...this.namespaces].map(([name, collection]) => [name, collection.clone()]));
     if (!txn.snapshots.has(ns)) {
-      const base = this.namespaces.get(ns);
-      txn.snapshots.set(ns, base?.clone());
+      const base = txn.base.get(ns);
+      txn.snapshots.set(ns, base);
       if (base) txn.working.set(ns, base.clone());
     }
     return txn.working.get(ns);
@@ -111,8 +126,8 @@ export class Store {
   }
 
   /** Starts a unit of write for one command. */
-  begin(txn?: Transaction): WriteUnit {
-    return new WriteUnit(this, txn);
+  begin(txn?: Transaction, options: { bypassDocumentValidation?: boolean } = {}): WriteUnit {
+    return new WriteUnit(this, txn, options.bypassDocumentValidation === true);
   }
 
   /** Applies a transaction's ops to the committed state all at once, or not at all. */
@@ -166,10 +181,12 @@ export class WriteUnit {
   private readonly store: Store;
   private readonly txn: Transaction | undefined;
   private readonly ops: Op[] = [];
+  private readonly bypassDocumentValidation: boolean;
 
-  constructor(store: Store, txn?: Transaction) {
+  constructor(store: Store, txn?: Transaction, bypassDocumentValidation = false) {
     this.store = store;
     this.txn = txn;
+    this.bypassDocumentValidation = bypassDocumentValidation;
   }
 
   private get target(): Namespaces {
@@ -199,6 +216,14 @@ export class WriteUnit {
     return this.target.get(ns)!;
   }
 
+  /** Replaces a collection's options (collMod). */
+  modifyCollection(ns: string, options: Document): void {
+    this.requireOutsideTransaction("collMod");
+    const op: Op = { op: "cm", ns, options };
+    applyOp(this.target, op);
+    this.record(op);
+  }
+
   dropCollection(ns: string): void {
     this.requireOutsideTransaction("drop");
     applyOp(this.target, { op: "dc", ns });
@@ -224,14 +249,18 @@ export class WriteUnit {
   }
 
   insert(ns: string, doc: Document): void {
-    this.ensureCollection(ns).insert(doc);
+    const collection = this.ensureCollection(ns);
+    if (!this.bypassDocumentValidation) validateWrite(collection, doc, undefined);
+    collection.insert(doc);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "i", ns, doc });
   }
 
   replace(ns: string, recordId: number, doc: Document): void {
     if (this.txn) this.store.checkNoConflict(this.txn, ns, doc._id);
-    this.ensureCollection(ns).replace(recordId, doc);
+    const collection = this.ensureCollection(ns);
+    if (!this.bypassDocumentValidation) validateWrite(collection, doc, collection.records.get(recordId));
+    collection.replace(recordId, doc);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "u", ns, id: doc._id, doc });
   }

@@ -1,5 +1,6 @@
 // The MongoDB wire protocol: framing, OP_MSG and legacy OP_QUERY requests, and OP_MSG/OP_REPLY responses.
-import { deserialize, serialize, type Document } from "bson";
+import { serialize, type Document } from "bson";
+import { deserializeKeepingTypes } from "./numbers";
 import { CommandError } from "./errors";
 
 export const HEADER_BYTES = 16;
@@ -39,7 +40,7 @@ function readDocument(message: Buffer, offset: number, end: number, requestId: n
   const size = message.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw new WireError(`BSON document size ${size} does not fit the message`, requestId, legacy);
   try {
-    return { doc: deserialize(message.subarray(offset, offset + size)), next: offset + size };
+    return { doc: deserializeKeepingTypes(message.subarray(offset, offset + size)), next: offset + size };
   } catch (error) {
     throw new WireError(`invalid BSON: ${(error as Error).message}`, requestId, legacy);
   }

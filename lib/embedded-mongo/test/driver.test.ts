@@ -7,7 +7,7 @@ let db: Db;
 let dbCounter = 0;
 
 beforeAll(async () => {
-  harness = await startHarness({ cursorTimeoutMs: 300 });
+  harness = await startHarness({ cursorTimeoutMs: 1_000 });
 });
 afterAll(() => stopHarness(harness));
 beforeEach(() => {
@@ -157,7 +157,7 @@ describe("cursors", () => {
     await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
     const cursor = c.find({}).batchSize(10);
     await cursor.next();
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await expect(cursor.toArray()).rejects.toMatchObject({ code: 43, codeName: "CursorNotFound" });
   });
 

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
+import { Decimal128, Double, Long, MongoClient } from "mongodb";
 import { startEmbeddedMongo } from "../src/index";
 
 const dirs: string[] = [];
@@ -39,6 +39,23 @@ it("keeps documents, updates, deletes and indexes across a restart", async () =>
     expect(await c.find({}, { projection: { _id: 0 } }).sort({ code: 1 }).toArray()).toEqual([{ code: "a", v: 10 }, { code: "c", v: 3 }]);
     await expect(c.insertOne({ code: "a" })).rejects.toMatchObject({ code: 11000 });
   });
+});
+
+it("keeps BSON number types across the journal and a snapshot", async () => {
+  const dir = freshDir();
+  const typed = { _id: 1, l: Long.fromNumber(5), d: new Double(2), m: Decimal128.fromString("1.10"), i: 3 };
+  await withEngine(dir, async (client) => {
+    await client.db("durable").collection("typed").insertOne(typed as never);
+  });
+  const reread = (client: MongoClient) => client.db("durable").collection("typed").findOne({}, { promoteValues: false, promoteLongs: false });
+  const afterJournal = await withEngine(dir, reread);
+  expect(afterJournal!.l).toEqual(Long.fromNumber(5));
+  expect(afterJournal!.d).toEqual(new Double(2));
+  expect(afterJournal!.m.toString()).toBe("1.10");
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  expect(await withEngine(dir, reread)).toEqual(afterJournal);
 });
 
 it("compacts the journal into a snapshot and recovers from snapshot plus journal", async () => {

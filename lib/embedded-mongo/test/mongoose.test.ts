@@ -118,6 +118,27 @@ it("findOneAndUpdate with new: true and bulkWrite through models", async () => {
   expect(result.deletedCount).toBe(1);
 });
 
+it("findOneAndUpdate with new: true and .select() returns the updated document although the filter no longer matches it", async () => {
+  await Manager.create({ name: "異動", caseload: 5 });
+  const moved = await Manager.findOneAndUpdate({ name: "異動", caseload: { $lt: 10 } }, { $set: { caseload: 12 } }, { new: true }).select("caseload").lean();
+  expect(moved).toMatchObject({ caseload: 12 });
+  expect(moved).not.toHaveProperty("name");
+});
+
+it("upserts with a range filter keep every update operator (MongoDB seeds only the equalities)", async () => {
+  const created = await Manager.findOneAndUpdate({ name: "臨時", caseload: { $gte: 0 } }, { $set: { caseload: 3 } }, { new: true, upsert: true }).lean();
+  expect(created).toMatchObject({ name: "臨時", caseload: 3 });
+});
+
+it("answers a server-side validator's refusal with code 121 through a model", async () => {
+  await mongoose.connection.createCollection("checkedvisits", { validator: { $jsonSchema: { bsonType: "object", required: ["minutes"], properties: { minutes: { bsonType: "number", minimum: 1 } } } } });
+  const Visit = mongoose.model("CheckedVisit", new Schema({ minutes: Number, note: String }), "checkedvisits");
+  await expect(Visit.create({ note: "no minutes" })).rejects.toMatchObject({ code: 121 });
+  await Visit.create({ minutes: 30 });
+  await expect(Visit.updateOne({}, { $set: { minutes: 0 } })).rejects.toMatchObject({ code: 121 });
+  expect((await Visit.findOne().lean())!.minutes).toBe(30);
+});
+
 it("runs a transaction through connection.transaction", async () => {
   await mongoose.connection.transaction(async (session) => {
     await Manager.create([{ name: "新人", caseload: 0 }], { session });

@@ -1,0 +1,72 @@
+// Options MongoDB 7 accepts but the engine does not apply are refused here with MongoDB's error, never ignored.
+import type { Document } from "bson";
+import type { Collection } from "./collection";
+import { CommandError } from "./errors";
+import { compareValues, isPlainObject } from "./bson-values";
+
+/** The members of the engine's replica set: itself alone. */
+const DATA_BEARING_MEMBERS = 1;
+
+/** `create` options the engine applies. */
+const APPLIED_CREATE_OPTIONS = new Set(["validator", "validationLevel", "validationAction", "collation", "idIndex", "indexOptionDefaults", "storageEngine"]);
+/** `create` options MongoDB 7 knows that the engine refuses rather than ignores. */
+const REFUSED_CREATE_OPTIONS = new Set(["viewOn", "pipeline", "capped", "size", "max", "timeseries", "expireAfterSeconds", "clusteredIndex", "changeStreamPreAndPostImages", "encryptedFields", "autoIndexId", "flags", "temp", "recordPreImages"]);
+
+/** Checks the options of `create` and returns those the collection keeps. */
+export function checkCreateOptions(options: Document): Document {
+  for (const [field, value] of Object.entries(options)) {
+    if (REFUSED_CREATE_OPTIONS.has(field)) {
+      if (field === "capped" && value === false) continue;
+      throw new CommandError("InvalidOptions", `The embedded engine does not support the collection option '${field}' (views, capped, time-series and clustered collections are not implemented)`);
+    }
+    if (!APPLIED_CREATE_OPTIONS.has(field)) throw new CommandError("UnknownField", `BSON field 'create.${field}' is an unknown field.`);
+  }
+  return options;
+}
+
+/** Fails as MongoDB does when a hint names an index the collection does not have. */
+export function checkHint(collection: Collection | undefined, hint: unknown): void {
+  if (hint === undefined || hint === null) return;
+  if (typeof hint === "string") {
+    if (collection?.indexes.has(hint)) return;
+  } else if (isPlainObject(hint)) {
+    if ("$natural" in hint) return;
+    if (collection && [...collection.indexes.values()].some((index) => compareValues(index.spec.key, hint) === 0)) return;
+  } else {
+    throw new CommandError("FailedToParse", "hint must be a string or an object");
+  }
+  throw new CommandError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+}
+
+/** The writeConcernError MongoDB adds to a write's reply when its write concern cannot be met by a one-member set. */
+export function writeConcernProblem(writeConcern: unknown): Document | undefined {
+  if (!isPlainObject(writeConcern) || writeConcern.w === undefined) return undefined;
+  const w = writeConcern.w;
+  const errInfo = { writeConcern: { ...writeConcern, provenance: "clientSupplied" } };
+  if (typeof w === "number" && w > DATA_BEARING_MEMBERS) return { code: 100, codeName: "UnsatisfiableWriteConcern", errmsg: "Not enough data-bearing nodes", errInfo };
+  if (typeof w === "string" && w !== "majority") return { code: 79, codeName: "UnknownReplWriteConcern", errmsg: `No write concern mode named '${w}' found in replica set configuration`, errInfo };
+  return undefined;
+}
+
+/** MongoDB 7.0 has no `sort` for update statements (it came in 8.0). */
+export function refuseUpdateSort(statement: Document): void {
+  if (statement.sort !== undefined) throw new CommandError("UnknownField", "BSON field 'update.updates.sort' is an unknown field.");
+}
+
+/** Refuses a collation the engine does not apply: only the simple (binary) collation is implemented. */
+function checkCollation(collation: unknown, where: string): void {
+  if (collation === undefined || collation === null) return;
+  if (!isPlainObject(collation)) throw new CommandError("TypeMismatch", `${where}: 'collation' must be an object`);
+  if (typeof collation.locale !== "string") throw new CommandError("BadValue", `${where}: missing required field 'locale' in collation`);
+  if (collation.locale === "simple" && Object.keys(collation).length === 1) return;
+  throw new CommandError("InvalidOptions", `${where}: collation ${JSON.stringify(collation)} is not supported by the embedded engine (only { locale: "simple" }, binary comparison, is)`);
+}
+
+/** Every place a command can carry a collation: the command, its statements and its index specifications. */
+export function refuseCollations(name: string, cmd: Document): void {
+  checkCollation(cmd.collation, name);
+  for (const field of ["updates", "deletes", "indexes"]) {
+    const entries = cmd[field];
+    if (Array.isArray(entries)) for (const entry of entries) if (isPlainObject(entry)) checkCollation(entry.collation, `${name}.${field}`);
+  }
+}

@@ -1,0 +1,85 @@
+// $inc, $mul, $min and $max applied with BSON number types kept (mingo computes only with plain JS numbers).
+import type { Document } from "bson";
+import { compareValues, describeValue, isPlainObject } from "./bson-values";
+import { CommandError } from "./errors";
+import { numberType, updateArithmetic, zeroOf } from "./numbers";
+
+const TYPED_OPERATORS = ["$inc", "$mul", "$min", "$max"] as const;
+const POSITIONAL = /(^|\.)\$(\[[^\]]*\])?(\.|$)/;
+
+/** The container holding the last part of a path, creating sub-documents on the way; undefined when not simple. */
+function parentOf(doc: Document, parts: string[]): Document | unknown[] | undefined {
+  let node: unknown = doc;
+  for (const part of parts.slice(0, -1)) {
+    if (Array.isArray(node)) {
+      if (!/^\d+$/.test(part) || Number(part) >= node.length) return undefined;
+      node = node[Number(part)];
+    } else if (isPlainObject(node)) {
+      if (node[part] === undefined) node[part] = {};
+      node = node[part];
+    } else return undefined;
+  }
+  if (Array.isArray(node)) return /^\d+$/.test(parts.at(-1)!) && Number(parts.at(-1)) < node.length ? node : undefined;
+  return isPlainObject(node) ? node : undefined;
+}
+
+/** Fails as MongoDB does when two operators of one update touch the same path or one inside the other. */
+function checkNoConflicts(modifier: Document): void {
+  const paths = Object.values(modifier).flatMap((fields) => (isPlainObject(fields) ? Object.keys(fields) : []));
+  const renamed = isPlainObject(modifier.$rename) ? Object.values(modifier.$rename).filter((to): to is string => typeof to === "string") : [];
+  const all = [...paths, ...renamed].sort();
+  for (let i = 1; i < all.length; i++) {
+    const [a, b] = [all[i - 1]!, all[i]!];
+    if (a === b || b.startsWith(`${a}.`)) throw new CommandError("ConflictingUpdateOperators", `Updating the path '${b}' would create a conflict at '${a}'`);
+  }
+}
+
+/**
+ * Applies the typed operators of `modifier` to `doc` in place for plain paths and removes them from the modifier;
+ * positional paths and anything else are left for mingo.
+ */
+export function applyArithmetic(doc: Document, modifier: Document): void {
+  checkNoConflicts(modifier);
+  for (const operator of TYPED_OPERATORS) {
+    if (!isPlainObject(modifier[operator])) continue;
+    // A copy: the statement's own operator documents serve every document a multi-update touches.
+    const fields: Document = { ...modifier[operator] };
+    modifier[operator] = fields;
+    for (const [path, operand] of Object.entries(fields)) {
+      if (POSITIONAL.test(path)) continue;
+      const arithmetic = operator === "$inc" || operator === "$mul";
+      if (arithmetic && numberType(operand) === undefined) {
+        throw new CommandError("TypeMismatch", `Cannot ${operator === "$inc" ? "increment" : "multiply"} with non-numeric argument: {${path}: ${describeValue(operand)}}`);
+      }
+      const parts = path.split(".");
+      const parent = parentOf(doc, parts);
+      if (!parent) continue;
+      const key = parts.at(-1)!;
+      const holder = parent as Record<string, unknown>;
+      const current = holder[key];
+      let next: unknown;
+      if (current === undefined) next = operator === "$mul" ? zeroOf(operand) : operand;
+      else if (arithmetic) {
+        if (numberType(current) === undefined) {
+          throw new CommandError("TypeMismatch", `Cannot apply ${operator} to a value of non-numeric type. {_id: ${describeValue(doc._id)}} has the field '${key}' of non-numeric type ${typeName(current)}`);
+        }
+        next = updateArithmetic(operator === "$inc" ? "add" : "multiply", current, operand, describeValue(doc._id));
+      } else {
+        const order = compareValues(operand, current);
+        next = (operator === "$min" ? order < 0 : order > 0) ? operand : current;
+      }
+      holder[key] = next;
+      delete fields[path];
+    }
+    if (Object.keys(fields).length === 0) delete modifier[operator];
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (value instanceof Date) return "date";
+  return isPlainObject(value) ? "object" : typeof value;
+}

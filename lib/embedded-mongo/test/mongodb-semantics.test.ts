@@ -1,0 +1,345 @@
+// MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
+import { Decimal128, Double, Int32, Long, type Db } from "mongodb";
+import { startHarness, stopHarness, type Harness } from "./helpers";
+
+let harness: Harness;
+let db: Db;
+let dbCounter = 0;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => stopHarness(harness));
+beforeEach(() => {
+  db = harness.client.db(`semantics${++dbCounter}`);
+});
+
+describe("upserts seed from the filter's equalities and apply every update operator", () => {
+  it("updateOne with a range in the filter stores the equality fields plus $set, $setOnInsert and $inc", async () => {
+    const leases = db.collection("leases");
+    const now = new Date("2026-01-01T00:00:00Z");
+    const result = await leases.updateOne(
+      { key: "k", expiresAt: { $gt: now }, tags: { $elemMatch: { $eq: "x" } } },
+      { $set: { owner: "a", expiresAt: new Date("2026-01-02T00:00:00Z") }, $setOnInsert: { createdAt: now }, $inc: { renewals: 1 } },
+      { upsert: true },
+    );
+    expect(result.upsertedCount).toBe(1);
+    expect(await leases.findOne({}, { projection: { _id: 0 } })).toEqual({ key: "k", owner: "a", expiresAt: new Date("2026-01-02T00:00:00Z"), createdAt: now, renewals: 1 });
+  });
+
+  it("seeds from $eq and $and equalities but not from $in, $gt or $elemMatch", async () => {
+    const c = db.collection("seeds");
+    await c.updateOne({ $and: [{ a: 1 }, { b: { $eq: 2 } }], c: { $in: [3, 4] }, d: { $gte: 5 } }, { $set: { e: 6 } }, { upsert: true });
+    expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 2, e: 6 });
+  });
+
+  it("findOneAndUpdate with upsert returns the new document for returnDocument 'after' and null for 'before'", async () => {
+    const c = db.collection("fam");
+    const after = await c.findOneAndUpdate({ key: "a", n: { $lt: 10 } }, { $set: { v: 1 } }, { upsert: true, returnDocument: "after", projection: { _id: 0 } });
+    expect(after).toEqual({ key: "a", v: 1 });
+    const before = await c.findOneAndUpdate({ key: "b", n: { $lt: 10 } }, { $set: { v: 2 } }, { upsert: true, returnDocument: "before" });
+    expect(before).toBeNull();
+    expect(await c.countDocuments({ key: "b", v: 2 })).toBe(1);
+  });
+
+  it("findOneAndUpdate with a projection returns the updated document even when the update changed a filtered field", async () => {
+    const c = db.collection("moved");
+    await c.insertOne({ _id: 1 as never, state: "open", note: "x" });
+    const after = await c.findOneAndUpdate({ state: "open" }, { $set: { state: "closed" } }, { returnDocument: "after", projection: { state: 1 } });
+    expect(after).toEqual({ _id: 1, state: "closed" });
+  });
+});
+
+describe("transactions read one snapshot across every collection", () => {
+  it("does not see another transaction's commit to a second collection after its first read", async () => {
+    const a = db.collection("a");
+    const b = db.collection("b");
+    await a.insertOne({ _id: 1 as never, v: 0 });
+    await b.insertOne({ _id: 1 as never, v: 0 });
+    const reader = harness.client.startSession();
+    const writer = harness.client.startSession();
+    try {
+      reader.startTransaction({ readConcern: { level: "snapshot" } });
+      expect((await a.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
+      await writer.withTransaction(async () => {
+        await a.updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session: writer });
+        await b.updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session: writer });
+      });
+      expect((await b.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
+      // Writing what the other transaction changed since the snapshot is a write conflict (112), as before.
+      await expect(b.updateOne({ _id: 1 as never }, { $set: { v: 2 } }, { session: reader })).rejects.toMatchObject({ code: 112, errorLabels: expect.arrayContaining(["TransientTransactionError"]) });
+    } finally {
+      await reader.endSession();
+      await writer.endSession();
+    }
+    expect((await b.findOne({ _id: 1 as never }))!.v).toBe(1);
+  });
+});
+
+describe("what the engine does not apply, it refuses with MongoDB's error", () => {
+  it("refuses a hint naming a missing index with BadValue (2) and accepts an existing one", async () => {
+    const c = db.collection("hinted");
+    await c.insertMany([{ a: 1 }, { a: 2 }]);
+    await c.createIndex({ a: 1 });
+    const missing = /hint provided does not correspond to an existing index/;
+    await expect(c.find({ a: 1 }).hint("b_1").toArray()).rejects.toMatchObject({ code: 2, message: expect.stringMatching(missing) });
+    await expect(c.find({ a: 1 }).hint({ b: 1 }).toArray()).rejects.toMatchObject({ code: 2 });
+    await expect(c.countDocuments({ a: 1 }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    await expect(c.aggregate([{ $match: { a: 1 } }], { hint: "nope" }).toArray()).rejects.toMatchObject({ code: 2 });
+    await expect(c.deleteOne({ a: 1 }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { hint: "nope" })).rejects.toMatchObject({ code: 2 });
+    expect(await c.find({ a: 2 }).hint("a_1").toArray()).toHaveLength(1);
+    expect(await c.find({ a: 2 }).hint({ a: 1 }).toArray()).toHaveLength(1);
+    expect(await c.find({ a: 2 }).hint({ $natural: 1 }).toArray()).toHaveLength(1);
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  it("answers w: 2 on its one-member replica set with writeConcernError UnsatisfiableWriteConcern (100), the write applied", async () => {
+    const c = db.collection("durable");
+    await expect(c.insertOne({ a: 1 }, { writeConcern: { w: 2 } })).rejects.toMatchObject({ name: "MongoWriteConcernError", code: 100 });
+    await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { writeConcern: { w: "dataCenters" as never } })).rejects.toMatchObject({ code: 79 });
+    expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 1 });
+    await c.insertOne({ a: 2 }, { writeConcern: { w: "majority" } });
+    await c.insertOne({ a: 3 }, { writeConcern: { w: 1 } });
+    expect(await c.countDocuments()).toBe(3);
+  });
+
+  it("refuses capped and time-series collections rather than creating ordinary ones", async () => {
+    await expect(db.createCollection("ring", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
+    expect(await db.listCollections().toArray()).toEqual([]);
+  });
+
+  it("refuses sort on update statements as MongoDB 7.0 does (unknown field, 40415)", async () => {
+    const c = db.collection("sorted");
+    await c.insertMany([{ a: 1 }, { a: 2 }]);
+    const reply = await db.command({ update: "sorted", updates: [{ q: {}, u: { $set: { b: 1 } }, sort: { a: -1 } }] }).catch((error: unknown) => error);
+    expect(reply).toMatchObject({ code: 40415, message: "BSON field 'update.updates.sort' is an unknown field." });
+    expect(await c.countDocuments({ b: 1 })).toBe(0);
+  });
+});
+
+describe("BSON number types are kept end to end, with MongoDB's arithmetic and comparison", () => {
+  const raw = { promoteValues: false, promoteLongs: false } as const;
+
+  it("returns int32, int64, whole and fractional doubles and Decimal128 with the types they were stored with", async () => {
+    const c = db.collection("types");
+    await c.insertOne({ _id: 1 as never, i: 7, l: Long.fromNumber(5), big: Long.fromString("9007199254740993"), d: new Double(1), f: 1.5, z: new Double(-0), m: Decimal128.fromString("1.10") });
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.i).toEqual(new Int32(7));
+    expect(doc!.l).toEqual(Long.fromNumber(5));
+    expect(doc!.big.toString()).toBe("9007199254740993");
+    expect(doc!.d).toEqual(new Double(1));
+    expect(doc!.f).toEqual(new Double(1.5));
+    expect(Object.is(doc!.z.value, -0)).toBe(true);
+    expect(doc!.m.toString()).toBe("1.10");
+    // An update that touches another field leaves every type as it was.
+    await c.updateOne({ _id: 1 as never }, { $set: { other: true } });
+    expect(await c.findOne({ _id: 1 as never }, { ...raw, projection: { other: 0 } })).toEqual(doc);
+  });
+
+  it("widens an int32 $inc overflow to a long, keeps doubles and decimals, and fails a long overflow with BadValue (2)", async () => {
+    const c = db.collection("arith");
+    await c.insertOne({ _id: 1 as never, i: 2147483647, d: new Double(2), m: Decimal128.fromString("1.10"), l: Long.MAX_VALUE });
+    await c.updateOne({ _id: 1 as never }, { $inc: { i: 1, m: 1 }, $mul: { d: 3, absent: Long.fromNumber(7) } });
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.i).toEqual(Long.fromNumber(2147483648));
+    expect(doc!.d).toEqual(new Double(6));
+    expect(doc!.m.toString()).toBe("2.10");
+    expect(doc!.absent).toEqual(Long.fromNumber(0));
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { l: 1 } })).rejects.toMatchObject({ code: 2, message: "Failed to apply $inc operations to current value ((NumberLong)9223372036854775807) for document {_id: 1}" });
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { i: "x" as never } })).rejects.toMatchObject({ code: 14 });
+    await c.updateOne({ _id: 1 as never }, { $set: { s: "x" } });
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { s: 1 } })).rejects.toMatchObject({ code: 14 });
+    // An int32 result that fits stays int32; int32 + long is a long.
+    await c.updateOne({ _id: 1 as never }, { $set: { j: 1 } });
+    await c.updateOne({ _id: 1 as never }, { $inc: { j: 2 } });
+    expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(new Int32(3));
+    await c.updateOne({ _id: 1 as never }, { $inc: { j: Long.fromNumber(1) } });
+    expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(Long.fromNumber(4));
+  });
+
+  it("matches $type by BSON type: int, long, double, decimal and number", async () => {
+    const c = db.collection("typed");
+    await c.insertMany([
+      { _id: "int" as never, v: 1 },
+      { _id: "long" as never, v: Long.fromNumber(1) },
+      { _id: "double" as never, v: new Double(1) },
+      { _id: "fraction" as never, v: 1.5 },
+      { _id: "decimal" as never, v: Decimal128.fromString("1") },
+      { _id: "string" as never, v: "1" },
+      { _id: "array" as never, v: [Long.fromNumber(2)] },
+    ]);
+    const ids = async (filter: object): Promise<unknown[]> => (await c.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    expect(await ids({ v: { $type: "int" } })).toEqual(["int"]);
+    expect(await ids({ v: { $type: "long" } })).toEqual(["array", "long"]);
+    expect(await ids({ v: { $type: "double" } })).toEqual(["double", "fraction"]);
+    expect(await ids({ v: { $type: "decimal" } })).toEqual(["decimal"]);
+    expect(await ids({ v: { $type: "number" } })).toEqual(["array", "decimal", "double", "fraction", "int", "long"]);
+    expect(await ids({ v: { $type: ["string", 16] } })).toEqual(["int", "string"]);
+    // The same through the general evaluator ($nor is not compiled).
+    expect(await ids({ $nor: [{ v: { $type: "number" } }] })).toEqual(["string"]);
+    // Equality across number types is by value.
+    expect(await ids({ v: 1 })).toEqual(["decimal", "double", "int", "long"]);
+  });
+
+  it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
+    const c = db.collection("money");
+    await c.insertMany([{ _id: 1 as never, v: Decimal128.fromString("1.10") }, { _id: 2 as never, v: Decimal128.fromString("0.5") }]);
+    expect(await c.countDocuments({ v: Decimal128.fromString("1.1") })).toBe(1);
+    expect(await c.countDocuments({ v: 1.1 })).toBe(0);
+    expect(await c.countDocuments({ v: 0.5 })).toBe(1);
+    // The double 1.1 is 1.100000000000000088…: the decimal 1.10 is below it.
+    expect(await c.countDocuments({ v: { $lt: 1.1, $gt: 1 } })).toBe(1);
+    expect(await c.countDocuments({ v: { $gte: 1.1 } })).toBe(0);
+    expect((await c.find().sort({ v: -1 }).toArray()).map((d) => d._id)).toEqual([1, 2]);
+  });
+});
+
+describe("sorts walk an index when one gives the order", () => {
+  const stages = (plan: Record<string, unknown>): string[] => {
+    const names: string[] = [];
+    for (let stage: Record<string, unknown> | undefined = plan; stage; stage = stage.inputStage as Record<string, unknown> | undefined) names.push(String(stage.stage));
+    return names;
+  };
+
+  it("returns the same pages as an in-memory sort, and explain shows IXSCAN without a SORT stage", async () => {
+    const c = db.collection("paged");
+    const docs = Array.from({ length: 300 }, (_, i) => ({ n: (i * 37) % 300, ward: `w${i % 3}`, at: i % 7 === 0 ? undefined : i }));
+    await c.insertMany(docs.map((d) => ({ ...d })));
+    const expected = [...docs].sort((a, b) => a.n - b.n).slice(120, 130).map((d) => d.n);
+    const unindexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    expect(unindexed.map((d) => d.n)).toEqual(expected);
+    const before = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain();
+    expect(stages(before.queryPlanner.winningPlan)).toEqual(["SORT", "COLLSCAN"]);
+
+    await c.createIndex({ n: 1 });
+    const indexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    expect(indexed.map((d) => d.n)).toEqual(expected);
+    const after = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain("executionStats");
+    expect(stages(after.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(after.queryPlanner.winningPlan.inputStage.indexName).toBe("n_1");
+    expect(after.executionStats.totalKeysExamined).toBeLessThanOrEqual(130);
+
+    const descending = await c.find({ n: { $gte: 100, $lt: 200 } }).sort({ n: -1 }).limit(3).toArray();
+    expect(descending.map((d) => d.n)).toEqual([199, 198, 197]);
+  });
+
+  it("finds pages by position across many index nodes, forwards and backwards, after an equality prefix", async () => {
+    const c = db.collection("positions");
+    const docs = Array.from({ length: 2_000 }, (_, i) => ({ ward: `w${i % 4}`, n: (i * 7_919) % 2_000 }));
+    await c.insertMany(docs.map((d) => ({ ...d })));
+    await c.createIndex({ ward: 1, n: 1 });
+    const inWard = docs.filter((d) => d.ward === "w2").map((d) => d.n);
+    const ascending = [...inWard].sort((a, b) => a - b);
+    const descending = [...ascending].reverse();
+    const page = async (direction: 1 | -1, skip: number, limit: number): Promise<number[]> => (await c.find({ ward: "w2" }).sort({ n: direction }).skip(skip).limit(limit).toArray()).map((d) => d.n);
+    expect(await page(1, 137, 25)).toEqual(ascending.slice(137, 162));
+    expect(await page(-1, 137, 25)).toEqual(descending.slice(137, 162));
+    expect(await page(1, 490, 25)).toEqual(ascending.slice(490));
+    expect(await page(-1, 600, 5)).toEqual([]);
+  });
+
+  it("uses a compound index after an equality prefix, and sorts missing fields first as null", async () => {
+    const c = db.collection("compound");
+    await c.insertMany([
+      { ward: "a", at: 3 }, { ward: "b", at: 1 }, { ward: "a", at: 1 }, { ward: "a" }, { ward: "a", at: 2 }, { ward: "b", at: 0 },
+    ]);
+    await c.createIndex({ ward: 1, at: 1 });
+    const page = await c.find({ ward: "a" }, { projection: { _id: 0 } }).sort({ at: 1 }).limit(10).toArray();
+    expect(page).toEqual([{ ward: "a" }, { ward: "a", at: 1 }, { ward: "a", at: 2 }, { ward: "a", at: 3 }]);
+    const plan = await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).explain();
+    expect(stages(plan.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(plan.queryPlanner.winningPlan.inputStage.direction).toBe("backward");
+    expect((await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).toArray()).map((d) => d.at)).toEqual([3, 2]);
+  });
+});
+
+describe("validators are applied on insert and update with DocumentValidationFailure (121)", () => {
+  const schema = {
+    $jsonSchema: {
+      bsonType: "object",
+      required: ["name", "age"],
+      properties: { name: { bsonType: "string", minLength: 1 }, age: { bsonType: "int", minimum: 0, maximum: 130 }, tags: { bsonType: "array", items: { bsonType: "string" } } },
+    },
+  };
+
+  it("refuses an invalid insert, update, replacement and upsert, and accepts valid ones", async () => {
+    await db.createCollection("people", { validator: schema });
+    const c = db.collection("people");
+    await c.insertOne({ _id: 1 as never, name: "佐藤", age: 80 });
+    await expect(c.insertOne({ name: "鈴木" })).rejects.toMatchObject({ code: 121, errInfo: expect.objectContaining({ failingDocumentId: expect.anything() }) });
+    await expect(c.insertOne({ name: "鈴木", age: 80.5 })).rejects.toMatchObject({ code: 121 });
+    await expect(c.insertOne({ name: "鈴木", age: 140 })).rejects.toMatchObject({ code: 121 });
+    await expect(c.insertOne({ name: "鈴木", age: 70, tags: [1] })).rejects.toMatchObject({ code: 121 });
+    await expect(c.updateOne({ _id: 1 as never }, { $set: { age: "old" } })).rejects.toMatchObject({ code: 121 });
+    await expect(c.replaceOne({ _id: 1 as never }, { name: "佐藤" })).rejects.toMatchObject({ code: 121 });
+    await expect(c.updateOne({ name: "高橋" }, { $set: { age: -1 } }, { upsert: true })).rejects.toMatchObject({ code: 121 });
+    await expect(c.findOneAndUpdate({ _id: 1 as never }, { $unset: { name: "" } })).rejects.toMatchObject({ code: 121 });
+    await c.updateOne({ _id: 1 as never }, { $inc: { age: 1 } });
+    expect(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ name: "佐藤", age: 81 }]);
+    // bypassDocumentValidation lets a write through, as MongoDB does.
+    await c.insertOne({ _id: 2 as never, name: "例外" }, { bypassDocumentValidation: true });
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  it("applies query-operator validators, validationLevel moderate, validationAction warn, and collMod", async () => {
+    await db.createCollection("beds", { validator: { free: { $gte: 0 }, ward: { $in: ["east", "west"] } } });
+    const c = db.collection("beds");
+    await expect(c.insertOne({ free: -1, ward: "east" })).rejects.toMatchObject({ code: 121 });
+    await c.insertOne({ _id: 1 as never, free: 1, ward: "east" });
+    await c.insertOne({ _id: 2 as never, free: -5, ward: "north" }, { bypassDocumentValidation: true });
+
+    await db.command({ collMod: "beds", validationLevel: "moderate" });
+    // Moderate: an already-invalid document may be updated and stay invalid; a valid one may not become invalid.
+    await c.updateOne({ _id: 2 as never }, { $set: { free: -6 } });
+    await expect(c.updateOne({ _id: 1 as never }, { $set: { free: -1 } })).rejects.toMatchObject({ code: 121 });
+
+    await db.command({ collMod: "beds", validationAction: "warn" });
+    await c.insertOne({ _id: 3 as never, free: -1, ward: "south" });
+    expect(await c.countDocuments()).toBe(3);
+
+    await db.command({ collMod: "beds", validator: { free: { $lte: 10 } }, validationAction: "error", validationLevel: "strict" });
+    await expect(c.insertOne({ free: 11, ward: "east" })).rejects.toMatchObject({ code: 121 });
+    const [info] = await db.listCollections({ name: "beds" }).toArray();
+    expect((info as { options: Record<string, unknown> }).options).toMatchObject({ validator: { free: { $lte: 10 } }, validationLevel: "strict", validationAction: "error" });
+    await expect(db.command({ collMod: "beds", validationLevel: "sometimes" })).rejects.toMatchObject({ code: 2 });
+    await expect(db.createCollection("bad", { validator: { $jsonSchema: { format: "email" } } })).rejects.toMatchObject({ code: 9 });
+  });
+});
+
+describe("what MongoDB 7 does with let, pipeline updates and collations", () => {
+  it("evaluates let variables in find, aggregate, update, delete and findOneAndUpdate", async () => {
+    const c = db.collection("letters");
+    await c.insertMany([{ _id: 1 as never, qty: 5 }, { _id: 2 as never, qty: 15 }, { _id: 3 as never, qty: 25 }]);
+    const over = { $expr: { $gt: ["$qty", "$$limit"] } };
+    expect((await c.find(over, { let: { limit: 10 } }).toArray()).map((d) => d._id)).toEqual([2, 3]);
+    expect(await c.aggregate([{ $match: over }, { $count: "n" }], { let: { limit: { $add: [10, 10] } } }).toArray()).toEqual([{ n: 1 }]);
+    await c.updateMany(over, [{ $set: { big: "$$flag" } }], { let: { limit: 20, flag: true } });
+    expect((await c.find({ big: true }).toArray()).map((d) => d._id)).toEqual([3]);
+    const updated = await c.findOneAndUpdate({ $expr: { $eq: ["$_id", "$$target"] } }, { $set: { seen: true } }, { let: { target: 1 }, returnDocument: "after" });
+    expect(updated).toEqual({ _id: 1, qty: 5, seen: true });
+    await c.deleteMany({ $expr: { $lt: ["$qty", "$$floor"] } }, { let: { floor: 10 } });
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  it("keeps _id when a pipeline update replaces the document without it", async () => {
+    const c = db.collection("replaced");
+    await c.insertOne({ _id: 7 as never, a: 1, b: 2 });
+    await c.updateOne({ _id: 7 as never }, [{ $replaceWith: { a: { $add: ["$a", 1] } } }]);
+    expect(await c.findOne({})).toEqual({ _id: 7, a: 2 });
+    await c.updateOne({ _id: 7 as never }, [{ $project: { _id: 0, a: 1 } }]);
+    expect(await c.findOne({})).toEqual({ _id: 7, a: 2 });
+  });
+
+  it("refuses views and collations it does not apply rather than ignoring them (InvalidOptions, 72)", async () => {
+    await db.collection("base").insertOne({ x: "PING" });
+    await expect(db.createCollection("view", { viewOn: "base", pipeline: [] })).rejects.toMatchObject({ code: 72 });
+    const strength2 = { locale: "en", strength: 2 };
+    await expect(db.collection("base").find({ x: "ping" }, { collation: strength2 }).toArray()).rejects.toMatchObject({ code: 72 });
+    await expect(db.collection("base").createIndex({ x: 1 }, { unique: true, collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.createCollection("ci", { collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    await expect(db.collection("base").updateOne({ x: "ping" }, { $set: { y: 1 } }, { collation: strength2 })).rejects.toMatchObject({ code: 72 });
+    expect(await db.collection("base").find({ x: "PING" }, { collation: { locale: "simple" } }).toArray()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,32 @@
+// Test support for the pages: Debian's Chromium driven by playwright-core (headless, no network beyond this machine), and screenshots kept as test artefacts.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+
+/** Where screenshots go (ignored by git; CI keeps the folder). */
+export const ARTIFACTS_DIR = join(__dirname, "..", "..", "test-artifacts");
+
+/** CHROMIUM_PATH, or Debian's /usr/bin/chromium; the test command installs it when missing (see lib/test-kit). */
+export function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(path)) throw new Error(`The browser tests need Chromium at ${path}: apt-get install chromium, or set CHROMIUM_PATH`);
+  return path;
+}
+
+/** A headless Chromium that reaches nothing but this machine, as on a closed network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Saves a screenshot of `page` as `<name>.png` among the test artefacts. */
+export async function keepScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const path = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,44 @@
+// The gateway's pages in a real browser: the landing page, and GraphiQL bundled (nothing from a CDN) running a query against the gateway; production serves no GraphiQL.
+import type { Browser } from "playwright-core";
+import { startResourcesStack } from "../../subgraphs/resources/test/stack";
+import type { ResourcesStack } from "../../subgraphs/resources/test/stack";
+import { keepScreenshot, launchChromium } from "./browser";
+
+let stack: ResourcesStack;
+let browser: Browser;
+let origin: string;
+
+beforeAll(async () => {
+  stack = await startResourcesStack({ seedDemoAt: new Date("2026-04-01T00:00:00Z") });
+  origin = new URL(stack.gateway.url).origin;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test("GraphiQL loads from the gateway alone and runs the example query", async () => {
+  const page = await browser.newPage();
+  const foreign: string[] = [];
+  page.on("request", (request) => {
+    if (!request.url().startsWith(origin) && !request.url().startsWith("data:") && !request.url().startsWith("blob:")) foreign.push(request.url());
+  });
+  await page.goto(`${origin}/graphiql`);
+  await page.getByRole("button", { name: /execute|実行|run/i }).first().click();
+  await page.getByText('"totalCount"').first().waitFor({ timeout: 60_000 });
+  await keepScreenshot(page, "graphiql");
+  expect(foreign).toEqual([]);
+  await page.close();
+});
+
+test("a browser opening /graphql is sent to GraphiQL; the landing page links to it", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/graphql`);
+  expect(new URL(page.url()).pathname).toBe("/graphiql");
+  await page.goto(`${origin}/`);
+  await page.getByRole("link", { name: /GraphiQL/ }).waitFor();
+  await keepScreenshot(page, "landing");
+  await page.close();
+});

@@ -1,27 +1,26 @@
 // `npm run bench:gateway`: one search query on 100,000 resources, sent directly to the resources subgraph and through the gateway, with throughput, p50/p99 latency and their ratios.
 // Three processes: the engine and the subgraph in one child, the gateway (its production entry point) in another, and the load generator here,
 // so that the load generator competes with neither server for an event loop.
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import { machineLine } from "./machine";
+import { loadLine } from "./load";
+import { startChild, stopChild, treeCpuMillis } from "./processes";
+import type { Child } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 100_000);
 /** Seconds of each measured run, and runs per target. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 /** Requests per connection before the first measured run of a target. */
 const WARMUP_PER_CONNECTION = 2;
 /** Generous, so that a slow answer is measured as latency rather than cut off as a failure. */
 const TIMEOUT_SECONDS = 60;
-const ROOT = join(__dirname, "..", "..");
+/** A directory for `--cpu-prof` of the gateway (one profile written when it stops); unset: no profile. */
+const PROFILE_DIR = process.env.BENCH_GATEWAY_PROFILE_DIR;
 
 const QUERY = `{
   resources(filter: { text: "訪問看護", near: { latitude: 36.4, longitude: 136.45, radiusMeters: 3000 } }, first: 20) {
@@ -29,41 +28,6 @@ const QUERY = `{
   }
 }`;
 const BODY = JSON.stringify({ query: QUERY });
-
-/** A child process running a TypeScript entry point, and the value read from its first matching stdout line. */
-interface Child<T> {
-  process: ChildProcess;
-  ready: T;
-}
-
-/** Starts `entry` (relative to the repository) with `env` added, and waits for the stdout line `readyFrom` accepts. */
-async function startChild<T>(entry: string, env: Record<string, string>, readyFrom: (line: string) => T | undefined): Promise<Child<T>> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const value = await new Promise<T>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${entry} exited with code ${String(code)} before it was ready`)));
-    (async () => {
-      for await (const line of lines) {
-        const ready = readyFrom(line);
-        if (ready !== undefined) return ready;
-      }
-      throw new Error(`${entry} closed its output before it was ready`);
-    })().then(resolve, reject);
-  });
-  lines.close();
-  child.stdout.resume();
-  return { process: child, ready: value };
-}
-
-async function stopChild(child: Child<unknown>): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill("SIGTERM");
-  await once(child.process, "exit");
-}
 
 /** POSTs the query once and returns the response data, failing on any GraphQL error. */
 async function queryOnce(url: string, headers: Record<string, string>): Promise<unknown> {
@@ -79,10 +43,13 @@ interface LoadRun {
   seconds: number;
   /** Non-2xx answers, GraphQL errors, connection errors and timeouts. */
   failures: number;
+  /** CPU ms of the gateway's and the subgraph's processes during the run. */
+  cpu: { gateway: number; subgraph: number };
 }
 
 /** Sends the query from CONNECTIONS connections for `length` (seconds or a number of requests); `headers()` is called for every request. */
-function load(url: string, headers: () => Record<string, string>, length: { duration: number } | { amount: number }): Promise<LoadRun> {
+function load(url: string, headers: () => Record<string, string>, length: { duration: number } | { amount: number }, pids: { gateway: number; subgraph: number }): Promise<LoadRun> {
+  const before = { gateway: treeCpuMillis(pids.gateway), subgraph: treeCpuMillis(pids.subgraph) };
   return new Promise((resolve, reject) => {
     let graphqlErrors = 0;
     const latencies: number[] = [];
@@ -107,7 +74,8 @@ function load(url: string, headers: () => Record<string, string>, length: { dura
         reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      resolve({ latencies, seconds: result.duration, failures: result.non2xx + result.errors + result.timeouts + graphqlErrors });
+      const cpu = { gateway: treeCpuMillis(pids.gateway) - before.gateway, subgraph: treeCpuMillis(pids.subgraph) - before.subgraph };
+      resolve({ latencies, seconds: result.duration, failures: result.non2xx + result.errors + result.timeouts + graphqlErrors, cpu });
     });
     instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
@@ -117,14 +85,14 @@ function load(url: string, headers: () => Record<string, string>, length: { dura
  * A measured run of SECONDS. Requests still in flight when it ends are abandoned by the client but not by the
  * server, so one more request waits for the server to be idle before the next run.
  */
-async function measure(url: string, headers: () => Record<string, string>): Promise<LoadRun> {
-  const run = await load(url, headers, { duration: SECONDS });
+async function measure(url: string, headers: () => Record<string, string>, pids: { gateway: number; subgraph: number }): Promise<LoadRun> {
+  const run = await load(url, headers, { duration: SECONDS }, pids);
   await queryOnce(url, headers());
   return run;
 }
 
 /** Throughput and latency percentiles over several runs of one target. */
-function summarise(runs: readonly LoadRun[]): { requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number } {
+function summarise(runs: readonly LoadRun[]): { requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number; gatewayCpu: number; subgraphCpu: number } {
   const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
   const seconds = runs.reduce((total, run) => total + run.seconds, 0);
@@ -134,6 +102,8 @@ function summarise(runs: readonly LoadRun[]): { requestsPerSecond: number; p50: 
     p99: percentile(99),
     requests: latencies.length,
     failures: runs.reduce((total, run) => total + run.failures, 0),
+    gatewayCpu: runs.reduce((total, run) => total + run.cpu.gateway, 0) / Math.max(1, latencies.length),
+    subgraphCpu: runs.reduce((total, run) => total + run.cpu.subgraph, 0) / Math.max(1, latencies.length),
   };
 }
 
@@ -171,6 +141,7 @@ async function main(): Promise<void> {
         RATE_LIMIT_PER_SECOND: "1000000",
       },
       (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
+      PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`],
     );
     children.push(gateway);
 
@@ -193,20 +164,31 @@ async function main(): Promise<void> {
       direct: { url: resources.ready.url, headers: signedHeaders, runs: [] as LoadRun[] },
       gateway: { url: gateway.ready, headers: noHeaders, runs: [] as LoadRun[] },
     };
-    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION });
+    const pids = { gateway: gateway.process.pid!, subgraph: resources.process.pid! };
+    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION }, pids);
     for (let round = 0; round < ROUNDS; round += 1) {
       // ABBA order, so that a drift of the machine or the server over time weighs on both targets alike.
       const order = round % 2 === 0 ? [targets.direct, targets.gateway] : [targets.gateway, targets.direct];
-      for (const target of order) target.runs.push(await measure(target.url, target.headers));
+      for (const target of order) target.runs.push(await measure(target.url, target.headers, pids));
       const rate = (run: LoadRun | undefined) => ((run?.latencies.length ?? 0) / (run?.seconds ?? 1)).toFixed(1);
-      console.log(`  round ${round + 1}: direct ${rate(targets.direct.runs[round])} req/s, gateway ${rate(targets.gateway.runs[round])} req/s`);
+      console.log(`  round ${round + 1} (${loadLine()}): direct ${rate(targets.direct.runs[round])} req/s, gateway ${rate(targets.gateway.runs[round])} req/s`);
     }
 
     const direct = summarise(targets.direct.runs);
     const through = summarise(targets.gateway.runs);
-    console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures"]));
+    console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures", "gw CPU ms", "sub CPU ms"]));
     for (const [label, result] of [["direct to subgraph", direct], ["through gateway", through]] as const) {
-      console.log(row(label, [result.requestsPerSecond.toFixed(1), result.p50.toFixed(1), result.p99.toFixed(1), String(result.requests), String(result.failures)]));
+      console.log(
+        row(label, [
+          result.requestsPerSecond.toFixed(1),
+          result.p50.toFixed(1),
+          result.p99.toFixed(1),
+          String(result.requests),
+          String(result.failures),
+          result.gatewayCpu.toFixed(2),
+          result.subgraphCpu.toFixed(2),
+        ]),
+      );
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     console.log(row("gateway / direct", [ratio(through.requestsPerSecond, direct.requestsPerSecond), ratio(through.p50, direct.p50), ratio(through.p99, direct.p99)]));

@@ -1,4 +1,4 @@
-// A compiled matcher for the filter shapes services send most (equality, $in, ranges, $regex, $exists, $ne under $and/$or);
+// A compiled matcher for the filter shapes services send most (equality, $in, $all, ranges, $regex, $exists, $ne under $and/$or);
 // anything else returns undefined and mingo evaluates it. Semantics follow MongoDB: an array matches when any element does.
 import { BSONRegExp, type Document } from "bson";
 import { bsonTypeCode, compareValues, isPlainObject, typeRank, valuesAtPath } from "./bson-values";
@@ -77,7 +77,11 @@ function operatorTest(path: string, operators: Document): Test | undefined {
       test = equal && ((doc) => !equal(doc));
     } else if (operator === "$in" && Array.isArray(operand)) {
       const each = operand.map((value) => equalsTest(path, value));
-      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t(doc)) : undefined;
+      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t!(doc)) : undefined;
+    } else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
+      // `{ path: { $all: [a, b] } }` is `{ $and: [{ path: a }, { path: b }] }`.
+      const each = operand.map((value) => equalsTest(path, value));
+      test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t!(doc)) : undefined;
     } else if (operator in RANGE) {
       if (!simpleValue(operand)) return undefined;
       const rank = typeRank(operand);

@@ -3,14 +3,15 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath } from "./bson-values";
+import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
-import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
+import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
+import { candidateSources, smallestSource, type CandidateSource } from "./candidates";
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -71,8 +72,10 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   const rest = near ? near.rest : filter;
   const test = compileFilter(rest, options);
 
-  if (near) return matchNear(collection, near.field, near.query, test);
+  if (near) return matchNear(collection, near.field, near.query, test, rest);
 
+  const driven = drivenByCandidates(collection, filter, test);
+  if (driven) return driven;
   const predicates = extractPredicates(filter);
   const best = bestFilterIndex(collection, predicates).index;
   const matches: Match[] = [];
@@ -90,11 +93,54 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   return { matches, plan: { stage: "COLLSCAN", keysExamined: 0, docsExamined: collection.size } };
 }
 
-function matchNear(collection: Collection, field: string, near: NearQuery, test: (doc: Document) => boolean): { matches: Match[]; plan: QueryPlan } {
+/**
+ * When a filter has `$all` or `$or` conditions on indexed fields (which the single-index planner cannot serve), the
+ * candidate source with the fewest records drives: its records are tested. Undefined otherwise.
+ */
+function drivenByCandidates(collection: Collection, filter: Document, test: (doc: Document) => boolean): { matches: Match[]; plan: QueryPlan } | undefined {
+  const sources = candidateSources(collection, filter);
+  if (!sources.some((source) => source.combined)) return undefined;
+  const driver = smallestSource(sources, collection.size);
+  if (!driver) return undefined;
+  const matches: Match[] = [];
+  for (const recordId of driver.ids.sort((a, b) => a - b)) {
+    const doc = collection.records.get(recordId)!;
+    if (test(doc)) matches.push({ recordId, doc });
+  }
+  return { matches, plan: { stage: "IXSCAN", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length } };
+}
+
+/** The entries of a 2dsphere index in the given cell ranges, as a candidate source. */
+function cellsSource(index: Index, ranges: Array<[number, number]>): CandidateSource {
+  return {
+    indexName: index.name,
+    combined: false,
+    list(limit) {
+      const ids = new Set<number>();
+      for (const [from, to] of ranges) {
+        let over = false;
+        index.tree.forRange([[from], MIN_KEY], [[to, MAX_KEY], MAX_KEY], true, (entry) => {
+          ids.add(entry[entry.length - 1] as number);
+          over = ids.size > limit;
+          return over ? { break: true } : undefined;
+        });
+        if (over) return undefined;
+      }
+      return [...ids];
+    },
+  };
+}
+
+function matchNear(collection: Collection, field: string, near: NearQuery, test: (doc: Document) => boolean, rest: Document): { matches: Match[]; plan: QueryPlan } {
   const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
   if (!index) throw new CommandError("NoQueryExecutionPlans", `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`);
   const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
   const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
+  // With `$all`/`$or` conditions on indexed fields, the records they yield drive when fewer than the cells hold.
+  const sources = candidateSources(collection, rest);
+  const cells = cellsSource(index, ranges);
+  const driver = sources.some((source) => source.combined) ? smallestSource([cells, ...sources], collection.size) : undefined;
+  if (driver && driver.source !== cells) return nearFromCandidates(collection, field, near, test, driver);
   const entries = index.scanCells(ranges);
   // Nearest indexed point per record (a record may hold several), measured from the index without fetching documents.
   const nearest = new Map<number, number>();
@@ -112,6 +158,29 @@ function matchNear(collection: Collection, field: string, near: NearQuery, test:
   }
   matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
   return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: entries.length, docsExamined: nearest.size } };
+}
+
+/** A near query driven by candidate records: each one's indexed point measured, kept within the bounds, tested, nearest first. */
+function nearFromCandidates(
+  collection: Collection,
+  field: string,
+  near: NearQuery,
+  test: (doc: Document) => boolean,
+  driver: { source: CandidateSource; ids: number[] },
+): { matches: Match[]; plan: QueryPlan } {
+  const matches: Match[] = [];
+  for (const recordId of driver.ids) {
+    const doc = collection.records.get(recordId)!;
+    // As the 2dsphere index does: the first value at the path is the record's point; a record without one is not indexed.
+    const point = parsePoint(valuesAtPath(doc, field)[0]);
+    if (!point) continue;
+    const distance = nearDistance(near, point);
+    if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
+    if (near.minDistance !== undefined && distance < near.minDistance) continue;
+    if (test(doc)) matches.push({ recordId, doc, distance });
+  }
+  matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
+  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length } };
 }
 
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */

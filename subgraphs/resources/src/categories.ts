@@ -6,6 +6,7 @@ import type { TaxonomyCategory } from "./taxonomy";
 import { toResourceRecord } from "./domain";
 import type { FieldError, ResourceInput, ResourceRecord } from "./domain";
 import type { CategoryDocument, ResourceModels } from "./models";
+import type { CategoryLabels } from "./search-keys";
 
 /**
  * Adds the default categories a collection lacks (by code), leaving every stored category, and a city's own
@@ -42,6 +43,11 @@ export async function addCategory(models: ResourceModels, input: TaxonomyCategor
     if (duplicateKeyField(error) === undefined) throw error;
     throw conflict(`input.code: 分類コード「${input.code}」は使われています (this code is already in the taxonomy)`, "input.code");
   }
+}
+
+/** Each category's code with the labels a text query matches (see search-keys). */
+export function categoryLabels(taxonomy: readonly TaxonomyCategory[]): CategoryLabels[] {
+  return taxonomy.map((entry) => ({ code: entry.code, labels: categorySearchTerms(entry) }));
 }
 
 /** `code` and the codes of every category under it. */

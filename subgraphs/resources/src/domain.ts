@@ -4,6 +4,7 @@ import type { Weekday } from "@tsunagu/service-kit";
 import { z } from "zod";
 import { buildSearchKeys, instantSchema, isKanaReading, normalizeJapanese } from "@tsunagu/service-kit";
 import type { FieldError } from "@tsunagu/service-kit";
+import { gramsOfKeys } from "./search-keys";
 
 export { instantSchema };
 export type { FieldError };
@@ -392,10 +393,15 @@ export type ResourceRecord = Omit<ResourceInput, "location" | "provenance" | "ad
   provenance: Provenance & { modifiedAt: Date };
   archivedAt: Date | null;
   searchKeys: string[];
+  /** Characters and character pairs of the resource's own search keys, for the gram index (see search-keys). */
+  searchGrams: string[];
 };
 
 /** The search keys of a resource: its names, operator, departments and its category's labels (see taxonomy). */
-export function resourceSearchKeys(input: ResourceInput, categoryTerms: readonly string[]): string[] {
+export function resourceSearchKeys(
+  input: Pick<ResourceInput, "names" | "operatorName" | "departments">,
+  categoryTerms: readonly string[],
+): string[] {
   const { names } = input;
   return buildSearchKeys([
     names.official,
@@ -417,5 +423,6 @@ export function toResourceRecord(input: ResourceInput, now: Date, categoryTerms:
     provenance: { ...provenance, modifiedAt: provenance.modifiedAt ?? now },
     archivedAt: null,
     searchKeys: resourceSearchKeys(input, categoryTerms),
+    searchGrams: gramsOfKeys(resourceSearchKeys(input, [])),
   };
 }

@@ -2,12 +2,13 @@
 import { join } from "node:path";
 import { serveSubgraph } from "@tsunagu/service-kit";
 import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-kit";
-import { ensureDefaultTaxonomy } from "./categories";
+import { categoryLabels, ensureDefaultTaxonomy, loadTaxonomy } from "./categories";
 import { resourcesContextFactory } from "./context";
 import type { ResourcesContext } from "./context";
 import { hsdsRoutes } from "./hsds/routes";
 import { openResourceModels } from "./models";
 import { resolvers } from "./resolvers";
+import { backfillSearchGrams } from "./search-keys";
 
 export { seedDemoResources } from "./bulk-load";
 export type { SeedOptions } from "./bulk-load";
@@ -30,10 +31,11 @@ export const DEFAULT_RESOURCES_PORT = 4001;
 
 export type ResourcesSubgraphOptions = SubgraphServiceOptions;
 
-/** Starts the resources subgraph on `connection`: indexes created and the default taxonomy ensured first. */
+/** Starts the resources subgraph on `connection`: indexes created, the default taxonomy ensured and search grams filled in first. */
 export async function startResourcesSubgraph(options: ResourcesSubgraphOptions): Promise<RunningService> {
   const models = await openResourceModels(options.connection);
   await ensureDefaultTaxonomy(models);
+  await backfillSearchGrams(options.connection, categoryLabels(await loadTaxonomy(models)));
   return serveSubgraph<ResourcesContext>(options, {
     name: "resources",
     schemaPath: RESOURCES_SCHEMA_PATH,

@@ -193,6 +193,8 @@ const resourceSchema = new Schema<ResourceDocument>(
     },
     /** Normalised names, reading, operator, departments and category labels (see `resourceSearchKeys`). */
     searchKeys: [String],
+    /** Characters and character pairs of the own search keys: the gram index a text query intersects (see search-keys). */
+    searchGrams: [String],
     version: { type: Number, required: true, default: 1 },
   },
   { collection: "resources", timestamps: true, minimize: false, versionKey: false, strict: "throw" },
@@ -201,6 +203,7 @@ const resourceSchema = new Schema<ResourceDocument>(
 withCreationStamp(resourceSchema);
 resourceSchema.index({ location: "2dsphere" });
 resourceSchema.index({ searchKeys: 1 });
+resourceSchema.index({ searchGrams: 1 });
 resourceSchema.index({ category: 1, "address.district": 1 });
 resourceSchema.index({ kind: 1 });
 resourceSchema.index({ "address.district": 1 });

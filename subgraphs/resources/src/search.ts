@@ -1,11 +1,13 @@
 // Searching resources and the verification queue: filters as MongoDB conditions, distance order with $geoNear, open-at, and keyset cursors that stay correct in each order.
 import type { PipelineStage } from "mongoose";
 import { z } from "zod";
-import { encodeCursor, escapeRegExp, keysetOf, resumeAfter, searchTerms, sortDocument } from "@tsunagu/service-kit";
+import { encodeCursor, keysetOf, resumeAfter, sortDocument } from "@tsunagu/service-kit";
 import type { Keyset, PageInfo, SortKey } from "@tsunagu/service-kit";
 import { ACCEPT_CODES, RESOURCE_KINDS, geoLocationSchema, instantSchema } from "./domain";
 import { isOpenAt, toTokyoTime } from "./opening-hours";
-import { descendantCodes, loadTaxonomy } from "./categories";
+import { categoryLabels, descendantCodes, loadTaxonomy } from "./categories";
+import { textConditions } from "./search-keys";
+import type { TaxonomyCategory } from "./taxonomy";
 import { invalidInput } from "./inputs";
 import type { PageRequest } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
@@ -166,8 +168,7 @@ function openCandidates(at: Date): Record<string, unknown> {
 }
 
 /** The categories a filter names, each with the categories under it; an unknown code is BAD_USER_INPUT. */
-async function expandCategories(models: ResourceModels, codes: readonly string[]): Promise<string[]> {
-  const taxonomy = await loadTaxonomy(models);
+function expandCategories(taxonomy: readonly TaxonomyCategory[], codes: readonly string[]): string[] {
   const unknown = codes.flatMap((code, index) =>
     taxonomy.some((entry) => entry.code === code)
       ? []
@@ -185,8 +186,9 @@ function matchAll(conditions: readonly Record<string, unknown>[]): Record<string
 export async function filterConditions(models: ResourceModels, filter: Omit<SearchFilter, "near" | "openAt">): Promise<Record<string, unknown>[]> {
   const conditions: Record<string, unknown>[] = [];
   if (!filter.includeArchived) conditions.push({ archivedAt: null });
-  for (const term of searchTerms(filter.text ?? "")) conditions.push({ searchKeys: { $regex: escapeRegExp(term) } });
-  if (filter.categories) conditions.push({ category: { $in: await expandCategories(models, filter.categories) } });
+  const taxonomy = filter.text || filter.categories ? await loadTaxonomy(models) : [];
+  if (filter.text) conditions.push(...textConditions(filter.text, categoryLabels(taxonomy)));
+  if (filter.categories) conditions.push({ category: { $in: expandCategories(taxonomy, filter.categories) } });
   if (filter.kinds) conditions.push({ kind: { $in: filter.kinds } });
   if (filter.districts) {
     conditions.push({ $or: [{ "address.district": { $in: filter.districts } }, { servedDistricts: { $in: filter.districts } }] });

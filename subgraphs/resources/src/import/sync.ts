@@ -168,7 +168,10 @@ class Synchroniser {
           else set[path] = value;
         }
       }
-      if (![...SEARCH_KEY_FIELDS].some((field) => protectedFields.has(field))) set.searchKeys = record.searchKeys;
+      if (![...SEARCH_KEY_FIELDS].some((field) => protectedFields.has(field))) {
+        set.searchKeys = record.searchKeys;
+        set.searchGrams = record.searchGrams;
+      }
       Object.assign(set, {
         placeKeys,
         importHash: hash,

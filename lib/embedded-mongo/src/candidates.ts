@@ -1,0 +1,125 @@
+// Index-driven candidates: the conditions of a filter that an index can enumerate (equality, $in, each value of $all,
+// $or of such branches, a near query's cells), and the one yielding the fewest records drives the query.
+import type { Document } from "bson";
+import { BSONRegExp } from "bson";
+import type { Collection } from "./collection";
+import type { Index } from "./indexes";
+import { isPlainObject, MAX_KEY, MIN_KEY } from "./bson-values";
+
+/** A superset of a filter's matches that an index enumerates. */
+export interface CandidateSource {
+  /** The index read, for explain. */
+  indexName: string;
+  /** Whether the source comes from `$all` or `$or`, the conditions the ordinary single-index planner cannot serve. */
+  combined: boolean;
+  /** The record ids (each once), or undefined as soon as there are more than `limit`. */
+  list(limit: number): number[] | undefined;
+}
+
+/** The smallest size tried first; each further try reads four times as many. */
+const FIRST_LIMIT = 64;
+
+function scalar(value: unknown): boolean {
+  return value !== undefined && !Array.isArray(value) && !isPlainObject(value) && !(value instanceof RegExp) && !(value instanceof BSONRegExp);
+}
+
+/** An ordinary (not geo, not partial) index whose first field is `field`. */
+function leadingIndex(collection: Collection, field: string): Index | undefined {
+  for (const index of collection.indexes.values()) {
+    if (index.fields[0] === field && !index.geoField && !index.spec.partialFilterExpression) return index;
+  }
+  return undefined;
+}
+
+/** The records whose key on the index's first field is one of `values`. */
+function valuesSource(index: Index, values: readonly unknown[], combined: boolean): CandidateSource | undefined {
+  if (values.length === 0 || !values.every(scalar)) return undefined;
+  if (index.spec.sparse && values.some((value) => value === null)) return undefined;
+  const padding = index.fields.length - 1;
+  return {
+    indexName: index.name,
+    combined,
+    list(limit) {
+      const ids = new Set<number>();
+      for (const value of values) {
+        const low = [value, ...Array(padding).fill(MIN_KEY), MIN_KEY];
+        const high = [value, ...Array(padding).fill(MAX_KEY), MAX_KEY];
+        let over = false;
+        index.tree.forRange(low, high, true, (entry) => {
+          ids.add(entry[entry.length - 1] as number);
+          if (ids.size > limit) over = true;
+          return over ? { break: true } : undefined;
+        });
+        if (over) return undefined;
+      }
+      return [...ids];
+    },
+  };
+}
+
+/** Every branch must have a source; the union of each branch's smallest. */
+function orSource(branches: CandidateSource[][]): CandidateSource | undefined {
+  if (branches.length === 0 || branches.some((sources) => sources.length === 0)) return undefined;
+  return {
+    indexName: [...new Set(branches.flat().map((source) => source.indexName))].join(","),
+    combined: true,
+    list(limit) {
+      const ids = new Set<number>();
+      for (const sources of branches) {
+        const smallest = smallestSource(sources, limit);
+        if (!smallest) return undefined;
+        for (const id of smallest.ids) ids.add(id);
+        if (ids.size > limit) return undefined;
+      }
+      return [...ids];
+    },
+  };
+}
+
+/** The candidate sources of a filter: each one holds every record the filter matches. */
+export function candidateSources(collection: Collection, filter: Document): CandidateSource[] {
+  const sources: CandidateSource[] = [];
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field === "$and" && Array.isArray(condition)) {
+      for (const clause of condition) if (isPlainObject(clause)) sources.push(...candidateSources(collection, clause));
+      continue;
+    }
+    if (field === "$or" && Array.isArray(condition)) {
+      const branches = condition.map((branch) => (isPlainObject(branch) ? candidateSources(collection, branch) : []));
+      const source = orSource(branches);
+      if (source) sources.push(source);
+      continue;
+    }
+    if (field.startsWith("$")) continue;
+    const index = leadingIndex(collection, field);
+    if (!index) continue;
+    const operators = isPlainObject(condition) && Object.keys(condition).some((key) => key.startsWith("$")) ? condition : undefined;
+    if (!operators) {
+      const source = valuesSource(index, [condition], false);
+      if (source) sources.push(source);
+      continue;
+    }
+    const found = [
+      "$eq" in operators ? valuesSource(index, [operators.$eq], false) : undefined,
+      Array.isArray(operators.$in) ? valuesSource(index, operators.$in, false) : undefined,
+      ...(Array.isArray(operators.$all) ? operators.$all.map((value) => valuesSource(index, [value], true)) : []),
+    ];
+    for (const source of found) if (source) sources.push(source);
+  }
+  return sources;
+}
+
+/**
+ * The source with the fewest records, at most `limit`, and its records: every source is read up to 64 records, then
+ * 256, and so on, so the cost stays a small multiple of the smallest source whatever the others hold.
+ */
+export function smallestSource(sources: readonly CandidateSource[], limit: number): { source: CandidateSource; ids: number[] } | undefined {
+  for (let cap = FIRST_LIMIT; ; cap *= 4) {
+    const bounded = Math.min(cap, limit);
+    for (const source of sources) {
+      const ids = source.list(bounded);
+      if (ids) return { source, ids };
+    }
+    if (bounded === limit) return undefined;
+  }
+}

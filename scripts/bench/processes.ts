@@ -1,0 +1,80 @@
+// Benchmark children: start a TypeScript entry point in its own process, wait for its ready line, stop it, and read the CPU time its process tree used.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+export const ROOT = join(__dirname, "..", "..");
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** A child process running a TypeScript entry point, and the value read from its first matching stdout line. */
+export interface Child<T> {
+  process: ChildProcess;
+  ready: T;
+}
+
+/** Starts `entry` (relative to the repository) with `env` added and node `flags`, and waits for the stdout line `readyFrom` accepts. */
+export async function startChild<T>(
+  entry: string,
+  env: Record<string, string>,
+  readyFrom: (line: string) => T | undefined,
+  flags: readonly string[] = [],
+): Promise<Child<T>> {
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const value = await new Promise<T>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${entry} exited with code ${String(code)} before it was ready`)));
+    (async () => {
+      for await (const line of lines) {
+        const ready = readyFrom(line);
+        if (ready !== undefined) return ready;
+      }
+      throw new Error(`${entry} closed its output before it was ready`);
+    })().then(resolve, reject);
+  });
+  lines.close();
+  child.stdout!.resume();
+  return { process: child, ready: value };
+}
+
+/** Stops a child with SIGTERM and waits for it to exit. */
+export async function stopChild(child: Child<unknown>): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill("SIGTERM");
+  await once(child.process, "exit");
+}
+
+/** User + system CPU milliseconds used so far by a process and every process below it (cluster workers included). */
+export function treeCpuMillis(pid: number): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    // Fields after the command name (which may hold spaces) in parentheses: state ppid ... utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    parents.set(Number(name), Number(fields[1]));
+    ticks.set(Number(name), Number(fields[11]) + Number(fields[12]));
+  }
+  let total = 0;
+  const inTree = (candidate: number): boolean => {
+    for (let current: number | undefined = candidate; current !== undefined && current > 1; current = parents.get(current)) {
+      if (current === pid) return true;
+    }
+    return false;
+  };
+  for (const [candidate, used] of ticks) if (inTree(candidate)) total += used;
+  return (total * 1000) / TICKS_PER_SECOND;
+}

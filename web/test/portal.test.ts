@@ -81,3 +81,67 @@ test("a resident finds visiting-nursing stations by ほうもんかんご near t
   expect(foreign).toEqual([]);
   await context.close();
 });
+
+test("a care manager filters by category, district and open now with the keyboard alone, picks a point on the map, pages on, and closes a detail with Escape", async () => {
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const { page, foreign } = await openPortal(context);
+  // A Wednesday at 10:00 in Tokyo, when the weekday offices are open.
+  await page.clock.setFixedTime(new Date("2026-04-08T01:00:00Z"));
+
+  await page.getByLabel("分類").focus();
+  await page.getByLabel("分類").selectOption({ label: "訪問看護ステーション" });
+  await page.keyboard.press("Tab");
+  await page.getByLabel("地区（日常生活圏域）").selectOption("東圏域");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Space");
+  expect(await page.getByLabel("いま営業中のみ").isChecked()).toBe(true);
+  await page.getByLabel("ことば（名前・よみがな）").press("Enter");
+  await page.getByText(/件見つかりました/).waitFor();
+  const facts = await page.locator("#results .facts").allTextContents();
+  expect(facts.length).toBeGreaterThan(0);
+  // In the district, or visiting it from a neighbouring one.
+  for (const item of await page.locator("#results button.result").allTextContents()) expect(item).toContain("東圏域");
+  for (const fact of facts) expect(fact).toMatch(/^訪問看護ステーション・.+圏域・営業中$/);
+
+  // The detail opens from the keyboard, takes focus, and Escape gives it back to the result.
+  await page.locator("#results button.result").first().focus();
+  await page.keyboard.press("Enter");
+  await page.locator("#detail-heading").waitFor();
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-heading");
+  expect(await page.locator("#detail dd").nth(1).textContent()).toBe("営業中");
+  await page.keyboard.press("Escape");
+  expect(await page.locator("#detail").isHidden()).toBe(true);
+  expect(await page.evaluate(() => document.activeElement?.classList.contains("result"))).toBe(true);
+
+  // A point chosen on the map fills the fields; everything within 10 km comes in pages of 20.
+  await page.getByLabel("分類").selectOption("");
+  await page.getByLabel("地区（日常生活圏域）").selectOption("");
+  await page.getByLabel("いま営業中のみ").uncheck();
+  await page.locator("#map").click({ position: { x: 200, y: 60 } });
+  expect(await page.getByLabel("この地点の近く").isChecked()).toBe(true);
+  const latitude = Number(await page.getByLabel("緯度").inputValue());
+  const longitude = Number(await page.getByLabel("経度").inputValue());
+  // Somewhere over the demo city, marked on the map.
+  expect(Math.abs(latitude - 36.4)).toBeLessThan(0.2);
+  expect(Math.abs(longitude - 136.45)).toBeLessThan(0.2);
+  expect(await page.locator("#map path.point-marker").count()).toBe(1);
+  await page.getByLabel("範囲").selectOption("10000");
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText(/件見つかりました/).waitFor();
+  const total = Number(/(\d+)件見つかりました/.exec((await page.locator("#status").textContent()) ?? "")?.[1]);
+  expect(total).toBeGreaterThan(20);
+  expect(await page.locator("#results li").count()).toBe(20);
+  await page.getByRole("button", { name: "さらに表示" }).click();
+  await page.getByText(`（${Math.min(40, total)}件を表示）`, { exact: false }).waitFor();
+  expect(await page.locator("#results li").count()).toBe(Math.min(40, total));
+  expect(await page.locator("#map path.resource-marker").count()).toBe(Math.min(40, total));
+
+  // An incomplete point is refused with a message before any request.
+  await page.getByLabel("緯度").fill("");
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText("近くでさがすには、緯度と経度を入れるか").waitFor();
+  await keepScreenshot(page, "portal-filters-and-paging");
+
+  expect(foreign).toEqual([]);
+  await context.close();
+});

@@ -76,6 +76,7 @@ function resultItem(resource: ResourceSummary, distanceMeters: number | null): H
   button.append(element("span", resource.names.official, "name"));
   const facts = [resource.category.labelJa, resource.address.district ?? "", OPEN_STATUS_LABELS[resource.openStatus], distanceLabel(distanceMeters)].filter((fact) => fact !== "");
   button.append(element("span", facts.join("・"), "facts"));
+  if (resource.servedDistricts.length > 0) button.append(element("span", `訪問する地区：${resource.servedDistricts.join("・")}`, "served"));
   button.addEventListener("click", () => {
     openedFrom = button;
     void openDetail(resource.id);
@@ -87,7 +88,7 @@ function resultItem(resource: ResourceSummary, distanceMeters: number | null): H
 async function showPage(append: boolean): Promise<void> {
   status.textContent = "さがしています…";
   try {
-    const page = await searchResources(currentFilter, append ? nextCursor : null);
+    const page = await searchResources(currentFilter, append ? nextCursor : null, new Date());
     const resources = page.edges.map((edge) => edge.node);
     shown = append ? [...shown, ...resources] : resources;
     const items = page.edges.map((edge) => resultItem(edge.node, edge.distanceMeters));
@@ -105,7 +106,7 @@ async function showPage(append: boolean): Promise<void> {
 async function openDetail(id: string): Promise<void> {
   status.textContent = "詳細を読み込んでいます…";
   try {
-    const resource = await loadResource(id);
+    const resource = await loadResource(id, new Date());
     if (resource === null) {
       status.textContent = "この資源は見つかりませんでした（削除された可能性があります）。";
       return;

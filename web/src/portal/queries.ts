@@ -15,6 +15,7 @@ export interface ResourceSummary {
   category: Category;
   address: { district: string | null; street: string | null };
   location: { latitude: number; longitude: number } | null;
+  servedDistricts: string[];
   openStatus: OpenStatus;
 }
 
@@ -69,7 +70,8 @@ const SUMMARY_FIELDS = `
   category { code labelJa }
   address { district street }
   location { latitude longitude }
-  openStatus
+  servedDistricts
+  openStatus(at: $at)
 `;
 
 /** The choices for the form: every category and every district of the city. */
@@ -77,25 +79,25 @@ export function loadChoices(): Promise<{ resourceCategories: Category[]; resourc
   return requestGraphQL(`query PortalChoices { resourceCategories { code labelJa } resourceCoverage { districts } }`);
 }
 
-/** One page of resources matching `filter`, nearest first when it has `near`. */
-export async function searchResources(filter: ResourceFilter, after: string | null, first = 20): Promise<ResourcePage> {
+/** One page of resources matching `filter`, nearest first when it has `near`; open or closed at `at` (the viewer's clock). */
+export async function searchResources(filter: ResourceFilter, after: string | null, at: Date, first = 20): Promise<ResourcePage> {
   const data = await requestGraphQL<{ resources: ResourcePage }>(
-    `query PortalSearch($filter: ResourceFilter, $first: Int, $after: String) {
+    `query PortalSearch($filter: ResourceFilter, $first: Int, $after: String, $at: DateTime!) {
       resources(filter: $filter, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }
         edges { distanceMeters node { ${SUMMARY_FIELDS} } }
       }
     }`,
-    { filter, first, after },
+    { filter, first, after, at: at.toISOString() },
   );
   return data.resources;
 }
 
-/** Everything the detail view shows about one resource, or null when it no longer exists. */
-export async function loadResource(id: string): Promise<ResourceDetail | null> {
+/** Everything the detail view shows about one resource (open or closed at `at`), or null when it no longer exists. */
+export async function loadResource(id: string, at: Date): Promise<ResourceDetail | null> {
   const data = await requestGraphQL<{ resource: ResourceDetail | null }>(
-    `query PortalResource($id: ID!) {
+    `query PortalResource($id: ID!, $at: DateTime!) {
       resource(id: $id) {
         ${SUMMARY_FIELDS}
         description
@@ -115,7 +117,7 @@ export async function loadResource(id: string): Promise<ResourceDetail | null> {
         contactWindows { name role phone preferredChannel avoidCallingHours { days from to reason } note }
       }
     }`,
-    { id },
+    { id, at: at.toISOString() },
   );
   return data.resource;
 }

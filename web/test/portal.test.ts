@@ -2,6 +2,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startResourcesStack } from "../../subgraphs/resources/test/stack";
 import type { ResourcesStack } from "../../subgraphs/resources/test/stack";
+import { bearer } from "../../gateway/test/helpers";
 import { keepScreenshot, launchChromium } from "./browser";
 
 let stack: ResourcesStack;
@@ -141,6 +142,46 @@ test("a care manager filters by category, district and open now with the keyboar
   await page.getByRole("button", { name: "さがす" }).click();
   await page.getByText("近くでさがすには、緯度と経度を入れるか").waitFor();
   await keepScreenshot(page, "portal-filters-and-paging");
+
+  expect(foreign).toEqual([]);
+  await context.close();
+});
+
+test("a professional signs in with a token and sees the contact windows' direct lines; a resident does not; a forged token is refused with a clear message", async () => {
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const { page, foreign } = await openPortal(context);
+  const openFirstStation = async () => {
+    await page.locator("#status").evaluate((status) => (status.textContent = ""));
+    await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
+    await page.getByRole("button", { name: "さがす" }).click();
+    await page.getByText(/件見つかりました/).waitFor();
+    await page.locator("#results button.result").first().click();
+    await page.locator("#detail-heading").waitFor();
+    return (await page.locator("#detail .windows").textContent()) ?? "";
+  };
+  const publicWindows = await openFirstStation();
+  expect(publicWindows).toMatch(/連絡を避けたい時間/);
+  expect(publicWindows).not.toMatch(/直通電話/);
+
+  const signIn = async (token: string) => {
+    if ((await page.locator("details.sign-in").getAttribute("open")) === null) await page.getByText("専門職の方（サインイン）").click();
+    await page.getByLabel("アクセストークン").fill(token);
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
+  };
+  const professional = (await bearer({ role: "PROFESSIONAL", subject: "cm-portal", displayName: "山田 花子" })).authorization.replace("Bearer ", "");
+  await signIn(professional);
+  await page.getByText("山田 花子（専門職）としてサインインしました。連絡窓口の直通電話・メールが表示されます。").waitFor();
+  await page.getByRole("button", { name: "一覧にもどる" }).click();
+  expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, ""]);
+  const professionalWindows = await openFirstStation();
+  expect(professionalWindows).toMatch(/直通電話：0\d{1,4}-\d{1,4}-\d{4}/);
+  await keepScreenshot(page, "portal-professional-contact-windows");
+
+  await page.getByRole("button", { name: "サインアウト" }).click();
+  const [header, payload] = professional.split(".");
+  await signIn(`${header}.${payload}.forged-signature`);
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText("サインインが無効か期限切れです。").waitFor();
 
   expect(foreign).toEqual([]);
   await context.close();

@@ -77,7 +77,8 @@ function contactWindows(resource: ResourceDetail): HTMLElement {
     if (window.role) item.append(`（${window.role}）`);
     const details: string[] = [];
     if (window.preferredChannel) details.push(`希望する連絡手段：${CHANNEL_LABELS[window.preferredChannel] ?? window.preferredChannel}`);
-    if (window.phone) details.push(`直通：${window.phone}`);
+    if (window.phone) details.push(`直通電話：${window.phone}`);
+    if (window.email) details.push(`直通メール：${window.email}`);
     for (const avoid of window.avoidCallingHours) {
       const days = avoid.days.length === 0 ? "毎日" : avoid.days.map((day) => WEEKDAY_LABELS[day]).join("・");
       details.push(`連絡を避けたい時間：${days} ${avoid.from}〜${avoid.to}${avoid.reason ? `（${avoid.reason}）` : ""}`);

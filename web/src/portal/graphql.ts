@@ -1,4 +1,12 @@
-// The portal's GraphQL client: one POST to the gateway's public /graphql, errors surfaced with their code and message.
+// The portal's GraphQL client: one POST to the gateway's public /graphql (with the signed-in professional's token, held in memory only), errors surfaced with their code and message.
+
+/** The bearer token of a signed-in professional; never written to storage, gone with the tab. */
+let bearerToken: string | null = null;
+
+/** Signs in with `token` (sent on every request from now on), or signs out with null. */
+export function setBearerToken(token: string | null): void {
+  bearerToken = token;
+}
 
 /** An answer's error, carrying the server's `extensions.code` (BAD_USER_INPUT, RATE_LIMITED, ...) or NETWORK. */
 export class GraphQLRequestError extends Error {
@@ -21,7 +29,7 @@ export async function requestGraphQL<Data>(query: string, variables: Record<stri
   try {
     response = await fetch("/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json", ...(bearerToken === null ? {} : { authorization: `Bearer ${bearerToken}` }) },
       body: JSON.stringify({ query, variables }),
     });
   } catch {

@@ -1,6 +1,6 @@
 // The residents' and care managers' portal: the search form, the result list and map, and the detail view, all over the public /graphql.
 import { OPEN_STATUS_LABELS, element, renderDetail } from "./detail";
-import { GraphQLRequestError } from "./graphql";
+import { GraphQLRequestError, setBearerToken } from "./graphql";
 import { createResultsMap } from "./map";
 import { loadChoices, loadResource, searchResources } from "./queries";
 import type { ResourceFilter, ResourceSummary } from "./queries";
@@ -25,6 +25,10 @@ const status = byId<HTMLParagraphElement>("status");
 const resultList = byId<HTMLOListElement>("results");
 const moreButton = byId<HTMLButtonElement>("more");
 const detail = byId<HTMLElement>("detail");
+const signInForm = byId<HTMLFormElement>("sign-in");
+const tokenInput = byId<HTMLInputElement>("token");
+const signOutButton = byId<HTMLButtonElement>("sign-out");
+const signedInAs = byId<HTMLParagraphElement>("signed-in-as");
 
 const map = createResultsMap(byId("map"), (id) => void openDetail(id), choosePoint);
 let currentFilter: ResourceFilter = {};
@@ -34,6 +38,7 @@ let shown: ResourceSummary[] = [];
 let openedFrom: HTMLElement | null = null;
 
 function explain(error: unknown): string {
+  if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") return "サインインが無効か期限切れです。サインアウトするか、新しいトークンでサインインしてください。";
   if (error instanceof GraphQLRequestError) return error.code === "NETWORK" ? error.message : `エラー：${error.message}`;
   return "予期しないエラーが起きました。";
 }
@@ -156,6 +161,50 @@ locateButton.addEventListener("click", () => {
     },
     { enableHighAccuracy: false, timeout: 10_000 },
   );
+});
+
+const ROLE_LABELS: Record<string, string> = {
+  RESIDENT: "住民",
+  PROFESSIONAL: "専門職",
+  COORDINATOR: "コーディネーター",
+  EMS: "救急隊",
+  ER: "救急外来",
+  VENDOR: "事業者システム",
+  ADMIN: "管理者",
+};
+const CONTACT_DETAIL_ROLES = new Set(["PROFESSIONAL", "COORDINATOR", "EMS", "ER", "ADMIN"]);
+
+/** The role and name a token claims, read for display only (the gateway verifies the token on every request). */
+function claimsOf(token: string): { role: string; name?: string } | null {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return null;
+  try {
+    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0)));
+    const claims = JSON.parse(json) as { role?: unknown; name?: unknown };
+    return typeof claims.role === "string" ? { role: claims.role, ...(typeof claims.name === "string" ? { name: claims.name } : {}) } : null;
+  } catch {
+    return null;
+  }
+}
+
+signInForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = tokenInput.value.trim();
+  const claims = claimsOf(token);
+  if (claims === null) {
+    signedInAs.textContent = "トークンの形式が正しくありません。";
+    return;
+  }
+  setBearerToken(token);
+  tokenInput.value = "";
+  signOutButton.hidden = false;
+  const adds = CONTACT_DETAIL_ROLES.has(claims.role) ? "連絡窓口の直通電話・メールが表示されます。" : "この役割で追加される情報はありません。";
+  signedInAs.textContent = `${claims.name ?? ""}（${ROLE_LABELS[claims.role] ?? claims.role}）としてサインインしました。${adds}`;
+});
+signOutButton.addEventListener("click", () => {
+  setBearerToken(null);
+  signOutButton.hidden = true;
+  signedInAs.textContent = "サインアウトしました。";
 });
 
 void loadChoices()

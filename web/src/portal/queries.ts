@@ -49,6 +49,7 @@ export interface ResourceDetail extends ResourceSummary {
     name: string;
     role: string | null;
     phone: string | null;
+    email: string | null;
     preferredChannel: string | null;
     avoidCallingHours: { days: Weekday[]; from: string; to: string; reason: string | null }[];
     note: string | null;
@@ -114,7 +115,7 @@ export async function loadResource(id: string, at: Date): Promise<ResourceDetail
           note
         }
         capacity { available maximum unit updatedAt }
-        contactWindows { name role phone preferredChannel avoidCallingHours { days from to reason } note }
+        contactWindows { name role phone email preferredChannel avoidCallingHours { days from to reason } note }
       }
     }`,
     { id, at: at.toISOString() },

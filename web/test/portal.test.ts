@@ -186,3 +186,14 @@ test("a professional signs in with a token and sees the contact windows' direct 
   expect(foreign).toEqual([]);
   await context.close();
 });
+
+test("with the network gone after the page loaded, a search says clearly that the server cannot be reached", async () => {
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const { page } = await openPortal(context);
+  await context.setOffline(true);
+  await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText("サーバーに接続できません。通信環境を確かめてください。").waitFor();
+  expect(await page.locator("#results li").count()).toBe(0);
+  await context.close();
+});

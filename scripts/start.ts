@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import {
   ConfigError,
+  auditHeadDirectory,
   connectMongo,
   createLogger,
   createPubSub,
@@ -135,6 +136,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
           port: chosen,
           host: "127.0.0.1",
           development: config.NODE_ENV === "development",
+          auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
         }),
       );
       running.push(service);

@@ -28,6 +28,8 @@ export interface SubgraphStartOptions {
   port: number;
   host: string;
   development: boolean;
+  /** Where the audit logs' chain heads are written out (DATA_DIR/audit). */
+  auditHeadDirectory: string;
 }
 
 /** Asks a subgraph started earlier a GraphQL query and returns its data; errors are thrown. */

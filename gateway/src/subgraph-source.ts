@@ -7,6 +7,7 @@ import { GraphQLError, Kind, parse } from "graphql";
 import type { GraphQLFormattedError } from "graphql";
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, internalError, isErrorCode, signIdentity } from "@tsunagu/service-kit";
 import type { Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import { failurePath } from "./failure-path";
 
 /** One subgraph as the gateway calls it. */
 export interface SubgraphEndpoint {
@@ -107,7 +108,8 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
       const { name } = this.options;
       const logger = incomingContext(options)?.logger ?? this.options.logger;
       logger.warn({ err: error, serviceName: name }, "subgraph call failed");
-      return { errors: [internalError(this.describeFailure(error), { serviceName: name }).toJSON()] };
+      const path = failurePath("document" in options ? options.document : undefined, options.request.query);
+      return { errors: [{ ...internalError(this.describeFailure(error), { serviceName: name }).toJSON(), ...(path === undefined ? {} : { path }) }] };
     }
   }
 

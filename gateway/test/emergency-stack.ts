@@ -53,6 +53,8 @@ export interface EmergencyStackOptions {
   others?: (engine: MongoHandle) => Promise<OtherSubgraphs>;
   lookupRateLimit?: LookupRateLimit;
   accessWindowMinutes?: number;
+  /** Where the access log's chain head is written out, every 50 ms in tests; unset: not written out. */
+  auditHeadDirectory?: string;
   /** Demo residents to seed (default 0). */
   seed?: Omit<SeedDemoEmergencyOptions, "now">;
 }
@@ -103,6 +105,8 @@ export async function startEmergencyStack(options: EmergencyStackOptions): Promi
     clock: clock.now,
     lookupRateLimit: options.lookupRateLimit,
     accessWindowMinutes: options.accessWindowMinutes,
+    auditHeadDirectory: options.auditHeadDirectory,
+    auditHeadIntervalMs: 50,
   });
   urls.emergency = emergency.url;
   const apiKeys = await mongoApiKeyStore(engine.connection);

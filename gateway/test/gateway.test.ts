@@ -324,6 +324,7 @@ describe("resilience", () => {
       expect(answer.body.errors).toEqual([
         {
           message: "The notes service did not answer within 200 ms",
+          path: ["place", "slowNote"],
           extensions: { code: "INTERNAL_SERVER_ERROR", serviceName: "notes" },
         },
       ]);
@@ -346,6 +347,7 @@ describe("resilience", () => {
       expect(during.body.errors).toEqual([
         expect.objectContaining({
           message: "The notes service is unavailable",
+          path: ["place", "slowNote"],
           extensions: { code: "INTERNAL_SERVER_ERROR", serviceName: "notes" },
         }),
       ]);

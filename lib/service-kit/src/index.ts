@@ -15,3 +15,4 @@ export * from "./pagination";
 export * from "./tokyo-time";
 export * from "./subgraph-process";
 export * from "./subgraph-service";
+export * from "./audit-chain";

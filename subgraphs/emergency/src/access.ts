@@ -81,21 +81,21 @@ export function readPermission(profile: ProfileDocument, identity: Identity, win
   return null;
 }
 
-/** Throws FORBIDDEN unless the caller holds the profile (the resident or a delegate). */
-export function requireHolder(profile: ProfileDocument, identity: Identity): void {
-  if (!isHolder(profile, identity)) throw forbidden("本人または代理人のみ変更できます (only the resident or a delegate may change this profile)");
+/** Throws FORBIDDEN unless the caller holds the profile (the resident or a delegate); a missing profile (null) is refused alike. */
+export function requireHolder(profile: ProfileDocument | null, identity: Identity): void {
+  if (profile === null || !isHolder(profile, identity)) throw forbidden("本人または代理人のみ変更できます (only the resident or a delegate may change this profile)");
 }
 
-/** Throws FORBIDDEN unless the caller registered the profile: delegates are added and removed by the resident alone. */
-export function requireOwner(profile: ProfileDocument, identity: Identity): void {
-  if (!(identity.authMethod === "jwt" && identity.subject === profile.ownerSubject)) {
+/** Throws FORBIDDEN unless the caller registered the profile: delegates are added and removed by the resident alone. A missing profile (null) is refused alike. */
+export function requireOwner(profile: ProfileDocument | null, identity: Identity): void {
+  if (profile === null || !(identity.authMethod === "jwt" && identity.subject === profile.ownerSubject)) {
     throw forbidden("代理人の追加・削除は本人のみできます (only the resident may add or remove delegates)");
   }
 }
 
-/** Holders and granted professionals may record a review (a care manager checking the content with the resident). */
-export function requireReviewer(profile: ProfileDocument, identity: Identity): void {
-  if (isHolder(profile, identity)) return;
-  if (activeGrantFor(profile, identity) !== undefined && consentCovers(profile, "CARE_TEAM")) return;
+/** Holders and granted professionals may record a review (a care manager checking the content with the resident); a missing profile (null) is refused alike. */
+export function requireReviewer(profile: ProfileDocument | null, identity: Identity): void {
+  if (profile !== null && isHolder(profile, identity)) return;
+  if (profile !== null && activeGrantFor(profile, identity) !== undefined && consentCovers(profile, "CARE_TEAM")) return;
   throw forbidden("本人・代理人・閲覧を許可された専門職のみ見直しを記録できます (only holders and granted professionals may record a review)");
 }

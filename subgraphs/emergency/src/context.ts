@@ -1,5 +1,5 @@
 // The request context of the emergency subgraph: who is asking (from the gateway), the moment of the request on the server's clock, the models, the settings and this request's DataLoaders.
-import type { RequestContext } from "@tsunagu/service-kit";
+import type { RequestContext, RunningAuditChain } from "@tsunagu/service-kit";
 import { createLoaders } from "./loaders";
 import type { EmergencyLoaders } from "./loaders";
 import type { EmergencyModels } from "./models";
@@ -28,14 +28,16 @@ export interface EmergencyContext extends RequestContext {
   models: EmergencyModels;
   settings: EmergencySettings;
   loaders: EmergencyLoaders;
+  /** The hash chain of the access log: every entry is appended through it. */
+  accessChain: RunningAuditChain;
   /** The moment of this request, read once from `settings.clock`; every log entry of the request carries it. */
   now: Date;
 }
 
 /** `createContext` for startSubgraph: the clock read once and fresh loaders for every request. */
-export function emergencyContextFactory(models: EmergencyModels, settings: EmergencySettings) {
+export function emergencyContextFactory(models: EmergencyModels, settings: EmergencySettings, accessChain: RunningAuditChain) {
   return (base: RequestContext): EmergencyContext => {
     const now = settings.clock();
-    return { ...base, models, settings, now, loaders: createLoaders(models, base.identity, now) };
+    return { ...base, models, settings, now, accessChain, loaders: createLoaders(models, accessChain.chain, base.identity, now) };
   };
 }

@@ -13,6 +13,6 @@ export type { LookupRateLimit } from "./context";
 export { seedDemoEmergencyProfiles } from "./seed";
 export type { SeedDemoEmergencyOptions } from "./seed";
 export { EMERGENCY_READ_SCOPE } from "./access";
-export { emergencyModels } from "./models";
+export { ACCESS_LOG_COLLECTION as EMERGENCY_ACCESS_LOG, emergencyModels } from "./models";
 export type { EmergencyModels } from "./models";
 export { CREW_LOOKUP_QUERY } from "./crew-query";

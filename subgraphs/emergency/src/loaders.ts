@@ -2,8 +2,9 @@
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
 import { isObjectIdHex } from "@tsunagu/service-kit";
-import type { Identity } from "@tsunagu/service-kit";
+import type { AuditChain, Identity } from "@tsunagu/service-kit";
 import type { AccessLogDocument, EmergencyModels, ProfileDocument } from "./models";
+import { storedLogEntry } from "./audit";
 
 /** An access log entry before the database gave it an id. */
 export type NewAccessLogEntry = Omit<AccessLogDocument, "_id">;
@@ -17,7 +18,7 @@ export interface EmergencyLoaders {
   profile: DataLoader<string, ProfileDocument | null>;
   /** The caller's access window on a profile (by profile id) still open at the request's moment: their latest successful look-up of it. */
   openWindow: DataLoader<string, OpenWindow | null>;
-  /** Appends entries; the entries of one tick (e.g. 100 `_entities` representations) are one insert. */
+  /** Appends entries to the hash chain; the entries of one tick (e.g. 100 `_entities` representations) are one append. */
   appendLog: DataLoader<NewAccessLogEntry, AccessLogDocument>;
 }
 
@@ -25,7 +26,7 @@ function objectIds(ids: readonly string[]): Types.ObjectId[] {
   return ids.filter(isObjectIdHex).map((id) => new Types.ObjectId(id));
 }
 
-export function createLoaders(models: EmergencyModels, identity: Identity, now: Date): EmergencyLoaders {
+export function createLoaders(models: EmergencyModels, accessChain: AuditChain, identity: Identity, now: Date): EmergencyLoaders {
   return {
     profile: new DataLoader<string, ProfileDocument | null>(
       async (ids) => {
@@ -52,11 +53,7 @@ export function createLoaders(models: EmergencyModels, identity: Identity, now: 
       return profileIds.map((id) => byProfile.get(id.toLowerCase()) ?? null);
     }),
     appendLog: new DataLoader<NewAccessLogEntry, AccessLogDocument>(
-      async (entries) => {
-        const documents = entries.map((entry) => ({ _id: new Types.ObjectId(), ...entry }));
-        await models.AccessLog.insertMany(documents, { ordered: true });
-        return documents;
-      },
+      async (entries) => accessChain.append(await Promise.all(entries.map((entry) => storedLogEntry(models, entry)))),
       { cache: false },
     ),
   };

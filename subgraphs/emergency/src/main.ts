@@ -1,6 +1,6 @@
 // Entry point of the emergency subgraph as its own process (Docker): the shared process runner, plus the emergency access settings.
 import { z } from "zod";
-import { envInteger, runSubgraphProcess, subgraphProcessConfigSchema } from "@tsunagu/service-kit";
+import { auditHeadDirectory, envInteger, runSubgraphProcess, subgraphProcessConfigSchema } from "@tsunagu/service-kit";
 import {
   DEFAULT_ACCESS_WINDOW_MINUTES,
   DEFAULT_CARD_URL_BASE,
@@ -31,6 +31,7 @@ runSubgraphProcess({
       accessWindowMinutes: config.EMERGENCY_ACCESS_WINDOW_MINUTES,
       lookupRateLimit: { max: config.EMERGENCY_LOOKUP_LIMIT, windowSeconds: config.EMERGENCY_LOOKUP_WINDOW_SECONDS },
       cardUrlBase: config.EMERGENCY_CARD_URL_BASE,
+      auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
       fhirIdentifierBase: config.FHIR_IDENTIFIER_BASE,
     }),
 });

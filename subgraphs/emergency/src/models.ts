@@ -1,5 +1,5 @@
 // The emergency subgraph's collections: profiles, the append-only access log (whose look-up entries are also the incident access windows) and look-up rate counters, with their indexes.
-import type { CreationStamp } from "@tsunagu/service-kit";
+import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type { ConsentScope, GranteeKind, ProfileSection } from "./generated/resolvers-types";
@@ -67,7 +67,16 @@ export interface ProfileDocument extends ProfileContent {
   updatedAt: Date;
 }
 
-/** One access log entry; inserted once, never updated or deleted (see `guardAppendOnly`). */
+/** The collection of the access log, which is also the name of its hash chain. */
+export const ACCESS_LOG_COLLECTION = "emergencyAccessLog";
+
+/** A crew's retry key of a look-up and a digest of what was asked, so a retry with other criteria is refused. */
+export interface LookupRequestRecord {
+  key: string;
+  fingerprint: string;
+}
+
+/** One access log entry; inserted once, never updated or deleted (see `guardAppendOnly`), each linked to the one before by its hash. */
 export interface AccessLogDocument {
   _id: Types.ObjectId;
   at: Date;
@@ -81,6 +90,10 @@ export interface AccessLogDocument {
   sections: ProfileSection[];
   accessWindowEndsAt: Date | null;
   requestId: string;
+  /** Present on look-ups sent with a request key. */
+  lookupRequest?: LookupRequestRecord | null;
+  /** Written by the audit chain (service-kit) when the entry is appended. */
+  chain?: ChainLink;
 }
 
 /** Look-ups of one user in one fixed window; shared by every replica of the subgraph through the database. */
@@ -239,11 +252,15 @@ const accessLogSchema = new Schema<AccessLogDocument>(
     sections: [String],
     accessWindowEndsAt: { type: Date, default: null },
     requestId: { type: String, required: true },
+    lookupRequest: { type: new Schema({ key: String, fingerprint: String }, { _id: false }), default: undefined },
+    chain: { type: new Schema({ seq: Number, prev: String, hash: String }, { _id: false }), default: undefined },
   },
-  { collection: "emergencyAccessLog", versionKey: false },
+  { collection: ACCESS_LOG_COLLECTION, versionKey: false },
 );
 accessLogSchema.index({ profileIds: 1, at: -1, _id: -1 });
 accessLogSchema.index({ at: -1, _id: -1 });
+/** A retried look-up finds its first answer by who sent it and its request key. */
+accessLogSchema.index({ "actor.subject": 1, "lookupRequest.key": 1 });
 /** A successful look-up's entry is its access window: found by who looked up which profile, until when. */
 accessLogSchema.index({ "actor.subject": 1, profileIds: 1, accessWindowEndsAt: -1 });
 guardAppendOnly(accessLogSchema);

@@ -69,16 +69,17 @@ async function readAndLog(context: EmergencyContext, profile: ProfileDocument, a
   return { ...profile, access: permission.basis };
 }
 
-/** One profile by id for whoever may read it (FORBIDDEN otherwise); null when there is no such profile. */
+/** One profile by id for whoever may read it; FORBIDDEN otherwise, and the same FORBIDDEN when there is no such profile (no existence oracle). */
 export async function readProfile(
   context: EmergencyContext,
   id: string,
   sections: ProfileSection[],
   action: AccessActionValue = "READ",
-): Promise<ProfileView | null> {
+): Promise<ProfileView> {
   if (!mayEverReadProfiles(context.identity)) throw readRefused();
   const profile = await context.loaders.profile.load(id);
-  return profile === null ? null : readAndLog(context, profile, action, sections);
+  if (profile === null) throw readRefused();
+  return readAndLog(context, profile, action, sections);
 }
 
 /** The caller's account, or FORBIDDEN: holding a profile needs a signed-in person, never an API key or the public. */
@@ -148,12 +149,20 @@ interface ChangePlan {
 export interface ChangeOptions {
   action: AccessActionValue;
   /** Throws unless the caller may make this change. */
-  authorize: (profile: ProfileDocument) => void;
+  /** Throws unless the caller may make the change; given null for a missing profile, it must refuse exactly as for a profile the caller may not change. */
+  authorize: (profile: ProfileDocument | null) => void;
   /** The update, from the profile as it is inside the transaction. */
   plan: (profile: ProfileDocument) => ChangePlan;
   /** Sections the operation returns besides what it changes (logged in the same entry). */
   returned?: ProfileSection[];
   expectedVersion?: number | null;
+}
+
+/** The profile once `options.authorize` let the caller change it; it must refuse a missing one (null). */
+function authorized(options: ChangeOptions, profile: ProfileDocument | null): ProfileDocument {
+  options.authorize(profile);
+  if (profile === null) throw new Error("authorize must refuse a missing profile");
+  return profile;
 }
 
 /**
@@ -162,12 +171,11 @@ export interface ChangeOptions {
  */
 export async function changeProfile(context: EmergencyContext, id: string, options: ChangeOptions): Promise<ProfileDocument> {
   const { models, now } = context;
-  if (!isObjectIdHex(id)) throw notFound("EmergencyProfile", id);
+  // A missing profile is refused like one the caller may not change, so refusals never tell what exists.
+  if (!isObjectIdHex(id)) authorized(options, null);
   const profileId = new Types.ObjectId(id);
   return models.Profile.db.transaction(async (session: ClientSession) => {
-    const profile = await models.Profile.findById(profileId).session(session).lean<ProfileDocument>();
-    if (profile === null) throw notFound("EmergencyProfile", id);
-    options.authorize(profile);
+    const profile = authorized(options, await models.Profile.findById(profileId).session(session).lean<ProfileDocument>());
     if (options.expectedVersion != null && options.expectedVersion !== profile.version) {
       throw conflict(`expectedVersion: 版${options.expectedVersion}を期待しましたが現在は版${profile.version}です (the profile changed meanwhile; reload it)`, "expectedVersion");
     }

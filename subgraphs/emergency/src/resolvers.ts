@@ -1,5 +1,5 @@
 // The emergency subgraph's resolvers: each reads which profile sections the operation selected and delegates to a service that authorises, logs and answers.
-import { isObjectIdHex, notFound } from "@tsunagu/service-kit";
+import { chainReportView, isObjectIdHex } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
 import type { ProfileView } from "./access";
 import { issuedCard, printedCardCode } from "./card-code";
@@ -7,7 +7,7 @@ import { ageOn } from "./domain";
 import { FHIR_SECTIONS, emergencyProfileBundle } from "./fhir";
 import { emergencyLookup } from "./lookup";
 import { createProfile, grantedProfiles, myProfiles, readProfile, reissueCard, updateProfile } from "./profiles";
-import { accessLogReview, myAccessLog, profilesNeedingReview, reviewEntries } from "./review";
+import { accessLogReview, myAccessLog, profilesNeedingReview, requireCoordinator, reviewEntries } from "./review";
 import { scalarResolvers } from "./scalars";
 import { selectedSections } from "./sections";
 import { addDelegate, giveConsent, grantAccess, markReviewed, removeDelegate, revokeAccess, withdrawConsent } from "./sharing";
@@ -28,11 +28,14 @@ export const resolvers: Resolvers = {
     grantedEmergencyProfiles: (_root, args, context, info) => grantedProfiles(context, args, selectedSections(info, THROUGH_CONNECTION)),
     emergencyProfileFhir: async (_root, { id }, context) => {
       const profile = await readProfile(context, id, FHIR_SECTIONS, "EXPORT");
-      if (profile === null) throw notFound("EmergencyProfile", id);
       return emergencyProfileBundle(profile, context.now, context.settings.fhir) as unknown as Readonly<Record<string, unknown>>;
     },
     myAccessLog: (_root, { profileId, first, after }, context) => myAccessLog(context, profileId, { first, after }),
     accessLogReview: (_root, { from, to }, context) => accessLogReview(context, from, to),
+    emergencyAccessLogIntegrity: async (_root, _args, context) => {
+      requireCoordinator(context, "監査記録の改ざん検査");
+      return chainReportView(await context.accessChain.verify());
+    },
     profilesNeedingReview: (_root, { olderThan, first, after }, context) => profilesNeedingReview(context, olderThan, { first, after }),
   },
   Mutation: {

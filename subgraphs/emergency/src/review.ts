@@ -50,7 +50,8 @@ export async function myAccessLog(context: EmergencyContext, profileId: string |
   return logPage(context, { profileIds: trusted({ $in: wanted }) }, args);
 }
 
-function requireCoordinator(context: EmergencyContext, what: string): void {
+/** Throws FORBIDDEN unless the caller is a coordinator or an administrator. */
+export function requireCoordinator(context: EmergencyContext, what: string): void {
   const { role } = context.identity;
   if (role !== "COORDINATOR" && role !== "ADMIN") throw forbidden(`${what}はコーディネーター・管理者のみ利用できます (coordinators and administrators only)`);
 }

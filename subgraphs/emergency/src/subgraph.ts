@@ -1,10 +1,10 @@
 // Starts the emergency subgraph: its schema from schema/emergency.graphql, the collections and indexes created, and one context per request.
 import { join } from "node:path";
-import { serveSubgraph } from "@tsunagu/service-kit";
+import { openAuditChain, serveSubgraph } from "@tsunagu/service-kit";
 import type { RunningService, SubgraphServiceOptions } from "@tsunagu/service-kit";
 import { emergencyContextFactory } from "./context";
 import type { EmergencyContext, LookupRateLimit } from "./context";
-import { emergencyModels, ensureEmergencyIndexes } from "./models";
+import { ACCESS_LOG_COLLECTION, emergencyModels, ensureEmergencyIndexes } from "./models";
 import { resolvers } from "./resolvers";
 
 /** The port of scripts/compose.ts's DEFAULT_SUBGRAPH_PORTS. */
@@ -35,6 +35,10 @@ export interface EmergencySubgraphOptions extends SubgraphServiceOptions {
   fhirIdentifierBase?: string;
   /** The trusted clock; only tests replace the server's. */
   clock?: () => Date;
+  /** Where the access log's chain head is written out (DATA_DIR/audit); unset: kept only in the database. */
+  auditHeadDirectory?: string;
+  /** How often the head is written out when it moved; default one minute. */
+  auditHeadIntervalMs?: number;
 }
 
 /** Creates the collections and indexes, then serves GraphQL on `/graphql` (signed identity required) with `/healthz` and `/readyz`. */
@@ -48,10 +52,22 @@ export async function startEmergencySubgraph(options: EmergencySubgraphOptions):
     fhir: { identifierBase: (options.fhirIdentifierBase ?? DEFAULT_FHIR_IDENTIFIER_BASE).replace(/\/+$/, "") },
     clock: options.clock ?? (() => new Date()),
   };
-  return serveSubgraph<EmergencyContext>(options, {
+  const accessChain = await openAuditChain(options.connection, ACCESS_LOG_COLLECTION, {
+    headDirectory: options.auditHeadDirectory ?? null,
+    logger: options.logger,
+    intervalMs: options.auditHeadIntervalMs,
+  });
+  const service = await serveSubgraph<EmergencyContext>(options, {
     name: "emergency",
     schemaPath: EMERGENCY_SCHEMA_PATH,
     resolvers,
-    createContext: emergencyContextFactory(models, settings),
+    createContext: emergencyContextFactory(models, settings, accessChain),
   });
+  return {
+    url: service.url,
+    async stop() {
+      await service.stop();
+      await accessChain.stop();
+    },
+  };
 }

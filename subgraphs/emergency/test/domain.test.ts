@@ -2,7 +2,8 @@
 import { Types } from "mongoose";
 import { CARD_ALPHABET, CARD_CODE_LENGTH, checkCharacter, generateCardCode, normalizeCardCode, printedCardCode } from "../src/card-code";
 import { ageOn, parseInput, personSchema } from "../src/domain";
-import { addressKey } from "../src/lookup";
+import { addressKey, fullAddressMatches, visibleLength } from "../src/lookup";
+import type { ProfileDocument } from "../src/models";
 import { flagLookups } from "../src/review";
 import type { ActorRecord } from "../src/models";
 import type { AccessOutcomeValue } from "../src/domain";
@@ -66,6 +67,24 @@ test("addresses written with kanji numerals, 丁目/番/号 or hyphens share one
   expect(addressKey("栄町一丁目1番1号")).toBe(addressKey("栄町1-1-1"));
   expect(addressKey("ｻｶｴﾏﾁ 十二番地")).toBe("さかえまち12");
   expect(addressKey("本町二十三番5号")).toBe("本町23-5");
+});
+
+test("a typed address matches only a whole address form down to the 番地, never a fragment", () => {
+  const profile = { person: { address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4", building: "つなぐ荘101" } } } as unknown as ProfileDocument;
+  for (const typed of ["本町2-3-4", "本町2-3", "つなぐ市本町二丁目3番4号", "石川県つなぐ市本町2-3-4", "本町2-3-4つなぐ荘101"]) {
+    expect([typed, fullAddressMatches(addressKey(typed), profile)]).toEqual([typed, true]);
+  }
+  for (const typed of ["本町2", "本町", "石", "町2-3-4", "本町2-3-4-5", "つなぐ市", "本町2-3-41"]) {
+    expect([typed, fullAddressMatches(addressKey(typed), profile)]).toEqual([typed, false]);
+  }
+});
+
+test("only visible characters count towards a reason", () => {
+  expect(visibleLength("胸痛")).toBe(2);
+  expect(visibleLength("\u200b\u200b")).toBe(0);
+  expect(visibleLength(" \u3000\t\n")).toBe(0);
+  expect(visibleLength("a\u00ad\u202e\u2066\ufeff")).toBe(1);
+  expect(visibleLength("😀x")).toBe(2);
 });
 
 describe("review flags", () => {

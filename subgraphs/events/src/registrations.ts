@@ -2,7 +2,7 @@
 import { Types, trusted } from "mongoose";
 import type { ClientSession } from "mongoose";
 import { codedError, isObjectIdHex, notFound } from "@tsunagu/service-kit";
-import { callerOf, mayManage, ownsRegistration, refusal, requireManager } from "./access";
+import { callerOf, mayManage, ownsRegistration, refusal } from "./access";
 import type { EventsContext } from "./context";
 import { createOnce } from "./create-once";
 import { professionOf } from "./domain";
@@ -205,8 +205,8 @@ export async function findRegistration(context: EventsContext, id: string, acces
 export async function cancelRegistration(context: EventsContext, id: string, accessCode: string | undefined): Promise<RegistrationDocument> {
   const { models, identity } = context;
   const registration = await findRegistration(context, id, accessCode);
+  // A missing registration is refused like someone else's, so the refusal never tells whether the id exists.
   if (registration === null) {
-    if ((await context.loaders.registration.load(id)) === null) throw codedError("NOT_FOUND", `Registration ${id} was not found`, { what: "Registration", id, field: "id" });
     throw refusal(identity, "この申込を取り消せるのは本人・主催者・職員、またはアクセスコードを持つ人です (only the person, the organiser, staff or the access code's holder may cancel it)");
   }
   const now = new Date();
@@ -235,10 +235,11 @@ export async function cancelRegistration(context: EventsContext, id: string, acc
 export async function checkIn(context: EventsContext, registrationId: string): Promise<RegistrationDocument> {
   const { models, identity } = context;
   const registration = await context.loaders.registration.load(registrationId);
-  if (registration === null) throw codedError("NOT_FOUND", `Registration ${registrationId} was not found`, { what: "Registration", id: registrationId, field: "registrationId" });
-  const event = await context.loaders.event.load(registration.eventId.toHexString());
-  if (event === null) throw notFound("Event", registration.eventId.toHexString());
-  requireManager(event, identity);
+  const event = registration === null ? null : await context.loaders.event.load(registration.eventId.toHexString());
+  // A missing registration is refused like one of an event the caller does not manage, naming neither.
+  if (registration === null || event === null || !mayManage(event, identity)) {
+    throw refusal(identity, "受付は催しの登録者と調整役・管理者のみできます (only the event's creator and staff check people in)");
+  }
   if (registration.status !== "REGISTERED") {
     throw codedError("CONFLICT", `参加確定の申込のみ受付できます（現在: ${registration.status}） (only a registered person can be checked in)`, {
       reason: "NOT_REGISTERED",

@@ -41,19 +41,28 @@ export function refusal(identity: Identity, message: string) {
   return identity.role === "PUBLIC" ? unauthenticated(`${message}; sign in first`) : forbidden(message);
 }
 
+/**
+ * The refusal of a board, post or comment the caller may not read. It names nothing of the record, and a missing id
+ * gets the very same refusal, so it never tells an outsider what exists.
+ */
+export function boardReadRefused(identity: Identity) {
+  return refusal(identity, "この掲示板は団体のメンバーのみ閲覧できます (this board is for its group's members only)");
+}
+
+/** The refusal of a write to a board or post the caller is not a member for; a missing board or post gets the same. */
+export function boardWriteRefused(identity: Identity) {
+  return refusal(identity, "この掲示板には団体のメンバーのみ書き込めます (only the group's members may write here)");
+}
+
 /** Throws unless the caller may read the group's board. */
 export function assertMayReadBoard(group: GroupDocument, identity: Identity): void {
-  if (!mayReadBoard(group, identity)) {
-    throw refusal(identity, `「${group.name}」の掲示板は団体のメンバーのみ閲覧できます (the board of ${group.name} is for its members only)`);
-  }
+  if (!mayReadBoard(group, identity)) throw boardReadRefused(identity);
 }
 
 /** The caller's member id and role in the group, or a refusal: posting, commenting and acknowledging need membership. */
 export function assertMemberOf(group: GroupDocument, identity: Identity): { memberId: string; role: GroupRole } {
   const role = roleIn(group, identity);
-  if (role === undefined || identity.memberId === undefined) {
-    throw refusal(identity, `「${group.name}」のメンバーのみ書き込めます (only members of ${group.name} may write here)`);
-  }
+  if (role === undefined || identity.memberId === undefined) throw boardWriteRefused(identity);
   return { memberId: identity.memberId, role };
 }
 

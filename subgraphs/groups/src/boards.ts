@@ -1,7 +1,7 @@
 // Group boards: posts, comments and read acknowledgements (確認しました), who may read and write them, and the domain events published once a write is committed.
 import { notFound, pageOf } from "@tsunagu/service-kit";
 import type { DomainEvent } from "@tsunagu/service-kit";
-import { assertMayReadBoard, assertMemberOf, isOfficer, isStaff, refusal, roleIn } from "./access";
+import { assertMayReadBoard, assertMemberOf, boardReadRefused, boardWriteRefused, isOfficer, isStaff, refusal, roleIn } from "./access";
 import type { GroupsContext } from "./context";
 import { addCommentSchema, createPostSchema, parseId, parseInput, requiredNotNull, updatePostSchema } from "./domain";
 import { createOnce, creationOf } from "./idempotency";
@@ -31,12 +31,22 @@ async function lookUpBoard(context: GroupsContext, rawId: string, field: string)
 }
 
 /**
- * A board opened by id, for a caller who may read it (FORBIDDEN otherwise); null when there is none. The gateway
- * asks this before it accepts a subscription to the board's posts.
+ * What a read of a missing board, post or comment answers: null for staff, who may read every board anyway; for anyone
+ * else the refusal of a hidden board, so that a refusal never tells an outsider whether the id exists.
+ */
+function missingItem(context: GroupsContext): null {
+  if (isStaff(context.identity)) return null;
+  throw boardReadRefused(context.identity);
+}
+
+/**
+ * A board opened by id, for a caller who may read it (refused otherwise, and when there is none, except for staff who
+ * get null). The gateway asks this before it accepts a subscription to the board's posts.
  */
 export async function findBoard(context: GroupsContext, rawId: string): Promise<BoardRef | null> {
   const ref = await lookUpBoard(context, rawId, "id");
-  if (ref !== null) assertMayReadBoard(ref.group, context.identity);
+  if (ref === null) return missingItem(context);
+  assertMayReadBoard(ref.group, context.identity);
   return ref;
 }
 
@@ -73,10 +83,11 @@ export async function boardPosts(
   return pageOf(rows, size, (post) => encodeCursor([post.pinned, post.createdAt, post._id]), Boolean(args.after));
 }
 
-/** A post by id for a caller who may read its board (FORBIDDEN otherwise); null when there is none. */
+/** A post by id for a caller who may read its board (refused otherwise, and when there is none, except for staff who get null). */
 export async function findPost(context: GroupsContext, rawId: string, field = "id"): Promise<PostDocument | null> {
   const post = await context.loaders.post.load(parseId(rawId, field));
-  if (post !== null) assertMayReadBoard(await groupOf(context, post), context.identity);
+  if (post === null) return missingItem(context);
+  assertMayReadBoard(await groupOf(context, post), context.identity);
   return post;
 }
 
@@ -86,10 +97,11 @@ async function requirePost(context: GroupsContext, rawId: string, field: string)
   return post;
 }
 
-/** A comment by id for a caller who may read its board (FORBIDDEN otherwise); null when there is none. */
+/** A comment by id for a caller who may read its board (refused otherwise, and when there is none, except for staff who get null). */
 export async function findComment(context: GroupsContext, rawId: string): Promise<CommentDocument | null> {
   const comment = await context.loaders.comment.load(parseId(rawId, "id"));
-  if (comment !== null) assertMayReadBoard(await groupOf(context, comment), context.identity);
+  if (comment === null) return missingItem(context);
+  assertMayReadBoard(await groupOf(context, comment), context.identity);
   return comment;
 }
 
@@ -166,7 +178,7 @@ function publish(context: GroupsContext, event: DomainEvent): Promise<void> {
 export async function createPost(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<PostDocument> {
   const input = parseInput(createPostSchema, rawInput, "input");
   const ref = await lookUpBoard(context, input.boardId, "input.boardId");
-  if (ref === null) throw notFound("Board", input.boardId);
+  if (ref === null) throw boardWriteRefused(context.identity);
   const { role, memberId } = assertMemberOf(ref.group, context.identity);
   if (input.pinned && !isOfficer(role)) {
     throw refusal(context.identity, "ピン留めは代表・世話人・事務局のみです (only the group's officers may pin posts)");
@@ -210,7 +222,7 @@ export async function updatePost(context: GroupsContext, rawId: string, rawInput
 export async function addComment(context: GroupsContext, rawInput: unknown, idempotencyKey: string): Promise<CommentDocument> {
   const input = parseInput(addCommentSchema, rawInput, "input");
   const post = await context.loaders.post.load(input.postId);
-  if (post === null) throw notFound("Post", input.postId);
+  if (post === null) throw boardWriteRefused(context.identity);
   const group = await groupOf(context, post);
   const { memberId } = assertMemberOf(group, context.identity);
   const creation = creationOf(context.identity, idempotencyKey, input);
@@ -232,7 +244,7 @@ export async function addComment(context: GroupsContext, rawInput: unknown, idem
 export async function acknowledgePost(context: GroupsContext, rawPostId: string): Promise<PostDocument> {
   const postId = parseId(rawPostId, "postId");
   const post = await context.loaders.post.load(postId);
-  if (post === null) throw notFound("Post", postId);
+  if (post === null) throw boardWriteRefused(context.identity);
   const { memberId } = assertMemberOf(await groupOf(context, post), context.identity);
   const key = { postId: post._id, memberId: objectId(memberId) };
   const acknowledge = () =>

@@ -21,7 +21,7 @@ export function readRefused(): Error {
 }
 
 /** Appends one entry for the caller of `context` at the request's moment; entries of one tick are one insert. */
-export function appendLog(context: TransitionsContext, notice: NoticeDocument, action: AccessAction, outcome: "ALLOWED" | "DENIED"): Promise<AccessLogDocument> {
+export function appendLog(context: TransitionsContext, notice: Pick<NoticeDocument, "_id">, action: AccessAction, outcome: "ALLOWED" | "DENIED"): Promise<AccessLogDocument> {
   const { identity } = context;
   return context.loaders.appendLog.load({
     at: context.now,
@@ -39,10 +39,21 @@ export function appendLog(context: TransitionsContext, notice: NoticeDocument, a
   });
 }
 
-/** Logs the attempt and returns the notice when the caller may read it; otherwise logs the refusal and throws FORBIDDEN. */
-export async function authorisedRead(context: TransitionsContext, notice: NoticeDocument, action: AccessAction): Promise<NoticeDocument> {
-  const allowed = mayRead(notice, context.identity);
+/**
+ * Logs the attempt and returns the notice when the caller may read it; otherwise logs the refusal and throws FORBIDDEN.
+ * A notice that does not exist (only its requested id) is logged and refused the same way.
+ */
+export async function authorisedRead(context: TransitionsContext, notice: NoticeDocument | Pick<NoticeDocument, "_id">, action: AccessAction): Promise<NoticeDocument> {
+  const found = "status" in notice ? notice : null;
+  const allowed = found !== null && mayRead(found, context.identity);
   await appendLog(context, notice, action, allowed ? "ALLOWED" : "DENIED");
-  if (!allowed) throw readRefused();
-  return notice;
+  if (!allowed || found === null) throw readRefused();
+  return found;
+}
+
+/** Throws FORBIDDEN unless the caller is a coordinator or an administrator (who check the access log's integrity). */
+export function requireCoordinator(identity: Identity): void {
+  if (identity.role !== "COORDINATOR" && identity.role !== "ADMIN") {
+    throw forbidden("監査記録の検査はコーディネーター・管理者のみできます (coordinators and administrators only)");
+  }
 }

@@ -3,6 +3,6 @@ export { DEFAULT_TRANSITIONS_PORT, TRANSITIONS_SCHEMA_PATH, startTransitionsSubg
 export type { TransitionsSubgraphOptions } from "./subgraph";
 export { DEMO_TRANSITION_FIGURES, seedDemoTransitions } from "./seed";
 export type { DemoParty, SeedDemoTransitionsOptions } from "./seed";
-export { openTransitionModels } from "./models";
+export { ACCESS_LOG_COLLECTION as TRANSITIONS_ACCESS_LOG, openTransitionModels } from "./models";
 export type { TransitionModels } from "./models";
 export { recipientTopic } from "./notices";

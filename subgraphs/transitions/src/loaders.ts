@@ -2,6 +2,7 @@
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
 import { isObjectIdHex } from "@tsunagu/service-kit";
+import type { AuditChain } from "@tsunagu/service-kit";
 import type { AccessLogDocument, NoticeDocument, TransitionModels } from "./models";
 
 /** An access log entry before the database gave it an id. */
@@ -11,11 +12,18 @@ export type NewAccessLogEntry = Omit<AccessLogDocument, "_id">;
 export interface TransitionLoaders {
   /** By id (24 hex characters); null for an unknown or malformed id. */
   notice: DataLoader<string, NoticeDocument | null>;
-  /** Appends entries; the entries of one tick (e.g. 100 `_entities` representations) are one insert. */
+  /** Appends entries to the hash chain; the entries of one tick (e.g. 100 `_entities` representations) are one append. */
   appendLog: DataLoader<NewAccessLogEntry, AccessLogDocument>;
 }
 
-export function createLoaders(models: TransitionModels): TransitionLoaders {
+/** The entry as the database stores it: given an id, checked against the model's schema, its defaults filled in. */
+async function storedLogEntry(models: TransitionModels, entry: NewAccessLogEntry): Promise<AccessLogDocument> {
+  const document = new models.AccessLog(entry);
+  await document.validate();
+  return document.toObject<AccessLogDocument>();
+}
+
+export function createLoaders(models: TransitionModels, accessChain: AuditChain): TransitionLoaders {
   return {
     notice: new DataLoader<string, NoticeDocument | null>(
       async (ids) => {
@@ -27,11 +35,7 @@ export function createLoaders(models: TransitionModels): TransitionLoaders {
       { cacheKeyFn: (id) => id.toLowerCase() },
     ),
     appendLog: new DataLoader<NewAccessLogEntry, AccessLogDocument>(
-      async (entries) => {
-        const documents = entries.map((entry) => ({ _id: new Types.ObjectId(), ...entry }));
-        await models.AccessLog.insertMany(documents, { ordered: true });
-        return documents;
-      },
+      async (entries) => accessChain.append(await Promise.all(entries.map((entry) => storedLogEntry(models, entry)))),
       { cache: false },
     ),
   };

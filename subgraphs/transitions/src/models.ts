@@ -1,5 +1,5 @@
 // The transitions subgraph's collections as mongoose models (notices with their create-once stamp and first visit, the append-only access log) and their indexes.
-import type { CreationStamp } from "@tsunagu/service-kit";
+import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type {
@@ -84,7 +84,10 @@ export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 export const ACCESS_OUTCOMES = ["ALLOWED", "DENIED"] as const;
 export type AccessOutcome = (typeof ACCESS_OUTCOMES)[number];
 
-/** One access log entry: never updated or deleted. */
+/** The collection of the access log, which is also the name of its hash chain. */
+export const ACCESS_LOG_COLLECTION = "transitionAccessLog";
+
+/** One access log entry: never updated or deleted, linked to the one before by its hash. */
 export interface AccessLogDocument {
   _id: Types.ObjectId;
   at: Date;
@@ -93,6 +96,8 @@ export interface AccessLogDocument {
   outcome: AccessOutcome;
   actor: { subject: string | null; role: string; memberId: string | null; organizationId: string | null; profession: string | null };
   requestId: string;
+  /** Written by the audit chain (service-kit) when the entry is appended. */
+  chain?: ChainLink;
 }
 
 export interface TransitionModels {
@@ -159,8 +164,9 @@ const accessLogSchema = new Schema<AccessLogDocument>(
       required: true,
     },
     requestId: { type: String, required: true },
+    chain: { type: new Schema({ seq: Number, prev: String, hash: String }, { _id: false }), default: undefined },
   },
-  options("transitionAccessLog"),
+  options(ACCESS_LOG_COLLECTION),
 );
 accessLogSchema.index({ noticeId: 1, at: 1 });
 

@@ -9,7 +9,6 @@ import {
   creationStamp,
   findEarlierCreation,
   idempotencyKeySchema,
-  notFound,
   parseObjectId,
   parsePage,
   validated,
@@ -32,17 +31,14 @@ function professional(identity: Identity): string {
   return identity.memberId;
 }
 
-/** The notice by id: BAD_USER_INPUT for a malformed id, NOT_FOUND for an unknown one. */
-async function load(context: TransitionsContext, id: string, field: string): Promise<NoticeDocument> {
-  parseObjectId(id, field);
-  const notice = await context.loaders.notice.load(id);
-  if (notice === null) throw notFound("TransitionNotice", id);
-  return notice;
-}
-
-/** Reads a notice for the caller, logged (allowed or refused): BAD_USER_INPUT for a malformed id, NOT_FOUND for an unknown one. */
+/**
+ * Reads a notice for the caller, logged (allowed or refused): BAD_USER_INPUT for a malformed id; an unknown id is
+ * logged and refused exactly like a notice the caller may not read, so refusals never tell what exists.
+ */
 export async function requireNotice(context: TransitionsContext, id: string, action: AccessAction, field = "id"): Promise<NoticeDocument> {
-  return authorisedRead(context, await load(context, id, field), action);
+  const noticeId = parseObjectId(id, field);
+  const notice = await context.loaders.notice.load(id);
+  return authorisedRead(context, notice ?? { _id: noticeId }, action);
 }
 
 /** Creates a draft by the calling professional; a retry with the same key and input returns the first draft. */

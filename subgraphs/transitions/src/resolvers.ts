@@ -1,5 +1,7 @@
 // The transitions subgraph's resolvers: thin, each delegating to a service that authorises, logs and answers.
+import { chainReportView } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
+import { requireCoordinator } from "./access";
 import { leadTimeBucket, withinFortyEightHours } from "./domain";
 import { acknowledge, createNotice, inbox, markReceived, recordFirstVisit, requireNotice, sendNotice, unreadNotices } from "./notices";
 import { scalarResolvers } from "./scalars";
@@ -17,6 +19,10 @@ export const resolvers: Resolvers = {
     transitionInbox: (_root, { id }, context) => inbox(context, id),
     admissionSheetHtml: async (_root, { id }, context) => admissionSheetHtml(await requireNotice(context, id, "PRINT")),
     transitionStats: (_root, { from, to }, context) => transitionStats(context, from, to),
+    transitionAccessLogIntegrity: async (_root, _args, context) => {
+      requireCoordinator(context.identity);
+      return chainReportView(await context.accessChain.verify());
+    },
   },
   Mutation: {
     createTransitionNotice: (_root, { input, idempotencyKey }, context) => createNotice(context, input, idempotencyKey),

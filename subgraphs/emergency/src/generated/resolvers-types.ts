@@ -755,7 +755,10 @@ export type EmergencyLookupResult = {
   readonly accessWindowEndsAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** 救急照会の条件：カードコード、または氏名と生年月日・住所 / An emergency look-up: a card code, or a name with a date of birth and/or an address */
+/**
+ * 救急照会の条件：カードコード、氏名と生年月日、または氏名と番地までの住所と（生年月日または性別と年齢）。部分一致はしない /
+ * An emergency look-up: a card code, a name with the date of birth, or a name with the full address (to the house number) and the date of birth or sex and age; never a partial match
+ */
 export type EmergencyLookupInput = {
   /** カードコード（ハイフン・小文字・全角可） / Card code; hyphens, lower case and full-width characters are accepted */
   readonly cardCode?: InputMaybe<Scalars['String']['input']>;
@@ -763,12 +766,21 @@ export type EmergencyLookupInput = {
   readonly name?: InputMaybe<Scalars['String']['input']>;
   /** 生年月日 / Date of birth */
   readonly dateOfBirth?: InputMaybe<Scalars['Date']['input']>;
-  /** 住所（町名・番地） / Address: town and number */
+  /** 住所（番地まで。町名だけでは照会できない） / Address down to the house number (番地); a town name alone is not enough */
   readonly address?: InputMaybe<Scalars['String']['input']>;
   /** 照会の理由（必須） / Why the profile is needed (required) */
   readonly reason: Scalars['String']['input'];
   /** 事案番号（救急の出動番号など） / Incident number */
   readonly incidentNumber?: InputMaybe<Scalars['String']['input']>;
+  /** 性別（氏名・住所・年齢と合わせて使う） / Sex, used with the name, the full address and the age */
+  readonly sex?: InputMaybe<Sex>;
+  /** 年齢（氏名・住所・性別と合わせて使う） / Age in years, used with the name, the full address and the sex */
+  readonly age?: InputMaybe<Scalars['Int']['input']>;
+  /**
+   * 端末が照会ごとに作る再送キー。応答が届かず同じキーで再送すると、閲覧期間内なら同じ答えが返り、監査記録は増えない /
+   * A key the crew's device makes for each look-up: resent with the same key within the access window, the same answer comes back without a second disclosure entry
+   */
+  readonly requestKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** 本人情報の入力 / The person, as entered */
@@ -1030,6 +1042,8 @@ export type Query = {
   readonly myAccessLog: AccessLogEntryConnection;
   /** 監査記録の点検（コーディネーター・管理者。期間は最大93日） / Access log review for coordinators and administrators; at most 93 days */
   readonly accessLogReview: AccessLogReview;
+  /** 救急照会の監査記録の改ざん検査（コーディネーター・管理者） / Verifies the hash chain of the emergency access log; coordinators and administrators */
+  readonly emergencyAccessLogIntegrity: AuditChainReport;
   /**
    * 見直しが必要なプロフィール（コーディネーターは全員分、ケアマネジャーは担当分。既定は6か月以上前） /
    * Profiles not reviewed since `olderThan` (default six months ago): all for coordinators, their own clients for care managers
@@ -1163,6 +1177,51 @@ export type MutationWithdrawEmergencyConsentArgs = {
 
 export type MutationReissueEmergencyCardArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** 監査記録の改ざんの種類 / How a hash-chained access log was found broken */
+export type AuditChainBreakKind =
+  /** 記録の内容が書き換えられた / An entry's content was changed */
+  | 'EDITED'
+  /** 記録が削除された / Entries are missing */
+  | 'DELETED'
+  /** 記録が差し込まれた / Entries were added around the service */
+  | 'INSERTED'
+  /** 記録の順序が入れ替えられた / Entries were reordered */
+  | 'REORDERED'
+  /** 末尾が切り取られた（書き出した先頭と比べて） / The tail was cut off (against the written-out head) */
+  | 'TRUNCATED'
+  /** 鎖全体が計算し直された（書き出した先頭と比べて） / The chain was recomputed (against the written-out head) */
+  | 'REWRITTEN';
+
+/** 最初に見つかった切れ目 / The first broken link of an access log's hash chain */
+export type AuditChainBreak = {
+  readonly __typename?: 'AuditChainBreak';
+  /** 種類 / Kind */
+  readonly kind: AuditChainBreakKind;
+  /** 鎖の中の位置 / Place in the chain */
+  readonly seq: Maybe<Scalars['Int']['output']>;
+  /** 該当する記録のID / The entry concerned, when there is one */
+  readonly entryId: Maybe<Scalars['ID']['output']>;
+  /** 見つかったこと / What was found */
+  readonly message: Scalars['String']['output'];
+};
+
+/** 監査記録のハッシュ連鎖の検査結果 / The result of verifying an access log's hash chain */
+export type AuditChainReport = {
+  readonly __typename?: 'AuditChainReport';
+  /** 検査した記録（コレクション名） / The log verified (its collection) */
+  readonly log: Scalars['String']['output'];
+  /** 記録の件数 / Entries in the log */
+  readonly entries: Scalars['Int']['output'];
+  /** データベースが記録する先頭の位置 / The head's place as the database records it */
+  readonly headSeq: Maybe<Scalars['Int']['output']>;
+  /** 比較した、書き出し済みの先頭の位置 / The written-out head compared with */
+  readonly checkpointSeq: Maybe<Scalars['Int']['output']>;
+  /** 切れ目がないか / True when no link is broken */
+  readonly intact: Scalars['Boolean']['output'];
+  /** 最初の切れ目 / The first broken link */
+  readonly firstBreak: Maybe<AuditChainBreak>;
 };
 
 
@@ -1335,6 +1394,9 @@ export type ResolversTypes = {
   ProfileDelegateInput: ProfileDelegateInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  AuditChainBreakKind: AuditChainBreakKind;
+  AuditChainBreak: ResolverTypeWrapper<AuditChainBreak>;
+  AuditChainReport: ResolverTypeWrapper<AuditChainReport>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
@@ -1399,6 +1461,8 @@ export type ResolversParentTypes = {
   ProfileDelegateInput: ProfileDelegateInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  AuditChainBreak: AuditChainBreak;
+  AuditChainReport: AuditChainReport;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 };
@@ -1692,6 +1756,7 @@ export type QueryResolvers<ContextType = EmergencyContext, ParentType extends Re
   emergencyProfileFhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType, RequireFields<QueryEmergencyProfileFhirArgs, 'id'>>;
   myAccessLog?: Resolver<ResolversTypes['AccessLogEntryConnection'], ParentType, ContextType, Partial<QueryMyAccessLogArgs>>;
   accessLogReview?: Resolver<ResolversTypes['AccessLogReview'], ParentType, ContextType, RequireFields<QueryAccessLogReviewArgs, 'from' | 'to'>>;
+  emergencyAccessLogIntegrity?: Resolver<ResolversTypes['AuditChainReport'], ParentType, ContextType>;
   profilesNeedingReview?: Resolver<ResolversTypes['ProfileReviewReminderConnection'], ParentType, ContextType, Partial<QueryProfilesNeedingReviewArgs>>;
 };
 
@@ -1707,6 +1772,22 @@ export type MutationResolvers<ContextType = EmergencyContext, ParentType extends
   giveEmergencyConsent?: Resolver<ResolversTypes['EmergencyConsent'], ParentType, ContextType, RequireFields<MutationGiveEmergencyConsentArgs, 'id' | 'input'>>;
   withdrawEmergencyConsent?: Resolver<ResolversTypes['EmergencyConsent'], ParentType, ContextType, RequireFields<MutationWithdrawEmergencyConsentArgs, 'id'>>;
   reissueEmergencyCard?: Resolver<ResolversTypes['EmergencyCard'], ParentType, ContextType, RequireFields<MutationReissueEmergencyCardArgs, 'id'>>;
+};
+
+export type AuditChainBreakResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['AuditChainBreak'] = ResolversParentTypes['AuditChainBreak']> = {
+  kind?: Resolver<ResolversTypes['AuditChainBreakKind'], ParentType, ContextType>;
+  seq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  entryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditChainReportResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['AuditChainReport'] = ResolversParentTypes['AuditChainReport']> = {
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  checkpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  intact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  firstBreak?: Resolver<Maybe<ResolversTypes['AuditChainBreak']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = EmergencyContext> = {
@@ -1748,6 +1829,8 @@ export type Resolvers<ContextType = EmergencyContext> = {
   EmergencyLookupResult?: EmergencyLookupResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  AuditChainBreak?: AuditChainBreakResolvers<ContextType>;
+  AuditChainReport?: AuditChainReportResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = EmergencyContext> = {

@@ -204,10 +204,10 @@ export type Event = {
   readonly title: Scalars['String']['output'];
   /** 内容・プログラム / What it is about; the programme */
   readonly description: Maybe<Scalars['String']['output']>;
-  /** 主催団体 / Organising groups (主催) */
-  readonly organisers: ReadonlyArray<Group>;
-  /** 共催団体 / Co-hosting groups (共催) */
-  readonly coHosts: ReadonlyArray<Group>;
+  /** 主催団体（groups が応答しないときは null とエラー） / Organising groups (主催); null with an error naming groups when that service is down */
+  readonly organisers: Maybe<ReadonlyArray<Group>>;
+  /** 共催団体（groups が応答しないときは null とエラー） / Co-hosting groups (共催); null with an error naming groups when that service is down */
+  readonly coHosts: Maybe<ReadonlyArray<Group>>;
   /** 会場（地域資源） / The venue, a regional resource */
   readonly venue: Maybe<Resource>;
   /** 会場名・部屋（案内表示用） / Venue and room as shown to people, e.g. 保健センター 2階研修室 */
@@ -578,8 +578,8 @@ export type Group = {
   readonly __typename?: 'Group';
   /** 団体ID / Identifier */
   readonly id: Scalars['ID']['output'];
-  /** 主催・共催する催し（開始順） / Events the group organises or co-hosts, by start */
-  readonly events: EventConnection;
+  /** 主催・共催する催し（開始順。events が応答しないときは null とエラー） / Events the group organises or co-hosts, by start; null with an error naming events when that service is down */
+  readonly events: Maybe<EventConnection>;
 };
 
 
@@ -596,8 +596,8 @@ export type Member = {
   readonly __typename?: 'Member';
   /** メンバーID / Identifier */
   readonly id: Scalars['ID']['output'];
-  /** 申込（本人・職員のみ。開始順） / Registrations by event start; for the member and staff only */
-  readonly registrations: RegistrationConnection;
+  /** 申込（本人・職員のみ。開始順。events が応答しないときは null とエラー） / Registrations by event start; for the member and staff only; null with an error naming events when that service is down */
+  readonly registrations: Maybe<RegistrationConnection>;
 };
 
 
@@ -613,8 +613,8 @@ export type Resource = {
   readonly __typename?: 'Resource';
   /** 資源ID / Identifier */
   readonly id: Scalars['ID']['output'];
-  /** この会場で開かれる催し（開始順） / Events held at this venue, by start */
-  readonly hostedEvents: EventConnection;
+  /** この会場で開かれる催し（開始順。events が応答しないときは null とエラー） / Events held at this venue, by start; null with an error naming events when that service is down */
+  readonly hostedEvents: Maybe<EventConnection>;
 };
 
 
@@ -1249,8 +1249,8 @@ export type EventResolvers<ContextType = EventsContext, ParentType extends Resol
   typeLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  organisers?: Resolver<ReadonlyArray<ResolversTypes['Group']>, ParentType, ContextType>;
-  coHosts?: Resolver<ReadonlyArray<ResolversTypes['Group']>, ParentType, ContextType>;
+  organisers?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Group']>>, ParentType, ContextType>;
+  coHosts?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Group']>>, ParentType, ContextType>;
   venue?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   place?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   onlineUrl?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
@@ -1437,19 +1437,19 @@ export type CalendarFeedResolvers<ContextType = EventsContext, ParentType extend
 export type GroupResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['Group'] = ResolversParentTypes['Group'], FederationReferenceType extends FederationReferenceTypes['Group'] = FederationReferenceTypes['Group']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Group']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, Partial<GroupEventsArgs>>;
+  events?: Resolver<Maybe<ResolversTypes['EventConnection']>, ParentType, ContextType, Partial<GroupEventsArgs>>;
 };
 
 export type MemberResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  registrations?: Resolver<ResolversTypes['RegistrationConnection'], ParentType, ContextType, Partial<MemberRegistrationsArgs>>;
+  registrations?: Resolver<Maybe<ResolversTypes['RegistrationConnection']>, ParentType, ContextType, Partial<MemberRegistrationsArgs>>;
 };
 
 export type ResourceResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['Resource'] = ResolversParentTypes['Resource'], FederationReferenceType extends FederationReferenceTypes['Resource'] = FederationReferenceTypes['Resource']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Resource']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  hostedEvents?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, Partial<ResourceHostedEventsArgs>>;
+  hostedEvents?: Resolver<Maybe<ResolversTypes['EventConnection']>, ParentType, ContextType, Partial<ResourceHostedEventsArgs>>;
 };
 
 export type RegisterForEventPayloadResolvers<ContextType = EventsContext, ParentType extends ResolversParentTypes['RegisterForEventPayload'] = ResolversParentTypes['RegisterForEventPayload']> = {

@@ -258,8 +258,8 @@ export type Resource = {
   readonly __typename?: 'Resource';
   /** 資源ID / Identifier. */
   readonly id: Scalars['ID']['output'];
-  /** この資源に所属する担当者 / Members whose affiliation is this resource. */
-  readonly staff: ReadonlyArray<Member>;
+  /** この資源に所属する担当者（groups が応答しないときは null とエラー） / Members whose affiliation is this resource; null with an error naming groups when that service is down. */
+  readonly staff: Maybe<ReadonlyArray<Member>>;
 };
 
 /** 顔写真付き連絡先一覧の絞り込み条件 / Filter of the face-photo contact directory. */
@@ -1353,7 +1353,7 @@ export type AvoidCallingWindowResolvers<ContextType = GroupsContext, ParentType 
 export type ResourceResolvers<ContextType = GroupsContext, ParentType extends ResolversParentTypes['Resource'] = ResolversParentTypes['Resource'], FederationReferenceType extends FederationReferenceTypes['Resource'] = FederationReferenceTypes['Resource']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Resource']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  staff?: Resolver<ReadonlyArray<ResolversTypes['Member']>, ParentType, ContextType>;
+  staff?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Member']>>, ParentType, ContextType>;
 };
 
 export type ContactDirectoryConnectionResolvers<ContextType = GroupsContext, ParentType extends ResolversParentTypes['ContactDirectoryConnection'] = ResolversParentTypes['ContactDirectoryConnection']> = {

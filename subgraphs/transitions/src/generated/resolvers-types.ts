@@ -209,16 +209,16 @@ export type TransitionNotice = {
   readonly status: TransitionNoticeStatus;
   /** 患者 / The patient */
   readonly patient: TransitionPatient;
-  /** 送信者 / Sender */
-  readonly sender: Member;
+  /** 送信者（groups が応答しないときは null とエラー） / Sender; null with an error naming groups when that service is down */
+  readonly sender: Maybe<Member>;
   /** 送信元の機関 / Sender's institution */
   readonly senderResource: Maybe<Resource>;
-  /** 受信者 / Recipient */
-  readonly recipient: Member;
+  /** 受信者（groups が応答しないときは null とエラー） / Recipient; null with an error naming groups when that service is down */
+  readonly recipient: Maybe<Member>;
   /** 受信先の機関 / Recipient's institution */
   readonly recipientResource: Maybe<Resource>;
-  /** ケアチームの専門職（閲覧可） / Professionals of the patient's care team, who may read it */
-  readonly careTeam: ReadonlyArray<Member>;
+  /** ケアチームの専門職（閲覧可。groups が応答しないときは null とエラー） / Professionals of the patient's care team, who may read it; null with an error naming groups when that service is down */
+  readonly careTeam: Maybe<ReadonlyArray<Member>>;
   /** 入院時情報（ADMISSION_INFO のみ） / Admission information (ADMISSION_INFO only) */
   readonly admission: Maybe<AdmissionInfo>;
   /** 退院連絡（DISCHARGE_NOTICE のみ） / Discharge information (DISCHARGE_NOTICE only) */
@@ -249,8 +249,8 @@ export type TransitionInbox = {
 /** 機関ごとの連絡率 / Contact rate of one institution */
 export type TransitionContactRate = {
   readonly __typename?: 'TransitionContactRate';
-  /** 機関 / The institution */
-  readonly resource: Resource;
+  /** 機関（resources が応答しないときは null とエラー） / The institution; null with an error naming resources when that service is down */
+  readonly resource: Maybe<Resource>;
   /** 対象件数 / Cases counted */
   readonly cases: Scalars['Int']['output'];
   /** 連絡があった件数 / Cases with contact */
@@ -367,6 +367,8 @@ export type FirstServiceVisitInput = {
 
 export type Query = {
   readonly __typename?: 'Query';
+  /** 入退院連絡の監査記録の改ざん検査（コーディネーター・管理者） / Verifies the hash chain of the transitions access log; coordinators and administrators */
+  readonly transitionAccessLogIntegrity: AuditChainReport;
   /** 連絡票（送信者・受信者・双方の機関・ケアチームのみ。閲覧は記録される） / A notice, for its sender, recipient, their institutions and the care team; every read is logged */
   readonly transitionNotice: Maybe<TransitionNotice>;
   /** 自分宛ての未読の連絡票（新しい順） / Notices sent to the caller not yet opened, newest first */
@@ -444,6 +446,51 @@ export type MutationAcknowledgeTransitionNoticeArgs = {
 export type MutationRecordFirstServiceVisitArgs = {
   noticeId: Scalars['ID']['input'];
   input: FirstServiceVisitInput;
+};
+
+/** 監査記録の改ざんの種類 / How a hash-chained access log was found broken */
+export type AuditChainBreakKind =
+  /** 記録の内容が書き換えられた / An entry's content was changed */
+  | 'EDITED'
+  /** 記録が削除された / Entries are missing */
+  | 'DELETED'
+  /** 記録が差し込まれた / Entries were added around the service */
+  | 'INSERTED'
+  /** 記録の順序が入れ替えられた / Entries were reordered */
+  | 'REORDERED'
+  /** 末尾が切り取られた（書き出した先頭と比べて） / The tail was cut off (against the written-out head) */
+  | 'TRUNCATED'
+  /** 鎖全体が計算し直された（書き出した先頭と比べて） / The chain was recomputed (against the written-out head) */
+  | 'REWRITTEN';
+
+/** 最初に見つかった切れ目 / The first broken link of an access log's hash chain */
+export type AuditChainBreak = {
+  readonly __typename?: 'AuditChainBreak';
+  /** 種類 / Kind */
+  readonly kind: AuditChainBreakKind;
+  /** 鎖の中の位置 / Place in the chain */
+  readonly seq: Maybe<Scalars['Int']['output']>;
+  /** 該当する記録のID / The entry concerned, when there is one */
+  readonly entryId: Maybe<Scalars['ID']['output']>;
+  /** 見つかったこと / What was found */
+  readonly message: Scalars['String']['output'];
+};
+
+/** 監査記録のハッシュ連鎖の検査結果 / The result of verifying an access log's hash chain */
+export type AuditChainReport = {
+  readonly __typename?: 'AuditChainReport';
+  /** 検査した記録（コレクション名） / The log verified (its collection) */
+  readonly log: Scalars['String']['output'];
+  /** 記録の件数 / Entries in the log */
+  readonly entries: Scalars['Int']['output'];
+  /** データベースが記録する先頭の位置 / The head's place as the database records it */
+  readonly headSeq: Maybe<Scalars['Int']['output']>;
+  /** 比較した、書き出し済みの先頭の位置 / The written-out head compared with */
+  readonly checkpointSeq: Maybe<Scalars['Int']['output']>;
+  /** 切れ目がないか / True when no link is broken */
+  readonly intact: Scalars['Boolean']['output'];
+  /** 最初の切れ目 / The first broken link */
+  readonly firstBreak: Maybe<AuditChainBreak>;
 };
 
 
@@ -571,6 +618,9 @@ export type ResolversTypes = {
   FirstServiceVisitInput: FirstServiceVisitInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  AuditChainBreakKind: AuditChainBreakKind;
+  AuditChainBreak: ResolverTypeWrapper<AuditChainBreak>;
+  AuditChainReport: ResolverTypeWrapper<AuditChainReport>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
@@ -601,6 +651,8 @@ export type ResolversParentTypes = {
   FirstServiceVisitInput: FirstServiceVisitInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  AuditChainBreak: AuditChainBreak;
+  AuditChainReport: AuditChainReport;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 };
@@ -677,11 +729,11 @@ export type TransitionNoticeResolvers<ContextType = TransitionsContext, ParentTy
   type?: Resolver<ResolversTypes['TransitionNoticeType'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TransitionNoticeStatus'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['TransitionPatient'], ParentType, ContextType>;
-  sender?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  sender?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   senderResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
-  recipient?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  recipient?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   recipientResource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
-  careTeam?: Resolver<ReadonlyArray<ResolversTypes['Member']>, ParentType, ContextType>;
+  careTeam?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Member']>>, ParentType, ContextType>;
   admission?: Resolver<Maybe<ResolversTypes['AdmissionInfo']>, ParentType, ContextType>;
   discharge?: Resolver<Maybe<ResolversTypes['DischargeInfo']>, ParentType, ContextType>;
   leadTime?: Resolver<Maybe<ResolversTypes['LeadTimeBucket']>, ParentType, ContextType>;
@@ -698,7 +750,7 @@ export type TransitionInboxResolvers<ContextType = TransitionsContext, ParentTyp
 };
 
 export type TransitionContactRateResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['TransitionContactRate'] = ResolversParentTypes['TransitionContactRate']> = {
-  resource?: Resolver<ResolversTypes['Resource'], ParentType, ContextType>;
+  resource?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contacted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -722,6 +774,7 @@ export type TransitionStatsResolvers<ContextType = TransitionsContext, ParentTyp
 };
 
 export type QueryResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  transitionAccessLogIntegrity?: Resolver<ResolversTypes['AuditChainReport'], ParentType, ContextType>;
   transitionNotice?: Resolver<Maybe<ResolversTypes['TransitionNotice']>, ParentType, ContextType, RequireFields<QueryTransitionNoticeArgs, 'id'>>;
   unreadTransitionNotices?: Resolver<ReadonlyArray<ResolversTypes['TransitionNotice']>, ParentType, ContextType, RequireFields<QueryUnreadTransitionNoticesArgs, 'first'>>;
   transitionInbox?: Resolver<Maybe<ResolversTypes['TransitionInbox']>, ParentType, ContextType, RequireFields<QueryTransitionInboxArgs, 'id'>>;
@@ -735,6 +788,22 @@ export type MutationResolvers<ContextType = TransitionsContext, ParentType exten
   markTransitionNoticeReceived?: Resolver<ResolversTypes['TransitionNotice'], ParentType, ContextType, RequireFields<MutationMarkTransitionNoticeReceivedArgs, 'id'>>;
   acknowledgeTransitionNotice?: Resolver<ResolversTypes['TransitionNotice'], ParentType, ContextType, RequireFields<MutationAcknowledgeTransitionNoticeArgs, 'id'>>;
   recordFirstServiceVisit?: Resolver<ResolversTypes['TransitionNotice'], ParentType, ContextType, RequireFields<MutationRecordFirstServiceVisitArgs, 'noticeId' | 'input'>>;
+};
+
+export type AuditChainBreakResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['AuditChainBreak'] = ResolversParentTypes['AuditChainBreak']> = {
+  kind?: Resolver<ResolversTypes['AuditChainBreakKind'], ParentType, ContextType>;
+  seq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  entryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditChainReportResolvers<ContextType = TransitionsContext, ParentType extends ResolversParentTypes['AuditChainReport'] = ResolversParentTypes['AuditChainReport']> = {
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  checkpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  intact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  firstBreak?: Resolver<Maybe<ResolversTypes['AuditChainBreak']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = TransitionsContext> = {
@@ -754,6 +823,8 @@ export type Resolvers<ContextType = TransitionsContext> = {
   TransitionStats?: TransitionStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  AuditChainBreak?: AuditChainBreakResolvers<ContextType>;
+  AuditChainReport?: AuditChainReportResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = TransitionsContext> = {

@@ -70,7 +70,7 @@ test("a resident finds visiting-nursing stations by ほうもんかんご near t
   await results.first().click();
   const detail = page.locator("#detail");
   await detail.getByRole("heading", { level: 2, name: firstName }).waitFor();
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-heading");
+  expect(await page.evaluate("document.activeElement?.id")).toBe("detail-heading");
   const hours = detail.locator("table.hours");
   expect(await hours.locator("tr").count()).toBe(7);
   const mondayHours = await hours.locator("tr").first().locator("td").textContent();
@@ -108,11 +108,11 @@ test("a care manager filters by category, district and open now with the keyboar
   await page.locator("#results button.result").first().focus();
   await page.keyboard.press("Enter");
   await page.locator("#detail-heading").waitFor();
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-heading");
+  expect(await page.evaluate("document.activeElement?.id")).toBe("detail-heading");
   expect(await page.locator("#detail dd").nth(1).textContent()).toBe("営業中");
   await page.keyboard.press("Escape");
   expect(await page.locator("#detail").isHidden()).toBe(true);
-  expect(await page.evaluate(() => document.activeElement?.classList.contains("result"))).toBe(true);
+  expect(await page.evaluate('document.activeElement?.classList.contains("result")')).toBe(true);
 
   // A point chosen on the map fills the fields; everything within 10 km comes in pages of 20.
   await page.getByLabel("分類").selectOption("");
@@ -172,7 +172,7 @@ test("a professional signs in with a token and sees the contact windows' direct 
   await signIn(professional);
   await page.getByText("山田 花子（専門職）としてサインインしました。連絡窓口の直通電話・メールが表示されます。").waitFor();
   await page.getByRole("button", { name: "一覧にもどる" }).click();
-  expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, ""]);
+  expect(await page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")).toEqual([0, 0, ""]);
   const professionalWindows = await openFirstStation();
   expect(professionalWindows).toMatch(/直通電話：0\d{1,4}-\d{1,4}-\d{4}/);
   await keepScreenshot(page, "portal-professional-contact-windows");

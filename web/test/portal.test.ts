@@ -197,3 +197,25 @@ test("with the network gone after the page loaded, a search says clearly that th
   expect(await page.locator("#results li").count()).toBe(0);
   await context.close();
 });
+
+test("a tile server set in data-tile-url is used for the map's background, with its attribution", async () => {
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  // A city that runs its own tile server edits the attribute; here the page is served with it set, and the tiles answered in the browser.
+  await context.route(`${origin}/portal`, async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('data-tile-url=""', `data-tile-url="${origin}/tiles/{z}/{x}/{y}.png"`).replace('data-tile-attribution=""', 'data-tile-attribution="市の地図タイル"');
+    await route.fulfill({ response, body: html });
+  });
+  const tiles: string[] = [];
+  const blankTile = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+  await context.route(`${origin}/tiles/**`, async (route) => {
+    tiles.push(new URL(route.request().url()).pathname);
+    await route.fulfill({ status: 200, contentType: "image/png", body: blankTile });
+  });
+  const { page } = await openPortal(context);
+  await page.locator("#map img.leaflet-tile-loaded").first().waitFor();
+  expect(tiles.length).toBeGreaterThan(0);
+  for (const tile of tiles) expect(tile).toMatch(/^\/tiles\/13\/\d+\/\d+\.png$/);
+  expect(await page.locator("#map .leaflet-control-attribution").textContent()).toContain("市の地図タイル");
+  await context.close();
+});

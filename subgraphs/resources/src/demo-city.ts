@@ -94,6 +94,13 @@ export const DEMO_CITY = {
   districts: DISTRICTS.map((entry) => entry.name),
 } as const;
 
+/** The demo city's 日常生活圏域 as a district table (towns → district), seeded like a city's own district file. */
+export const DEMO_CITY_DISTRICTS = {
+  prefecture: DEMO_CITY.prefecture,
+  city: DEMO_CITY.city,
+  districts: DISTRICTS.map((entry) => ({ name: entry.name, towns: entry.towns.map((town) => town.text) })),
+};
+
 function fixed(...names: [string, string][]): Name[] {
   return names.map(([text, kana]) => ({ text, kana }));
 }
@@ -988,7 +995,6 @@ export function generateResources(count: number, options: DemoCityOptions = {}):
           postalCode: town.postalCode,
           prefecture: DEMO_CITY.prefecture,
           city: DEMO_CITY.city,
-          district: home.name,
           street: atFirmSite ? firm.site.street : street(random, town),
           ...(plan.kind === "COMMUNITY" && random.chance(0.7)
             ? { building: `${town.text}${random.pick(["公民館", "集会所"])}` }

@@ -304,8 +304,12 @@ export const resourceInputSchema = z.object({
     .object({
       /** 医療機関コード: prefecture (2) + 点数表 (1: 医科, 3: 歯科, 4: 調剤) + 7 digits. */
       medicalInstitutionCode: z.string().regex(/^\d{10}$/, "医療機関コードは10桁の数字です (10 digits)").optional(),
-      /** 介護保険事業所番号; one office may hold several services under one number. */
-      careOfficeNumber: z.string().regex(/^\d{10}$/, "事業所番号は10桁の数字です (10 digits)").optional(),
+      /** 介護保険事業所番号; one office may hold several services under one number; 介護医療院 have a letter (01B0100011). */
+      careOfficeNumber: z
+        .string()
+        .transform((value) => value.normalize("NFKC").toUpperCase())
+        .pipe(z.string().regex(/^[0-9A-Z]{10}$/, "事業所番号は英数字10桁です (10 letters or digits)"))
+        .optional(),
       /** The ministry's service type of this record (110 訪問介護, 430 居宅介護支援, ...). */
       careServiceCode: z.string().regex(/^\d{3}$/, "サービス種類コードは3桁の数字です (3 digits)").optional(),
       corporateNumber: z
@@ -380,7 +384,9 @@ export interface GeoPoint {
 }
 
 /** A resource as stored in its collection (without `_id`, `createdAt`, `updatedAt`, which the model adds). */
-export type ResourceRecord = Omit<ResourceInput, "location" | "provenance"> & {
+export type ResourceRecord = Omit<ResourceInput, "location" | "provenance" | "address"> & {
+  /** `districtSource`: TABLE when the city's district table assigned the district, GIVEN when a person or file did. */
+  address: ResourceInput["address"] & { districtSource?: "TABLE" | "GIVEN" };
   location?: GeoPoint;
   provenance: Provenance & { modifiedAt: Date };
   archivedAt: Date | null;
@@ -402,9 +408,10 @@ export function resourceSearchKeys(input: ResourceInput, categoryTerms: readonly
 
 /** The stored form of a validated input: GeoJSON location, search keys, modifiedAt (default `now`), not archived. */
 export function toResourceRecord(input: ResourceInput, now: Date, categoryTerms: readonly string[]): ResourceRecord {
-  const { location, provenance, ...rest } = input;
+  const { location, provenance, address, ...rest } = input;
   return {
     ...rest,
+    address: address.district === undefined ? address : { ...address, districtSource: "GIVEN" },
     ...(location ? { location: { type: "Point", coordinates: [location.longitude, location.latitude] } } : {}),
     provenance: { ...provenance, modifiedAt: provenance.modifiedAt ?? now },
     archivedAt: null,

@@ -9,12 +9,20 @@ import { hsdsRoutes } from "./hsds/routes";
 import { openResourceModels } from "./models";
 import { resolvers } from "./resolvers";
 
-export { importResourcesFile, seedDemoResources } from "./bulk-load";
+export { seedDemoResources } from "./bulk-load";
+export type { SeedOptions } from "./bulk-load";
+export { formatIssue, importResourcesFile } from "./import/sync";
+export type { ImportOptions, ImportReport } from "./import/sync";
+export type { ImportIssue, ImportScope } from "./import/rows";
+export { MappingFileError, readMappingFile } from "./import/mapping-file";
+export { OpenDataHeaderError } from "./import/layouts";
+export { OpenDataParseError } from "./import/csv-text";
+export { defineDistricts, readDistrictFile } from "./districts";
+export type { DistrictFile } from "./districts";
+export { openResourceModels } from "./models";
 export { HSDS_VERSION } from "./hsds/mapping";
 export { HSDS_EXPORT_TABLES, exportHsds } from "./hsds/export";
 export type { HsdsExportTable } from "./hsds/export";
-export { openResourceModels } from "./models";
-export type { ImportOptions, ImportSummary, RejectedRow, SeedOptions } from "./bulk-load";
 
 /** The subgraph's SDL, the source of truth beside the other subgraphs' (schema/resources.graphql). */
 export const RESOURCES_SCHEMA_PATH = join(__dirname, "..", "..", "..", "schema", "resources.graphql");

@@ -13,14 +13,54 @@ import {
 import type { ResourceRecord } from "./domain";
 import type { TaxonomyCategory } from "./taxonomy";
 
+/** A cell of an official file that could not be used as it was, kept for a coordinator to fix. */
+export interface ImportIssueDocument {
+  line: number;
+  column: string;
+  value: string;
+  reason: string;
+  file: string;
+}
+
+/** Who set one field last: an import (file and its date) or a person (who, when). */
+export interface FieldProvenanceDocument {
+  /** A path of the record (`contact.phone`, `openingHours.regular`, ...), see `OFFICIAL_FIELDS`. */
+  field: string;
+  source: (typeof PROVENANCE_SOURCES)[number];
+  file?: string;
+  sourceDate?: string;
+  editedBy?: string;
+  at: Date;
+}
+
 /** A resource as read with `lean()`. */
 export type ResourceDocument = ResourceRecord & {
   _id: Types.ObjectId;
+  /** The place (HSDS location) this service is offered at; the first service's own id for a place of one. */
+  placeId: Types.ObjectId;
+  /** What identifies the place (see `placeKeysOf`). */
+  placeKeys?: string[];
+  /** The key an official file synchronises this record on (`care:<事業所番号>:<サービスコード>`, ...). */
+  sourceKey?: string;
+  /** Hash of what the official source last said, so an unchanged row is not written again. */
+  importHash?: string;
+  importIssues?: ImportIssueDocument[];
+  fieldProvenance?: FieldProvenanceDocument[];
   /** Incremented by every write; `updateResource(expectedVersion)` compares it. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
 };
+
+/** A city's 日常生活圏域: the towns (町名, or 町名 with 丁目) it claims, and optionally its area as a GeoJSON polygon. */
+export interface DistrictDocument {
+  _id: Types.ObjectId;
+  prefecture: string;
+  city: string;
+  name: string;
+  towns: string[];
+  area?: { type: "Polygon" | "MultiPolygon"; coordinates: unknown };
+}
 
 /** A taxonomy entry as stored; `order` is its place in listings (the default taxonomy's order, then additions). */
 export type CategoryDocument = TaxonomyCategory & { _id: Types.ObjectId; order: number };
@@ -45,6 +85,7 @@ export interface ResourceModels {
   Resource: Model<ResourceDocument>;
   Category: Model<CategoryDocument>;
   IdempotencyKey: Model<IdempotencyKeyDocument>;
+  District: Model<DistrictDocument>;
 }
 
 const optionalText = { type: String, default: undefined };
@@ -99,6 +140,8 @@ const resourceSchema = new Schema<ResourceDocument>(
       prefecture: requiredText,
       city: requiredText,
       district: optionalText,
+      /** TABLE when the city's district table assigned it (re-assigned when the table changes), GIVEN when a person did. */
+      districtSource: { type: String, enum: ["TABLE", "GIVEN"], default: undefined },
       street: optionalText,
       building: optionalText,
     }),
@@ -138,6 +181,27 @@ const resourceSchema = new Schema<ResourceDocument>(
       sourceDate: optionalText,
     }),
     archivedAt: { type: Date, default: null },
+    placeId: { type: Schema.Types.ObjectId, required: true },
+    placeKeys: { type: [String], default: undefined },
+    sourceKey: optionalText,
+    importHash: optionalText,
+    importIssues: {
+      type: [subdocument({ line: Number, column: requiredText, value: { type: String, default: "" }, reason: requiredText, file: requiredText })],
+      default: undefined,
+    },
+    fieldProvenance: {
+      type: [
+        subdocument({
+          field: requiredText,
+          source: { type: String, enum: PROVENANCE_SOURCES, required: true },
+          file: optionalText,
+          sourceDate: optionalText,
+          editedBy: optionalText,
+          at: { type: Date, required: true },
+        }),
+      ],
+      default: undefined,
+    },
     /** Normalised names, reading, operator, departments and category labels (see `resourceSearchKeys`). */
     searchKeys: [String],
     version: { type: Number, required: true, default: 1 },
@@ -156,6 +220,11 @@ resourceSchema.index({ "capacity.available": 1 });
 resourceSchema.index({ "provenance.modifiedAt": 1 });
 resourceSchema.index({ "provenance.verifiedAt": 1, _id: 1 });
 resourceSchema.index({ archivedAt: 1 });
+resourceSchema.index({ placeId: 1 });
+resourceSchema.index({ placeKeys: 1 });
+// Sparse rather than partial: an import's `$in` look-up then uses it on MongoDB and on the embedded engine alike.
+resourceSchema.index({ sourceKey: 1 }, { unique: true, sparse: true });
+resourceSchema.index({ "importIssues.column": 1 });
 // The keys an open-data import upserts on (see `upsertKeyOf`): one record per care office and service, one per medical institution.
 resourceSchema.index(
   { "identifiers.careOfficeNumber": 1, "identifiers.careServiceCode": 1 },
@@ -194,6 +263,18 @@ const idempotencyKeySchema = new Schema<IdempotencyKeyDocument>(
 idempotencyKeySchema.index({ caller: 1, key: 1 }, { unique: true });
 idempotencyKeySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_KEY_TTL_SECONDS });
 
+const districtSchema = new Schema<DistrictDocument>(
+  {
+    prefecture: requiredText,
+    city: requiredText,
+    name: requiredText,
+    towns: [String],
+    area: { type: Schema.Types.Mixed, default: undefined },
+  },
+  { collection: "districts", versionKey: false, strict: "throw" },
+);
+districtSchema.index({ prefecture: 1, city: 1, name: 1 }, { unique: true });
+
 const opened = new WeakMap<Connection, Promise<ResourceModels>>();
 
 /**
@@ -209,8 +290,9 @@ export function openResourceModels(connection: Connection): Promise<ResourceMode
         Resource: connection.model<ResourceDocument>("Resource", resourceSchema),
         Category: connection.model<CategoryDocument>("ResourceCategory", categorySchema),
         IdempotencyKey: connection.model<IdempotencyKeyDocument>("ResourceIdempotencyKey", idempotencyKeySchema),
+        District: connection.model<DistrictDocument>("District", districtSchema),
       };
-      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.IdempotencyKey.init()]);
+      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.IdempotencyKey.init(), compiled.District.init()]);
       return compiled;
     })();
     opened.set(connection, models);

@@ -1,13 +1,15 @@
 // The resources subgraph's resolvers: each checks access, validates its arguments, translates ids and delegates to a service.
 import { internalError } from "@tsunagu/service-kit";
 import type { Resolvers } from "./generated/resolvers-types";
-import { actorName, canSeeContactDetails, requireAvailabilityWriter, requireWriter } from "./access";
+import { actorName, canSeeContactDetails, canWriteResources, requireAvailabilityWriter, requireWriter } from "./access";
 import { loadTaxonomy } from "./categories";
 import { coverageArgsSchema, resourceCoverage } from "./coverage";
 import { parseInstant, parsePage, parseResourceId, parseResourceInput, validated } from "./inputs";
 import { openStatusAt } from "./opening-hours";
 import { scalarResolvers } from "./scalars";
-import { searchFilterSchema, searchResources, staleResources } from "./search";
+import { headService, organizationOf, searchPlaces } from "./places";
+import type { PlaceView } from "./places";
+import { listResources, searchFilterSchema, searchResources, staleResources } from "./search";
 import {
   archiveResource,
   availabilitySchema,
@@ -31,6 +33,23 @@ export const resolvers: Resolvers = {
       return staleResources(models, parseInstant(olderThan, "olderThan"), parsePage({ first, after }));
     },
     resourceCategories: (_root, _args, { models }) => loadTaxonomy(models),
+    place: async (_root, { id }, { loaders }) => {
+      const placeId = parseResourceId(id, "id");
+      const services = await loaders.placeServices.load(placeId.toHexString());
+      return services.length === 0 ? null : { id: placeId, services };
+    },
+    places: (_root, { filter, first, after }, { models }) =>
+      searchPlaces(models, validated(searchFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
+    unassignedResources: (_root, { first, after }, { models, identity }) => {
+      requireWriter(identity);
+      return listResources(models, "unassigned", { "address.district": null }, parsePage({ first, after }));
+    },
+    resourcesWithImportIssues: (_root, { first, after }, { models, identity }) => {
+      requireWriter(identity);
+      return listResources(models, "importIssues", { "importIssues.column": { $exists: true } }, parsePage({ first, after }));
+    },
+    districts: (_root, { city }, { models }) =>
+      models.District.find(city == null ? {} : { city }).sort({ prefecture: 1, city: 1, name: 1 }).lean(),
   },
   Mutation: {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {
@@ -46,7 +65,8 @@ export const resolvers: Resolvers = {
     updateResource: (_root, { id, input, expectedVersion }, { models, identity }) => {
       requireWriter(identity);
       const now = new Date();
-      return updateResource(models, parseResourceId(id, "id"), parseResourceInput(input, now, "input"), expectedVersion ?? undefined, now);
+      const parsed = parseResourceInput(input, now, "input");
+      return updateResource(models, parseResourceId(id, "id"), parsed, expectedVersion ?? undefined, now, actorName(identity));
     },
     verifyResource: (_root, { id }, { models, identity }) => {
       requireWriter(identity);
@@ -83,6 +103,36 @@ export const resolvers: Resolvers = {
       return resource.openingHours ? openStatusAt(resource.openingHours, moment) : "UNKNOWN";
     },
     archived: (resource) => resource.archivedAt !== null,
+    place: async (resource, _args, { loaders }) => {
+      const services = await loaders.placeServices.load(resource.placeId.toHexString());
+      return { id: resource.placeId, services: services.length === 0 ? [resource] : services };
+    },
+    organization: (resource) => organizationOf(resource),
+    importIssues: (resource, _args, { identity }) => (canWriteResources(identity) ? (resource.importIssues ?? []) : null),
+    fieldProvenance: (resource, _args, { identity }) => (canWriteResources(identity) ? (resource.fieldProvenance ?? []) : null),
+  },
+  Place: {
+    id: (place: PlaceView) => place.id.toHexString(),
+    names: (place) => {
+      const { official, kana, short } = headService(place).names;
+      return { official, kana: kana ?? null, short: short ?? null };
+    },
+    address: (place) => {
+      const { postalCode, prefecture, city, district, street, building } = headService(place).address;
+      return { postalCode: postalCode ?? null, prefecture, city, district: district ?? null, street: street ?? null, building: building ?? null };
+    },
+    location: (place) => headService(place).location ?? null,
+    organization: (place) => organizationOf(headService(place)),
+    services: (place) => place.services.filter((service) => service.archivedAt === null),
+  },
+  PlaceEdge: {
+    node: async (hit, _args, { loaders }) => ({ id: hit.placeId, services: await loaders.placeServices.load(hit.placeId.toHexString()) }),
+  },
+  PlaceConnection: {
+    totalCount: (page) => page.count(),
+  },
+  District: {
+    hasArea: (district) => district.area !== undefined,
   },
   GeoLocation: {
     latitude: (point) => point.coordinates[1],

@@ -15,7 +15,7 @@ import type { ResourceDocument, ResourceModels } from "./models";
 const MAX_RADIUS_METERS = 50_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Where `$geoNear` writes each document's distance; never stored. */
-const DISTANCE_FIELD = "_distanceMeters";
+export const DISTANCE_FIELD = "_distanceMeters";
 const VERIFIED_AT = "provenance.verifiedAt";
 /** Documents read per round trip while a filter is applied in the service (open-at). */
 const SCAN_BATCH_SIZE = 200;
@@ -80,7 +80,7 @@ export interface ResourcePage {
 type OrderName = "id" | "distance" | "verification";
 
 /** A list to page through: the documents it holds in its order, and a test applied in the service when there is one. */
-interface ListPlan {
+export interface ListPlan {
   order: OrderName;
   /** The stages yielding every document of the list (unordered but for $geoNear). */
   source: PipelineStage[];
@@ -155,7 +155,7 @@ function after(field: string | undefined, { value, id }: Position): Record<strin
   return { $or: [{ [field]: { $gt: value } }, { [field]: value, _id: { $gt: id } }] };
 }
 
-function sortOf(plan: ListPlan): Record<string, 1> {
+export function sortOf(plan: ListPlan): Record<string, 1> {
   const field = SORT_FIELD[plan.order];
   return field === undefined ? { _id: 1 } : { [field]: 1, _id: 1 };
 }
@@ -266,6 +266,11 @@ export async function filterConditions(models: ResourceModels, filter: Omit<Sear
 
 /** Resources matching `filter`: by distance with `near` (distance on each edge), otherwise in creation order. */
 export async function searchResources(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<ResourcePage> {
+  return listPage(models, await planSearch(models, filter), page);
+}
+
+/** The list a filter describes: its source stages, its order, and the open-at test applied in the service. */
+export async function planSearch(models: ResourceModels, filter: SearchFilter): Promise<ListPlan> {
   const conditions = await filterConditions(models, filter);
   const { openAt, near } = filter;
   if (openAt) conditions.push(openCandidates(openAt));
@@ -285,16 +290,17 @@ export async function searchResources(models: ResourceModels, filter: SearchFilt
       ]
     : [{ $match: matchAll(conditions) }];
   const order: OrderName = near ? "distance" : "id";
-  return listPage(
-    models,
-    {
-      order,
-      source,
-      queryHash: hashQuery(order, filter),
-      accept: openAt && ((doc) => doc.openingHours !== undefined && isOpenAt(doc.openingHours, openAt)),
-    },
-    page,
-  );
+  return {
+    order,
+    source,
+    queryHash: hashQuery(order, filter),
+    accept: openAt && ((doc) => doc.openingHours !== undefined && isOpenAt(doc.openingHours, openAt)),
+  };
+}
+
+/** Resources in operation matching `match` (a coordinator's work list), in creation order; `name` tells lists' cursors apart. */
+export function listResources(models: ResourceModels, name: string, match: Record<string, unknown>, page: PageRequest): Promise<ResourcePage> {
+  return listPage(models, { order: "id", source: [{ $match: { $and: [{ archivedAt: null }, match] } }], queryHash: hashQuery("id", name) }, page);
 }
 
 /** The verification queue: resources never verified, or verified before `olderThan`; never verified first, then oldest. */

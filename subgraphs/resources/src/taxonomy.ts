@@ -117,39 +117,113 @@ function service(code: string, name: string, category: string, aliases: readonly
   return { code, name, category, aliases };
 }
 
-/** The ministry's service codes we map; a row of any other type is reported, not guessed. */
+/**
+ * The ministry's service codes (介護サービス情報公表システム) with their official names and the variants files use. A row
+ * whose service matches none of them (by code, name or keyword) is imported under `UNKNOWN_CARE_CATEGORY` with a warning.
+ */
 export const CARE_SERVICE_TYPES: readonly CareServiceType[] = [
   service("110", "訪問介護", "home-help"),
   service("120", "訪問入浴介護", "visiting-bathing"),
   service("130", "訪問看護", "visiting-nursing"),
   service("140", "訪問リハビリテーション", "visiting-rehabilitation"),
   service("150", "通所介護", "day-care"),
-  service("155", "療養通所介護", "day-care", ["通所介護（療養通所介護）"]),
+  service("155", "療養通所介護", "day-care", ["指定療養通所介護", "通所介護（療養通所介護）", "地域密着型通所介護（療養通所介護）"]),
   service("160", "通所リハビリテーション", "day-rehabilitation"),
   service("170", "福祉用具貸与", "welfare-equipment"),
   service("210", "短期入所生活介護", "short-stay"),
-  service("220", "短期入所療養介護（介護老人保健施設）", "medical-short-stay"),
-  service("230", "短期入所療養介護（療養病床を有する病院等）", "medical-short-stay"),
+  service("220", "短期入所療養介護（介護老人保健施設）", "medical-short-stay", ["短期入所療養介護（老健）"]),
+  service("230", "短期入所療養介護（療養病床を有する病院等）", "medical-short-stay", ["短期入所療養介護（病院等）"]),
   service("320", "認知症対応型共同生活介護", "group-home"),
   service("331", "特定施設入居者生活介護（有料老人ホーム）", "assisted-living"),
   service("332", "特定施設入居者生活介護（軽費老人ホーム）", "assisted-living"),
-  service("334", "特定施設入居者生活介護（サービス付き高齢者向け住宅）", "assisted-living"),
+  service("333", "特定施設入居者生活介護（養護老人ホーム）", "assisted-living"),
+  service("334", "特定施設入居者生活介護（有料老人ホーム（サービス付き高齢者向け住宅））", "assisted-living", [
+    "特定施設入居者生活介護（サービス付き高齢者向け住宅）",
+  ]),
+  service("335", "特定施設入居者生活介護（有料老人ホーム（外部サービス利用型））", "assisted-living", [
+    "外部サービス利用型特定施設入居者生活介護（有料老人ホーム）",
+  ]),
+  service("336", "特定施設入居者生活介護（軽費老人ホーム（外部サービス利用型））", "assisted-living", [
+    "外部サービス利用型特定施設入居者生活介護（軽費老人ホーム）",
+  ]),
+  service("337", "特定施設入居者生活介護（有料老人ホーム（サービス付き高齢者向け住宅（外部サービス利用型）））", "assisted-living", [
+    "外部サービス利用型特定施設入居者生活介護（サービス付き高齢者向け住宅）",
+  ]),
+  service("338", "特定施設入居者生活介護（養護老人ホーム（外部サービス利用型））", "assisted-living"),
+  service("361", "地域密着型特定施設入居者生活介護（有料老人ホーム）", "assisted-living"),
+  service("362", "地域密着型特定施設入居者生活介護（軽費老人ホーム）", "assisted-living"),
+  service("363", "地域密着型特定施設入居者生活介護（養護老人ホーム）", "assisted-living"),
+  service("364", "地域密着型特定施設入居者生活介護（有料老人ホーム（サービス付き高齢者向け住宅））", "assisted-living", [
+    "地域密着型特定施設入居者生活介護（サービス付き高齢者向け住宅）",
+  ]),
   service("410", "特定福祉用具販売", "welfare-equipment"),
   service("430", "居宅介護支援", "care-management"),
-  service("510", "介護老人福祉施設", "special-nursing-home"),
-  service("520", "介護老人保健施設", "geriatric-health-facility"),
-  service("540", "地域密着型介護老人福祉施設入所者生活介護", "special-nursing-home"),
-  service("550", "介護医療院", "care-medical-institution"),
+  service("510", "介護老人福祉施設", "special-nursing-home", ["介護福祉施設サービス", "特別養護老人ホーム"]),
+  service("520", "介護老人保健施設", "geriatric-health-facility", ["介護保健施設サービス"]),
+  service("530", "介護療養型医療施設", "care-medical-institution"),
+  service("540", "地域密着型介護老人福祉施設入所者生活介護", "special-nursing-home", ["地域密着型介護老人福祉施設"]),
+  service("550", "介護医療院", "care-medical-institution", ["介護医療院サービス"]),
   service("551", "短期入所療養介護（介護医療院）", "medical-short-stay"),
   service("710", "夜間対応型訪問介護", "night-home-help"),
   service("720", "認知症対応型通所介護", "dementia-day-care"),
   service("730", "小規模多機能型居宅介護", "small-multifunction"),
   service("760", "定期巡回・随時対応型訪問介護看護", "regular-visit"),
   service("770", "看護小規模多機能型居宅介護", "nursing-small-multifunction", [
+    "看護小規模多機能型居宅介護（複合型サービス）",
     "複合型サービス（看護小規模多機能型居宅介護）",
     "複合型サービス",
   ]),
   service("780", "地域密着型通所介護", "day-care"),
+];
+
+/** The category of a care service no code, name or keyword identifies: imported with a warning, never rejected. */
+export const UNKNOWN_CARE_CATEGORY = "other-care-facility";
+/** The category of a medical institution whose 医療機関の種類 is not one we know. */
+export const UNKNOWN_MEDICAL_CATEGORY = "medical";
+
+/**
+ * Keywords of a service name, most specific first, for names no table lists exactly (a publisher's new wording):
+ * 「（予防）」 or extra brackets do not change which service it is.
+ */
+const CARE_SERVICE_KEYWORDS: ReadonlyArray<[RegExp, string]> = [
+  [/看護小規模多機能|複合型サービス/, "770"],
+  [/療養通所/, "155"],
+  [/地域密着型.*特定施設.*(サービス付き|サ高住)/, "364"],
+  [/地域密着型.*特定施設.*軽費/, "362"],
+  [/地域密着型.*特定施設.*養護/, "363"],
+  [/地域密着型.*特定施設/, "361"],
+  [/特定施設.*(サービス付き|サ高住).*外部/, "337"],
+  [/特定施設.*軽費.*外部/, "336"],
+  [/特定施設.*養護.*外部/, "338"],
+  [/特定施設.*外部/, "335"],
+  [/特定施設.*(サービス付き|サ高住)/, "334"],
+  [/特定施設.*軽費/, "332"],
+  [/特定施設.*養護/, "333"],
+  [/特定施設/, "331"],
+  [/地域密着型.*(介護老人福祉|特別養護)/, "540"],
+  [/短期入所療養.*介護医療院/, "551"],
+  [/短期入所療養.*(老人保健|老健)/, "220"],
+  [/短期入所療養/, "230"],
+  [/短期入所生活|ショートステイ/, "210"],
+  [/定期巡回/, "760"],
+  [/夜間対応型訪問介護/, "710"],
+  [/認知症対応型通所/, "720"],
+  [/認知症対応型共同生活|グループホーム/, "320"],
+  [/小規模多機能/, "730"],
+  [/地域密着型通所/, "780"],
+  [/通所リハ|デイケア/, "160"],
+  [/通所介護|デイサービス/, "150"],
+  [/訪問入浴/, "120"],
+  [/訪問看護/, "130"],
+  [/訪問リハ/, "140"],
+  [/訪問介護|ホームヘルプ/, "110"],
+  [/福祉用具販売/, "410"],
+  [/福祉用具/, "170"],
+  [/居宅介護支援|ケアプラン/, "430"],
+  [/介護医療院/, "550"],
+  [/介護療養型医療施設/, "530"],
+  [/介護老人保健施設|老健/, "520"],
+  [/介護老人福祉施設|特別養護老人ホーム/, "510"],
 ];
 
 /** A value of 医療機関の種類 in the Digital Agency's medical-institution dataset. */
@@ -177,12 +251,30 @@ function sameName(a: string, b: string): boolean {
   return normalizeJapanese(a).replace(/\s/g, "") === normalizeJapanese(b).replace(/\s/g, "");
 }
 
-/** The care service type named by サービスの種類, by its name, an alias, or a leading code ("130", "130_訪問看護"). */
+function nameKey(text: string): string {
+  return text.normalize("NFKC").replace(/[\s・]/g, "").replace(/^(指定|介護予防)/, "");
+}
+
+const CARE_SERVICES_BY_NAME = new Map(
+  CARE_SERVICE_TYPES.flatMap((type) => [type.name, ...type.aliases].map((name) => [nameKey(name), type] as const)),
+);
+
+/**
+ * The care service type named by サービスの種類: a leading code ("130", "130_訪問看護"), or the official name or a
+ * known variant (width, brackets, 「指定」 ignored); undefined otherwise (see `inferCareServiceType`).
+ */
 export function findCareServiceType(text: string): CareServiceType | undefined {
   const code = /^\s*(\d{3})(?:\D|$)/.exec(normalizeJapanese(text))?.[1];
-  return CARE_SERVICE_TYPES.find((type) =>
-    code ? type.code === code : [type.name, ...type.aliases].some((name) => sameName(name, text)),
-  );
+  if (code) return CARE_SERVICE_TYPES.find((type) => type.code === code);
+  const key = nameKey(text);
+  return key === "" ? undefined : CARE_SERVICES_BY_NAME.get(key);
+}
+
+/** The service type a name no table lists most likely means, by the keywords of its name: an import says it inferred it. */
+export function inferCareServiceType(text: string): CareServiceType | undefined {
+  const key = nameKey(text);
+  const keyword = key === "" ? undefined : CARE_SERVICE_KEYWORDS.find(([pattern]) => pattern.test(key))?.[1];
+  return CARE_SERVICE_TYPES.find((type) => type.code === keyword);
 }
 
 /** The medical institution type named by 医療機関の種類 (full-width and spacing variants tolerated). */

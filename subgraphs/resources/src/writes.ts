@@ -1,11 +1,14 @@
 // Changes to resources: idempotent create, replacement with optimistic concurrency, verification, availability and archiving.
-import { Types } from "mongoose";
+import { Types, trusted } from "mongoose";
 import { z } from "zod";
 import { conflict, duplicateKeyField, idempotencyCaller, notFound } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { CAPACITY_UNITS, capacitySchema } from "./domain";
 import type { FieldError, ResourceInput } from "./domain";
 import { loadTaxonomy, recordFor } from "./categories";
+import { loadDistrictTable } from "./districts";
+import { peopleEdits, withProvenance } from "./field-provenance";
+import { placeKeysOf } from "./place-keys";
 import { invalidInput, validated } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
 
@@ -71,12 +74,17 @@ export async function createResource(
   if (earlier) return earlier;
   const built = recordFor(request.input, await loadTaxonomy(models), now);
   if (!built.ok) throw categoryProblems(built.errors);
+  const record = (await loadDistrictTable(models)).assign(built.record);
   const _id = new Types.ObjectId();
+  // A service at a place already known (same 事業所番号, 医療機関コード, or 法人番号 and address) joins that place.
+  const placeKeys = placeKeysOf(request.input);
+  const place = placeKeys.length === 0 ? null : await models.Resource.findOne({ placeKeys: trusted({ $in: placeKeys }) }, { placeId: 1 }).lean();
+  const placeId = place?.placeId ?? _id;
   try {
     return await models.connection.transaction(async (session) => {
       const key = { caller, key: request.idempotencyKey, inputHash: request.fingerprint, resourceId: _id, createdAt: now };
       await models.IdempotencyKey.create([key], { session });
-      const [created] = await models.Resource.create([{ ...built.record, _id, version: 1 }], { session });
+      const [created] = await models.Resource.create([{ ...record, _id, placeId, placeKeys, version: 1 }], { session });
       return created.toObject<ResourceDocument>();
     });
   } catch (error) {
@@ -99,8 +107,9 @@ async function explainMissing(models: ResourceModels, id: Types.ObjectId): Promi
 }
 
 /**
- * Replaces a resource's content with `input`, keeping its verification and creation date. With `expectedVersion`
- * the change applies only to that version (CONFLICT otherwise); without it the last write wins.
+ * Replaces a resource's content with `input`, keeping its verification, creation date, place and import state; the
+ * official fields it changes are recorded as edited by `editedBy`, so an import never overwrites them. With
+ * `expectedVersion` the change applies only to that version (CONFLICT otherwise); without it the last write wins.
  */
 export async function updateResource(
   models: ResourceModels,
@@ -108,9 +117,11 @@ export async function updateResource(
   input: ResourceInput,
   expectedVersion: number | undefined,
   now: Date,
+  editedBy: string,
 ): Promise<ResourceDocument> {
   const built = recordFor(input, await loadTaxonomy(models), now);
   if (!built.ok) throw categoryProblems(built.errors);
+  const record = (await loadDistrictTable(models)).assign(built.record);
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const existing = await explainMissing(models, id);
     if (expectedVersion !== undefined && existing.version !== expectedVersion) {
@@ -120,9 +131,15 @@ export async function updateResource(
       );
     }
     const { verifiedAt, verifiedBy } = existing.provenance;
+    const { placeId, placeKeys, sourceKey, importHash, importIssues, fieldProvenance } = existing;
+    // Only what is there: a sourceKey stored as null would clash in its sparse unique index.
+    const importState = Object.fromEntries(Object.entries({ placeKeys, sourceKey, importHash, importIssues }).filter(([, value]) => value !== undefined));
     const replacement = {
-      ...built.record,
-      provenance: { ...built.record.provenance, ...(verifiedAt ? { verifiedAt } : {}), ...(verifiedBy ? { verifiedBy } : {}) },
+      ...record,
+      provenance: { ...record.provenance, ...(verifiedAt ? { verifiedAt } : {}), ...(verifiedBy ? { verifiedBy } : {}) },
+      placeId,
+      ...importState,
+      fieldProvenance: withProvenance(fieldProvenance, peopleEdits(existing, record, editedBy, now)),
       _id: id,
       version: existing.version + 1,
       createdAt: existing.createdAt,

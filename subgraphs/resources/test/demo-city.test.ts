@@ -1,10 +1,11 @@
 // Tests for the synthetic demo city: determinism, Komatsu-sized counts, schema validity, readings, identifiers, spread.
 import { buildSearchKeys, matchesSearchKeys, normalizeJapanese, searchTerms } from "@tsunagu/service-kit";
-import { DEMO_CITY, DEMO_CITY_COUNTS, generateDemoCity, generateResources } from "../src/demo-city";
+import { DEMO_CITY, DEMO_CITY_COUNTS, DEMO_CITY_DISTRICTS, generateDemoCity, generateResources } from "../src/demo-city";
 import { toResourceRecord, validateResourceInput } from "../src/domain";
 import type { ResourceInput } from "../src/domain";
 import { isOpenAt } from "../src/opening-hours";
-import { upsertKeyOf } from "../src/open-data";
+import { DistrictTable } from "../src/districts";
+import { placeKeysOf } from "../src/place-keys";
 import { DEFAULT_TAXONOMY, categorySearchTerms, checkResourceCategory } from "../src/taxonomy";
 
 const now = new Date("2025-06-02T00:00:00Z");
@@ -60,11 +61,14 @@ describe("generateDemoCity", () => {
     expect(new Set(keys).size).toBe(city.length);
   });
 
-  it("gives official resources distinct upsert keys, and care offices their service code", () => {
-    const keys = city.map(upsertKeyOf).filter((key) => key !== undefined).map((key) => JSON.stringify(key));
-    expect(new Set(keys).size).toBe(keys.length);
+  it("gives official resources place keys, and offices of one corporation at one site the same place", () => {
     const official = city.filter(({ identifiers }) => identifiers.careOfficeNumber || identifiers.medicalInstitutionCode);
-    expect(keys.length).toBe(official.length);
+    for (const resource of official) expect(placeKeysOf(resource).length).toBeGreaterThan(0);
+    const sites = countBy(
+      city.filter((resource) => resource.identifiers.corporateNumber && resource.address.street),
+      (resource) => placeKeysOf(resource).find((key) => key.startsWith("corp:")) ?? "",
+    );
+    expect(Math.max(...Object.values(sites))).toBeGreaterThan(1);
     const station = city.find((resource) => resource.category === "visiting-nursing");
     expect(station?.identifiers.careServiceCode).toBe("130");
     expect(station?.identifiers.careOfficeNumber).toMatch(/^17\d{8}$/);
@@ -72,7 +76,8 @@ describe("generateDemoCity", () => {
   });
 
   it("places everything in つなぐ市, 石川県, in its districts, within 8 km of the centre near Komatsu", () => {
-    const districts = countBy(city, (resource) => resource.address.district ?? "");
+    const table = new DistrictTable(DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })));
+    const districts = countBy(city, (resource) => table.districtOf(resource.address) ?? "");
     expect(Object.keys(districts).sort()).toEqual([...DEMO_CITY.districts].sort());
     expect(DEMO_CITY.districts.length).toBeGreaterThanOrEqual(6);
     for (const resource of city) {
@@ -86,7 +91,8 @@ describe("generateDemoCity", () => {
   it("puts a salon named after a town in that town", () => {
     const salon = city.find((resource) => resource.category === "salon" && resource.names.official.startsWith("本町"));
     expect(salon?.address.street?.startsWith("本町")).toBe(true);
-    expect(salon?.address.district).toBe("中央圏域");
+    const table = new DistrictTable(DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })));
+    expect(salon && table.districtOf(salon.address)).toBe("中央圏域");
   });
 
   it("gives clinics the departments their names say", () => {
@@ -158,7 +164,10 @@ describe("generateResources", () => {
     const counts = countBy(many, (resource) => resource.category);
     expect(counts.clinic).toBe(Math.floor((72 * 100_000) / 564));
     expect(counts.salon).toBeGreaterThan(33_000);
-    const keys = many.map(upsertKeyOf).filter((key) => key !== undefined).map((key) => JSON.stringify(key));
+    const keys = many.flatMap(({ identifiers }) => [
+      ...(identifiers.careOfficeNumber ? [`${identifiers.careOfficeNumber}:${identifiers.careServiceCode}`] : []),
+      ...(identifiers.medicalInstitutionCode ? [identifiers.medicalInstitutionCode] : []),
+    ]);
     expect(new Set(keys).size).toBe(keys.length);
     expect(validateResourceInput(many[99_999]).ok).toBe(true);
   });

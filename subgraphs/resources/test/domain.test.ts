@@ -139,7 +139,7 @@ describe("validateResourceInput", () => {
       "names.official": "空にできません (must not be empty)",
       "names.kana": "読み仮名はカタカナかひらがなで入力してください (kana only, no kanji)",
       "names.short": "60文字以内にしてください (at most 60 characters)",
-      "identifiers.careOfficeNumber": "事業所番号は10桁の数字です (10 digits)",
+      "identifiers.careOfficeNumber": "事業所番号は英数字10桁です (10 letters or digits)",
       "identifiers.medicalInstitutionCode": "医療機関コードは10桁の数字です (10 digits)",
       "identifiers.corporateNumber": "法人番号のチェックデジットが一致しません (check digit mismatch)",
       "address.postalCode": "郵便番号は7桁です (7 digits, 123-4567)",

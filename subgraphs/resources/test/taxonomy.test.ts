@@ -7,6 +7,7 @@ import {
   categorySearchTerms,
   checkResourceCategory,
   findCareServiceType,
+  inferCareServiceType,
   findMedicalInstitutionType,
   taxonomyCategorySchema,
   taxonomyProblems,
@@ -71,6 +72,12 @@ describe("findCareServiceType", () => {
 
   it.each(["夜間対応型訪問看護", "999", "", "訪問"])("does not guess 「%s」", (text) => {
     expect(findCareServiceType(text)).toBeUndefined();
+  });
+
+  it("infers a new wording's service from its keywords, for an import to import with a warning", () => {
+    expect(inferCareServiceType("介護予防訪問看護（新）")?.code).toBe("130");
+    expect(inferCareServiceType("地域密着型特定施設入居者生活介護（軽費老人ホーム・新）")?.code).toBe("362");
+    expect(inferCareServiceType("お茶会")).toBeUndefined();
   });
 });
 

@@ -16,6 +16,7 @@ export default defineConfig({
       input: {
         index: resolve(__dirname, "index.html"),
         graphiql: resolve(__dirname, "graphiql.html"),
+        portal: resolve(__dirname, "portal.html"),
       },
     },
   },

@@ -35,5 +35,6 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
   }
   router.use("/assets", express.static(join(distDir, "assets"), { immutable: true, maxAge: "365d", index: false }));
   router.get("/", page("index.html"));
+  router.get("/portal", page("portal.html"));
   return router;
 }

@@ -1,0 +1,59 @@
+// The results map: Leaflet with resource points as vector circles (no marker images), the chosen point, and an optional tile layer set on the page.
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import type { ResourceSummary } from "./queries";
+
+export interface ResultsMap {
+  /** Replaces the resource points; a click on one calls `onSelect` with its id. */
+  showResources(resources: ResourceSummary[]): void;
+  /** Marks the point searched around. */
+  showPoint(latitude: number, longitude: number): void;
+}
+
+/** The city's centre (Kaga area), where the map opens before any search. */
+const INITIAL_VIEW: L.LatLngExpression = [36.4, 136.45];
+
+/**
+ * Builds the map in `element`. Its `data-tile-url` attribute (a {z}/{x}/{y} template) adds a tile layer with
+ * `data-tile-attribution`; empty, the map shows points only, so a closed network requests nothing outside.
+ */
+export function createResultsMap(element: HTMLElement, onSelect: (id: string) => void, onChoosePoint: (latitude: number, longitude: number) => void): ResultsMap {
+  const map = L.map(element, { center: INITIAL_VIEW, zoom: 13, attributionControl: true });
+  const tileUrl = element.dataset.tileUrl?.trim();
+  if (tileUrl) L.tileLayer(tileUrl, { attribution: element.dataset.tileAttribution ?? "", maxZoom: 19 }).addTo(map);
+  const resourceLayer = L.featureGroup().addTo(map);
+  let pointMarker: L.CircleMarker | null = null;
+  map.on("click", (event: L.LeafletMouseEvent) => onChoosePoint(event.latlng.lat, event.latlng.lng));
+
+  return {
+    showResources(resources) {
+      resourceLayer.clearLayers();
+      for (const resource of resources) {
+        if (resource.location === null) continue;
+        L.circleMarker([resource.location.latitude, resource.location.longitude], {
+          radius: 9,
+          color: "#0b5394",
+          weight: 2,
+          fillColor: "#3d85c6",
+          fillOpacity: 0.85,
+          className: "resource-marker",
+        })
+          .bindTooltip(resource.names.official)
+          .on("click", (event) => {
+            L.DomEvent.stopPropagation(event);
+            onSelect(resource.id);
+          })
+          .addTo(resourceLayer);
+      }
+      const bounds = resourceLayer.getBounds();
+      if (pointMarker !== null) bounds.extend(pointMarker.getLatLng());
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    },
+    showPoint(latitude, longitude) {
+      pointMarker?.remove();
+      pointMarker = L.circleMarker([latitude, longitude], { radius: 7, color: "#a61c00", weight: 3, fillColor: "#fff", fillOpacity: 1, className: "point-marker" })
+        .bindTooltip("検索の中心")
+        .addTo(map);
+    },
+  };
+}

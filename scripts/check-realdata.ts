@@ -2,7 +2,8 @@
 import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "csv-parse";
-import { Types, trusted } from "mongoose";
+import type { Types} from "mongoose";
+import { trusted } from "mongoose";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import { defineDistricts, importResourcesFile, openResourceModels, readMappingFile } from "@tsunagu/resources";
 import type { ImportReport } from "@tsunagu/resources";

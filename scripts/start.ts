@@ -1,7 +1,7 @@
 // `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import { CREDENTIALS_FILE } from "@tsunagu/embedded-mongo";
 import {
   ConfigError,

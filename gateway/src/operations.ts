@@ -1,6 +1,6 @@
 // Which operation of a document the gateway runs over HTTP: one it can name unambiguously, and never a subscription (those go over graphql-ws); anything else is a 400, not a gateway failure.
 import type { ApolloServerPlugin } from "@apollo/server";
-import { Kind } from "graphql";
+import { Kind, OperationTypeNode } from "graphql";
 import { codedError } from "@tsunagu/service-kit";
 
 /** A client error answered with HTTP 400 and code BAD_USER_INPUT. */
@@ -23,7 +23,7 @@ export function operationResolutionPlugin<TContext extends object>(): ApolloServ
             if (operations.length > 1) throw badRequest("Must provide operation name if query contains multiple operations.");
             throw badRequest("The document contains no operation.");
           }
-          if (operation.operation === "subscription") {
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
             throw badRequest("Subscriptions are served over WebSocket (graphql-ws) on this URL, not over HTTP POST or GET.");
           }
         },

@@ -85,8 +85,9 @@ export interface SubgraphLane {
 /** Rejects when `signal` aborts (with its reason, a TimeoutError for AbortSignal.timeout). */
 function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    const fail = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
   });
 }
 
@@ -143,7 +144,7 @@ export function signingFetcher(subgraph: string, key: Buffer, send: SubgraphFetc
     const { pathname, search } = new URL(url);
     const identity = callers.getStore() ?? PUBLIC_IDENTITY;
     const signature = signSubgraphRequest(identity, key, { subgraph, method: init.method ?? "GET", path: `${pathname}${search}`, bodyDigest: bodyDigest(body) });
-    return send(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), [IDENTITY_HEADER]: signature } });
+    return send(url, { ...init, headers: { ...(init.headers), [IDENTITY_HEADER]: signature } });
   };
 }
 

@@ -71,7 +71,7 @@ describe("emergency", () => {
       }
     }
     for (const query of [WITHDRAW, REISSUE, DELEGATE]) {
-      const headers = callers[0] as Record<string, string>;
+      const headers = callers[0];
       expectSameRefusal(await stack.graphql(query, { id: unknownId() }, headers), await stack.graphql(query, { id: profileId }, headers), "FORBIDDEN");
       expectSameRefusal(await stack.graphql(query, { id: "not-an-id" }, headers), await stack.graphql(query, { id: profileId }, headers), "FORBIDDEN");
     }
@@ -140,7 +140,7 @@ describe("groups", () => {
     const privateBoard = edges.map((edge) => edge.node.board).find((board) => board.visibility === "PRIVATE" && board.posts.edges.length > 0);
     if (privateBoard === undefined) throw new Error("no private board with posts in the demo groups");
     privateBoardId = privateBoard.id;
-    privatePostId = privateBoard.posts.edges[0]?.node.id as string;
+    privatePostId = privateBoard.posts.edges[0]?.node.id;
   }, 120_000);
 
   afterAll(async () => {

@@ -93,16 +93,16 @@ test("a captured signed request replayed with the same body, another body, on an
   expect(served.body.data).toEqual({ whoami: { role: "EMS", subject: "crew-7" } });
   const [tapped] = captured.splice(0);
   expect(tapped?.headers[IDENTITY_HEADER]).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-  const header = { [IDENTITY_HEADER]: tapped?.headers[IDENTITY_HEADER] as string };
+  const header = { [IDENTITY_HEADER]: tapped?.headers[IDENTITY_HEADER] };
   const resolvedBefore = placesSubgraph.resolved;
 
   const elevated = JSON.stringify({ query: "{ whoami { role subject scopes } }" });
   const attempts = {
-    sameBody: await postGraphQL(places.url, tapped?.body as string, header),
-    sameBodyTenTimes: await Promise.all(Array.from({ length: 10 }, () => postGraphQL(places.url, tapped?.body as string, header))),
+    sameBody: await postGraphQL(places.url, tapped?.body, header),
+    sameBodyTenTimes: await Promise.all(Array.from({ length: 10 }, () => postGraphQL(places.url, tapped?.body, header))),
     otherBody: await postGraphQL(places.url, elevated, header),
-    otherPath: await postGraphQL(`${places.url}?replay=1`, tapped?.body as string, header),
-    otherSubgraph: await postGraphQL(notes.url, tapped?.body as string, header),
+    otherPath: await postGraphQL(`${places.url}?replay=1`, tapped?.body, header),
+    otherSubgraph: await postGraphQL(notes.url, tapped?.body, header),
   };
   const refusals = [attempts.sameBody, ...attempts.sameBodyTenTimes, attempts.otherBody, attempts.otherPath, attempts.otherSubgraph];
   expect(refusals.map((answer) => answer.status)).toEqual(Array(14).fill(401));

@@ -24,7 +24,7 @@ const coordinator = () => bearer({ role: "COORDINATOR", subject: "coordinator-ok
 /** The first group of the demo data (organiser of the events created here). */
 async function firstGroupId(): Promise<string> {
   const data = await stack.data<{ groups: { edges: { node: { id: string } }[] } }>("{ groups(first: 1) { edges { node { id } } } }", {}, await coordinator());
-  return data.groups.edges[0]!.node.id;
+  return data.groups.edges[0].node.id;
 }
 
 describe("1: calendar feeds are served on the gateway's public origin", () => {
@@ -39,7 +39,7 @@ describe("1: calendar feeds are served on the gateway's public origin", () => {
     expect(await feed.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*BEGIN:VEVENT/);
 
     const [member] = await demoMembers("NURSE");
-    const issued = await stack.data<{ issueCalendarFeed: { url: string } }>("mutation { issueCalendarFeed { url } }", {}, await asMember(member!));
+    const issued = await stack.data<{ issueCalendarFeed: { url: string } }>("mutation { issueCalendarFeed { url } }", {}, await asMember(member));
     expect(issued.issueCalendarFeed.url).toMatch(new RegExp(`^http://localhost:${port}/calendar/members/[A-Za-z0-9_-]{43}\\.ics$`));
     const own = await fetch(`${stack.origin}${new URL(issued.issueCalendarFeed.url).pathname}`);
     expect(own.status).toBe(200);
@@ -133,7 +133,7 @@ describe("9: updating a resource changes only the fields sent", () => {
   test("a coordinator renames a short-stay; its vacancy, address and contact windows stay", async () => {
     const headers = await coordinator();
     const found = await stack.data<{ resources: { edges: { node: { id: string } }[] } }>(`{ resources(filter: { categories: ["short-stay"] }, first: 1) { edges { node { id } } } }`);
-    const id = found.resources.edges[0]!.node.id;
+    const id = found.resources.edges[0].node.id;
     const FIELDS = "names { official kana } description address { city district street } capacity { available maximum unit updatedAt } contactWindows { name } version";
     await stack.data(`mutation ($id: ID!) { updateAvailability(id: $id, input: { available: 3, maximum: 20, unit: BEDS }) { id } }`, { id }, headers);
     const before = await stack.data<{ resource: Record<string, unknown> & { version: number } }>(`query ($id: ID!) { resource(id: $id) { ${FIELDS} } }`, { id }, headers);
@@ -261,7 +261,7 @@ interface OwnProfile {
 async function ownProfile(n: number): Promise<OwnProfile> {
   const headers = await resident(n);
   const profiles = await stack.data<{ myEmergencyProfiles: OwnProfile[] }>(`{ myEmergencyProfiles { id person { name kana dateOfBirth } } }`, {}, headers);
-  const profile = profiles.myEmergencyProfiles[0]!;
+  const profile = profiles.myEmergencyProfiles[0];
   await stack.data(
     `mutation ($id: ID!) { giveEmergencyConsent(id: $id, input: { scope: [EMERGENCY_SERVICES, CARE_TEAM], method: WRITTEN }) { givenAt } }`,
     { id: profile.id },
@@ -279,20 +279,20 @@ describe("6: grants to members or institutions that do not exist are refused", (
     const headers = await resident(3);
     const granted = await stack.data<{ grantEmergencyProfileAccess: { member: { id: string; name: string } } }>(
       GRANT,
-      { id: profile.id, input: { granteeKind: "MEMBER", granteeId: careManager!.id } },
+      { id: profile.id, input: { granteeKind: "MEMBER", granteeId: careManager.id } },
       headers,
     );
-    expect(granted.grantEmergencyProfileAccess.member).toEqual({ id: careManager!.id, name: careManager!.name });
+    expect(granted.grantEmergencyProfileAccess.member).toEqual({ id: careManager.id, name: careManager.name });
     const office = await stack.data<{ grantEmergencyProfileAccess: { organization: { id: string } } }>(
       GRANT,
-      { id: profile.id, input: { granteeKind: "ORGANIZATION", granteeId: careManager!.affiliation!.id } },
+      { id: profile.id, input: { granteeKind: "ORGANIZATION", granteeId: careManager.affiliation!.id } },
       headers,
     );
-    expect(office.grantEmergencyProfileAccess.organization).toEqual({ id: careManager!.affiliation!.id });
+    expect(office.grantEmergencyProfileAccess.organization).toEqual({ id: careManager.affiliation!.id });
 
     const refusals = [
       { granteeKind: "MEMBER", granteeId: new Types.ObjectId().toHexString() },
-      { granteeKind: "MEMBER", granteeId: careManager!.affiliation!.id },
+      { granteeKind: "MEMBER", granteeId: careManager.affiliation!.id },
       { granteeKind: "ORGANIZATION", granteeId: new Types.ObjectId().toHexString() },
     ];
     for (const input of refusals) {
@@ -408,7 +408,7 @@ describe("13: a member's affiliation text is checked against the resource it nam
 
   test("a member working at a real office with its name is stored; a wrong name, district or category, or an unknown resource, is BAD_USER_INPUT", async () => {
     const [nurse] = await demoMembers("NURSE");
-    const office = nurse!.affiliation!;
+    const office = nurse.affiliation!;
     const affiliation = { resourceId: office.id, name: office.names.official, kana: office.names.kana, district: office.address.district, category: office.category.code, categoryLabel: office.category.labelJa };
     const member = (overrides: Record<string, unknown>) => ({ name: "新人 看護師", kana: "しんじん かんごし", profession: "NURSE", affiliation: { ...affiliation, ...overrides } });
     const headers = await coordinator();
@@ -426,7 +426,7 @@ describe("13: a member's affiliation text is checked against the resource it nam
       expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     }
     const UPDATE = `mutation ($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id } }`;
-    const updated = await stack.graphql(UPDATE, { id: nurse!.id, input: { affiliation: { ...affiliation, name: "別の事業所" } } }, headers);
+    const updated = await stack.graphql(UPDATE, { id: nurse.id, input: { affiliation: { ...affiliation, name: "別の事業所" } } }, headers);
     expect(updated.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.affiliation.name" });
   });
 });
@@ -462,7 +462,7 @@ describe("12: API-key scopes come from a documented list; groups, members and ev
       headers,
     );
     const [nurse] = await demoMembers("NURSE");
-    await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { title: "訪問看護認定看護師" }) { id } }`, { id: nurse!.id }, headers);
+    await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { title: "訪問看護認定看護師" }) { id } }`, { id: nurse.id }, headers);
     const event = await stack.data<{ createEvent: { id: string } }>(
       `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`,
       {
@@ -487,7 +487,7 @@ describe("12: API-key scopes come from a documented list; groups, members and ev
       headers,
     );
     expect(changed.groups.edges.map((edge) => edge.node.id)).toEqual([group.createGroup.id]);
-    expect(changed.contactDirectory.edges.flatMap((edge) => edge.node.members.map((member) => member.id))).toEqual([nurse!.id]);
+    expect(changed.contactDirectory.edges.flatMap((edge) => edge.node.members.map((member) => member.id))).toEqual([nurse.id]);
     expect(changed.events.edges.map((edge) => edge.node.id)).toEqual([event.createEvent.id]);
   });
 });
@@ -546,14 +546,14 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
 
 describe("15: npm run token picks a demo member, so board, notice and calendar actions work", () => {
   test("--demo CARE_MANAGER gives a token with the member's id, name and workplace, which issueCalendarFeed accepts (a token without a member is refused)", async () => {
-    const claims = await demoMemberClaims(stack.system.gatewayUrl, "CARE_MANAGER", (await coordinator()).authorization as string);
+    const claims = await demoMemberClaims(stack.system.gatewayUrl, "CARE_MANAGER", (await coordinator()).authorization);
     const [careManager] = await demoMembers("CARE_MANAGER");
-    expect(claims).toEqual({ memberId: careManager!.id, displayName: careManager!.name, profession: "CARE_MANAGER", organizationId: careManager!.affiliation!.id });
+    expect(claims).toEqual({ memberId: careManager.id, displayName: careManager.name, profession: "CARE_MANAGER", organizationId: careManager.affiliation!.id });
     const headers = await bearer({ role: "PROFESSIONAL", subject: `demo-member-${claims.memberId}`, ...claims });
     expect((await stack.graphql("mutation { issueCalendarFeed { url } }", {}, headers)).body.errors).toBeUndefined();
     const withoutMember = await stack.graphql("mutation { issueCalendarFeed { url } }", {}, await bearer({ role: "PROFESSIONAL", subject: "dev-professional" }));
     expect(codes(withoutMember.body)).toEqual(["FORBIDDEN"]);
     expect(withoutMember.body.errors?.[0]?.message).toContain("sign in as a member");
-    await expect(demoMemberClaims(stack.system.gatewayUrl, "ASTRONAUT", (await coordinator()).authorization as string)).rejects.toThrow();
+    await expect(demoMemberClaims(stack.system.gatewayUrl, "ASTRONAUT", (await coordinator()).authorization)).rejects.toThrow();
   });
 });

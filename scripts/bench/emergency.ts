@@ -58,7 +58,7 @@ async function serve(): Promise<void> {
   const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "bench-seed", scopes: [] };
   const hospitalsQuery = JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` });
   const hospitals = await fetch(resources.url, { method: "POST", headers: gatewaySignedHeaders(coordinator, signingSecret, "resources", resources.url, hospitalsQuery), body: hospitalsQuery });
-  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1] as string);
+  const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1]);
   // The demo members have no affiliation here, so they are not in the contact directory: take the care managers' ids from the groups demo data.
   const careManagers = await groupsModels(mongo.connection).Member.find({ profession: "CARE_MANAGER" }, { _id: 1 }).lean();
   const careManagerIds = careManagers.map((member) => member._id.toHexString());
@@ -209,11 +209,11 @@ async function main(): Promise<void> {
       Array.from({ length: CREWS }, (_, crew) => issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "1h" }, { secret: jwtSecret, ...JWT })),
     );
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
-    const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency as string, body);
+    const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency, body);
 
-    const code = cardCodes[0] as string;
+    const code = cardCodes[0];
     const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, () => throughGateway(0), code);
-    const directText = await lookUpOnce(urls.emergency as string, DIRECT_QUERY, (body) => direct(0, body), code);
+    const directText = await lookUpOnce(urls.emergency, DIRECT_QUERY, (body) => direct(0, body), code);
     const person = (text: string) => JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");
     const joined = JSON.parse(gatewayText) as { data: { emergencyLookup: { profile: { primaryHospital: unknown; careManager: unknown } } } };

@@ -28,8 +28,8 @@ async function startEngineProcess(args: string[]): Promise<EngineProcess> {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, EMBEDDED_MONGO_PASSWORD: credentials.password },
   });
-  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
-  const uri = chunk.toString().trim().split(" ")[0] as string;
+  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
+  const uri = chunk.toString().trim().split(" ")[0];
   const { hostname, port } = new URL(uri);
   return { uri, credentials, connectionString: (db) => connectionString(hostname, Number(port), credentials, db), child };
 }
@@ -70,7 +70,7 @@ async function lookups(): Promise<LookupRates> {
   await client.close();
 
   const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri, engine.credentials)));
-  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT]!.command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
+  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
   await throughput(1_000, IN_FLIGHT, (i) => find("code", i));
   const wireIndexed = await throughput(20_000, IN_FLIGHT, (i) => find("code", i));
   const wireScan = await throughput(100, IN_FLIGHT, (i) => find("sameCodeUnindexed", i));

@@ -64,7 +64,7 @@ function finish(started: number, before: Record<string, number>, watched: Watche
     seconds: (performance.now() - started) / 1000,
     errors: errors.length,
     ...(errors[0] === undefined ? {} : { firstError: errors[0] }),
-    cpuMillis: Object.fromEntries(Object.keys(watched).map((label) => [label, after[label]! - before[label]!])),
+    cpuMillis: Object.fromEntries(Object.keys(watched).map((label) => [label, after[label] - before[label]])),
   };
 }
 
@@ -160,7 +160,7 @@ export function loadLine(): string {
 /** A fixed-width table: a header row and rows of cells. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
+  const line = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
 }
 

@@ -28,7 +28,7 @@ export async function startChild<T>(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const value = await new Promise<T>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${entry} exited with code ${String(code)} before it was ready`)));
     (async () => {
@@ -40,7 +40,7 @@ export async function startChild<T>(
     })().then(resolve, reject);
   });
   lines.close();
-  child.stdout!.resume();
+  child.stdout.resume();
   return { process: child, ready: value };
 }
 

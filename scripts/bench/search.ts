@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         }
         console.log(`  c=${concurrency} round ${round + 1} (${loadLine()}): ${cells.join("; ")}`);
       }
-      const base = summarise(runs.get(SIZES[0]!)!);
+      const base = summarise(runs.get(SIZES[0])!);
       const rows = SIZES.map((size) => {
         const s = summarise(runs.get(size)!);
         return [

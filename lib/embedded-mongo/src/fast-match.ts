@@ -77,11 +77,11 @@ function operatorTest(path: string, operators: Document): Test | undefined {
       test = equal && ((doc) => !equal(doc));
     } else if (operator === "$in" && Array.isArray(operand)) {
       const each = operand.map((value) => equalsTest(path, value));
-      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t!(doc)) : undefined;
+      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t(doc)) : undefined;
     } else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
       // `{ path: { $all: [a, b] } }` is `{ $and: [{ path: a }, { path: b }] }`.
       const each = operand.map((value) => equalsTest(path, value));
-      test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t!(doc)) : undefined;
+      test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t(doc)) : undefined;
     } else if (operator in RANGE) {
       if (!simpleValue(operand)) return undefined;
       const rank = typeRank(operand);

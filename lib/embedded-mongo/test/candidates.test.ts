@@ -34,7 +34,7 @@ beforeAll(async () => {
       grams,
       category: `c${i % 20}`,
       archivedAt: i % 10 === 0 ? new Date(0) : null,
-      ...(i % 50 === 0 ? {} : { location: { type: "Point", coordinates: [CENTRE[0]! + (next() - 0.5) * 0.2, CENTRE[1]! + (next() - 0.5) * 0.2] } }),
+      ...(i % 50 === 0 ? {} : { location: { type: "Point", coordinates: [CENTRE[0] + (next() - 0.5) * 0.2, CENTRE[1] + (next() - 0.5) * 0.2] } }),
     };
   });
   await indexed.insertMany(docs.map((doc) => ({ ...doc })));

@@ -67,7 +67,7 @@ function canonicalValue(value: unknown): Json {
   if (typeof value === "object") {
     const bsonType = (value as { _bsontype?: unknown })._bsontype;
     if (bsonType === "ObjectId" || bsonType === "ObjectID") return { $oid: String((value as { toHexString(): string }).toHexString()) };
-    if (bsonType !== undefined) throw new Error(`audit chain: cannot hash a BSON ${String(bsonType)}`);
+    if (bsonType !== undefined) throw new Error(`audit chain: cannot hash a BSON ${typeof bsonType === "string" ? bsonType : "value"}`);
     const sorted: { [key: string]: Json } = {};
     for (const key of Object.keys(value).sort()) {
       const field = (value as Record<string, unknown>)[key];
@@ -131,7 +131,7 @@ function linkOf(entry: ChainedEntry): ChainLink | null {
 }
 
 const idOf = (entry: ChainedEntry): string | null =>
-  entry._id instanceof ObjectId ? entry._id.toHexString() : entry._id === undefined ? null : String(entry._id);
+  entry._id instanceof ObjectId ? entry._id.toHexString() : entry._id === undefined ? null : JSON.stringify(entry._id);
 
 /** Appends waiting for the next group commit, each with how its caller is answered. */
 interface PendingAppend {

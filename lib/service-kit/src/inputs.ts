@@ -40,6 +40,7 @@ export function withoutNulls(value: unknown): unknown {
  * Characters no input may carry: C0 controls but tab and newline, DEL, and the bidirectional overrides and isolates
  * (U+202A–U+202E, U+2066–U+2069) that make text display differently from what it says.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's whole job
 const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/u;
 
 /** One problem per string in `raw` (an argument as sent, walked through objects and arrays) holding a forbidden character. */

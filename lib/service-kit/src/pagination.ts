@@ -94,7 +94,7 @@ export function decodeCursor(keyset: Keyset, cursor: string, field = "after"): C
   if (parsed.data.q !== keyset.hash) {
     throw refuse("別の検索条件・並び順のカーソルです (the cursor belongs to another query or order; start again without after)");
   }
-  return parsed.data.v.map((value) => untag(value as TaggedValue));
+  return parsed.data.v.map((value) => untag(value));
 }
 
 /** The condition "path lies beyond `value`" in `direction`, nulls first ascending and last descending; undefined when nothing does. */

@@ -229,7 +229,7 @@ async function replayed(context: EmergencyContext, retry: LookupRequestRecord): 
   const covered = profiles.filter((profile) => consentCovers(profile, "EMERGENCY_SERVICES"));
   const base = { accessLogEntryId: earlier._id, accessWindowEndsAt: earlier.accessWindowEndsAt };
   if (earlier.outcome === "ALLOWED" && covered.length === 1) {
-    return { ...base, outcome: "ALLOWED", profile: { ...(covered[0] as ProfileDocument), access: "LOOKUP" }, candidates: [] };
+    return { ...base, outcome: "ALLOWED", profile: { ...(covered[0]), access: "LOOKUP" }, candidates: [] };
   }
   if (earlier.outcome === "AMBIGUOUS") return { ...base, outcome: "AMBIGUOUS", profile: null, candidates: covered.map((p) => candidateOf(p, now)) };
   return { ...base, outcome: "NO_MATCH", profile: null, candidates: [], accessWindowEndsAt: null };

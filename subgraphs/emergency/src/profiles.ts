@@ -270,7 +270,7 @@ export async function createProfile(
           if (document === undefined) throw new Error("the profile was not created");
           const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
           await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
-          return document.toObject() as ProfileDocument;
+          return document.toObject();
         });
       } catch (error) {
         // A new card code collided with an existing one (about 1 in 3.5e13 per profile): draw again.

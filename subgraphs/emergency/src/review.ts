@@ -1,5 +1,6 @@
 // Reading the access log and the review reminders: a resident's own log, the coordinators' review with flags for unusual look-up patterns, and profiles not reviewed for six months.
-import { Types, trusted } from "mongoose";
+import type { Types} from "mongoose";
+import { trusted } from "mongoose";
 import { badUserInput, findKeysetPage, forbidden, keysetOf, parseInstant, parsePage } from "@tsunagu/service-kit";
 import type { Page, SortKey } from "@tsunagu/service-kit";
 import type { AccessLogFlagKind } from "./generated/resolvers-types";

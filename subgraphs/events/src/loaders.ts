@@ -98,18 +98,18 @@ function childPagesLoader<T>(list: ChildList<T>, batch: boolean): DataLoader<Chi
       const pages = new Map<string, Page<T>>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const first = group[0] as ChildPageKey;
+          const first = group[0];
           const order: SortKey[] = [{ path: list.sortField, direction: 1 }, { path: "_id", direction: 1 }];
           const keyset = (key: ChildPageKey) => keysetOf(order, [list.name, key.parentId.toLowerCase(), ...windowOf(key)]);
           const parentIds = group.filter((key) => isObjectIdHex(key.parentId)).map((key) => new Types.ObjectId(key.parentId));
           const conditions: QueryFilter<T>[] = [list.filter(parentIds, first)];
           const resume = resumeAfter(keyset(first), first.after);
-          if (resume !== undefined) conditions.push(resume as QueryFilter<T>);
-          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions } as QueryFilter<T>, sortDocument(order));
+          if (resume !== undefined) conditions.push(resume);
+          const rows = parentIds.length === 0 ? [] : await list.find({ $and: conditions }, sortDocument(order));
           for (const key of group) {
             const parent = key.parentId.toLowerCase();
             const own = rows.filter((row) => list.parentsOf(row).includes(parent)).slice(0, key.first + 1);
-            pages.set(keyOf(key), keysetPage(keyset(key), own, key.first, list.valuesOf, key.after !== undefined));
+            pages.set(keyOf(key), keysetPage(keyset(key), own, key.first, (row) => list.valuesOf(row), key.after !== undefined));
           }
         }),
       );

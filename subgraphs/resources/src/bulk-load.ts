@@ -1,5 +1,5 @@
 // Seeding on first start: the demo city's districts as data, then its resources grouped into places (one facility, several services).
-import { Types } from "mongoose";
+import type { Types } from "mongoose";
 import type { Connection } from "mongoose";
 import { demoObjectId, demoReferenceDate } from "@tsunagu/service-kit";
 import { ensureDefaultTaxonomy, loadTaxonomy, recordFor } from "./categories";

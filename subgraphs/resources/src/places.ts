@@ -1,5 +1,5 @@
 // Places (HSDS locations) and their services: a place's view from its services, and search answers that show each place once with the services matching the filter.
-import { Types } from "mongoose";
+import type { Types } from "mongoose";
 import type { PipelineStage } from "mongoose";
 import { z } from "zod";
 import { badUserInput } from "@tsunagu/service-kit";
@@ -85,7 +85,7 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
       .allowDiskUse(true)
       .cursor({ batchSize: 500 });
     try {
-      for await (const doc of cursor) {
+      for await (const doc of cursor as AsyncIterable<Listed>) {
         if (plan.accept && !plan.accept(doc)) continue;
         const key = doc.placeId.toHexString();
         if (seen.has(key)) continue;
@@ -115,7 +115,7 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
       if (plan.accept && !plan.accept(service)) continue;
       const key = service.placeId.toHexString();
       const { [DISTANCE_FIELD]: _distance, ...stored } = service as ResourceDocument & { [DISTANCE_FIELD]?: number };
-      matching.set(key, [...(matching.get(key) ?? []), stored as ResourceDocument]);
+      matching.set(key, [...(matching.get(key) ?? []), stored]);
     }
   }
   const edges = pagePlaces.map(

@@ -3,7 +3,7 @@ import type { Connection } from "mongoose";
 import { escapeRegExp, searchTerms, toSearchKey } from "@tsunagu/service-kit";
 
 /** The stored field holding a resource's grams (multikey, indexed). */
-export const SEARCH_GRAMS_FIELD = "searchGrams";
+const SEARCH_GRAMS_FIELD = "searchGrams";
 /** Resources read and written per round trip when grams are filled in for records stored before them. */
 const BACKFILL_BATCH = 500;
 
@@ -23,8 +23,8 @@ export function gramsOfKeys(keys: Iterable<string>): string[] {
   for (const key of keys) {
     const characters = Array.from(key);
     for (let index = 0; index < characters.length; index += 1) {
-      grams.add(characters[index]!);
-      if (index + 1 < characters.length) grams.add(characters[index]! + characters[index + 1]!);
+      grams.add(characters[index]);
+      if (index + 1 < characters.length) grams.add(characters[index] + characters[index + 1]);
     }
   }
   return [...grams];
@@ -35,7 +35,7 @@ export function termGrams(term: string): string[] {
   const characters = Array.from(term);
   if (characters.length === 1) return characters;
   const grams = new Set<string>();
-  for (let index = 0; index + 1 < characters.length; index += 1) grams.add(characters[index]! + characters[index + 1]!);
+  for (let index = 0; index + 1 < characters.length; index += 1) grams.add(characters[index] + characters[index + 1]);
   return [...grams];
 }
 

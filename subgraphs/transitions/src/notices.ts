@@ -69,7 +69,7 @@ export async function createNotice(context: TransitionsContext, raw: CreateTrans
       },
     ]);
     if (inserted === undefined) throw new Error("the notice was not created");
-    return inserted.toObject() as NoticeDocument;
+    return inserted.toObject();
   });
   if (!created) return authorisedRead(context, document, "READ");
   await appendLog(context, document, "CREATE", "ALLOWED");

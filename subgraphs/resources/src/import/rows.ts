@@ -144,7 +144,7 @@ export class RowReader {
       return column === undefined ? "" : clean(record[column.position]);
     };
     const issues: ImportIssue[] = [];
-    const issue = (field: SourceField | string, value: string, reason: string) =>
+    const issue = (field: string, value: string, reason: string) =>
       issues.push({ line, column: (layout.columns as Record<string, unknown>)[field] ? this.columnOf(field as SourceField) : field, value, reason });
     if (record.length !== headerLength) {
       issue("列数", String(record.length), reasonOf(`列が${record.length}個あります（ヘッダーは${headerLength}列）`, `column count ${record.length}, header ${headerLength}`));

@@ -145,7 +145,7 @@ class Synchroniser {
           createdAt: this.now,
           updatedAt: this.now,
         };
-        operations.push({ insertOne: { document: document as unknown as ResourceDocument } });
+        operations.push({ insertOne: { document: document } });
         existing.set(service.sourceKey, { _id: document._id, sourceKey: service.sourceKey, placeId, placeKeys, importHash: hash });
         lines.push(service.line);
         outcomes.push("inserted");

@@ -26,7 +26,9 @@ const SUBGRAPH_SCHEMAS = readdirSync(join(import.meta.dirname, "schema")).filter
  */
 const GRAPHQL_PROJECTS = {
   projects: {
-    ...Object.fromEntries(SUBGRAPH_SCHEMAS.map((file) => [file.replace(".graphql", ""), { schema: [`schema/${file}`, FEDERATION_DIRECTIVES], include: [`schema/${file}`] }])),
+    ...Object.fromEntries(
+      SUBGRAPH_SCHEMAS.map((file) => [file.replace(".graphql", ""), { schema: [`schema/${file}`, FEDERATION_DIRECTIVES], include: [`schema/${file}`] }]),
+    ),
     operations: { schema: "schema/supergraph.graphql", documents: ["test/operations/*.graphql", "*/*/test/operations/*.graphql"] },
   },
 };
@@ -99,7 +101,14 @@ export default tseslint.config(
       // Domain terms keep their names (BloodType is 血液型, not a "type" suffix).
       "@graphql-eslint/naming-convention": [
         "error",
-        { types: "PascalCase", FieldDefinition: "camelCase", InputValueDefinition: "camelCase", Argument: "camelCase", DirectiveDefinition: "camelCase", EnumValueDefinition: "UPPER_CASE" },
+        {
+          types: "PascalCase",
+          FieldDefinition: "camelCase",
+          InputValueDefinition: "camelCase",
+          Argument: "camelCase",
+          DirectiveDefinition: "camelCase",
+          EnumValueDefinition: "UPPER_CASE",
+        },
       ],
     },
   },

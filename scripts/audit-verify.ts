@@ -1,5 +1,14 @@
 // `npm run audit:verify`: checks the hash chains of the emergency and transitions access logs against their head documents and the heads written out under DATA_DIR/audit, and names the first broken link; exits 1 when one is broken.
-import { AuditChain, auditHeadDirectory, baseConfigSchema, connectMongo, createLogger, exitOnConfigError, loadConfig, readCheckpoints } from "@tsunagu/service-kit";
+import {
+  AuditChain,
+  auditHeadDirectory,
+  baseConfigSchema,
+  connectMongo,
+  createLogger,
+  exitOnConfigError,
+  loadConfig,
+  readCheckpoints,
+} from "@tsunagu/service-kit";
 import type { ChainReport } from "@tsunagu/service-kit";
 import type { Connection } from "mongoose";
 import { EMERGENCY_ACCESS_LOG } from "@tsunagu/emergency";

@@ -17,8 +17,18 @@ const VERSIONS = ["3.0", "3.1"] as const;
 const BASE = "https://hsds.schemas.local/";
 
 type SchemaName =
-  | "page" | "service" | "service_list" | "service_at_location" | "service_at_location_list" | "organization" | "organization_list"
-  | "location" | "taxonomy" | "taxonomy_term" | "organization_table" | "service_at_location_table";
+  | "page"
+  | "service"
+  | "service_list"
+  | "service_at_location"
+  | "service_at_location_list"
+  | "organization"
+  | "organization_list"
+  | "location"
+  | "taxonomy"
+  | "taxonomy_term"
+  | "organization_table"
+  | "service_at_location_table";
 
 /** The official schemas of one HSDS version, compiled: the compiled (nested) ones and the table ones with their $refs. */
 function loadValidators(version: string): Record<SchemaName, ValidateFunction> {
@@ -30,7 +40,10 @@ function loadValidators(version: string): Record<SchemaName, ValidateFunction> {
     ajv.addSchema({ ...(JSON.parse(readFileSync(join(folder, file), "utf8")) as Record<string, unknown>), $id: `${BASE}${version}/${file}` });
   }
   for (const file of readdirSync(join(folder, "compiled")).filter((name) => name.endsWith(".json"))) {
-    ajv.addSchema({ ...(JSON.parse(readFileSync(join(folder, "compiled", file), "utf8")) as Record<string, unknown>), $id: `${BASE}${version}/compiled/${file}` });
+    ajv.addSchema({
+      ...(JSON.parse(readFileSync(join(folder, "compiled", file), "utf8")) as Record<string, unknown>),
+      $id: `${BASE}${version}/compiled/${file}`,
+    });
   }
   const openapi = JSON.parse(readFileSync(join(folder, "openapi.json"), "utf8")) as { components: { schemas: { Page: object } } };
   const get = (path: string) => {
@@ -39,7 +52,10 @@ function loadValidators(version: string): Record<SchemaName, ValidateFunction> {
     return validate;
   };
   return {
-    page: ajv.compile({ ...openapi.components.schemas.Page, required: ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"] }),
+    page: ajv.compile({
+      ...openapi.components.schemas.Page,
+      required: ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"],
+    }),
     service: get("compiled/service.json"),
     service_list: get("compiled/service_list.json"),
     service_at_location: get("compiled/service_at_location.json"),
@@ -89,7 +105,14 @@ async function getJson(stack: ResourcesStack, path: string, retried = false): Pr
 }
 
 /** Every page of a list endpoint, each page validated as a Page and each item with `item`. */
-async function walkList(stack: ResourcesStack, report: Report, validators: Record<SchemaName, ValidateFunction>[], path: string, item: SchemaName, perPage = 100): Promise<Record<string, unknown>[]> {
+async function walkList(
+  stack: ResourcesStack,
+  report: Report,
+  validators: Record<SchemaName, ValidateFunction>[],
+  path: string,
+  item: SchemaName,
+  perPage = 100,
+): Promise<Record<string, unknown>[]> {
   const all: Record<string, unknown>[] = [];
   for (let number = 1; ; number += 1) {
     const separator = path.includes("?") ? "&" : "?";
@@ -129,14 +152,21 @@ async function checkEndpoints(stack: ResourcesStack, report: Report, validators:
     const organization = await getJson(stack, `/hsds/organizations/${full.organization?.id ?? "none"}?full_service=true`);
     validators.forEach((set, v) => report.expect(set.organization, organization.body, `${VERSIONS[v]} ${label} /hsds/organizations/${full.organization?.id}`));
     const atLocation = await getJson(stack, `/hsds/service_at_locations/${full.service_at_locations?.[0]?.id ?? "none"}`);
-    validators.forEach((set, v) => report.expect(set.service_at_location, atLocation.body, `${VERSIONS[v]} ${label} /hsds/service_at_locations/${full.service_at_locations?.[0]?.id}`));
+    validators.forEach((set, v) =>
+      report.expect(set.service_at_location, atLocation.body, `${VERSIONS[v]} ${label} /hsds/service_at_locations/${full.service_at_locations?.[0]?.id}`),
+    );
   }
   const near = await getJson(stack, "/hsds/service_at_locations?proximity=3000&latitude=36.4&longitude=136.45&search=%E8%A8%AA%E5%95%8F");
   report.that(near.status === 200, `${label}: proximity + search answered HTTP ${near.status}`);
 }
 
 /** The export of whatever the stack holds, each record of each table validated. */
-async function checkExport(stack: ResourcesStack, report: Report, validators: Record<SchemaName, ValidateFunction>[], label: string): Promise<Record<HsdsExportTable, number>> {
+async function checkExport(
+  stack: ResourcesStack,
+  report: Report,
+  validators: Record<SchemaName, ValidateFunction>[],
+  label: string,
+): Promise<Record<HsdsExportTable, number>> {
   const directory = mkdtempSync(join(tmpdir(), "tsunagu-hsds-"));
   try {
     const counts = await exportHsds(await openResourceModels(stack.resources.connection), directory);
@@ -151,7 +181,9 @@ async function checkExport(stack: ResourcesStack, report: Report, validators: Re
     for (const table of HSDS_EXPORT_TABLES) {
       const records = JSON.parse(readFileSync(join(directory, `${table}.json`), "utf8")) as unknown[];
       report.that(records.length === counts[table], `${label} export ${table}: ${records.length} records, ${counts[table]} counted`);
-      records.forEach((record, index) => validators.forEach((set, v) => report.expect(set[schemaOf[table]], record, `${VERSIONS[v]} ${label} export ${table}[${index}]`)));
+      records.forEach((record, index) =>
+        validators.forEach((set, v) => report.expect(set[schemaOf[table]], record, `${VERSIONS[v]} ${label} export ${table}[${index}]`)),
+      );
     }
     return counts;
   } finally {
@@ -172,7 +204,11 @@ async function main(): Promise<void> {
     await checkEndpoints(stack, report, validators, "demo city");
     const demo = await checkExport(stack, report, validators, "demo city");
     process.stdout.write(`demo city: ${JSON.stringify(demo)}\n`);
-    const files = existsSync(REAL_DATA) ? readdirSync(REAL_DATA).filter((name) => name.endsWith(".csv")).sort() : [];
+    const files = existsSync(REAL_DATA)
+      ? readdirSync(REAL_DATA)
+          .filter((name) => name.endsWith(".csv"))
+          .sort()
+      : [];
     report.that(files.length > 0, `no real open-data files in ${REAL_DATA}`);
     for (const file of files) await importResourcesFile(stack.resources.connection, join(REAL_DATA, file));
     await checkEndpoints(stack, report, validators, "with the ministry's open data");

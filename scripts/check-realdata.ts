@@ -2,7 +2,7 @@
 import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "csv-parse";
-import type { Types} from "mongoose";
+import type { Types } from "mongoose";
 import { trusted } from "mongoose";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import { defineDistricts, importResourcesFile, openResourceModels, readMappingFile } from "@tsunagu/resources";
@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   try {
     // 1. Every ministry file: no rejected row but those that truly lack a name, or both id and address.
     const mhlw = join(REALDATA, "mhlw");
-    for (const name of readdirSync(mhlw).filter((file) => file.endsWith(".csv")).sort()) {
+    for (const name of readdirSync(mhlw)
+      .filter((file) => file.endsWith(".csv"))
+      .sort()) {
       const path = join(mhlw, name);
       const report = await importResourcesFile(connection, path);
       const expected = await unidentifiableRows(path);
@@ -141,7 +143,12 @@ async function main(): Promise<void> {
     const inCity = await models.Resource.countDocuments({ "address.prefecture": city.prefecture, "address.city": city.city });
     const defined = await defineDistricts(models, {
       ...city,
-      districts: [{ name: "中央区圏域", towns: ["北", "南", "大通", "円山", "宮の森", "宮ケ丘", "宮ヶ丘", "旭ケ丘", "旭ヶ丘", "伏見", "双子山", "盤渓", "界川", "山鼻", "中島公園", "桑園"] }],
+      districts: [
+        {
+          name: "中央区圏域",
+          towns: ["北", "南", "大通", "円山", "宮の森", "宮ケ丘", "宮ヶ丘", "旭ケ丘", "旭ヶ丘", "伏見", "双子山", "盤渓", "界川", "山鼻", "中島公園", "桑園"],
+        },
+      ],
     });
     const coverage = await resourceCoverage(models, { districts: ["中央区圏域"] });
     const counted = coverage.cells.reduce((total, cell) => total + cell.count, 0);
@@ -162,7 +169,9 @@ async function main(): Promise<void> {
     const cards = page.edges.filter((edge) => edge.placeId.equals(shared._id));
     const placeOk = cards.length === 1 && cards[0].matchingServices.length >= 1 && place.length === shared.count;
     check(placeOk, `places: ${place[0].names.official} shows ${cards.length} cards`);
-    process.stdout.write(`places: 「${place[0].names.official}」 one card with ${shared.count} services (${place.map((s) => s.identifiers.careServiceCode).join(", ")})\n`);
+    process.stdout.write(
+      `places: 「${place[0].names.official}」 one card with ${shared.count} services (${place.map((s) => s.identifiers.careServiceCode).join(", ")})\n`,
+    );
   } catch (error) {
     failures.push(`stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   } finally {

@@ -207,7 +207,9 @@ function operationTypesPath(pkg: string): string {
 /** The typed documents (TypedDocumentNode) of one package's test operations, against the API schema a client of the gateway sees. */
 export async function generateOperationTypes(pkg: string): Promise<string> {
   const dir = operationsDir(pkg);
-  const files = readdirSync(dir).filter((file) => file.endsWith(".graphql")).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith(".graphql"))
+    .sort();
   const schemaAst = composeApiSchema(readSubgraphSources(join(ROOT, "schema")));
   const output = await codegen({
     filename: operationTypesPath(pkg),

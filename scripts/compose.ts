@@ -78,7 +78,9 @@ function composed(subgraphs: readonly SubgraphSource[]): CompositionSuccess {
   if (subgraphs.length === 0) throw new CompositionError(["no subgraph schemas to compose"]);
   const result = composeServices(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parseSubgraph(name, sdl) })));
   if (result.errors !== undefined) {
-    throw new CompositionError(result.errors.map((error) => `${typeof error.extensions.code === "string" ? error.extensions.code : "ERROR"}: ${error.message}`));
+    throw new CompositionError(
+      result.errors.map((error) => `${typeof error.extensions.code === "string" ? error.extensions.code : "ERROR"}: ${error.message}`),
+    );
   }
   return result;
 }

@@ -28,7 +28,10 @@ async function run(store: ApiKeyStore, values: Options): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const scopes = values.scopes.split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
+  const scopes = values.scopes
+    .split(",")
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
   const { key, record } = await createApiKey(store, {
     owner: values.owner,
     scopes,

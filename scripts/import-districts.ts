@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 import { baseConfigSchema, connectMongo, createLogger, exitOnConfigError, loadConfig } from "@tsunagu/service-kit";
 import { defineDistricts, openResourceModels, readDistrictFile } from "@tsunagu/resources";
 
-const USAGE = "usage: npm run import:districts -- <districts.yaml|json>\nSee README, 「Districts (日常生活圏域) as data」. Uses MONGODB_URI, or the embedded engine on DATA_DIR.\n";
+const USAGE =
+  "usage: npm run import:districts -- <districts.yaml|json>\nSee README, 「Districts (日常生活圏域) as data」. Uses MONGODB_URI, or the embedded engine on DATA_DIR.\n";
 
 async function main(): Promise<void> {
   const { positionals } = parseArgs({ allowPositionals: true });

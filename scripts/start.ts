@@ -97,7 +97,9 @@ function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
   const runnable = new Set(SUBGRAPHS.map((subgraph) => subgraph.name));
   const missing = subgraphsOfSupergraph(supergraphSdl).filter((endpoint) => !runnable.has(endpoint.name));
   if (missing.length > 0) {
-    throw new Error(`${path} has subgraph(s) ${missing.map((m) => m.name).join(", ")} that npm start does not run; add them to SUBGRAPHS in scripts/subgraphs.ts`);
+    throw new Error(
+      `${path} has subgraph(s) ${missing.map((m) => m.name).join(", ")} that npm start does not run; add them to SUBGRAPHS in scripts/subgraphs.ts`,
+    );
   }
 }
 

@@ -76,7 +76,7 @@ interface Page<T> {
 /** Every node of a connection, page by page; `pageQuery(after)` asks for one page and returns the connection. */
 async function allNodes<T>(pageQuery: (after: string | null) => Promise<Page<T>>): Promise<T[]> {
   const nodes: T[] = [];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await pageQuery(after);
     nodes.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage) return nodes;
@@ -128,7 +128,10 @@ async function careManagerIds(query: SeedQuery): Promise<string[]> {
     );
     return data.contactDirectory as Page<{ members: Array<{ id: string; profession: string }> }>;
   });
-  return nodes.flatMap((node) => node.members).filter((member) => member.profession === "CARE_MANAGER").map((member) => member.id);
+  return nodes
+    .flatMap((node) => node.members)
+    .filter((member) => member.profession === "CARE_MANAGER")
+    .map((member) => member.id);
 }
 
 interface DirectoryMember {

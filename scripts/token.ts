@@ -24,18 +24,27 @@ export async function demoMemberClaims(gatewayUrl: string, profession: string, a
     method: "POST",
     headers: { "content-type": "application/json", authorization },
     body: JSON.stringify({
-      query: "query ($professions: [Profession!]) { contactDirectory(filter: { professions: $professions }, first: 5) { edges { node { members { id name profession affiliation { id } } } } } }",
+      query:
+        "query ($professions: [Profession!]) { contactDirectory(filter: { professions: $professions }, first: 5) { edges { node { members { id name profession affiliation { id } } } } } }",
       variables: { professions: [profession] },
     }),
   });
   const body = (await response.json()) as {
-    data?: { contactDirectory: { edges: { node: { members: { id: string; name: string; profession: string; affiliation: { id: string } | null }[] } }[] } } | null;
+    data?: {
+      contactDirectory: { edges: { node: { members: { id: string; name: string; profession: string; affiliation: { id: string } | null }[] } }[] };
+    } | null;
     errors?: { message: string }[];
   };
-  if (body.errors !== undefined || body.data == null) throw new Error(`the gateway at ${gatewayUrl} answered: ${body.errors?.map((error) => error.message).join("; ") ?? `HTTP ${response.status}`}`);
+  if (body.errors !== undefined || body.data == null)
+    throw new Error(`the gateway at ${gatewayUrl} answered: ${body.errors?.map((error) => error.message).join("; ") ?? `HTTP ${response.status}`}`);
   const member = body.data.contactDirectory.edges.flatMap((edge) => edge.node.members).find((candidate) => candidate.profession === profession);
   if (member === undefined) throw new Error(`no demo member is a ${profession}; see the Profession values in the schema`);
-  return { memberId: member.id, displayName: member.name, profession: member.profession, ...(member.affiliation === null ? {} : { organizationId: member.affiliation.id }) };
+  return {
+    memberId: member.id,
+    displayName: member.name,
+    profession: member.profession,
+    ...(member.affiliation === null ? {} : { organizationId: member.affiliation.id }),
+  };
 }
 
 function isTokenRole(value: string): value is Exclude<Role, "PUBLIC"> {
@@ -75,7 +84,9 @@ async function main(): Promise<void> {
     const gatewayUrl = values.gateway ?? `http://localhost:${process.env.PORT ?? "4000"}/graphql`;
     const coordinator = await issueToken({ role: "COORDINATOR", subject: "npm-run-token", expiresIn: "1m" }, settings);
     demo = await demoMemberClaims(gatewayUrl, values.demo.toUpperCase(), `Bearer ${coordinator}`);
-    process.stderr.write(`# demo member ${demo.displayName} (${demo.profession}), member ${demo.memberId}${demo.organizationId === undefined ? "" : `, works at ${demo.organizationId}`}\n`);
+    process.stderr.write(
+      `# demo member ${demo.displayName} (${demo.profession}), member ${demo.memberId}${demo.organizationId === undefined ? "" : `, works at ${demo.organizationId}`}\n`,
+    );
   } else if (role === "PROFESSIONAL" && values.member === undefined) {
     process.stderr.write("# no --member: boards, transition notices and calendar feeds will refuse this token (add --member <id> or --demo CARE_MANAGER)\n");
   }
@@ -85,10 +96,10 @@ async function main(): Promise<void> {
       role,
       subject,
       expiresIn: values.ttl,
-      ...(values.name ?? demo?.displayName) === undefined ? {} : { displayName: values.name ?? demo?.displayName },
-      ...(values.profession ?? demo?.profession) === undefined ? {} : { profession: values.profession ?? demo?.profession },
-      ...(values.org ?? demo?.organizationId) === undefined ? {} : { organizationId: values.org ?? demo?.organizationId },
-      ...(values.member ?? demo?.memberId) === undefined ? {} : { memberId: values.member ?? demo?.memberId },
+      ...((values.name ?? demo?.displayName) === undefined ? {} : { displayName: values.name ?? demo?.displayName }),
+      ...((values.profession ?? demo?.profession) === undefined ? {} : { profession: values.profession ?? demo?.profession }),
+      ...((values.org ?? demo?.organizationId) === undefined ? {} : { organizationId: values.org ?? demo?.organizationId }),
+      ...((values.member ?? demo?.memberId) === undefined ? {} : { memberId: values.member ?? demo?.memberId }),
       ...(values.scopes === undefined ? {} : { scopes: values.scopes.split(",").map((scope) => scope.trim()) }),
     },
     settings,

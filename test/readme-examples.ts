@@ -17,7 +17,7 @@ export function curlExamples(readme: string): ShellExample[] {
     if (line.startsWith("#")) section = line.replace(/^#+\s*/, "");
     if (line.trim() !== "```sh") continue;
     const body: string[] = [];
-    for (index++; index < lines.length && (lines[index]).trim() !== "```"; index++) body.push(lines[index]);
+    for (index++; index < lines.length && lines[index].trim() !== "```"; index++) body.push(lines[index]);
     const script = body.join("\n");
     if (/\bcurl\b/.test(script)) examples.push({ section, script });
   }
@@ -87,8 +87,8 @@ class MiniShell {
       const arg = args[index];
       if (arg === "-s") continue;
       if (arg === "-H") {
-        const [key, ...value] = (args[++index]).split(":");
-        headers[(key).trim().toLowerCase()] = value.join(":").trim();
+        const [key, ...value] = args[++index].split(":");
+        headers[key.trim().toLowerCase()] = value.join(":").trim();
       } else if (arg === "-d") {
         data = args[++index];
       } else if (!arg.startsWith("-")) {
@@ -204,7 +204,7 @@ function sed(expression: string, input: string): string {
   const match = /^s\/((?:\\.|[^/])*)\/((?:\\.|[^/])*)\/$/.exec(expression);
   if (match === null) throw new Error(`sed expression ${expression} is not understood by this test`);
   const pattern = new RegExp(match[1]);
-  const replacement = (match[2]).replace(/\\(\d)/g, "$$$1");
+  const replacement = match[2].replace(/\\(\d)/g, "$$$1");
   return input
     .split("\n")
     .map((line) => line.replace(pattern, replacement))

@@ -49,7 +49,9 @@ const EXPECTATIONS: ReadonlyArray<{ marker: string; check(run: ShellRun): void }
     marker: "updateAvailability",
     check(run) {
       expect(run.variables.get("ID")).toMatch(/^[0-9a-f]{24}$/);
-      const { updateAvailability } = lastAnswer(run) as { updateAvailability: { names: { official: string }; capacity: { available: number; maximum: number; updatedAt: string } } };
+      const { updateAvailability } = lastAnswer(run) as {
+        updateAvailability: { names: { official: string }; capacity: { available: number; maximum: number; updatedAt: string } };
+      };
       expect(updateAvailability.capacity.available).toBe(2);
       expect(updateAvailability.capacity.maximum).toBeGreaterThanOrEqual(2);
       expect(Date.parse(updateAvailability.capacity.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -118,13 +120,17 @@ test("the README has the curl examples this test knows, and each is checked", ()
   }
 });
 
-test.each(EXAMPLES.map((example, index) => [`${index + 1} (${example.section})`, example] as const))("README example %s answers with the demo data", async (_name, example) => {
-  const run = await runShellExample(example.script, {
-    token: (args) => running.token(args),
-    gatewayOrigin: new URL(running.system.gatewayUrl).origin,
-  });
-  expect(run.responses.length).toBeGreaterThan(0);
-  const expectation = EXPECTATIONS.find((candidate) => example.script.includes(candidate.marker));
-  if (expectation === undefined) throw new Error(`README example under "${example.section}" has no expectation in test/readme.test.ts`);
-  expectation.check(run);
-}, EXAMPLE_TIMEOUT_MS);
+test.each(EXAMPLES.map((example, index) => [`${index + 1} (${example.section})`, example] as const))(
+  "README example %s answers with the demo data",
+  async (_name, example) => {
+    const run = await runShellExample(example.script, {
+      token: (args) => running.token(args),
+      gatewayOrigin: new URL(running.system.gatewayUrl).origin,
+    });
+    expect(run.responses.length).toBeGreaterThan(0);
+    const expectation = EXPECTATIONS.find((candidate) => example.script.includes(candidate.marker));
+    if (expectation === undefined) throw new Error(`README example under "${example.section}" has no expectation in test/readme.test.ts`);
+    expectation.check(run);
+  },
+  EXAMPLE_TIMEOUT_MS,
+);

@@ -21,15 +21,19 @@ function describedElements(definition: DefinitionNode): [string, StringValueNode
   if ("fields" in definition) {
     for (const field of definition.fields ?? []) {
       elements.push([`${type}.${field.name.value}`, field.description]);
-      if ("arguments" in field) for (const argument of field.arguments ?? []) elements.push([`${type}.${field.name.value}(${argument.name.value})`, argument.description]);
+      if ("arguments" in field)
+        for (const argument of field.arguments ?? []) elements.push([`${type}.${field.name.value}(${argument.name.value})`, argument.description]);
     }
   }
-  if (definition.kind === Kind.ENUM_TYPE_DEFINITION) for (const value of definition.values ?? []) elements.push([`${type}.${value.name.value}`, value.description]);
+  if (definition.kind === Kind.ENUM_TYPE_DEFINITION)
+    for (const value of definition.values ?? []) elements.push([`${type}.${value.name.value}`, value.description]);
   return elements;
 }
 
 test("the five subgraphs and the gateway's subscriptions are all checked", () => {
-  expect(FILES.sort()).toEqual(["emergency.graphql", "events.graphql", "groups.graphql", "resources.graphql", join("subscriptions", "gateway.graphql"), "transitions.graphql"].sort());
+  expect(FILES.sort()).toEqual(
+    ["emergency.graphql", "events.graphql", "groups.graphql", "resources.graphql", join("subscriptions", "gateway.graphql"), "transitions.graphql"].sort(),
+  );
 });
 
 test.each(FILES)("%s describes every type, field, argument and enum value in Japanese, then English", (file) => {

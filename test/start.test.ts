@@ -63,61 +63,65 @@ async function visitingNursingStations(url: string): Promise<VisitingNursingQuer
   return (await new GraphQLClient(url, { authorization: `Bearer ${token}` }).data(VisitingNursingDocument)).resources;
 }
 
-test("the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again", async () => {
-  system = await start();
-  expect(system.embedded).toBe(true);
-  expect(system.seeded.resources).toEqual({ inserted: DEMO_CITY_SIZE, skipped: false });
-  expect(system.seeded.groups?.inserted).toBeGreaterThan(0);
-  expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
-  expect(system.seeded.events?.inserted).toBeGreaterThan(0);
-  expect(system.seeded.transitions).toEqual({ inserted: 16, skipped: false });
-  // The engine's URI is shown without its password, which is generated into DATA_DIR (readable only by the user).
-  expect(system.mongoUri).toMatch(/^mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+\/tsunagu\?authSource=admin$/);
-  const engineCredentials = join(dataDir, "engine-credentials.json");
-  expect(statSync(engineCredentials).mode & 0o777).toBe(0o600);
-  const { password } = JSON.parse(readFileSync(engineCredentials, "utf8")) as { password: string };
+test(
+  "the first start seeds the demo city and the gateway serves it; a restart on the same DATA_DIR does not seed again",
+  async () => {
+    system = await start();
+    expect(system.embedded).toBe(true);
+    expect(system.seeded.resources).toEqual({ inserted: DEMO_CITY_SIZE, skipped: false });
+    expect(system.seeded.groups?.inserted).toBeGreaterThan(0);
+    expect(system.seeded.emergency).toEqual({ inserted: 60, skipped: false });
+    expect(system.seeded.events?.inserted).toBeGreaterThan(0);
+    expect(system.seeded.transitions).toEqual({ inserted: 16, skipped: false });
+    // The engine's URI is shown without its password, which is generated into DATA_DIR (readable only by the user).
+    expect(system.mongoUri).toMatch(/^mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+\/tsunagu\?authSource=admin$/);
+    const engineCredentials = join(dataDir, "engine-credentials.json");
+    expect(statSync(engineCredentials).mode & 0o777).toBe(0o600);
+    const { password } = JSON.parse(readFileSync(engineCredentials, "utf8")) as { password: string };
 
-  const stations = await visitingNursingStations(system.gatewayUrl);
-  expect(stations.totalCount).toBe(7);
-  expect(stations.edges).toHaveLength(7);
-  for (const { node } of stations.edges) {
-    expect(node.category.code).toBe("visiting-nursing");
-    expect(node.address.city).toBe(DEMO_CITY.city);
-    expect(DEMO_CITY.districts).toContain(node.address.district);
-  }
-  // The groups seed took its members' affiliations from the resources subgraph: the demo nurses of 訪問看護 work at stations of the city.
-  const staff = stations.edges
-    .flatMap(({ node }) => (node.staff ?? []).map(({ name, profession }) => ({ name, profession })))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  expect(staff).toEqual([
-    { name: "加藤 智子", profession: "NURSE" },
-    { name: "小林 直美", profession: "NURSE" },
-  ]);
+    const stations = await visitingNursingStations(system.gatewayUrl);
+    expect(stations.totalCount).toBe(7);
+    expect(stations.edges).toHaveLength(7);
+    for (const { node } of stations.edges) {
+      expect(node.category.code).toBe("visiting-nursing");
+      expect(node.address.city).toBe(DEMO_CITY.city);
+      expect(DEMO_CITY.districts).toContain(node.address.district);
+    }
+    // The groups seed took its members' affiliations from the resources subgraph: the demo nurses of 訪問看護 work at stations of the city.
+    const staff = stations.edges
+      .flatMap(({ node }) => (node.staff ?? []).map(({ name, profession }) => ({ name, profession })))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    expect(staff).toEqual([
+      { name: "加藤 智子", profession: "NURSE" },
+      { name: "小林 直美", profession: "NURSE" },
+    ]);
 
-  // The subgraph answers only the gateway.
-  const direct = await post(system.subgraphUrls.resources, "{ __typename }");
-  expect(direct.status).toBe(401);
-  expect(direct.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    // The subgraph answers only the gateway.
+    const direct = await post(system.subgraphUrls.resources, "{ __typename }");
+    expect(direct.status).toBe(401);
+    expect(direct.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 
-  const message = startupMessage(system, loadSystemConfig({ DATA_DIR: dataDir }));
-  expect(message).toContain(`GraphQL     ${system.gatewayUrl}`);
-  expect(message).toContain(`MONGODB_URI='${system.mongoUri}' npm run create-api-key`);
-  expect(message).toContain("listening   on 127.0.0.1 only");
-  expect(message).not.toContain(password);
-  expect(message).toContain(`curl -s ${system.gatewayUrl} -H 'content-type: application/json'`);
-  expect(message).toContain("npm run token -- --role COORDINATOR");
+    const message = startupMessage(system, loadSystemConfig({ DATA_DIR: dataDir }));
+    expect(message).toContain(`GraphQL     ${system.gatewayUrl}`);
+    expect(message).toContain(`MONGODB_URI='${system.mongoUri}' npm run create-api-key`);
+    expect(message).toContain("listening   on 127.0.0.1 only");
+    expect(message).not.toContain(password);
+    expect(message).toContain(`curl -s ${system.gatewayUrl} -H 'content-type: application/json'`);
+    expect(message).toContain("npm run token -- --role COORDINATOR");
 
-  const { gatewayUrl } = system;
-  await system.stop();
-  await expect(fetch(gatewayUrl)).rejects.toThrow();
+    const { gatewayUrl } = system;
+    await system.stop();
+    await expect(fetch(gatewayUrl)).rejects.toThrow();
 
-  system = await start();
-  const skipped = { inserted: 0, skipped: true };
-  expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped, events: skipped, transitions: skipped });
-  const again = await visitingNursingStations(system.gatewayUrl);
-  expect(again.totalCount).toBe(7);
-  expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());
-}, SEEDING_TIMEOUT_MS);
+    system = await start();
+    const skipped = { inserted: 0, skipped: true };
+    expect(system.seeded).toEqual({ resources: skipped, groups: skipped, emergency: skipped, events: skipped, transitions: skipped });
+    const again = await visitingNursingStations(system.gatewayUrl);
+    expect(again.totalCount).toBe(7);
+    expect(again.edges.map((edge) => edge.node.names.official).sort()).toEqual(stations.edges.map((edge) => edge.node.names.official).sort());
+  },
+  SEEDING_TIMEOUT_MS,
+);
 
 test("SEED_DEMO_DATA=false starts an empty system", async () => {
   system = await start({ SEED_DEMO_DATA: "false" });
@@ -141,17 +145,21 @@ test("a port in use is reported as a ConfigError naming its variable, and nothin
   expect(system.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
 });
 
-test("npm start with a bad value prints one line naming the variable and exits with code 1", () => {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "start.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "test", PORT: "80000", DATA_DIR: dataDir },
-    encoding: "utf8",
-    timeout: PROCESS_TIMEOUT_MS,
-  });
-  expect(run.status).toBe(1);
-  expect(run.stderr).toBe('Invalid configuration: PORT: expected an integer between 0 and 65535, got "80000"\n');
-  expect(run.stdout).toBe("");
-}, PROCESS_TIMEOUT_MS);
+test(
+  "npm start with a bad value prints one line naming the variable and exits with code 1",
+  () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "start.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: "test", PORT: "80000", DATA_DIR: dataDir },
+      encoding: "utf8",
+      timeout: PROCESS_TIMEOUT_MS,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('Invalid configuration: PORT: expected an integer between 0 and 65535, got "80000"\n');
+    expect(run.stdout).toBe("");
+  },
+  PROCESS_TIMEOUT_MS,
+);
 
 test("the README's configuration table names every variable npm start reads", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");

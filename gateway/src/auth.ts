@@ -95,10 +95,7 @@ export interface TokenRequest {
 }
 
 /** Signs an HS256 token with Tsunagu's claims (for development and tests; production tokens come from an IdP). */
-export async function issueToken(
-  request: TokenRequest,
-  settings: { secret: string; issuer: string; audience: string },
-): Promise<string> {
+export async function issueToken(request: TokenRequest, settings: { secret: string; issuer: string; audience: string }): Promise<string> {
   const claims = {
     role: request.role,
     ...(request.displayName === undefined ? {} : { name: request.displayName }),
@@ -157,7 +154,9 @@ export async function createAuthenticator({ jwt, apiKeys }: { jwt: JwtSettings; 
       if (record === null) throw unauthenticated("Unknown or revoked API key");
       const unknown = record.scopes.filter((scope) => !isApiScope(scope));
       if (unknown.length > 0) {
-        throw unauthenticated(`This API key carries unknown scope(s) ${unknown.join(", ")}; revoke it and create one with scopes among ${Object.keys(API_SCOPES).join(", ")}`);
+        throw unauthenticated(
+          `This API key carries unknown scope(s) ${unknown.join(", ")}; revoke it and create one with scopes among ${Object.keys(API_SCOPES).join(", ")}`,
+        );
       }
       return {
         role: "VENDOR",

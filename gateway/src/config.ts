@@ -23,7 +23,6 @@ import type { GatewayOptions } from "./server";
 /** `schema/supergraph.graphql` of this repository. */
 export const DEFAULT_SUPERGRAPH_PATH = resolve(__dirname, "../../schema/supergraph.graphql");
 
-
 const limit = (fallback: number, max: number) => envInteger({ min: 1, max }).default(fallback);
 
 export const gatewayConfigSchema = baseConfigSchema.extend({

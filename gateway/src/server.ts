@@ -199,12 +199,22 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   // Open Referral HSDS 3.1 (the directory for other systems), served by the resources subgraph beside its GraphQL.
   const resources = endpoints.find((endpoint) => endpoint.name === "resources");
   if (resources !== undefined) {
-    app.use("/hsds", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(resources, (lanes.resources ?? sharedLane).timeoutMs));
+    app.use(
+      "/hsds",
+      authenticateRequests(authenticate, identities),
+      limitRate(limiter, identities),
+      forwardToSubgraph(resources, (lanes.resources ?? sharedLane).timeoutMs),
+    );
   }
   // The events subgraph's iCalendar feeds, on the gateway's public origin (calendar apps send no token: a member's feed carries its secret in the path).
   const events = endpoints.find((endpoint) => endpoint.name === "events");
   if (events !== undefined) {
-    app.use("/calendar", authenticateRequests(authenticate, identities), limitRate(limiter, identities), forwardToSubgraph(events, (lanes.events ?? sharedLane).timeoutMs));
+    app.use(
+      "/calendar",
+      authenticateRequests(authenticate, identities),
+      limitRate(limiter, identities),
+      forwardToSubgraph(events, (lanes.events ?? sharedLane).timeoutMs),
+    );
   }
   app.use(httpErrorHandler(logger));
 

@@ -143,8 +143,13 @@ export function signingFetcher(subgraph: string, key: Buffer, send: SubgraphFetc
     const body = typeof init.body === "string" ? init.body : "";
     const { pathname, search } = new URL(url);
     const identity = callers.getStore() ?? PUBLIC_IDENTITY;
-    const signature = signSubgraphRequest(identity, key, { subgraph, method: init.method ?? "GET", path: `${pathname}${search}`, bodyDigest: bodyDigest(body) });
-    return send(url, { ...init, headers: { ...(init.headers), [IDENTITY_HEADER]: signature } });
+    const signature = signSubgraphRequest(identity, key, {
+      subgraph,
+      method: init.method ?? "GET",
+      path: `${pathname}${search}`,
+      bodyDigest: bodyDigest(body),
+    });
+    return send(url, { ...init, headers: { ...init.headers, [IDENTITY_HEADER]: signature } });
   };
 }
 

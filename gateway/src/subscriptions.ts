@@ -306,7 +306,10 @@ async function checkReadable(
   const [error] = result.errors ?? [];
   if (error !== undefined) {
     if (error.extensions?.code === "INTERNAL_SERVER_ERROR") {
-      return internalError(`Could not check access to ${what}; try again`, error.extensions.serviceName === undefined ? {} : { serviceName: error.extensions.serviceName });
+      return internalError(
+        `Could not check access to ${what}; try again`,
+        error.extensions.serviceName === undefined ? {} : { serviceName: error.extensions.serviceName },
+      );
     }
     return forbidden(`You may not subscribe to ${what}: ${error.message}`);
   }

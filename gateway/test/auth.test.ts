@@ -69,7 +69,7 @@ test.each([
   [{ sub: "u", role: "ROOT" }, "Invalid bearer token: claim role is missing or invalid"],
   [{ sub: "u", role: "PUBLIC" }, "Invalid bearer token: claim role is missing or invalid"],
   [{ sub: "u", role: "VENDOR", scope: "all the things" }, "Invalid bearer token: claim scope is missing or invalid"],
-  [{ role: "EMS" }, 'Invalid bearer token: claim sub is invalid (missing)'],
+  [{ role: "EMS" }, "Invalid bearer token: claim sub is invalid (missing)"],
 ])("claims %p are refused", async (claims, message) => {
   expect(await refusal(authenticate, `Bearer ${await sign(claims)}`)).toBe(message);
 });
@@ -111,7 +111,5 @@ test("misconfiguration is reported when the authenticator is built", async () =>
   await expect(createAuthenticator({ jwt: { ...TEST_JWT, secret: "short" }, apiKeys: noKeys })).rejects.toThrow(
     "HS256 needs a JWT secret of at least 32 characters",
   );
-  await expect(createAuthenticator({ jwt: { ...TEST_JWT, algorithm: "RS256" }, apiKeys: noKeys })).rejects.toThrow(
-    "RS256 needs a public key (PEM)",
-  );
+  await expect(createAuthenticator({ jwt: { ...TEST_JWT, algorithm: "RS256" }, apiKeys: noKeys })).rejects.toThrow("RS256 needs a public key (PEM)");
 });

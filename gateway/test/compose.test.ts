@@ -1,13 +1,7 @@
 // Supergraph composition: committed supergraphs must equal a fresh composition; composition errors are reported clearly.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CompositionError,
-  DEFAULT_SUBGRAPH_PORTS,
-  composeSchemaDirectory,
-  composeSupergraph,
-  defaultSubgraphUrl,
-} from "../../scripts/compose";
+import { CompositionError, DEFAULT_SUBGRAPH_PORTS, composeSchemaDirectory, composeSupergraph, defaultSubgraphUrl } from "../../scripts/compose";
 import { resolveSubgraphEndpoints, subgraphsOfSupergraph } from "../src/subgraph-source";
 import { FIXTURE_SCHEMA_DIR, fixtureSubgraphUrl } from "./helpers";
 
@@ -43,9 +37,7 @@ test("composition errors are listed with their codes", () => {
 });
 
 test("an SDL syntax error names the subgraph file", () => {
-  expect(() => composeSupergraph([{ name: "broken", url: "http://x/graphql", sdl: "type Query {" }])).toThrow(
-    /broken\.graphql: Syntax Error/,
-  );
+  expect(() => composeSupergraph([{ name: "broken", url: "http://x/graphql", sdl: "type Query {" }])).toThrow(/broken\.graphql: Syntax Error/);
   expect(() => composeSupergraph([])).toThrow("no subgraph schemas to compose");
 });
 

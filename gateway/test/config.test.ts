@@ -83,7 +83,9 @@ describe("secrets", () => {
 
   test("weak secrets are refused: 'a' x 32, too few distinct characters", () => {
     expect(refusal({ ...SECRETS, NODE_ENV: "production", IDENTITY_SECRET: "a".repeat(32) })).toMatch(/^Invalid configuration: IDENTITY_SECRET: is too weak/);
-    expect(refusal({ ...SECRETS, NODE_ENV: "production", JWT_SECRET: "abcabcabcabcabcabcabcabcabcabcabcabc" })).toMatch(/^Invalid configuration: JWT_SECRET: is too weak/);
+    expect(refusal({ ...SECRETS, NODE_ENV: "production", JWT_SECRET: "abcabcabcabcabcabcabcabcabcabcabcabc" })).toMatch(
+      /^Invalid configuration: JWT_SECRET: is too weak/,
+    );
   });
 
   test("one value for both secrets is refused", () => {

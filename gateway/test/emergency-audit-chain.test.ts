@@ -114,7 +114,9 @@ test("a tail cut off with the head document set back is caught against the writt
   const keep = saved.filter((entry) => entry.chain.seq <= head - 2);
   const last = keep.sort((a, b) => a.chain.seq - b.chain.seq).at(-1);
   await raw().deleteMany({ "chain.seq": { $gt: head - 2 } });
-  await stack.engine.connection.collection("auditChainHeads").updateOne({ _id: "emergencyAccessLog" as never }, { $set: { seq: last?.chain.seq, hash: last?.chain.hash } });
+  await stack.engine.connection
+    .collection("auditChainHeads")
+    .updateOne({ _id: "emergencyAccessLog" as never }, { $set: { seq: last?.chain.seq, hash: last?.chain.hash } });
 
   expect((await integrity()).firstBreak).toMatchObject({ kind: "TRUNCATED", seq: head - 1 });
 

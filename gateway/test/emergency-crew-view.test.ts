@@ -54,10 +54,18 @@ interface CareManager {
 
 async function careTeam(): Promise<{ hospital: Hospital; careManager: CareManager }> {
   const coordinator = await signedIn({ role: "COORDINATOR", subject: "city-staff" });
-  const hospitals = await stack.graphql(`{ resources(filter: { categories: ["hospital"] }, first: 1) { edges { node { id names { official } contact { phone } } } } }`, {}, coordinator);
+  const hospitals = await stack.graphql(
+    `{ resources(filter: { categories: ["hospital"] }, first: 1) { edges { node { id names { official } contact { phone } } } } }`,
+    {},
+    coordinator,
+  );
   // The demo members have no affiliation in this stack (no contact directory entries), so the care manager is taken from the groups demo data.
   const member = await groupsModels(stack.engine.connection).Member.findOne({ profession: "CARE_MANAGER" }).lean();
-  const managers = await stack.graphql(`query ($id: ID!) { member(id: $id) { id name workContact { phone } } }`, { id: member?._id.toHexString() }, coordinator);
+  const managers = await stack.graphql(
+    `query ($id: ID!) { member(id: $id) { id name workContact { phone } } }`,
+    { id: member?._id.toHexString() },
+    coordinator,
+  );
   expect([hospitals.body.errors, managers.body.errors]).toEqual([undefined, undefined]);
   const hospital = (hospitals.body.data as { resources: { edges: { node: Hospital }[] } }).resources.edges[0]?.node;
   const careManager = (managers.body.data as { member: CareManager | null }).member ?? undefined;
@@ -74,7 +82,13 @@ test("the crew's one request returns the profile, the hospital's name and phone 
     `mutation ($input: EmergencyProfileInput!) { createEmergencyProfile(input: $input, idempotencyKey: "crew-view-1") { card { code } } }`,
     {
       input: {
-        person: { name: "岡田 ハナ", kana: "オカダ ハナ", dateOfBirth: "1936-01-20", sex: "FEMALE", address: { prefecture: "石川県", city: "つなぐ市", district: "南圏域", street: "若杉町1-2-3" } },
+        person: {
+          name: "岡田 ハナ",
+          kana: "オカダ ハナ",
+          dateOfBirth: "1936-01-20",
+          sex: "FEMALE",
+          address: { prefecture: "石川県", city: "つなぐ市", district: "南圏域", street: "若杉町1-2-3" },
+        },
         bloodType: { abo: "O", rh: "POSITIVE" },
         conditions: [{ name: "慢性心不全", icd10: "I50", source: "CLINICIAN_CONFIRMED" }],
         medications: [{ name: "フロセミド錠20mg", dosage: "1日1回 朝食後", source: "SELF_REPORTED" }],

@@ -1,5 +1,16 @@
 // The FHIR export through the gateway: an IPS document Bundle that passes the FHIR R4 definitions and the IPS rules, with the elements a hospital reads, and audited.
-import type { Bundle, Composition, Condition, Consent, DeviceUseStatement, FhirResource, MedicationStatement, Patient, AllergyIntolerance, Provenance } from "fhir/r4";
+import type {
+  Bundle,
+  Composition,
+  Condition,
+  Consent,
+  DeviceUseStatement,
+  FhirResource,
+  MedicationStatement,
+  Patient,
+  AllergyIntolerance,
+  Provenance,
+} from "fhir/r4";
 import { codes } from "./helpers";
 import { signedIn, startEmergencyStack } from "./emergency-stack";
 import type { EmergencyStack } from "./emergency-stack";
@@ -18,7 +29,11 @@ afterAll(async () => {
 
 const INPUT = {
   person: {
-    name: "北村 千代子", kana: "キタムラ チヨコ", dateOfBirth: "1940-10-10", sex: "FEMALE", phone: "0761-22-5678",
+    name: "北村 千代子",
+    kana: "キタムラ チヨコ",
+    dateOfBirth: "1940-10-10",
+    sex: "FEMALE",
+    phone: "0761-22-5678",
     address: { postalCode: "923-0861", prefecture: "石川県", city: "つなぐ市", district: "東圏域", street: "旭町3-2-1", building: "あさひ荘101" },
   },
   conditions: [
@@ -34,7 +49,13 @@ const INPUT = {
   careLevel: "CARE_1",
   livingSituation: { livesAlone: false, keyPerson: { name: "北村 大輔", relation: "長男", phone: "090-1111-2222" }, familyCareCapacity: "LIMITED" },
   emergencyContacts: [{ name: "北村 大輔", relation: "長男", phone: "090-1111-2222", reachableHours: "終日" }],
-  advanceCare: { resuscitation: "DNAR", preferredPlaceOfCare: "HOME", notes: "自宅で過ごしたい", discussedWith: ["長男", "主治医"], recordedAt: "2025-12-01T10:00:00+09:00" },
+  advanceCare: {
+    resuscitation: "DNAR",
+    preferredPlaceOfCare: "HOME",
+    notes: "自宅で過ごしたい",
+    discussedWith: ["長男", "主治医"],
+    recordedAt: "2025-12-01T10:00:00+09:00",
+  },
   consent: { scope: ["EMERGENCY_SERVICES", "CARE_TEAM"], method: "WRITTEN" },
 };
 
@@ -52,7 +73,11 @@ function only<T extends FhirResource>(bundle: Bundle, type: T["resourceType"]): 
 
 test("the export is an IPS document Bundle that passes the FHIR R4 definitions and the IPS rules, with the elements a hospital reads", async () => {
   const owner = await signedIn({ role: "RESIDENT", subject: "resident-kitamura" });
-  const created = await stack.graphql(`mutation ($input: EmergencyProfileInput!) { createEmergencyProfile(input: $input, idempotencyKey: "fhir-create-1") { id } }`, { input: INPUT }, owner);
+  const created = await stack.graphql(
+    `mutation ($input: EmergencyProfileInput!) { createEmergencyProfile(input: $input, idempotencyKey: "fhir-create-1") { id } }`,
+    { input: INPUT },
+    owner,
+  );
   const id = (created.body.data as { createEmergencyProfile: { id: string } }).createEmergencyProfile.id;
   const bundle = await exported(id, owner);
 
@@ -60,21 +85,42 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
 
   // Bundle (document): identifier, timestamp, the Composition first, every entry with a unique urn:uuid fullUrl.
   expect(bundle).toMatchObject({
-    resourceType: "Bundle", type: "document", timestamp: "2026-04-01T10:00:00+09:00", identifier: { system: "urn:ietf:rfc:3986" },
+    resourceType: "Bundle",
+    type: "document",
+    timestamp: "2026-04-01T10:00:00+09:00",
+    identifier: { system: "urn:ietf:rfc:3986" },
     meta: { profile: ["http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"] },
   });
   const fullUrls = (bundle.entry ?? []).map((entry) => entry.fullUrl ?? "");
   expect(fullUrls.every((url) => /^urn:uuid:[0-9a-f-]{36}$/.test(url))).toBe(true);
   expect(new Set(fullUrls).size).toBe(fullUrls.length);
   expect((bundle.entry ?? []).map((entry) => entry.resource?.resourceType)).toEqual([
-    "Composition", "Patient", "Condition", "Condition", "MedicationStatement", "MedicationStatement", "AllergyIntolerance",
-    "Device", "DeviceUseStatement", "Observation", "Observation", "Observation", "Consent", "Provenance", "Provenance",
+    "Composition",
+    "Patient",
+    "Condition",
+    "Condition",
+    "MedicationStatement",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "Device",
+    "DeviceUseStatement",
+    "Observation",
+    "Observation",
+    "Observation",
+    "Consent",
+    "Provenance",
+    "Provenance",
   ]);
   const resolves = (reference: string | undefined) => reference !== undefined && fullUrls.includes(reference);
 
   // Composition (IPS): status, type 60591-5, subject, date, author, title; the sections by LOINC code, each with narrative.
   const [composition] = only<Composition>(bundle, "Composition");
-  expect(composition).toMatchObject({ status: "final", language: "ja", type: { coding: [{ system: "http://loinc.org", code: "60591-5" }] }, date: "2026-04-01T10:00:00+09:00" });
+  expect(composition).toMatchObject({
+    status: "final",
+    language: "ja",
+    type: { coding: [{ system: "http://loinc.org", code: "60591-5" }] },
+    date: "2026-04-01T10:00:00+09:00",
+  });
   expect(composition?.title).toContain("国際患者サマリー");
   expect(resolves(composition?.subject?.reference)).toBe(true);
   expect(composition?.author.every((author) => resolves(author.reference))).toBe(true);
@@ -96,12 +142,22 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
 
   // Patient: kanji and kana names (iso21090-EN-representation IDE / SYL), gender, birth date, address, emergency contact.
   const [patient] = only<Patient>(bundle, "Patient");
-  expect(patient?.name?.map((name) => [name.text, name.extension?.[0]?.valueCode])).toEqual([["北村 千代子", "IDE"], ["キタムラ チヨコ", "SYL"]]);
-  expect(patient).toMatchObject({ gender: "female", birthDate: "1940-10-10", address: [{ state: "石川県", city: "つなぐ市", postalCode: "923-0861", line: ["旭町3-2-1", "あさひ荘101"] }] });
+  expect(patient?.name?.map((name) => [name.text, name.extension?.[0]?.valueCode])).toEqual([
+    ["北村 千代子", "IDE"],
+    ["キタムラ チヨコ", "SYL"],
+  ]);
+  expect(patient).toMatchObject({
+    gender: "female",
+    birthDate: "1940-10-10",
+    address: [{ state: "石川県", city: "つなぐ市", postalCode: "923-0861", line: ["旭町3-2-1", "あさひ荘101"] }],
+  });
   expect(patient?.identifier?.[0]?.system).toMatch(/^https:\/\/.+\/emergency-registry$/);
   // Where each item came from: confirmed items are verified by a clinician, the rest reported by the resident.
   const provenance = only<Provenance>(bundle, "Provenance");
-  expect(provenance.map((p) => [p.agent[0]?.type?.coding?.[0]?.code, p.target.length])).toEqual([["informant", 8], ["verifier", 2]]);
+  expect(provenance.map((p) => [p.agent[0]?.type?.coding?.[0]?.code, p.target.length])).toEqual([
+    ["informant", 8],
+    ["verifier", 2],
+  ]);
   expect(patient?.contact?.[0]).toMatchObject({ name: { text: "北村 大輔" }, telecom: [{ system: "phone", value: "090-1111-2222", rank: 1 }] });
 
   // Condition: code (ICD-10 when known, Japanese text always) and subject are required; status codes from their code systems.
@@ -120,12 +176,19 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
     ["active", "ドネペジル塩酸塩錠5mg", "1日1回 朝食後"],
   ]);
   expect(medications[0]?.effectivePeriod).toEqual({ start: "2018-04" });
-  expect(medications[1]?._effectiveDateTime?.extension?.[0]).toEqual({ url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason", valueCode: "unknown" });
+  expect(medications[1]?._effectiveDateTime?.extension?.[0]).toEqual({
+    url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+    valueCode: "unknown",
+  });
   expect(medications.every((m) => resolves(m.subject.reference))).toBe(true);
 
   // AllergyIntolerance: patient and code; a reaction needs at least one manifestation.
   const [allergy] = only<AllergyIntolerance>(bundle, "AllergyIntolerance");
-  expect(allergy).toMatchObject({ code: { text: "ペニシリン系抗菌薬" }, criticality: "high", reaction: [{ manifestation: [{ text: "発疹" }], severity: "severe" }] });
+  expect(allergy).toMatchObject({
+    code: { text: "ペニシリン系抗菌薬" },
+    criticality: "high",
+    reaction: [{ manifestation: [{ text: "発疹" }], severity: "severe" }],
+  });
   expect(resolves(allergy?.patient.reference)).toBe(true);
 
   // The advance directive: Consent with status, scope adr, category, patient (ppc-4) and a policy rule (ppc-1); DNAR denies CPR.
@@ -143,7 +206,22 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
 
   const exports = await stack.engine.connection.collection("emergencyAccessLog").find({ action: "EXPORT" }).toArray();
   expect(exports).toHaveLength(1);
-  expect(exports[0]).toMatchObject({ actor: { subject: "resident-kitamura", role: "RESIDENT" }, sections: ["PERSON", "BLOOD_TYPE", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_TEAM", "CARE_LEVEL", "LIVING_SITUATION", "EMERGENCY_CONTACTS", "ADVANCE_CARE"] });
+  expect(exports[0]).toMatchObject({
+    actor: { subject: "resident-kitamura", role: "RESIDENT" },
+    sections: [
+      "PERSON",
+      "BLOOD_TYPE",
+      "CONDITIONS",
+      "MEDICATIONS",
+      "ALLERGIES",
+      "IMPLANTED_DEVICES",
+      "CARE_TEAM",
+      "CARE_LEVEL",
+      "LIVING_SITUATION",
+      "EMERGENCY_CONTACTS",
+      "ADVANCE_CARE",
+    ],
+  });
 });
 
 test("emergency staff export only within the access window of their look-up", async () => {
@@ -156,7 +234,11 @@ test("emergency staff export only within the access window of their look-up", as
   const { id, card } = (created.body.data as { createEmergencyProfile: { id: string; card: { code: string } } }).createEmergencyProfile;
   const er = await signedIn({ role: "ER", subject: "er-doctor", organizationId: "65f0000000000000000000d1" });
   expect(codes((await stack.graphql(EXPORT, { id }, er)).body)).toEqual(["FORBIDDEN"]);
-  await stack.graphql(`mutation ($code: String!) { emergencyLookup(input: { cardCode: $code, reason: "救急搬送の受け入れ", incidentNumber: "ER-0401-7" }) { outcome } }`, { code: card.code }, er);
+  await stack.graphql(
+    `mutation ($code: String!) { emergencyLookup(input: { cardCode: $code, reason: "救急搬送の受け入れ", incidentNumber: "ER-0401-7" }) { outcome } }`,
+    { code: card.code },
+    er,
+  );
   const bundle = await exported(id, er);
   expect(ipsProblems(bundle)).toEqual([]);
   expect(only<Consent>(bundle, "Consent")).toEqual([]);

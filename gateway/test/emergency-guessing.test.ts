@@ -22,7 +22,11 @@ interface LookupAnswer {
 }
 
 const person = {
-  name: "坂本 昭", kana: "サカモト アキラ", dateOfBirth: "1939-02-16", sex: "MALE", phone: null,
+  name: "坂本 昭",
+  kana: "サカモト アキラ",
+  dateOfBirth: "1939-02-16",
+  sex: "MALE",
+  phone: null,
   address: { postalCode: "923-0801", prefecture: "石川県", city: "つなぐ市", district: "中央圏域", street: "本町2-3-4", building: null },
 };
 
@@ -82,7 +86,28 @@ test("a name with a fragment of an address, or with a town without the house num
 });
 
 test("twenty blind guesses of common names with one character of address disclose nothing", async () => {
-  const surnames = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "坂本"];
+  const surnames = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "坂本",
+  ];
   for (const surname of surnames) {
     const { answer, reads, added } = await attempt({ name: `${surname} 昭`, address: "石", reason: "通報あり" });
     expect(codes(answer.body)).toEqual(["BAD_USER_INPUT"]);
@@ -149,7 +174,7 @@ test("a retried look-up with the same request key answers the same without a sec
     crewHeaders,
   );
   expect(codes(wider.body)).toEqual(["CONFLICT"]);
-  expect(JSON.stringify(wider.body)).not.toContain("phone\":\"");
+  expect(JSON.stringify(wider.body)).not.toContain('phone":"');
 
   // Once the access window has closed, the key starts a new look-up with its own entry.
   stack.clock.advanceMinutes(31);

@@ -15,8 +15,21 @@ import type { EmergencyStack } from "./emergency-stack";
 const NOW = new Date("2026-04-01T01:00:00Z");
 const RATE_LIMIT = { max: 3, windowSeconds: 600 };
 const HOSPITAL_ID = "65f000000000000000000001";
-const NURSE = { role: "PROFESSIONAL", subject: "nurse-kato", displayName: "加藤 看護師", profession: "看護師", memberId: "65f0000000000000000000a1", organizationId: "65f0000000000000000000b1" } as const;
-const COLLEAGUE = { role: "PROFESSIONAL", subject: "nurse-mori", profession: "看護師", memberId: "65f0000000000000000000a2", organizationId: "65f0000000000000000000b1" } as const;
+const NURSE = {
+  role: "PROFESSIONAL",
+  subject: "nurse-kato",
+  displayName: "加藤 看護師",
+  profession: "看護師",
+  memberId: "65f0000000000000000000a1",
+  organizationId: "65f0000000000000000000b1",
+} as const;
+const COLLEAGUE = {
+  role: "PROFESSIONAL",
+  subject: "nurse-mori",
+  profession: "看護師",
+  memberId: "65f0000000000000000000a2",
+  organizationId: "65f0000000000000000000b1",
+} as const;
 
 let stack: EmergencyStack;
 
@@ -35,7 +48,11 @@ const crew = (subject: string) => signedIn({ role: "EMS", subject, displayName: 
 function profileInput(name: string, kana: string, dateOfBirth: string, street = "本町2-3-4") {
   return {
     person: {
-      name, kana, dateOfBirth, sex: "FEMALE", phone: "０７６１（２２）１２３４",
+      name,
+      kana,
+      dateOfBirth,
+      sex: "FEMALE",
+      phone: "０７６１（２２）１２３４",
       address: { postalCode: "923-0801", prefecture: "石川県", city: "つなぐ市", district: "中央圏域", street },
     },
     bloodType: { abo: "A", rh: "POSITIVE" },
@@ -148,7 +165,10 @@ test("an EMS look-up by card code with a reason returns the profile and writes o
     medications: [{ name: "アピキサバン錠5mg", note: "抗凝固薬（出血しやすい）" }],
     allergies: [{ substance: "ペニシリン系抗菌薬", severity: "MODERATE" }],
     advanceCare: { resuscitation: "DNAR" },
-    emergencyContacts: [{ priority: 1, name: "山田 直樹", phone: "090-1234-5678" }, { priority: 2, name: "山田 由美", phone: "090-8765-4321" }],
+    emergencyContacts: [
+      { priority: 1, name: "山田 直樹", phone: "090-1234-5678" },
+      { priority: 2, name: "山田 由美", phone: "090-8765-4321" },
+    ],
   });
   expect(result.accessWindowEndsAt).toBe("2026-04-01T01:30:00.000Z");
 
@@ -209,7 +229,11 @@ test("a look-up without a reason is BAD_USER_INPUT and records nothing", async (
   expect(blank.body.errors?.[0]?.extensions?.field).toBe("input.reason");
   expect(blank.body.data).toBeNull();
 
-  const mistyped = await stack.graphql(LOOKUP, { input: { cardCode: `${tanaka.code.slice(0, 9)}${tanaka.code[9] === "2" ? "3" : "2"}`, reason: "転倒" } }, headers);
+  const mistyped = await stack.graphql(
+    LOOKUP,
+    { input: { cardCode: `${tanaka.code.slice(0, 9)}${tanaka.code[9] === "2" ? "3" : "2"}`, reason: "転倒" } },
+    headers,
+  );
   expect(codes(mistyped.body)).toEqual(["BAD_USER_INPUT"]);
   expect(mistyped.body.errors?.[0]?.extensions?.field).toBe("input.cardCode");
 
@@ -302,7 +326,11 @@ test("the public, coordinators and vendors without the emergency scope under con
   const scoped = await createApiKey(stack.apiKeys, { owner: "Regional EHR K.K.", scopes: [EMERGENCY_READ_SCOPE] });
   expect(codes((await stack.graphql(READ, { id: mori.id }, { "x-api-key": scoped.key })).body)).toEqual(["FORBIDDEN"]);
   const CONSENT = `mutation ($id: ID!, $input: EmergencyConsentInput!) { giveEmergencyConsent(id: $id, input: $input) { scope method active } }`;
-  const consented = await stack.graphql(CONSENT, { id: mori.id, input: { scope: ["EMERGENCY_SERVICES", "CONNECTED_SYSTEMS"], method: "ELECTRONIC" } }, mori.headers);
+  const consented = await stack.graphql(
+    CONSENT,
+    { id: mori.id, input: { scope: ["EMERGENCY_SERVICES", "CONNECTED_SYSTEMS"], method: "ELECTRONIC" } },
+    mori.headers,
+  );
   expect(consented.body.data).toEqual({ giveEmergencyConsent: { scope: ["EMERGENCY_SERVICES", "CONNECTED_SYSTEMS"], method: "ELECTRONIC", active: true } });
   const read = await stack.graphql(READ, { id: mori.id }, { "x-api-key": scoped.key });
   expect(read.body.data).toEqual({ emergencyProfile: { id: mori.id, person: { name: "森 節子" }, conditions: [{ name: "心房細動" }], card: null } });
@@ -371,7 +399,13 @@ test("_entities for an EmergencyProfile sent straight to the subgraph is refused
   expect(unsigned.status).toBe(401);
   expect(codes(unsigned.body)).toEqual(["UNAUTHENTICATED"]);
   expect(unsigned.body.data).toBeUndefined();
-  const forged = await postAsGateway(stack.emergency.url, "emergency", { query, variables }, { role: "ER", authMethod: "jwt", subject: "x", scopes: [] }, "forged-secret-0123456789abcdefghijkl");
+  const forged = await postAsGateway(
+    stack.emergency.url,
+    "emergency",
+    { query, variables },
+    { role: "ER", authMethod: "jwt", subject: "x", scopes: [] },
+    "forged-secret-0123456789abcdefghijkl",
+  );
   expect(forged.status).toBe(401);
 
   const asPublic = await stack.direct(query, variables, { role: "PUBLIC", authMethod: "none", scopes: [] });
@@ -402,7 +436,12 @@ test("100 representations in one _entities request cost one profile query and on
   expect(sent).toEqual(["find:emergencyProfiles", "find:auditChainHeads", "insert:emergencyAccessLog", "update:auditChainHeads", "commitTransaction:1"]);
   const added = (await storedEntries()).slice(before);
   expect(added).toHaveLength(100);
-  expect(added[0]).toMatchObject({ action: "READ", outcome: "ALLOWED", sections: ["PERSON", "ALLERGIES"], actor: { role: "VENDOR", subject: "key-regional-ehr" } });
+  expect(added[0]).toMatchObject({
+    action: "READ",
+    outcome: "ALLOWED",
+    sections: ["PERSON", "ALLERGIES"],
+    actor: { role: "VENDOR", subject: "key-regional-ehr" },
+  });
 });
 
 test("coordinators review the log with flags for many look-ups by one user and look-ups without an incident number, and see stale profiles without medical content", async () => {
@@ -412,7 +451,16 @@ test("coordinators review the log with flags for many look-ups by one user and l
   } }`;
   const review = await stack.graphql(REVIEW, { from: "2026-04-01T00:00:00+09:00", to: "2026-04-02T00:00:00+09:00" }, coordinator);
   expect(review.body.errors).toBeUndefined();
-  const data = (review.body.data as { accessLogReview: { entryCount: number; lookupCount: number; flags: { kind: string; count: number; actor: { subject: string } }[]; entries: { pageInfo: { hasNextPage: boolean } } } }).accessLogReview;
+  const data = (
+    review.body.data as {
+      accessLogReview: {
+        entryCount: number;
+        lookupCount: number;
+        flags: { kind: string; count: number; actor: { subject: string } }[];
+        entries: { pageInfo: { hasNextPage: boolean } };
+      };
+    }
+  ).accessLogReview;
   const lookups = await stack.engine.connection.collection("emergencyAccessLog").countDocuments({ action: "LOOKUP" });
   expect(data.lookupCount).toBe(lookups);
   expect(data.entryCount).toBe(await stack.engine.connection.collection("emergencyAccessLog").countDocuments({}));
@@ -427,14 +475,21 @@ test("coordinators review the log with flags for many look-ups by one user and l
   const kinds = (flagged.body.data as { accessLogReview: { flags: { kind: string; count: number; actor: { subject: string } }[] } }).accessLogReview.flags
     .filter((flag) => flag.actor.subject === "er-curious")
     .map((flag) => [flag.kind, flag.count]);
-  expect(kinds).toEqual([["REPEATED_NO_MATCH", 3], ["WITHOUT_INCIDENT_NUMBER", 3]]);
+  expect(kinds).toEqual([
+    ["REPEATED_NO_MATCH", 3],
+    ["WITHOUT_INCIDENT_NUMBER", 3],
+  ]);
   expect(codes((await stack.graphql(REVIEW, { from: "2026-01-01T00:00:00Z", to: "2026-06-01T00:00:00Z" }, coordinator)).body)).toEqual(["BAD_USER_INPUT"]);
-  expect(codes((await stack.graphql(REVIEW, { from: "2026-04-01T00:00:00Z", to: "2026-04-02T00:00:00Z" }, await crew("ems-sato"))).body)).toEqual(["FORBIDDEN"]);
+  expect(codes((await stack.graphql(REVIEW, { from: "2026-04-01T00:00:00Z", to: "2026-04-02T00:00:00Z" }, await crew("ems-sato"))).body)).toEqual([
+    "FORBIDDEN",
+  ]);
 
   const STALE = `{ profilesNeedingReview(first: 100) { edges { node { profileId name district lastReviewedAt } } pageInfo { hasNextPage } } }`;
   const stale = await stack.graphql(STALE, {}, coordinator);
   expect(stale.body.errors).toBeUndefined();
-  const reminders = (stale.body.data as { profilesNeedingReview: { edges: { node: { lastReviewedAt: string } }[] } }).profilesNeedingReview.edges.map((e) => e.node);
+  const reminders = (stale.body.data as { profilesNeedingReview: { edges: { node: { lastReviewedAt: string } }[] } }).profilesNeedingReview.edges.map(
+    (e) => e.node,
+  );
   const sixMonthsAgo = stack.clock.now();
   sixMonthsAgo.setUTCMonth(sixMonthsAgo.getUTCMonth() - 6);
   const expected = await stack.engine.connection.collection("emergencyProfiles").countDocuments({ lastReviewedAt: { $lt: sixMonthsAgo } });
@@ -454,18 +509,53 @@ async function everyMutation(): Promise<Set<string>> {
     return answer.body.data as Record<string, Record<string, unknown>>;
   };
   const owner = await resident("resident-nomura");
-  const created = await run("createEmergencyProfile", CREATE, { input: profileInput("野村 久子", "ノムラ ヒサコ", "1943-04-04"), key: "create-nomura-1" }, owner);
+  const created = await run(
+    "createEmergencyProfile",
+    CREATE,
+    { input: profileInput("野村 久子", "ノムラ ヒサコ", "1943-04-04"), key: "create-nomura-1" },
+    owner,
+  );
   const id = created.createEmergencyProfile?.id as string;
   const code = (created.createEmergencyProfile?.card as { code: string }).code;
   await run("emergencyLookup", LOOKUP, { input: { cardCode: code, reason: "脱水疑い" } }, await crew("ems-mutations"));
-  await run("updateEmergencyProfile", `mutation ($id: ID!) { updateEmergencyProfile(id: $id, input: { careLevel: CARE_3 }, expectedVersion: 1) { version careLevel } }`, { id }, owner);
+  await run(
+    "updateEmergencyProfile",
+    `mutation ($id: ID!) { updateEmergencyProfile(id: $id, input: { careLevel: CARE_3 }, expectedVersion: 1) { version careLevel } }`,
+    { id },
+    owner,
+  );
   await run("markEmergencyProfileReviewed", `mutation ($id: ID!) { markEmergencyProfileReviewed(id: $id) { lastReviewedAt } }`, { id }, owner);
-  const granted = await run("grantEmergencyProfileAccess", `mutation ($id: ID!) { grantEmergencyProfileAccess(id: $id, input: { granteeKind: MEMBER, granteeId: "${NURSE.memberId}" }) { id } }`, { id }, owner);
-  await run("revokeEmergencyProfileAccess", `mutation ($id: ID!, $g: ID!) { revokeEmergencyProfileAccess(id: $id, grantId: $g) { active } }`, { id, g: granted.grantEmergencyProfileAccess?.id }, owner);
-  await run("addEmergencyProfileDelegate", `mutation ($id: ID!) { addEmergencyProfileDelegate(id: $id, input: { subject: "family-nomura", name: "野村 健太", relation: "長男" }) { subject } }`, { id }, owner);
-  await run("removeEmergencyProfileDelegate", `mutation ($id: ID!) { removeEmergencyProfileDelegate(id: $id, subject: "family-nomura") { subject } }`, { id }, owner);
+  const granted = await run(
+    "grantEmergencyProfileAccess",
+    `mutation ($id: ID!) { grantEmergencyProfileAccess(id: $id, input: { granteeKind: MEMBER, granteeId: "${NURSE.memberId}" }) { id } }`,
+    { id },
+    owner,
+  );
+  await run(
+    "revokeEmergencyProfileAccess",
+    `mutation ($id: ID!, $g: ID!) { revokeEmergencyProfileAccess(id: $id, grantId: $g) { active } }`,
+    { id, g: granted.grantEmergencyProfileAccess?.id },
+    owner,
+  );
+  await run(
+    "addEmergencyProfileDelegate",
+    `mutation ($id: ID!) { addEmergencyProfileDelegate(id: $id, input: { subject: "family-nomura", name: "野村 健太", relation: "長男" }) { subject } }`,
+    { id },
+    owner,
+  );
+  await run(
+    "removeEmergencyProfileDelegate",
+    `mutation ($id: ID!) { removeEmergencyProfileDelegate(id: $id, subject: "family-nomura") { subject } }`,
+    { id },
+    owner,
+  );
   await run("withdrawEmergencyConsent", `mutation ($id: ID!) { withdrawEmergencyConsent(id: $id) { active } }`, { id }, owner);
-  await run("giveEmergencyConsent", `mutation ($id: ID!) { giveEmergencyConsent(id: $id, input: { scope: [EMERGENCY_SERVICES], method: WRITTEN }) { active } }`, { id }, owner);
+  await run(
+    "giveEmergencyConsent",
+    `mutation ($id: ID!) { giveEmergencyConsent(id: $id, input: { scope: [EMERGENCY_SERVICES], method: WRITTEN }) { active } }`,
+    { id },
+    owner,
+  );
   await run("reissueEmergencyCard", `mutation ($id: ID!) { reissueEmergencyCard(id: $id) { code } }`, { id }, owner);
   return ran;
 }
@@ -488,25 +578,46 @@ test("a family delegate reads and edits the profile; the card code is theirs and
   const ueda = await register("resident-ueda", profileInput("上田 美代子", "ウエダ ミヨコ", "1937-08-08"));
   const family = await resident("family-ueda", "上田 進");
   expect(codes((await stack.graphql(READ, { id: ueda.id }, family)).body)).toEqual(["FORBIDDEN"]);
-  await stack.graphql(`mutation ($id: ID!) { addEmergencyProfileDelegate(id: $id, input: { subject: "family-ueda", name: "上田 進", relation: "長男" }) { subject } }`, { id: ueda.id }, ueda.headers);
+  await stack.graphql(
+    `mutation ($id: ID!) { addEmergencyProfileDelegate(id: $id, input: { subject: "family-ueda", name: "上田 進", relation: "長男" }) { subject } }`,
+    { id: ueda.id },
+    ueda.headers,
+  );
   const mine = await stack.graphql(`{ myEmergencyProfiles { id card { code } delegates { subject relation } } }`, {}, family);
-  expect(mine.body.data).toEqual({ myEmergencyProfiles: [{ id: ueda.id, card: { code: ueda.code }, delegates: [{ subject: "family-ueda", relation: "長男" }] }] });
+  expect(mine.body.data).toEqual({
+    myEmergencyProfiles: [{ id: ueda.id, card: { code: ueda.code }, delegates: [{ subject: "family-ueda", relation: "長男" }] }],
+  });
   const updated = await stack.graphql(
     `mutation ($id: ID!, $input: EmergencyProfileUpdateInput!) { updateEmergencyProfile(id: $id, input: $input) { version medications { name } } }`,
     { id: ueda.id, input: { medications: [{ name: "ワルファリン錠1mg", note: "抗凝固薬", source: "SELF_REPORTED" }] } },
     family,
   );
   expect(updated.body.data).toEqual({ updateEmergencyProfile: { version: 3, medications: [{ name: "ワルファリン錠1mg" }] } });
-  const stale = await stack.graphql(`mutation ($id: ID!) { updateEmergencyProfile(id: $id, input: { careLevel: CARE_1 }, expectedVersion: 1) { version } }`, { id: ueda.id }, family);
+  const stale = await stack.graphql(
+    `mutation ($id: ID!) { updateEmergencyProfile(id: $id, input: { careLevel: CARE_1 }, expectedVersion: 1) { version } }`,
+    { id: ueda.id },
+    family,
+  );
   expect(codes(stale.body)).toEqual(["CONFLICT"]);
-  const denied = await stack.graphql(`mutation ($id: ID!) { removeEmergencyProfileDelegate(id: $id, subject: "family-ueda") { subject } }`, { id: ueda.id }, family);
+  const denied = await stack.graphql(
+    `mutation ($id: ID!) { removeEmergencyProfileDelegate(id: $id, subject: "family-ueda") { subject } }`,
+    { id: ueda.id },
+    family,
+  );
   expect(codes(denied.body)).toEqual(["FORBIDDEN"]);
-  const retried = await stack.graphql(CREATE, { input: profileInput("上田 美代子", "ウエダ ミヨコ", "1937-08-08"), key: `create-resident-ueda-${keySequence}` }, ueda.headers);
+  const retried = await stack.graphql(
+    CREATE,
+    { input: profileInput("上田 美代子", "ウエダ ミヨコ", "1937-08-08"), key: `create-resident-ueda-${keySequence}` },
+    ueda.headers,
+  );
   expect((retried.body.data as { createEmergencyProfile: { id: string } }).createEmergencyProfile.id).toBe(ueda.id);
 });
 
 test("no log line holds a card code, a reason, a condition or a medication", async () => {
-  const codesInFile = await stack.engine.connection.collection("emergencyProfiles").find({ "creation.by": { $ne: "seed:demo" } }).toArray();
+  const codesInFile = await stack.engine.connection
+    .collection("emergencyProfiles")
+    .find({ "creation.by": { $ne: "seed:demo" } })
+    .toArray();
   const logs = stack.logLines.join("\n");
   expect(stack.logLines.length).toBeGreaterThan(50);
   expect(logs).toContain("RATE_LIMITED");

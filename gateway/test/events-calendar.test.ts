@@ -53,7 +53,8 @@ const cafeStarts = (() => {
 })();
 
 const LECTURE_TITLE = "市民公開講座; 人生会議, いっしょに考えましょう \\ 在宅医療・介護連携推進事業";
-const LECTURE_DESCRIPTION = "もしものときに、どんな医療やケアを望むか。家族や医療・介護の専門職と話し合っておく「人生会議（ACP）」について、在宅医と訪問看護師がお話しします。\n申込不要・参加無料です。";
+const LECTURE_DESCRIPTION =
+  "もしものときに、どんな医療やケアを望むか。家族や医療・介護の専門職と話し合っておく「人生会議（ACP）」について、在宅医と訪問看護師がお話しします。\n申込不要・参加無料です。";
 
 function parse(text: string) {
   const calendar = new ICAL.Component(ICAL.parse(text));
@@ -83,7 +84,13 @@ test("the public feed parses, holds only public events, and round-trips times in
     visibility: "PUBLIC",
     residentsWelcome: true,
   });
-  const trainingId = await createEvent({ type: "TRAINING", title: "専門職向け研修", startsAt: lectureStart.toISOString(), endsAt: new Date(lectureStart.getTime() + 3600_000).toISOString(), visibility: "PROFESSIONALS" });
+  const trainingId = await createEvent({
+    type: "TRAINING",
+    title: "専門職向け研修",
+    startsAt: lectureStart.toISOString(),
+    endsAt: new Date(lectureStart.getTime() + 3600_000).toISOString(),
+    visibility: "PROFESSIONALS",
+  });
 
   const url = (await stack.graphql("{ publicCalendarUrl }")).body.data?.publicCalendarUrl as string;
   expect(url).toBe(`${new URL(stack.events.url).origin}/calendar/public.ics`);
@@ -131,12 +138,17 @@ test("a member's feed holds their registrations (waitlisted ones tentative) behi
   const seated = await createEvent({ type: "STUDY_SESSION", title: "訪問看護勉強会", visibility: "PROFESSIONALS", ...times });
   const full = await createEvent({ type: "TRAINING", title: "満席の研修", visibility: "PROFESSIONALS", capacity: 1, ...times });
   const register = (eventId: string, headers: Record<string, string>) =>
-    stack.graphql(`mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { status } } }`, { input: { eventId, idempotencyKey: randomUUID() } }, headers);
+    stack.graphql(
+      `mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { status } } }`,
+      { input: { eventId, idempotencyKey: randomUUID() } },
+      headers,
+    );
   await register(full, await signedIn({ role: "PROFESSIONAL", subject: "first", memberId: new Types.ObjectId().toHexString() }));
   await register(seated, member);
   await register(full, member);
 
-  const issue = async () => (await stack.graphql(`mutation { issueCalendarFeed { url issuedAt } }`, {}, member)).body.data?.issueCalendarFeed as { url: string };
+  const issue = async () =>
+    (await stack.graphql(`mutation { issueCalendarFeed { url issuedAt } }`, {}, member)).body.data?.issueCalendarFeed as { url: string };
   const { url } = await issue();
   expect(url).toMatch(/\/calendar\/members\/[A-Za-z0-9_-]{43}\.ics$/);
   const text = await (await fetch(url)).text();

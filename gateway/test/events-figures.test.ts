@@ -57,7 +57,9 @@ test("the seeded fiscal year adds up to the programme: 41 sessions (the monthly 
     { type: "ACCOMPANIED_VISIT_TRAINING", label: "同行訪問研修", events: 3, participants: 18 },
   ]);
   // 124 on average at the monthly 多職種連携研修会.
-  expect((stats.eventsByType as { type: string; participants: number; events: number }[]).find((row) => row.type === "TRAINING")).toMatchObject({ participants: 124 * 12 });
+  expect((stats.eventsByType as { type: string; participants: number; events: number }[]).find((row) => row.type === "TRAINING")).toMatchObject({
+    participants: 124 * 12,
+  });
   expect((stats.participantsByProfession as { profession: string; participants: number }[]).slice(0, 3)).toEqual([
     // 30, 24 and 14 of every 124 at the trainings, plus the care meetings and case conferences.
     { profession: "CARE_MANAGER", label: "介護支援専門員", participants: 360 + 18 + 40 },
@@ -100,8 +102,14 @@ test("a period across two fiscal years compares each year's part with that year'
 
 test("coordinators set targets; others may not read figures", async () => {
   const coordinator = await signedIn({ role: "COORDINATOR", subject: "city", displayName: "長寿介護課" });
-  const set = await stack.graphql(`mutation { setEventTarget(input: { fiscalYear: ${YEAR + 1}, indicator: TRAINING_ATTENDEES, target: 600 }) { fiscalYear indicator label target setBy } }`, {}, coordinator);
-  expect(set.body.data).toEqual({ setEventTarget: { fiscalYear: YEAR + 1, indicator: "TRAINING_ATTENDEES", label: "研修受講者数（延べ）", target: 600, setBy: "長寿介護課" } });
+  const set = await stack.graphql(
+    `mutation { setEventTarget(input: { fiscalYear: ${YEAR + 1}, indicator: TRAINING_ATTENDEES, target: 600 }) { fiscalYear indicator label target setBy } }`,
+    {},
+    coordinator,
+  );
+  expect(set.body.data).toEqual({
+    setEventTarget: { fiscalYear: YEAR + 1, indicator: "TRAINING_ATTENDEES", label: "研修受講者数（延べ）", target: 600, setBy: "長寿介護課" },
+  });
   const listed = await stack.graphql(`{ eventTargets(fiscalYear: ${YEAR + 1}) { indicator target } }`, {}, coordinator);
   expect(listed.body.data).toEqual({
     eventTargets: [
@@ -111,7 +119,11 @@ test("coordinators set targets; others may not read figures", async () => {
       { indicator: "SATISFIED_PERCENT", target: 90 },
     ],
   });
-  const badPercent = await stack.graphql(`mutation { setEventTarget(input: { fiscalYear: ${YEAR + 1}, indicator: SATISFIED_PERCENT, target: 120 }) { target } }`, {}, coordinator);
+  const badPercent = await stack.graphql(
+    `mutation { setEventTarget(input: { fiscalYear: ${YEAR + 1}, indicator: SATISFIED_PERCENT, target: 120 }) { target } }`,
+    {},
+    coordinator,
+  );
   expect(badPercent.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.target" });
   expect(codes((await stack.graphql(STATS, SEEDED_YEAR, await signedIn({ role: "PROFESSIONAL", subject: "nurse" }))).body)).toEqual(["FORBIDDEN"]);
   expect(codes((await stack.graphql(STATS, SEEDED_YEAR)).body)).toEqual(["UNAUTHENTICATED"]);
@@ -119,8 +131,11 @@ test("coordinators set targets; others may not read figures", async () => {
 
 test("the seeded member is registered for the coming training and sees it in their registrations", async () => {
   const member = await signedIn({ role: "PROFESSIONAL", subject: "kobayashi", memberId: MEMBER.id, profession: "看護師" });
-  const answer = await stack.graphql(`{ events(first: 5, filter: { types: [TRAINING] }) { edges { node { title myRegistration { status member { registrations { edges { node { event { title } } } } } } } } } }`, {}, member);
+  const answer = await stack.graphql(
+    `{ events(first: 5, filter: { types: [TRAINING] }) { edges { node { title myRegistration { status member { registrations { edges { node { event { title } } } } } } } } } }`,
+    {},
+    member,
+  );
   const edges = (answer.body.data as { events: { edges: { node: { title: string; myRegistration: { status: string } | null } }[] } }).events.edges;
   expect(edges.map((edge) => edge.node.myRegistration?.status ?? null)).toEqual(["REGISTERED", null, null]);
 });
-

@@ -54,7 +54,9 @@ const RESOURCES = `query ($after: String) {
 
 interface ResourcePage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  edges: { node: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } } }[];
+  edges: {
+    node: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } };
+  }[];
 }
 
 /** Every resource, as a demo member's affiliation keeps it. */
@@ -65,7 +67,14 @@ async function affiliations(graphql: EventsStack["graphql"]): Promise<DemoAffili
     const answer: HttpAnswer = await graphql(RESOURCES, { after });
     const page = (answer.body.data as { resources: ResourcePage }).resources;
     for (const { node } of page.edges) {
-      found.push({ id: node.id, name: node.names.official, kana: node.names.kana, district: node.address.district, category: node.category.code, categoryLabel: node.category.labelJa });
+      found.push({
+        id: node.id,
+        name: node.names.official,
+        kana: node.names.kana,
+        district: node.address.district,
+        category: node.category.code,
+        categoryLabel: node.category.labelJa,
+      });
     }
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   } while (after !== null);
@@ -92,16 +101,50 @@ export async function startEventsStack(options: EventsStackOptions = {}): Promis
     await seedDemoGroups(engine.connection, { resources: all });
     const resourceIds = all.slice(0, 60).map((resource) => resource.id);
     const listed = await graphql("{ groups(first: 50) { edges { node { id name } } } }");
-    const groupIds = new Map((listed.body.data as { groups: { edges: { node: { id: string; name: string } }[] } }).groups.edges.map((edge) => [edge.node.name, edge.node.id]));
+    const groupIds = new Map(
+      (listed.body.data as { groups: { edges: { node: { id: string; name: string } }[] } }).groups.edges.map((edge) => [edge.node.name, edge.node.id]),
+    );
     // Who works where is for professionals and staff.
-    const staffed = await graphql(`{ resources(first: 100) { edges { node { id staff { name } } } } }`, {}, await signedIn({ role: "COORDINATOR", subject: "events-stack" }));
+    const staffed = await graphql(
+      `
+        {
+          resources(first: 100) {
+            edges {
+              node {
+                id
+                staff {
+                  name
+                }
+              }
+            }
+          }
+        }
+      `,
+      {},
+      await signedIn({ role: "COORDINATOR", subject: "events-stack" }),
+    );
     const staffedResources = (staffed.body.data as { resources: { edges: { node: { id: string; staff: { name: string }[] } }[] } }).resources.edges
       .filter((edge) => edge.node.staff.length > 0)
       .map((edge) => ({ id: edge.node.id, staff: edge.node.staff.map((member) => member.name) }));
     if (options.seed !== undefined) await seedDemoEvents(stack.measuredDb.connection, { ...options.seed, resourceIds, groupIds: [...groupIds.values()] });
     const { resources, groups, events } = stack.services;
     const published = (recording as RecordingPubSub).events;
-    return { engine, eventsDb: stack.measuredDb, commands: stack.commands, published, resources, groups, events, gateway: stack.gateway, resourceIds, groupIds, staffedResources, graphql, pubsub: stack.pubsub, stop: () => stack.stop() };
+    return {
+      engine,
+      eventsDb: stack.measuredDb,
+      commands: stack.commands,
+      published,
+      resources,
+      groups,
+      events,
+      gateway: stack.gateway,
+      resourceIds,
+      groupIds,
+      staffedResources,
+      graphql,
+      pubsub: stack.pubsub,
+      stop: () => stack.stop(),
+    };
   } catch (error) {
     await stack.stop();
     throw error;

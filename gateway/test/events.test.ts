@@ -73,7 +73,8 @@ function register(eventId: string, headers: Record<string, string>, extra: Recor
 const COUNTS = `query ($id: ID!) { event(id: $id) { registrationCounts { capacity registered waitlisted attended remaining } } }`;
 
 async function counts(eventId: string) {
-  return data<{ event: { registrationCounts: Record<string, number | null> } }>((await stack.graphql(COUNTS, { id: eventId }, coordinator)).body).event.registrationCounts;
+  return data<{ event: { registrationCounts: Record<string, number | null> } }>((await stack.graphql(COUNTS, { id: eventId }, coordinator)).body).event
+    .registrationCounts;
 }
 
 describe("capacity, waiting list and retries", () => {
@@ -113,10 +114,16 @@ describe("capacity, waiting list and retries", () => {
       { id: eventId },
       coordinator,
     );
-    const nodes = data<{ event: { registrations: { edges: { node: { id: string; waitlistPosition: number } }[] } } }>(waiting.body).event.registrations.edges.map((edge) => edge.node);
+    const nodes = data<{ event: { registrations: { edges: { node: { id: string; waitlistPosition: number } }[] } } }>(
+      waiting.body,
+    ).event.registrations.edges.map((edge) => edge.node);
     const next = nodes.find((node) => node.waitlistPosition === 1);
     expect(next).toBeDefined();
-    const cancel = await stack.graphql(`mutation ($id: ID!) { cancelRegistration(id: $id) { status cancelledAt } }`, { id: results[seated]?.registration.id }, people[seated]?.headers);
+    const cancel = await stack.graphql(
+      `mutation ($id: ID!) { cancelRegistration(id: $id) { status cancelledAt } }`,
+      { id: results[seated]?.registration.id },
+      people[seated]?.headers,
+    );
     expect(data<{ cancelRegistration: { status: string } }>(cancel.body).cancelRegistration.status).toBe("CANCELLED");
     // The earliest waiting number among the WAITLISTED (the registrations list is in registration order, so look it up).
     const promoted = await stack.graphql(`query ($id: ID!) { registration(id: $id) { status promotedAt waitlistPosition } }`, { id: next?.id }, coordinator);
@@ -130,7 +137,11 @@ describe("capacity, waiting list and retries", () => {
       topic: `event:${eventId}`,
       payload: expect.objectContaining({ registrationId: next?.id, eventId }),
     });
-    const again = await stack.graphql(`mutation ($id: ID!) { cancelRegistration(id: $id) { status } }`, { id: results[seated]?.registration.id }, people[seated]?.headers);
+    const again = await stack.graphql(
+      `mutation ($id: ID!) { cancelRegistration(id: $id) { status } }`,
+      { id: results[seated]?.registration.id },
+      people[seated]?.headers,
+    );
     expect(data<{ cancelRegistration: { status: string } }>(again.body).cancelRegistration.status).toBe("CANCELLED");
     expect((await counts(eventId)).waitlisted).toBe(39);
   });
@@ -191,7 +202,10 @@ describe("promotion by subscription", () => {
     const eventId = await createEvent({ capacity: 1 });
     const connection = connectWs(stack.gateway.url, {});
     try {
-      const live = new LiveSubscription(connection.client, { query: `subscription ($event: ID!) { registrationPromoted(eventId: $event) { id } }`, variables: { event: eventId } });
+      const live = new LiveSubscription(connection.client, {
+        query: `subscription ($event: ID!) { registrationPromoted(eventId: $event) { id } }`,
+        variables: { event: eventId },
+      });
       expect(JSON.stringify(await live.error(3000))).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
     } finally {
       await connection.client.dispose();
@@ -206,7 +220,9 @@ describe("deadlines and full events", () => {
     const answer = await register(eventId, person.headers);
     expect(codes(answer.body)).toEqual(["CONFLICT"]);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ reason: "REGISTRATION_CLOSED", field: "input.eventId" });
-    const open = data<{ event: { registrationOpen: boolean } }>((await stack.graphql(`query ($id: ID!) { event(id: $id) { registrationOpen } }`, { id: eventId }, person.headers)).body);
+    const open = data<{ event: { registrationOpen: boolean } }>(
+      (await stack.graphql(`query ($id: ID!) { event(id: $id) { registrationOpen } }`, { id: eventId }, person.headers)).body,
+    );
     expect(open.event.registrationOpen).toBe(false);
   });
 
@@ -221,7 +237,11 @@ describe("deadlines and full events", () => {
 
   test("a cancelled event refuses with EVENT_CANCELLED", async () => {
     const eventId = await createEvent();
-    const cancelled = await stack.graphql(`mutation ($id: ID!) { cancelEvent(id: $id, reason: "講師の急病のため") { status cancellationReason } }`, { id: eventId }, coordinator);
+    const cancelled = await stack.graphql(
+      `mutation ($id: ID!) { cancelEvent(id: $id, reason: "講師の急病のため") { status cancellationReason } }`,
+      { id: eventId },
+      coordinator,
+    );
     expect(data<{ cancelEvent: unknown }>(cancelled.body).cancelEvent).toEqual({ status: "CANCELLED", cancellationReason: "講師の急病のため" });
     const answer = await register(eventId, (await professional(203)).headers);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "EVENT_CANCELLED" });
@@ -243,7 +263,9 @@ describe("visibility and residents", () => {
     const list = `{ events(first: 100, filter: { types: [COMMUNITY_CARE_MEETING] }) { edges { node { id } } } }`;
     expect((await stack.graphql(one, { id: meetingId })).body).toEqual({ data: { event: null } });
     expect((await stack.graphql(one, { id: meetingId }, outsider.headers)).body).toEqual({ data: { event: null } });
-    expect((await stack.graphql(one, { id: meetingId }, invited.headers)).body).toEqual({ data: { event: { id: meetingId, title: "地域ケア会議（個別ケース検討）" } } });
+    expect((await stack.graphql(one, { id: meetingId }, invited.headers)).body).toEqual({
+      data: { event: { id: meetingId, title: "地域ケア会議（個別ケース検討）" } },
+    });
     const ids = async (headers: Record<string, string>) =>
       data<{ events: { edges: { node: { id: string } }[] } }>((await stack.graphql(list, {}, headers)).body).events.edges.map((edge) => edge.node.id);
     expect(await ids({})).not.toContain(meetingId);
@@ -255,7 +277,13 @@ describe("visibility and residents", () => {
   });
 
   test("anonymous keys are scoped to key and input: a retry gets its registration back, another person's use of the key never does", async () => {
-    const lectureId = await createEvent({ type: "RESIDENT_LECTURE", title: "住民向け講座「終活」", visibility: "PUBLIC", residentsWelcome: true, capacity: 50 });
+    const lectureId = await createEvent({
+      type: "RESIDENT_LECTURE",
+      title: "住民向け講座「終活」",
+      visibility: "PUBLIC",
+      residentsWelcome: true,
+      capacity: 50,
+    });
     const key = randomUUID();
     const taro = { attendee: { name: "つなぐ 一郎", phone: "0761-22-0001" } };
     const first = data<{ registerForEvent: Registered }>((await register(lectureId, {}, taro, key)).body).registerForEvent;
@@ -277,7 +305,13 @@ describe("visibility and residents", () => {
   test("a professionals' training is hidden from the public; a public lecture takes residents without signing in, who cancel with their access code", async () => {
     const trainingId = await createEvent();
     expect((await stack.graphql(`query ($id: ID!) { event(id: $id) { id } }`, { id: trainingId })).body).toEqual({ data: { event: null } });
-    const lectureId = await createEvent({ type: "RESIDENT_LECTURE", title: "住民向け講座「人生会議」", visibility: "PUBLIC", residentsWelcome: true, capacity: 100 });
+    const lectureId = await createEvent({
+      type: "RESIDENT_LECTURE",
+      title: "住民向け講座「人生会議」",
+      visibility: "PUBLIC",
+      residentsWelcome: true,
+      capacity: 100,
+    });
     const resident = await register(lectureId, {}, { attendee: { name: "つなぐ 太郎", phone: "0761-22-1234" } });
     const { accessCode, registration } = data<{ registerForEvent: Registered }>(resident.body).registerForEvent;
     expect(registration).toMatchObject({ status: "REGISTERED", resident: true, profession: null, name: "つなぐ 太郎" });
@@ -297,7 +331,16 @@ describe("visibility and residents", () => {
   test("only coordinators, admins and vendor keys with events:write create events", async () => {
     const answer = await stack.graphql(CREATE, { input: {}, key: randomUUID() }, (await professional(400)).headers);
     expect(new Set(codes(answer.body))).toEqual(new Set(["BAD_USER_INPUT"]));
-    const valid = { type: "TRAINING", title: "研修", organiserIds: [GROUP_ID], format: "ONLINE", onlineUrl: "https://meet.example.jp/a", startsAt: new Date(Date.now() + DAY_MS).toISOString(), endsAt: new Date(Date.now() + DAY_MS + 3600_000).toISOString(), visibility: "PUBLIC" };
+    const valid = {
+      type: "TRAINING",
+      title: "研修",
+      organiserIds: [GROUP_ID],
+      format: "ONLINE",
+      onlineUrl: "https://meet.example.jp/a",
+      startsAt: new Date(Date.now() + DAY_MS).toISOString(),
+      endsAt: new Date(Date.now() + DAY_MS + 3600_000).toISOString(),
+      visibility: "PUBLIC",
+    };
     const refused = await stack.graphql(CREATE, { input: valid, key: randomUUID() }, (await professional(401)).headers);
     expect(codes(refused.body)).toEqual(["FORBIDDEN"]);
     expect(codes((await stack.graphql(CREATE, { input: valid, key: randomUUID() })).body)).toEqual(["UNAUTHENTICATED"]);
@@ -325,7 +368,15 @@ describe("validation", () => {
     expect(badId.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
     const badRule = await stack.graphql(
       CREATE,
-      { input: { ...input, endsAt: new Date(start.getTime() + 3600_000).toISOString(), onlineUrl: "https://meet.example.jp/b", recurrence: { frequency: "MONTHLY", byWeekday: ["MON", "TUE"], weekOfMonth: 2 } }, key: randomUUID() },
+      {
+        input: {
+          ...input,
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+          onlineUrl: "https://meet.example.jp/b",
+          recurrence: { frequency: "MONTHLY", byWeekday: ["MON", "TUE"], weekOfMonth: 2 },
+        },
+        key: randomUUID(),
+      },
       coordinator,
     );
     expect(badRule.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.recurrence.byWeekday" });
@@ -335,13 +386,21 @@ describe("validation", () => {
 describe("checklist, check-in and survey", () => {
   test("the standard checklist is the organiser's; the assignee completes a task; check-in and survey feed the summary", async () => {
     const assignee = await professional(500, "社会福祉士");
-    const eventId = await createEvent({ useStandardChecklist: true, checklist: [{ phase: "BEFORE", title: "講師への謝金の手配", assigneeId: assignee.memberId }] });
+    const eventId = await createEvent({
+      useStandardChecklist: true,
+      checklist: [{ phase: "BEFORE", title: "講師への謝金の手配", assigneeId: assignee.memberId }],
+    });
     const checklistQuery = `query ($id: ID!) { event(id: $id) { checklist { id phase title done assignee { id } } } }`;
     const tasks = data<{ event: { checklist: { id: string; phase: string; title: string; done: boolean; assignee: { id: string } | null }[] } }>(
       (await stack.graphql(checklistQuery, { id: eventId }, coordinator)).body,
     ).event.checklist;
     expect(tasks).toHaveLength(17);
-    expect(tasks.filter((task) => task.phase === "ON_THE_DAY").map((task) => task.title)).toEqual(["会場設営・受付", "司会進行・グループワークのファシリテーター", "写真撮影と記録", "撤収"]);
+    expect(tasks.filter((task) => task.phase === "ON_THE_DAY").map((task) => task.title)).toEqual([
+      "会場設営・受付",
+      "司会進行・グループワークのファシリテーター",
+      "写真撮影と記録",
+      "撤収",
+    ]);
     expect(data<{ event: { checklist: null } }>((await stack.graphql(checklistQuery, { id: eventId }, assignee.headers)).body).event.checklist).toBeNull();
     const own = tasks.find((task) => task.assignee?.id === assignee.memberId);
     const done = await stack.graphql(
@@ -351,7 +410,11 @@ describe("checklist, check-in and survey", () => {
     );
     expect(data<{ updateChecklistTask: { version: number } }>(done.body).updateChecklistTask.version).toBe(2);
     const other = tasks.find((task) => task.assignee === null);
-    const refused = await stack.graphql(`mutation ($e: ID!, $t: ID!) { updateChecklistTask(eventId: $e, taskId: $t, input: { done: true }) { version } }`, { e: eventId, t: other?.id }, assignee.headers);
+    const refused = await stack.graphql(
+      `mutation ($e: ID!, $t: ID!) { updateChecklistTask(eventId: $e, taskId: $t, input: { done: true }) { version } }`,
+      { e: eventId, t: other?.id },
+      assignee.headers,
+    );
     expect(codes(refused.body)).toEqual(["FORBIDDEN"]);
 
     const attendee = await professional(501, "薬剤師");
@@ -359,9 +422,17 @@ describe("checklist, check-in and survey", () => {
     const checkedIn = await stack.graphql(`mutation ($id: ID!) { checkIn(registrationId: $id) { attendedAt } }`, { id: registration.id }, coordinator);
     expect(data<{ checkIn: { attendedAt: string } }>(checkedIn.body).checkIn.attendedAt).toMatch(/Z$/);
     const survey = `mutation ($input: SubmitSurveyInput!) { submitSurvey(input: $input) { satisfaction comment } }`;
-    const answered = await stack.graphql(survey, { input: { eventId, idempotencyKey: randomUUID(), registrationId: registration.id, satisfaction: "VERY_GOOD", comment: "顔の見える関係ができた" } }, attendee.headers);
+    const answered = await stack.graphql(
+      survey,
+      { input: { eventId, idempotencyKey: randomUUID(), registrationId: registration.id, satisfaction: "VERY_GOOD", comment: "顔の見える関係ができた" } },
+      attendee.headers,
+    );
     expect(data<{ submitSurvey: unknown }>(answered.body).submitSurvey).toEqual({ satisfaction: "VERY_GOOD", comment: "顔の見える関係ができた" });
-    const twice = await stack.graphql(survey, { input: { eventId, idempotencyKey: randomUUID(), registrationId: registration.id, satisfaction: "GOOD" } }, attendee.headers);
+    const twice = await stack.graphql(
+      survey,
+      { input: { eventId, idempotencyKey: randomUUID(), registrationId: registration.id, satisfaction: "GOOD" } },
+      attendee.headers,
+    );
     expect(twice.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "SURVEY_ALREADY_ANSWERED" });
     const paper = await stack.graphql(survey, { input: { eventId, idempotencyKey: randomUUID(), satisfaction: "GOOD", profession: "NURSE" } }, coordinator);
     expect(data<{ submitSurvey: { satisfaction: string } }>(paper.body).submitSurvey.satisfaction).toBe("GOOD");
@@ -391,11 +462,19 @@ describe("checklist, check-in and survey", () => {
   test("raising capacity promotes from the waiting list; it cannot go below the seats taken", async () => {
     const eventId = await createEvent({ capacity: 1 });
     for (let n = 0; n < 3; n += 1) await register(eventId, (await professional(600 + n)).headers);
-    const lower = await stack.graphql(`mutation ($id: ID!) { updateEvent(id: $id, input: { capacity: 2 }) { registrationCounts { registered waitlisted } } }`, { id: eventId }, coordinator);
+    const lower = await stack.graphql(
+      `mutation ($id: ID!) { updateEvent(id: $id, input: { capacity: 2 }) { registrationCounts { registered waitlisted } } }`,
+      { id: eventId },
+      coordinator,
+    );
     expect(data<{ updateEvent: unknown }>(lower.body).updateEvent).toEqual({ registrationCounts: { registered: 2, waitlisted: 1 } });
     const below = await stack.graphql(`mutation ($id: ID!) { updateEvent(id: $id, input: { capacity: 1 }) { id } }`, { id: eventId }, coordinator);
     expect(below.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "CAPACITY_BELOW_REGISTERED", field: "input.capacity" });
-    const stale = await stack.graphql(`mutation ($id: ID!) { updateEvent(id: $id, input: { title: "改題" }, expectedVersion: 1) { id } }`, { id: eventId }, coordinator);
+    const stale = await stack.graphql(
+      `mutation ($id: ID!) { updateEvent(id: $id, input: { title: "改題" }, expectedVersion: 1) { id } }`,
+      { id: eventId },
+      coordinator,
+    );
     expect(stale.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "expectedVersion" });
   });
 });
@@ -408,7 +487,16 @@ describe("across subgraphs", () => {
     const ids: string[] = [];
     for (const [index, title] of titles.entries()) {
       const start = new Date(Date.now() + (30 + index) * DAY_MS);
-      ids.push(await createEvent({ title, venueId: venue.id, place: undefined, organiserIds: [groupId], startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3600_000).toISOString() }));
+      ids.push(
+        await createEvent({
+          title,
+          venueId: venue.id,
+          place: undefined,
+          organiserIds: [groupId],
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3600_000).toISOString(),
+        }),
+      );
     }
     const member = await professional(700, "理学療法士");
     await register(ids[0], member.headers);

@@ -5,16 +5,7 @@ import { issueToken } from "../src/auth";
 import { createApiKey, mongoApiKeyStore } from "../src/api-keys";
 import type { ApiKeyStore } from "../src/api-keys";
 import { ClientRateLimiter } from "../src/rate-limit";
-import {
-  TEST_JWT,
-  codes,
-  postGraphQL,
-  send,
-  silentLogger,
-  startNotes,
-  startPlaces,
-  startTestGateway,
-} from "./helpers";
+import { TEST_JWT, codes, postGraphQL, send, silentLogger, startNotes, startPlaces, startTestGateway } from "./helpers";
 
 const WHOAMI = "{ whoami { role authMethod subject displayName profession organizationId scopes requestId } }";
 
@@ -104,7 +95,7 @@ describe("identity", () => {
     const forgedAnswer = await postGraphQL(gateway.url, { query: WHOAMI }, { authorization: `Bearer ${forged}` });
     const elsewhereAnswer = await postGraphQL(gateway.url, { query: WHOAMI }, { authorization: `Bearer ${elsewhere}` });
     expect(forgedAnswer.body.errors?.[0]?.message).toBe("Invalid bearer token: the signature does not verify");
-    expect(elsewhereAnswer.body.errors?.[0]?.message).toBe('Invalid bearer token: claim aud is invalid (check_failed)');
+    expect(elsewhereAnswer.body.errors?.[0]?.message).toBe("Invalid bearer token: claim aud is invalid (check_failed)");
     expect([forgedAnswer.status, elsewhereAnswer.status]).toEqual([401, 401]);
   });
 
@@ -162,11 +153,7 @@ describe("limits", () => {
   test.each([
     ["depth", "{ places { neighbours { neighbours { id } } } }", "Query depth limit of 3 exceeded, found 4."],
     ["aliases", "{ a: places { id } b: places { id } c: places { id } }", "Aliases limit of 2 exceeded, found 3."],
-    [
-      "cost",
-      "{ a: places { id name neighbours { id name } } b: places { id name neighbours { id name } } }",
-      "Query Cost limit of 20 exceeded, found 25.",
-    ],
+    ["cost", "{ a: places { id name neighbours { id name } } b: places { id name neighbours { id name } } }", "Query Cost limit of 20 exceeded, found 25."],
     [
       "directives",
       "{ places { id @include(if: true) name @include(if: true) neighbours @skip(if: false) { id @include(if: true) } } }",

@@ -37,7 +37,9 @@ const RESOURCE_PAGE = `query ($after: String) {
 interface ResourcePage {
   resources: {
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { node: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } } }[];
+    edges: {
+      node: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } };
+    }[];
   };
 }
 
@@ -50,7 +52,14 @@ async function demoAffiliations(graphql: GroupsStack["graphql"], headers: Record
     if (answer.body.errors) throw new Error(`listing resources failed: ${JSON.stringify(answer.body.errors)}`);
     const page = (answer.body.data as unknown as ResourcePage).resources;
     for (const { node } of page.edges) {
-      affiliations.push({ id: node.id, name: node.names.official, kana: node.names.kana, district: node.address.district, category: node.category.code, categoryLabel: node.category.labelJa });
+      affiliations.push({
+        id: node.id,
+        name: node.names.official,
+        kana: node.names.kana,
+        district: node.address.district,
+        category: node.category.code,
+        categoryLabel: node.category.labelJa,
+      });
     }
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   } while (after !== null);

@@ -29,7 +29,9 @@ beforeAll(async () => {
       { text: name },
       coordinator,
     );
-    const group = data<{ groups: { edges: { node: { id: string; name: string; board: { id: string }; members: { edges: { node: { id: string; name: string } }[] } } }[] } }>(answer.body).groups.edges[0]?.node;
+    const group = data<{
+      groups: { edges: { node: { id: string; name: string; board: { id: string }; members: { edges: { node: { id: string; name: string } }[] } } }[] };
+    }>(answer.body).groups.edges[0]?.node;
     if (group === undefined || group.name !== name) throw new Error(`demo group ${name} not found`);
     groupIds.set(name, { id: group.id, boardId: group.board.id });
     for (const { node } of group.members.edges) memberIds.set(node.name, node.id);
@@ -77,7 +79,16 @@ describe("members and staff across subgraphs", () => {
       { id: group(CAREMANE).id },
       await as("山田 太郎"),
     );
-    const { group: found } = data<{ group: { kind: string; contactWindow: { name: string; phone: string; member: { name: string } }; members: { totalCount: number; edges: { role: string; node: { name: string; professionLabel: string; affiliation: { names: { official: string }; category: { code: string } } } }[] } } }>(answer.body);
+    const { group: found } = data<{
+      group: {
+        kind: string;
+        contactWindow: { name: string; phone: string; member: { name: string } };
+        members: {
+          totalCount: number;
+          edges: { role: string; node: { name: string; professionLabel: string; affiliation: { names: { official: string }; category: { code: string } } } }[];
+        };
+      };
+    }>(answer.body);
     expect(found.kind).toBe("PROFESSIONAL_ASSOCIATION");
     expect(found.contactWindow).toEqual({ name: "ケアマネ協議会事務局", phone: "0761-22-0404", member: { name: "伊藤 明美" } });
     expect(found.members.totalCount).toBe(4);
@@ -101,7 +112,9 @@ describe("members and staff across subgraphs", () => {
       { id: takahashi?.id },
       await as("山田 太郎"),
     );
-    const { resource } = data<{ resource: { names: { official: string }; staff: { name: string; groups: { role: string; group: { name: string } }[] }[] } }>(answer.body);
+    const { resource } = data<{ resource: { names: { official: string }; staff: { name: string; groups: { role: string; group: { name: string } }[] }[] } }>(
+      answer.body,
+    );
     expect(resource.names.official).toBe(takahashi?.name);
     expect(resource.staff.map((member) => member.name)).toEqual(["高橋 真由美"]);
     expect(resource.staff[0]?.groups).toEqual(
@@ -114,7 +127,9 @@ describe("members and staff across subgraphs", () => {
 
   test("the public sees names and organisations but no unpublished photo, phone numbers, e-mail addresses or hours not to call", async () => {
     const query = `query ($id: ID!) { member(id: $id) { name photoUrl workContact { phone email } avoidCallingHours { days from to reason } } }`;
-    const publicView = data<{ member: { name: string; photoUrl: string; workContact: unknown } }>((await stack.graphql(query, { id: memberId("高橋 真由美") })).body);
+    const publicView = data<{ member: { name: string; photoUrl: string; workContact: unknown } }>(
+      (await stack.graphql(query, { id: memberId("高橋 真由美") })).body,
+    );
     expect(publicView.member).toMatchObject({ name: "高橋 真由美", photoUrl: null, workContact: null, avoidCallingHours: [] });
     const professional = data<{ member: { photoUrl: string; workContact: { email: string }; avoidCallingHours: unknown[] } }>(
       (await stack.graphql(query, { id: memberId("高橋 真由美") }, await as("山田 太郎"))).body,
@@ -164,7 +179,12 @@ describe("contact directory", () => {
     const inDistrict = await directory({ districts: [district] });
     expect(inDistrict.edges.length).toBeGreaterThan(0);
     expect(inDistrict.edges.every(({ node }) => node.district === district)).toBe(true);
-    expect(names(inDistrict)).toEqual(everyone.edges.filter(({ node }) => node.district === district).flatMap(({ node }) => node.members.map((m) => m.name)).sort());
+    expect(names(inDistrict)).toEqual(
+      everyone.edges
+        .filter(({ node }) => node.district === district)
+        .flatMap(({ node }) => node.members.map((m) => m.name))
+        .sort(),
+    );
 
     const careManagers = await directory({ professions: ["CARE_MANAGER", "CHIEF_CARE_MANAGER"] });
     expect(names(careManagers)).toEqual(["伊藤 明美", "渡辺 久美子", "清水 幸子", "高橋 真由美"].sort());
@@ -205,7 +225,11 @@ describe("contact directory", () => {
     const query = `query ($filter: ContactDirectoryFilter) { contactDirectoryCsv(filter: $filter) }`;
     const filter = { professions: ["CARE_MANAGER", "CHIEF_CARE_MANAGER"] };
     const csv = data<{ contactDirectoryCsv: string }>((await stack.graphql(query, { filter }, await as("山田 太郎"))).body).contactDirectoryCsv;
-    expect(csv.startsWith("\uFEFF日常生活圏域,分類,事業所名,事業所名（よみ）,氏名,氏名（よみ）,職種,役職・担当,電話番号,メールアドレス,連絡を避けてほしい時間,顔写真URL\r\n")).toBe(true);
+    expect(
+      csv.startsWith(
+        "\uFEFF日常生活圏域,分類,事業所名,事業所名（よみ）,氏名,氏名（よみ）,職種,役職・担当,電話番号,メールアドレス,連絡を避けてほしい時間,顔写真URL\r\n",
+      ),
+    ).toBe(true);
     const rows = csv.slice(1).trimEnd().split("\r\n");
     expect(rows).toHaveLength(5);
     const takahashi = rows.find((row) => row.includes("高橋 真由美"))?.split(",");
@@ -223,15 +247,19 @@ describe("contact directory", () => {
     ]);
 
     const publicCsv = data<{ contactDirectoryCsv: string }>((await stack.graphql(query, { filter })).body).contactDirectoryCsv;
-    expect(publicCsv.split("\r\n")[0]).toBe("\uFEFF日常生活圏域,分類,事業所名,事業所名（よみ）,氏名,氏名（よみ）,職種,役職・担当,連絡を避けてほしい時間,顔写真URL");
+    expect(publicCsv.split("\r\n")[0]).toBe(
+      "\uFEFF日常生活圏域,分類,事業所名,事業所名（よみ）,氏名,氏名（よみ）,職種,役職・担当,連絡を避けてほしい時間,顔写真URL",
+    );
     expect(publicCsv).not.toMatch(/0761-|@demo\.tsunagu\.example/);
   });
 
   test("prints as an HTML page with photos beside names; contacts only for professionals", async () => {
     const query = `query ($filter: ContactDirectoryFilter, $title: String) { contactDirectoryHtml(filter: $filter, title: $title) }`;
     const filter = { categories: ["care-management"] };
-    const html = data<{ contactDirectoryHtml: string }>((await stack.graphql(query, { filter, title: "ケアマネ <連絡先>" }, await as("山田 太郎"))).body).contactDirectoryHtml;
-    expect(html.startsWith("<!DOCTYPE html>\n<html lang=\"ja\">")).toBe(true);
+    const html = data<{ contactDirectoryHtml: string }>(
+      (await stack.graphql(query, { filter, title: "ケアマネ <連絡先>" }, await as("山田 太郎"))).body,
+    ).contactDirectoryHtml;
+    expect(html.startsWith('<!DOCTYPE html>\n<html lang="ja">')).toBe(true);
     expect(html).toContain("<h1>ケアマネ &lt;連絡先&gt;</h1>");
     expect(html).toContain('<img class="photo" src="https://demo.tsunagu.example/photos/takahashi-mayumi.jpg" alt="高橋 真由美さんの顔写真"');
     expect(html).toContain("連絡を避けてほしい時間: 水 13:00-17:00（担当者会議）");
@@ -247,7 +275,11 @@ describe("contact directory", () => {
 const BOARD_POSTS = `query ($id: ID!) { board(id: $id) { name visibility posts(first: 10) { edges { node { id title pinned urgent author { name } } } } } }`;
 
 interface BoardPosts {
-  board: { name: string; visibility: string; posts: { edges: { node: { id: string; title: string; pinned: boolean; urgent: boolean; author: { name: string } } }[] } };
+  board: {
+    name: string;
+    visibility: string;
+    posts: { edges: { node: { id: string; title: string; pinned: boolean; urgent: boolean; author: { name: string } } }[] };
+  };
 }
 
 async function boardPosts(boardId: string, headers: Record<string, string> = {}) {
@@ -283,7 +315,11 @@ describe("boards", () => {
     for (const headers of [await as("伊藤 明美"), await signedIn({ role: "COORDINATOR", subject: "city-staff" })]) {
       const { board } = data<BoardPosts>((await boardPosts(boardId, headers)).body);
       expect(board.visibility).toBe("PRIVATE");
-      expect(board.posts.edges[0]?.node).toMatchObject({ title: "入退院連絡票の運用ルール改訂（退院5日前までの連絡）", pinned: true, author: { name: "高橋 真由美" } });
+      expect(board.posts.edges[0]?.node).toMatchObject({
+        title: "入退院連絡票の運用ルール改訂（退院5日前までの連絡）",
+        pinned: true,
+        author: { name: "高橋 真由美" },
+      });
     }
   });
 
@@ -302,16 +338,23 @@ describe("read acknowledgements", () => {
   test("members see who has read a post and who has not; acknowledging twice counts once", async () => {
     const training = await findPostId(group(NETWORK).boardId, TRAINING);
     const sato = await as("佐藤 裕子");
-    const before = data<{ post: { acknowledgedByMe: boolean; readBy: { member: { name: string } }[]; notReadBy: { name: string }[] } }>((await stack.graphql(READ_STATUS, { id: training }, sato)).body).post;
+    const before = data<{ post: { acknowledgedByMe: boolean; readBy: { member: { name: string } }[]; notReadBy: { name: string }[] } }>(
+      (await stack.graphql(READ_STATUS, { id: training }, sato)).body,
+    ).post;
     expect(before.acknowledgedByMe).toBe(false);
     expect(before.readBy.map((read) => read.member.name)).toEqual(["山田 太郎", "宮本 由美", "高橋 真由美", "小林 直美", "高田 恵子"]);
     expect(before.notReadBy.map((member) => member.name)).toEqual(["佐藤 裕子", "前田 千尋", "池田 陽子", "吉田 直樹", "竹内 博之"]);
 
     const acknowledge = `mutation ($id: ID!) { acknowledgePost(postId: $id) { acknowledgedByMe } }`;
     for (let press = 0; press < 2; press++) {
-      expect(data<{ acknowledgePost: { acknowledgedByMe: boolean } }>((await stack.graphql(acknowledge, { id: training }, sato)).body).acknowledgePost.acknowledgedByMe).toBe(true);
+      expect(
+        data<{ acknowledgePost: { acknowledgedByMe: boolean } }>((await stack.graphql(acknowledge, { id: training }, sato)).body).acknowledgePost
+          .acknowledgedByMe,
+      ).toBe(true);
     }
-    const after = data<{ post: { readBy: { member: { name: string } }[]; notReadBy: { name: string }[] } }>((await stack.graphql(READ_STATUS, { id: training }, sato)).body).post;
+    const after = data<{ post: { readBy: { member: { name: string } }[]; notReadBy: { name: string }[] } }>(
+      (await stack.graphql(READ_STATUS, { id: training }, sato)).body,
+    ).post;
     expect(after.readBy.map((read) => read.member.name)).toEqual(["山田 太郎", "宮本 由美", "高橋 真由美", "小林 直美", "高田 恵子", "佐藤 裕子"]);
     expect(after.notReadBy.map((member) => member.name)).toEqual(["前田 千尋", "池田 陽子", "吉田 直樹", "竹内 博之"]);
   });
@@ -333,7 +376,14 @@ describe("consultation desk log", () => {
 
   test("figures by category and channel for fiscal 2024 are Team Kamaishi's (n=58)", async () => {
     const answer = await stack.graphql(STATS, FISCAL_2024, await signedIn({ role: "COORDINATOR", subject: "city-staff" }));
-    const { consultationStats: stats } = data<{ consultationStats: { total: number; byCategory: { category: string; count: number }[]; byChannel: { channel: string; count: number }[]; byChannelCombination: { channels: string[]; count: number }[] } }>(answer.body);
+    const { consultationStats: stats } = data<{
+      consultationStats: {
+        total: number;
+        byCategory: { category: string; count: number }[];
+        byChannel: { channel: string; count: number }[];
+        byChannelCombination: { channels: string[]; count: number }[];
+      };
+    }>(answer.body);
     expect(stats.total).toBe(58);
     expect(Object.fromEntries(stats.byCategory.map((row) => [row.category, row.count]))).toEqual(DEMO_CONSULTATION_FIGURES.byCategory);
     expect(stats.byCategory.map((row) => row.count)).toEqual([6, 6, 37, 4, 4, 1]);
@@ -376,7 +426,9 @@ describe("consultation desk log", () => {
       category: "INTERPROFESSIONAL_COLLABORATION",
       summary: "退院前カンファレンスにケアマネジャーが参加しやすい時間帯を相談したい",
     };
-    const first = data<{ recordConsultation: { id: string; channels: string[]; handledBy: { name: string }; status: string } }>((await stack.graphql(record, { input, key: "consult-2025-06-10-a" }, okada)).body);
+    const first = data<{ recordConsultation: { id: string; channels: string[]; handledBy: { name: string }; status: string } }>(
+      (await stack.graphql(record, { input, key: "consult-2025-06-10-a" }, okada)).body,
+    );
     const again = data<{ recordConsultation: { id: string } }>((await stack.graphql(record, { input, key: "consult-2025-06-10-a" }, okada)).body);
     expect(again.recordConsultation.id).toBe(first.recordConsultation.id);
     expect(first.recordConsultation).toMatchObject({ channels: ["PHONE", "EMAIL"], status: "OPEN", handledBy: { name: "岡田 花子" } });
@@ -435,8 +487,16 @@ describe("writing on a board", () => {
   test("a retried create with the same idempotency key returns the first post and publishes once; other input with that key is a CONFLICT", async () => {
     const { boardId } = group(CAREMANE);
     const takahashi = await as("高橋 真由美");
-    const input = { boardId, title: "事例検討会の資料", body: "資料を添付します。", tags: ["事例検討", "事例検討"], attachments: ["https://files.tsunagu.example/case-2025-06.pdf"] };
-    const first = data<{ createPost: { id: string; tags: string[]; author: { name: string } } }>((await stack.graphql(CREATE_POST, { input, key: "retry-post-0001" }, takahashi)).body);
+    const input = {
+      boardId,
+      title: "事例検討会の資料",
+      body: "資料を添付します。",
+      tags: ["事例検討", "事例検討"],
+      attachments: ["https://files.tsunagu.example/case-2025-06.pdf"],
+    };
+    const first = data<{ createPost: { id: string; tags: string[]; author: { name: string } } }>(
+      (await stack.graphql(CREATE_POST, { input, key: "retry-post-0001" }, takahashi)).body,
+    );
     const retried = data<{ createPost: { id: string } }>((await stack.graphql(CREATE_POST, { input, key: "retry-post-0001" }, takahashi)).body);
     expect(retried.createPost.id).toBe(first.createPost.id);
     expect(first.createPost).toMatchObject({ tags: ["事例検討"], author: { name: "高橋 真由美" } });
@@ -460,12 +520,28 @@ describe("writing on a board", () => {
       seen.push({ event, found });
     };
     const created = data<{ createPost: { id: string } }>(
-      (await stack.graphql(CREATE_POST, { input: { boardId, title: "訪問調整の結果", body: "全員の安否を確認しました。", urgent: true }, key: "event-post-0001" }, kobayashi)).body,
+      (
+        await stack.graphql(
+          CREATE_POST,
+          { input: { boardId, title: "訪問調整の結果", body: "全員の安否を確認しました。", urgent: true }, key: "event-post-0001" },
+          kobayashi,
+        )
+      ).body,
     ).createPost;
     const postId = created.id;
-    await stack.graphql(`mutation ($id: ID!) { updatePost(id: $id, input: { body: "全員の安否を確認しました。停電はありません。" }) { id editedAt } }`, { id: postId }, kobayashi);
+    await stack.graphql(
+      `mutation ($id: ID!) { updatePost(id: $id, input: { body: "全員の安否を確認しました。停電はありません。" }) { id editedAt } }`,
+      { id: postId },
+      kobayashi,
+    );
     const comment = data<{ addComment: { id: string; post: { id: string } } }>(
-      (await stack.graphql(`mutation ($input: AddCommentInput!) { addComment(input: $input, idempotencyKey: "event-comment-0001") { id post { id } } }`, { input: { postId, body: "ありがとうございます。" } }, await as("高橋 真由美"))).body,
+      (
+        await stack.graphql(
+          `mutation ($input: AddCommentInput!) { addComment(input: $input, idempotencyKey: "event-comment-0001") { id post { id } } }`,
+          { input: { postId, body: "ありがとうございます。" } },
+          await as("高橋 真由美"),
+        )
+      ).body,
     ).addComment;
     expect(seen).toEqual([
       { event: { type: "postAdded", topic: `board:${boardId}`, payload: { postId, boardId } }, found: true },
@@ -483,7 +559,13 @@ describe("writing on a board", () => {
   test("a post may be edited by its author and the group's officers only", async () => {
     const { boardId } = group(NETWORK);
     const created = data<{ createPost: { id: string } }>(
-      (await stack.graphql(CREATE_POST, { input: { boardId, title: "勉強会の感想", body: "参考になりました。" }, key: "edit-rights-0001" }, await as("前田 千尋"))).body,
+      (
+        await stack.graphql(
+          CREATE_POST,
+          { input: { boardId, title: "勉強会の感想", body: "参考になりました。" }, key: "edit-rights-0001" },
+          await as("前田 千尋"),
+        )
+      ).body,
     ).createPost;
     const edit = `mutation ($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { title pinned } }`;
     expect(codes((await stack.graphql(edit, { id: created.id, input: { title: "変更" } }, await as("池田 陽子"))).body)).toEqual(["FORBIDDEN"]);
@@ -499,7 +581,9 @@ describe("writing on a board", () => {
 async function memberIdOf(name: string): Promise<string> {
   const known = memberIds.get(name);
   if (known !== undefined) return known;
-  const answer = await stack.graphql(`query ($text: String) { contactDirectory(filter: { text: $text }) { edges { node { members { id name } } } } }`, { text: name });
+  const answer = await stack.graphql(`query ($text: String) { contactDirectory(filter: { text: $text }) { edges { node { members { id name } } } } }`, {
+    text: name,
+  });
   const found = data<{ contactDirectory: { edges: { node: { members: { id: string; name: string }[] } }[] } }>(answer.body)
     .contactDirectory.edges.flatMap(({ node }) => node.members)
     .find((member) => member.name === name);
@@ -516,39 +600,61 @@ describe("keeping the directory up to date", () => {
       kana: "アライ サクラ",
       profession: "PHARMACIST",
       title: "在宅訪問担当",
-      affiliation: { resourceId: office?.id, name: office?.name, kana: office?.kana, district: office?.district, category: office?.category, categoryLabel: office?.categoryLabel },
+      affiliation: {
+        resourceId: office?.id,
+        name: office?.name,
+        kana: office?.kana,
+        district: office?.district,
+        category: office?.category,
+        categoryLabel: office?.categoryLabel,
+      },
       photoUrl: "https://demo.tsunagu.example/photos/arai-sakura.jpg",
       workContact: { phone: "０７６１－２２－９９９９" },
       avoidCallingHours: [{ days: ["SAT"], from: "09:00", to: "12:00", reason: "外来が混む" }],
     };
     const create = `mutation ($input: CreateMemberInput!) { createMember(input: $input, idempotencyKey: "member-arai-0001") { id workContact { phone } } }`;
-    const created = data<{ createMember: { id: string; workContact: { phone: string } } }>((await stack.graphql(create, { input }, coordinator)).body).createMember;
+    const created = data<{ createMember: { id: string; workContact: { phone: string } } }>(
+      (await stack.graphql(create, { input }, coordinator)).body,
+    ).createMember;
     expect(created.workContact.phone).toBe("0761-22-9999");
     expect(data<{ createMember: { id: string } }>((await stack.graphql(create, { input }, coordinator)).body).createMember.id).toBe(created.id);
     expect(codes((await stack.graphql(create, { input }, await as("山田 太郎"))).body)).toEqual(["FORBIDDEN"]);
 
-    const staff = data<{ resource: { staff: { name: string }[] } }>((await stack.graphql(`query ($id: ID!) { resource(id: $id) { staff { name } } }`, { id: office?.id }, coordinator)).body);
+    const staff = data<{ resource: { staff: { name: string }[] } }>(
+      (await stack.graphql(`query ($id: ID!) { resource(id: $id) { staff { name } } }`, { id: office?.id }, coordinator)).body,
+    );
     expect(staff.resource.staff.map((member) => member.name)).toContain("新井 さくら");
     expect(names(await directory({ text: "あらい" }))).toEqual(["新井 さくら"]);
 
     const self = await signedIn({ role: "PROFESSIONAL", subject: "arai", memberId: created.id });
     const update = `mutation ($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { workContact { phone } title } }`;
-    const updated = data<{ updateMember: { workContact: { phone: string }; title: string | null } }>((await stack.graphql(update, { id: created.id, input: { workContact: { phone: "0761-22-1000" }, title: null } }, self)).body);
+    const updated = data<{ updateMember: { workContact: { phone: string }; title: string | null } }>(
+      (await stack.graphql(update, { id: created.id, input: { workContact: { phone: "0761-22-1000" }, title: null } }, self)).body,
+    );
     expect(updated.updateMember).toEqual({ workContact: { phone: "0761-22-1000" }, title: null });
     expect(codes((await stack.graphql(update, { id: created.id, input: { title: "x" } }, await as("山田 太郎"))).body)).toEqual(["FORBIDDEN"]);
-    expect((await stack.graphql(update, { id: created.id, input: { kana: "新井" } }, self)).body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.kana" });
+    expect((await stack.graphql(update, { id: created.id, input: { kana: "新井" } }, self)).body.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "input.kana",
+    });
   });
 
   test("a group's officers add members and change roles; ordinary members may not", async () => {
     const caremane = group(CAREMANE);
     const set = `mutation ($groupId: ID!, $memberId: ID!, $role: GroupRole) { setGroupMembership(groupId: $groupId, memberId: $memberId, role: $role) { members(first: 20) { totalCount edges { role node { name } } } } }`;
     const newcomer = await memberIdOf("西川 和也");
-    expect(codes((await stack.graphql(set, { groupId: caremane.id, memberId: newcomer, role: "MEMBER" }, await as("渡辺 久美子"))).body)).toEqual(["FORBIDDEN"]);
+    expect(codes((await stack.graphql(set, { groupId: caremane.id, memberId: newcomer, role: "MEMBER" }, await as("渡辺 久美子"))).body)).toEqual([
+      "FORBIDDEN",
+    ]);
     const added = data<{ setGroupMembership: { members: { totalCount: number; edges: { role: string; node: { name: string } }[] } } }>(
       (await stack.graphql(set, { groupId: caremane.id, memberId: newcomer, role: "ORGANIZER" }, await as("高橋 真由美"))).body,
     ).setGroupMembership.members;
     expect(added.totalCount).toBe(5);
-    expect(added.edges.map((edge) => [edge.role, edge.node.name]).slice(0, 3)).toEqual([["REPRESENTATIVE", "高橋 真由美"], ["ORGANIZER", "西川 和也"], ["SECRETARIAT", "伊藤 明美"]]);
+    expect(added.edges.map((edge) => [edge.role, edge.node.name]).slice(0, 3)).toEqual([
+      ["REPRESENTATIVE", "高橋 真由美"],
+      ["ORGANIZER", "西川 和也"],
+      ["SECRETARIAT", "伊藤 明美"],
+    ]);
     const removed = data<{ setGroupMembership: { members: { totalCount: number } } }>(
       (await stack.graphql(set, { groupId: caremane.id, memberId: newcomer, role: null }, await signedIn({ role: "COORDINATOR", subject: "c" }))).body,
     ).setGroupMembership.members;
@@ -560,9 +666,11 @@ describe("live updates through the gateway (graphql-ws)", () => {
   const opened: WsConnection[] = [];
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(async (connection) => {
-      await connection.client.dispose();
-    }));
+    await Promise.all(
+      opened.splice(0).map(async (connection) => {
+        await connection.client.dispose();
+      }),
+    );
   });
 
   function connect(headers: Record<string, string>): WsConnection {
@@ -604,7 +712,11 @@ describe("live updates through the gateway (graphql-ws)", () => {
       variables: { post: training },
     });
     await listening(`post:${training}`, 1);
-    await stack.graphql(`mutation ($input: AddCommentInput!) { addComment(input: $input, idempotencyKey: "live-comment-0001") { id } }`, { input: { postId: training, body: "会場の駐車場は使えますか。" } }, await as("前田 千尋"));
+    await stack.graphql(
+      `mutation ($input: AddCommentInput!) { addComment(input: $input, idempotencyKey: "live-comment-0001") { id } }`,
+      { input: { postId: training, body: "会場の駐車場は使えますか。" } },
+      await as("前田 千尋"),
+    );
     expect(await watcher.next()).toEqual({
       data: { commentAdded: { body: "会場の駐車場は使えますか。", author: { name: "前田 千尋" }, post: { title: expect.stringContaining(TRAINING) } } },
     });
@@ -651,7 +763,12 @@ describe("batched entities", () => {
     const representations = stack.affiliations.slice(0, 100).map((resource) => ({ __typename: "Resource", id: resource.id }));
     expect(representations).toHaveLength(100);
     stack.commands.length = 0;
-    const answer = await entities(representations, "... on Resource { id staff { name } }", { role: "PROFESSIONAL", authMethod: "jwt", subject: "pro-entities", scopes: [] });
+    const answer = await entities(representations, "... on Resource { id staff { name } }", {
+      role: "PROFESSIONAL",
+      authMethod: "jwt",
+      subject: "pro-entities",
+      scopes: [],
+    });
     const found = data<{ _entities: { id: string; staff: { name: string }[] }[] }>(answer.body)._entities;
     expect(found).toHaveLength(100);
     expect(found.some((resource) => resource.staff.length > 0)).toBe(true);

@@ -34,7 +34,13 @@ describe("emergency", () => {
       `mutation ($input: EmergencyProfileInput!) { createEmergencyProfile(input: $input, idempotencyKey: "oracle-1") { id } }`,
       {
         input: {
-          person: { name: "秘密 花子", kana: "ヒミツ ハナコ", dateOfBirth: "1941-03-03", sex: "FEMALE", address: { prefecture: "石川県", city: "つなぐ市", street: "本町1-1-1" } },
+          person: {
+            name: "秘密 花子",
+            kana: "ヒミツ ハナコ",
+            dateOfBirth: "1941-03-03",
+            sex: "FEMALE",
+            address: { prefecture: "石川県", city: "つなぐ市", street: "本町1-1-1" },
+          },
           conditions: [{ name: "糖尿病", source: "SELF_REPORTED" }],
           careTeam: {},
           consent: { scope: ["EMERGENCY_SERVICES", "CARE_TEAM"], method: "WRITTEN" },
@@ -136,7 +142,9 @@ describe("groups", () => {
       coordinator,
     );
     expect(found.body.errors).toBeUndefined();
-    const edges = (found.body.data as { groups: { edges: { node: { board: { id: string; visibility: string; posts: { edges: { node: { id: string } }[] } } } }[] } }).groups.edges;
+    const edges = (
+      found.body.data as { groups: { edges: { node: { board: { id: string; visibility: string; posts: { edges: { node: { id: string } }[] } } } }[] } }
+    ).groups.edges;
     const privateBoard = edges.map((edge) => edge.node.board).find((board) => board.visibility === "PRIVATE" && board.posts.edges.length > 0);
     if (privateBoard === undefined) throw new Error("no private board with posts in the demo groups");
     privateBoardId = privateBoard.id;
@@ -156,7 +164,12 @@ describe("groups", () => {
     const POST = `query ($id: ID!) { post(id: $id) { title body } }`;
     const CREATE_POST = `mutation ($id: ID!, $key: String!) { createPost(input: { boardId: $id, title: "t", body: "b" }, idempotencyKey: $key) { id } }`;
     const ACK = `mutation ($id: ID!) { acknowledgePost(postId: $id) { id } }`;
-    for (const [query, existing] of [[BOARD, privateBoardId], [POST, privatePostId], [CREATE_POST, privateBoardId], [ACK, privatePostId]] as const) {
+    for (const [query, existing] of [
+      [BOARD, privateBoardId],
+      [POST, privatePostId],
+      [CREATE_POST, privateBoardId],
+      [ACK, privatePostId],
+    ] as const) {
       const vars = (id: string) => ({ id, key: randomUUID() });
       expectSameRefusal(await stack.graphql(query, vars(unknownId()), outsider), await stack.graphql(query, vars(existing), outsider), "FORBIDDEN");
       expectSameRefusal(await stack.graphql(query, vars(unknownId())), await stack.graphql(query, vars(existing)), "UNAUTHENTICATED");
@@ -173,7 +186,9 @@ describe("events", () => {
   beforeAll(async () => {
     stack = await startEventsStack({ seed: {} });
     const listed = await stack.graphql(`{ events(first: 20) { edges { node { id visibility } } } }`);
-    const eventId = (listed.body.data as { events: { edges: { node: { id: string; visibility: string } }[] } }).events.edges.find((edge) => edge.node.visibility === "PUBLIC")?.node.id;
+    const eventId = (listed.body.data as { events: { edges: { node: { id: string; visibility: string } }[] } }).events.edges.find(
+      (edge) => edge.node.visibility === "PUBLIC",
+    )?.node.id;
     if (eventId === undefined) throw new Error("no public demo event");
     const registered = await stack.graphql(
       `mutation ($input: RegisterForEventInput!) { registerForEvent(input: $input) { registration { id } } }`,

@@ -32,8 +32,14 @@ test.each([
   ["a misspelt field", { query: "{ resourcez(first: 1) { totalCount } }" }],
   ["a misspelt argument", { query: "{ resources(firts: 1) { totalCount } }" }],
   ["a misspelt enum literal", { query: "{ resources(filter: { kinds: [MEDICA] }, first: 1) { totalCount } }" }],
-  ["a misspelt enum in variables", { query: "query ($f: ResourceFilter) { resources(filter: $f, first: 1) { totalCount } }", variables: { f: { kinds: ["MEDICA"] } } }],
-  ["a misspelt input field in variables", { query: "query ($f: ResourceFilter) { resources(filter: $f, first: 1) { totalCount } }", variables: { f: { kindz: ["MEDICAL"] } } }],
+  [
+    "a misspelt enum in variables",
+    { query: "query ($f: ResourceFilter) { resources(filter: $f, first: 1) { totalCount } }", variables: { f: { kinds: ["MEDICA"] } } },
+  ],
+  [
+    "a misspelt input field in variables",
+    { query: "query ($f: ResourceFilter) { resources(filter: $f, first: 1) { totalCount } }", variables: { f: { kindz: ["MEDICAL"] } } },
+  ],
   ["a misspelt variable type", { query: "query ($f: ResourceFiltr) { resources(filter: $f, first: 1) { totalCount } }", variables: {} }],
 ])("%s gets no suggestion in production", async (_case, body) => {
   const answer = await post(body);

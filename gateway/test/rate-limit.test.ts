@@ -75,7 +75,11 @@ test("the budget is the API key, else the user, else the client IP", () => {
 });
 
 test("a WebSocket upgrade's client address follows TRUST_PROXY as express's req.ip does", () => {
-  const upgrade = { headers: { "x-forwarded-for": "203.0.113.7, 10.0.0.2" }, socket: { remoteAddress: "127.0.0.1" } as Socket, connection: { remoteAddress: "127.0.0.1" } };
+  const upgrade = {
+    headers: { "x-forwarded-for": "203.0.113.7, 10.0.0.2" },
+    socket: { remoteAddress: "127.0.0.1" } as Socket,
+    connection: { remoteAddress: "127.0.0.1" },
+  };
   const request = upgrade as unknown as IncomingMessage;
   expect(clientIpOf(request, false)).toBe("127.0.0.1");
   expect(clientIpOf(request, true)).toBe("203.0.113.7");

@@ -30,7 +30,11 @@ async function startTap(target: string): Promise<string> {
     const body = Buffer.concat(chunks).toString("utf8");
     const headers = Object.fromEntries(Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
     captured.push({ path: req.url ?? "", headers, body });
-    const answer = await fetch(new URL(req.url ?? "/", target), { method: req.method, headers: { "content-type": "application/json", [IDENTITY_HEADER]: headers[IDENTITY_HEADER] ?? "" }, body });
+    const answer = await fetch(new URL(req.url ?? "/", target), {
+      method: req.method,
+      headers: { "content-type": "application/json", [IDENTITY_HEADER]: headers[IDENTITY_HEADER] ?? "" },
+      body,
+    });
     res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
   });
   server.listen(0, "127.0.0.1");

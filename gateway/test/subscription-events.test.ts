@@ -123,23 +123,35 @@ describe("EventLookups", () => {
     const logger = createLogger({ name: "t", level: "error", destination: { write: (line: string) => records.push(JSON.parse(line)) } });
     const result = await new EventLookups(logger).lookup(event("p1"), "k", () => Promise.reject(new Error("socket hang up")));
     expect(result).toEqual({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
-    expect(records).toEqual([expect.objectContaining({ msg: "event lookup failed", topic: "board:b1", type: "postAdded", err: expect.objectContaining({ message: "socket hang up" }) })]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        msg: "event lookup failed",
+        topic: "board:b1",
+        type: "postAdded",
+        err: expect.objectContaining({ message: "socket hang up" }),
+      }),
+    ]);
   });
 });
 
 describe("subscriptionResult", () => {
-  const json = (result: ExecutionResult | null) => (result === null ? null : JSON.parse(JSON.stringify({ ...result, errors: result.errors?.map((e) => e.toJSON()) })));
+  const json = (result: ExecutionResult | null) =>
+    result === null ? null : JSON.parse(JSON.stringify({ ...result, errors: result.errors?.map((e) => e.toJSON()) }));
 
   test("the entity goes under the subscriber's response key; errors keep codes with paths under it", () => {
     const lookup: FormattedExecutionResult = {
       data: { event: { name: "ほっとサロン日の出", staffPhone: null } },
-      errors: [{ message: "Staff phone numbers are for professionals", path: ["event", "staffPhone"], extensions: { code: "FORBIDDEN", serviceName: "resources" } }],
+      errors: [
+        { message: "Staff phone numbers are for professionals", path: ["event", "staffPhone"], extensions: { code: "FORBIDDEN", serviceName: "resources" } },
+      ],
     };
     const result = subscriptionResult(lookup, "event", "changed");
     expect(result?.errors?.[0]).toBeInstanceOf(GraphQLError);
     expect(json(result)).toEqual({
       data: { changed: { name: "ほっとサロン日の出", staffPhone: null } },
-      errors: [{ message: "Staff phone numbers are for professionals", path: ["changed", "staffPhone"], extensions: { code: "FORBIDDEN", serviceName: "resources" } }],
+      errors: [
+        { message: "Staff phone numbers are for professionals", path: ["changed", "staffPhone"], extensions: { code: "FORBIDDEN", serviceName: "resources" } },
+      ],
     });
     expect(subscriptionResult({ data: { event: { id: "p1" } } }, "event", "postAdded")).toEqual({ data: { postAdded: { id: "p1" } } });
   });
@@ -148,7 +160,10 @@ describe("subscriptionResult", () => {
     const forbidden = { data: { event: null }, errors: [{ message: "private", path: ["event"], extensions: { code: "FORBIDDEN" } }] };
     expect(subscriptionResult(forbidden, "event", "postAdded")).toBeNull();
     expect(subscriptionResult({ data: { event: null } }, "event", "postAdded")).toBeNull();
-    const failed = { data: null, errors: [{ message: "The groups service is unavailable", extensions: { code: "INTERNAL_SERVER_ERROR", serviceName: "groups" } }] };
+    const failed = {
+      data: null,
+      errors: [{ message: "The groups service is unavailable", extensions: { code: "INTERNAL_SERVER_ERROR", serviceName: "groups" } }],
+    };
     expect(json(subscriptionResult(failed, "event", "postAdded"))).toEqual({
       data: null,
       errors: [{ message: "The groups service is unavailable", extensions: { code: "INTERNAL_SERVER_ERROR", serviceName: "groups" } }],

@@ -60,9 +60,7 @@ test("with only the resources subgraph composed, only availabilityChanged is ser
   const { logger, records } = capture();
   const { schema, fields } = buildSubscriptionSchema(buildSchema(RESOURCES_ONLY), readSubscriptionSdl(), logger);
   expect(fields).toEqual(["availabilityChanged"]);
-  expect(printType(schema.getSubscriptionType() as GraphQLObjectType)).toMatch(
-    /^""".*"""\ntype Subscription \{\n {2}""".*"""\n {2}availabilityChanged\(\n/s,
-  );
+  expect(printType(schema.getSubscriptionType() as GraphQLObjectType)).toMatch(/^""".*"""\ntype Subscription \{\n {2}""".*"""\n {2}availabilityChanged\(\n/s);
   expect(records.map((record) => [record.field, record.reason])).toEqual([
     ["postAdded", "the supergraph has no type Post"],
     ["postUpdated", "the supergraph has no type Post"],
@@ -81,7 +79,9 @@ test("once groups is composed in, every field is served", () => {
 
 test("a field whose lookup or access check is missing from the supergraph is not served", () => {
   const { logger, records } = capture();
-  const api = buildSchema(`${RESOURCES_ONLY} type Post { id: ID! } type Comment { id: ID! } extend type Query { post(id: ID!): Post comment(postId: ID!): Comment }`);
+  const api = buildSchema(
+    `${RESOURCES_ONLY} type Post { id: ID! } type Comment { id: ID! } extend type Query { post(id: ID!): Post comment(postId: ID!): Comment }`,
+  );
   expect(buildSubscriptionSchema(api, readSubscriptionSdl(), logger).fields).toEqual(["availabilityChanged"]);
   expect(records.map((record) => record.reason)).toEqual([
     "the supergraph has no Query.board(id:) to check access with",
@@ -106,9 +106,7 @@ test("a supergraph without any of the types gets no Subscription type; an unknow
 test("REDIS_URL and LIMIT_SUBSCRIPTIONS_PER_CONNECTION configure the gateway's pub/sub and subscription limit", () => {
   const defaults = gatewayOptionsOf(loadConfig(gatewayConfigSchema, {}));
   expect([defaults.redisUrl, defaults.subscriptions]).toEqual([undefined, { maxPerConnection: 20 }]);
-  const configured = gatewayOptionsOf(
-    loadConfig(gatewayConfigSchema, { REDIS_URL: "redis://redis:6379/0", LIMIT_SUBSCRIPTIONS_PER_CONNECTION: "5" }),
-  );
+  const configured = gatewayOptionsOf(loadConfig(gatewayConfigSchema, { REDIS_URL: "redis://redis:6379/0", LIMIT_SUBSCRIPTIONS_PER_CONNECTION: "5" }));
   expect([configured.redisUrl, configured.subscriptions]).toEqual(["redis://redis:6379/0", { maxPerConnection: 5 }]);
   expect(() => loadConfig(gatewayConfigSchema, { REDIS_URL: "http://redis:6379" })).toThrow(
     'Invalid configuration: REDIS_URL: expected a redis:// or rediss:// URL, got "http://redis:6379"',

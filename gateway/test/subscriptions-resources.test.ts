@@ -53,7 +53,10 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
   async function updateAvailability(resource: SeededResource, available: number): Promise<void> {
     const answer = await postGraphQL(
       gateway.url,
-      { query: "mutation ($id: ID!, $available: Int!) { updateAvailability(id: $id, input: { available: $available, unit: PEOPLE }) { id } }", variables: { id: resource.id, available } },
+      {
+        query: "mutation ($id: ID!, $available: Int!) { updateAvailability(id: $id, input: { available: $available, unit: PEOPLE }) { id } }",
+        variables: { id: resource.id, available },
+      },
       { authorization: coordinator },
     );
     expect(answer.body).toEqual({ data: { updateAvailability: { id: resource.id } } });
@@ -77,7 +80,12 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
     await seedDemoResources(mongo.connection, { count: 40 });
     subgraphPubSub = await createPubSub({ redisUrl: redisUrl(), logger: silentLogger });
     gatewayPubSub = mode === "Redis" ? await createPubSub({ redisUrl: redis.url, logger: silentLogger }) : subgraphPubSub;
-    resources = await startResourcesSubgraph({ connection: mongo.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub: subgraphPubSub });
+    resources = await startResourcesSubgraph({
+      connection: mongo.connection,
+      signingSecret: TEST_IDENTITY_SECRET,
+      logger: silentLogger,
+      pubsub: subgraphPubSub,
+    });
     gateway = await startSubscriptionGateway(
       { resources: resources.url },
       { supergraphSdl: readFileSync(DEFAULT_SUPERGRAPH_PATH, "utf8"), pubsub: gatewayPubSub },
@@ -90,9 +98,11 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(async ({ client }) => {
-      await client.dispose();
-    }));
+    await Promise.all(
+      opened.splice(0).map(async ({ client }) => {
+        await client.dispose();
+      }),
+    );
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 
@@ -118,7 +128,8 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
   test("subscribers receive only the categories and districts they asked for", async () => {
     const first = seeded[0];
     const other = seeded.find((resource) => resource.category.code !== first?.category.code && resource.address.district !== first?.address.district);
-    if (first === undefined || other === undefined || first.address.district === null) throw new Error("the demo data lacks two resources in different categories and districts");
+    if (first === undefined || other === undefined || first.address.district === null)
+      throw new Error("the demo data lacks two resources in different categories and districts");
     const byCategory = subscribe({ categories: [other.category.code] });
     const byDistrict = subscribe({ districts: [first.address.district] });
     await untilListening(gatewayPubSub, "availability", 2, redisUrl());

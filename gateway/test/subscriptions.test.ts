@@ -12,15 +12,7 @@ import type { RedisServer } from "@tsunagu/test-kit";
 import { createApiKey } from "../src/api-keys";
 import { ClientRateLimiter } from "../src/rate-limit";
 import { postGraphQL, silentLogger } from "./helpers";
-import {
-  bearer,
-  memoryApiKeyStore,
-  startBoards,
-  startDirectory,
-  startSubscriptionGateway,
-  untilListening,
-  waitFor,
-} from "./subscription-stack";
+import { bearer, memoryApiKeyStore, startBoards, startDirectory, startSubscriptionGateway, untilListening, waitFor } from "./subscription-stack";
 import type { LookupCounts } from "./subscription-stack";
 import { LiveSubscription, connectWs, rawConnection, rawSubscribe } from "@tsunagu/test-kit";
 import type { WsConnection } from "@tsunagu/test-kit";
@@ -86,9 +78,11 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
   });
 
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map(async ({ client }) => {
-      await client.dispose();
-    }));
+    await Promise.all(
+      opened.splice(0).map(async ({ client }) => {
+        await client.dispose();
+      }),
+    );
     await waitFor(() => gatewayPubSub.listenerCount() === 0, "every listener removed");
   });
 
@@ -116,7 +110,11 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     const central = new LiveSubscription(client, { query: AVAILABILITY, variables: { districts: ["中央"] } });
     const both = new LiveSubscription(client, { query: AVAILABILITY, variables: { categories: ["home-nursing", "salon"], districts: ["東部"] } });
     await listening("availability", 3);
-    for (const [id, vacancies] of [["r1", 4], ["r2", 9], ["r3", 1]] as const) {
+    for (const [id, vacancies] of [
+      ["r1", 4],
+      ["r2", 9],
+      ["r3", 1],
+    ] as const) {
       await mutate(`mutation { setVacancies(id: "${id}", vacancies: ${vacancies}) { id } }`, coordinator);
     }
     // Events arrive in order, so a first result for a later event shows the earlier ones were filtered out.
@@ -138,7 +136,10 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
       variables: { board: "b-open", withAuthor: true },
     });
     await listening("board:b-open", 1);
-    const added = await mutate('mutation { addPost(boardId: "b-open", title: "退院前カンファレンスのお知らせ") { id } }', await bearer({ role: "PROFESSIONAL", memberId: "m1" }));
+    const added = await mutate(
+      'mutation { addPost(boardId: "b-open", title: "退院前カンファレンスのお知らせ") { id } }',
+      await bearer({ role: "PROFESSIONAL", memberId: "m1" }),
+    );
     expect(await live.next()).toEqual({
       data: {
         latest: {
@@ -174,9 +175,7 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     const member = new LiveSubscription(memberConnection.client, { query });
     const outsider = new LiveSubscription(outsiderConnection.client, { query });
     const anonymous = new LiveSubscription(anonymousConnection.client, { query });
-    const refusal = (board: string, reason: string) => [
-      { message: `You may not subscribe to board ${board}: ${reason}`, extensions: { code: "FORBIDDEN" } },
-    ];
+    const refusal = (board: string, reason: string) => [{ message: `You may not subscribe to board ${board}: ${reason}`, extensions: { code: "FORBIDDEN" } }];
     expect(await outsider.error()).toEqual(refusal("b-private", "Board b-private is private to its group's members"));
     expect(await anonymous.error()).toEqual(refusal("b-private", "Board b-private is private to its group's members"));
     const unknown = new LiveSubscription(anonymousConnection.client, { query: 'subscription { postAdded(boardId: "b-none") { title } }' });
@@ -221,7 +220,7 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
   });
 
   test("bad credentials in connection_init close the connection with 4403 and the reason", async () => {
-    const expired = open({ authorization: (await bearer({ role: "COORDINATOR", expiresIn: "-10m" })) });
+    const expired = open({ authorization: await bearer({ role: "COORDINATOR", expiresIn: "-10m" }) });
     const both = open({ authorization: coordinator, "x-api-key": "tsk_x" });
     const wrongType = open({ authorization: 42 });
     for (const { client } of [expired, both, wrongType]) new LiveSubscription(client, { query: "subscription { availabilityChanged { id } }" });
@@ -243,7 +242,10 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
       { message: "Only subscriptions are served over WebSocket; send queries and mutations by HTTP POST to /graphql", extensions: { code: "BAD_USER_INPUT" } },
     ]);
     expect(await refused({ query: "subscription ($c: [String!]) { availabilityChanged(categories: $c) { id } }", variables: { c: [1] } })).toEqual([
-      expect.objectContaining({ message: 'Variable "$c" got invalid value 1 at "c[0]"; String cannot represent a non string value: 1', extensions: { code: "BAD_USER_INPUT" } }),
+      expect.objectContaining({
+        message: 'Variable "$c" got invalid value 1 at "c[0]"; String cannot represent a non string value: 1',
+        extensions: { code: "BAD_USER_INPUT" },
+      }),
     ]);
     expect(await refused({ query: "subscription { ... on Subscription { availabilityChanged { id } } }" })).toEqual([
       { message: "Select exactly one subscription field, directly (no fragment or directive around it)", extensions: { code: "BAD_USER_INPUT" } },
@@ -280,9 +282,11 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
       abrupt.slice(0, size / 4).forEach((socket) => socket.terminate());
       await waitFor(() => gatewayPubSub.listenerCount("availability") >= size * 0.75, "the batch listening");
       abrupt.slice(size / 4).forEach((socket) => socket.terminate());
-      await Promise.all(graceful.map(async ({ connection }) => {
-        await connection.client.dispose();
-      }));
+      await Promise.all(
+        graceful.map(async ({ connection }) => {
+          await connection.client.dispose();
+        }),
+      );
       await waitFor(() => gatewayPubSub.listenerCount() === 0, "the batch's listeners removed");
     };
     for (let i = 0; i < 4; i++) await batch(50);
@@ -319,7 +323,10 @@ describe("across processes with Redis", () => {
     const { client } = connectWs(gateway.url);
     const live = new LiveSubscription(client, { query: 'subscription { availabilityChanged(districts: ["東部"]) { id name vacancies } }' });
     const observer = new Redis(redis.url);
-    await waitFor(async () => ((await observer.pubsub("NUMSUB", `${REDIS_CHANNEL_PREFIX}availability`)) as [string, number])[1] === 1, "the gateway subscribed");
+    await waitFor(
+      async () => ((await observer.pubsub("NUMSUB", `${REDIS_CHANNEL_PREFIX}availability`)) as [string, number])[1] === 1,
+      "the gateway subscribed",
+    );
     await observer.quit();
 
     const event = { type: "availabilityChanged", topic: "availability", payload: { resourceId: "r2", category: "salon", district: "東部" } };
@@ -354,10 +361,7 @@ describe("rate limits", () => {
   beforeAll(async () => {
     pubsub = await createPubSub({ logger: silentLogger });
     directory = await startDirectory(pubsub, { resource: 0 });
-    gateway = await startSubscriptionGateway(
-      { directory: directory.url },
-      { pubsub, rateLimiter: new ClientRateLimiter({ burst: 2, perSecond: 0.001 }) },
-    );
+    gateway = await startSubscriptionGateway({ directory: directory.url }, { pubsub, rateLimiter: new ClientRateLimiter({ burst: 2, perSecond: 0.001 }) });
   });
 
   afterAll(async () => {

@@ -15,7 +15,15 @@ beforeAll(async () => {
   for (let index = 0; index < 3; index += 1) {
     const created = await stack.graphql(
       `mutation ($input: CreateTransitionNoticeInput!, $key: String!) { createTransitionNotice(input: $input, idempotencyKey: $key) { id } }`,
-      { input: { type: "ADMISSION_INFO", patient: { name: `患者 ${index}`, dateOfBirth: "1940-01-01" }, recipientId: new Types.ObjectId().toHexString(), admission: { adl: "自立" } }, key: `chain-key-${index}` },
+      {
+        input: {
+          type: "ADMISSION_INFO",
+          patient: { name: `患者 ${index}`, dateOfBirth: "1940-01-01" },
+          recipientId: new Types.ObjectId().toHexString(),
+          admission: { adl: "自立" },
+        },
+        key: `chain-key-${index}`,
+      },
       headers,
     );
     expect(created.body.errors).toBeUndefined();
@@ -29,8 +37,11 @@ afterAll(async () => {
 async function integrity() {
   const answer = await stack.graphql(INTEGRITY, {}, await bearer({ role: "COORDINATOR", subject: "city" }));
   expect(answer.body.errors).toBeUndefined();
-  return (answer.body.data as { transitionAccessLogIntegrity: { entries: number; headSeq: number; intact: boolean; firstBreak: { kind: string; seq: number } | null } })
-    .transitionAccessLogIntegrity;
+  return (
+    answer.body.data as {
+      transitionAccessLogIntegrity: { entries: number; headSeq: number; intact: boolean; firstBreak: { kind: string; seq: number } | null };
+    }
+  ).transitionAccessLogIntegrity;
 }
 
 test("entries are chained; an edit and a deletion around the service are named; only coordinators and administrators may check", async () => {

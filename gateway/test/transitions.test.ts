@@ -24,9 +24,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map(async (connection) => {
-    await connection.client.dispose();
-  }));
+  await Promise.all(
+    opened.map(async (connection) => {
+      await connection.client.dispose();
+    }),
+  );
   await stack.stop();
 });
 
@@ -49,7 +51,13 @@ const ADMISSION = {
   recipientId: MSW.memberId,
   recipientResourceId: HOSPITAL,
   careTeamIds: [NURSE.memberId],
-  admission: { servicesInUse: ["訪問介護", "通所介護"], familyCareCapacity: "LIMITED", keyPerson: "長女（北見市在住）", adl: "杖歩行", familyWishes: "自宅退院" },
+  admission: {
+    servicesInUse: ["訪問介護", "通所介護"],
+    familyCareCapacity: "LIMITED",
+    keyPerson: "長女（北見市在住）",
+    adl: "杖歩行",
+    familyWishes: "自宅退院",
+  },
 };
 
 /** A discharge notice from the MSW to the care manager, planned `days` Tokyo days from today. */
@@ -126,7 +134,11 @@ test("a discharge notice sent three days ahead is in the TWO_TO_FOUR bucket; the
 
 test("the 48-hour figure and lead times of a seeded month, for coordinators only", async () => {
   const now = new Date("2026-11-21T03:00:00Z");
-  const seeded = await seedDemoTransitions(stack.engine.connection, { now, careManagers: [{ memberId: CARE_MANAGER.memberId, resourceId: CARE_OFFICE }], hospitals: [{ memberId: MSW.memberId, resourceId: HOSPITAL }] });
+  const seeded = await seedDemoTransitions(stack.engine.connection, {
+    now,
+    careManagers: [{ memberId: CARE_MANAGER.memberId, resourceId: CARE_OFFICE }],
+    hospitals: [{ memberId: MSW.memberId, resourceId: HOSPITAL }],
+  });
   expect(seeded).toEqual({ inserted: 16, skipped: false, from: "2026-10-01", to: "2026-10-31" });
   expect(await seedDemoTransitions(stack.engine.connection, { now })).toEqual({ inserted: 0, skipped: true, from: "2026-10-01", to: "2026-10-31" });
 
@@ -147,7 +159,15 @@ test("the 48-hour figure and lead times of a seeded month, for coordinators only
       dischargeContactRates: [{ resource: { id: CARE_OFFICE }, cases: 6, contacted: 6, rate: 1 }],
     },
   });
-  expect(DEMO_TRANSITION_FIGURES.leadTimes).toEqual({ EIGHT_OR_MORE_DAYS: 2, FIVE_TO_SEVEN: 2, TWO_TO_FOUR: 2, DAY_BEFORE: 1, SAME_DAY: 1, AFTER_DISCHARGE: 1, UNKNOWN: 1 });
+  expect(DEMO_TRANSITION_FIGURES.leadTimes).toEqual({
+    EIGHT_OR_MORE_DAYS: 2,
+    FIVE_TO_SEVEN: 2,
+    TWO_TO_FOUR: 2,
+    DAY_BEFORE: 1,
+    SAME_DAY: 1,
+    AFTER_DISCHARGE: 1,
+    UNKNOWN: 1,
+  });
   const refused = await stack.graphql(query, {}, await as(MSW));
   expect(codes(refused.body)).toEqual(["FORBIDDEN"]);
 });
@@ -184,7 +204,11 @@ test("bad input: an unknown notice is refused like a hidden one (FORBIDDEN), a m
   expect(codes(unknown.body)).toEqual(["FORBIDDEN"]);
   const malformed = await stack.graphql(`{ transitionNotice(id: "nope") { id } }`, {}, msw);
   expect(malformed.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
-  const visit = await stack.graphql(`mutation { recordFirstServiceVisit(noticeId: "x1", input: { date: "2026-11-01", service: VISITING_NURSING }) { id } }`, {}, msw);
+  const visit = await stack.graphql(
+    `mutation { recordFirstServiceVisit(noticeId: "x1", input: { date: "2026-11-01", service: VISITING_NURSING }) { id } }`,
+    {},
+    msw,
+  );
   expect(visit.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "noticeId" });
   const missing = await stack.graphql(CREATE, { input: { ...ADMISSION, admission: null }, key: "key-missing-section" }, await as(CARE_MANAGER));
   expect(missing.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.admission" });

@@ -51,7 +51,9 @@ describe("1: calendar feeds are served on the gateway's public origin", () => {
   test("with PUBLIC_ORIGIN set, feed URLs are built on it", async () => {
     const configured = await startSystemStack({ PUBLIC_ORIGIN: "https://care.example.lg.jp/ignored-path", SEED_DEMO_DATA: "false" });
     try {
-      expect(await configured.data<{ publicCalendarUrl: string }>("{ publicCalendarUrl }")).toEqual({ publicCalendarUrl: "https://care.example.lg.jp/calendar/public.ics" });
+      expect(await configured.data<{ publicCalendarUrl: string }>("{ publicCalendarUrl }")).toEqual({
+        publicCalendarUrl: "https://care.example.lg.jp/calendar/public.ics",
+      });
       expect((await fetch(`${configured.origin}/calendar/public.ics`)).status).toBe(200);
     } finally {
       await configured.stop();
@@ -89,7 +91,10 @@ describe("7: registration does not match people by phone number", () => {
     expect(husband.body.errors).toBeUndefined();
     const wife = await register("北見 花子");
     expect(wife.body.errors).toBeUndefined();
-    expect((wife.body.data as { registerForEvent: { registration: { status: string; name: string } } }).registerForEvent.registration).toMatchObject({ status: "REGISTERED", name: "北見 花子" });
+    expect((wife.body.data as { registerForEvent: { registration: { status: string; name: string } } }).registerForEvent.registration).toMatchObject({
+      status: "REGISTERED",
+      name: "北見 花子",
+    });
     const again = await register("北見　太郎");
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "ALREADY_REGISTERED" });
   });
@@ -99,10 +104,20 @@ describe("8: programme figures count each session of a series, show the current 
   test("the current fiscal year counts the monthly care cafe's sessions held so far; its satisfaction target has no data (null), not 0%", async () => {
     const headers = await coordinator();
     const year = fiscalYearOf(new Date());
-    await stack.data(`mutation ($year: Int!) { setEventTarget(input: { fiscalYear: $year, indicator: SATISFIED_PERCENT, target: 90 }) { target } }`, { year }, headers);
+    await stack.data(
+      `mutation ($year: Int!) { setEventTarget(input: { fiscalYear: $year, indicator: SATISFIED_PERCENT, target: 90 }) { target } }`,
+      { year },
+      headers,
+    );
     const period = { from: toTokyoIso(fiscalYearStart(year)), to: toTokyoIso(fiscalYearStart(year + 1)) };
     const stats = await stack.data<{
-      eventStats: { asOf: string; events: number; eventsByType: { type: string; events: number }[]; satisfaction: { responses: number; satisfiedPercent: number | null }; targets: { indicator: string; actual: number | null; percentOfTarget: number | null }[] };
+      eventStats: {
+        asOf: string;
+        events: number;
+        eventsByType: { type: string; events: number }[];
+        satisfaction: { responses: number; satisfiedPercent: number | null };
+        targets: { indicator: string; actual: number | null; percentOfTarget: number | null }[];
+      };
     }>(
       `query ($from: DateTime!, $to: DateTime!) { eventStats(from: $from, to: $to) {
         asOf events eventsByType { type events } satisfaction { responses satisfiedPercent } targets { indicator actual percentOfTarget } } }`,
@@ -125,18 +140,29 @@ describe("8: programme figures count each session of a series, show the current 
     expect(eventStats.eventsByType.find((row) => row.type === "CARE_CAFE")).toEqual({ type: "CARE_CAFE", events: held });
     expect(eventStats.events).toBe(eventStats.eventsByType.reduce((sum, row) => sum + row.events, 0));
     expect(eventStats.satisfaction).toEqual({ responses: 0, satisfiedPercent: null });
-    expect(eventStats.targets.find((target) => target.indicator === "SATISFIED_PERCENT")).toEqual({ indicator: "SATISFIED_PERCENT", actual: null, percentOfTarget: null });
+    expect(eventStats.targets.find((target) => target.indicator === "SATISFIED_PERCENT")).toEqual({
+      indicator: "SATISFIED_PERCENT",
+      actual: null,
+      percentOfTarget: null,
+    });
   });
 });
 
 describe("9: updating a resource changes only the fields sent", () => {
   test("a coordinator renames a short-stay; its vacancy, address and contact windows stay", async () => {
     const headers = await coordinator();
-    const found = await stack.data<{ resources: { edges: { node: { id: string } }[] } }>(`{ resources(filter: { categories: ["short-stay"] }, first: 1) { edges { node { id } } } }`);
+    const found = await stack.data<{ resources: { edges: { node: { id: string } }[] } }>(
+      `{ resources(filter: { categories: ["short-stay"] }, first: 1) { edges { node { id } } } }`,
+    );
     const id = found.resources.edges[0].node.id;
-    const FIELDS = "names { official kana } description address { city district street } capacity { available maximum unit updatedAt } contactWindows { name } version";
+    const FIELDS =
+      "names { official kana } description address { city district street } capacity { available maximum unit updatedAt } contactWindows { name } version";
     await stack.data(`mutation ($id: ID!) { updateAvailability(id: $id, input: { available: 3, maximum: 20, unit: BEDS }) { id } }`, { id }, headers);
-    const before = await stack.data<{ resource: Record<string, unknown> & { version: number } }>(`query ($id: ID!) { resource(id: $id) { ${FIELDS} } }`, { id }, headers);
+    const before = await stack.data<{ resource: Record<string, unknown> & { version: number } }>(
+      `query ($id: ID!) { resource(id: $id) { ${FIELDS} } }`,
+      { id },
+      headers,
+    );
     const updated = await stack.data<{ updateResource: Record<string, unknown> & { version: number; description: string } }>(
       `mutation ($id: ID!, $input: ResourceChangesInput!) { updateResource(id: $id, input: $input) { ${FIELDS} } }`,
       { id, input: { description: "送迎あり。医療的ケアは要相談。" } },
@@ -161,7 +187,12 @@ describe("10: a coordinator adds a city's own category to the taxonomy", () => {
 
   test("the category is listed by resourceCategories and takes resources; a used code is CONFLICT, an unknown parent BAD_USER_INPUT, a resident FORBIDDEN", async () => {
     const headers = await coordinator();
-    const categories = async () => (await stack.data<{ resourceCategories: { code: string; kind: string; parent: { code: string } | null }[] }>(`{ resourceCategories { code kind parent { code } } }`)).resourceCategories;
+    const categories = async () =>
+      (
+        await stack.data<{ resourceCategories: { code: string; kind: string; parent: { code: string } | null }[] }>(
+          `{ resourceCategories { code kind parent { code } } }`,
+        )
+      ).resourceCategories;
     const parent = (await categories()).find((category) => category.kind === "INFORMAL" && category.parent === null)!;
     const added = await stack.data<{ addResourceCategory: Record<string, unknown> }>(ADD, { input: { ...input, parent: parent.code } }, headers);
     expect(added.addResourceCategory).toEqual({ ...input, parent: { code: parent.code } });
@@ -187,7 +218,11 @@ describe("10: a coordinator adds a city's own category to the taxonomy", () => {
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "input.code" });
     const orphan = await stack.graphql(ADD, { input: { ...input, code: "orphan-category", parent: "no-such-parent" } }, headers);
     expect(orphan.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.parent" });
-    const residentTry = await stack.graphql(ADD, { input: { ...input, code: "resident-category", parent: parent.code } }, await bearer({ role: "RESIDENT", subject: "resident-1" }));
+    const residentTry = await stack.graphql(
+      ADD,
+      { input: { ...input, code: "resident-category", parent: parent.code } },
+      await bearer({ role: "RESIDENT", subject: "resident-1" }),
+    );
     expect(codes(residentTry.body)).toEqual(["FORBIDDEN"]);
     expect(residentTry.body.errors?.[0]?.message).toContain("only coordinators and admins add categories");
   });
@@ -199,7 +234,11 @@ describe("14: refusals say what was refused", () => {
     expect(codes(anonymous.body)).toEqual(["UNAUTHENTICATED"]);
     expect(anonymous.body.errors?.[0]?.message).toContain("read the verification queue (staleResources)");
     expect(anonymous.body.errors?.[0]?.message).not.toContain("change resources");
-    const resident = await stack.graphql(`{ staleResources(olderThan: "2026-01-01T00:00:00+09:00") { totalCount } }`, {}, await bearer({ role: "RESIDENT", subject: "resident-1" }));
+    const resident = await stack.graphql(
+      `{ staleResources(olderThan: "2026-01-01T00:00:00+09:00") { totalCount } }`,
+      {},
+      await bearer({ role: "RESIDENT", subject: "resident-1" }),
+    );
     expect(codes(resident.body)).toEqual(["FORBIDDEN"]);
     expect(resident.body.errors?.[0]?.message).toContain("the RESIDENT role cannot read the verification queue");
   });
@@ -220,19 +259,29 @@ describe("16: consultations refuse dates in the future", () => {
     const future = await stack.graphql(RECORD, { input: input("2030-04-01T10:00:00+09:00"), key: randomUUID() }, headers);
     expect(future.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.receivedAt" });
     const count = async () =>
-      (await stack.data<{ consultations: { totalCount: number } }>(`{ consultations(filter: { from: "2029-01-01T00:00:00+09:00" }) { totalCount } }`, {}, headers)).consultations.totalCount;
+      (
+        await stack.data<{ consultations: { totalCount: number } }>(
+          `{ consultations(filter: { from: "2029-01-01T00:00:00+09:00" }) { totalCount } }`,
+          {},
+          headers,
+        )
+      ).consultations.totalCount;
     expect(await count()).toBe(0);
     const past = await stack.graphql(RECORD, { input: input(new Date(Date.now() - 3600_000).toISOString()), key: randomUUID() }, headers);
     expect(past.body.errors).toBeUndefined();
   });
 });
 
-
 interface DemoMember {
   id: string;
   name: string;
   workContact: { phone: string | null } | null;
-  affiliation: { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } } | null;
+  affiliation: {
+    id: string;
+    names: { official: string; kana: string | null };
+    address: { district: string | null };
+    category: { code: string; labelJa: string };
+  } | null;
 }
 
 /** Demo members of `profession` with an affiliation, from the contact directory (through the gateway, so affiliation resolves in resources). */
@@ -300,7 +349,11 @@ describe("6: grants to members or institutions that do not exist are refused", (
       expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.granteeId" });
       expect(refused.body.data).toBeNull();
     }
-    const grants = await stack.data<{ emergencyProfile: { accessGrants: { granteeKind: string }[] } }>(`query ($id: ID!) { emergencyProfile(id: $id) { accessGrants { granteeKind } } }`, { id: profile.id }, headers);
+    const grants = await stack.data<{ emergencyProfile: { accessGrants: { granteeKind: string }[] } }>(
+      `query ($id: ID!) { emergencyProfile(id: $id) { accessGrants { granteeKind } } }`,
+      { id: profile.id },
+      headers,
+    );
     expect(grants.emergencyProfile.accessGrants).toHaveLength(2);
   });
 });
@@ -345,7 +398,11 @@ describe("2, 3, 4: transition notices", () => {
     expect(received.admissionSheetHtml).toContain(profile.person.name);
     expect(received.admissionSheetHtml).toContain(profile.person.dateOfBirth);
 
-    const unknown = await stack.graphql(CREATE, { input: admission({ emergencyProfileId: new Types.ObjectId().toHexString() }), key: randomUUID() }, await asMember(careManager));
+    const unknown = await stack.graphql(
+      CREATE,
+      { input: admission({ emergencyProfileId: new Types.ObjectId().toHexString() }), key: randomUUID() },
+      await asMember(careManager),
+    );
     expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.patient.emergencyProfileId" });
     const notShared = await ownProfile(6);
     const unshared = await stack.graphql(CREATE, { input: admission({ emergencyProfileId: notShared.id }), key: randomUUID() }, await asMember(careManager));
@@ -362,10 +419,15 @@ describe("2, 3, 4: transition notices", () => {
     const expected = { name: careManager.name, office: careManager.affiliation!.names.official, phone: careManager.workContact?.phone ?? expect.any(String) };
     expect(created.createTransitionNotice.senderContact).toEqual(expected);
     await stack.data(SEND, { id: created.createTransitionNotice.id }, await asMember(careManager));
-    const sheet = await stack.data<{ admissionSheetHtml: string }>(`query ($id: ID!) { admissionSheetHtml(id: $id) }`, { id: created.createTransitionNotice.id }, await asMember(msw));
+    const sheet = await stack.data<{ admissionSheetHtml: string }>(
+      `query ($id: ID!) { admissionSheetHtml(id: $id) }`,
+      { id: created.createTransitionNotice.id },
+      await asMember(msw),
+    );
     const { senderContact } = created.createTransitionNotice;
     expect(senderContact.phone).not.toBeNull();
-    for (const value of [senderContact.name, senderContact.office, senderContact.phone as string]) expect(sheet.admissionSheetHtml).toContain(`<td>${value}</td>`);
+    for (const value of [senderContact.name, senderContact.office, senderContact.phone as string])
+      expect(sheet.admissionSheetHtml).toContain(`<td>${value}</td>`);
   });
 
   test("4: a professional lists the notices they sent, newest first; first visits in the future or before discharge are refused", async () => {
@@ -409,8 +471,20 @@ describe("13: a member's affiliation text is checked against the resource it nam
   test("a member working at a real office with its name is stored; a wrong name, district or category, or an unknown resource, is BAD_USER_INPUT", async () => {
     const [nurse] = await demoMembers("NURSE");
     const office = nurse.affiliation!;
-    const affiliation = { resourceId: office.id, name: office.names.official, kana: office.names.kana, district: office.address.district, category: office.category.code, categoryLabel: office.category.labelJa };
-    const member = (overrides: Record<string, unknown>) => ({ name: "新人 看護師", kana: "しんじん かんごし", profession: "NURSE", affiliation: { ...affiliation, ...overrides } });
+    const affiliation = {
+      resourceId: office.id,
+      name: office.names.official,
+      kana: office.names.kana,
+      district: office.address.district,
+      category: office.category.code,
+      categoryLabel: office.category.labelJa,
+    };
+    const member = (overrides: Record<string, unknown>) => ({
+      name: "新人 看護師",
+      kana: "しんじん かんごし",
+      profession: "NURSE",
+      affiliation: { ...affiliation, ...overrides },
+    });
     const headers = await coordinator();
     const created = await stack.data<{ createMember: { affiliation: { id: string } } }>(CREATE_MEMBER, { input: member({}), key: randomUUID() }, headers);
     expect(created.createMember.affiliation).toEqual({ id: office.id });
@@ -467,8 +541,14 @@ describe("12: API-key scopes come from a documented list; groups, members and ev
       `mutation ($input: CreateEventInput!, $key: String!) { createEvent(input: $input, idempotencyKey: $key) { id } }`,
       {
         input: {
-          type: "TRAINING", title: "同期テスト研修", organiserIds: [group.createGroup.id], format: "ONLINE", onlineUrl: "https://meet.example.jp/sync",
-          startsAt: new Date(Date.now() + 30 * DAY_MS).toISOString(), endsAt: new Date(Date.now() + 30 * DAY_MS + 3600_000).toISOString(), visibility: "PUBLIC",
+          type: "TRAINING",
+          title: "同期テスト研修",
+          organiserIds: [group.createGroup.id],
+          format: "ONLINE",
+          onlineUrl: "https://meet.example.jp/sync",
+          startsAt: new Date(Date.now() + 30 * DAY_MS).toISOString(),
+          endsAt: new Date(Date.now() + 30 * DAY_MS + 3600_000).toISOString(),
+          visibility: "PUBLIC",
         },
         key: randomUUID(),
       },
@@ -496,8 +576,22 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
   const WINDOWS = `query ($id: ID!) { resource(id: $id) {
     contactWindows { name kana role photoUrl phone avoidCallingHours { from to } }
     staff { id name photoUrl photoPublic workContact { phone } avoidCallingHours { from } } } }`;
-  interface Window { name: string | null; kana: string | null; role: string | null; photoUrl: string | null; phone: string | null; avoidCallingHours: unknown[] }
-  interface Staff { id: string; name: string; photoUrl: string | null; photoPublic: boolean; workContact: { phone: string | null } | null; avoidCallingHours: unknown[] }
+  interface Window {
+    name: string | null;
+    kana: string | null;
+    role: string | null;
+    photoUrl: string | null;
+    phone: string | null;
+    avoidCallingHours: unknown[];
+  }
+  interface Staff {
+    id: string;
+    name: string;
+    photoUrl: string | null;
+    photoPublic: boolean;
+    workContact: { phone: string | null } | null;
+    avoidCallingHours: unknown[];
+  }
 
   test("the public and residents see roles only; professionals, emergency staff and vendors with groups:contacts see people, faces, phones and hours; a photo the member published is for everyone", async () => {
     const professional = await bearer({ role: "PROFESSIONAL", subject: "pro-1", memberId: new Types.ObjectId().toHexString() });
@@ -507,13 +601,20 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
       {},
       professional,
     );
-    const full = page.resources.edges.find(({ node }) => node.staff.some((person) => person.photoUrl !== null && person.avoidCallingHours.length > 0) && node.contactWindows.some((window) => window.phone !== null && window.photoUrl !== null && window.avoidCallingHours.length > 0));
+    const full = page.resources.edges.find(
+      ({ node }) =>
+        node.staff.some((person) => person.photoUrl !== null && person.avoidCallingHours.length > 0) &&
+        node.contactWindows.some((window) => window.phone !== null && window.photoUrl !== null && window.avoidCallingHours.length > 0),
+    );
     expect(full).toBeDefined();
     const { id } = full!.node;
-    const seen = async (headers: Record<string, string>) => (await stack.data<{ resource: { contactWindows: Window[]; staff: Staff[] } }>(WINDOWS, { id }, headers)).resource;
+    const seen = async (headers: Record<string, string>) =>
+      (await stack.data<{ resource: { contactWindows: Window[]; staff: Staff[] } }>(WINDOWS, { id }, headers)).resource;
 
     const everything = await seen(professional);
-    const window = everything.contactWindows.find((candidate) => candidate.phone !== null && candidate.photoUrl !== null && candidate.avoidCallingHours.length > 0)!;
+    const window = everything.contactWindows.find(
+      (candidate) => candidate.phone !== null && candidate.photoUrl !== null && candidate.avoidCallingHours.length > 0,
+    )!;
     const windowIndex = everything.contactWindows.indexOf(window);
     expect(window.name).not.toBeNull();
     expect(everything.staff.length).toBeGreaterThan(0);
@@ -526,7 +627,11 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
     ];
     for (const headers of mayContact) expect(await seen(headers)).toEqual(everything);
 
-    const mayNot = [{}, await bearer({ role: "RESIDENT", subject: "resident-9" }), await bearer({ role: "VENDOR", subject: "vendor-read", scopes: ["resources:read"] })];
+    const mayNot = [
+      {},
+      await bearer({ role: "RESIDENT", subject: "resident-9" }),
+      await bearer({ role: "VENDOR", subject: "vendor-read", scopes: ["resources:read"] }),
+    ];
     for (const headers of mayNot) {
       const view = await seen(headers);
       expect(view.contactWindows[windowIndex]).toEqual({ name: null, kana: null, role: window.role, photoUrl: null, phone: null, avoidCallingHours: [] });
@@ -536,9 +641,16 @@ describe("11: who sees faces, staff names, hours not to call and phone numbers",
     // A member's face is for professionals unless the member chose to publish it.
     const person = everything.staff.find((candidate) => candidate.photoUrl !== null)!;
     const MEMBER = `query ($id: ID!) { member(id: $id) { name photoUrl photoPublic workContact { phone } avoidCallingHours { from } } }`;
-    const publicView = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown; avoidCallingHours: unknown[] } }>(MEMBER, { id: person.id });
+    const publicView = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown; avoidCallingHours: unknown[] } }>(
+      MEMBER,
+      { id: person.id },
+    );
     expect(publicView.member).toMatchObject({ photoUrl: null, photoPublic: false, workContact: null, avoidCallingHours: [] });
-    await stack.data(`mutation ($id: ID!) { updateMember(id: $id, input: { photoPublic: true }) { id } }`, { id: person.id }, await asMember({ id: person.id, name: person.name, workContact: null, affiliation: null }));
+    await stack.data(
+      `mutation ($id: ID!) { updateMember(id: $id, input: { photoPublic: true }) { id } }`,
+      { id: person.id },
+      await asMember({ id: person.id, name: person.name, workContact: null, affiliation: null }),
+    );
     const published = await stack.data<{ member: { photoUrl: string | null; photoPublic: boolean; workContact: unknown } }>(MEMBER, { id: person.id });
     expect(published.member).toMatchObject({ photoUrl: person.photoUrl, photoPublic: true, workContact: null });
   });
@@ -548,10 +660,19 @@ describe("15: npm run token picks a demo member, so board, notice and calendar a
   test("--demo CARE_MANAGER gives a token with the member's id, name and workplace, which issueCalendarFeed accepts (a token without a member is refused)", async () => {
     const claims = await demoMemberClaims(stack.system.gatewayUrl, "CARE_MANAGER", (await coordinator()).authorization);
     const [careManager] = await demoMembers("CARE_MANAGER");
-    expect(claims).toEqual({ memberId: careManager.id, displayName: careManager.name, profession: "CARE_MANAGER", organizationId: careManager.affiliation!.id });
+    expect(claims).toEqual({
+      memberId: careManager.id,
+      displayName: careManager.name,
+      profession: "CARE_MANAGER",
+      organizationId: careManager.affiliation!.id,
+    });
     const headers = await bearer({ role: "PROFESSIONAL", subject: `demo-member-${claims.memberId}`, ...claims });
     expect((await stack.graphql("mutation { issueCalendarFeed { url } }", {}, headers)).body.errors).toBeUndefined();
-    const withoutMember = await stack.graphql("mutation { issueCalendarFeed { url } }", {}, await bearer({ role: "PROFESSIONAL", subject: "dev-professional" }));
+    const withoutMember = await stack.graphql(
+      "mutation { issueCalendarFeed { url } }",
+      {},
+      await bearer({ role: "PROFESSIONAL", subject: "dev-professional" }),
+    );
     expect(codes(withoutMember.body)).toEqual(["FORBIDDEN"]);
     expect(withoutMember.body.errors?.[0]?.message).toContain("sign in as a member");
     await expect(demoMemberClaims(stack.system.gatewayUrl, "ASTRONAUT", (await coordinator()).authorization)).rejects.toThrow();

@@ -57,7 +57,11 @@ async function serve(): Promise<void> {
   const groups = await startGroupsSubgraph({ connection: mongo.connection, signingSecret, logger, pubsub });
   const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "bench-seed", scopes: [] };
   const hospitalsQuery = JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` });
-  const hospitals = await fetch(resources.url, { method: "POST", headers: gatewaySignedHeaders(coordinator, signingSecret, "resources", resources.url, hospitalsQuery), body: hospitalsQuery });
+  const hospitals = await fetch(resources.url, {
+    method: "POST",
+    headers: gatewaySignedHeaders(coordinator, signingSecret, "resources", resources.url, hospitalsQuery),
+    body: hospitalsQuery,
+  });
   const hospitalIds = [...JSON.stringify(await hospitals.json()).matchAll(/"id":"([0-9a-f]{24})"/g)].map((match) => match[1]);
   // The demo members have no affiliation here, so they are not in the contact directory: take the care managers' ids from the groups demo data.
   const careManagers = await groupsModels(mongo.connection).Member.find({ profession: "CARE_MANAGER" }, { _id: 1 }).lean();
@@ -66,7 +70,12 @@ async function serve(): Promise<void> {
   const { inserted } = await seedDemoEmergencyProfiles(mongo.connection, { now, count: PROFILES, hospitalIds, careManagerIds });
   const seedSeconds = (performance.now() - started) / 1000;
   // The per-user look-up limit (20 per 10 minutes) is raised for the run: each crew sends thousands of look-ups.
-  const emergency = await startEmergencySubgraph({ connection: mongo.connection, signingSecret, logger, lookupRateLimit: { max: 1_000_000_000, windowSeconds: 60 } });
+  const emergency = await startEmergencySubgraph({
+    connection: mongo.connection,
+    signingSecret,
+    logger,
+    lookupRateLimit: { max: 1_000_000_000, windowSeconds: 60 },
+  });
   const sampled = await emergencyModels(mongo.connection).Profile.find({}, { cardCode: 1 }).limit(SAMPLED_CODES).lean();
   const served: Served = {
     urls: { resources: resources.url, groups: groups.url, emergency: emergency.url },
@@ -86,7 +95,11 @@ async function serve(): Promise<void> {
 }
 
 /** A child process running a TypeScript entry point, and what its first matching stdout line said. */
-async function startChild<T>(args: string[], env: Record<string, string>, readyFrom: (line: string) => T | undefined): Promise<{ process: ChildProcess; ready: T }> {
+async function startChild<T>(
+  args: string[],
+  env: Record<string, string>,
+  readyFrom: (line: string) => T | undefined,
+): Promise<{ process: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const ready = await new Promise<T>((resolve, reject) => {
@@ -120,7 +133,13 @@ interface LoadResult {
 }
 
 /** CREWS connections for `seconds`; each connection is one crew (its own identity), each request a random sampled card code. */
-async function load(url: string, query: string, headersFor: (crew: number, body: string) => Record<string, string>, codes: readonly string[], seconds: number): Promise<LoadResult> {
+async function load(
+  url: string,
+  query: string,
+  headersFor: (crew: number, body: string) => Record<string, string>,
+  codes: readonly string[],
+  seconds: number,
+): Promise<LoadResult> {
   let failed = 0;
   let nextCrew = 0;
   const result = await autocannon({
@@ -163,7 +182,8 @@ async function lookUpOnce(url: string, query: string, headersFor: (body: string)
   const body = JSON.stringify({ query, variables });
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headersFor(body) }, body });
   const text = await response.text();
-  if (!response.ok || text.includes('"errors"') || !text.includes('"outcome":"ALLOWED"')) throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+  if (!response.ok || text.includes('"errors"') || !text.includes('"outcome":"ALLOWED"'))
+    throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
   return text;
 }
 
@@ -172,10 +192,8 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
   const jwtSecret = randomBytes(32).toString("hex");
-  const server = await startChild<Served>(
-    [join(__filename), "--serve"],
-    { BENCH_PROFILES: String(PROFILES), IDENTITY_SECRET: identitySecret },
-    (line) => (line.startsWith("{") ? (JSON.parse(line) as Served) : undefined),
+  const server = await startChild<Served>([join(__filename), "--serve"], { BENCH_PROFILES: String(PROFILES), IDENTITY_SECRET: identitySecret }, (line) =>
+    line.startsWith("{") ? (JSON.parse(line) as Served) : undefined,
   );
   const children = [server.process];
   const workDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
@@ -193,7 +211,9 @@ async function main(): Promise<void> {
         MONGODB_URI: server.ready.mongoUri,
         MONGODB_DB: "bench",
         SUPERGRAPH_PATH: supergraphPath,
-        SUBGRAPH_URLS: Object.entries(urls).map(([name, url]) => `${name}=${url}`).join(","),
+        SUBGRAPH_URLS: Object.entries(urls)
+          .map(([name, url]) => `${name}=${url}`)
+          .join(","),
         IDENTITY_SECRET: identitySecret,
         JWT_SECRET: jwtSecret,
         JWT_ISSUER: JWT.issuer,
@@ -206,7 +226,9 @@ async function main(): Promise<void> {
     children.push(gateway.process);
 
     const tokens = await Promise.all(
-      Array.from({ length: CREWS }, (_, crew) => issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "1h" }, { secret: jwtSecret, ...JWT })),
+      Array.from({ length: CREWS }, (_, crew) =>
+        issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "1h" }, { secret: jwtSecret, ...JWT }),
+      ),
     );
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
     const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency, body);
@@ -214,7 +236,8 @@ async function main(): Promise<void> {
     const code = cardCodes[0];
     const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, () => throughGateway(0), code);
     const directText = await lookUpOnce(urls.emergency, DIRECT_QUERY, (body) => direct(0, body), code);
-    const person = (text: string) => JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
+    const person = (text: string) =>
+      JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");
     const joined = JSON.parse(gatewayText) as { data: { emergencyLookup: { profile: { primaryHospital: unknown; careManager: unknown } } } };
 
@@ -222,11 +245,21 @@ async function main(): Promise<void> {
       `${server.ready.inserted} profiles seeded in ${server.ready.seedSeconds.toFixed(1)} s (in-memory engine, with the demo city's resources and groups, in the subgraphs' process); ` +
         `gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
     );
-    console.log(`look-up: emergencyLookup by card code (random among ${cardCodes.length} codes), reason and incident number; each look-up reads the profile and writes its access log entry (which opens the access window) in one transaction`);
-    console.log(`${CREWS} concurrent crews (one connection and one EMS identity each), ${SECONDS} s per run after a ${WARMUP_SECONDS} s warm-up; per-user look-up limit raised for the run`);
-    console.log(`through the gateway: CREW_LOOKUP_QUERY (emergency + primaryHospital from resources + careManager from groups): ${Buffer.byteLength(gatewayText)} bytes`);
-    console.log(`  e.g. primaryHospital ${JSON.stringify(joined.data.emergencyLookup.profile.primaryHospital)}, careManager ${JSON.stringify(joined.data.emergencyLookup.profile.careManager)}`);
-    console.log(`direct to the subgraph: the same look-up with hospital and care manager as bare references, identity header signed per request: ${Buffer.byteLength(directText)} bytes`);
+    console.log(
+      `look-up: emergencyLookup by card code (random among ${cardCodes.length} codes), reason and incident number; each look-up reads the profile and writes its access log entry (which opens the access window) in one transaction`,
+    );
+    console.log(
+      `${CREWS} concurrent crews (one connection and one EMS identity each), ${SECONDS} s per run after a ${WARMUP_SECONDS} s warm-up; per-user look-up limit raised for the run`,
+    );
+    console.log(
+      `through the gateway: CREW_LOOKUP_QUERY (emergency + primaryHospital from resources + careManager from groups): ${Buffer.byteLength(gatewayText)} bytes`,
+    );
+    console.log(
+      `  e.g. primaryHospital ${JSON.stringify(joined.data.emergencyLookup.profile.primaryHospital)}, careManager ${JSON.stringify(joined.data.emergencyLookup.profile.careManager)}`,
+    );
+    console.log(
+      `direct to the subgraph: the same look-up with hospital and care manager as bare references, identity header signed per request: ${Buffer.byteLength(directText)} bytes`,
+    );
 
     await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, WARMUP_SECONDS);
     const directResult = await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, SECONDS);
@@ -234,11 +267,22 @@ async function main(): Promise<void> {
     const gatewayResult = await load(gateway.ready, CREW_LOOKUP_QUERY, throughGateway, cardCodes, SECONDS);
 
     console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures"]));
-    for (const [label, result] of [["direct to subgraph", directResult], ["through gateway", gatewayResult]] as const) {
-      console.log(row(label, [result.requestsPerSecond.toFixed(1), result.p50.toFixed(1), result.p99.toFixed(1), String(result.requests), String(result.failures)]));
+    for (const [label, result] of [
+      ["direct to subgraph", directResult],
+      ["through gateway", gatewayResult],
+    ] as const) {
+      console.log(
+        row(label, [result.requestsPerSecond.toFixed(1), result.p50.toFixed(1), result.p99.toFixed(1), String(result.requests), String(result.failures)]),
+      );
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    console.log(row("gateway / direct", [ratio(gatewayResult.requestsPerSecond, directResult.requestsPerSecond), ratio(gatewayResult.p50, directResult.p50), ratio(gatewayResult.p99, directResult.p99)]));
+    console.log(
+      row("gateway / direct", [
+        ratio(gatewayResult.requestsPerSecond, directResult.requestsPerSecond),
+        ratio(gatewayResult.p50, directResult.p50),
+        ratio(gatewayResult.p99, directResult.p99),
+      ]),
+    );
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     rmSync(workDir, { recursive: true, force: true });

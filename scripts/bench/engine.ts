@@ -36,7 +36,9 @@ async function startEngineProcess(args: string[]): Promise<EngineProcess> {
 
 /** Resident memory of a process, from /proc. */
 function residentBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("VmRSS:"));
   return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) * 1024;
 }
 
@@ -57,10 +59,12 @@ async function lookups(): Promise<LookupRates> {
   const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("resources");
   for (let start = 0; start < DOCUMENTS; start += 5_000) {
-    await c.insertMany(Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => {
-      const n = start + i;
-      return { code: `R${n}`, sameCodeUnindexed: `R${n}`, name: `事業所${n}`, district: `d${n % 8}` };
-    }));
+    await c.insertMany(
+      Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => {
+        const n = start + i;
+        return { code: `R${n}`, sameCodeUnindexed: `R${n}`, name: `事業所${n}`, district: `d${n % 8}` };
+      }),
+    );
   }
   await c.createIndex({ code: 1 });
   const pick = (i: number): string => `R${(i * 7_919) % DOCUMENTS}`;
@@ -70,7 +74,8 @@ async function lookups(): Promise<LookupRates> {
   await client.close();
 
   const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri, engine.credentials)));
-  const find = (field: string, i: number): Promise<unknown> => wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
+  const find = (field: string, i: number): Promise<unknown> =>
+    wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
   await throughput(1_000, IN_FLIGHT, (i) => find("code", i));
   const wireIndexed = await throughput(20_000, IN_FLIGHT, (i) => find("code", i));
   const wireScan = await throughput(100, IN_FLIGHT, (i) => find("sameCodeUnindexed", i));
@@ -105,9 +110,17 @@ async function sortedPage(): Promise<{ unindexedMs: number; indexedMs: number }>
   const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("sorted");
   for (let start = 0; start < DOCUMENTS; start += 5_000) {
-    await c.insertMany(Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ rank: ((start + i) * 7_919) % DOCUMENTS, name: `利用者${start + i}` })));
+    await c.insertMany(
+      Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ rank: ((start + i) * 7_919) % DOCUMENTS, name: `利用者${start + i}` })),
+    );
   }
-  const page = (): Promise<unknown> => c.find({}).sort({ rank: 1 }).skip(DOCUMENTS / 2).limit(20).toArray();
+  const page = (): Promise<unknown> =>
+    c
+      .find({})
+      .sort({ rank: 1 })
+      .skip(DOCUMENTS / 2)
+      .limit(20)
+      .toArray();
   const unindexedMs = await millisecondsPer(5, page);
   await c.createIndex({ rank: 1 });
   const indexedMs = await millisecondsPer(50, page);
@@ -135,7 +148,12 @@ async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; 
   const filler = "記".repeat(140); // 420 bytes of UTF-8; with the other fields each document is about 500 bytes of BSON
   let dataBytes = 0;
   for (let start = 0; start < DOCUMENTS; start += 5_000) {
-    const batch = Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ seq: start + i, ward: `w${(start + i) % 40}`, at: new Date(1_700_000_000_000 + start + i), note: filler }));
+    const batch = Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({
+      seq: start + i,
+      ward: `w${(start + i) % 40}`,
+      at: new Date(1_700_000_000_000 + start + i),
+      note: filler,
+    }));
     await c.insertMany(batch);
     for (const doc of batch) dataBytes += BSON.calculateObjectSize(doc);
   }
@@ -153,20 +171,28 @@ async function main(): Promise<void> {
   const rates = await lookups();
   const row = (label: string, indexed: number, scan: number): void => {
     const ratio = indexed / scan;
-    console.log(`${label.padEnd(22)} indexed ${indexed.toFixed(0).padStart(7)}/s   scan ${scan.toFixed(1).padStart(6)}/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 50 ? "(meets 50x)" : "(below 50x)"}`);
+    console.log(
+      `${label.padEnd(22)} indexed ${indexed.toFixed(0).padStart(7)}/s   scan ${scan.toFixed(1).padStart(6)}/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
+    );
   };
   console.log("equality lookup (find one by code):");
   row("  engine (raw OP_MSG)", rates.wireIndexed, rates.wireScan);
   row("  via mongodb driver", rates.driverIndexed, rates.driverScan);
   const sorted = await sortedPage();
   const sortRatio = sorted.unindexedMs / sorted.indexedMs;
-  console.log(`sorted page (skip ${DOCUMENTS / 2}, limit 20): in-memory sort ${sorted.unindexedMs.toFixed(1)} ms   index walk ${sorted.indexedMs.toFixed(2)} ms   ratio ${sortRatio.toFixed(1)}x ${sortRatio >= 50 ? "(meets 50x)" : "(below 50x)"}`);
+  console.log(
+    `sorted page (skip ${DOCUMENTS / 2}, limit 20): in-memory sort ${sorted.unindexedMs.toFixed(1)} ms   index walk ${sorted.indexedMs.toFixed(2)} ms   ratio ${sortRatio.toFixed(1)}x ${sortRatio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
+  );
   const restartDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-restart-"));
   try {
     const r = await restart(restartDir);
     const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-    console.log(`restart on ${DOCUMENTS} documents (~${mb(r.dataBytes)} of BSON): ${(r.fullMs / 1000).toFixed(2)} s (empty data directory: ${(r.emptyMs / 1000).toFixed(2)} s) ${r.fullMs < 5_000 ? "(meets < 5 s)" : "(over 5 s)"}`);
-    console.log(`resident memory after restart: ${mb(r.fullRss)} (empty: ${mb(r.emptyRss)}); ${(r.fullRss / r.dataBytes).toFixed(2)}x the data ${r.fullRss < 2 * r.dataBytes ? "(meets < 2x)" : "(over 2x)"}`);
+    console.log(
+      `restart on ${DOCUMENTS} documents (~${mb(r.dataBytes)} of BSON): ${(r.fullMs / 1000).toFixed(2)} s (empty data directory: ${(r.emptyMs / 1000).toFixed(2)} s) ${r.fullMs < 5_000 ? "(meets < 5 s)" : "(over 5 s)"}`,
+    );
+    console.log(
+      `resident memory after restart: ${mb(r.fullRss)} (empty: ${mb(r.emptyRss)}); ${(r.fullRss / r.dataBytes).toFixed(2)}x the data ${r.fullRss < 2 * r.dataBytes ? "(meets < 2x)" : "(over 2x)"}`,
+    );
   } finally {
     rmSync(restartDir, { recursive: true, force: true });
   }

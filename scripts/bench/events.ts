@@ -38,7 +38,11 @@ async function post(url: string, body: string, headers: Record<string, string>):
   return parsed.data;
 }
 
-function load(url: string, body: string, headers: Record<string, string>): Promise<{ requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number }> {
+function load(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number }> {
   return new Promise((resolve, reject) => {
     let graphqlErrors = 0;
     autocannon(
@@ -128,7 +132,11 @@ async function main(): Promise<void> {
         visibility: "PROFESSIONALS",
         capacity: 150,
       };
-      const response = await fetch(targets[0].gateway.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: create, variables: { input, key: randomUUID() } }) });
+      const response = await fetch(targets[0].gateway.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query: create, variables: { input, key: randomUUID() } }),
+      });
       eventIds.push(((await response.json()) as { data: { createEvent: { id: string } } }).data.createEvent.id);
     }
     const models = await openEventModels(engine.connection);
@@ -148,15 +156,25 @@ async function main(): Promise<void> {
         })),
       ),
     );
-    await models.Event.collection.updateMany({ _id: { $in: eventIds.map((id) => new Types.ObjectId(id)) } }, { $set: { "seats.registered": REGISTRATIONS_PER_EVENT } });
-    console.log(`${EVENTS} events (${GROUPS} organising groups, ${venueIds.length} venues, ${REGISTRATIONS_PER_EVENT} registrations each) on the in-memory engine; everything in this process; gateway NODE_ENV=production`);
+    await models.Event.collection.updateMany(
+      { _id: { $in: eventIds.map((id) => new Types.ObjectId(id)) } },
+      { $set: { "seats.registered": REGISTRATIONS_PER_EVENT } },
+    );
+    console.log(
+      `${EVENTS} events (${GROUPS} organising groups, ${venueIds.length} venues, ${REGISTRATIONS_PER_EVENT} registrations each) on the in-memory engine; everything in this process; gateway NODE_ENV=production`,
+    );
 
     const commands: { events: CommandStartedEvent[]; resources: CommandStartedEvent[] } = { events: [], resources: [] };
     monitored.connection.getClient().on("commandStarted", (event) => commands.events.push(event));
     resourcesDb.connection.getClient().on("commandStarted", (event) => commands.resources.push(event));
     const reads = (list: CommandStartedEvent[]) => list.filter((event) => ["find", "aggregate"].includes(event.commandName)).length;
     console.log("database round trips for one query (find/aggregate commands the driver sent), events subgraph + resources subgraph:");
-    console.log(row("", [10, 50, 100].map((first) => `${first} events`)));
+    console.log(
+      row(
+        "",
+        [10, 50, 100].map((first) => `${first} events`),
+      ),
+    );
     const measured = new Map<string, number[]>();
     for (const target of targets) {
       const counts: number[] = [];
@@ -174,7 +192,12 @@ async function main(): Promise<void> {
     }
     const withLoader = measured.get("with DataLoader") ?? [];
     const without = measured.get("without DataLoader") ?? [];
-    console.log(row("without / with", without.map((count, index) => `${(count / (withLoader[index] ?? 1)).toFixed(1)}x`)));
+    console.log(
+      row(
+        "without / with",
+        without.map((count, index) => `${(count / (withLoader[index] ?? 1)).toFixed(1)}x`),
+      ),
+    );
 
     const body = JSON.stringify({ query: query(EVENTS) });
     console.log(`latency through the gateway, ${EVENTS} events per query, ${CONNECTIONS} connections, ${SECONDS} s per run, order A B B A:`);
@@ -198,7 +221,13 @@ async function main(): Promise<void> {
     const a = summary.get("with DataLoader");
     const b = summary.get("without DataLoader");
     if (a !== undefined && b !== undefined) {
-      console.log(row("without / with", [`${(b.requestsPerSecond / a.requestsPerSecond).toFixed(2)}x`, `${(b.p50 / a.p50).toFixed(2)}x`, `${(b.p99 / a.p99).toFixed(2)}x`]));
+      console.log(
+        row("without / with", [
+          `${(b.requestsPerSecond / a.requestsPerSecond).toFixed(2)}x`,
+          `${(b.p50 / a.p50).toFixed(2)}x`,
+          `${(b.p99 / a.p99).toFixed(2)}x`,
+        ]),
+      );
     }
   } finally {
     for (const service of running.reverse()) await service.stop();

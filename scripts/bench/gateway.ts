@@ -48,7 +48,12 @@ interface LoadRun {
 }
 
 /** Sends the query from CONNECTIONS connections for `length` (seconds or a number of requests); `headers()` is called for every request. */
-function load(url: string, headers: () => Record<string, string>, length: { duration: number } | { amount: number }, pids: { gateway: number; subgraph: number }): Promise<LoadRun> {
+function load(
+  url: string,
+  headers: () => Record<string, string>,
+  length: { duration: number } | { amount: number },
+  pids: { gateway: number; subgraph: number },
+): Promise<LoadRun> {
   const before = { gateway: treeCpuMillis(pids.gateway), subgraph: treeCpuMillis(pids.subgraph) };
   return new Promise((resolve, reject) => {
     let graphqlErrors = 0;
@@ -92,7 +97,15 @@ async function measure(url: string, headers: () => Record<string, string>, pids:
 }
 
 /** Throughput and latency percentiles over several runs of one target. */
-function summarise(runs: readonly LoadRun[]): { requestsPerSecond: number; p50: number; p99: number; requests: number; failures: number; gatewayCpu: number; subgraphCpu: number } {
+function summarise(runs: readonly LoadRun[]): {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  failures: number;
+  gatewayCpu: number;
+  subgraphCpu: number;
+} {
   const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
   const seconds = runs.reduce((total, run) => total + run.seconds, 0);
@@ -177,7 +190,10 @@ async function main(): Promise<void> {
     const direct = summarise(targets.direct.runs);
     const through = summarise(targets.gateway.runs);
     console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures", "gw CPU ms", "sub CPU ms"]));
-    for (const [label, result] of [["direct to subgraph", direct], ["through gateway", through]] as const) {
+    for (const [label, result] of [
+      ["direct to subgraph", direct],
+      ["through gateway", through],
+    ] as const) {
       console.log(
         row(label, [
           result.requestsPerSecond.toFixed(1),
@@ -191,7 +207,9 @@ async function main(): Promise<void> {
       );
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    console.log(row("gateway / direct", [ratio(through.requestsPerSecond, direct.requestsPerSecond), ratio(through.p50, direct.p50), ratio(through.p99, direct.p99)]));
+    console.log(
+      row("gateway / direct", [ratio(through.requestsPerSecond, direct.requestsPerSecond), ratio(through.p50, direct.p50), ratio(through.p99, direct.p99)]),
+    );
   } finally {
     for (const child of children.reverse()) await stopChild(child);
   }

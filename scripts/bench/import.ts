@@ -20,7 +20,9 @@ function rateBetween(samples: readonly Sample[], fromShare: number, toShare: num
 }
 
 async function main(): Promise<void> {
-  const files = readdirSync(DIRECTORY).filter((name) => name.endsWith(".csv")).sort();
+  const files = readdirSync(DIRECTORY)
+    .filter((name) => name.endsWith(".csv"))
+    .sort();
   if (files.length === 0) throw new Error(`No CSV files in ${DIRECTORY}`);
   const mongo = await connectMongo({ dbName: "bench-import", logger: createLogger({ name: "bench-import", level: "warn" }) });
   const samples: Sample[] = [];

@@ -69,7 +69,14 @@ function finish(started: number, before: Record<string, number>, watched: Watche
 }
 
 /** `concurrency` clients each sending the next request as soon as the last is answered, for `seconds`. */
-export async function closedLoop(url: string, request: LoadRequest, concurrency: number, seconds: number, watched: Watched, timeoutMs = 60_000): Promise<LoadRun> {
+export async function closedLoop(
+  url: string,
+  request: LoadRequest,
+  concurrency: number,
+  seconds: number,
+  watched: Watched,
+  timeoutMs = 60_000,
+): Promise<LoadRun> {
   const { pool, path } = poolFor(url, concurrency);
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -92,7 +99,15 @@ export async function closedLoop(url: string, request: LoadRequest, concurrency:
 }
 
 /** Requests started at `perSecond` for `seconds`, each on time whatever earlier ones do (up to `maxConnections` sockets). */
-export async function openLoop(url: string, request: LoadRequest, perSecond: number, seconds: number, watched: Watched, timeoutMs = 60_000, maxConnections = 64): Promise<LoadRun> {
+export async function openLoop(
+  url: string,
+  request: LoadRequest,
+  perSecond: number,
+  seconds: number,
+  watched: Watched,
+  timeoutMs = 60_000,
+  maxConnections = 64,
+): Promise<LoadRun> {
   const { pool, path } = poolFor(url, maxConnections);
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -154,7 +169,9 @@ export function summarise(runs: readonly LoadRun[]): Summary {
 
 /** The 1-, 5- and 15-minute load averages, as printed each round. */
 export function loadLine(): string {
-  return `load ${loadavg().map((value) => value.toFixed(2)).join(" ")}`;
+  return `load ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ")}`;
 }
 
 /** A fixed-width table: a header row and rows of cells. */
@@ -166,5 +183,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 /** CPU ms per request of each watched process, as one cell: `gateway 3.1 / resources 5.2`. */
 export function cpuCell(summary: Summary): string {
-  return Object.entries(summary.cpuPerRequest).map(([label, ms]) => `${label} ${ms.toFixed(1)}`).join(" / ");
+  return Object.entries(summary.cpuPerRequest)
+    .map(([label, ms]) => `${label} ${ms.toFixed(1)}`)
+    .join(" / ");
 }

@@ -62,7 +62,9 @@ async function main(): Promise<void> {
         for (const { size, child } of order) {
           const run = await closedLoop(child.ready.url, request, concurrency, SECONDS, { subgraph: child.process.pid! });
           runs.get(size)!.push(run);
-          cells.push(`${size}: ${(run.latencies.length / run.seconds).toFixed(1)} req/s, ${run.errors} errors${run.firstError ? ` (${run.firstError.slice(0, 120)})` : ""}`);
+          cells.push(
+            `${size}: ${(run.latencies.length / run.seconds).toFixed(1)} req/s, ${run.errors} errors${run.firstError ? ` (${run.firstError.slice(0, 120)})` : ""}`,
+          );
         }
         console.log(`  c=${concurrency} round ${round + 1} (${loadLine()}): ${cells.join("; ")}`);
       }

@@ -91,7 +91,12 @@ async function demoAffiliations(url: string, authorization: string): Promise<Dem
     { query: "{ resources(first: 50) { edges { node { id names { official kana } address { district } category { code labelJa } } } } }" },
     { authorization },
   );
-  type Node = { id: string; names: { official: string; kana: string | null }; address: { district: string | null }; category: { code: string; labelJa: string } };
+  type Node = {
+    id: string;
+    names: { official: string; kana: string | null };
+    address: { district: string | null };
+    category: { code: string; labelJa: string };
+  };
   const { edges } = answer.body.data?.resources as { edges: Array<{ node: Node }> };
   return edges.map(({ node }) => ({
     id: node.id,
@@ -190,9 +195,7 @@ interface Load {
 
 /** Opens the graphql-ws clients subscribed to the board, a group at a time, each group once the previous one listens. */
 async function subscribeAll(server: ServerProcess, { subscribers }: Load, deliveries: Deliveries, clients: Client[]): Promise<void> {
-  const tokens = await Promise.all(
-    Array.from({ length: IDENTITIES }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })),
-  );
+  const tokens = await Promise.all(Array.from({ length: IDENTITIES }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })));
   for (let start = 0; start < subscribers; start += OPENING_CONCURRENCY) {
     const size = Math.min(OPENING_CONCURRENCY, subscribers - start);
     for (let i = start; i < start + size; i++) {
@@ -230,7 +233,11 @@ async function post(server: ServerProcess, { subscribers, posts }: Load, deliver
   for (let i = 0; i < posts; i++) {
     deliveries.sentAt[i] = performance.now();
     const input = { boardId, title: `bench ${i}`, body: "ベンチマークの投稿です (a benchmark post)." };
-    const answer = await postGraphQL(url, { query: CREATE_POST, variables: { input, key: `bench-${process.pid}-${performance.now()}-${i}` } }, { authorization: poster });
+    const answer = await postGraphQL(
+      url,
+      { query: CREATE_POST, variables: { input, key: `bench-${process.pid}-${performance.now()}-${i}` } },
+      { authorization: poster },
+    );
     if (answer.body.errors !== undefined) throw new Error(`posting failed: ${JSON.stringify(answer.body.errors)}`);
     const expected = subscribers * (i + 1);
     await waitUntil(() => deliveries.failures > 0 || deliveries.latencies.length >= expected, `${expected} deliveries`, DELIVERY_TIMEOUT_MS);
@@ -257,16 +264,22 @@ async function run(redisUrl: string | undefined, load: Load): Promise<Figures> {
       bytesPerIdleSubscriber: (heapIdle - heapBefore) / load.subscribers,
     };
   } finally {
-    await Promise.all(clients.map(async (client) => {
-      await client.dispose();
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        await client.dispose();
+      }),
+    );
     await server.stop();
   }
 }
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  console.log(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(", ")} (other work on the machine shows in the figures)`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(", ")} (other work on the machine shows in the figures)`,
+  );
   console.log(
     `fan-out: ${SUBSCRIBERS} graphql-ws subscribers (${IDENTITIES} distinct people) on one public board of the demo groups, ${POSTS} posts one after another; author and affiliation from two subgraphs`,
   );
@@ -278,7 +291,9 @@ async function main(): Promise<void> {
     const inProcess = await run(undefined, load);
     const viaRedis = await run(redis.url, load);
     const row = (label: string, unit: string, a: number, b: number, digits = 1) =>
-      console.log(`${label.padEnd(28)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${unit.padEnd(6)} ${(b / a).toFixed(2).padStart(6)}x`);
+      console.log(
+        `${label.padEnd(28)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${unit.padEnd(6)} ${(b / a).toFixed(2).padStart(6)}x`,
+      );
     console.log(`${"".padEnd(28)} ${"in-process".padStart(10)} ${"Redis".padStart(10)} ${"".padEnd(6)} ${"Redis/in-process".padStart(6)}`);
     row("delivery latency p50", "ms", inProcess.p50Ms, viaRedis.p50Ms);
     row("delivery latency p99", "ms", inProcess.p99Ms, viaRedis.p99Ms);

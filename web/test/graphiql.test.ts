@@ -26,7 +26,10 @@ test("GraphiQL loads from the gateway alone and runs the example query", async (
     if (!request.url().startsWith(origin) && !request.url().startsWith("data:") && !request.url().startsWith("blob:")) foreign.push(request.url());
   });
   await page.goto(`${origin}/graphiql`);
-  await page.getByRole("button", { name: /execute|実行|run/i }).first().click();
+  await page
+    .getByRole("button", { name: /execute|実行|run/i })
+    .first()
+    .click();
   await page.getByText('"totalCount"').first().waitFor({ timeout: 60_000 });
   await keepScreenshot(page, "graphiql");
   expect(foreign).toEqual([]);

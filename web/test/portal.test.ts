@@ -35,7 +35,12 @@ async function openPortal(context: BrowserContext): Promise<{ page: Page; foreig
 }
 
 test("a resident finds visiting-nursing stations by ほうもんかんご near their location, sees them on the map, and opens one's hours", async () => {
-  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo", permissions: ["geolocation"], geolocation: { latitude: 36.4, longitude: 136.45 } });
+  const context = await browser.newContext({
+    locale: "ja-JP",
+    timezoneId: "Asia/Tokyo",
+    permissions: ["geolocation"],
+    geolocation: { latitude: 36.4, longitude: 136.45 },
+  });
   const { page, foreign } = await openPortal(context);
 
   await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
@@ -203,7 +208,9 @@ test("a tile server set in data-tile-url is used for the map's background, with 
   // A city that runs its own tile server edits the attribute; here the page is served with it set, and the tiles answered in the browser.
   await context.route(`${origin}/portal`, async (route) => {
     const response = await route.fetch();
-    const html = (await response.text()).replace('data-tile-url=""', `data-tile-url="${origin}/tiles/{z}/{x}/{y}.png"`).replace('data-tile-attribution=""', 'data-tile-attribution="市の地図タイル"');
+    const html = (await response.text())
+      .replace('data-tile-url=""', `data-tile-url="${origin}/tiles/{z}/{x}/{y}.png"`)
+      .replace('data-tile-attribution=""', 'data-tile-attribution="市の地図タイル"');
     await route.fulfill({ response, body: html });
   });
   const tiles: string[] = [];

@@ -85,7 +85,13 @@ function payloadText(value: unknown): string {
  */
 export async function authenticateClient(command: (cmd: Document) => Promise<Document>, { username, password }: EngineCredentials): Promise<void> {
   const clientFirstBare = `n=${username},r=${randomBytes(24).toString("base64")}`;
-  const started = await command({ saslStart: 1, mechanism: SCRAM_MECHANISM, payload: new Binary(Buffer.from(`n,,${clientFirstBare}`)), options: { skipEmptyExchange: true }, $db: AUTH_DATABASE });
+  const started = await command({
+    saslStart: 1,
+    mechanism: SCRAM_MECHANISM,
+    payload: new Binary(Buffer.from(`n,,${clientFirstBare}`)),
+    options: { skipEmptyExchange: true },
+    $db: AUTH_DATABASE,
+  });
   if (started.ok !== 1) throw new Error(`saslStart failed: ${String(started.errmsg)}`);
   const serverFirst = payloadText(started.payload);
   const fields = scramFields(serverFirst);
@@ -93,7 +99,12 @@ export async function authenticateClient(command: (cmd: Document) => Promise<Doc
   const withoutProof = `c=biws,r=${fields.r ?? ""}`;
   const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
   const proof = xor(clientKey, hmac(storedKey, authMessage)).toString("base64");
-  const finished = await command({ saslContinue: 1, conversationId: started.conversationId, payload: new Binary(Buffer.from(`${withoutProof},p=${proof}`)), $db: AUTH_DATABASE });
+  const finished = await command({
+    saslContinue: 1,
+    conversationId: started.conversationId,
+    payload: new Binary(Buffer.from(`${withoutProof},p=${proof}`)),
+    $db: AUTH_DATABASE,
+  });
   const serverSignature = scramFields(finished.ok === 1 ? payloadText(finished.payload) : "").v;
   if (finished.done !== true || serverSignature !== hmac(serverKey, authMessage).toString("base64")) {
     throw new Error(`SCRAM authentication failed: ${String(finished.errmsg ?? "the server's signature does not verify")}`);

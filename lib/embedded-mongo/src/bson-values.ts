@@ -7,7 +7,15 @@ import { compareNumbers, deserializeKeepingTypes, numberType, TYPE_CODE_OF_NUMBE
 export function typeRank(value: unknown): number {
   if (value instanceof MinKey) return 1;
   if (value === null || value === undefined) return 2;
-  if (typeof value === "number" || typeof value === "bigint" || value instanceof Long || value instanceof Decimal128 || value instanceof Double || value instanceof Int32) return 3;
+  if (
+    typeof value === "number" ||
+    typeof value === "bigint" ||
+    value instanceof Long ||
+    value instanceof Decimal128 ||
+    value instanceof Double ||
+    value instanceof Int32
+  )
+    return 3;
   if (typeof value === "string") return 4;
   if (Array.isArray(value)) return 6;
   if (value instanceof Binary) return 7;
@@ -190,7 +198,10 @@ export function describeValue(value: unknown): string {
   if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
   if (value instanceof Date) return `new Date(${value.getTime()})`;
   if (value === undefined) return "undefined";
-  if (isPlainObject(value)) return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${describeValue(v)}`).join(", ")} }`;
+  if (isPlainObject(value))
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${describeValue(v)}`)
+      .join(", ")} }`;
   if (Array.isArray(value)) return `[ ${value.map(describeValue).join(", ")} ]`;
   if (value === null) return "null";
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);

@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   const password = process.env.EMBEDDED_MONGO_PASSWORD;
   const credentials = password === undefined || password === "" ? undefined : { username: "tsunagu", password };
   const engine = await startEmbeddedMongo({ dataDir, port, host: values.host, credentials });
-  const where = credentials !== undefined ? "password from EMBEDDED_MONGO_PASSWORD" : dataDir ? `password in ${join(dataDir, CREDENTIALS_FILE)}` : "random password: set EMBEDDED_MONGO_PASSWORD to choose one";
+  const where =
+    credentials !== undefined
+      ? "password from EMBEDDED_MONGO_PASSWORD"
+      : dataDir
+        ? `password in ${join(dataDir, CREDENTIALS_FILE)}`
+        : "random password: set EMBEDDED_MONGO_PASSWORD to choose one";
   process.stdout.write(`${engine.uri} (user ${engine.credentials.username}, authSource=admin, ${where})\n`);
   const shutdown = (): void => void engine.stop().then(() => process.exit(0));
   process.on("SIGINT", shutdown);

@@ -128,8 +128,10 @@ function checkStorable(doc: Document): void {
     if (key.startsWith("$")) throw new CommandError("BadValue", `Document can't have $ prefixed field names: ${key}`);
   }
   if (isPlainObject(doc._id)) {
-    for (const key of Object.keys(doc._id)) if (key.startsWith("$")) throw new CommandError("BadValue", `_id fields may not contain '$'-prefixed fields: ${key}`);
+    for (const key of Object.keys(doc._id))
+      if (key.startsWith("$")) throw new CommandError("BadValue", `_id fields may not contain '$'-prefixed fields: ${key}`);
   }
   const size = calculateObjectSize(doc);
-  if (size > MAX_BSON_OBJECT_SIZE) throw new CommandError("BSONObjectTooLarge", `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+  if (size > MAX_BSON_OBJECT_SIZE)
+    throw new CommandError("BSONObjectTooLarge", `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
 }

@@ -10,14 +10,32 @@ const DATA_BEARING_MEMBERS = 1;
 /** `create` options the engine applies. */
 const APPLIED_CREATE_OPTIONS = new Set(["validator", "validationLevel", "validationAction", "collation", "idIndex", "indexOptionDefaults", "storageEngine"]);
 /** `create` options MongoDB 7 knows that the engine refuses rather than ignores. */
-const REFUSED_CREATE_OPTIONS = new Set(["viewOn", "pipeline", "capped", "size", "max", "timeseries", "expireAfterSeconds", "clusteredIndex", "changeStreamPreAndPostImages", "encryptedFields", "autoIndexId", "flags", "temp", "recordPreImages"]);
+const REFUSED_CREATE_OPTIONS = new Set([
+  "viewOn",
+  "pipeline",
+  "capped",
+  "size",
+  "max",
+  "timeseries",
+  "expireAfterSeconds",
+  "clusteredIndex",
+  "changeStreamPreAndPostImages",
+  "encryptedFields",
+  "autoIndexId",
+  "flags",
+  "temp",
+  "recordPreImages",
+]);
 
 /** Checks the options of `create` and returns those the collection keeps. */
 export function checkCreateOptions(options: Document): Document {
   for (const [field, value] of Object.entries(options)) {
     if (REFUSED_CREATE_OPTIONS.has(field)) {
       if (field === "capped" && value === false) continue;
-      throw new CommandError("InvalidOptions", `The embedded engine does not support the collection option '${field}' (views, capped, time-series and clustered collections are not implemented)`);
+      throw new CommandError(
+        "InvalidOptions",
+        `The embedded engine does not support the collection option '${field}' (views, capped, time-series and clustered collections are not implemented)`,
+      );
     }
     if (!APPLIED_CREATE_OPTIONS.has(field)) throw new CommandError("UnknownField", `BSON field 'create.${field}' is an unknown field.`);
   }
@@ -43,8 +61,10 @@ export function writeConcernProblem(writeConcern: unknown): Document | undefined
   if (!isPlainObject(writeConcern) || writeConcern.w === undefined) return undefined;
   const w = writeConcern.w;
   const errInfo = { writeConcern: { ...writeConcern, provenance: "clientSupplied" } };
-  if (typeof w === "number" && w > DATA_BEARING_MEMBERS) return { code: 100, codeName: "UnsatisfiableWriteConcern", errmsg: "Not enough data-bearing nodes", errInfo };
-  if (typeof w === "string" && w !== "majority") return { code: 79, codeName: "UnknownReplWriteConcern", errmsg: `No write concern mode named '${w}' found in replica set configuration`, errInfo };
+  if (typeof w === "number" && w > DATA_BEARING_MEMBERS)
+    return { code: 100, codeName: "UnsatisfiableWriteConcern", errmsg: "Not enough data-bearing nodes", errInfo };
+  if (typeof w === "string" && w !== "majority")
+    return { code: 79, codeName: "UnknownReplWriteConcern", errmsg: `No write concern mode named '${w}' found in replica set configuration`, errInfo };
   return undefined;
 }
 
@@ -59,7 +79,10 @@ function checkCollation(collation: unknown, where: string): void {
   if (!isPlainObject(collation)) throw new CommandError("TypeMismatch", `${where}: 'collation' must be an object`);
   if (typeof collation.locale !== "string") throw new CommandError("BadValue", `${where}: missing required field 'locale' in collation`);
   if (collation.locale === "simple" && Object.keys(collation).length === 1) return;
-  throw new CommandError("InvalidOptions", `${where}: collation ${JSON.stringify(collation)} is not supported by the embedded engine (only { locale: "simple" }, binary comparison, is)`);
+  throw new CommandError(
+    "InvalidOptions",
+    `${where}: collation ${JSON.stringify(collation)} is not supported by the embedded engine (only { locale: "simple" }, binary comparison, is)`,
+  );
 }
 
 /** Every place a command can carry a collation: the command, its statements and its index specifications. */

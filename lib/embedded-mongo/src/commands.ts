@@ -48,28 +48,30 @@ interface Invocation extends CommandRequest {
 
 type Handler = (call: Invocation) => Document | Promise<Document>;
 
-const handshake = (legacy: boolean) => (call: Invocation): Document => ({
-  ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
-  helloOk: true,
-  setName: "tsunagu",
-  setVersion: 1,
-  hosts: [call.engine.me],
-  primary: call.engine.me,
-  me: call.engine.me,
-  secondary: false,
-  electionId: ELECTION_ID,
-  maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-  maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
-  maxWriteBatchSize: 100_000,
-  localTime: new Date(),
-  logicalSessionTimeoutMinutes: 30,
-  connectionId: call.connectionId,
-  minWireVersion: 0,
-  maxWireVersion: MAX_WIRE_VERSION,
-  // True while the journal cannot write (a full disk): readiness checks look here.
-  readOnly: call.engine.store.journal?.failing ?? false,
-  ok: 1,
-});
+const handshake =
+  (legacy: boolean) =>
+  (call: Invocation): Document => ({
+    ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+    helloOk: true,
+    setName: "tsunagu",
+    setVersion: 1,
+    hosts: [call.engine.me],
+    primary: call.engine.me,
+    me: call.engine.me,
+    secondary: false,
+    electionId: ELECTION_ID,
+    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+    maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
+    maxWriteBatchSize: 100_000,
+    localTime: new Date(),
+    logicalSessionTimeoutMinutes: 30,
+    connectionId: call.connectionId,
+    minWireVersion: 0,
+    maxWireVersion: MAX_WIRE_VERSION,
+    // True while the journal cannot write (a full disk): readiness checks look here.
+    readOnly: call.engine.store.journal?.failing ?? false,
+    ok: 1,
+  });
 
 /** The collection a command names, as `db.name`. */
 function targetNs(call: Invocation): string {
@@ -123,7 +125,8 @@ async function withWrites(call: Invocation, body: (unit: WriteUnit) => Document)
 }
 
 function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
-  const scan: Document = plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
+  const scan: Document =
+    plan.stage === "IXSCAN" || plan.stage === "GEO_NEAR_2DSPHERE" ? { stage: plan.stage, indexName: plan.indexName } : { stage: plan.stage };
   if (plan.indexDirection) scan.direction = plan.indexDirection === 1 ? "forward" : "backward";
   const fetched = plan.stage === "IXSCAN" ? { stage: "FETCH", inputStage: scan } : scan;
   const winningPlan = plan.sortedInMemory ? { stage: "SORT", inputStage: fetched } : fetched;
@@ -139,13 +142,17 @@ const find: Handler = (call) => {
   const ns = targetNs(call);
   call.engine.opcounters.query++;
   checkHint(readCollection(call, ns), call.cmd.hint);
-  const { docs } = runFind(readCollection(call, ns), {
-    filter: documentOption(call.cmd.filter, "filter"),
-    sort: documentOption(call.cmd.sort, "sort"),
-    projection: documentOption(call.cmd.projection, "projection"),
-    skip: nonNegative(call.cmd.skip, "skip"),
-    limit: nonNegative(call.cmd.limit, "limit"),
-  }, optionsFor(call));
+  const { docs } = runFind(
+    readCollection(call, ns),
+    {
+      filter: documentOption(call.cmd.filter, "filter"),
+      sort: documentOption(call.cmd.sort, "sort"),
+      projection: documentOption(call.cmd.projection, "projection"),
+      skip: nonNegative(call.cmd.skip, "skip"),
+      limit: nonNegative(call.cmd.limit, "limit"),
+    },
+    optionsFor(call),
+  );
   const limit = Number(call.cmd.limit ?? 0);
   const singleBatch = call.cmd.singleBatch === true || limit < 0;
   return { cursor: call.engine.cursors.open(ns, docs, nonNegative(call.cmd.batchSize, "batchSize"), singleBatch), ok: 1 };
@@ -155,7 +162,8 @@ const aggregate: Handler = async (call) => {
   const collectionName = call.cmd.aggregate;
   const ns = collectionName === 1 ? `${call.db}.$cmd.aggregate` : targetNs(call);
   if (!Array.isArray(call.cmd.pipeline)) throw new CommandError("TypeMismatch", "'pipeline' option must be specified as an array");
-  if (!isPlainObject(call.cmd.cursor) && call.cmd.explain !== true) throw new CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the explain argument");
+  if (!isPlainObject(call.cmd.cursor) && call.cmd.explain !== true)
+    throw new CommandError("FailedToParse", "The 'cursor' option is required, except for aggregate with the explain argument");
   call.engine.opcounters.command++;
   const pipeline = call.cmd.pipeline as Document[];
   const last = pipeline.at(-1);
@@ -295,7 +303,13 @@ const update: Handler = (call) => {
         upserted.push({ index, _id: created._id });
       }
     });
-    return { n: matched + upserted.length, nModified: modified, ...(upserted.length > 0 ? { upserted } : {}), ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
+    return {
+      n: matched + upserted.length,
+      nModified: modified,
+      ...(upserted.length > 0 ? { upserted } : {}),
+      ...(writeErrors.length > 0 ? { writeErrors } : {}),
+      ok: 1,
+    };
   });
 };
 
@@ -361,7 +375,22 @@ function projectOne(doc: Document, projection: Document | undefined, filter: Doc
 }
 
 /** Fields any command may carry that are not options of the command itself. */
-const GENERIC_FIELDS = new Set(["lsid", "$db", "txnNumber", "autocommit", "startTransaction", "writeConcern", "readConcern", "$clusterTime", "$readPreference", "comment", "maxTimeMS", "apiVersion", "apiStrict", "apiDeprecationErrors"]);
+const GENERIC_FIELDS = new Set([
+  "lsid",
+  "$db",
+  "txnNumber",
+  "autocommit",
+  "startTransaction",
+  "writeConcern",
+  "readConcern",
+  "$clusterTime",
+  "$readPreference",
+  "comment",
+  "maxTimeMS",
+  "apiVersion",
+  "apiStrict",
+  "apiDeprecationErrors",
+]);
 
 const create: Handler = async (call) => {
   const ns = targetNs(call);
@@ -380,7 +409,10 @@ const collMod: Handler = (call) => {
   const changes = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "collMod" && !GENERIC_FIELDS.has(key)));
   for (const field of Object.keys(changes)) {
     if (!["validator", "validationLevel", "validationAction"].includes(field)) {
-      throw new CommandError("InvalidOptions", `collMod option '${field}' is not supported by the embedded engine (validator, validationLevel and validationAction are)`);
+      throw new CommandError(
+        "InvalidOptions",
+        `collMod option '${field}' is not supported by the embedded engine (validator, validationLevel and validationAction are)`,
+      );
     }
   }
   checkValidationOptions(changes);
@@ -413,10 +445,19 @@ const listCollections: Handler = (call) => {
     const collection = call.engine.store.collection(ns, call.session.txn)!;
     return call.cmd.nameOnly === true
       ? { name: collection.name, type: "collection" }
-      : { name: collection.name, type: "collection", options: collection.options, info: { readOnly: false, uuid: collection.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: "_id_" } };
+      : {
+          name: collection.name,
+          type: "collection",
+          options: collection.options,
+          info: { readOnly: false, uuid: collection.uuid },
+          idIndex: { v: 2, key: { _id: 1 }, name: "_id_" },
+        };
   });
   const docs = filter ? translated(() => new Query(filter, queryOptions()).find(all).all() as Document[]) : all;
-  return { cursor: call.engine.cursors.open(`${call.db}.$cmd.listCollections`, docs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")), ok: 1 };
+  return {
+    cursor: call.engine.cursors.open(`${call.db}.$cmd.listCollections`, docs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")),
+    ok: 1,
+  };
 };
 
 const listIndexes: Handler = (call) => {
@@ -439,9 +480,16 @@ const createIndexes: Handler = (call) => {
       const existing = collection.indexes.get(spec.name);
       const sameKey = [...collection.indexes.values()].find((index) => compareValues(index.spec.key, spec.key) === 0);
       if (existing) {
-        if (compareValues(existing.spec.key, spec.key) !== 0) throw new CommandError("IndexKeySpecsConflict", `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+        if (compareValues(existing.spec.key, spec.key) !== 0)
+          throw new CommandError(
+            "IndexKeySpecsConflict",
+            `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
+          );
         if (Boolean(existing.spec.unique) !== Boolean(spec.unique) || Boolean(existing.spec.sparse) !== Boolean(spec.sparse)) {
-          throw new CommandError("IndexOptionsConflict", `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`);
+          throw new CommandError(
+            "IndexOptionsConflict",
+            `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
+          );
         }
         continue;
       }
@@ -451,7 +499,13 @@ const createIndexes: Handler = (call) => {
       unit.createIndex(ns, spec);
     }
     const after = collection.indexes.size;
-    return { numIndexesBefore: before, numIndexesAfter: after, createdCollectionAutomatically, ...(before === after ? { note: "all indexes already exist" } : {}), ok: 1 };
+    return {
+      numIndexesBefore: before,
+      numIndexesAfter: after,
+      createdCollectionAutomatically,
+      ...(before === after ? { note: "all indexes already exist" } : {}),
+      ok: 1,
+    };
   });
 };
 
@@ -486,12 +540,16 @@ const explain: Handler = (call) => {
   const collection = readCollection(call, ns);
   const options = optionsFor(call);
   if (name === "find") {
-    const { docs, plan } = runFind(collection, {
-      filter: documentOption(inner.filter, "filter"),
-      sort: documentOption(inner.sort, "sort"),
-      skip: nonNegative(inner.skip, "skip"),
-      limit: nonNegative(inner.limit, "limit"),
-    }, options);
+    const { docs, plan } = runFind(
+      collection,
+      {
+        filter: documentOption(inner.filter, "filter"),
+        sort: documentOption(inner.sort, "sort"),
+        skip: nonNegative(inner.skip, "skip"),
+        limit: nonNegative(inner.limit, "limit"),
+      },
+      options,
+    );
     return explainPlan(ns, plan, docs.length);
   }
   if (name === "count" || name === "distinct") {
@@ -615,7 +673,20 @@ const handlers: Record<string, Handler> = {
   abortTransaction,
 };
 
-const ALLOWED_IN_TRANSACTION = new Set(["find", "getMore", "killCursors", "aggregate", "distinct", "insert", "update", "delete", "findAndModify", "findandmodify", "commitTransaction", "abortTransaction"]);
+const ALLOWED_IN_TRANSACTION = new Set([
+  "find",
+  "getMore",
+  "killCursors",
+  "aggregate",
+  "distinct",
+  "insert",
+  "update",
+  "delete",
+  "findAndModify",
+  "findandmodify",
+  "commitTransaction",
+  "abortTransaction",
+]);
 const WRITE_COMMANDS = new Set(["insert", "update", "delete", "findAndModify", "findandmodify"]);
 
 /** Runs one command and returns its reply document; failures come back as MongoDB error replies. */

@@ -46,7 +46,8 @@ export class CursorRegistry {
   getMore(id: number, ns: string, batchSize: number | undefined): Document {
     const cursor = this.cursors.get(id);
     if (!cursor) throw new CommandError("CursorNotFound", `cursor id ${id} not found`);
-    if (cursor.ns !== ns) throw new CommandError("BadValue", `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+    if (cursor.ns !== ns)
+      throw new CommandError("BadValue", `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
     cursor.lastUsed = Date.now();
     const nextBatch = takeBatch(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
     const exhausted = cursor.position >= cursor.docs.length;

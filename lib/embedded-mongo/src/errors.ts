@@ -83,12 +83,14 @@ export class CommandError extends Error {
 /** Translates mingo's messages about unknown operators into MongoDB's errors; other errors pass through. */
 export function fromQueryLanguageError(error: unknown): unknown {
   if (error instanceof CommandError || !(error instanceof Error)) return error;
-  if (/immutable field '_id'/.test(error.message)) return new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+  if (/immutable field '_id'/.test(error.message))
+    return new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
   const unknownOperator = /(?:unknown|unregistered) (\w+) operator:? (\$\w+)/i.exec(error.message);
   if (unknownOperator) {
     const [, kind, name] = unknownOperator;
     if (kind === "pipeline") return new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}'`);
-    if (kind === "update") return new CommandError("FailedToParse", `Unknown modifier: ${name}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    if (kind === "update")
+      return new CommandError("FailedToParse", `Unknown modifier: ${name}. Expected a valid update modifier or pipeline-style update specified as an array`);
     if (kind === "query") return new CommandError("BadValue", `unknown operator: ${name}`);
     return new CommandError("InvalidOptions", `Unrecognized expression '${name}'`);
   }

@@ -102,7 +102,7 @@ function operatorTest(path: string, operators: Document): Test | undefined {
 function clauseTests(clauses: unknown): Test[] | undefined {
   if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
   const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause) : undefined));
-  return tests.every((t) => t !== undefined) ? (tests) : undefined;
+  return tests.every((t) => t !== undefined) ? tests : undefined;
 }
 
 /** Compiles a filter, or returns undefined when it uses anything this matcher does not cover. */

@@ -71,7 +71,10 @@ function insideGeometry(point: Point, geometry: Document): boolean {
     const other = requirePoint(geometry, "$geometry");
     return other.lng === point.lng && other.lat === point.lat;
   }
-  throw new CommandError("BadValue", `unsupported $geometry type ${JSON.stringify(geometry.type)}: the embedded engine supports Point, Polygon and MultiPolygon`);
+  throw new CommandError(
+    "BadValue",
+    `unsupported $geometry type ${JSON.stringify(geometry.type)}: the embedded engine supports Point, Polygon and MultiPolygon`,
+  );
 }
 
 /** Compiles a `$geoWithin` shape into a test on points. */
@@ -89,7 +92,8 @@ function withinShape(shape: Document): (point: Point) => boolean {
   }
   if (Array.isArray(shape.$box)) {
     const [a, b] = (shape.$box as unknown[]).map((corner) => requirePoint(corner, "$box corner")) as [Point, Point];
-    return (point) => point.lng >= Math.min(a.lng, b.lng) && point.lng <= Math.max(a.lng, b.lng) && point.lat >= Math.min(a.lat, b.lat) && point.lat <= Math.max(a.lat, b.lat);
+    return (point) =>
+      point.lng >= Math.min(a.lng, b.lng) && point.lng <= Math.max(a.lng, b.lng) && point.lat >= Math.min(a.lat, b.lat) && point.lat <= Math.max(a.lat, b.lat);
   }
   if (Array.isArray(shape.$polygon)) {
     const ring = shape.$polygon as unknown[];
@@ -150,7 +154,10 @@ export function parseNearCondition(operator: "$near" | "$nearSphere", condition:
     };
   }
   if (operator === "$near") {
-    throw new CommandError("NoQueryExecutionPlans", "unable to find index for $geoNear query: legacy $near needs a 2d index, which the embedded engine does not support; use { $geometry: { type: 'Point', ... } }");
+    throw new CommandError(
+      "NoQueryExecutionPlans",
+      "unable to find index for $geoNear query: legacy $near needs a 2d index, which the embedded engine does not support; use { $geometry: { type: 'Point', ... } }",
+    );
   }
   return {
     centre: requirePoint(value, "$nearSphere"),

@@ -18,7 +18,11 @@ export interface IndexSortPlan {
 }
 
 /** An index that returns documents in the order of `sort`, if the collection has one. */
-export function planIndexSort(collection: Collection, sort: Array<{ field: string; direction: number }>, predicates: Map<string, FieldPredicate>): IndexSortPlan | undefined {
+export function planIndexSort(
+  collection: Collection,
+  sort: Array<{ field: string; direction: number }>,
+  predicates: Map<string, FieldPredicate>,
+): IndexSortPlan | undefined {
   const direction = sort[0]?.direction;
   if (direction === undefined || sort.some((key) => key.direction !== direction)) return undefined;
   let best: IndexSortPlan | undefined;
@@ -37,7 +41,13 @@ export function planIndexSort(collection: Collection, sort: Array<{ field: strin
     if (!sort.every((key, i) => index.fields[position + i] === key.field)) continue;
     if (best && best.prefix.length >= prefix.length) continue;
     const first = predicates.get(sort[0].field);
-    best = { index, prefix, direction: direction > 0 ? 1 : -1, lower: first?.equals ? undefined : first?.lower, upper: first?.equals ? undefined : first?.upper };
+    best = {
+      index,
+      prefix,
+      direction: direction > 0 ? 1 : -1,
+      lower: first?.equals ? undefined : first?.lower,
+      upper: first?.equals ? undefined : first?.upper,
+    };
   }
   return best;
 }

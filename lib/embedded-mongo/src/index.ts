@@ -84,7 +84,13 @@ function loadSnapshot(store: Store, docs: Document[]): void {
 
 function* snapshotDocuments(collections: Collection[]): Generator<Document> {
   for (const collection of collections) {
-    yield { kind: "collection", ns: collection.ns, uuid: collection.uuid, options: collection.options, indexes: [...collection.indexes.values()].map((index) => index.spec) };
+    yield {
+      kind: "collection",
+      ns: collection.ns,
+      uuid: collection.uuid,
+      options: collection.options,
+      indexes: [...collection.indexes.values()].map((index) => index.spec),
+    };
     for (const doc of collection.records.values()) yield { kind: "doc", d: doc };
   }
 }
@@ -103,7 +109,14 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     if (recovered.tornBytes > 0) log("warn", `discarded ${recovered.tornBytes} bytes of an unacknowledged write torn by a crash`);
     const lastSeq = recovered.records.at(-1)?.seq ?? recovered.snapshotSeq;
     store.journal = new Journal(
-      { dataDir: options.dataDir, lastSeq, compactBytes: options.compactBytes ?? 64 * 1024 * 1024, onError: (error) => log("error", error.message), files: options.journalFiles, retryMs: options.journalRetryMs },
+      {
+        dataDir: options.dataDir,
+        lastSeq,
+        compactBytes: options.compactBytes ?? 64 * 1024 * 1024,
+        onError: (error) => log("error", error.message),
+        files: options.journalFiles,
+        retryMs: options.journalRetryMs,
+      },
       () => snapshotDocuments([...store.namespaces.values()].map((collection) => collection.clone())),
     );
   }
@@ -120,7 +133,11 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   };
   const credentials = options.credentials ?? (options.dataDir ? credentialsIn(options.dataDir) : generateCredentials());
   const authenticator = new Authenticator(credentials);
-  const { server, sockets } = createWireServer(engine, { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) }, authenticator);
+  const { server, sockets } = createWireServer(
+    engine,
+    { onProtocolError: (remote, message) => log("warn", `dropped connection ${remote}: ${message}`) },
+    authenticator,
+  );
   server.listen(options.port ?? 0, host);
   await once(server, "listening");
   const address = server.address();

@@ -30,7 +30,9 @@ const SUPPORTED_TYPES = new Set<unknown>([1, -1, "2dsphere", "hashed"]);
 
 /** Builds the conventional name of an index from its key pattern, e.g. `{ a: 1, b: -1 }` → `a_1_b_-1`. */
 export function defaultIndexName(key: Document): string {
-  return Object.entries(key).map(([field, type]) => `${field}_${type}`).join("_");
+  return Object.entries(key)
+    .map(([field, type]) => `${field}_${type}`)
+    .join("_");
 }
 
 /** Checks a createIndexes entry and returns it as it will be stored. */
@@ -41,7 +43,10 @@ export function validateIndexSpec(raw: Document): IndexSpec {
   for (const [field, type] of Object.entries(raw.key as Document)) {
     const normalised = typeof type === "number" ? Math.sign(type) : type;
     if (!SUPPORTED_TYPES.has(normalised)) {
-      throw new CommandError("CannotCreateIndex", `Index type ${JSON.stringify(type)} on field '${field}' is not supported by the embedded engine (supported: 1, -1, "2dsphere", "hashed")`);
+      throw new CommandError(
+        "CannotCreateIndex",
+        `Index type ${JSON.stringify(type)} on field '${field}' is not supported by the embedded engine (supported: 1, -1, "2dsphere", "hashed")`,
+      );
     }
   }
   const spec: IndexSpec = { ...raw, v: 2, key: raw.key as Document, name: typeof raw.name === "string" ? raw.name : defaultIndexName(raw.key as Document) };
@@ -92,7 +97,10 @@ export class Index {
         present = true;
         const point = parsePoint(raw[0]);
         if (!point) {
-          throw new CommandError("CannotExtractGeoKeys", `Can't extract geo keys: ${describeValue({ _id: doc._id, [field]: raw[0] })} Point must be GeoJSON { type: "Point", coordinates: [longitude, latitude] } with longitude in [-180, 180] and latitude in [-90, 90]`);
+          throw new CommandError(
+            "CannotExtractGeoKeys",
+            `Can't extract geo keys: ${describeValue({ _id: doc._id, [field]: raw[0] })} Point must be GeoJSON { type: "Point", coordinates: [longitude, latitude] } with longitude in [-180, 180] and latitude in [-90, 90]`,
+          );
         }
         // The cell orders the entry; the exact point rides along so near queries measure without fetching documents.
         return [[geoCellOf(point), point.lng, point.lat]];

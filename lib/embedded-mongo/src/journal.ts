@@ -167,7 +167,10 @@ export class Journal {
   writeRefusal(): CommandError | undefined {
     if (this.failure === undefined) return undefined;
     const full = (this.failure as NodeJS.ErrnoException).code === "ENOSPC";
-    return new CommandError(full ? "OutOfDiskSpace" : "InternalError", `the journal cannot write (${this.failure.message}); writes are refused until it can, which is retried every ${this.options.retryMs ?? 1000} ms`);
+    return new CommandError(
+      full ? "OutOfDiskSpace" : "InternalError",
+      `the journal cannot write (${this.failure.message}); writes are refused until it can, which is retried every ${this.options.retryMs ?? 1000} ms`,
+    );
   }
 
   /**
@@ -282,7 +285,9 @@ export class Journal {
 }
 
 function existsSyncJournals(dataDir: string): string[] {
-  return readdirSync(dataDir).filter((name) => JOURNAL_PATTERN.test(name)).sort();
+  return readdirSync(dataDir)
+    .filter((name) => JOURNAL_PATTERN.test(name))
+    .sort();
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -76,12 +76,18 @@ export function compileJsonSchema(schema: Document): Test {
       case "minLength":
       case "maxLength": {
         const limit = count(keyword, operand);
-        onlyFor((value) => typeof value === "string", (value) => (keyword === "minLength" ? [...(value as string)].length >= limit : [...(value as string)].length <= limit));
+        onlyFor(
+          (value) => typeof value === "string",
+          (value) => (keyword === "minLength" ? [...(value as string)].length >= limit : [...(value as string)].length <= limit),
+        );
         break;
       }
       case "pattern": {
         const regex = new RegExp(String(operand), "u");
-        onlyFor((value) => typeof value === "string", (value) => regex.test(value as string));
+        onlyFor(
+          (value) => typeof value === "string",
+          (value) => regex.test(value as string),
+        );
         break;
       }
       case "minItems":
@@ -91,7 +97,8 @@ export function compileJsonSchema(schema: Document): Test {
         break;
       }
       case "uniqueItems":
-        if (operand === true) onlyFor(Array.isArray, (value) => (value as unknown[]).every((item, i, all) => all.findIndex((other) => compareValues(other, item) === 0) === i));
+        if (operand === true)
+          onlyFor(Array.isArray, (value) => (value as unknown[]).every((item, i, all) => all.findIndex((other) => compareValues(other, item) === 0) === i));
         break;
       case "items": {
         if (Array.isArray(operand)) {
@@ -108,14 +115,17 @@ export function compileJsonSchema(schema: Document): Test {
       case "additionalItems":
         break;
       case "required": {
-        if (!Array.isArray(operand) || operand.length === 0 || !operand.every((field) => typeof field === "string")) fail("$jsonSchema keyword 'required' must be a non-empty array of strings");
+        if (!Array.isArray(operand) || operand.length === 0 || !operand.every((field) => typeof field === "string"))
+          fail("$jsonSchema keyword 'required' must be a non-empty array of strings");
         onlyFor(isPlainObject, (value) => operand.every((field: string) => (value as Document)[field] !== undefined));
         break;
       }
       case "minProperties":
       case "maxProperties": {
         const limit = count(keyword, operand);
-        onlyFor(isPlainObject, (value) => (keyword === "minProperties" ? Object.keys(value as Document).length >= limit : Object.keys(value as Document).length <= limit));
+        onlyFor(isPlainObject, (value) =>
+          keyword === "minProperties" ? Object.keys(value as Document).length >= limit : Object.keys(value as Document).length <= limit,
+        );
         break;
       }
       case "properties":
@@ -151,7 +161,8 @@ export function compileJsonSchema(schema: Document): Test {
         fail(`Unknown $jsonSchema keyword: ${keyword}`);
     }
   }
-  if (schema.properties !== undefined || schema.patternProperties !== undefined || schema.additionalProperties !== undefined) tests.push(propertiesTest(schema));
+  if (schema.properties !== undefined || schema.patternProperties !== undefined || schema.additionalProperties !== undefined)
+    tests.push(propertiesTest(schema));
   return (value) => tests.every((test) => test(value));
 }
 
@@ -159,7 +170,9 @@ export function compileJsonSchema(schema: Document): Test {
 function propertiesTest(schema: Document): Test {
   if (schema.properties !== undefined && !isPlainObject(schema.properties)) fail("$jsonSchema keyword 'properties' must be an object");
   const named = new Map(Object.entries((schema.properties ?? {}) as Document).map(([field, sub]) => [field, compileJsonSchema(sub as Document)]));
-  const patterned = Object.entries((schema.patternProperties ?? {}) as Document).map(([pattern, sub]) => [new RegExp(pattern, "u"), compileJsonSchema(sub as Document)] as const);
+  const patterned = Object.entries((schema.patternProperties ?? {}) as Document).map(
+    ([pattern, sub]) => [new RegExp(pattern, "u"), compileJsonSchema(sub as Document)] as const,
+  );
   const additional = schema.additionalProperties;
   const other: Test = isPlainObject(additional) ? compileJsonSchema(additional) : additional === false ? () => false : () => true;
   return (value) => {

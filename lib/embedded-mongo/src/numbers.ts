@@ -168,8 +168,27 @@ export function compareNumbers(a: unknown, b: unknown): number {
 }
 
 const BSON_TYPE_ALIASES: Record<string, number> = {
-  double: 1, string: 2, object: 3, array: 4, binData: 5, undefined: 6, objectId: 7, bool: 8, date: 9, null: 10, regex: 11,
-  dbPointer: 12, javascript: 13, symbol: 14, javascriptWithScope: 15, int: 16, timestamp: 17, long: 18, decimal: 19, minKey: -1, maxKey: 127,
+  double: 1,
+  string: 2,
+  object: 3,
+  array: 4,
+  binData: 5,
+  undefined: 6,
+  objectId: 7,
+  bool: 8,
+  date: 9,
+  null: 10,
+  regex: 11,
+  dbPointer: 12,
+  javascript: 13,
+  symbol: 14,
+  javascriptWithScope: 15,
+  int: 16,
+  timestamp: 17,
+  long: 18,
+  decimal: 19,
+  minKey: -1,
+  maxKey: 127,
 };
 
 /** The BSON type numbers a `$type` operand names ("number" names all four number types). */
@@ -179,7 +198,8 @@ export function typeCodesOf(operand: unknown): Set<number> {
   for (const item of list) {
     if (item === "number") [1, 16, 18, 19].forEach((code) => codes.add(code));
     else if (typeof item === "string" && item in BSON_TYPE_ALIASES) codes.add(BSON_TYPE_ALIASES[item]);
-    else if (numberType(item) !== undefined && Number.isInteger(Number(item)) && Object.values(BSON_TYPE_ALIASES).includes(Number(item))) codes.add(Number(item));
+    else if (numberType(item) !== undefined && Number.isInteger(Number(item)) && Object.values(BSON_TYPE_ALIASES).includes(Number(item)))
+      codes.add(Number(item));
     else throw new CommandError("BadValue", `Unknown type name alias: ${String(item)}`);
   }
   return codes;

@@ -131,9 +131,19 @@ function cellsSource(index: Index, ranges: Array<[number, number]>): CandidateSo
   };
 }
 
-function matchNear(collection: Collection, field: string, near: NearQuery, test: (doc: Document) => boolean, rest: Document): { matches: Match[]; plan: QueryPlan } {
+function matchNear(
+  collection: Collection,
+  field: string,
+  near: NearQuery,
+  test: (doc: Document) => boolean,
+  rest: Document,
+): { matches: Match[]; plan: QueryPlan } {
   const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
-  if (!index) throw new CommandError("NoQueryExecutionPlans", `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`);
+  if (!index)
+    throw new CommandError(
+      "NoQueryExecutionPlans",
+      `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`,
+    );
   const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
   const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
   // With `$all`/`$or` conditions on indexed fields, the records they yield drive when fewer than the cells hold.
@@ -180,7 +190,10 @@ function nearFromCandidates(
     if (test(doc)) matches.push({ recordId, doc, distance });
   }
   matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
-  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length } };
+  return {
+    matches,
+    plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length },
+  };
 }
 
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */
@@ -253,7 +266,10 @@ function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
   return Object.entries(sort).map(([field, direction]) => {
     const numeric = numberType(direction) === undefined ? Number.NaN : Number(direction);
     if (![1, -1].includes(Math.sign(numeric))) {
-      throw new CommandError("BadValue", `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`);
+      throw new CommandError(
+        "BadValue",
+        `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`,
+      );
     }
     return { field, direction: Math.sign(numeric) };
   });
@@ -296,14 +312,24 @@ export function runFind(collection: Collection | undefined, spec: FindSpec, opti
   const { matches, plan } = matchRecords(collection, filter, options);
   const ordered = sorted ? sortDocuments(matches, sorted) : matches;
   const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
-  return { docs: project(page, spec.projection, stripGeoNear(filter), options), plan: { ...plan, sortedInMemory: sorted !== undefined && plan.stage !== "GEO_NEAR_2DSPHERE" } };
+  return {
+    docs: project(page, spec.projection, stripGeoNear(filter), options),
+    plan: { ...plan, sortedInMemory: sorted !== undefined && plan.stage !== "GEO_NEAR_2DSPHERE" },
+  };
 }
 
 /**
  * A sorted page read in index order, when an index gives the sort order and the planner prefers it: with a limit
  * (the walk stops early), or when no other index narrows the filter better.
  */
-function findInIndexOrder(collection: Collection, filter: Document, sort: Array<{ field: string; direction: number }>, skip: number, limit: number | undefined, options: QueryOptions): { docs: Document[]; plan: QueryPlan } | undefined {
+function findInIndexOrder(
+  collection: Collection,
+  filter: Document,
+  sort: Array<{ field: string; direction: number }>,
+  skip: number,
+  limit: number | undefined,
+  options: QueryOptions,
+): { docs: Document[]; plan: QueryPlan } | undefined {
   refuseUnsupportedFilters(filter);
   if (extractNear(filter)) return undefined;
   const predicates = extractPredicates(filter);
@@ -315,7 +341,10 @@ function findInIndexOrder(collection: Collection, filter: Document, sort: Array<
     // Every entry in bounds matches: the page is found by position, without reading the skipped entries.
     const recordIds = pageByPosition(plan, skip, limit);
     const docs = recordIds.map((recordId) => collection.records.get(recordId)!);
-    return { docs, plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: recordIds.length, docsExamined: docs.length } };
+    return {
+      docs,
+      plan: { stage: "IXSCAN", indexName: plan.index.name, indexDirection: plan.direction, keysExamined: recordIds.length, docsExamined: docs.length },
+    };
   }
   const test = compileFilter(filter, options);
   const counter = { keysExamined: 0 };
@@ -340,13 +369,25 @@ function stripGeoNear(filter: Document): Document {
   return extractNear(filter)?.rest ?? filter;
 }
 
-const UNSUPPORTED_STAGES = new Set(["$merge", "$changeStream", "$collStats", "$indexStats", "$currentOp", "$listSessions", "$search", "$searchMeta", "$vectorSearch", "$planCacheStats"]);
+const UNSUPPORTED_STAGES = new Set([
+  "$merge",
+  "$changeStream",
+  "$collStats",
+  "$indexStats",
+  "$currentOp",
+  "$listSessions",
+  "$search",
+  "$searchMeta",
+  "$vectorSearch",
+  "$planCacheStats",
+]);
 
 /** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
 export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: QueryOptions): Document[] {
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0] ?? "";
-    if (UNSUPPORTED_STAGES.has(name)) throw new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}' (not supported by the embedded engine)`);
+    if (UNSUPPORTED_STAGES.has(name))
+      throw new CommandError("UnrecognizedPipelineStage", `Unrecognized pipeline stage name: '${name}' (not supported by the embedded engine)`);
     if (name === "$geoNear" && stage !== pipeline[0]) throw new CommandError("BadValue", "$geoNear is only valid as the first stage in a pipeline");
   }
   let input: Document[];
@@ -385,9 +426,22 @@ function geoNearStage(collection: Collection | undefined, stage: Document, optio
   const key = typeof stage.key === "string" ? stage.key : undefined;
   const index = key ? geoIndexes.find((candidate) => candidate.geoField === key) : geoIndexes.length === 1 ? geoIndexes[0] : undefined;
   if (!index) {
-    throw new CommandError("NoQueryExecutionPlans", geoIndexes.length === 0 ? "$geoNear requires a 2dsphere index, but none were found" : "There is more than one 2dsphere index; specify which one with 'key'");
+    throw new CommandError(
+      "NoQueryExecutionPlans",
+      geoIndexes.length === 0
+        ? "$geoNear requires a 2dsphere index, but none were found"
+        : "There is more than one 2dsphere index; specify which one with 'key'",
+    );
   }
-  const filter: Document = { ...(isPlainObject(stage.query) ? stage.query : {}), [index.geoField!]: { $nearSphere: near.unit === "meters" ? { $geometry: { type: "Point", coordinates: [near.centre.lng, near.centre.lat] }, $maxDistance: near.maxDistance, $minDistance: near.minDistance } : [near.centre.lng, near.centre.lat] } };
+  const filter: Document = {
+    ...(isPlainObject(stage.query) ? stage.query : {}),
+    [index.geoField!]: {
+      $nearSphere:
+        near.unit === "meters"
+          ? { $geometry: { type: "Point", coordinates: [near.centre.lng, near.centre.lat] }, $maxDistance: near.maxDistance, $minDistance: near.minDistance }
+          : [near.centre.lng, near.centre.lat],
+    },
+  };
   if (near.unit === "radians") Object.assign(filter[index.geoField!], { $maxDistance: near.maxDistance, $minDistance: near.minDistance });
   const multiplier = typeof stage.distanceMultiplier === "number" ? stage.distanceMultiplier : 1;
   return matchRecords(collection, filter, options).matches.map(({ doc, distance }) => {
@@ -398,7 +452,23 @@ function geoNearStage(collection: Collection | undefined, stage: Document, optio
   });
 }
 
-const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$mul", "$rename", "$min", "$max", "$currentDate", "$addToSet", "$pop", "$pull", "$pullAll", "$push", "$bit", "$setOnInsert"]);
+const UPDATE_OPERATORS = new Set([
+  "$set",
+  "$unset",
+  "$inc",
+  "$mul",
+  "$rename",
+  "$min",
+  "$max",
+  "$currentDate",
+  "$addToSet",
+  "$pop",
+  "$pull",
+  "$pullAll",
+  "$push",
+  "$bit",
+  "$setOnInsert",
+]);
 
 export interface UpdateContext {
   filter: Document;
@@ -426,7 +496,11 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   } else {
     const modifier: Document = {};
     for (const [operator, fields] of Object.entries(update)) {
-      if (!UPDATE_OPERATORS.has(operator)) throw new CommandError("FailedToParse", `Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      if (!UPDATE_OPERATORS.has(operator))
+        throw new CommandError(
+          "FailedToParse",
+          `Unknown modifier: ${operator}. Expected a valid update modifier or pipeline-style update specified as an array`,
+        );
       if (operator === "$setOnInsert") {
         if (context.inserting) modifier.$set = { ...(modifier.$set ?? {}), ...(fields as Document) };
         continue;

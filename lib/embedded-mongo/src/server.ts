@@ -64,7 +64,9 @@ export function createWireServer(engine: Engine, diagnostics: Diagnostics, authe
         const message = queue.shift()!;
         try {
           const request = parseMessage(message);
-          const reply = auth.intercept(request.db, request.cmd) ?? auth.decorate(request.cmd, await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote }));
+          const reply =
+            auth.intercept(request.db, request.cmd) ??
+            auth.decorate(request.cmd, await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote }));
           if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request.requestId, request.legacy, reply));
         } catch (error) {
           if (error instanceof WireError && error.requestId !== undefined && !socket.destroyed) {

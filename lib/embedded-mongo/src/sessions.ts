@@ -49,7 +49,8 @@ export class Sessions {
     const txnNumber = cmd.txnNumber === undefined ? undefined : Number(cmd.txnNumber);
     if (!key || txnNumber === undefined || cmd.autocommit !== false) return { key, txnNumber, txn: undefined };
     const state = this.state(key);
-    if (txnNumber < state.txnNumber) throw new CommandError("TransactionTooOld", `txnNumber ${txnNumber} is less than last txnNumber ${state.txnNumber} seen in session ${key}`);
+    if (txnNumber < state.txnNumber)
+      throw new CommandError("TransactionTooOld", `txnNumber ${txnNumber} is less than last txnNumber ${state.txnNumber} seen in session ${key}`);
     if (cmd.startTransaction === true) {
       if (state.txn?.txnNumber === txnNumber) throw new CommandError("ConflictingOperationInProgress", "Transaction already in progress");
       if (state.txn?.state === "active") state.txn.state = "aborted";
@@ -67,7 +68,11 @@ export class Sessions {
   replayedWrite(context: SessionContext): Document | undefined {
     if (!context.key || context.txnNumber === undefined || context.txn) return undefined;
     const state = this.state(context.key);
-    if (context.txnNumber < state.txnNumber) throw new CommandError("TransactionTooOld", `Retryable write with txnNumber ${context.txnNumber} is prohibited on session because a newer retryable write with txnNumber ${state.txnNumber} has already started`);
+    if (context.txnNumber < state.txnNumber)
+      throw new CommandError(
+        "TransactionTooOld",
+        `Retryable write with txnNumber ${context.txnNumber} is prohibited on session because a newer retryable write with txnNumber ${state.txnNumber} has already started`,
+      );
     return context.txnNumber === state.txnNumber ? state.retryReply : undefined;
   }
 

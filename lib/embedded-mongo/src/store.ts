@@ -180,7 +180,12 @@ export class Store {
 }
 
 function writeConflict(): CommandError {
-  return new CommandError("WriteConflict", "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.", {}, ["TransientTransactionError"]);
+  return new CommandError(
+    "WriteConflict",
+    "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.",
+    {},
+    ["TransientTransactionError"],
+  );
 }
 
 /** The writes of one command, applied as they happen and journaled together when the command completes. */

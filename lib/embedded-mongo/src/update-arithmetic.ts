@@ -49,7 +49,10 @@ export function applyArithmetic(doc: Document, modifier: Document): void {
       if (POSITIONAL.test(path)) continue;
       const arithmetic = operator === "$inc" || operator === "$mul";
       if (arithmetic && numberType(operand) === undefined) {
-        throw new CommandError("TypeMismatch", `Cannot ${operator === "$inc" ? "increment" : "multiply"} with non-numeric argument: {${path}: ${describeValue(operand)}}`);
+        throw new CommandError(
+          "TypeMismatch",
+          `Cannot ${operator === "$inc" ? "increment" : "multiply"} with non-numeric argument: {${path}: ${describeValue(operand)}}`,
+        );
       }
       const parts = path.split(".");
       const parent = parentOf(doc, parts);
@@ -61,7 +64,10 @@ export function applyArithmetic(doc: Document, modifier: Document): void {
       if (current === undefined) next = operator === "$mul" ? zeroOf(operand) : operand;
       else if (arithmetic) {
         if (numberType(current) === undefined) {
-          throw new CommandError("TypeMismatch", `Cannot apply ${operator} to a value of non-numeric type. {_id: ${describeValue(doc._id)}} has the field '${key}' of non-numeric type ${typeName(current)}`);
+          throw new CommandError(
+            "TypeMismatch",
+            `Cannot apply ${operator} to a value of non-numeric type. {_id: ${describeValue(doc._id)}} has the field '${key}' of non-numeric type ${typeName(current)}`,
+          );
         }
         next = updateArithmetic(operator === "$inc" ? "add" : "multiply", current, operand, describeValue(doc._id));
       } else {

@@ -38,7 +38,10 @@ function rulesOf(collection: Collection): Rules | null {
   const known = compiled.get(collection.options);
   if (known !== undefined) return known;
   const { validator, validationLevel = "strict", validationAction = "error" } = collection.options;
-  const rules = isPlainObject(validator) && Object.keys(validator).length > 0 ? { test: compileFilter(validator, queryOptions()), level: validationLevel, action: validationAction } : null;
+  const rules =
+    isPlainObject(validator) && Object.keys(validator).length > 0
+      ? { test: compileFilter(validator, queryOptions()), level: validationLevel, action: validationAction }
+      : null;
   compiled.set(collection.options, rules);
   return rules;
 }
@@ -53,6 +56,9 @@ export function validateWrite(collection: Collection, next: Document, previous: 
   if (rules.test(next)) return;
   if (previous && rules.level === "moderate" && !rules.test(previous)) return;
   throw new CommandError("DocumentValidationFailure", "Document failed validation", {
-    errInfo: { failingDocumentId: next._id, details: { operatorName: Object.keys(collection.options.validator as Document).join(","), specifiedAs: collection.options.validator } },
+    errInfo: {
+      failingDocumentId: next._id,
+      details: { operatorName: Object.keys(collection.options.validator as Document).join(","), specifiedAs: collection.options.validator },
+    },
   });
 }

@@ -10,7 +10,10 @@ import { startHarness, stopHarness, type Harness } from "./helpers";
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
-  await harness.client.db("clinic").collection("profiles").insertOne({ _id: "p1" as never, name: "坂本 昭", allergies: ["ペニシリン"] });
+  await harness.client
+    .db("clinic")
+    .collection("profiles")
+    .insertOne({ _id: "p1" as never, name: "坂本 昭", allergies: ["ペニシリン"] });
 });
 afterAll(() => stopHarness(harness));
 
@@ -57,13 +60,18 @@ test("without credentials every command but the handshake is refused with Unauth
 
 test("a wrong password or an unknown user is refused with AuthenticationFailed (18)", async () => {
   const { host, port, credentials } = harness.engine;
-  for (const [user, password] of [[credentials.username, "wrong-password"], ["root", credentials.password]] as const) {
+  for (const [user, password] of [
+    [credentials.username, "wrong-password"],
+    ["root", credentials.password],
+  ] as const) {
     const intruder = new MongoClient(`mongodb://${user}:${password}@${host}:${port}/clinic?authSource=admin`, { serverSelectionTimeoutMS: 5000 });
     expect(await outcome(() => intruder.db("clinic").collection("profiles").deleteMany({}))).toBe("18 AuthenticationFailed");
     await intruder.close();
   }
   // A client that authenticates against another database is refused too: the user lives in admin.
-  const elsewhere = new MongoClient(`mongodb://${credentials.username}:${credentials.password}@${host}:${port}/clinic?authSource=clinic`, { serverSelectionTimeoutMS: 5000 });
+  const elsewhere = new MongoClient(`mongodb://${credentials.username}:${credentials.password}@${host}:${port}/clinic?authSource=clinic`, {
+    serverSelectionTimeoutMS: 5000,
+  });
   expect(await outcome(() => elsewhere.db("clinic").collection("profiles").find().toArray())).toBe("18 AuthenticationFailed");
   await elsewhere.close();
   expect(await profiles()).toHaveLength(1);
@@ -83,7 +91,9 @@ test("the right credentials read and write (SCRAM-SHA-256, as the driver negotia
 
 test("SCRAM-SHA-1 is not offered: asking for it is refused with MechanismUnavailable (334)", async () => {
   const { host, port, credentials } = harness.engine;
-  const client = new MongoClient(`mongodb://${credentials.username}:${credentials.password}@${host}:${port}/?authSource=admin&authMechanism=SCRAM-SHA-1`, { serverSelectionTimeoutMS: 5000 });
+  const client = new MongoClient(`mongodb://${credentials.username}:${credentials.password}@${host}:${port}/?authSource=admin&authMechanism=SCRAM-SHA-1`, {
+    serverSelectionTimeoutMS: 5000,
+  });
   expect(await outcome(() => client.db("clinic").collection("profiles").findOne())).toBe("334 MechanismUnavailable");
   await client.close();
 });

@@ -24,7 +24,12 @@ describe("reads and writes", () => {
       { name: "高橋", age: 65 },
       { name: "田中", age: 91, tags: ["c"] },
     ]);
-    const found = await people.find({ age: { $gte: 70 } }, { projection: { _id: 0, name: 1 } }).sort({ age: -1 }).skip(1).limit(2).toArray();
+    const found = await people
+      .find({ age: { $gte: 70 } }, { projection: { _id: 0, name: 1 } })
+      .sort({ age: -1 })
+      .skip(1)
+      .limit(2)
+      .toArray();
     expect(found).toEqual([{ name: "鈴木" }, { name: "佐藤" }]);
     expect(await people.countDocuments({ tags: "c" })).toBe(2);
     expect(await people.estimatedDocumentCount()).toBe(4);
@@ -36,10 +41,28 @@ describe("reads and writes", () => {
 
   it("updates with operators, upserts with $setOnInsert, arrayFilters and pipelines", async () => {
     const beds = db.collection("beds");
-    await beds.insertOne({ _id: "short-stay-1" as never, free: 2, rooms: [{ no: 1, free: true }, { no: 2, free: false }] });
-    const inc = await beds.updateOne({ _id: "short-stay-1" as never }, { $inc: { free: -1 }, $set: { "rooms.$[r].free": true } }, { arrayFilters: [{ "r.no": 2 }] });
+    await beds.insertOne({
+      _id: "short-stay-1" as never,
+      free: 2,
+      rooms: [
+        { no: 1, free: true },
+        { no: 2, free: false },
+      ],
+    });
+    const inc = await beds.updateOne(
+      { _id: "short-stay-1" as never },
+      { $inc: { free: -1 }, $set: { "rooms.$[r].free": true } },
+      { arrayFilters: [{ "r.no": 2 }] },
+    );
     expect(inc).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
-    expect(await beds.findOne({})).toEqual({ _id: "short-stay-1", free: 1, rooms: [{ no: 1, free: true }, { no: 2, free: true }] });
+    expect(await beds.findOne({})).toEqual({
+      _id: "short-stay-1",
+      free: 1,
+      rooms: [
+        { no: 1, free: true },
+        { no: 2, free: true },
+      ],
+    });
 
     const noop = await beds.updateOne({ _id: "short-stay-1" as never }, { $set: { free: 1 } });
     expect(noop).toMatchObject({ matchedCount: 1, modifiedCount: 0 });
@@ -57,7 +80,10 @@ describe("reads and writes", () => {
   it("refuses to change _id with ImmutableField (66)", async () => {
     const c = db.collection("immutable");
     await c.insertOne({ _id: 1 as never, v: 1 });
-    await expect(c.updateOne({ _id: 1 as never }, { $set: { _id: 2 } })).rejects.toMatchObject({ code: 66, message: expect.stringContaining("immutable field '_id'") });
+    await expect(c.updateOne({ _id: 1 as never }, { $set: { _id: 2 } })).rejects.toMatchObject({
+      code: 66,
+      message: expect.stringContaining("immutable field '_id'"),
+    });
   });
 
   it("findOneAndUpdate returns the document before or after, and findOneAndDelete removes it", async () => {
@@ -85,13 +111,17 @@ describe("reads and writes", () => {
     ]);
     expect(result).toMatchObject({ insertedCount: 2, matchedCount: 1, modifiedCount: 1, deletedCount: 1, upsertedCount: 1 });
 
-    const ordered = await c.bulkWrite([{ insertOne: { document: { code: "c" } } }, { insertOne: { document: { code: "a" } } }, { insertOne: { document: { code: "d" } } }]).catch((e: unknown) => e);
+    const ordered = await c
+      .bulkWrite([{ insertOne: { document: { code: "c" } } }, { insertOne: { document: { code: "a" } } }, { insertOne: { document: { code: "d" } } }])
+      .catch((e: unknown) => e);
     expect(ordered).toBeInstanceOf(MongoBulkWriteError);
     expect((ordered as MongoBulkWriteError).code).toBe(11000);
     expect((ordered as MongoBulkWriteError).writeErrors).toHaveLength(1);
     expect(await c.countDocuments({ code: "d" })).toBe(0);
 
-    const unordered = await c.bulkWrite([{ insertOne: { document: { code: "a" } } }, { insertOne: { document: { code: "e" } } }], { ordered: false }).catch((e: unknown) => e);
+    const unordered = await c
+      .bulkWrite([{ insertOne: { document: { code: "a" } } }, { insertOne: { document: { code: "e" } } }], { ordered: false })
+      .catch((e: unknown) => e);
     expect((unordered as MongoBulkWriteError).writeErrors).toHaveLength(1);
     expect(await c.countDocuments({ code: "e" })).toBe(1);
   });
@@ -132,11 +162,19 @@ describe("errors", () => {
 
   it("answers $text without a text index with IndexNotFound (27)", async () => {
     await db.collection("text").insertOne({ body: "訪問看護" });
-    await expect(db.collection("text").find({ $text: { $search: "訪問" } }).toArray()).rejects.toMatchObject({ code: 27 });
+    await expect(
+      db
+        .collection("text")
+        .find({ $text: { $search: "訪問" } })
+        .toArray(),
+    ).rejects.toMatchObject({ code: 27 });
   });
 
   it("refuses an index type it does not support, saying so", async () => {
-    await expect(db.collection("text").createIndex({ body: "text" })).rejects.toMatchObject({ code: 67, message: expect.stringContaining("not supported by the embedded engine") });
+    await expect(db.collection("text").createIndex({ body: "text" })).rejects.toMatchObject({
+      code: 67,
+      message: expect.stringContaining("not supported by the embedded engine"),
+    });
   });
 });
 
@@ -180,8 +218,15 @@ describe("cursors", () => {
 describe("indexes", () => {
   it("creates, lists and drops indexes, including compound and unique ones", async () => {
     const c = db.collection("idx");
-    await c.createIndexes([{ key: { district: 1, category: 1 }, name: "district_category" }, { key: { code: 1 }, unique: true, sparse: true }]);
-    expect((await c.indexes()).map((index) => [index.name, index.unique ?? false])).toEqual([["_id_", true], ["district_category", false], ["code_1", true]]);
+    await c.createIndexes([
+      { key: { district: 1, category: 1 }, name: "district_category" },
+      { key: { code: 1 }, unique: true, sparse: true },
+    ]);
+    expect((await c.indexes()).map((index) => [index.name, index.unique ?? false])).toEqual([
+      ["_id_", true],
+      ["district_category", false],
+      ["code_1", true],
+    ]);
     await c.insertMany([{ district: "北部" }, { district: "南部" }]);
     await c.dropIndex("district_category");
     expect((await c.indexes()).map((index) => index.name)).toEqual(["_id_", "code_1"]);
@@ -223,21 +268,49 @@ describe("indexes", () => {
 
 describe("aggregation", () => {
   it("joins collections with $lookup and groups with $group", async () => {
-    await db.collection("offices").insertMany([{ _id: 1 as never, name: "みどり居宅" }, { _id: 2 as never, name: "あおば居宅" }]);
-    await db.collection("managers").insertMany([{ office: 1, name: "A" }, { office: 1, name: "B" }, { office: 2, name: "C" }]);
+    await db.collection("offices").insertMany([
+      { _id: 1 as never, name: "みどり居宅" },
+      { _id: 2 as never, name: "あおば居宅" },
+    ]);
+    await db.collection("managers").insertMany([
+      { office: 1, name: "A" },
+      { office: 1, name: "B" },
+      { office: 2, name: "C" },
+    ]);
     const joined = await db
       .collection("offices")
-      .aggregate([{ $lookup: { from: "managers", localField: "_id", foreignField: "office", as: "staff" } }, { $project: { _id: 0, name: 1, count: { $size: "$staff" } } }, { $sort: { count: -1 } }])
+      .aggregate([
+        { $lookup: { from: "managers", localField: "_id", foreignField: "office", as: "staff" } },
+        { $project: { _id: 0, name: 1, count: { $size: "$staff" } } },
+        { $sort: { count: -1 } },
+      ])
       .toArray();
-    expect(joined).toEqual([{ name: "みどり居宅", count: 2 }, { name: "あおば居宅", count: 1 }]);
-    const grouped = await db.collection("managers").aggregate([{ $group: { _id: "$office", n: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray();
-    expect(grouped).toEqual([{ _id: 1, n: 2 }, { _id: 2, n: 1 }]);
+    expect(joined).toEqual([
+      { name: "みどり居宅", count: 2 },
+      { name: "あおば居宅", count: 1 },
+    ]);
+    const grouped = await db
+      .collection("managers")
+      .aggregate([{ $group: { _id: "$office", n: { $sum: 1 } } }, { $sort: { _id: 1 } }])
+      .toArray();
+    expect(grouped).toEqual([
+      { _id: 1, n: 2 },
+      { _id: 2, n: 1 },
+    ]);
   });
 
   it("writes results with $out", async () => {
     await db.collection("src").insertMany([{ v: 1 }, { v: 2 }, { v: 3 }]);
-    await db.collection("src").aggregate([{ $match: { v: { $gt: 1 } } }, { $out: "dst" }]).toArray();
-    expect((await db.collection("dst").find({}, { projection: { _id: 0 } }).toArray())).toEqual([{ v: 2 }, { v: 3 }]);
+    await db
+      .collection("src")
+      .aggregate([{ $match: { v: { $gt: 1 } } }, { $out: "dst" }])
+      .toArray();
+    expect(
+      await db
+        .collection("dst")
+        .find({}, { projection: { _id: 0 } })
+        .toArray(),
+    ).toEqual([{ v: 2 }, { v: 3 }]);
   });
 });
 
@@ -290,7 +363,7 @@ describe("transactions", () => {
     await expect(c.insertOne({ k: 0 }, { session })).rejects.toMatchObject({ code: 11000 });
     await expect(session.commitTransaction()).rejects.toMatchObject({ code: 251 });
     await session.endSession();
-    expect((await c.find({}, { projection: { _id: 0 } }).toArray())).toEqual([{ k: 0 }]);
+    expect(await c.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ k: 0 }]);
   });
 
   it("reports a write conflict with TransientTransactionError when another write got there first", async () => {
@@ -333,7 +406,12 @@ describe("transactions", () => {
   it("refuses DDL inside a transaction with OperationNotSupportedInTransaction", async () => {
     const session = harness.client.startSession();
     session.startTransaction();
-    await expect(db.collection("txn4").countDocuments({}, { session }).then(() => db.command({ count: "txn4" }, { session }))).rejects.toMatchObject({ code: 263 });
+    await expect(
+      db
+        .collection("txn4")
+        .countDocuments({}, { session })
+        .then(() => db.command({ count: "txn4" }, { session })),
+    ).rejects.toMatchObject({ code: 263 });
     await session.abortTransaction().catch(() => undefined);
     await session.endSession();
   });

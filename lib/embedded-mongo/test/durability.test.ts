@@ -30,13 +30,25 @@ it("keeps documents, updates, deletes and indexes across a restart", async () =>
   await withEngine(dir, async (client) => {
     const c = client.db("durable").collection("resources");
     await c.createIndex({ code: 1 }, { unique: true });
-    await c.insertMany([{ code: "a", v: 1 }, { code: "b", v: 2 }, { code: "c", v: 3 }]);
+    await c.insertMany([
+      { code: "a", v: 1 },
+      { code: "b", v: 2 },
+      { code: "c", v: 3 },
+    ]);
     await c.updateOne({ code: "a" }, { $set: { v: 10 } });
     await c.deleteOne({ code: "b" });
   });
   await withEngine(dir, async (client) => {
     const c = client.db("durable").collection("resources");
-    expect(await c.find({}, { projection: { _id: 0 } }).sort({ code: 1 }).toArray()).toEqual([{ code: "a", v: 10 }, { code: "c", v: 3 }]);
+    expect(
+      await c
+        .find({}, { projection: { _id: 0 } })
+        .sort({ code: 1 })
+        .toArray(),
+    ).toEqual([
+      { code: "a", v: 10 },
+      { code: "c", v: 3 },
+    ]);
     await expect(c.insertOne({ code: "a" })).rejects.toMatchObject({ code: 11000 });
   });
 });
@@ -45,7 +57,10 @@ it("keeps BSON number types across the journal and a snapshot", async () => {
   const dir = freshDir();
   const typed = { _id: 1, l: Long.fromNumber(5), d: new Double(2), m: Decimal128.fromString("1.10"), i: 3 };
   await withEngine(dir, async (client) => {
-    await client.db("durable").collection("typed").insertOne(typed as never);
+    await client
+      .db("durable")
+      .collection("typed")
+      .insertOne(typed as never);
   });
   const reread = (client: MongoClient) => client.db("durable").collection("typed").findOne({}, { promoteValues: false, promoteLongs: false });
   const afterJournal = await withEngine(dir, reread);
@@ -60,11 +75,15 @@ it("keeps BSON number types across the journal and a snapshot", async () => {
 
 it("compacts the journal into a snapshot and recovers from snapshot plus journal", async () => {
   const dir = freshDir();
-  await withEngine(dir, async (client) => {
-    const c = client.db("durable").collection("many");
-    for (let batch = 0; batch < 10; batch++) await c.insertMany(Array.from({ length: 100 }, (_, i) => ({ n: batch * 100 + i, text: "x".repeat(200) })));
-    await c.updateMany({ n: { $lt: 10 } }, { $set: { early: true } });
-  }, 32 * 1024);
+  await withEngine(
+    dir,
+    async (client) => {
+      const c = client.db("durable").collection("many");
+      for (let batch = 0; batch < 10; batch++) await c.insertMany(Array.from({ length: 100 }, (_, i) => ({ n: batch * 100 + i, text: "x".repeat(200) })));
+      await c.updateMany({ n: { $lt: 10 } }, { $set: { early: true } });
+    },
+    32 * 1024,
+  );
   expect(readdirSync(dir)).toContain("snapshot.bson");
   await withEngine(dir, async (client) => {
     const c = client.db("durable").collection("many");
@@ -76,7 +95,10 @@ it("compacts the journal into a snapshot and recovers from snapshot plus journal
 it("discards a torn last record and keeps everything before it", async () => {
   const dir = freshDir();
   await withEngine(dir, async (client) => {
-    await client.db("durable").collection("t").insertMany([{ n: 1 }, { n: 2 }]);
+    await client
+      .db("durable")
+      .collection("t")
+      .insertMany([{ n: 1 }, { n: 2 }]);
   });
   const journal = readdirSync(dir).find((name) => name.startsWith("journal-"))!;
   appendFileSync(join(dir, journal), Buffer.from([200, 0, 0, 0, 1, 2, 3]));
@@ -109,12 +131,19 @@ it("recovers every acknowledged write after the writing process is killed with S
     });
   });
   await new Promise((resolve) => child.once("exit", resolve));
-  const printed = output.trim().split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
+  const printed = output
+    .trim()
+    .split("\n")
+    .filter((line) => /^\d+$/.test(line))
+    .map(Number);
   const highest = Math.max(...printed);
   expect(highest).toBeGreaterThanOrEqual(acked);
   await withEngine(dir, async (client) => {
     const writes = client.db("crash").collection("writes");
-    const stored = await writes.find({}, { projection: { _id: 0, seq: 1, payload: 1 } }).sort({ seq: 1 }).toArray();
+    const stored = await writes
+      .find({}, { projection: { _id: 0, seq: 1, payload: 1 } })
+      .sort({ seq: 1 })
+      .toArray();
     const seqs = new Set(stored.map((doc) => doc.seq as number));
     for (let seq = 0; seq <= highest; seq++) expect(seqs.has(seq)).toBe(true);
     // Nothing half-written: every stored document is whole, and at most the in-flight write is extra.

@@ -10,7 +10,15 @@ it("accepts GeoJSON points and legacy pairs, and rejects out-of-range or malform
   expect(parsePoint([136.45, 36.4])).toEqual({ lng: 136.45, lat: 36.4 });
   expect(parsePoint({ type: "Point", coordinates: [36.4, 136.45] })).toBeUndefined();
   expect(parsePoint({ type: "Point", coordinates: [181, 0] })).toBeUndefined();
-  expect(parsePoint({ type: "LineString", coordinates: [[0, 0], [1, 1]] })).toBeUndefined();
+  expect(
+    parsePoint({
+      type: "LineString",
+      coordinates: [
+        [0, 0],
+        [1, 1],
+      ],
+    }),
+  ).toBeUndefined();
   expect(parsePoint({ type: "Point", coordinates: ["a", 1] })).toBeUndefined();
 });
 

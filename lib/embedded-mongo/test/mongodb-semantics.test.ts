@@ -24,7 +24,13 @@ describe("upserts seed from the filter's equalities and apply every update opera
       { upsert: true },
     );
     expect(result.upsertedCount).toBe(1);
-    expect(await leases.findOne({}, { projection: { _id: 0 } })).toEqual({ key: "k", owner: "a", expiresAt: new Date("2026-01-02T00:00:00Z"), createdAt: now, renewals: 1 });
+    expect(await leases.findOne({}, { projection: { _id: 0 } })).toEqual({
+      key: "k",
+      owner: "a",
+      expiresAt: new Date("2026-01-02T00:00:00Z"),
+      createdAt: now,
+      renewals: 1,
+    });
   });
 
   it("seeds from $eq and $and equalities but not from $in, $gt or $elemMatch", async () => {
@@ -67,7 +73,10 @@ describe("transactions read one snapshot across every collection", () => {
       });
       expect((await b.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
       // Writing what the other transaction changed since the snapshot is a write conflict (112), as before.
-      await expect(b.updateOne({ _id: 1 as never }, { $set: { v: 2 } }, { session: reader })).rejects.toMatchObject({ code: 112, errorLabels: expect.arrayContaining(["TransientTransactionError"]) });
+      await expect(b.updateOne({ _id: 1 as never }, { $set: { v: 2 } }, { session: reader })).rejects.toMatchObject({
+        code: 112,
+        errorLabels: expect.arrayContaining(["TransientTransactionError"]),
+      });
     } finally {
       await reader.endSession();
       await writer.endSession();
@@ -124,7 +133,16 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
 
   it("returns int32, int64, whole and fractional doubles and Decimal128 with the types they were stored with", async () => {
     const c = db.collection("types");
-    await c.insertOne({ _id: 1 as never, i: 7, l: Long.fromNumber(5), big: Long.fromString("9007199254740993"), d: new Double(1), f: 1.5, z: new Double(-0), m: Decimal128.fromString("1.10") });
+    await c.insertOne({
+      _id: 1 as never,
+      i: 7,
+      l: Long.fromNumber(5),
+      big: Long.fromString("9007199254740993"),
+      d: new Double(1),
+      f: 1.5,
+      z: new Double(-0),
+      m: Decimal128.fromString("1.10"),
+    });
     const doc = await c.findOne({ _id: 1 as never }, raw);
     expect(doc!.i).toEqual(new Int32(7));
     expect(doc!.l).toEqual(Long.fromNumber(5));
@@ -147,7 +165,10 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect(doc!.d).toEqual(new Double(6));
     expect(doc!.m.toString()).toBe("2.10");
     expect(doc!.absent).toEqual(Long.fromNumber(0));
-    await expect(c.updateOne({ _id: 1 as never }, { $inc: { l: 1 } })).rejects.toMatchObject({ code: 2, message: "Failed to apply $inc operations to current value ((NumberLong)9223372036854775807) for document {_id: 1}" });
+    await expect(c.updateOne({ _id: 1 as never }, { $inc: { l: 1 } })).rejects.toMatchObject({
+      code: 2,
+      message: "Failed to apply $inc operations to current value ((NumberLong)9223372036854775807) for document {_id: 1}",
+    });
     await expect(c.updateOne({ _id: 1 as never }, { $inc: { i: "x" as never } })).rejects.toMatchObject({ code: 14 });
     await c.updateOne({ _id: 1 as never }, { $set: { s: "x" } });
     await expect(c.updateOne({ _id: 1 as never }, { $inc: { s: 1 } })).rejects.toMatchObject({ code: 14 });
@@ -185,7 +206,10 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
 
   it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
     const c = db.collection("money");
-    await c.insertMany([{ _id: 1 as never, v: Decimal128.fromString("1.10") }, { _id: 2 as never, v: Decimal128.fromString("0.5") }]);
+    await c.insertMany([
+      { _id: 1 as never, v: Decimal128.fromString("1.10") },
+      { _id: 2 as never, v: Decimal128.fromString("0.5") },
+    ]);
     expect(await c.countDocuments({ v: Decimal128.fromString("1.1") })).toBe(1);
     expect(await c.countDocuments({ v: 1.1 })).toBe(0);
     expect(await c.countDocuments({ v: 0.5 })).toBe(1);
@@ -199,7 +223,8 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
 describe("sorts walk an index when one gives the order", () => {
   const stages = (plan: Record<string, unknown>): string[] => {
     const names: string[] = [];
-    for (let stage: Record<string, unknown> | undefined = plan; stage; stage = stage.inputStage as Record<string, unknown> | undefined) names.push(String(stage.stage));
+    for (let stage: Record<string, unknown> | undefined = plan; stage; stage = stage.inputStage as Record<string, unknown> | undefined)
+      names.push(String(stage.stage));
     return names;
   };
 
@@ -207,21 +232,38 @@ describe("sorts walk an index when one gives the order", () => {
     const c = db.collection("paged");
     const docs = Array.from({ length: 300 }, (_, i) => ({ n: (i * 37) % 300, ward: `w${i % 3}`, at: i % 7 === 0 ? undefined : i }));
     await c.insertMany(docs.map((d) => ({ ...d })));
-    const expected = [...docs].sort((a, b) => a.n - b.n).slice(120, 130).map((d) => d.n);
-    const unindexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    const expected = [...docs]
+      .sort((a, b) => a.n - b.n)
+      .slice(120, 130)
+      .map((d) => d.n);
+    const unindexed = await c
+      .find({}, { projection: { _id: 0, n: 1 } })
+      .sort({ n: 1 })
+      .skip(120)
+      .limit(10)
+      .toArray();
     expect(unindexed.map((d) => d.n)).toEqual(expected);
     const before = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain();
     expect(stages(before.queryPlanner.winningPlan)).toEqual(["SORT", "COLLSCAN"]);
 
     await c.createIndex({ n: 1 });
-    const indexed = await c.find({}, { projection: { _id: 0, n: 1 } }).sort({ n: 1 }).skip(120).limit(10).toArray();
+    const indexed = await c
+      .find({}, { projection: { _id: 0, n: 1 } })
+      .sort({ n: 1 })
+      .skip(120)
+      .limit(10)
+      .toArray();
     expect(indexed.map((d) => d.n)).toEqual(expected);
     const after = await c.find({}).sort({ n: 1 }).skip(120).limit(10).explain("executionStats");
     expect(stages(after.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
     expect(after.queryPlanner.winningPlan.inputStage.indexName).toBe("n_1");
     expect(after.executionStats.totalKeysExamined).toBeLessThanOrEqual(130);
 
-    const descending = await c.find({ n: { $gte: 100, $lt: 200 } }).sort({ n: -1 }).limit(3).toArray();
+    const descending = await c
+      .find({ n: { $gte: 100, $lt: 200 } })
+      .sort({ n: -1 })
+      .limit(3)
+      .toArray();
     expect(descending.map((d) => d.n)).toEqual([199, 198, 197]);
   });
 
@@ -233,7 +275,8 @@ describe("sorts walk an index when one gives the order", () => {
     const inWard = docs.filter((d) => d.ward === "w2").map((d) => d.n);
     const ascending = [...inWard].sort((a, b) => a - b);
     const descending = [...ascending].reverse();
-    const page = async (direction: 1 | -1, skip: number, limit: number): Promise<number[]> => (await c.find({ ward: "w2" }).sort({ n: direction }).skip(skip).limit(limit).toArray()).map((d) => d.n);
+    const page = async (direction: 1 | -1, skip: number, limit: number): Promise<number[]> =>
+      (await c.find({ ward: "w2" }).sort({ n: direction }).skip(skip).limit(limit).toArray()).map((d) => d.n);
     expect(await page(1, 137, 25)).toEqual(ascending.slice(137, 162));
     expect(await page(-1, 137, 25)).toEqual(descending.slice(137, 162));
     expect(await page(1, 490, 25)).toEqual(ascending.slice(490));
@@ -242,11 +285,13 @@ describe("sorts walk an index when one gives the order", () => {
 
   it("uses a compound index after an equality prefix, and sorts missing fields first as null", async () => {
     const c = db.collection("compound");
-    await c.insertMany([
-      { ward: "a", at: 3 }, { ward: "b", at: 1 }, { ward: "a", at: 1 }, { ward: "a" }, { ward: "a", at: 2 }, { ward: "b", at: 0 },
-    ]);
+    await c.insertMany([{ ward: "a", at: 3 }, { ward: "b", at: 1 }, { ward: "a", at: 1 }, { ward: "a" }, { ward: "a", at: 2 }, { ward: "b", at: 0 }]);
     await c.createIndex({ ward: 1, at: 1 });
-    const page = await c.find({ ward: "a" }, { projection: { _id: 0 } }).sort({ at: 1 }).limit(10).toArray();
+    const page = await c
+      .find({ ward: "a" }, { projection: { _id: 0 } })
+      .sort({ at: 1 })
+      .limit(10)
+      .toArray();
     expect(page).toEqual([{ ward: "a" }, { ward: "a", at: 1 }, { ward: "a", at: 2 }, { ward: "a", at: 3 }]);
     const plan = await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).explain();
     expect(stages(plan.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
@@ -260,7 +305,11 @@ describe("validators are applied on insert and update with DocumentValidationFai
     $jsonSchema: {
       bsonType: "object",
       required: ["name", "age"],
-      properties: { name: { bsonType: "string", minLength: 1 }, age: { bsonType: "int", minimum: 0, maximum: 130 }, tags: { bsonType: "array", items: { bsonType: "string" } } },
+      properties: {
+        name: { bsonType: "string", minLength: 1 },
+        age: { bsonType: "int", minimum: 0, maximum: 130 },
+        tags: { bsonType: "array", items: { bsonType: "string" } },
+      },
     },
   };
 
@@ -268,7 +317,10 @@ describe("validators are applied on insert and update with DocumentValidationFai
     await db.createCollection("people", { validator: schema });
     const c = db.collection("people");
     await c.insertOne({ _id: 1 as never, name: "佐藤", age: 80 });
-    await expect(c.insertOne({ name: "鈴木" })).rejects.toMatchObject({ code: 121, errInfo: expect.objectContaining({ failingDocumentId: expect.anything() }) });
+    await expect(c.insertOne({ name: "鈴木" })).rejects.toMatchObject({
+      code: 121,
+      errInfo: expect.objectContaining({ failingDocumentId: expect.anything() }),
+    });
     await expect(c.insertOne({ name: "鈴木", age: 80.5 })).rejects.toMatchObject({ code: 121 });
     await expect(c.insertOne({ name: "鈴木", age: 140 })).rejects.toMatchObject({ code: 121 });
     await expect(c.insertOne({ name: "鈴木", age: 70, tags: [1] })).rejects.toMatchObject({ code: 121 });
@@ -302,7 +354,11 @@ describe("validators are applied on insert and update with DocumentValidationFai
     await db.command({ collMod: "beds", validator: { free: { $lte: 10 } }, validationAction: "error", validationLevel: "strict" });
     await expect(c.insertOne({ free: 11, ward: "east" })).rejects.toMatchObject({ code: 121 });
     const [info] = await db.listCollections({ name: "beds" }).toArray();
-    expect((info as { options: Record<string, unknown> }).options).toMatchObject({ validator: { free: { $lte: 10 } }, validationLevel: "strict", validationAction: "error" });
+    expect((info as { options: Record<string, unknown> }).options).toMatchObject({
+      validator: { free: { $lte: 10 } },
+      validationLevel: "strict",
+      validationAction: "error",
+    });
     await expect(db.command({ collMod: "beds", validationLevel: "sometimes" })).rejects.toMatchObject({ code: 2 });
     await expect(db.createCollection("bad", { validator: { $jsonSchema: { format: "email" } } })).rejects.toMatchObject({ code: 9 });
   });
@@ -311,13 +367,21 @@ describe("validators are applied on insert and update with DocumentValidationFai
 describe("what MongoDB 7 does with let, pipeline updates and collations", () => {
   it("evaluates let variables in find, aggregate, update, delete and findOneAndUpdate", async () => {
     const c = db.collection("letters");
-    await c.insertMany([{ _id: 1 as never, qty: 5 }, { _id: 2 as never, qty: 15 }, { _id: 3 as never, qty: 25 }]);
+    await c.insertMany([
+      { _id: 1 as never, qty: 5 },
+      { _id: 2 as never, qty: 15 },
+      { _id: 3 as never, qty: 25 },
+    ]);
     const over = { $expr: { $gt: ["$qty", "$$limit"] } };
     expect((await c.find(over, { let: { limit: 10 } }).toArray()).map((d) => d._id)).toEqual([2, 3]);
     expect(await c.aggregate([{ $match: over }, { $count: "n" }], { let: { limit: { $add: [10, 10] } } }).toArray()).toEqual([{ n: 1 }]);
     await c.updateMany(over, [{ $set: { big: "$$flag" } }], { let: { limit: 20, flag: true } });
     expect((await c.find({ big: true }).toArray()).map((d) => d._id)).toEqual([3]);
-    const updated = await c.findOneAndUpdate({ $expr: { $eq: ["$_id", "$$target"] } }, { $set: { seen: true } }, { let: { target: 1 }, returnDocument: "after" });
+    const updated = await c.findOneAndUpdate(
+      { $expr: { $eq: ["$_id", "$$target"] } },
+      { $set: { seen: true } },
+      { let: { target: 1 }, returnDocument: "after" },
+    );
     expect(updated).toEqual({ _id: 1, qty: 5, seen: true });
     await c.deleteMany({ $expr: { $lt: ["$qty", "$$floor"] } }, { let: { floor: 10 } });
     expect(await c.countDocuments()).toBe(2);
@@ -340,6 +404,11 @@ describe("what MongoDB 7 does with let, pipeline updates and collations", () => 
     await expect(db.collection("base").createIndex({ x: 1 }, { unique: true, collation: strength2 })).rejects.toMatchObject({ code: 72 });
     await expect(db.createCollection("ci", { collation: strength2 })).rejects.toMatchObject({ code: 72 });
     await expect(db.collection("base").updateOne({ x: "ping" }, { $set: { y: 1 } }, { collation: strength2 })).rejects.toMatchObject({ code: 72 });
-    expect(await db.collection("base").find({ x: "PING" }, { collation: { locale: "simple" } }).toArray()).toHaveLength(1);
+    expect(
+      await db
+        .collection("base")
+        .find({ x: "PING" }, { collation: { locale: "simple" } })
+        .toArray(),
+    ).toHaveLength(1);
   });
 });

@@ -20,9 +20,9 @@ const Manager = mongoose.model("Manager", managerSchema);
 // Around Komatsu station (136.4525E, 36.4080N).
 const station: [number, number] = [136.4525, 36.408];
 const offices: Array<{ name: string; careOfficeNumber: string; district: string; location: { type: "Point"; coordinates: [number, number] } }> = [
-  { name: "駅前居宅介護支援事業所", careOfficeNumber: "1770100011", district: "中央", location: { type: "Point", coordinates: [136.4530, 36.4085] } },
-  { name: "粟津ケアプランセンター", careOfficeNumber: "1770100029", district: "南部", location: { type: "Point", coordinates: [136.4700, 36.3700] } },
-  { name: "安宅居宅介護支援センター", careOfficeNumber: "1770100037", district: "北部", location: { type: "Point", coordinates: [136.4300, 36.4400] } },
+  { name: "駅前居宅介護支援事業所", careOfficeNumber: "1770100011", district: "中央", location: { type: "Point", coordinates: [136.453, 36.4085] } },
+  { name: "粟津ケアプランセンター", careOfficeNumber: "1770100029", district: "南部", location: { type: "Point", coordinates: [136.47, 36.37] } },
+  { name: "安宅居宅介護支援センター", careOfficeNumber: "1770100037", district: "北部", location: { type: "Point", coordinates: [136.43, 36.44] } },
 ];
 
 beforeAll(async () => {
@@ -43,7 +43,9 @@ afterAll(async () => {
 });
 
 it("validates documents against the schema before they reach the engine", async () => {
-  await expect(Office.create({ name: "x", careOfficeNumber: "12", location: { type: "Point", coordinates: [136, 36] } })).rejects.toMatchObject({ name: "ValidationError" });
+  await expect(Office.create({ name: "x", careOfficeNumber: "12", location: { type: "Point", coordinates: [136, 36] } })).rejects.toMatchObject({
+    name: "ValidationError",
+  });
 });
 
 it("enforces the unique index with code 11000", async () => {
@@ -73,7 +75,11 @@ it("aggregates with $lookup and $group", async () => {
     { name: "安宅居宅介護支援センター", open: 0 },
   ]);
   const byDistrict = await Office.aggregate([{ $group: { _id: "$district", n: { $sum: 1 } } }, { $sort: { _id: 1 } }]);
-  expect(byDistrict).toEqual([{ _id: "中央", n: 1 }, { _id: "北部", n: 1 }, { _id: "南部", n: 1 }]);
+  expect(byDistrict).toEqual([
+    { _id: "中央", n: 1 },
+    { _id: "北部", n: 1 },
+    { _id: "南部", n: 1 },
+  ]);
 });
 
 it("answers $near with $maxDistance in metres, nearest first", async () => {
@@ -96,31 +102,75 @@ it("answers $geoWithin with $centerSphere, $box, $polygon and $geometry", async 
   const tenKmInRadians = 10_000 / 6_378_100;
   expect(await names({ location: { $geoWithin: { $centerSphere: [station, tenKmInRadians] } } })).toHaveLength(3);
   expect(await names({ location: { $geoWithin: { $centerSphere: [station, 1_000 / 6_378_100] } } })).toEqual(["駅前居宅介護支援事業所"]);
-  expect(await names({ location: { $geoWithin: { $box: [[136.44, 36.39], [136.46, 36.45]] } } })).toEqual(["駅前居宅介護支援事業所"]);
-  expect(await names({ location: { $geoWithin: { $polygon: [[136.42, 36.43], [136.44, 36.43], [136.44, 36.45], [136.42, 36.45]] } } })).toEqual(["安宅居宅介護支援センター"]);
-  const south = { type: "Polygon", coordinates: [[[136.46, 36.36], [136.48, 36.36], [136.48, 36.38], [136.46, 36.38], [136.46, 36.36]]] };
+  expect(
+    await names({
+      location: {
+        $geoWithin: {
+          $box: [
+            [136.44, 36.39],
+            [136.46, 36.45],
+          ],
+        },
+      },
+    }),
+  ).toEqual(["駅前居宅介護支援事業所"]);
+  expect(
+    await names({
+      location: {
+        $geoWithin: {
+          $polygon: [
+            [136.42, 36.43],
+            [136.44, 36.43],
+            [136.44, 36.45],
+            [136.42, 36.45],
+          ],
+        },
+      },
+    }),
+  ).toEqual(["安宅居宅介護支援センター"]);
+  const south = {
+    type: "Polygon",
+    coordinates: [
+      [
+        [136.46, 36.36],
+        [136.48, 36.36],
+        [136.48, 36.38],
+        [136.46, 36.38],
+        [136.46, 36.36],
+      ],
+    ],
+  };
   expect(await names({ location: { $geoWithin: { $geometry: south } } })).toEqual(["粟津ケアプランセンター"]);
 });
 
 it("refuses out-of-range coordinates under a 2dsphere index with code 16755", async () => {
-  await expect(Office.collection.insertOne({ name: "bad", careOfficeNumber: "1770100045", location: { type: "Point", coordinates: [136.4, 136.4] } })).rejects.toMatchObject({ code: 16755 });
+  await expect(
+    Office.collection.insertOne({ name: "bad", careOfficeNumber: "1770100045", location: { type: "Point", coordinates: [136.4, 136.4] } }),
+  ).rejects.toMatchObject({ code: 16755 });
 });
 
 it("needs a 2dsphere index for $near, as MongoDB does", async () => {
-  await expect(Manager.collection.find({ home: { $near: { $geometry: { type: "Point", coordinates: station } } } }).toArray()).rejects.toMatchObject({ code: 291 });
+  await expect(Manager.collection.find({ home: { $near: { $geometry: { type: "Point", coordinates: station } } } }).toArray()).rejects.toMatchObject({
+    code: 291,
+  });
 });
 
 it("findOneAndUpdate with new: true and bulkWrite through models", async () => {
   const updated = await Manager.findOneAndUpdate({ name: "山田" }, { $inc: { caseload: 1 } }, { new: true }).lean();
   expect(updated!.caseload).toBe(31);
-  const result = await Manager.bulkWrite([{ updateMany: { filter: { caseload: { $gte: 30 } }, update: { $set: { full: true } } } }, { deleteOne: { filter: { name: "中村" } } }], { strict: false });
+  const result = await Manager.bulkWrite(
+    [{ updateMany: { filter: { caseload: { $gte: 30 } }, update: { $set: { full: true } } } }, { deleteOne: { filter: { name: "中村" } } }],
+    { strict: false },
+  );
   expect(result.modifiedCount).toBe(2);
   expect(result.deletedCount).toBe(1);
 });
 
 it("findOneAndUpdate with new: true and .select() returns the updated document although the filter no longer matches it", async () => {
   await Manager.create({ name: "異動", caseload: 5 });
-  const moved = await Manager.findOneAndUpdate({ name: "異動", caseload: { $lt: 10 } }, { $set: { caseload: 12 } }, { new: true }).select("caseload").lean();
+  const moved = await Manager.findOneAndUpdate({ name: "異動", caseload: { $lt: 10 } }, { $set: { caseload: 12 } }, { new: true })
+    .select("caseload")
+    .lean();
   expect(moved).toMatchObject({ caseload: 12 });
   expect(moved).not.toHaveProperty("name");
 });
@@ -131,7 +181,9 @@ it("upserts with a range filter keep every update operator (MongoDB seeds only t
 });
 
 it("answers a server-side validator's refusal with code 121 through a model", async () => {
-  await mongoose.connection.createCollection("checkedvisits", { validator: { $jsonSchema: { bsonType: "object", required: ["minutes"], properties: { minutes: { bsonType: "number", minimum: 1 } } } } });
+  await mongoose.connection.createCollection("checkedvisits", {
+    validator: { $jsonSchema: { bsonType: "object", required: ["minutes"], properties: { minutes: { bsonType: "number", minimum: 1 } } } },
+  });
   const Visit = mongoose.model("CheckedVisit", new Schema({ minutes: Number, note: String }), "checkedvisits");
   await expect(Visit.create({ note: "no minutes" })).rejects.toMatchObject({ code: 121 });
   await Visit.create({ minutes: 30 });

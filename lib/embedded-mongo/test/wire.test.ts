@@ -24,7 +24,13 @@ function opMsg(requestId: number, body: Buffer): Buffer {
 }
 
 function opQuery(requestId: number, collection: string, query: Document): Buffer {
-  const body = Buffer.concat([Buffer.alloc(4), Buffer.from(`${collection}\0`), Buffer.alloc(4), Buffer.from([255, 255, 255, 255]), Buffer.from(serialize(query))]);
+  const body = Buffer.concat([
+    Buffer.alloc(4),
+    Buffer.from(`${collection}\0`),
+    Buffer.alloc(4),
+    Buffer.from([255, 255, 255, 255]),
+    Buffer.from(serialize(query)),
+  ]);
   return Buffer.concat([header(16 + body.length, requestId, 2004), body]);
 }
 
@@ -116,7 +122,8 @@ it("answers an unknown opCode with an error instead of crashing", async () => {
 it("replays a retried write with the same session and txnNumber instead of applying it twice", async () => {
   const socket = await open();
   const lsid = { id: new UUID() };
-  const insert = (requestId: number): Buffer => opMsg(requestId, Buffer.from(serialize({ insert: "retry", documents: [{ _id: "once" }], lsid, txnNumber: 1, $db: "wire" })));
+  const insert = (requestId: number): Buffer =>
+    opMsg(requestId, Buffer.from(serialize({ insert: "retry", documents: [{ _id: "once" }], lsid, txnNumber: 1, $db: "wire" })));
   expect(await exchange(socket, insert(9))).toMatchObject({ n: 1, ok: 1 });
   expect(await exchange(socket, insert(10))).toMatchObject({ n: 1, ok: 1 });
   expect(await harness.client.db("wire").collection("retry").countDocuments()).toBe(1);

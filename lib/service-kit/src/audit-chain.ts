@@ -196,7 +196,12 @@ export class AuditChain {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0);
         try {
-          const stored = await this.connection.transaction((session) => this.appendIn(batch.flatMap((item) => item.entries), session));
+          const stored = await this.connection.transaction((session) =>
+            this.appendIn(
+              batch.flatMap((item) => item.entries),
+              session,
+            ),
+          );
           let offset = 0;
           for (const item of batch) {
             item.resolve(stored.slice(offset, offset + item.entries.length));
@@ -259,7 +264,10 @@ export class AuditChain {
    */
   async sealUnchained(): Promise<number> {
     if ((await this.head()) !== null) return 0;
-    const unchained = await this.entries().find({ chain: { $exists: false } }).sort({ at: 1, _id: 1 }).toArray();
+    const unchained = await this.entries()
+      .find({ chain: { $exists: false } })
+      .sort({ at: 1, _id: 1 })
+      .toArray();
     if (unchained.length === 0) return 0;
     const sealing = this.connection.transaction(async (session) => {
       let prev = GENESIS_HASH;
@@ -331,7 +339,12 @@ export class AuditChain {
         }
         if (linkedPosition !== undefined || link.prev === GENESIS_HASH) {
           const first = links[(linkedPosition ?? -1) + 1] ?? null;
-          return broken("INSERTED", first === null ? null : (linkOf(first)?.seq ?? null), first, `entries were inserted into ${this.log} before entry ${link.seq}`);
+          return broken(
+            "INSERTED",
+            first === null ? null : (linkOf(first)?.seq ?? null),
+            first,
+            `entries were inserted into ${this.log} before entry ${link.seq}`,
+          );
         }
         return broken("DELETED", expectedSeq, entry, `entries of ${this.log} are missing before entry ${link.seq} (expected entry ${expectedSeq})`);
       }
@@ -345,7 +358,8 @@ export class AuditChain {
     }
     const lastSeq = expectedSeq - 1;
     if (head !== null && (head.seq !== lastSeq || head.hash !== prev)) {
-      if (head.seq > lastSeq) return broken("TRUNCATED", lastSeq + 1, null, `${this.log} ends at entry ${lastSeq} but its head records entry ${head.seq}: the tail was cut off`);
+      if (head.seq > lastSeq)
+        return broken("TRUNCATED", lastSeq + 1, null, `${this.log} ends at entry ${lastSeq} but its head records entry ${head.seq}: the tail was cut off`);
       if (head.seq < lastSeq) return broken("INSERTED", head.seq + 1, null, `${this.log} has entries after its recorded head (entry ${head.seq})`);
       return broken("REWRITTEN", lastSeq, null, `entry ${lastSeq} of ${this.log} is not the one its head records`);
     }
@@ -354,10 +368,20 @@ export class AuditChain {
     for (const point of checkpoints) {
       const stored = hashesBySeq.get(point.seq);
       if (stored === undefined) {
-        return broken("TRUNCATED", lastSeq + 1, null, `${this.log} ends at entry ${lastSeq}, but entry ${point.seq} was written out at ${point.at.toISOString()}: the tail was cut off`);
+        return broken(
+          "TRUNCATED",
+          lastSeq + 1,
+          null,
+          `${this.log} ends at entry ${lastSeq}, but entry ${point.seq} was written out at ${point.at.toISOString()}: the tail was cut off`,
+        );
       }
       if (stored !== point.hash) {
-        return broken("REWRITTEN", point.seq, null, `entry ${point.seq} of ${this.log} differs from the head written out at ${point.at.toISOString()}: the chain was recomputed`);
+        return broken(
+          "REWRITTEN",
+          point.seq,
+          null,
+          `entry ${point.seq} of ${this.log} differs from the head written out at ${point.at.toISOString()}: the chain was recomputed`,
+        );
       }
     }
     return report(null);
@@ -368,10 +392,12 @@ export class AuditChain {
     const found = await this.entries()
       .find({ "chain.seq": { $in: [...new Set(seqs)] } }, { projection: { chain: 1 } })
       .toArray();
-    return new Map(found.flatMap((entry) => {
-      const link = linkOf(entry);
-      return link === null ? [] : [[link.seq, link.hash] as const];
-    }));
+    return new Map(
+      found.flatMap((entry) => {
+        const link = linkOf(entry);
+        return link === null ? [] : [[link.seq, link.hash] as const];
+      }),
+    );
   }
 }
 
@@ -424,9 +450,13 @@ export function startHeadExport(chain: AuditChain, options: HeadExportOptions): 
     const head = await chain.head();
     if (head === null || head.hash === last) return head;
     mkdirSync(options.directory, { recursive: true, mode: 0o700 });
-    appendFileSync(checkpointFile(options.directory, chain.log), `${JSON.stringify({ log: chain.log, seq: head.seq, hash: head.hash, at: new Date().toISOString() })}\n`, {
-      mode: 0o600,
-    });
+    appendFileSync(
+      checkpointFile(options.directory, chain.log),
+      `${JSON.stringify({ log: chain.log, seq: head.seq, hash: head.hash, at: new Date().toISOString() })}\n`,
+      {
+        mode: 0o600,
+      },
+    );
     options.logger.info({ auditLog: chain.log, seq: head.seq, hash: head.hash }, "audit chain head");
     last = head.hash;
     return head;

@@ -93,11 +93,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Environment = pr
     const variable = issue.path.length > 0 ? issue.path.map(String).join(".") : "(configuration)";
     const raw = present[String(issue.path[0])];
     const problem =
-      issue.path.length === 0
-        ? issue.message
-        : raw === undefined
-          ? "required but not set"
-          : `${issue.message}, got ${describeValue(variable, raw)}`;
+      issue.path.length === 0 ? issue.message : raw === undefined ? "required but not set" : `${issue.message}, got ${describeValue(variable, raw)}`;
     const line = `${variable}: ${problem}`;
     if (lines.has(line)) continue;
     lines.add(line);
@@ -129,7 +125,10 @@ const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/;
  */
 export const subgraphUrlsSchema = z.string().transform((raw, ctx) => {
   const urls: Record<string, string> = {};
-  for (const entry of raw.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+  for (const entry of raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "")) {
     const separator = entry.indexOf("=");
     const name = entry.slice(0, separator).trim();
     const url = entry.slice(separator + 1).trim();

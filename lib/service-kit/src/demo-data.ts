@@ -18,7 +18,9 @@ export function demoReferenceDate(): Date {
  * (ObjectIds sort by their bytes), stamped with the reference date, and distinct between kinds.
  */
 export function demoObjectId(kind: string, index: number): Types.ObjectId {
-  const seconds = Math.floor(Date.parse(REFERENCE_ISO) / 1000).toString(16).padStart(8, "0");
+  const seconds = Math.floor(Date.parse(REFERENCE_ISO) / 1000)
+    .toString(16)
+    .padStart(8, "0");
   const namespace = createHash("sha256").update(kind).digest("hex").slice(0, 4);
   return new Types.ObjectId(seconds + namespace + index.toString(16).padStart(12, "0"));
 }

@@ -8,15 +8,7 @@ import { trackingOf } from "./identity";
 import type { Logger } from "./logger";
 
 /** Every `extensions.code` a Tsunagu client can see (DESIGN.md "Conventions"). */
-export const ERROR_CODES = [
-  "BAD_USER_INPUT",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "RATE_LIMITED",
-  "INTERNAL_SERVER_ERROR",
-] as const;
+export const ERROR_CODES = ["BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INTERNAL_SERVER_ERROR"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -157,13 +149,12 @@ export function errorLoggingPlugin<TContext extends { logger: Logger }>(): Apoll
 }
 
 /** Answers an HTTP request with a GraphQL-shaped body `{ errors: [{ message, extensions }] }`. */
-export function sendErrorResponse(
-  res: Response,
-  status: number,
-  error: GraphQLError,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  res.status(status).set(headers).type("application/json").send(JSON.stringify({ errors: [error.toJSON()] }));
+export function sendErrorResponse(res: Response, status: number, error: GraphQLError, headers: Readonly<Record<string, string>> = {}): void {
+  res
+    .status(status)
+    .set(headers)
+    .type("application/json")
+    .send(JSON.stringify({ errors: [error.toJSON()] }));
 }
 
 interface HttpError {

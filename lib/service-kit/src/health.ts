@@ -37,9 +37,7 @@ export function healthRouter({ checks = {}, timeoutMs = DEFAULT_TIMEOUT_MS, logg
     res.set("Cache-Control", "no-store").json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
-    const entries = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => [name, await runCheck(name, check, timeoutMs, logger)] as const),
-    );
+    const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await runCheck(name, check, timeoutMs, logger)] as const));
     const failing = entries.filter(([, result]) => result.status === "failing").map(([name]) => name);
     const results = Object.fromEntries(entries);
     res.set("Cache-Control", "no-store");

@@ -98,7 +98,10 @@ export function storedStamp({ by, key, fingerprint, at }: CreationStamp): Creati
  * The document already created in this scope with this key (a retry), or null. CONFLICT when the key came with other
  * input, or when the first request is older than IDEMPOTENCY_REPLAY_HOURS (a key is never used for a second record).
  */
-export async function findEarlierCreation<T extends { creation?: CreationStamp | null; createdAt?: Date }>(model: Model<T>, stamp: CreationStamp): Promise<T | null> {
+export async function findEarlierCreation<T extends { creation?: CreationStamp | null; createdAt?: Date }>(
+  model: Model<T>,
+  stamp: CreationStamp,
+): Promise<T | null> {
   const earlier = await model.findOne({ "creation.by": stamp.by, "creation.key": stamp.key }).lean<T>();
   if (earlier === null) return null;
   const field = stamp.keyField ?? "idempotencyKey";

@@ -148,15 +148,7 @@ export function gatewaySignedHeaders(identity: Identity, identitySecret: string,
 }
 
 /** Why a signed identity header was refused. */
-export type IdentityRejection =
-  | "missing"
-  | "malformed"
-  | "bad-signature"
-  | "stale"
-  | "from-the-future"
-  | "wrong-subgraph"
-  | "wrong-request"
-  | "replayed";
+export type IdentityRejection = "missing" | "malformed" | "bad-signature" | "stale" | "from-the-future" | "wrong-subgraph" | "wrong-request" | "replayed";
 
 export type IdentityVerification = { ok: true; identity: Identity } | { ok: false; reason: IdentityRejection };
 

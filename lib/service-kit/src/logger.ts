@@ -70,7 +70,8 @@ export function processLogger(name: string, config: LoggingConfig): Logger {
 
 /** A pino logger writing one JSON line per event with ISO-8601 UTC times and secrets redacted. */
 export function createLogger({ name, level, destination, format = "json" }: LoggerOptions): Logger {
-  const pretty = format === "pretty" ? PinoPretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: destination ?? 1 }) : undefined;
+  const pretty =
+    format === "pretty" ? PinoPretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: destination ?? 1 }) : undefined;
   return pino(
     {
       name,

@@ -42,7 +42,10 @@ export interface Keyset {
 
 /** The keyset of a list in order `sort` for `query` (everything that selects the rows: filter, parent, window). */
 export function keysetOf(sort: readonly SortKey[], query: unknown): Keyset {
-  const hash = createHash("sha256").update(JSON.stringify([sort, query ?? null])).digest("base64url").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(JSON.stringify([sort, query ?? null]))
+    .digest("base64url")
+    .slice(0, 16);
   return { sort, hash };
 }
 
@@ -146,7 +149,13 @@ export function pageOf<T>(rows: readonly T[], first: number, cursorOf: (row: T) 
 }
 
 /** A page of `keyset` from up to `first + 1` rows in its order; `valuesOf` gives a row's sort key values. */
-export function keysetPage<T>(keyset: Keyset, rows: readonly T[], first: number, valuesOf: (row: T) => readonly (CursorValue | undefined)[], afterGiven: boolean): Page<T> {
+export function keysetPage<T>(
+  keyset: Keyset,
+  rows: readonly T[],
+  first: number,
+  valuesOf: (row: T) => readonly (CursorValue | undefined)[],
+  afterGiven: boolean,
+): Page<T> {
   return pageOf(rows, first, (row) => encodeCursor(keyset, valuesOf(row)), afterGiven);
 }
 

@@ -39,11 +39,19 @@ export function peerSubgraphs(urls: Readonly<Record<string, string>>, signingSec
       if (url === undefined) throw new Error(`the ${subgraph} subgraph is not configured here`);
       const body = JSON.stringify({ query, variables });
       // Bound to this request like the gateway's own calls: the peer's key, method, path, body digest and a one-time nonce.
-      const response = await fetch(url, { method: "POST", headers: gatewaySignedHeaders(identity, signingSecret, subgraph, url, body), body, signal: AbortSignal.timeout(5000) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: gatewaySignedHeaders(identity, signingSecret, subgraph, url, body),
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
       const answer = (await response.json()) as { data?: T | null; errors?: Array<{ message: string; extensions?: { code?: unknown } }> };
       return {
         data: answer.data ?? null,
-        errors: (answer.errors ?? []).map((error) => ({ message: error.message, code: typeof error.extensions?.code === "string" ? error.extensions.code : undefined })),
+        errors: (answer.errors ?? []).map((error) => ({
+          message: error.message,
+          code: typeof error.extensions?.code === "string" ? error.extensions.code : undefined,
+        })),
       };
     },
   };

@@ -31,7 +31,10 @@ export interface PubSubOptions {
 
 /** REDIS_URL, for every service that publishes or subscribes (`.extend(pubsubConfigSchema.shape)`); unset: in-process. */
 export const pubsubConfigSchema = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, { error: "expected a redis:// or rediss:// URL" }).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, { error: "expected a redis:// or rediss:// URL" })
+    .optional(),
 });
 
 /** Redis channels are `tsunagu:<topic>`, so that a shared Redis can serve other applications too. */

@@ -99,9 +99,7 @@ export async function listenHttp(server: Server, port: number, host: string, sto
  * Starts a subgraph: GraphQL on `/graphql` (every request must carry a valid signed identity, else
  * HTTP 401 with code UNAUTHENTICATED), `/healthz` and `/readyz` open, request id in every log line.
  */
-export async function startSubgraph<TContext extends RequestContext>(
-  options: StartSubgraphOptions<TContext>,
-): Promise<RunningService> {
+export async function startSubgraph<TContext extends RequestContext>(options: StartSubgraphOptions<TContext>): Promise<RunningService> {
   const { name, logger, signingSecret, development = false, port = 0, host = "127.0.0.1" } = options;
   const app = express();
   app.disable("x-powered-by");

@@ -44,7 +44,10 @@ export interface SubgraphDefinition<TContext extends RequestContext> {
   routes?: Router;
 }
 
-export function serveSubgraph<TContext extends RequestContext>(options: SubgraphServiceOptions, definition: SubgraphDefinition<TContext>): Promise<RunningService> {
+export function serveSubgraph<TContext extends RequestContext>(
+  options: SubgraphServiceOptions,
+  definition: SubgraphDefinition<TContext>,
+): Promise<RunningService> {
   return startSubgraph<TContext>({
     name: definition.name,
     typeDefs: parse(readFileSync(definition.schemaPath, "utf8")),

@@ -87,9 +87,7 @@ describe("loadConfig", () => {
   });
 
   it("never repeats a secret's value or a URI's credentials in the message", () => {
-    const error = configError(() =>
-      loadConfig(serviceSchema, { IDENTITY_SECRET: "too-short-secret", MONGODB_URI: "postgres://admin:hunter2@db:5432" }),
-    );
+    const error = configError(() => loadConfig(serviceSchema, { IDENTITY_SECRET: "too-short-secret", MONGODB_URI: "postgres://admin:hunter2@db:5432" }));
     expect(error.message).toContain("IDENTITY_SECRET: expected at least 32 characters, got a value of 16 characters");
     expect(error.message).toContain('MONGODB_URI: expected a mongodb:// or mongodb+srv:// URI, got "postgres://***@db:5432"');
     expect(error.message).not.toContain("too-short-secret");

@@ -55,9 +55,15 @@ describe("constructors", () => {
   });
 
   test("the registry holds exactly the seven codes", () => {
-    expect([...ERROR_CODES].sort()).toEqual(
-      ["BAD_USER_INPUT", "CONFLICT", "FORBIDDEN", "INTERNAL_SERVER_ERROR", "NOT_FOUND", "RATE_LIMITED", "UNAUTHENTICATED"],
-    );
+    expect([...ERROR_CODES].sort()).toEqual([
+      "BAD_USER_INPUT",
+      "CONFLICT",
+      "FORBIDDEN",
+      "INTERNAL_SERVER_ERROR",
+      "NOT_FOUND",
+      "RATE_LIMITED",
+      "UNAUTHENTICATED",
+    ]);
     expect(isErrorCode("NOT_FOUND")).toBe(true);
     expect(isErrorCode("GRAPHQL_VALIDATION_FAILED")).toBe(false);
   });

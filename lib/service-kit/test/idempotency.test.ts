@@ -25,7 +25,10 @@ let Notes: Model<Note>;
 
 beforeAll(async () => {
   handle = await connectMongo({ dbName: "idempotency_test", logger: createLogger({ name: "idempotency-test", level: "silent" }) });
-  Notes = handle.connection.model<Note>("Note", withCreationStamp(new Schema<Note>({ text: String }, { timestamps: true, versionKey: false, strict: "throw" })));
+  Notes = handle.connection.model<Note>(
+    "Note",
+    withCreationStamp(new Schema<Note>({ text: String }, { timestamps: true, versionKey: false, strict: "throw" })),
+  );
   await Notes.init();
 });
 afterAll(async () => {
@@ -44,7 +47,11 @@ async function refusal(run: () => Promise<unknown>): Promise<GraphQLError> {
 test("a retry with the same key and input gets the first document; other input is CONFLICT naming the key's field", async () => {
   const at = new Date();
   const first = await insertOnce(Notes, creationStamp(vendor, "key-00000001", "input.idempotencyKey", { text: "a" }, at), { text: "a" });
-  const again = await insertOnce(Notes, creationStamp(vendor, "key-00000001", "input.idempotencyKey", { text: "a", extra: null }, new Date(at.getTime() + HOUR_MS)), { text: "a" });
+  const again = await insertOnce(
+    Notes,
+    creationStamp(vendor, "key-00000001", "input.idempotencyKey", { text: "a", extra: null }, new Date(at.getTime() + HOUR_MS)),
+    { text: "a" },
+  );
   expect(first.created).toBe(true);
   expect(again).toEqual({ created: false, document: expect.objectContaining({ _id: first.document._id }) });
   const other = await refusal(() => insertOnce(Notes, creationStamp(vendor, "key-00000001", "input.idempotencyKey", { text: "b" }, at), { text: "b" }));
@@ -84,5 +91,7 @@ test("concurrent requests with one key create one document and all get it", asyn
 });
 
 test("a malformed key is BAD_USER_INPUT on its field", () => {
-  expect(() => creationStamp(vendor, "short", "input.idempotencyKey", {}, new Date())).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "input.idempotencyKey" }) }));
+  expect(() => creationStamp(vendor, "short", "input.idempotencyKey", {}, new Date())).toThrow(
+    expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "input.idempotencyKey" }) }),
+  );
 });

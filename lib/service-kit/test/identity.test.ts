@@ -29,7 +29,10 @@ function tamper(header: string, change: (payload: Record<string, unknown>) => vo
 }
 
 /** Verifies as the resources subgraph would at `nowMs`, with a nonce store of its own unless given. */
-function verify(header: string | undefined, options: { nowMs?: number; maxAgeSeconds?: number; nonces?: NonceStore; as?: Partial<SignedRequestTarget>; key?: Buffer } = {}) {
+function verify(
+  header: string | undefined,
+  options: { nowMs?: number; maxAgeSeconds?: number; nonces?: NonceStore; as?: Partial<SignedRequestTarget>; key?: Buffer } = {},
+) {
   return verifySubgraphRequest(header, {
     key: options.key ?? key,
     target: { ...target, ...options.as },
@@ -67,7 +70,10 @@ describe("signed identity header", () => {
   });
 
   test("refuses a header signed with another secret, or with another subgraph's key", async () => {
-    expect(await verify(signSubgraphRequest(nurse, subgraphSigningKey("another-secret-0123456789abcdefghijk", "resources"), target, NOW))).toEqual({ ok: false, reason: "bad-signature" });
+    expect(await verify(signSubgraphRequest(nurse, subgraphSigningKey("another-secret-0123456789abcdefghijk", "resources"), target, NOW))).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
     const forGroups = signSubgraphRequest(nurse, subgraphSigningKey(SECRET, "groups"), { ...target, subgraph: "groups" }, NOW);
     expect(await verify(forGroups)).toEqual({ ok: false, reason: "bad-signature" });
   });
@@ -116,7 +122,18 @@ describe("signed identity header", () => {
   });
 
   test("refuses a correctly signed payload that is not an identity", async () => {
-    const encoded = Buffer.from(JSON.stringify({ v: 2, aud: "resources", iat: NOW, nonce: "n".repeat(22), m: "POST", p: "/graphql", b: target.bodyDigest, identity: { role: "ROOT", scopes: [] } })).toString("base64url");
+    const encoded = Buffer.from(
+      JSON.stringify({
+        v: 2,
+        aud: "resources",
+        iat: NOW,
+        nonce: "n".repeat(22),
+        m: "POST",
+        p: "/graphql",
+        b: target.bodyDigest,
+        identity: { role: "ROOT", scopes: [] },
+      }),
+    ).toString("base64url");
     const header = `${encoded}.${createHmac("sha256", key).update(encoded).digest("base64url")}`;
     expect(await verify(header)).toEqual({ ok: false, reason: "malformed" });
   });

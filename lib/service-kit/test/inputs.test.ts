@@ -40,5 +40,10 @@ test("every problem of an input is reported at once, each with its path, in one 
 
 test("explicit nulls are dropped by default and kept for updates that clear a field", () => {
   expect(validated(noteSchema, { title: "件名", body: "本文", tags: null }, "input")).toEqual({ title: "件名", body: "本文", tags: [] });
-  expect(validated(noteSchema, { title: "件名", body: "本文", clearedAt: null }, "input", KEEP_NULLS)).toEqual({ title: "件名", body: "本文", tags: [], clearedAt: null });
+  expect(validated(noteSchema, { title: "件名", body: "本文", clearedAt: null }, "input", KEEP_NULLS)).toEqual({
+    title: "件名",
+    body: "本文",
+    tags: [],
+    clearedAt: null,
+  });
 });

@@ -1,13 +1,5 @@
 // Tests for Japanese search normalisation: kana, half-width, kanji and spacing variants must meet on the same keys.
-import {
-  buildSearchKeys,
-  escapeRegExp,
-  isKanaReading,
-  matchesSearchKeys,
-  normalizeJapanese,
-  searchTerms,
-  toSearchKey,
-} from "../src/japanese-text";
+import { buildSearchKeys, escapeRegExp, isKanaReading, matchesSearchKeys, normalizeJapanese, searchTerms, toSearchKey } from "../src/japanese-text";
 
 describe("normalizeJapanese", () => {
   it.each([
@@ -49,12 +41,9 @@ describe("search keys and query terms", () => {
     expect(station).toEqual(["訪問看護すてーしょんつなぐ", "ほうもんかんごすてーしょんつなぐ", "つなぐ訪看"]);
   });
 
-  it.each(["ほうもんかんご", "ﾎｳﾓﾝｶﾝｺﾞ", "訪問看護", "ホウモンカンゴ", "ほうもん　かんご", "つなぐ訪看"])(
-    "「%s」 finds the station",
-    (query) => {
-      expect(matchesSearchKeys(station, searchTerms(query))).toBe(true);
-    },
-  );
+  it.each(["ほうもんかんご", "ﾎｳﾓﾝｶﾝｺﾞ", "訪問看護", "ホウモンカンゴ", "ほうもん　かんご", "つなぐ訪看"])("「%s」 finds the station", (query) => {
+    expect(matchesSearchKeys(station, searchTerms(query))).toBe(true);
+  });
 
   it("needs every term to match some key", () => {
     expect(matchesSearchKeys(station, searchTerms("訪問看護 つなぐ"))).toBe(true);

@@ -45,7 +45,16 @@ describe("createLogger", () => {
       "request received",
     );
     const raw = lines.join("");
-    for (const secret of ["secret-jwt", "cookie-secret", "vendor-key-secret", "top-token-secret", "password-secret", "apikey-secret", "hmac-signature-secret", "deep-secret"]) {
+    for (const secret of [
+      "secret-jwt",
+      "cookie-secret",
+      "vendor-key-secret",
+      "top-token-secret",
+      "password-secret",
+      "apikey-secret",
+      "hmac-signature-secret",
+      "deep-secret",
+    ]) {
       expect(raw).not.toContain(secret);
     }
     expect(records()[0]).toMatchObject({

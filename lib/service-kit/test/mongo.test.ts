@@ -58,7 +58,13 @@ describe("connectMongo with the embedded engine", () => {
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(handle.connection.name).toBe("service_kit_test");
     expect(records()).toContainEqual(
-      expect.objectContaining({ msg: "MongoDB connected", uri: maskUriCredentials(handle.uri), database: "service_kit_test", embedded: true, storage: "memory" }),
+      expect.objectContaining({
+        msg: "MongoDB connected",
+        uri: maskUriCredentials(handle.uri),
+        database: "service_kit_test",
+        embedded: true,
+        storage: "memory",
+      }),
     );
     expect(JSON.stringify(records())).not.toContain(password);
   });
@@ -108,16 +114,18 @@ describe("connectMongo lifecycle", () => {
     await Promise.all([handle.close(), handle.close()]);
     expect(handle.connection.readyState).toBe(STATES.disconnected);
     await expect(mongoReadinessCheck(handle.connection)()).rejects.toThrow("MongoDB connection is disconnected");
-    const probe = await connectMongo({ uri: handle.uri, dbName: "lifecycle", logger, serverSelectionTimeoutMS: 300 }).catch(
-      (error: Error) => error,
-    );
+    const probe = await connectMongo({ uri: handle.uri, dbName: "lifecycle", logger, serverSelectionTimeoutMS: 300 }).catch((error: Error) => error);
     expect(probe).toBeInstanceOf(Error);
   });
 
   it("keeps data in dataDir across restarts of the engine", async () => {
     const { logger } = captureLogger();
     const first = await connectMongo({ dataDir, dbName: "persisted", logger });
-    await resourceModel(first.connection).create({ name: "北見市地域包括支援センター", kana: "きたみしちいきほうかつしえんせんたー", kind: "地域包括支援センター" });
+    await resourceModel(first.connection).create({
+      name: "北見市地域包括支援センター",
+      kana: "きたみしちいきほうかつしえんせんたー",
+      kind: "地域包括支援センター",
+    });
     await first.close();
 
     const second = await connectMongo({ dataDir, dbName: "persisted", logger });

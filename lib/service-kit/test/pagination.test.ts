@@ -25,7 +25,10 @@ function refusal(run: () => unknown): GraphQLError {
 }
 
 test("a cursor carries strings, numbers, booleans, dates, ObjectIds and nulls back as themselves", () => {
-  const keyset = keysetOf([...NEWEST_PINNED_FIRST.slice(0, 2), { path: "n", direction: 1 }, { path: "s", direction: 1 }, { path: "v", direction: 1 }, { path: "_id", direction: 1 }], { board: 1 });
+  const keyset = keysetOf(
+    [...NEWEST_PINNED_FIRST.slice(0, 2), { path: "n", direction: 1 }, { path: "s", direction: 1 }, { path: "v", direction: 1 }, { path: "_id", direction: 1 }],
+    { board: 1 },
+  );
   const at = new Date("2026-04-15T09:30:00Z");
   const values: CursorValue[] = [true, at, 42.5, "さくら", null, id];
   const decoded = decodeCursor(keyset, encodeCursor(keyset, values));
@@ -144,7 +147,9 @@ describe("paging a collection", () => {
           (row) => sort.map((key) => row[key.path as keyof Row] ?? null),
         ),
       );
-      const whole = await Post.find({ board: "main" }).sort(Object.fromEntries(sort.map((key) => [key.path, key.direction]))).lean<Row[]>();
+      const whole = await Post.find({ board: "main" })
+        .sort(Object.fromEntries(sort.map((key) => [key.path, key.direction])))
+        .lean<Row[]>();
       expect(whole).toHaveLength(18);
       expect(paged.map((row) => row._id.toHexString())).toEqual(whole.map((row) => row._id.toHexString()));
     }

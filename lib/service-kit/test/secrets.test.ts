@@ -34,7 +34,9 @@ test("production neither generates nor reads secrets: a missing one is refused n
   const env = withGeneratedSecrets({ DATA_DIR: dataDir, NODE_ENV: "production" });
   expect(env.IDENTITY_SECRET).toBeUndefined();
   expect(() => statSync(join(dataDir, GENERATED_SECRETS_FILE))).toThrow();
-  expect(() => requireSecret(env, "IDENTITY_SECRET")).toThrow(new ConfigError([{ variable: "IDENTITY_SECRET", problem: "required: set it (openssl rand -hex 32)" }]));
+  expect(() => requireSecret(env, "IDENTITY_SECRET")).toThrow(
+    new ConfigError([{ variable: "IDENTITY_SECRET", problem: "required: set it (openssl rand -hex 32)" }]),
+  );
 });
 
 test("a secrets file other users can read is refused", () => {

@@ -1,7 +1,15 @@
 // startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, error masking, body limit.
 import { parse } from "graphql";
 import { badUserInput } from "../src/errors";
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, bodyDigest, gatewaySignedHeaders, signSubgraphRequest, subgraphSigningKey } from "../src/identity";
+import {
+  IDENTITY_HEADER,
+  PUBLIC_IDENTITY,
+  REQUEST_ID_HEADER,
+  bodyDigest,
+  gatewaySignedHeaders,
+  signSubgraphRequest,
+  subgraphSigningKey,
+} from "../src/identity";
 import type { Identity, RequestContext } from "../src/identity";
 import { createLogger } from "../src/logger";
 import { startSubgraph } from "../src/subgraph-server";
@@ -82,7 +90,12 @@ const signed =
 const signedAt =
   (nowMs: number): HeadersFor =>
   (body) => ({
-    [IDENTITY_HEADER]: signSubgraphRequest(coordinator, subgraphSigningKey(SECRET, "things"), { subgraph: "things", method: "POST", path: "/graphql", bodyDigest: bodyDigest(body) }, nowMs),
+    [IDENTITY_HEADER]: signSubgraphRequest(
+      coordinator,
+      subgraphSigningKey(SECRET, "things"),
+      { subgraph: "things", method: "POST", path: "/graphql", bodyDigest: bodyDigest(body) },
+      nowMs,
+    ),
   });
 
 test("the URL names the real port and the GraphQL path", () => {
@@ -98,7 +111,7 @@ test("a signed request is served with the identity and request id in its context
   const [firstNumber, secondNumber] = [first, second].map((answer) => Number(String((answer.body.data as { caller: string }).caller).split("/")[3]));
   expect(first.body.data).toEqual({ caller: `COORDINATOR/c-1/req-1/${firstNumber}` });
   expect(second.body.data).toEqual({ caller: `PUBLIC/-/req-2/${secondNumber}` });
-  expect(secondNumber).toBe((firstNumber) + 1);
+  expect(secondNumber).toBe(firstNumber + 1);
 });
 
 test.each<[string, Record<string, string> | HeadersFor, string]>([

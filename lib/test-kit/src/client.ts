@@ -51,7 +51,13 @@ export function postGraphQL<TData = Record<string, unknown>>(url: string, body: 
  * POSTs a GraphQL request straight to subgraph `subgraph` at `url`, signed as the gateway signs it (bound to this
  * request, with the test secret unless given), as a test of the subgraph's own checks needs.
  */
-export function postAsGateway<TData = Record<string, unknown>>(url: string, subgraph: string, body: unknown, identity: Identity, secret: string = TEST_IDENTITY_SECRET): Promise<HttpAnswer<TData>> {
+export function postAsGateway<TData = Record<string, unknown>>(
+  url: string,
+  subgraph: string,
+  body: unknown,
+  identity: Identity,
+  secret: string = TEST_IDENTITY_SECRET,
+): Promise<HttpAnswer<TData>> {
   const text = JSON.stringify(body);
   return send<TData>(url, { method: "POST", headers: gatewaySignedHeaders(identity, secret, subgraph, url, text), body: text });
 }

@@ -9,7 +9,12 @@ export const silentLogger: Logger = createLogger({ name: "test", level: "silent"
 export function capturingLogger(name: string, lines: string[]): Logger {
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""));
+      lines.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((line) => line !== ""),
+      );
       done();
     },
   });

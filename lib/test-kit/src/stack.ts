@@ -109,7 +109,7 @@ type Stoppable = { stop(): Promise<void> } | { close(): Promise<void> };
  * the supergraph composed from their schemas, all on free ports. When a step fails, what started is stopped.
  */
 export async function startStack<N extends SubgraphName>(options: StackOptions<N>): Promise<Stack<N>> {
-  const measured = options.measured ?? (options.subgraphs[options.subgraphs.length - 1]);
+  const measured = options.measured ?? options.subgraphs[options.subgraphs.length - 1];
   const dbName = options.dbName ?? `${measured}-test`;
   const started: Stoppable[] = [];
   let extraUrls: Record<string, string> = {};
@@ -176,7 +176,9 @@ export async function startStack<N extends SubgraphName>(options: StackOptions<N
       client: new GraphQLClient(gateway.url),
       graphql: (query, variables = {}, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers),
       direct: (name, query, variables = {}, identity) =>
-        identity === undefined ? postGraphQL(services[name].url, { query, variables }) : postAsGateway(services[name].url, name, { query, variables }, identity),
+        identity === undefined
+          ? postGraphQL(services[name].url, { query, variables })
+          : postAsGateway(services[name].url, name, { query, variables }, identity),
       stop,
     };
   } catch (error) {

@@ -18,11 +18,14 @@ export type TestTokenRequest = Omit<TokenRequest, "subject"> & { subject?: strin
 
 /** A token signed with TEST_JWT. */
 export function testToken(request: TestTokenRequest): Promise<string> {
-  return issueToken({ subject: `${request.role.toLowerCase()}-1`, ...request }, {
-    secret: TEST_JWT.secret as string,
-    issuer: TEST_JWT.issuer,
-    audience: TEST_JWT.audience,
-  });
+  return issueToken(
+    { subject: `${request.role.toLowerCase()}-1`, ...request },
+    {
+      secret: TEST_JWT.secret as string,
+      issuer: TEST_JWT.issuer,
+      audience: TEST_JWT.audience,
+    },
+  );
 }
 
 /** The Authorization header of a user signed in with a token from TEST_JWT. */

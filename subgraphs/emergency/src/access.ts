@@ -83,7 +83,8 @@ export function readPermission(profile: ProfileDocument, identity: Identity, win
 
 /** Throws FORBIDDEN unless the caller holds the profile (the resident or a delegate); a missing profile (null) is refused alike. */
 export function requireHolder(profile: ProfileDocument | null, identity: Identity): void {
-  if (profile === null || !isHolder(profile, identity)) throw forbidden("本人または代理人のみ変更できます (only the resident or a delegate may change this profile)");
+  if (profile === null || !isHolder(profile, identity))
+    throw forbidden("本人または代理人のみ変更できます (only the resident or a delegate may change this profile)");
 }
 
 /** Throws FORBIDDEN unless the caller registered the profile: delegates are added and removed by the resident alone. A missing profile (null) is refused alike. */

@@ -32,10 +32,25 @@ export const RH_TYPES = ["POSITIVE", "NEGATIVE", "UNKNOWN"] as const satisfies r
 export const SOURCES = ["SELF_REPORTED", "CLINICIAN_CONFIRMED"] as const satisfies readonly InformationSource[];
 export const SEVERITIES = ["MILD", "MODERATE", "SEVERE"] as const satisfies readonly AllergySeverity[];
 export const DEVICE_KINDS = [
-  "PACEMAKER", "ICD", "INSULIN_PUMP", "COCHLEAR_IMPLANT", "SHUNT", "ARTIFICIAL_JOINT", "STENT", "OTHER",
+  "PACEMAKER",
+  "ICD",
+  "INSULIN_PUMP",
+  "COCHLEAR_IMPLANT",
+  "SHUNT",
+  "ARTIFICIAL_JOINT",
+  "STENT",
+  "OTHER",
 ] as const satisfies readonly ImplantedDeviceKind[];
 export const CARE_LEVELS = [
-  "INDEPENDENT", "PROGRAM_ELIGIBLE", "SUPPORT_1", "SUPPORT_2", "CARE_1", "CARE_2", "CARE_3", "CARE_4", "CARE_5",
+  "INDEPENDENT",
+  "PROGRAM_ELIGIBLE",
+  "SUPPORT_1",
+  "SUPPORT_2",
+  "CARE_1",
+  "CARE_2",
+  "CARE_3",
+  "CARE_4",
+  "CARE_5",
 ] as const satisfies readonly CareLevel[];
 export const FAMILY_CARE_CAPACITIES = ["SUFFICIENT", "LIMITED", "NONE", "UNKNOWN"] as const satisfies readonly FamilyCareCapacity[];
 export const RESUSCITATION_WISHES = ["FULL_RESUSCITATION", "DNAR", "UNDECIDED"] as const satisfies readonly ResuscitationWish[];
@@ -64,7 +79,14 @@ const PHONE_MESSAGE = "電話番号は0から始まる10〜11桁です (a Japane
 /** A Japanese phone number: full-width digits, brackets and dashes are accepted; stored as digits with hyphens. */
 const phone = z
   .string(PHONE_MESSAGE)
-  .transform((value) => value.normalize("NFKC").replace(/[()（）\s]+/g, "-").replace(/[‐-―−ー]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, ""))
+  .transform((value) =>
+    value
+      .normalize("NFKC")
+      .replace(/[()（）\s]+/g, "-")
+      .replace(/[‐-―−ー]/g, "-")
+      .replace(/-+/g, "-")
+      .replace(/^-|-$/g, ""),
+  )
   .refine((value) => /^0[\d-]+$/.test(value) && /^\d{10,11}$/.test(value.replace(/-/g, "")), PHONE_MESSAGE);
 
 const optionalPhone = z
@@ -72,8 +94,6 @@ const optionalPhone = z
   .nullish()
   .transform((value) => (value == null || value.trim() === "" ? null : value))
   .pipe(phone.nullable());
-
-
 
 const SINCE_MESSAGE = "YYYY、YYYY-MM、YYYY-MM-DDのいずれかです (YYYY, YYYY-MM or YYYY-MM-DD)";
 
@@ -107,14 +127,21 @@ export const entityId = objectIdSchema.transform((id) => id.toLowerCase());
 const optionalEntityId = entityId.nullish().transform((id) => id ?? null);
 
 const list = <T extends z.ZodType>(item: T, max: number) =>
-  z.array(item).max(max, `${max}件までです (at most ${max})`).nullish().transform((items) => items ?? []);
+  z
+    .array(item)
+    .max(max, `${max}件までです (at most ${max})`)
+    .nullish()
+    .transform((items) => items ?? []);
 
 const enumOf = <const V extends readonly [string, ...string[]]>(options: V) => z.enum(options, `${options.join(", ")} のいずれかです`);
 
 export const personSchema = z.object({
   name: text(100),
   kana,
-  dateOfBirth: calendarDate.refine((value) => value >= "1900-01-01" && value <= new Date().toISOString().slice(0, 10), "1900年以降、今日までの日付です (from 1900 up to today)"),
+  dateOfBirth: calendarDate.refine(
+    (value) => value >= "1900-01-01" && value <= new Date().toISOString().slice(0, 10),
+    "1900年以降、今日までの日付です (from 1900 up to today)",
+  ),
   sex: enumOf(SEXES),
   address: z.object({
     postalCode: optionalText(8).refine((value) => value === null || /^\d{3}-?\d{4}$/.test(value), "郵便番号は123-4567形式です (postal code 123-4567)"),
@@ -133,7 +160,9 @@ const medicationSchema = z.object({ name: text(200), dosage: optionalText(200), 
 const allergySchema = z.object({
   substance: text(200),
   reaction: optionalText(200),
-  severity: enumOf(SEVERITIES).nullish().transform((value) => value ?? null),
+  severity: enumOf(SEVERITIES)
+    .nullish()
+    .transform((value) => value ?? null),
   since,
   note: optionalText(500),
   source: enumOf(SOURCES),
@@ -178,16 +207,23 @@ const advanceCareSchema = (now: Date) =>
 /** Every section of a profile, each of which an update may replace on its own. */
 const sectionSchemas = (now: Date) => ({
   person: personSchema,
-  bloodType: z.object({ abo: enumOf(ABO_GROUPS), rh: enumOf(RH_TYPES) }).nullish().transform((value) => value ?? null),
+  bloodType: z
+    .object({ abo: enumOf(ABO_GROUPS), rh: enumOf(RH_TYPES) })
+    .nullish()
+    .transform((value) => value ?? null),
   conditions: list(conditionSchema, 50),
   medications: list(medicationSchema, 50),
   allergies: list(allergySchema, 50),
   implantedDevices: list(deviceSchema, 20),
   careTeam: careTeamSchema,
-  careLevel: enumOf(CARE_LEVELS).nullish().transform((value) => value ?? null),
+  careLevel: enumOf(CARE_LEVELS)
+    .nullish()
+    .transform((value) => value ?? null),
   livingSituation: livingSituationSchema.nullish().transform((value) => value ?? null),
   emergencyContacts: list(contactSchema, 10),
-  advanceCare: advanceCareSchema(now).nullish().transform((value) => value ?? null),
+  advanceCare: advanceCareSchema(now)
+    .nullish()
+    .transform((value) => value ?? null),
 });
 
 /** The resident-entered content of a profile, as stored. */

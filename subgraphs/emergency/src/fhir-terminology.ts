@@ -72,17 +72,36 @@ export const RH_CODES: Readonly<Record<string, { code: string; display: string; 
 };
 
 export const CARE_LEVEL_LABELS: Readonly<Record<string, string>> = {
-  INDEPENDENT: "自立", PROGRAM_ELIGIBLE: "事業対象者", SUPPORT_1: "要支援1", SUPPORT_2: "要支援2",
-  CARE_1: "要介護1", CARE_2: "要介護2", CARE_3: "要介護3", CARE_4: "要介護4", CARE_5: "要介護5",
+  INDEPENDENT: "自立",
+  PROGRAM_ELIGIBLE: "事業対象者",
+  SUPPORT_1: "要支援1",
+  SUPPORT_2: "要支援2",
+  CARE_1: "要介護1",
+  CARE_2: "要介護2",
+  CARE_3: "要介護3",
+  CARE_4: "要介護4",
+  CARE_5: "要介護5",
 };
 export const PLACE_LABELS: Readonly<Record<string, string>> = {
-  HOME: "自宅", HOSPITAL: "病院", CARE_FACILITY: "介護施設", PALLIATIVE_CARE_UNIT: "緩和ケア病棟", UNDECIDED: "未定",
+  HOME: "自宅",
+  HOSPITAL: "病院",
+  CARE_FACILITY: "介護施設",
+  PALLIATIVE_CARE_UNIT: "緩和ケア病棟",
+  UNDECIDED: "未定",
 };
 export const RESUSCITATION_LABELS: Readonly<Record<string, string>> = {
-  FULL_RESUSCITATION: "心肺蘇生を希望する", DNAR: "心肺蘇生を希望しない（DNAR）", UNDECIDED: "未定",
+  FULL_RESUSCITATION: "心肺蘇生を希望する",
+  DNAR: "心肺蘇生を希望しない（DNAR）",
+  UNDECIDED: "未定",
 };
 export const DEVICE_LABELS: Readonly<Record<string, string>> = {
-  PACEMAKER: "ペースメーカー", ICD: "植込み型除細動器", INSULIN_PUMP: "インスリンポンプ", COCHLEAR_IMPLANT: "人工内耳",
-  SHUNT: "脳室シャント", ARTIFICIAL_JOINT: "人工関節", STENT: "ステント", OTHER: "その他",
+  PACEMAKER: "ペースメーカー",
+  ICD: "植込み型除細動器",
+  INSULIN_PUMP: "インスリンポンプ",
+  COCHLEAR_IMPLANT: "人工内耳",
+  SHUNT: "脳室シャント",
+  ARTIFICIAL_JOINT: "人工関節",
+  STENT: "ステント",
+  OTHER: "その他",
 };
 export const CAPACITY_LABELS: Readonly<Record<string, string>> = { SUFFICIENT: "十分", LIMITED: "限られている", NONE: "なし", UNKNOWN: "不明" };

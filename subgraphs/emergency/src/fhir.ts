@@ -54,8 +54,17 @@ import {
 
 /** What the export carries; the log entry of an export names exactly these sections. */
 export const FHIR_SECTIONS: ProfileSection[] = [
-  "PERSON", "BLOOD_TYPE", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_TEAM", "CARE_LEVEL", "LIVING_SITUATION",
-  "EMERGENCY_CONTACTS", "ADVANCE_CARE",
+  "PERSON",
+  "BLOOD_TYPE",
+  "CONDITIONS",
+  "MEDICATIONS",
+  "ALLERGIES",
+  "IMPLANTED_DEVICES",
+  "CARE_TEAM",
+  "CARE_LEVEL",
+  "LIVING_SITUATION",
+  "EMERGENCY_CONTACTS",
+  "ADVANCE_CARE",
 ];
 
 /**
@@ -69,7 +78,9 @@ export interface FhirExportSettings {
 
 /** A stable urn:uuid for one resource of a profile, so that re-imports of the same profile line up. */
 function fullUrlFor(profile: ProfileDocument, ...parts: (string | number)[]): string {
-  const hex = createHash("sha256").update([profile._id.toHexString(), ...parts].join("/")).digest("hex");
+  const hex = createHash("sha256")
+    .update([profile._id.toHexString(), ...parts].join("/"))
+    .digest("hex");
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -80,11 +91,12 @@ function escapeXml(text: string): string {
 
 /** Generated XHTML narrative: one paragraph per line, or a list. */
 function narrative(lines: readonly string[], asList = false): Narrative {
-  const body = lines.length === 0
-    ? "<p>情報なし (No information)</p>"
-    : asList
-      ? `<ul>${lines.map((line) => `<li>${escapeXml(line)}</li>`).join("")}</ul>`
-      : lines.map((line) => `<p>${escapeXml(line)}</p>`).join("");
+  const body =
+    lines.length === 0
+      ? "<p>情報なし (No information)</p>"
+      : asList
+        ? `<ul>${lines.map((line) => `<li>${escapeXml(line)}</li>`).join("")}</ul>`
+        : lines.map((line) => `<p>${escapeXml(line)}</p>`).join("");
   return { status: "generated", div: `<div xmlns="http://www.w3.org/1999/xhtml">${body}</div>` };
 }
 
@@ -158,10 +170,7 @@ function patientOf(profile: ProfileDocument, settings: FhirExportSettings, gener
       ? {}
       : {
           contact: profile.emergencyContacts.map((contact, index) => ({
-            relationship: [
-              { coding: coding("http://terminology.hl7.org/CodeSystem/v2-0131", "C", "Emergency Contact") },
-              { text: contact.relation },
-            ],
+            relationship: [{ coding: coding("http://terminology.hl7.org/CodeSystem/v2-0131", "C", "Emergency Contact") }, { text: contact.relation }],
             name: { text: contact.name },
             telecom: [{ system: "phone" as const, value: contact.phone, rank: index + 1 }],
           })),
@@ -173,7 +182,9 @@ const verification = (system: string, source: InformationSource): CodeableConcep
   coding: coding(system, source === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed"),
 });
 const active = (system: string): CodeableConcept => ({ coding: coding(system, "active") });
-const problemListItem: CodeableConcept[] = [{ coding: coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item") }];
+const problemListItem: CodeableConcept[] = [
+  { coding: coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item") },
+];
 
 function conditionOf(condition: ConditionRecord, patient: Reference): Condition {
   return {
@@ -205,7 +216,7 @@ function medicationOf(medication: MedicationRecord, patient: Reference): Medicat
 }
 
 function allergyOf(allergy: AllergyRecord, patient: Reference): AllergyIntolerance {
-  const severity = allergy.severity === null ? undefined : (({ MILD: "mild", MODERATE: "moderate", SEVERE: "severe" } as const)[allergy.severity]);
+  const severity = allergy.severity === null ? undefined : ({ MILD: "mild", MODERATE: "moderate", SEVERE: "severe" } as const)[allergy.severity];
   return {
     resourceType: "AllergyIntolerance",
     ...meta(IPS_PROFILES.AllergyIntolerance),
@@ -220,20 +231,41 @@ function allergyOf(allergy: AllergyRecord, patient: Reference): AllergyIntoleran
   };
 }
 
-const noKnown = (key: keyof typeof NO_KNOWN): CodeableConcept => ({ coding: coding(IPS_ABSENT_UNKNOWN, NO_KNOWN[key].code, NO_KNOWN[key].display), text: NO_KNOWN[key].text });
+const noKnown = (key: keyof typeof NO_KNOWN): CodeableConcept => ({
+  coding: coding(IPS_ABSENT_UNKNOWN, NO_KNOWN[key].code, NO_KNOWN[key].display),
+  text: NO_KNOWN[key].text,
+});
 
 /** IPS's "no known problems / medications / allergies" statements, for a resident who declared none. */
 function noKnownProblems(patient: Reference): Condition {
-  return { resourceType: "Condition", ...meta(IPS_PROFILES.Condition), clinicalStatus: active(CONDITION_CLINICAL), category: problemListItem, code: noKnown("problems"), subject: patient };
+  return {
+    resourceType: "Condition",
+    ...meta(IPS_PROFILES.Condition),
+    clinicalStatus: active(CONDITION_CLINICAL),
+    category: problemListItem,
+    code: noKnown("problems"),
+    subject: patient,
+  };
 }
 function noKnownMedications(patient: Reference): MedicationStatement {
   return {
-    resourceType: "MedicationStatement", ...meta(IPS_PROFILES.MedicationStatement), status: "active", medicationCodeableConcept: noKnown("medications"),
-    subject: patient, _effectiveDateTime: unknownAbsent, informationSource: patient,
+    resourceType: "MedicationStatement",
+    ...meta(IPS_PROFILES.MedicationStatement),
+    status: "active",
+    medicationCodeableConcept: noKnown("medications"),
+    subject: patient,
+    _effectiveDateTime: unknownAbsent,
+    informationSource: patient,
   };
 }
 function noKnownAllergies(patient: Reference): AllergyIntolerance {
-  return { resourceType: "AllergyIntolerance", ...meta(IPS_PROFILES.AllergyIntolerance), clinicalStatus: active(ALLERGY_CLINICAL), code: noKnown("allergies"), patient };
+  return {
+    resourceType: "AllergyIntolerance",
+    ...meta(IPS_PROFILES.AllergyIntolerance),
+    clinicalStatus: active(ALLERGY_CLINICAL),
+    code: noKnown("allergies"),
+    patient,
+  };
 }
 
 /** An implant as IPS wants it: the Device (typed with SNOMED CT where the kind has a code) and the statement of its use. */
@@ -277,8 +309,22 @@ function bloodGroupOf(profile: ProfileDocument, patient: Reference): Observation
     performer: [patient],
     valueCodeableConcept: { text: label },
     component: [
-      ...(abo === undefined ? [] : [{ code: { coding: coding(LOINC, "883-9", "ABO group [Type] in Blood") }, valueCodeableConcept: { coding: coding(SNOMED, abo.code, abo.display), text: abo.label } }]),
-      ...(rh === undefined ? [] : [{ code: { coding: coding(LOINC, "10331-7", "Rh [Type] in Blood") }, valueCodeableConcept: { coding: coding(SNOMED, rh.code, rh.display), text: rh.label } }]),
+      ...(abo === undefined
+        ? []
+        : [
+            {
+              code: { coding: coding(LOINC, "883-9", "ABO group [Type] in Blood") },
+              valueCodeableConcept: { coding: coding(SNOMED, abo.code, abo.display), text: abo.label },
+            },
+          ]),
+      ...(rh === undefined
+        ? []
+        : [
+            {
+              code: { coding: coding(LOINC, "10331-7", "Rh [Type] in Blood") },
+              valueCodeableConcept: { coding: coding(SNOMED, rh.code, rh.display), text: rh.label },
+            },
+          ]),
     ],
   };
 }
@@ -333,7 +379,9 @@ function advanceDirectiveOf(profile: ProfileDocument, patient: Reference): Conse
     patient,
     dateTime: toTokyoIso(plan.recordedAt),
     policyRule: { text: "人生会議（アドバンス・ケア・プランニング）で本人が示した意思 / Wishes expressed in advance care planning" },
-    ...(plan.resuscitation === "UNDECIDED" ? {} : { provision: { type: plan.resuscitation === "DNAR" ? ("deny" as const) : ("permit" as const), code: [cpr] } }),
+    ...(plan.resuscitation === "UNDECIDED"
+      ? {}
+      : { provision: { type: plan.resuscitation === "DNAR" ? ("deny" as const) : ("permit" as const), code: [cpr] } }),
   };
 }
 
@@ -415,15 +463,18 @@ export function emergencyProfileBundle(profile: ProfileDocument, now: Date, sett
   const careTeam = careTeamOf(builder, profile, patient, settings);
   builder.entries.splice(patientIndex, 0, { fullUrl: patientUrl, resource: patientOf(profile, settings, careTeam.generalPractitioner) });
 
-  const conditions = profile.conditions.length === 0
-    ? [builder.add("Condition", 0, noKnownProblems(patient), "SELF_REPORTED")]
-    : profile.conditions.map((c, i) => builder.add("Condition", i, conditionOf(c, patient), sourceOf(c)));
-  const medications = profile.medications.length === 0
-    ? [builder.add("MedicationStatement", 0, noKnownMedications(patient), "SELF_REPORTED")]
-    : profile.medications.map((m, i) => builder.add("MedicationStatement", i, medicationOf(m, patient), sourceOf(m)));
-  const allergies = profile.allergies.length === 0
-    ? [builder.add("AllergyIntolerance", 0, noKnownAllergies(patient), "SELF_REPORTED")]
-    : profile.allergies.map((a, i) => builder.add("AllergyIntolerance", i, allergyOf(a, patient), sourceOf(a)));
+  const conditions =
+    profile.conditions.length === 0
+      ? [builder.add("Condition", 0, noKnownProblems(patient), "SELF_REPORTED")]
+      : profile.conditions.map((c, i) => builder.add("Condition", i, conditionOf(c, patient), sourceOf(c)));
+  const medications =
+    profile.medications.length === 0
+      ? [builder.add("MedicationStatement", 0, noKnownMedications(patient), "SELF_REPORTED")]
+      : profile.medications.map((m, i) => builder.add("MedicationStatement", i, medicationOf(m, patient), sourceOf(m)));
+  const allergies =
+    profile.allergies.length === 0
+      ? [builder.add("AllergyIntolerance", 0, noKnownAllergies(patient), "SELF_REPORTED")]
+      : profile.allergies.map((a, i) => builder.add("AllergyIntolerance", i, allergyOf(a, patient), sourceOf(a)));
   const devices = (profile.implantedDevices.length === 0 ? [null] : profile.implantedDevices).map((record, i) => {
     const { device, use } = deviceOf(record, patient);
     const deviceUrl = builder.add("Device", i, device);
@@ -454,10 +505,44 @@ export function emergencyProfileBundle(profile: ProfileDocument, now: Date, sett
     title: "国際患者サマリー（救急医療情報） / International Patient Summary",
     confidentiality: "R",
     section: [
-      section("problems", narrative(profile.conditions.length === 0 ? [NO_KNOWN.problems.text] : profile.conditions.map((c) => `${c.name}${c.since === null ? "" : `（${c.since}〜）`}`), true), conditions),
-      section("medications", narrative(profile.medications.length === 0 ? [NO_KNOWN.medications.text] : profile.medications.map((m) => `${m.name}${m.dosage === null ? "" : ` ${m.dosage}`}`), true), medications),
-      section("allergies", narrative(profile.allergies.length === 0 ? [NO_KNOWN.allergies.text] : profile.allergies.map((a) => `${a.substance}${a.reaction === null ? "" : `: ${a.reaction}`}`), true), allergies),
-      section("devices", narrative(profile.implantedDevices.length === 0 ? [NO_KNOWN.devices.text] : profile.implantedDevices.map((d) => `${DEVICE_LABELS[d.kind]}${d.description === null ? "" : ` ${d.description}`}`), true), devices),
+      section(
+        "problems",
+        narrative(
+          profile.conditions.length === 0 ? [NO_KNOWN.problems.text] : profile.conditions.map((c) => `${c.name}${c.since === null ? "" : `（${c.since}〜）`}`),
+          true,
+        ),
+        conditions,
+      ),
+      section(
+        "medications",
+        narrative(
+          profile.medications.length === 0
+            ? [NO_KNOWN.medications.text]
+            : profile.medications.map((m) => `${m.name}${m.dosage === null ? "" : ` ${m.dosage}`}`),
+          true,
+        ),
+        medications,
+      ),
+      section(
+        "allergies",
+        narrative(
+          profile.allergies.length === 0
+            ? [NO_KNOWN.allergies.text]
+            : profile.allergies.map((a) => `${a.substance}${a.reaction === null ? "" : `: ${a.reaction}`}`),
+          true,
+        ),
+        allergies,
+      ),
+      section(
+        "devices",
+        narrative(
+          profile.implantedDevices.length === 0
+            ? [NO_KNOWN.devices.text]
+            : profile.implantedDevices.map((d) => `${DEVICE_LABELS[d.kind]}${d.description === null ? "" : ` ${d.description}`}`),
+          true,
+        ),
+        devices,
+      ),
       ...(blood === null ? [] : [section("results", narrative([`血液型: ${blood.valueCodeableConcept?.text ?? ""}`]), results)]),
       ...(social.length === 0
         ? []

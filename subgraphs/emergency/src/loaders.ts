@@ -41,7 +41,13 @@ export function createLoaders(models: EmergencyModels, accessChain: AuditChain, 
       const wanted = objectIds(profileIds);
       if (identity.subject === undefined || wanted.length === 0) return profileIds.map(() => null);
       const open = await models.AccessLog.find(
-        { "actor.subject": identity.subject, profileIds: trusted({ $in: wanted }), accessWindowEndsAt: trusted({ $gt: now }), action: "LOOKUP", outcome: "ALLOWED" },
+        {
+          "actor.subject": identity.subject,
+          profileIds: trusted({ $in: wanted }),
+          accessWindowEndsAt: trusted({ $gt: now }),
+          action: "LOOKUP",
+          outcome: "ALLOWED",
+        },
         { profileIds: 1, reason: 1, incidentNumber: 1, accessWindowEndsAt: 1 },
       )
         .sort({ accessWindowEndsAt: -1 })

@@ -61,7 +61,9 @@ export function visibleLength(value: string): number {
 
 const lookupInputSchema = z.object({
   reason: text(500).refine((reason) => visibleLength(reason) >= 2, "理由を2文字以上入力してください (give the reason: at least 2 visible characters)"),
-  incidentNumber: text(50).nullish().transform((value) => value ?? null),
+  incidentNumber: text(50)
+    .nullish()
+    .transform((value) => value ?? null),
   name: text(100).nullish(),
   dateOfBirth: calendarDate.nullish(),
   address: text(200).nullish(),
@@ -118,7 +120,9 @@ export function fullAddressMatches(typed: string, profile: ProfileDocument): boo
  */
 function fingerprintOf(request: LookupRequest, sections: ProfileSection[]): string {
   const { criteria, reason, incidentNumber } = request;
-  return createHash("sha256").update(canonicalJson({ criteria, reason, incidentNumber, sections: [...sections].sort() })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ criteria, reason, incidentNumber, sections: [...sections].sort() }))
+    .digest("hex");
 }
 
 /**
@@ -229,7 +233,7 @@ async function replayed(context: EmergencyContext, retry: LookupRequestRecord): 
   const covered = profiles.filter((profile) => consentCovers(profile, "EMERGENCY_SERVICES"));
   const base = { accessLogEntryId: earlier._id, accessWindowEndsAt: earlier.accessWindowEndsAt };
   if (earlier.outcome === "ALLOWED" && covered.length === 1) {
-    return { ...base, outcome: "ALLOWED", profile: { ...(covered[0]), access: "LOOKUP" }, candidates: [] };
+    return { ...base, outcome: "ALLOWED", profile: { ...covered[0], access: "LOOKUP" }, candidates: [] };
   }
   if (earlier.outcome === "AMBIGUOUS") return { ...base, outcome: "AMBIGUOUS", profile: null, candidates: covered.map((p) => candidateOf(p, now)) };
   return { ...base, outcome: "NO_MATCH", profile: null, candidates: [], accessWindowEndsAt: null };
@@ -279,7 +283,12 @@ export async function emergencyLookup(context: EmergencyContext, input: Emergenc
 }
 
 /** Counts the look-up against the rate limit, finds who matches, and appends the entry before answering. */
-async function freshLookup(context: EmergencyContext, request: LookupRequest, sections: ProfileSection[], retry: LookupRequestRecord | null): Promise<LookupResult> {
+async function freshLookup(
+  context: EmergencyContext,
+  request: LookupRequest,
+  sections: ProfileSection[],
+  retry: LookupRequestRecord | null,
+): Promise<LookupResult> {
   const { identity, models, settings, now } = context;
   const { criteria, reason, incidentNumber } = request;
   const logged = { reason, incidentNumber, lookupMethod: criteria.method, lookupRequest: retry };

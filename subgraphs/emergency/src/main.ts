@@ -20,9 +20,15 @@ runSubgraphProcess({
     EMERGENCY_LOOKUP_LIMIT: envInteger({ min: 1, max: 1_000_000 }).default(DEFAULT_LOOKUP_RATE_LIMIT.max),
     EMERGENCY_LOOKUP_WINDOW_SECONDS: envInteger({ min: 1, max: 86_400 }).default(DEFAULT_LOOKUP_RATE_LIMIT.windowSeconds),
     /** What QR payloads start with, e.g. the crews' look-up page `https://crew.example.jp/e/`. */
-    EMERGENCY_CARD_URL_BASE: z.string().regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" }).default(DEFAULT_CARD_URL_BASE),
+    EMERGENCY_CARD_URL_BASE: z
+      .string()
+      .regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" })
+      .default(DEFAULT_CARD_URL_BASE),
     /** A URI the municipality controls; the FHIR export's identifier systems are `<base>/emergency-registry`, `/resources`, `/members`. */
-    FHIR_IDENTIFIER_BASE: z.string().regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" }).default(DEFAULT_FHIR_IDENTIFIER_BASE),
+    FHIR_IDENTIFIER_BASE: z
+      .string()
+      .regex(/^(https?:\/\/|urn:)\S+$/, { error: "expected an http(s) URL or a URN" })
+      .default(DEFAULT_FHIR_IDENTIFIER_BASE),
   }),
   seed: (connection) => seedDemoEmergencyProfiles(connection),
   start: (options, config) =>

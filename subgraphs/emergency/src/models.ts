@@ -4,13 +4,7 @@ import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type { ConsentScope, GranteeKind, ProfileSection } from "./generated/resolvers-types";
-import type {
-  AccessActionValue,
-  AccessOutcomeValue,
-  ConsentMethodValue,
-  LookupMethodValue,
-  ProfileContent,
-} from "./domain";
+import type { AccessActionValue, AccessOutcomeValue, ConsentMethodValue, LookupMethodValue, ProfileContent } from "./domain";
 
 /** Who did something, as the gateway vouched for them (copied into every log entry, never looked up later). */
 export interface ActorRecord {
@@ -48,7 +42,6 @@ export interface ConsentRecord {
   method: ConsentMethodValue;
   withdrawnAt: Date | null;
 }
-
 
 /** A stored emergency profile: the content the resident entered plus search keys, sharing and bookkeeping. */
 export interface ProfileDocument extends ProfileContent {
@@ -203,14 +196,9 @@ const profileSchema = new Schema<ProfileDocument>(
       ),
       default: null,
     },
-    emergencyContacts: [
-      new Schema({ name: String, kana: optional, relation: String, phone: String, reachableHours: optional }, { _id: false }),
-    ],
+    emergencyContacts: [new Schema({ name: String, kana: optional, relation: String, phone: String, reachableHours: optional }, { _id: false })],
     advanceCare: {
-      type: new Schema(
-        { resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date },
-        { _id: false },
-      ),
+      type: new Schema({ resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date }, { _id: false }),
       default: null,
     },
     delegates: [new Schema({ subject: String, name: String, relation: String, addedAt: Date }, { _id: false })],
@@ -271,11 +259,9 @@ const lookupCounterSchema = new Schema<LookupCounterDocument>(
 );
 lookupCounterSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
-
 /** The models on `connection` (compiled once per connection). */
 export function emergencyModels(connection: Connection): EmergencyModels {
-  const model = <T>(name: string, schema: Schema<T>): Model<T> =>
-    (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
+  const model = <T>(name: string, schema: Schema<T>): Model<T> => (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
   return {
     Profile: model("EmergencyProfile", profileSchema),
     AccessLog: model("EmergencyAccessLogEntry", accessLogSchema),

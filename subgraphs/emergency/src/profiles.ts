@@ -74,12 +74,7 @@ async function readAndLog(context: EmergencyContext, profile: ProfileDocument, a
 }
 
 /** One profile by id for whoever may read it; FORBIDDEN otherwise, and the same FORBIDDEN when there is no such profile (no existence oracle). */
-export async function readProfile(
-  context: EmergencyContext,
-  id: string,
-  sections: ProfileSection[],
-  action: AccessActionValue = "READ",
-): Promise<ProfileView> {
+export async function readProfile(context: EmergencyContext, id: string, sections: ProfileSection[], action: AccessActionValue = "READ"): Promise<ProfileView> {
   if (!mayEverReadProfiles(context.identity)) throw readRefused();
   const profile = await context.loaders.profile.load(id);
   if (profile === null) throw readRefused();
@@ -134,8 +129,7 @@ export async function grantedProfiles(
     keysetOf(BY_ID, ["grantedProfiles", grantees]),
     parsePage(args),
     filter,
-    (narrowed, sort, limit) =>
-      models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
+    (narrowed, sort, limit) => models.Profile.find(narrowed).sort(sort).limit(limit).lean<ProfileDocument[]>(),
     (profile) => [profile._id],
   );
   const edges = await Promise.all(
@@ -181,7 +175,10 @@ export async function changeProfile(context: EmergencyContext, id: string, optio
   return models.Profile.db.transaction(async (session: ClientSession) => {
     const profile = authorized(options, await models.Profile.findById(profileId).session(session).lean<ProfileDocument>());
     if (options.expectedVersion != null && options.expectedVersion !== profile.version) {
-      throw conflict(`expectedVersion: 版${options.expectedVersion}を期待しましたが現在は版${profile.version}です (the profile changed meanwhile; reload it)`, "expectedVersion");
+      throw conflict(
+        `expectedVersion: 版${options.expectedVersion}を期待しましたが現在は版${profile.version}です (the profile changed meanwhile; reload it)`,
+        "expectedVersion",
+      );
     }
     const { update, sections } = options.plan(profile);
     if (update !== null) {
@@ -232,12 +229,7 @@ export async function updateProfile(
  * Registers the caller's profile (residents only; consent is part of the input). A retry with the same idempotency
  * key returns the first profile; the profile and its CREATE entry are committed together.
  */
-export async function createProfile(
-  context: EmergencyContext,
-  input: EmergencyProfileInput,
-  rawKey: string,
-  returned: ProfileSection[],
-): Promise<ProfileView> {
+export async function createProfile(context: EmergencyContext, input: EmergencyProfileInput, rawKey: string, returned: ProfileSection[]): Promise<ProfileView> {
   const { identity, models, now } = context;
   if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
   const subject = holderSubject(context);
@@ -268,7 +260,12 @@ export async function createProfile(
             { session },
           );
           if (document === undefined) throw new Error("the profile was not created");
-          const sections = orderedSections([...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]), "CONSENT", "CARD", ...returned]);
+          const sections = orderedSections([
+            ...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]),
+            "CONSENT",
+            "CARD",
+            ...returned,
+          ]);
           await appendLogInTransaction(context, { action: "CREATE", outcome: "ALLOWED", profileIds: [document._id], sections }, session);
           return document.toObject();
         });

@@ -18,7 +18,10 @@ const entity = (id: string | null) => (id !== null && isObjectIdHex(id) ? { id }
 /** Only the holders see the card, the grants and the delegates. */
 const forHolders = <T>(profile: ProfileView, value: () => T): T | null => (profile.access === "HOLDER" ? value() : null);
 
-const THROUGH_CONNECTION = [{ typeName: "EmergencyProfileConnection", field: "edges" }, { typeName: "EmergencyProfileEdge", field: "node" }];
+const THROUGH_CONNECTION = [
+  { typeName: "EmergencyProfileConnection", field: "edges" },
+  { typeName: "EmergencyProfileEdge", field: "node" },
+];
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,

@@ -1,5 +1,5 @@
 // Reading the access log and the review reminders: a resident's own log, the coordinators' review with flags for unusual look-up patterns, and profiles not reviewed for six months.
-import type { Types} from "mongoose";
+import type { Types } from "mongoose";
 import { trusted } from "mongoose";
 import { badUserInput, findKeysetPage, forbidden, keysetOf, parseInstant, parsePage } from "@tsunagu/service-kit";
 import type { Page, SortKey } from "@tsunagu/service-kit";
@@ -35,8 +35,7 @@ function logPage(context: EmergencyContext, filter: Record<string, unknown>, arg
     keysetOf(NEWEST_FIRST, ["accessLog", filter]),
     parsePage(args, LOG_PAGE_SIZE),
     filter,
-    (narrowed, sort, limit) =>
-      context.models.AccessLog.find(narrowed).sort(sort).limit(limit).lean<AccessLogDocument[]>(),
+    (narrowed, sort, limit) => context.models.AccessLog.find(narrowed).sort(sort).limit(limit).lean<AccessLogDocument[]>(),
     (entry) => [entry.at, entry._id],
   );
 }
@@ -84,7 +83,7 @@ function densestRun(rows: readonly LookupRow[], windowMs: number, threshold: num
   let best: LookupRow[] = [];
   let start = 0;
   rows.forEach((row, end) => {
-    while (row.at.getTime() - (rows[start]).at.getTime() > windowMs) start++;
+    while (row.at.getTime() - rows[start].at.getTime() > windowMs) start++;
     if (end - start + 1 > best.length) best = rows.slice(start, end + 1);
   });
   return best.length >= threshold ? best : null;
@@ -110,7 +109,11 @@ export function flagLookups(lookups: readonly LookupRow[]): AccessFlag[] {
     if (many !== null) flags.push(flagOf("MANY_LOOKUPS", many));
     const withoutIncident = rows.filter((row) => row.incidentNumber === null);
     if (withoutIncident.length > 0) flags.push(flagOf("WITHOUT_INCIDENT_NUMBER", withoutIncident));
-    const noMatch = densestRun(rows.filter((row) => row.outcome === "NO_MATCH"), windowMs, REPEATED_NO_MATCH_THRESHOLD);
+    const noMatch = densestRun(
+      rows.filter((row) => row.outcome === "NO_MATCH"),
+      windowMs,
+      REPEATED_NO_MATCH_THRESHOLD,
+    );
     if (noMatch !== null) flags.push(flagOf("REPEATED_NO_MATCH", noMatch));
   }
   return flags.sort((a, b) => b.count - a.count || a.firstAt.getTime() - b.firstAt.getTime() || a.kind.localeCompare(b.kind));

@@ -5,8 +5,22 @@ import type { ProfileSection } from "./generated/resolvers-types";
 
 /** Every section in the order of the schema's enum. */
 export const ALL_SECTIONS = [
-  "PERSON", "BLOOD_TYPE", "CONDITIONS", "MEDICATIONS", "ALLERGIES", "IMPLANTED_DEVICES", "CARE_TEAM", "CARE_LEVEL",
-  "LIVING_SITUATION", "EMERGENCY_CONTACTS", "ADVANCE_CARE", "CONSENT", "REVIEW_STATUS", "CARD", "SHARING", "CANDIDATES",
+  "PERSON",
+  "BLOOD_TYPE",
+  "CONDITIONS",
+  "MEDICATIONS",
+  "ALLERGIES",
+  "IMPLANTED_DEVICES",
+  "CARE_TEAM",
+  "CARE_LEVEL",
+  "LIVING_SITUATION",
+  "EMERGENCY_CONTACTS",
+  "ADVANCE_CARE",
+  "CONSENT",
+  "REVIEW_STATUS",
+  "CARD",
+  "SHARING",
+  "CANDIDATES",
 ] as const satisfies readonly ProfileSection[];
 
 /** The section each field of EmergencyProfile belongs to; identifiers and bookkeeping belong to none. */
@@ -82,8 +96,10 @@ export function selectedSections(info: GraphQLResolveInfo, via: readonly { typeN
       .flatMap((field) => (field.selectionSet === undefined ? [] : [field.selectionSet]));
   }
   const names = collectFields(selectionSets, "EmergencyProfile", info).map((field) => field.name.value);
-  return orderedSections(names.flatMap((name) => {
-    const section = FIELD_SECTIONS[name];
-    return section === null || section === undefined ? [] : [section];
-  }));
+  return orderedSections(
+    names.flatMap((name) => {
+      const section = FIELD_SECTIONS[name];
+      return section === null || section === undefined ? [] : [section];
+    }),
+  );
 }

@@ -28,34 +28,132 @@ const DAY_MS = 86_400_000;
 type Named = readonly [text: string, kana: string];
 
 const SURNAMES: readonly Named[] = [
-  ["山田", "ヤマダ"], ["田中", "タナカ"], ["中村", "ナカムラ"], ["北村", "キタムラ"], ["吉田", "ヨシダ"], ["松本", "マツモト"],
-  ["林", "ハヤシ"], ["山本", "ヤマモト"], ["高田", "タカダ"], ["西川", "ニシカワ"], ["宮本", "ミヤモト"], ["小林", "コバヤシ"],
-  ["加藤", "カトウ"], ["佐藤", "サトウ"], ["鈴木", "スズキ"], ["高橋", "タカハシ"], ["伊藤", "イトウ"], ["渡辺", "ワタナベ"],
-  ["清水", "シミズ"], ["池田", "イケダ"], ["森", "モリ"], ["石田", "イシダ"], ["前田", "マエダ"], ["坂本", "サカモト"],
-  ["中川", "ナカガワ"], ["山口", "ヤマグチ"], ["松田", "マツダ"], ["竹内", "タケウチ"], ["村田", "ムラタ"], ["西村", "ニシムラ"],
-  ["岡田", "オカダ"], ["藤田", "フジタ"], ["上田", "ウエダ"], ["橋本", "ハシモト"], ["谷口", "タニグチ"], ["野村", "ノムラ"],
+  ["山田", "ヤマダ"],
+  ["田中", "タナカ"],
+  ["中村", "ナカムラ"],
+  ["北村", "キタムラ"],
+  ["吉田", "ヨシダ"],
+  ["松本", "マツモト"],
+  ["林", "ハヤシ"],
+  ["山本", "ヤマモト"],
+  ["高田", "タカダ"],
+  ["西川", "ニシカワ"],
+  ["宮本", "ミヤモト"],
+  ["小林", "コバヤシ"],
+  ["加藤", "カトウ"],
+  ["佐藤", "サトウ"],
+  ["鈴木", "スズキ"],
+  ["高橋", "タカハシ"],
+  ["伊藤", "イトウ"],
+  ["渡辺", "ワタナベ"],
+  ["清水", "シミズ"],
+  ["池田", "イケダ"],
+  ["森", "モリ"],
+  ["石田", "イシダ"],
+  ["前田", "マエダ"],
+  ["坂本", "サカモト"],
+  ["中川", "ナカガワ"],
+  ["山口", "ヤマグチ"],
+  ["松田", "マツダ"],
+  ["竹内", "タケウチ"],
+  ["村田", "ムラタ"],
+  ["西村", "ニシムラ"],
+  ["岡田", "オカダ"],
+  ["藤田", "フジタ"],
+  ["上田", "ウエダ"],
+  ["橋本", "ハシモト"],
+  ["谷口", "タニグチ"],
+  ["野村", "ノムラ"],
 ];
 const WOMEN: readonly Named[] = [
-  ["ハナ", "ハナ"], ["キヨ", "キヨ"], ["トメ", "トメ"], ["千代子", "チヨコ"], ["幸子", "サチコ"], ["和子", "カズコ"],
-  ["節子", "セツコ"], ["洋子", "ヨウコ"], ["恵子", "ケイコ"], ["美代子", "ミヨコ"], ["久子", "ヒサコ"], ["文子", "フミコ"],
+  ["ハナ", "ハナ"],
+  ["キヨ", "キヨ"],
+  ["トメ", "トメ"],
+  ["千代子", "チヨコ"],
+  ["幸子", "サチコ"],
+  ["和子", "カズコ"],
+  ["節子", "セツコ"],
+  ["洋子", "ヨウコ"],
+  ["恵子", "ケイコ"],
+  ["美代子", "ミヨコ"],
+  ["久子", "ヒサコ"],
+  ["文子", "フミコ"],
 ];
 const MEN: readonly Named[] = [
-  ["正雄", "マサオ"], ["清", "キヨシ"], ["茂", "シゲル"], ["勇", "イサム"], ["弘", "ヒロシ"], ["實", "ミノル"],
-  ["一郎", "イチロウ"], ["健二", "ケンジ"], ["昭", "アキラ"], ["武", "タケシ"], ["進", "ススム"], ["和夫", "カズオ"],
+  ["正雄", "マサオ"],
+  ["清", "キヨシ"],
+  ["茂", "シゲル"],
+  ["勇", "イサム"],
+  ["弘", "ヒロシ"],
+  ["實", "ミノル"],
+  ["一郎", "イチロウ"],
+  ["健二", "ケンジ"],
+  ["昭", "アキラ"],
+  ["武", "タケシ"],
+  ["進", "ススム"],
+  ["和夫", "カズオ"],
 ];
-const CHILDREN: readonly Named[] = [["直樹", "ナオキ"], ["由美", "ユミ"], ["健太", "ケンタ"], ["裕子", "ユウコ"], ["大輔", "ダイスケ"], ["香織", "カオリ"]];
+const CHILDREN: readonly Named[] = [
+  ["直樹", "ナオキ"],
+  ["由美", "ユミ"],
+  ["健太", "ケンタ"],
+  ["裕子", "ユウコ"],
+  ["大輔", "ダイスケ"],
+  ["香織", "カオリ"],
+];
 
 /** つなぐ市's 日常生活圏域 with towns and postal codes (the same fictional city as the resources demo). */
 const DISTRICTS: readonly { name: string; towns: readonly (readonly [string, string])[] }[] = [
-  { name: "中央圏域", towns: [["本町", "923-0801"], ["栄町", "923-0804"], ["錦町", "923-0807"], ["京町", "923-0810"]] },
-  { name: "北圏域", towns: [["北山町", "923-0821"], ["川辺町", "923-0824"], ["高田町", "923-0827"]] },
-  { name: "南圏域", towns: [["若杉町", "923-0841"], ["千代町", "923-0844"], ["城南町", "923-0847"]] },
-  { name: "東圏域", towns: [["旭町", "923-0861"], ["日吉町", "923-0864"], ["桜木町", "923-0867"]] },
-  { name: "西圏域", towns: [["浜田町", "923-0881"], ["松原町", "923-0884"], ["港町", "923-0887"]] },
+  {
+    name: "中央圏域",
+    towns: [
+      ["本町", "923-0801"],
+      ["栄町", "923-0804"],
+      ["錦町", "923-0807"],
+      ["京町", "923-0810"],
+    ],
+  },
+  {
+    name: "北圏域",
+    towns: [
+      ["北山町", "923-0821"],
+      ["川辺町", "923-0824"],
+      ["高田町", "923-0827"],
+    ],
+  },
+  {
+    name: "南圏域",
+    towns: [
+      ["若杉町", "923-0841"],
+      ["千代町", "923-0844"],
+      ["城南町", "923-0847"],
+    ],
+  },
+  {
+    name: "東圏域",
+    towns: [
+      ["旭町", "923-0861"],
+      ["日吉町", "923-0864"],
+      ["桜木町", "923-0867"],
+    ],
+  },
+  {
+    name: "西圏域",
+    towns: [
+      ["浜田町", "923-0881"],
+      ["松原町", "923-0884"],
+      ["港町", "923-0887"],
+    ],
+  },
 ];
 
 /** Conditions with an ICD-10 code and what is typically taken for them (what crews need: anticoagulants, insulin, ...). */
-const CONDITIONS: readonly { name: string; icd10: string; medication?: Omit<MedicationRecord, "since" | "source">; device?: ProfileContent["implantedDevices"][number] }[] = [
+const CONDITIONS: readonly {
+  name: string;
+  icd10: string;
+  medication?: Omit<MedicationRecord, "since" | "source">;
+  device?: ProfileContent["implantedDevices"][number];
+}[] = [
   { name: "高血圧症", icd10: "I10", medication: { name: "アムロジピン錠5mg", dosage: "1日1回 朝食後", note: null } },
   { name: "2型糖尿病", icd10: "E11", medication: { name: "インスリン グラルギン", dosage: "1日1回 就寝前 10単位", note: "低血糖に注意" } },
   { name: "心房細動", icd10: "I48", medication: { name: "アピキサバン錠5mg", dosage: "1日2回 朝夕食後", note: "抗凝固薬（出血しやすい）" } },
@@ -79,7 +177,18 @@ const ALLERGIES: readonly Pick<ProfileContent["allergies"][number], "substance" 
   { substance: "卵", reaction: "じんましん", severity: "MILD" },
 ];
 
-const CARE_LEVELS: readonly (CareLevel | null)[] = ["INDEPENDENT", "PROGRAM_ELIGIBLE", "SUPPORT_1", "SUPPORT_2", "CARE_1", "CARE_2", "CARE_3", "CARE_4", "CARE_5", null];
+const CARE_LEVELS: readonly (CareLevel | null)[] = [
+  "INDEPENDENT",
+  "PROGRAM_ELIGIBLE",
+  "SUPPORT_1",
+  "SUPPORT_2",
+  "CARE_1",
+  "CARE_2",
+  "CARE_3",
+  "CARE_4",
+  "CARE_5",
+  null,
+];
 
 /** A deterministic pseudo-random source per resident (content only; card codes come from the cryptographic source). */
 function randomFor(index: number): () => number {
@@ -119,14 +228,32 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
   const conditions = [...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(random, CONDITIONS)))];
   const since = (span: number) => String(now.getUTCFullYear() - 1 - Math.floor(random() * span));
   const conditionRecords: ConditionRecord[] = conditions.map((c) => ({
-    name: c.name, icd10: c.icd10, since: since(15), note: null, source: random() < 0.6 ? "CLINICIAN_CONFIRMED" : "SELF_REPORTED",
+    name: c.name,
+    icd10: c.icd10,
+    since: since(15),
+    note: null,
+    source: random() < 0.6 ? "CLINICIAN_CONFIRMED" : "SELF_REPORTED",
   }));
-  const medications: MedicationRecord[] = conditions.flatMap((c) => (c.medication === undefined ? [] : [{ ...c.medication, since: since(10), source: "SELF_REPORTED" as const }]));
+  const medications: MedicationRecord[] = conditions.flatMap((c) =>
+    c.medication === undefined ? [] : [{ ...c.medication, since: since(10), source: "SELF_REPORTED" as const }],
+  );
   const allergy = random() < 0.3 ? pick(random, ALLERGIES) : null;
   const livesAlone = random() < 0.3;
   const child = pick(random, CHILDREN);
-  const childContact = { name: `${surname} ${child[0]}`, kana: `${surnameKana} ${child[1]}`, relation: "子", phone: phone(random, true), reachableHours: "平日 18時以降・土日終日" };
-  const spouseContact = { name: `${surname} ${pick(random, female ? MEN : WOMEN)[0]}`, kana: null, relation: "配偶者", phone: phone(random, false), reachableHours: "終日" };
+  const childContact = {
+    name: `${surname} ${child[0]}`,
+    kana: `${surnameKana} ${child[1]}`,
+    relation: "子",
+    phone: phone(random, true),
+    reachableHours: "平日 18時以降・土日終日",
+  };
+  const spouseContact = {
+    name: `${surname} ${pick(random, female ? MEN : WOMEN)[0]}`,
+    kana: null,
+    relation: "配偶者",
+    phone: phone(random, false),
+    reachableHours: "終日",
+  };
   const acp = random() < 0.45;
   const scope: ConsentScope[] = random() < 0.7 ? ["EMERGENCY_SERVICES", "CARE_TEAM"] : ["EMERGENCY_SERVICES", "CARE_TEAM", "CONNECTED_SYSTEMS"];
   const person = {
@@ -134,7 +261,14 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     kana: `${surnameKana} ${givenKana}`,
     dateOfBirth,
     sex: female ? ("FEMALE" as const) : ("MALE" as const),
-    address: { postalCode, prefecture: "石川県", city: "つなぐ市", district: district.name, street: `${town}${1 + Math.floor(random() * 5)}-${1 + Math.floor(random() * 30)}-${1 + Math.floor(random() * 20)}`, building: null },
+    address: {
+      postalCode,
+      prefecture: "石川県",
+      city: "つなぐ市",
+      district: district.name,
+      street: `${town}${1 + Math.floor(random() * 5)}-${1 + Math.floor(random() * 30)}-${1 + Math.floor(random() * 20)}`,
+      building: null,
+    },
     phone: phone(random, false),
     photoUrl: null,
   };
@@ -149,10 +283,10 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     allergies: allergy === null ? [] : [{ ...allergy, since: null, note: null, source: "SELF_REPORTED" }],
     implantedDevices: conditions.flatMap((c) => (c.device === undefined ? [] : [c.device])),
     careTeam: {
-      primaryHospitalId: hospitalIds.length === 0 ? null : (hospitalIds[index % hospitalIds.length]),
+      primaryHospitalId: hospitalIds.length === 0 ? null : hospitalIds[index % hospitalIds.length],
       visitingNursingStationId: null,
       primaryPhysicianId: null,
-      careManagerId: careManagerIds.length === 0 ? null : (careManagerIds[index % careManagerIds.length]),
+      careManagerId: careManagerIds.length === 0 ? null : careManagerIds[index % careManagerIds.length],
     },
     careLevel: pick(random, CARE_LEVELS),
     livingSituation: {
@@ -188,7 +322,10 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
  * Seeds `count` demo residents unless demo residents are already there (`skipped`). Idempotent: records have stable
  * ids and owners (`demo-resident-00001`, ...), so `npm run token -- --role RESIDENT --subject demo-resident-00001` reads one.
  */
-export async function seedDemoEmergencyProfiles(connection: Connection, options: SeedDemoEmergencyOptions = {}): Promise<{ inserted: number; skipped: boolean }> {
+export async function seedDemoEmergencyProfiles(
+  connection: Connection,
+  options: SeedDemoEmergencyOptions = {},
+): Promise<{ inserted: number; skipped: boolean }> {
   const models = emergencyModels(connection);
   await ensureEmergencyIndexes(models);
   if ((await models.Profile.exists({ "creation.by": DEMO_CREATOR })) !== null) return { inserted: 0, skipped: true };

@@ -24,7 +24,10 @@ async function requireGrantee(context: EmergencyContext, kind: keyof typeof GRAN
   if (peers === undefined || !peers.has(owner.subgraph)) return;
   const answer = await peers.query<Record<string, { id: string } | null>>(owner.subgraph, owner.query, { id: granteeId }, serviceIdentity("emergency"));
   if (answer.data?.[owner.field] == null) {
-    throw badUserInput(`input.granteeId: この${owner.label}は登録されていません (no ${kind === "MEMBER" ? "member" : "institution"} has this id)`, "input.granteeId");
+    throw badUserInput(
+      `input.granteeId: この${owner.label}は登録されていません (no ${kind === "MEMBER" ? "member" : "institution"} has this id)`,
+      "input.granteeId",
+    );
   }
 }
 

@@ -45,12 +45,15 @@ test("entries are appended, and every update, replace, delete or re-save through
     ["deleteOne", () => AccessLog.deleteOne({ _id: id })],
     ["deleteMany", () => AccessLog.deleteMany({})],
     ["bulkWrite", () => AccessLog.bulkWrite([{ deleteOne: { filter: { _id: id } } }])],
-    ["save", async () => {
-      const document = await AccessLog.findById(id);
-      if (document === null) throw new Error("missing");
-      document.reason = "x";
-      return document.save();
-    }],
+    [
+      "save",
+      async () => {
+        const document = await AccessLog.findById(id);
+        if (document === null) throw new Error("missing");
+        document.reason = "x";
+        return document.save();
+      },
+    ],
   ];
   for (const [name, attempt] of attempts) {
     await expect(attempt().then(() => name)).rejects.toThrow("The access log is append-only");

@@ -26,7 +26,13 @@ describe("card codes", () => {
   test("accept what people type or scan: lower case, full width, hyphens, spaces, the whole QR payload", () => {
     const code = generateCardCode();
     const fullWidth = [...printedCardCode(code).toLowerCase()].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join("");
-    for (const typed of [code, printedCardCode(code).toLowerCase(), ` ${code.slice(0, 5)} ${code.slice(5)} `, fullWidth, `urn:tsunagu:emergency-card:${code}`.replace("urn:tsunagu:emergency-card:", "https://crew.example.jp/e/")]) {
+    for (const typed of [
+      code,
+      printedCardCode(code).toLowerCase(),
+      ` ${code.slice(0, 5)} ${code.slice(5)} `,
+      fullWidth,
+      `urn:tsunagu:emergency-card:${code}`.replace("urn:tsunagu:emergency-card:", "https://crew.example.jp/e/"),
+    ]) {
       expect(normalizeCardCode(typed)).toEqual({ ok: true, code });
     }
   });
@@ -48,7 +54,14 @@ describe("card codes", () => {
 test("a person's input is normalised (kana to katakana, phones with hyphens) and a bad field is named", () => {
   const person = validated(
     personSchema,
-    { name: "山田　花子", kana: "やまだ ﾊﾅｺ", dateOfBirth: "１９４１-06-15", sex: "FEMALE", phone: "０７６１（２２）１２３４", address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4" } },
+    {
+      name: "山田　花子",
+      kana: "やまだ ﾊﾅｺ",
+      dateOfBirth: "１９４１-06-15",
+      sex: "FEMALE",
+      phone: "０７６１（２２）１２３４",
+      address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4" },
+    },
     "input.person",
     KEEP_NULLS,
   );
@@ -84,7 +97,9 @@ test("addresses written with kanji numerals, 丁目/番/号 or hyphens share one
 });
 
 test("a typed address matches only a whole address form down to the 番地, never a fragment", () => {
-  const profile = { person: { address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4", building: "つなぐ荘101" } } } as unknown as ProfileDocument;
+  const profile = {
+    person: { address: { prefecture: "石川県", city: "つなぐ市", street: "本町2-3-4", building: "つなぐ荘101" } },
+  } as unknown as ProfileDocument;
   for (const typed of ["本町2-3-4", "本町2-3", "つなぐ市本町二丁目3番4号", "石川県つなぐ市本町2-3-4", "本町2-3-4つなぐ荘101"]) {
     expect([typed, fullAddressMatches(addressKey(typed), profile)]).toEqual([typed, true]);
   }
@@ -102,7 +117,15 @@ test("only visible characters count towards a reason", () => {
 });
 
 describe("review flags", () => {
-  const actor = (subject: string): ActorRecord => ({ subject, role: "EMS", authMethod: "jwt", displayName: null, profession: null, organizationId: null, memberId: null });
+  const actor = (subject: string): ActorRecord => ({
+    subject,
+    role: "EMS",
+    authMethod: "jwt",
+    displayName: null,
+    profession: null,
+    organizationId: null,
+    memberId: null,
+  });
   const at = (minutes: number) => new Date(Date.UTC(2026, 3, 1, 0, minutes));
   const row = (subject: string, minutes: number, outcome: AccessOutcomeValue = "ALLOWED", incidentNumber: string | null = "R8-1") => ({
     _id: new Types.ObjectId(),
@@ -116,12 +139,19 @@ describe("review flags", () => {
     const dense = Array.from({ length: 10 }, (_, i) => row("ems-dense", i * 6));
     const spread = Array.from({ length: 10 }, (_, i) => row("ems-spread", i * 120));
     const flags = flagLookups([...dense, ...spread].sort((a, b) => a.at.getTime() - b.at.getTime()));
-    expect(flags.map((flag) => [flag.kind, flag.actor.subject, flag.count, flag.firstAt, flag.lastAt])).toEqual([["MANY_LOOKUPS", "ems-dense", 10, at(0), at(54)]]);
+    expect(flags.map((flag) => [flag.kind, flag.actor.subject, flag.count, flag.firstAt, flag.lastAt])).toEqual([
+      ["MANY_LOOKUPS", "ems-dense", 10, at(0), at(54)],
+    ]);
     expect(flags[0]?.entryIds).toEqual(dense.map((r) => r._id));
   });
 
   test("flag look-ups without an incident number and repeated look-ups matching no one", () => {
-    const flags = flagLookups([row("er-a", 0, "NO_MATCH", null), row("er-a", 5, "NO_MATCH", null), row("er-a", 9, "NO_MATCH"), row("er-b", 10, "ALLOWED", null)]);
+    const flags = flagLookups([
+      row("er-a", 0, "NO_MATCH", null),
+      row("er-a", 5, "NO_MATCH", null),
+      row("er-a", 9, "NO_MATCH"),
+      row("er-b", 10, "ALLOWED", null),
+    ]);
     expect(flags.map((flag) => [flag.kind, flag.actor.subject, flag.count])).toEqual([
       ["REPEATED_NO_MATCH", "er-a", 3],
       ["WITHOUT_INCIDENT_NUMBER", "er-a", 2],

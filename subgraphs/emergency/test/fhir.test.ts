@@ -65,7 +65,9 @@ test("the checks are not vacuous: what a hospital would refuse is reported", () 
   const copy = (): Bundle => JSON.parse(JSON.stringify(good)) as Bundle;
   const emptied = copy();
   const composition = emptied.entry?.[0]?.resource as Composition;
-  composition.section = composition.section?.map((section) => (section.code?.coding?.[0]?.code === "48765-2" ? { ...section, entry: undefined, emptyReason: { text: "unavailable" } } : section));
+  composition.section = composition.section?.map((section) =>
+    section.code?.coding?.[0]?.code === "48765-2" ? { ...section, entry: undefined, emptyReason: { text: "unavailable" } } : section,
+  );
   expect(ipsProblems(emptied)).toEqual([expect.stringContaining("48765-2")]);
   const dangling = copy();
   const condition = dangling.entry?.find((entry) => entry.resource?.resourceType === "Condition")?.resource as Condition;
@@ -80,7 +82,12 @@ test("blood group, devices, care team and provenance are carried as coded entrie
   const seeded = residents.find((profile) => profile.bloodType !== null && profile.implantedDevices.length > 0);
   if (seeded === undefined) throw new Error("the demo data should have a resident with a blood type and an implant");
   // The seed links the care team through the other subgraphs' APIs at start; here the ids are given directly.
-  const careTeam = { primaryHospitalId: "65f0000000000000000000a1", visitingNursingStationId: null, primaryPhysicianId: null, careManagerId: "65f0000000000000000000b2" };
+  const careTeam = {
+    primaryHospitalId: "65f0000000000000000000a1",
+    visitingNursingStationId: null,
+    primaryPhysicianId: null,
+    careManagerId: "65f0000000000000000000b2",
+  };
   const withEverything = { ...seeded, careTeam };
   expect(ipsProblems(emergencyProfileBundle(withEverything, NOW, SETTINGS))).toEqual([]);
   const bundle = emergencyProfileBundle(withEverything, NOW, SETTINGS);
@@ -90,10 +97,17 @@ test("blood group, devices, care team and provenance are carried as coded entrie
   const blood = resources.find((resource) => resource?.resourceType === "Observation" && resource.code.coding?.[0]?.code === "882-1");
   expect(blood).toMatchObject({ status: "final", category: [{ coding: [{ code: "laboratory" }] }] });
   const patient = bundle.entry?.[1]?.resource;
-  expect(patient).toMatchObject({ resourceType: "Patient", identifier: [{ system: "https://city.example.jp/fhir/sid/emergency-registry", value: withEverything._id.toHexString() }] });
+  expect(patient).toMatchObject({
+    resourceType: "Patient",
+    identifier: [{ system: "https://city.example.jp/fhir/sid/emergency-registry", value: withEverything._id.toHexString() }],
+  });
   const organization = resources.find((resource) => resource?.resourceType === "Organization");
-  expect(organization).toMatchObject({ identifier: [{ system: "https://city.example.jp/fhir/sid/resources", value: withEverything.careTeam.primaryHospitalId }] });
+  expect(organization).toMatchObject({
+    identifier: [{ system: "https://city.example.jp/fhir/sid/resources", value: withEverything.careTeam.primaryHospitalId }],
+  });
   const provenanceTargets = resources.flatMap((resource) => (resource?.resourceType === "Provenance" ? resource.target.map((t) => t.reference) : []));
-  const items = (bundle.entry ?? []).filter((entry) => ["Condition", "MedicationStatement", "AllergyIntolerance"].includes(entry.resource?.resourceType ?? "")).map((entry) => entry.fullUrl);
+  const items = (bundle.entry ?? [])
+    .filter((entry) => ["Condition", "MedicationStatement", "AllergyIntolerance"].includes(entry.resource?.resourceType ?? ""))
+    .map((entry) => entry.fullUrl);
   expect(provenanceTargets).toEqual(expect.arrayContaining(items));
 });

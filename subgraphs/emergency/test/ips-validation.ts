@@ -81,10 +81,12 @@ export function ipsProblems(bundle: Bundle): string[] {
     const section = sections.get(code);
     if (section === undefined) problems.push(`required section ${code} is missing`);
     else if ((section.entry ?? []).length === 0) problems.push(`required section ${code} must hold entries (IPS uses "no known" entries, not emptyReason)`);
-    else for (const entry of section.entry ?? []) {
-      const target = resolve(entry);
-      if (target === undefined || !types.includes(target.resourceType)) problems.push(`section ${code} entry ${entry.reference} must be one of ${types.join(", ")}`);
-    }
+    else
+      for (const entry of section.entry ?? []) {
+        const target = resolve(entry);
+        if (target === undefined || !types.includes(target.resourceType))
+          problems.push(`section ${code} entry ${entry.reference} must be one of ${types.join(", ")}`);
+      }
   }
   for (const section of composition?.section ?? []) {
     if (section.text?.div === undefined) problems.push(`section ${section.code?.coding?.[0]?.code} has no narrative`);
@@ -94,7 +96,8 @@ export function ipsProblems(bundle: Bundle): string[] {
   }
   for (const resource of [bundle, ...entries.map((entry) => entry.resource)]) {
     const profile = resource === undefined ? undefined : IPS_PROFILED[resource.resourceType];
-    if (profile !== undefined && !(resource?.meta?.profile ?? []).includes(`${IPS}${profile}`)) problems.push(`${resource?.resourceType} must claim ${profile}`);
+    if (profile !== undefined && !(resource?.meta?.profile ?? []).includes(`${IPS}${profile}`))
+      problems.push(`${resource?.resourceType} must claim ${profile}`);
   }
   const patient = entries[1]?.resource as FhirResource | undefined;
   if (patient?.resourceType === "Patient" && (patient.identifier ?? []).some((identifier) => identifier.system?.startsWith("urn:tsunagu"))) {

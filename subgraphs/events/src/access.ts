@@ -65,7 +65,10 @@ export function refusal(identity: Identity, message: string) {
 /** Coordinators, admins and vendors with events:write create events. */
 export function requireEventCreator(identity: Identity): void {
   if (isStaff(identity) || (identity.role === "VENDOR" && hasScope(identity, WRITE_SCOPE))) return;
-  throw refusal(identity, `催しの登録は調整役・管理者、または${WRITE_SCOPE}を持つベンダーのみです (coordinators, admins and vendor keys with ${WRITE_SCOPE} create events)`);
+  throw refusal(
+    identity,
+    `催しの登録は調整役・管理者、または${WRITE_SCOPE}を持つベンダーのみです (coordinators, admins and vendor keys with ${WRITE_SCOPE} create events)`,
+  );
 }
 
 export function requireManager(event: EventDocument, identity: Identity): void {

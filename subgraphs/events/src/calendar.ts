@@ -71,7 +71,9 @@ async function publicCalendar(models: EventModels, now: Date): Promise<string> {
 async function memberCalendar(models: EventModels, token: string, now: Date): Promise<string | undefined> {
   const feed = await models.CalendarFeed.findOne({ tokenHash: hashToken(token) }).lean<CalendarFeedDocument>();
   if (feed === null) return undefined;
-  const registrations = await models.Registration.find({ memberId: feed.memberId, active: true }, { eventId: 1, status: 1 }).lean<Pick<RegistrationDocument, "eventId" | "status">[]>();
+  const registrations = await models.Registration.find({ memberId: feed.memberId, active: true }, { eventId: 1, status: 1 }).lean<
+    Pick<RegistrationDocument, "eventId" | "status">[]
+  >();
   const waitlisted = new Set(registrations.filter((row) => row.status === "WAITLISTED").map((row) => row.eventId.toHexString()));
   const events = await models.Event.find({ _id: trusted({ $in: registrations.map((row) => row.eventId) }), ...feedWindow(now) })
     .sort({ startsAt: 1 })

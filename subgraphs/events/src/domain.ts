@@ -155,8 +155,7 @@ export const LIMITS = {
   recurrenceInterval: 12,
 } as const;
 
-const text = (max: number) =>
-  z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内です (at most ${max} characters)`);
+const text = (max: number) => z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内です (at most ${max} characters)`);
 
 const url = z.url({ protocol: /^https?$/, hostname: z.regexes.domain, error: "http(s)のURLではありません (not an http(s) URL)" });
 
@@ -170,7 +169,12 @@ function distinctList<T extends z.ZodType>(item: T, max: number) {
 export const recurrenceSchema = z
   .object({
     frequency: z.enum(RECURRENCE_FREQUENCIES),
-    interval: z.number().int().min(1, "1以上です (at least 1)").max(LIMITS.recurrenceInterval, `${LIMITS.recurrenceInterval}以下です (at most ${LIMITS.recurrenceInterval})`).default(1),
+    interval: z
+      .number()
+      .int()
+      .min(1, "1以上です (at least 1)")
+      .max(LIMITS.recurrenceInterval, `${LIMITS.recurrenceInterval}以下です (at most ${LIMITS.recurrenceInterval})`)
+      .default(1),
     byWeekday: distinctList(z.enum(WEEKDAYS), 7).default([]),
     weekOfMonth: z
       .number()
@@ -178,7 +182,12 @@ export const recurrenceSchema = z
       .refine((week) => week === -1 || (week >= 1 && week <= 5), "1〜5または-1（最終）です (1-5, or -1 for the last)")
       .optional(),
     byMonthDay: z.number().int().min(1, "1〜31です (1-31)").max(31, "1〜31です (1-31)").optional(),
-    count: z.number().int().min(1, "1以上です (at least 1)").max(LIMITS.recurrenceCount, `${LIMITS.recurrenceCount}回までです (at most ${LIMITS.recurrenceCount})`).optional(),
+    count: z
+      .number()
+      .int()
+      .min(1, "1以上です (at least 1)")
+      .max(LIMITS.recurrenceCount, `${LIMITS.recurrenceCount}回までです (at most ${LIMITS.recurrenceCount})`)
+      .optional(),
     until: instantSchema.optional(),
   })
   .superRefine((rule, context) => {
@@ -188,9 +197,11 @@ export const recurrenceSchema = z
       problem(rule.weekOfMonth !== undefined ? "weekOfMonth" : "byMonthDay", "毎週の規則には指定できません (not for a weekly rule)");
     }
     if (rule.frequency === "MONTHLY") {
-      if (rule.weekOfMonth !== undefined && rule.byMonthDay !== undefined) problem("byMonthDay", "weekOfMonthとbyMonthDayは同時に指定できません (give one of weekOfMonth and byMonthDay)");
+      if (rule.weekOfMonth !== undefined && rule.byMonthDay !== undefined)
+        problem("byMonthDay", "weekOfMonthとbyMonthDayは同時に指定できません (give one of weekOfMonth and byMonthDay)");
       if (rule.weekOfMonth !== undefined && rule.byWeekday.length !== 1) problem("byWeekday", "第n週には曜日を1つ指定します (one weekday with weekOfMonth)");
-      if (rule.weekOfMonth === undefined && rule.byWeekday.length > 0) problem("byWeekday", "毎月の曜日指定にはweekOfMonthが必要です (a monthly weekday needs weekOfMonth)");
+      if (rule.weekOfMonth === undefined && rule.byWeekday.length > 0)
+        problem("byWeekday", "毎月の曜日指定にはweekOfMonthが必要です (a monthly weekday needs weekOfMonth)");
     }
   });
 
@@ -263,13 +274,20 @@ function eventRules(event: z.output<typeof draftObject>, context: z.RefinementCt
   if (event.format !== "ONLINE" && event.venueId === undefined && event.place === undefined) {
     problem("venueId", "会場（venueIdまたはplace）を指定してください (a venue or place is needed unless online)");
   }
-  if (event.format !== "IN_PERSON" && event.onlineUrl === undefined) problem("onlineUrl", "オンライン参加のURLが必要です (online and hybrid events need onlineUrl)");
-  if (event.visibility === "GROUP" && event.visibilityGroupId === undefined) problem("visibilityGroupId", "公開範囲が団体のときは団体を指定してください (needed when visibility is GROUP)");
+  if (event.format !== "IN_PERSON" && event.onlineUrl === undefined)
+    problem("onlineUrl", "オンライン参加のURLが必要です (online and hybrid events need onlineUrl)");
+  if (event.visibility === "GROUP" && event.visibilityGroupId === undefined)
+    problem("visibilityGroupId", "公開範囲が団体のときは団体を指定してください (needed when visibility is GROUP)");
   if (event.visibility !== "GROUP" && (event.visibilityGroupId !== undefined || event.invitedMemberIds.length > 0)) {
-    problem(event.visibilityGroupId !== undefined ? "visibilityGroupId" : "invitedMemberIds", "公開範囲が団体のときだけ指定できます (only when visibility is GROUP)");
+    problem(
+      event.visibilityGroupId !== undefined ? "visibilityGroupId" : "invitedMemberIds",
+      "公開範囲が団体のときだけ指定できます (only when visibility is GROUP)",
+    );
   }
-  if (event.visibility !== "PUBLIC" && event.residentsWelcome) problem("residentsWelcome", "住民の参加は公開の催しのみです (only public events take residents)");
-  if (event.coHostIds.some((id) => event.organiserIds.includes(id))) problem("coHostIds", "主催団体と共催団体が重複しています (a group is both organiser and co-host)");
+  if (event.visibility !== "PUBLIC" && event.residentsWelcome)
+    problem("residentsWelcome", "住民の参加は公開の催しのみです (only public events take residents)");
+  if (event.coHostIds.some((id) => event.organiserIds.includes(id)))
+    problem("coHostIds", "主催団体と共催団体が重複しています (a group is both organiser and co-host)");
 }
 
 /** An event's fields validated together: an update merged into the stored event. */
@@ -327,7 +345,10 @@ export const targetInputSchema = z
     indicator: z.enum(TARGET_INDICATORS),
     target: z.number().positive("正の数です (must be positive)").max(1_000_000),
   })
-  .refine((input) => input.indicator !== "SATISFIED_PERCENT" || input.target <= 100, { message: "割合は100以下です (a percentage is at most 100)", path: ["target"] });
+  .refine((input) => input.indicator !== "SATISFIED_PERCENT" || input.target <= 100, {
+    message: "割合は100以下です (a percentage is at most 100)",
+    path: ["target"],
+  });
 export type TargetInput = z.output<typeof targetInputSchema>;
 
 export const statsArgsSchema = z
@@ -338,7 +359,10 @@ export const statsArgsSchema = z
     types: distinctList(z.enum(EVENT_TYPES), EVENT_TYPES.length).optional(),
   })
   .refine((args) => args.from.getTime() < args.to.getTime(), { message: "toはfromより後にしてください (to must be after from)", path: ["to"] })
-  .refine((args) => args.to.getTime() - args.from.getTime() <= 5 * 366 * 24 * 60 * 60 * 1000, { message: "期間は5年以内です (at most five years)", path: ["to"] });
+  .refine((args) => args.to.getTime() - args.from.getTime() <= 5 * 366 * 24 * 60 * 60 * 1000, {
+    message: "期間は5年以内です (at most five years)",
+    path: ["to"],
+  });
 export type StatsArgs = z.output<typeof statsArgsSchema>;
 
 export const eventFilterSchema = z.object({

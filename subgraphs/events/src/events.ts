@@ -42,7 +42,9 @@ export async function listEvents(context: EventsContext, filter: EventFilter, pa
   const syncing = filter.modifiedAfter !== undefined;
   const from = filter.from ?? (syncing ? new Date(0) : new Date());
   const window = eventWindowFilter(from, filter.to);
-  const conditions: QueryFilter<EventDocument>[] = [filter.includeCancelled || syncing ? { ...window, status: trusted({ $in: ["SCHEDULED", "CANCELLED"] }) } : window];
+  const conditions: QueryFilter<EventDocument>[] = [
+    filter.includeCancelled || syncing ? { ...window, status: trusted({ $in: ["SCHEDULED", "CANCELLED"] }) } : window,
+  ];
   if (filter.modifiedAfter !== undefined) conditions.push({ updatedAt: trusted({ $gt: filter.modifiedAfter }) });
   conditions.push(visibleEventsFilter(context.identity));
   if (filter.types) conditions.push({ type: trusted({ $in: filter.types }) });
@@ -58,8 +60,7 @@ export async function listEvents(context: EventsContext, filter: EventFilter, pa
     keyset,
     page,
     { $and: conditions },
-    (query, sort, limit) =>
-      context.models.Event.find(query).sort(sort).limit(limit).lean<EventDocument[]>(),
+    (query, sort, limit) => context.models.Event.find(query).sort(sort).limit(limit).lean<EventDocument[]>(),
     (event) => [event.startsAt, event._id],
   );
 }
@@ -98,11 +99,7 @@ function storedFields(draft: EventDraft, field: string) {
 }
 
 /** Creates an event once per idempotency key (see service-kit createOnce); the creator may manage it afterwards. */
-export async function createEvent(
-  context: EventsContext,
-  input: CreateEventInput,
-  stamp: CreationStamp,
-): Promise<EventDocument> {
+export async function createEvent(context: EventsContext, input: CreateEventInput, stamp: CreationStamp): Promise<EventDocument> {
   requireEventCreator(context.identity);
   const { checklist, useStandardChecklist, ...draft } = input;
   const fields = storedFields(draft, "input");
@@ -127,7 +124,9 @@ export async function createEvent(
 }
 
 async function loadEvent(models: EventModels, id: Types.ObjectId, session?: ClientSession): Promise<EventDocument> {
-  const event = await models.Event.findById(id).session(session ?? null).lean<EventDocument>();
+  const event = await models.Event.findById(id)
+    .session(session ?? null)
+    .lean<EventDocument>();
   if (event === null) throw notFound("Event", id.toHexString());
   return event;
 }
@@ -170,33 +169,52 @@ export async function updateEvent(context: EventsContext, id: string, change: Ev
   const existing = await requireVisibleEvent(context, id, "id");
   requireManager(existing, identity);
   const merged = eventDraftSchema.safeParse({ ...draftOf(existing), ...change });
-  if (!merged.success) throw invalidInput(merged.error.issues.map((issue) => ({ field: ["input", ...issue.path.map(String)].join("."), reason: issue.message })));
+  if (!merged.success)
+    throw invalidInput(merged.error.issues.map((issue) => ({ field: ["input", ...issue.path.map(String)].join("."), reason: issue.message })));
   const fields = storedFields(merged.data, "input");
   const now = new Date();
-  const { event, promoted } = await context.seatChanges.run(existing._id.toHexString(), () => models.connection.transaction(async (session) => {
-    const current = await loadEvent(models, existing._id, session);
-    if (expectedVersion !== undefined && current.version !== expectedVersion) {
-      throw conflict(`expectedVersion: 版${current.version}に更新されています (the event is at version ${current.version}, not ${expectedVersion}; reload it)`, "expectedVersion");
-    }
-    if (current.status === "CANCELLED") throw codedError("CONFLICT", "中止された催しは変更できません (a cancelled event cannot be changed)", { reason: "EVENT_CANCELLED", field: "id" });
-    if (fields.capacity !== undefined && fields.capacity < current.seats.registered) {
-      throw codedError("CONFLICT", `input.capacity: 参加確定が${current.seats.registered}人います (${current.seats.registered} people hold seats; cancel some first)`, {
-        field: "input.capacity",
-        reason: "CAPACITY_BELOW_REGISTERED",
-      });
-    }
-    const unset = Object.fromEntries(Object.entries(fields).filter(([, value]) => value === undefined).map(([key]) => [key, 1]));
-    const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-    await models.Event.updateOne(
-      { _id: current._id },
-      { $set: set, ...(Object.keys(unset).length === 0 ? {} : { $unset: unset }), $inc: { version: 1, "seats.changes": 1 } },
-      { session },
-    );
-    await models.Registration.updateMany({ eventId: current._id }, { $set: { eventStartsAt: fields.startsAt, eventSeriesEndsAt: fields.seriesEndsAt } }, { session });
-    const free = fields.capacity === undefined ? Number.POSITIVE_INFINITY : fields.capacity - current.seats.registered;
-    const moved = await promoteFromWaitlist(models, current._id, free, now, session);
-    return { event: await loadEvent(models, current._id, session), promoted: moved };
-  }));
+  const { event, promoted } = await context.seatChanges.run(existing._id.toHexString(), () =>
+    models.connection.transaction(async (session) => {
+      const current = await loadEvent(models, existing._id, session);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw conflict(
+          `expectedVersion: 版${current.version}に更新されています (the event is at version ${current.version}, not ${expectedVersion}; reload it)`,
+          "expectedVersion",
+        );
+      }
+      if (current.status === "CANCELLED")
+        throw codedError("CONFLICT", "中止された催しは変更できません (a cancelled event cannot be changed)", { reason: "EVENT_CANCELLED", field: "id" });
+      if (fields.capacity !== undefined && fields.capacity < current.seats.registered) {
+        throw codedError(
+          "CONFLICT",
+          `input.capacity: 参加確定が${current.seats.registered}人います (${current.seats.registered} people hold seats; cancel some first)`,
+          {
+            field: "input.capacity",
+            reason: "CAPACITY_BELOW_REGISTERED",
+          },
+        );
+      }
+      const unset = Object.fromEntries(
+        Object.entries(fields)
+          .filter(([, value]) => value === undefined)
+          .map(([key]) => [key, 1]),
+      );
+      const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+      await models.Event.updateOne(
+        { _id: current._id },
+        { $set: set, ...(Object.keys(unset).length === 0 ? {} : { $unset: unset }), $inc: { version: 1, "seats.changes": 1 } },
+        { session },
+      );
+      await models.Registration.updateMany(
+        { eventId: current._id },
+        { $set: { eventStartsAt: fields.startsAt, eventSeriesEndsAt: fields.seriesEndsAt } },
+        { session },
+      );
+      const free = fields.capacity === undefined ? Number.POSITIVE_INFINITY : fields.capacity - current.seats.registered;
+      const moved = await promoteFromWaitlist(models, current._id, free, now, session);
+      return { event: await loadEvent(models, current._id, session), promoted: moved };
+    }),
+  );
   await publishPromotions(context, promoted);
   return event;
 }

@@ -99,7 +99,10 @@ function childPagesLoader<T>(list: ChildList<T>, batch: boolean): DataLoader<Chi
       await Promise.all(
         [...groups.values()].map(async (group) => {
           const first = group[0];
-          const order: SortKey[] = [{ path: list.sortField, direction: 1 }, { path: "_id", direction: 1 }];
+          const order: SortKey[] = [
+            { path: list.sortField, direction: 1 },
+            { path: "_id", direction: 1 },
+          ];
           const keyset = (key: ChildPageKey) => keysetOf(order, [list.name, key.parentId.toLowerCase(), ...windowOf(key)]);
           const parentIds = group.filter((key) => isObjectIdHex(key.parentId)).map((key) => new Types.ObjectId(key.parentId));
           const conditions: QueryFilter<T>[] = [list.filter(parentIds, first)];
@@ -109,7 +112,10 @@ function childPagesLoader<T>(list: ChildList<T>, batch: boolean): DataLoader<Chi
           for (const key of group) {
             const parent = key.parentId.toLowerCase();
             const own = rows.filter((row) => list.parentsOf(row).includes(parent)).slice(0, key.first + 1);
-            pages.set(keyOf(key), keysetPage(keyset(key), own, key.first, (row) => list.valuesOf(row), key.after !== undefined));
+            pages.set(
+              keyOf(key),
+              keysetPage(keyset(key), own, key.first, (row) => list.valuesOf(row), key.after !== undefined),
+            );
           }
         }),
       );
@@ -183,7 +189,11 @@ export function createLoaders(models: EventModels, identity: Identity, { batch =
       {
         name: "group",
         filter: (ids, key) => ({
-          $and: [{ $or: [{ organiserIds: trusted({ $in: ids }) }, { coHostIds: trusted({ $in: ids }) }] }, eventWindowFilter(key.from ?? new Date(), key.to), visible],
+          $and: [
+            { $or: [{ organiserIds: trusted({ $in: ids }) }, { coHostIds: trusted({ $in: ids }) }] },
+            eventWindowFilter(key.from ?? new Date(), key.to),
+            visible,
+          ],
         }),
         parentsOf: (event) => [...hex(event.organiserIds), ...hex(event.coHostIds)],
         sortField: "startsAt",

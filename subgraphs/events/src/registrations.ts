@@ -60,9 +60,13 @@ function personOf(context: EventsContext, attendee: Attendee | undefined): Perso
     };
   }
   if (identity.memberId === undefined || !isObjectIdHex(identity.memberId)) {
-    throw codedError("BAD_USER_INPUT", "input.attendee: 参加者の氏名と連絡先を指定してください (give the attendee's name and contact, or sign in as a member)", {
-      field: "input.attendee",
-    });
+    throw codedError(
+      "BAD_USER_INPUT",
+      "input.attendee: 参加者の氏名と連絡先を指定してください (give the attendee's name and contact, or sign in as a member)",
+      {
+        field: "input.attendee",
+      },
+    );
   }
   return {
     personKey: `member:${identity.memberId.toLowerCase()}`,
@@ -89,13 +93,20 @@ export function isRegistrationOpen(event: EventDocument, now: Date): boolean {
 function checkAdmission(event: EventDocument, person: Person, now: Date): void {
   if (event.status === "CANCELLED") throw registrationRefused("EVENT_CANCELLED", `「${event.title}」は中止されました (the event was cancelled)`);
   if (!isRegistrationOpen(event, now)) {
-    throw registrationRefused("REGISTRATION_CLOSED", `「${event.title}」の申込は締め切りました (registration closed at ${registrationClosesAt(event)?.toISOString()})`);
+    throw registrationRefused(
+      "REGISTRATION_CLOSED",
+      `「${event.title}」の申込は締め切りました (registration closed at ${registrationClosesAt(event)?.toISOString()})`,
+    );
   }
   if (person.profession === undefined && !event.residentsWelcome) {
-    throw codedError("FORBIDDEN", `「${event.title}」は専門職向けです。住民の方は参加できません (this event is for professionals; give the attendee's profession)`, {
-      reason: "RESIDENTS_NOT_ACCEPTED",
-      field: "input.attendee.profession",
-    });
+    throw codedError(
+      "FORBIDDEN",
+      `「${event.title}」は専門職向けです。住民の方は参加できません (this event is for professionals; give the attendee's profession)`,
+      {
+        reason: "RESIDENTS_NOT_ACCEPTED",
+        field: "input.attendee.profession",
+      },
+    );
   }
 }
 
@@ -104,7 +115,11 @@ function checkAdmission(event: EventDocument, person: Person, now: Date): void {
  * a conditional update (`registered < capacity`), and every change writes the same counter document, so concurrent
  * registrations are serialised by the database (a write conflict is retried by the transaction).
  */
-async function claimPlace(models: EventModels, event: EventDocument, session: ClientSession): Promise<{ status: "REGISTERED" } | { status: "WAITLISTED"; sequence: number }> {
+async function claimPlace(
+  models: EventModels,
+  event: EventDocument,
+  session: ClientSession,
+): Promise<{ status: "REGISTERED" } | { status: "WAITLISTED"; sequence: number }> {
   const seatFilter = event.capacity === undefined ? { _id: event._id } : { _id: event._id, "seats.registered": trusted({ $lt: event.capacity }) };
   const seated = await models.Event.updateOne(seatFilter, { $inc: { "seats.registered": 1, "seats.changes": 1 } }, { session });
   if (seated.modifiedCount === 1) return { status: "REGISTERED" };
@@ -134,32 +149,37 @@ export async function registerForEvent(
   const person = personOf(context, input.attendee);
   const now = new Date();
   const eventKey = event._id.toHexString();
-  const { document: registration } = await context.seatChanges.run(eventKey, () => createOnceInTransaction(models, models.Registration, stamp, async (session) => {
-    const current = await models.Event.findById(event._id).session(session).lean<EventDocument>();
-    if (current === null) throw notFound("Event", event._id.toHexString());
-    checkAdmission(current, person, now);
-    const existing = await models.Registration.exists({ eventId: current._id, personKey: person.personKey, active: true }).session(session);
-    if (existing !== null) {
-      throw registrationRefused("ALREADY_REGISTERED", `「${current.title}」には申込済みです (this person is already registered; registration ${existing._id.toHexString()})`);
-    }
-    const place = await claimPlace(models, current, session);
-    const _id = new Types.ObjectId();
-    const record: Omit<RegistrationDocument, "_id"> & { _id: Types.ObjectId } = {
-      _id,
-      eventId: current._id,
-      status: place.status,
-      active: true,
-      ...person,
-      ...(place.status === "WAITLISTED" ? { waitlistSequence: place.sequence } : {}),
-      eventStartsAt: current.startsAt,
-      eventSeriesEndsAt: current.seriesEndsAt,
-      registeredAt: now,
-      createdBy: callerOf(context.identity) ?? idempotencyCaller(context.identity),
-      creation: storedStamp(stamp),
-    };
-    await models.Registration.create([record], { session });
-    return _id;
-  }));
+  const { document: registration } = await context.seatChanges.run(eventKey, () =>
+    createOnceInTransaction(models, models.Registration, stamp, async (session) => {
+      const current = await models.Event.findById(event._id).session(session).lean<EventDocument>();
+      if (current === null) throw notFound("Event", event._id.toHexString());
+      checkAdmission(current, person, now);
+      const existing = await models.Registration.exists({ eventId: current._id, personKey: person.personKey, active: true }).session(session);
+      if (existing !== null) {
+        throw registrationRefused(
+          "ALREADY_REGISTERED",
+          `「${current.title}」には申込済みです (this person is already registered; registration ${existing._id.toHexString()})`,
+        );
+      }
+      const place = await claimPlace(models, current, session);
+      const _id = new Types.ObjectId();
+      const record: Omit<RegistrationDocument, "_id"> & { _id: Types.ObjectId } = {
+        _id,
+        eventId: current._id,
+        status: place.status,
+        active: true,
+        ...person,
+        ...(place.status === "WAITLISTED" ? { waitlistSequence: place.sequence } : {}),
+        eventStartsAt: current.startsAt,
+        eventSeriesEndsAt: current.seriesEndsAt,
+        registeredAt: now,
+        createdBy: callerOf(context.identity) ?? idempotencyCaller(context.identity),
+        creation: storedStamp(stamp),
+      };
+      await models.Registration.create([record], { session });
+      return _id;
+    }),
+  );
   return { registration, accessCode: context.accessCodes.codeFor(registration._id) };
 }
 
@@ -167,7 +187,13 @@ export async function registerForEvent(
  * Moves up to `seats` of the event's waitlisted registrations (smallest waiting number first) to REGISTERED inside
  * `session`, counting the seats they take. Nothing moves once the event is cancelled or over.
  */
-export async function promoteFromWaitlist(models: EventModels, eventId: Types.ObjectId, seats: number, now: Date, session: ClientSession): Promise<Promotion[]> {
+export async function promoteFromWaitlist(
+  models: EventModels,
+  eventId: Types.ObjectId,
+  seats: number,
+  now: Date,
+  session: ClientSession,
+): Promise<Promotion[]> {
   if (seats <= 0) return [];
   const event = await models.Event.findById(eventId).session(session).lean<EventDocument>();
   if (event === null || event.status === "CANCELLED" || (event.seriesEndsAt !== null && event.seriesEndsAt.getTime() <= now.getTime())) return [];
@@ -179,7 +205,11 @@ export async function promoteFromWaitlist(models: EventModels, eventId: Types.Ob
   if (waiting.length === 0) return [];
   const ids = waiting.map((registration) => registration._id);
   await models.Registration.updateMany({ _id: trusted({ $in: ids }), status: "WAITLISTED" }, { $set: { status: "REGISTERED", promotedAt: now } }, { session });
-  await models.Event.updateOne({ _id: eventId }, { $inc: { "seats.registered": waiting.length, "seats.waitlisted": -waiting.length, "seats.changes": 1 } }, { session });
+  await models.Event.updateOne(
+    { _id: eventId },
+    { $inc: { "seats.registered": waiting.length, "seats.waitlisted": -waiting.length, "seats.changes": 1 } },
+    { session },
+  );
   return waiting.map((registration) => ({ registrationId: registration._id, eventId, memberId: registration.memberId }));
 }
 
@@ -214,24 +244,33 @@ export async function cancelRegistration(context: EventsContext, id: string, acc
   const registration = await findRegistration(context, id, accessCode);
   // A missing registration is refused like someone else's, so the refusal never tells whether the id exists.
   if (registration === null) {
-    throw refusal(identity, "この申込を取り消せるのは本人・主催者・職員、またはアクセスコードを持つ人です (only the person, the organiser, staff or the access code's holder may cancel it)");
+    throw refusal(
+      identity,
+      "この申込を取り消せるのは本人・主催者・職員、またはアクセスコードを持つ人です (only the person, the organiser, staff or the access code's holder may cancel it)",
+    );
   }
   const now = new Date();
-  const promoted = await context.seatChanges.run(registration.eventId.toHexString(), () => models.connection.transaction(async (session) => {
-    const current = await models.Registration.findOneAndUpdate(
-      { _id: registration._id, active: true },
-      { $set: { status: "CANCELLED", active: false, cancelledAt: now } },
-      { session, returnDocument: "before" },
-    ).lean<RegistrationDocument>();
-    if (current === null) return [];
-    if (current.status !== "REGISTERED") {
-      await models.Event.updateOne({ _id: current.eventId }, { $inc: { "seats.waitlisted": -1, "seats.changes": 1 } }, { session });
-      return [];
-    }
-    const attended = current.attendedAt === undefined ? 0 : 1;
-    await models.Event.updateOne({ _id: current.eventId }, { $inc: { "seats.registered": -1, "seats.attended": -attended, "seats.changes": 1 } }, { session });
-    return promoteFromWaitlist(models, current.eventId, 1, now, session);
-  }));
+  const promoted = await context.seatChanges.run(registration.eventId.toHexString(), () =>
+    models.connection.transaction(async (session) => {
+      const current = await models.Registration.findOneAndUpdate(
+        { _id: registration._id, active: true },
+        { $set: { status: "CANCELLED", active: false, cancelledAt: now } },
+        { session, returnDocument: "before" },
+      ).lean<RegistrationDocument>();
+      if (current === null) return [];
+      if (current.status !== "REGISTERED") {
+        await models.Event.updateOne({ _id: current.eventId }, { $inc: { "seats.waitlisted": -1, "seats.changes": 1 } }, { session });
+        return [];
+      }
+      const attended = current.attendedAt === undefined ? 0 : 1;
+      await models.Event.updateOne(
+        { _id: current.eventId },
+        { $inc: { "seats.registered": -1, "seats.attended": -attended, "seats.changes": 1 } },
+        { session },
+      );
+      return promoteFromWaitlist(models, current.eventId, 1, now, session);
+    }),
+  );
   await publishPromotions(context, promoted);
   const cancelled = await models.Registration.findById(registration._id).lean<RegistrationDocument>();
   if (cancelled === null) throw notFound("Registration", id);

@@ -1,14 +1,7 @@
 // The events subgraph's resolvers, typed by codegen: each validates its arguments, checks access where a field is restricted, and delegates to a service or a per-request loader.
 import { z } from "zod";
 import { GraphQLDateTime, GraphQLEmailAddress, GraphQLURL } from "graphql-scalars";
-import {
-  creationStamp,
-  instantSchema,
-  parseObjectId,
-  parsePage,
-  validated,
-  validatedInResolvers,
-} from "@tsunagu/service-kit";
+import { creationStamp, instantSchema, parseObjectId, parsePage, validated, validatedInResolvers } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import { isStaff, mayManage, refusal, requireManager, requireStaff } from "./access";
 import { PUBLIC_FEED_PATH, issueCalendarFeed } from "./calendar";
@@ -62,7 +55,8 @@ export const resolvers: Resolvers = {
   EmailAddress: validatedInResolvers(GraphQLEmailAddress),
   Query: {
     event: (_root, args, context) => findVisibleEvent(context, id(args.id, "id")),
-    events: (_root, { filter, first, after }, context) => listEvents(context, validated(eventFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
+    events: (_root, { filter, first, after }, context) =>
+      listEvents(context, validated(eventFilterSchema, filter ?? {}, "filter"), parsePage({ first, after })),
     registration: (_root, args, context) => findRegistration(context, id(args.id, "id"), args.accessCode ?? undefined),
     eventStats: (_root, args, context) => {
       requireStaff(context.identity, "実績の集計");
@@ -80,7 +74,8 @@ export const resolvers: Resolvers = {
     updateEvent: (_root, args, context) =>
       updateEvent(context, id(args.id, "id"), validated(updateEventInputSchema, args.input, "input"), args.expectedVersion ?? undefined),
     cancelEvent: (_root, args, context) => cancelEvent(context, id(args.id, "id"), validated(reasonSchema, args.reason, "reason")),
-    addChecklistTask: (_root, args, context) => addChecklistTask(context, id(args.eventId, "eventId"), validated(checklistTaskInputSchema, args.input, "input")),
+    addChecklistTask: (_root, args, context) =>
+      addChecklistTask(context, id(args.eventId, "eventId"), validated(checklistTaskInputSchema, args.input, "input")),
     updateChecklistTask: (_root, args, context) =>
       updateChecklistTask(context, id(args.eventId, "eventId"), id(args.taskId, "taskId"), validated(checklistTaskChangeSchema, args.input, "input")),
     registerForEvent: (_root, { input }, context) => {

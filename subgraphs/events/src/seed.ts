@@ -117,7 +117,28 @@ const ORGANIZATION_POOL = 60;
 /** Different people of one profession who come over the year. */
 const PEOPLE_PER_PROFESSION = 60;
 
-const SURNAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水"];
+const SURNAMES = [
+  "佐藤",
+  "鈴木",
+  "高橋",
+  "田中",
+  "伊藤",
+  "渡辺",
+  "山本",
+  "中村",
+  "小林",
+  "加藤",
+  "吉田",
+  "山田",
+  "佐々木",
+  "山口",
+  "松本",
+  "井上",
+  "木村",
+  "林",
+  "斎藤",
+  "清水",
+];
 const GIVEN_NAMES = ["陽子", "健一", "美香", "直樹", "恵子", "大輔", "由美", "誠", "真由美", "拓也", "智子", "翔太", "久美子", "浩", "千尋", "隆"];
 const COMMENTS = [
   "他職種の考え方がわかり、顔の見える関係づくりにつながった。",
@@ -160,12 +181,21 @@ export async function seedDemoEvents(connection: Connection, options: SeedDemoEv
   const now = options.now ?? demoReferenceDate();
   const seeded = buildDemo(now, options);
   const stamp = { createdAt: now, updatedAt: now };
-  await models.Event.collection.insertMany(seeded.events.map((event) => ({ ...event, ...stamp })), { ignoreUndefined: true });
+  await models.Event.collection.insertMany(
+    seeded.events.map((event) => ({ ...event, ...stamp })),
+    { ignoreUndefined: true },
+  );
   await models.Registration.collection.insertMany(seeded.registrations, { ignoreUndefined: true });
   await models.SurveyResponse.collection.insertMany(seeded.surveys, { ignoreUndefined: true });
   const year = fiscalYearOf(now);
   const targets = [year - 1, year].flatMap((fiscalYear) =>
-    (Object.entries(DEMO_TARGETS) as [TargetIndicator, number][]).map(([indicator, target]) => ({ fiscalYear, indicator, target, setBy: "つなぐ市 長寿介護課", updatedAt: now })),
+    (Object.entries(DEMO_TARGETS) as [TargetIndicator, number][]).map(([indicator, target]) => ({
+      fiscalYear,
+      indicator,
+      target,
+      setBy: "つなぐ市 長寿介護課",
+      updatedAt: now,
+    })),
   );
   await models.Target.collection.insertMany(targets);
   return { inserted: seeded.events.length + seeded.registrations.length + seeded.surveys.length + targets.length, skipped: false };
@@ -201,7 +231,7 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       _id: demoId("task", eventIndex * 100 + index),
       phase: task.phase,
       title: task.title,
-      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId((members[index % members.length]).id) }),
+      ...(members.length === 0 ? {} : { assigneeId: new Types.ObjectId(members[index % members.length].id) }),
       done: past,
       ...(past ? { doneAt: endsAt, doneBy: "つなぐ市 在宅医療・介護連携支援センター" } : {}),
     }));
@@ -229,7 +259,9 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
       invitedMemberIds: groupVisible ? members.map((member) => new Types.ObjectId(member.id)) : [],
       checklist,
       status: fields.status ?? "SCHEDULED",
-      ...(fields.status === "CANCELLED" ? { cancelledAt: new Date(fields.startsAt.getTime() - 2 * 24 * 60 * 60 * 1000), cancellationReason: "台風接近のため" } : {}),
+      ...(fields.status === "CANCELLED"
+        ? { cancelledAt: new Date(fields.startsAt.getTime() - 2 * 24 * 60 * 60 * 1000), cancellationReason: "台風接近のため" }
+        : {}),
       seats: { registered: 0, waitlisted: 0, attended: 0, waitlistSequence: 0, changes: 0 },
       createdBy: "jwt:demo-coordinator",
       version: 1,
@@ -245,7 +277,10 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
     answers: { rate: number; shares: Readonly<Record<Satisfaction, number>> } | undefined,
   ) => {
     const held = event.endsAt.getTime() < now.getTime();
-    const attendees: Omit<RegistrationDocument, "_id" | "registeredAt" | "attendedAt" | "eventId" | "eventStartsAt" | "eventSeriesEndsAt" | "status" | "active" | "createdBy">[] = [];
+    const attendees: Omit<
+      RegistrationDocument,
+      "_id" | "registeredAt" | "attendedAt" | "eventId" | "eventStartsAt" | "eventSeriesEndsAt" | "status" | "active" | "createdBy"
+    >[] = [];
     if ("residents" in people) {
       for (let k = 0; k < people.residents; k += 1) {
         const name = `${SURNAMES[(k * 7) % SURNAMES.length]} ${GIVEN_NAMES[(k * 5 + eventIndex) % GIVEN_NAMES.length]}`;
@@ -320,24 +355,73 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
     attend(event, { mix: TRAINING_MIX, count: MONTHLY_TRAINING_ATTENDANCE[index] }, { rate: 0.8, shares: trainingShares });
   });
   for (const month of [5, 7, 9, 11, 1, 3]) {
-    const event = addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（個別ケース検討）", startsAt: at(month, 2, "TUE", 14), hours: 2, visibility: "GROUP", capacity: 20 });
+    const event = addEvent({
+      type: "COMMUNITY_CARE_MEETING",
+      title: "地域ケア会議（個別ケース検討）",
+      startsAt: at(month, 2, "TUE", 14),
+      hours: 2,
+      visibility: "GROUP",
+      capacity: 20,
+    });
     attend(event, { mix: CARE_MEETING_MIX, count: 14 }, undefined);
   }
   for (const month of [6, 9, 12, 3]) {
-    const event = addEvent({ type: "CASE_CONFERENCE", title: "事例検討会", startsAt: at(month, 4, "THU", 18, 30), hours: 1.5, visibility: "PROFESSIONALS", capacity: 40 });
+    const event = addEvent({
+      type: "CASE_CONFERENCE",
+      title: "事例検討会",
+      startsAt: at(month, 4, "THU", 18, 30),
+      hours: 1.5,
+      visibility: "PROFESSIONALS",
+      capacity: 40,
+    });
     attend(event, { mix: CASE_CONFERENCE_MIX, count: 30 }, { rate: 1, shares: { VERY_GOOD: 60, GOOD: 35, FAIR: 5, POOR: 0 } });
   }
   for (const month of [5, 8, 9]) {
-    const event = addEvent({ type: "ACCOMPANIED_VISIT_TRAINING", title: "医科歯科在宅医療同行訪問研修", startsAt: at(month, 4, "THU", 13, 30), hours: 3, visibility: "PROFESSIONALS", capacity: 6 });
+    const event = addEvent({
+      type: "ACCOMPANIED_VISIT_TRAINING",
+      title: "医科歯科在宅医療同行訪問研修",
+      startsAt: at(month, 4, "THU", 13, 30),
+      hours: 3,
+      visibility: "PROFESSIONALS",
+      capacity: 6,
+    });
     attend(event, { mix: ACCOMPANIED_VISIT_MIX, count: 6 }, { rate: 1, shares: { VERY_GOOD: 4, GOOD: 2, FAIR: 0, POOR: 0 } });
   }
   for (const lecture of RESIDENT_LECTURES) {
-    const event = addEvent({ type: "RESIDENT_LECTURE", title: lecture.title, startsAt: at(lecture.month, 3, "SAT", 10), hours: 1.5, visibility: "PUBLIC", capacity: 120, residentsWelcome: true });
+    const event = addEvent({
+      type: "RESIDENT_LECTURE",
+      title: lecture.title,
+      startsAt: at(lecture.month, 3, "SAT", 10),
+      hours: 1.5,
+      visibility: "PUBLIC",
+      capacity: 120,
+      residentsWelcome: true,
+    });
     attend(event, { residents: lecture.attended }, { rate: 0.7, shares: { VERY_GOOD: 84, GOOD: 16, FAIR: 0, POOR: 0 } });
   }
-  const cafe = addEvent({ type: "CARE_CAFE", title: "オレンジカフェ（認知症カフェ）", startsAt: at(4, 2, "SAT", 13, 30), hours: 2, visibility: "PUBLIC", residentsWelcome: true });
-  Object.assign(cafe, { recurrence: { frequency: "MONTHLY", interval: 1, byWeekday: ["SAT"], weekOfMonth: 2 }, seriesEndsAt: null, registrationDeadline: undefined, waitlistEnabled: false });
-  addEvent({ type: "FORUM", title: "在宅医療・介護連携フォーラム", startsAt: at(9, 1, "SAT", 13), hours: 3, visibility: "PUBLIC", residentsWelcome: true, status: "CANCELLED" });
+  const cafe = addEvent({
+    type: "CARE_CAFE",
+    title: "オレンジカフェ（認知症カフェ）",
+    startsAt: at(4, 2, "SAT", 13, 30),
+    hours: 2,
+    visibility: "PUBLIC",
+    residentsWelcome: true,
+  });
+  Object.assign(cafe, {
+    recurrence: { frequency: "MONTHLY", interval: 1, byWeekday: ["SAT"], weekOfMonth: 2 },
+    seriesEndsAt: null,
+    registrationDeadline: undefined,
+    waitlistEnabled: false,
+  });
+  addEvent({
+    type: "FORUM",
+    title: "在宅医療・介護連携フォーラム",
+    startsAt: at(9, 1, "SAT", 13),
+    hours: 3,
+    visibility: "PUBLIC",
+    residentsWelcome: true,
+    status: "CANCELLED",
+  });
 
   // The coming months: trainings, a care meeting and a lecture open for registration; the demo members registered for the first training.
   const today = tokyoWallClock(now);
@@ -379,7 +463,14 @@ function buildDemo(now: Date, options: SeedDemoEventsOptions): Seeded {
     }
   });
   const { year, month } = comingMonths[0];
-  addEvent({ type: "COMMUNITY_CARE_MEETING", title: "地域ケア会議（地域課題の検討）", startsAt: fromTokyoWallClock(year, month, nthWeekday(year, month, "TUE", 2) ?? 10, 14), hours: 2, visibility: "GROUP", capacity: 20 });
+  addEvent({
+    type: "COMMUNITY_CARE_MEETING",
+    title: "地域ケア会議（地域課題の検討）",
+    startsAt: fromTokyoWallClock(year, month, nthWeekday(year, month, "TUE", 2) ?? 10, 14),
+    hours: 2,
+    visibility: "GROUP",
+    capacity: 20,
+  });
   addEvent({
     type: "RESIDENT_LECTURE",
     title: "住民向け講座「もしものときの救急医療情報キット」",

@@ -135,7 +135,12 @@ export async function eventStats(context: EventsContext, args: StatsArgs): Promi
   const [attendance, answerRows] = await Promise.all([
     models.Registration.aggregate<AttendanceRow>([
       { $match: { eventId: { $in: heldIds }, status: "REGISTERED", attendedAt: { $ne: null } } },
-      { $group: { _id: { event: "$eventId", profession: { $ifNull: ["$profession", null] }, organization: { $ifNull: ["$organizationId", null] } }, count: { $sum: 1 } } },
+      {
+        $group: {
+          _id: { event: "$eventId", profession: { $ifNull: ["$profession", null] }, organization: { $ifNull: ["$organizationId", null] } },
+          count: { $sum: 1 },
+        },
+      },
     ]),
     models.SurveyResponse.aggregate<{ _id: { event: Types.ObjectId; answer: Satisfaction }; count: number }>([
       { $match: { eventId: { $in: heldIds } } },
@@ -158,9 +163,7 @@ export async function eventStats(context: EventsContext, args: StatsArgs): Promi
     .sort({ fiscalYear: 1 })
     .lean<TargetDocument[]>();
   const inYear = (year: number) =>
-    held
-      .map((event) => ({ ...event, sessions: event.sessions.filter((start) => fiscalYearOf(start) === year) }))
-      .filter((event) => event.sessions.length > 0);
+    held.map((event) => ({ ...event, sessions: event.sessions.filter((start) => fiscalYearOf(start) === year) })).filter((event) => event.sessions.length > 0);
   const byYear = new Map(years.map((year) => [year, figuresOf(inYear(year), attendance, answers)]));
   const sessionsOf = (events: readonly HeldEvent[]) => events.reduce((sum, event) => sum + event.sessions.length, 0);
 

@@ -37,7 +37,13 @@ export function distributionOf(tally: SatisfactionTally): SatisfactionDistributi
       count: tally[answer],
       percent: responses === 0 ? 0 : percentOf(tally[answer], responses),
     })),
-    satisfiedPercent: responses === 0 ? null : percentOf(SATISFIED_ANSWERS.reduce((sum, answer) => sum + tally[answer], 0), responses),
+    satisfiedPercent:
+      responses === 0
+        ? null
+        : percentOf(
+            SATISFIED_ANSWERS.reduce((sum, answer) => sum + tally[answer], 0),
+            responses,
+          ),
   };
 }
 
@@ -54,13 +60,23 @@ export async function submitSurvey(context: EventsContext, input: SurveyInput, s
   if (input.registrationId !== undefined) {
     const registration = await context.loaders.registration.load(input.registrationId);
     if (registration === null || !registration.eventId.equals(event._id)) {
-      throw codedError("NOT_FOUND", `Registration ${input.registrationId} was not found for this event`, { what: "Registration", id: input.registrationId, field: "input.registrationId" });
+      throw codedError("NOT_FOUND", `Registration ${input.registrationId} was not found for this event`, {
+        what: "Registration",
+        id: input.registrationId,
+        field: "input.registrationId",
+      });
     }
     if (!ownsRegistration(registration, identity, context.accessCodes, input.accessCode) && !mayManage(event, identity)) {
-      throw refusal(identity, "回答できるのは参加者本人（またはアクセスコード）と主催者です (only the attendee, with their access code, or the organiser may answer)");
+      throw refusal(
+        identity,
+        "回答できるのは参加者本人（またはアクセスコード）と主催者です (only the attendee, with their access code, or the organiser may answer)",
+      );
     }
     if (registration.status !== "REGISTERED") {
-      throw codedError("CONFLICT", "参加確定の申込のみ回答できます (only a registered person answers the survey)", { reason: "NOT_REGISTERED", field: "input.registrationId" });
+      throw codedError("CONFLICT", "参加確定の申込のみ回答できます (only a registered person answers the survey)", {
+        reason: "NOT_REGISTERED",
+        field: "input.registrationId",
+      });
     }
     profession = registration.profession;
     registrationId = registration._id;
@@ -88,7 +104,10 @@ export async function submitSurvey(context: EventsContext, input: SurveyInput, s
     return document;
   } catch (error) {
     if (duplicateKeyField(error) !== "registrationId") throw error;
-    throw codedError("CONFLICT", "この申込のアンケートは回答済みです (this registration has already answered)", { reason: "SURVEY_ALREADY_ANSWERED", field: "input.registrationId" });
+    throw codedError("CONFLICT", "この申込のアンケートは回答済みです (this registration has already answered)", {
+      reason: "SURVEY_ALREADY_ANSWERED",
+      field: "input.registrationId",
+    });
   }
 }
 

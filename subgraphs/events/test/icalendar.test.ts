@@ -38,6 +38,13 @@ test("a document has CRLF endings, the Asia/Tokyo VTIMEZONE and Tokyo wall-clock
   });
   expect(text.endsWith("END:VCALENDAR\r\n")).toBe(true);
   expect(text.split("\r\n")).toEqual(
-    expect.arrayContaining(["TZID:Asia/Tokyo", "TZOFFSETTO:+0900", "DTSTAMP:20260401T000000Z", "DTSTART;TZID=Asia/Tokyo:20260415T183000", "DTEND;TZID=Asia/Tokyo:20260415T200000", "SEQUENCE:2"]),
+    expect.arrayContaining([
+      "TZID:Asia/Tokyo",
+      "TZOFFSETTO:+0900",
+      "DTSTAMP:20260401T000000Z",
+      "DTSTART;TZID=Asia/Tokyo:20260415T183000",
+      "DTEND;TZID=Asia/Tokyo:20260415T200000",
+      "SEQUENCE:2",
+    ]),
   );
 });

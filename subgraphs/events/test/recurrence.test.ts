@@ -10,16 +10,34 @@ const starts = (series: Parameters<typeof occurrencesOf>[0], limit = 10) =>
 
 test("a weekly rule on two days, every other week, keeps 18:30 in Tokyo", () => {
   // Tuesday 7 April 2026, 18:30 JST = 09:30 UTC.
-  const series = { startsAt: tokyo(2026, 4, 7, 18, 30), endsAt: tokyo(2026, 4, 7, 20), recurrence: rule({ frequency: "WEEKLY", interval: 2, byWeekday: ["TUE", "THU"], count: 5 }) };
-  expect(starts(series)).toEqual(["2026-04-07T09:30:00.000Z", "2026-04-09T09:30:00.000Z", "2026-04-21T09:30:00.000Z", "2026-04-23T09:30:00.000Z", "2026-05-05T09:30:00.000Z"]);
+  const series = {
+    startsAt: tokyo(2026, 4, 7, 18, 30),
+    endsAt: tokyo(2026, 4, 7, 20),
+    recurrence: rule({ frequency: "WEEKLY", interval: 2, byWeekday: ["TUE", "THU"], count: 5 }),
+  };
+  expect(starts(series)).toEqual([
+    "2026-04-07T09:30:00.000Z",
+    "2026-04-09T09:30:00.000Z",
+    "2026-04-21T09:30:00.000Z",
+    "2026-04-23T09:30:00.000Z",
+    "2026-05-05T09:30:00.000Z",
+  ]);
   expect(seriesEnd(series)?.toISOString()).toBe("2026-05-05T11:00:00.000Z");
   expect(toRrule(series.recurrence)).toBe("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;COUNT=5");
 });
 
 test("the second Saturday and the last Friday of each month; a session at 00:30 in Tokyo falls on the previous UTC day", () => {
-  const secondSaturday = { startsAt: tokyo(2026, 1, 10, 13, 30), endsAt: tokyo(2026, 1, 10, 15, 30), recurrence: rule({ frequency: "MONTHLY", byWeekday: ["SAT"], weekOfMonth: 2, count: 3 }) };
+  const secondSaturday = {
+    startsAt: tokyo(2026, 1, 10, 13, 30),
+    endsAt: tokyo(2026, 1, 10, 15, 30),
+    recurrence: rule({ frequency: "MONTHLY", byWeekday: ["SAT"], weekOfMonth: 2, count: 3 }),
+  };
   expect(starts(secondSaturday)).toEqual(["2026-01-10T04:30:00.000Z", "2026-02-14T04:30:00.000Z", "2026-03-14T04:30:00.000Z"]);
-  const lastFriday = { startsAt: tokyo(2026, 1, 30, 0, 30), endsAt: tokyo(2026, 1, 30, 2), recurrence: rule({ frequency: "MONTHLY", byWeekday: ["FRI"], weekOfMonth: -1, count: 3 }) };
+  const lastFriday = {
+    startsAt: tokyo(2026, 1, 30, 0, 30),
+    endsAt: tokyo(2026, 1, 30, 2),
+    recurrence: rule({ frequency: "MONTHLY", byWeekday: ["FRI"], weekOfMonth: -1, count: 3 }),
+  };
   expect(starts(lastFriday)).toEqual(["2026-01-29T15:30:00.000Z", "2026-02-26T15:30:00.000Z", "2026-03-26T15:30:00.000Z"]);
   expect(toRrule(lastFriday.recurrence)).toBe("FREQ=MONTHLY;BYDAY=-1FR;COUNT=3");
 });

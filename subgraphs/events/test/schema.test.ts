@@ -22,7 +22,9 @@ import { EVENTS_SCHEMA_PATH } from "../src/index";
 
 const document = parse(readFileSync(EVENTS_SCHEMA_PATH, "utf8"));
 function enumValues(name: string): EnumTypeDefinitionNode {
-  const found = document.definitions.find((definition): definition is EnumTypeDefinitionNode => definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === name);
+  const found = document.definitions.find(
+    (definition): definition is EnumTypeDefinitionNode => definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === name,
+  );
   if (found === undefined) throw new Error(`enum ${name} is not in the schema`);
   return found;
 }
@@ -45,8 +47,12 @@ test.each([
 
 test("kinds, answers and professions are described with the domain's Japanese labels", () => {
   const startsWith = (name: string, labels: Readonly<Record<string, string>>) =>
-    enumValues(name).values?.filter((value) => !(value.description?.value ?? "").startsWith(labels[value.name.value] ?? "?")).map((value) => value.name.value);
+    enumValues(name)
+      .values?.filter((value) => !(value.description?.value ?? "").startsWith(labels[value.name.value] ?? "?"))
+      .map((value) => value.name.value);
   expect(startsWith("Satisfaction", SATISFACTION_LABELS)).toEqual([]);
   expect(startsWith("Profession", PROFESSION_LABELS)).toEqual([]);
-  expect(enumValues("EventType").values?.map((value) => value.description?.value.includes(EVENT_TYPE_LABELS[value.name.value as keyof typeof EVENT_TYPE_LABELS]))).toEqual(EVENT_TYPES.map(() => true));
+  expect(
+    enumValues("EventType").values?.map((value) => value.description?.value.includes(EVENT_TYPE_LABELS[value.name.value as keyof typeof EVENT_TYPE_LABELS])),
+  ).toEqual(EVENT_TYPES.map(() => true));
 });

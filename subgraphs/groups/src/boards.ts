@@ -154,14 +154,14 @@ export async function readBy(context: GroupsContext, post: PostDocument): Promis
 export async function notReadBy(context: GroupsContext, post: PostDocument): Promise<MemberDocument[]> {
   const { group, acknowledgements } = await acknowledgementsFor(context, post);
   const read = new Set(acknowledgements.map((acknowledgement) => acknowledgement.memberId.toHexString()));
-  const pending = group.members
-    .map((member) => member.memberId.toHexString())
-    .filter((id) => !read.has(id) && id !== post.authorId.toHexString());
+  const pending = group.members.map((member) => member.memberId.toHexString()).filter((id) => !read.has(id) && id !== post.authorId.toHexString());
   const members = await context.loaders.member.loadMany(pending);
-  return members.map((member) => {
-    if (member instanceof Error) throw member;
-    return member;
-  }).filter((member): member is MemberDocument => member !== null);
+  return members
+    .map((member) => {
+      if (member instanceof Error) throw member;
+      return member;
+    })
+    .filter((member): member is MemberDocument => member !== null);
 }
 
 /** Publishes after the write it reports has been committed (the caller awaits the write first). */
@@ -207,7 +207,11 @@ export async function updatePost(context: GroupsContext, rawId: string, rawInput
   if (input.pinned !== undefined && input.pinned !== post.pinned && !moderator) {
     throw refusal(context.identity, "ピン留めは代表・世話人・事務局のみです (only the group's officers may pin posts)");
   }
-  const updated = await context.models.Post.findByIdAndUpdate(post._id, { $set: { ...input, editedAt: new Date() } }, { returnDocument: "after" }).lean<PostDocument>();
+  const updated = await context.models.Post.findByIdAndUpdate(
+    post._id,
+    { $set: { ...input, editedAt: new Date() } },
+    { returnDocument: "after" },
+  ).lean<PostDocument>();
   if (updated === null) throw notFound("Post", rawId);
   const boardId = updated.boardId.toHexString();
   await publish(context, domainEvent("postUpdated", { postId: updated._id.toHexString(), boardId }));
@@ -242,8 +246,7 @@ export async function acknowledgePost(context: GroupsContext, rawPostId: string)
   if (post === null) throw boardWriteRefused(context.identity);
   const { memberId } = assertMemberOf(await groupOf(context, post), context.identity);
   const key = { postId: post._id, memberId: objectId(memberId) };
-  const acknowledge = () =>
-    context.models.Acknowledgement.updateOne(key, { $setOnInsert: { ...key, acknowledgedAt: new Date() } }, { upsert: true });
+  const acknowledge = () => context.models.Acknowledgement.updateOne(key, { $setOnInsert: { ...key, acknowledgedAt: new Date() } }, { upsert: true });
   try {
     await acknowledge();
   } catch (error) {

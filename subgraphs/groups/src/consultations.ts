@@ -1,16 +1,6 @@
 // The consultation desk log (相談窓口): recording and updating entries, listing them, and figures by category and channel for a period; staff only.
 import { trusted } from "mongoose";
-import {
-  badUserInput,
-  creationStamp,
-  findKeysetPage,
-  insertOnce,
-  KEEP_NULLS,
-  keysetOf,
-  notFound,
-  parsePage,
-  validated,
-} from "@tsunagu/service-kit";
+import { badUserInput, creationStamp, findKeysetPage, insertOnce, KEEP_NULLS, keysetOf, notFound, parsePage, validated } from "@tsunagu/service-kit";
 import type { SortKey } from "@tsunagu/service-kit";
 import { assertStaff } from "./access";
 import type { GroupsContext } from "./context";
@@ -42,12 +32,7 @@ const CONSULTATION_ORDER: readonly SortKey[] = [
 ];
 
 /** The log, newest first, filtered by period, category and status. */
-export async function listConsultations(
-  context: GroupsContext,
-  rawFilter: unknown,
-  first: number | null | undefined,
-  after: string | null | undefined,
-) {
+export async function listConsultations(context: GroupsContext, rawFilter: unknown, first: number | null | undefined, after: string | null | undefined) {
   assertStaff(context.identity, LOG);
   const filter = validated(consultationFilterSchema, rawFilter, "filter", KEEP_NULLS);
   const conditions: Record<string, unknown>[] = [];
@@ -146,7 +131,11 @@ export async function updateConsultation(context: GroupsContext, rawId: string, 
   const { handledById, ...changes } = validated(updateConsultationSchema, rawInput, "input", KEEP_NULLS);
   if (handledById) await requireMember(context, handledById, "input.handledById");
   const handler = handledById === undefined ? {} : { handledById: handledById === null ? null : objectId(handledById) };
-  const updated = await context.models.Consultation.findByIdAndUpdate(id, { $set: { ...changes, ...handler } }, { returnDocument: "after" }).lean<ConsultationDocument>();
+  const updated = await context.models.Consultation.findByIdAndUpdate(
+    id,
+    { $set: { ...changes, ...handler } },
+    { returnDocument: "after" },
+  ).lean<ConsultationDocument>();
   if (updated === null) throw notFound("Consultation", id);
   return updated;
 }

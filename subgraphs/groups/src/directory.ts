@@ -219,9 +219,7 @@ function personCard(member: MemberDocument, identity: Identity): string {
     `<p class="role">${role}</p>`,
     ...(contacts && member.workContact?.phone ? [`<p>電話 ${escapeHtml(member.workContact.phone)}</p>`] : []),
     ...(contacts && member.workContact?.email ? [`<p>メール ${escapeHtml(member.workContact.email)}</p>`] : []),
-    ...(avoidCallingHours.length > 0
-      ? [`<p class="avoid">連絡を避けてほしい時間: ${escapeHtml(describeAvoidCallingHours(avoidCallingHours))}</p>`]
-      : []),
+    ...(avoidCallingHours.length > 0 ? [`<p class="avoid">連絡を避けてほしい時間: ${escapeHtml(describeAvoidCallingHours(avoidCallingHours))}</p>`] : []),
   ];
   return `<li class="person">${photo}<div>${lines.join("")}</div></li>`;
 }

@@ -83,11 +83,7 @@ export const LIMITS = {
 } as const;
 
 function text(max: number) {
-  return z
-    .string()
-    .trim()
-    .min(1, "空にできません (must not be empty)")
-    .max(max, `${max}文字以内にしてください (at most ${max} characters)`);
+  return z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内にしてください (at most ${max} characters)`);
 }
 
 const kana = text(LIMITS.name).refine(isKanaReading, "読み仮名はカタカナかひらがなで入力してください (kana only, no kanji)");
@@ -101,7 +97,6 @@ export const objectIdSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{24}$/, "IDの形式ではありません (not an id: 24 hexadecimal characters)")
   .transform((id) => id.toLowerCase());
-
 
 const url = z
   .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: "http(s)のURLではありません (not an http(s) URL)" })
@@ -184,7 +179,10 @@ export const createGroupSchema = z.object({
       note: text(500).nullish(),
     })
     .nullish(),
-  boardVisibility: z.enum(BOARD_VISIBILITIES).nullish().transform((value) => value ?? "PRIVATE"),
+  boardVisibility: z
+    .enum(BOARD_VISIBILITIES)
+    .nullish()
+    .transform((value) => value ?? "PRIVATE"),
 });
 
 const tags = list(text(LIMITS.tag), LIMITS.tags).transform((values) => [...new Set(values)]);
@@ -195,8 +193,14 @@ const postFields = {
   body: text(LIMITS.postBody),
   tags: tags.nullish().transform((values) => values ?? []),
   attachments: attachments.nullish().transform((values) => values ?? []),
-  pinned: z.boolean().nullish().transform((value) => value ?? false),
-  urgent: z.boolean().nullish().transform((value) => value ?? false),
+  pinned: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
+  urgent: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
 };
 
 export const createPostSchema = z.object({ boardId: objectIdSchema, ...postFields });
@@ -224,7 +228,10 @@ const requester = z.object({
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export const recordConsultationSchema = z.object({
-  receivedAt: dateTimeSchema.refine((date) => date.getTime() <= Date.now() + CLOCK_SKEW_MS, "未来の日時は記録できません (a consultation cannot be received in the future)"),
+  receivedAt: dateTimeSchema.refine(
+    (date) => date.getTime() <= Date.now() + CLOCK_SKEW_MS,
+    "未来の日時は記録できません (a consultation cannot be received in the future)",
+  ),
   channels: z
     .array(z.enum(CONSULTATION_CHANNELS))
     .min(1, "受付方法を1つ以上指定してください (at least one channel)")
@@ -233,7 +240,10 @@ export const recordConsultationSchema = z.object({
   requester,
   category: z.enum(CONSULTATION_CATEGORIES),
   summary: text(LIMITS.summary),
-  status: z.enum(CONSULTATION_STATUSES).nullish().transform((value) => value ?? "OPEN"),
+  status: z
+    .enum(CONSULTATION_STATUSES)
+    .nullish()
+    .transform((value) => value ?? "OPEN"),
   handledById: objectIdSchema.nullish(),
   resolution: text(LIMITS.summary).nullish(),
 });

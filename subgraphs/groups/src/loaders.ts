@@ -2,14 +2,7 @@
 import DataLoader from "dataloader";
 import { trusted } from "mongoose";
 import type { Model } from "mongoose";
-import type {
-  AcknowledgementDocument,
-  CommentDocument,
-  GroupDocument,
-  GroupsModels,
-  MemberDocument,
-  PostDocument,
-} from "./models";
+import type { AcknowledgementDocument, CommentDocument, GroupDocument, GroupsModels, MemberDocument, PostDocument } from "./models";
 
 /**
  * A loader of the documents whose `path` holds a key (ObjectId hex, or a plain string for other subgraphs' ids);

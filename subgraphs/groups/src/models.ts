@@ -24,7 +24,6 @@ import type {
   Profession,
 } from "./domain";
 
-
 interface Stored {
   _id: Types.ObjectId;
   createdAt: Date;
@@ -191,12 +190,7 @@ const memberSchema = withCreationStamp(
       photoUrl: optionalString,
       photoPublic: { type: Boolean, default: false },
       workContact: { type: new Schema({ phone: optionalString, email: optionalString }, { _id: false }), default: undefined },
-      avoidCallingHours: [
-        new Schema(
-          { days: [{ type: String, enum: WEEKDAYS }], from: String, to: String, reason: optionalString },
-          { _id: false },
-        ),
-      ],
+      avoidCallingHours: [new Schema({ days: [{ type: String, enum: WEEKDAYS }], from: String, to: String, reason: optionalString }, { _id: false })],
       sortKey: { type: String, required: true },
       searchKeys: { type: [String], default: [] },
     },
@@ -217,7 +211,13 @@ const groupSchema = withCreationStamp(
       parentId: { type: Schema.Types.ObjectId, default: null },
       contactWindow: {
         type: new Schema<ContactWindowRecord>(
-          { name: { type: String, required: true }, memberId: { type: Schema.Types.ObjectId, default: undefined }, phone: optionalString, email: optionalString, note: optionalString },
+          {
+            name: { type: String, required: true },
+            memberId: { type: Schema.Types.ObjectId, default: undefined },
+            phone: optionalString,
+            email: optionalString,
+            note: optionalString,
+          },
           { _id: false },
         ),
         default: undefined,

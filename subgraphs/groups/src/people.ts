@@ -120,7 +120,8 @@ export async function groupMembers(
   if (after !== undefined) {
     const [memberId] = decodeCursor(keyset, after);
     start = ordered.findIndex((member) => memberId instanceof Types.ObjectId && member.memberId.equals(memberId)) + 1;
-    if (start === 0) throw badUserInput("after: このメンバーはもう一覧にいません。最初から読み直してください (the member of this cursor has left; start again)", "after");
+    if (start === 0)
+      throw badUserInput("after: このメンバーはもう一覧にいません。最初から読み直してください (the member of this cursor has left; start again)", "after");
   }
   const window = ordered.slice(start, start + size + 1);
   const members = await context.loaders.member.loadMany(window.map((member) => member.memberId.toHexString()));
@@ -142,9 +143,7 @@ export async function membershipsOf(context: GroupsContext, member: MemberDocume
   const memberId = member._id.toHexString();
   const groups = await context.loaders.groupsOfMember.load(memberId);
   return groups.flatMap((group) =>
-    group.members
-      .filter((record) => record.memberId.toHexString() === memberId)
-      .map((record) => ({ group, role: record.role, joinedAt: record.joinedAt })),
+    group.members.filter((record) => record.memberId.toHexString() === memberId).map((record) => ({ group, role: record.role, joinedAt: record.joinedAt })),
   );
 }
 
@@ -186,7 +185,12 @@ interface AffiliatedResource {
 async function requireMatchingAffiliation(context: GroupsContext, affiliation: AffiliationInput, field: string): Promise<void> {
   const { peers } = context;
   if (peers === undefined || !peers.has("resources")) return;
-  const answer = await peers.query<{ resource: AffiliatedResource | null }>("resources", AFFILIATED_RESOURCE, { id: affiliation.resourceId }, serviceIdentity("groups"));
+  const answer = await peers.query<{ resource: AffiliatedResource | null }>(
+    "resources",
+    AFFILIATED_RESOURCE,
+    { id: affiliation.resourceId },
+    serviceIdentity("groups"),
+  );
   const resource = answer.data?.resource ?? null;
   if (resource === null) throw badUserInput(`${field}.resourceId: この地域資源は登録されていません (no resource has this id)`, `${field}.resourceId`);
   const same = (given: string | null | undefined, actual: string | null) => given == null || (actual !== null && toSearchKey(given) === toSearchKey(actual));
@@ -200,7 +204,10 @@ async function requireMatchingAffiliation(context: GroupsContext, affiliation: A
   const wrong = checks.find(([, given, actual]) => !same(given, actual));
   if (wrong !== undefined) {
     const [name, , actual] = wrong;
-    throw badUserInput(`${field}.${name}: 資源 ${affiliation.resourceId} の登録内容「${actual ?? "（なし）"}」と一致しません (does not match the resource it names)`, `${field}.${name}`);
+    throw badUserInput(
+      `${field}.${name}: 資源 ${affiliation.resourceId} の登録内容「${actual ?? "（なし）"}」と一致しません (does not match the resource it names)`,
+      `${field}.${name}`,
+    );
   }
 }
 
@@ -272,7 +279,11 @@ export async function updateMember(context: GroupsContext, rawId: string, rawInp
     affiliation: merged.affiliation ?? null,
     ...memberIndexFields(merged),
   };
-  const updated = await context.models.Member.findByIdAndUpdate(current._id, { $set: changes }, { returnDocument: "after", runValidators: true }).lean<MemberDocument>();
+  const updated = await context.models.Member.findByIdAndUpdate(
+    current._id,
+    { $set: changes },
+    { returnDocument: "after", runValidators: true },
+  ).lean<MemberDocument>();
   if (updated === null) throw notFound("Member", id);
   return updated;
 }

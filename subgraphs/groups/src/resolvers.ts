@@ -1,7 +1,24 @@
 // The groups subgraph's resolvers, typed by codegen: each translates arguments and delegates to a service module or a per-request loader.
 import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
 import { DateTimeResolver, EmailAddressResolver, URLResolver } from "graphql-scalars";
-import { boardOfItem, boardPosts, boardRefOf, findBoard, findComment, findPost, acknowledgePost, acknowledgedByMe, addComment, authorOf, createPost, notReadBy, postComments, postOfComment, readBy, updatePost } from "./boards";
+import {
+  boardOfItem,
+  boardPosts,
+  boardRefOf,
+  findBoard,
+  findComment,
+  findPost,
+  acknowledgePost,
+  acknowledgedByMe,
+  addComment,
+  authorOf,
+  createPost,
+  notReadBy,
+  postComments,
+  postOfComment,
+  readBy,
+  updatePost,
+} from "./boards";
 import { consultationStats, findConsultation, listConsultations, recordConsultation, updateConsultation } from "./consultations";
 import type { GroupsContext } from "./context";
 import { contactDirectory, contactDirectoryCsv, contactDirectoryHtml } from "./directory";
@@ -106,7 +123,8 @@ export const resolvers: Resolvers = {
     workContact: (member, _args, context) => visibleWorkContact(member, context.identity),
     photoUrl: (member, _args, context) => visiblePhotoUrl(member, context.identity),
     photoPublic: (member) => member.photoPublic === true,
-    avoidCallingHours: (member, _args, context) => visibleAvoidCallingHours(member, context.identity).map((window) => ({ ...window, reason: window.reason ?? null })),
+    avoidCallingHours: (member, _args, context) =>
+      visibleAvoidCallingHours(member, context.identity).map((window) => ({ ...window, reason: window.reason ?? null })),
     groups: (member, _args, context) => membershipsOf(context, member),
   },
 

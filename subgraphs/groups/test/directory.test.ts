@@ -45,7 +45,7 @@ describe("CSV", () => {
   });
 
   test("a cell that a spreadsheet would run as a formula is neutralised", () => {
-    expect(csvField("=HYPERLINK(\"http://x\")")).toBe("\"'=HYPERLINK(\"\"http://x\"\")\"");
+    expect(csvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
     expect(csvField("+81-761")).toBe("'+81-761");
     expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
   });
@@ -83,7 +83,7 @@ describe("printable HTML", () => {
   const now = new Date("2025-06-15T01:00:00Z");
 
   test("escapes what people typed, shows photos and states when it was made (Tokyo time)", () => {
-    const html = directoryHtml([organization([member({ name: "<script>alert(1)</script>" })], "A&B 病院")], NURSE, "一覧 \"改訂\"", now);
+    const html = directoryHtml([organization([member({ name: "<script>alert(1)</script>" })], "A&B 病院")], NURSE, '一覧 "改訂"', now);
     expect(html).toContain("<title>一覧 &quot;改訂&quot;</title>");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).not.toContain("<script>");

@@ -14,7 +14,8 @@ import {
 } from "../src/domain";
 import { GROUPS_SCHEMA_PATH } from "../src/index";
 
-const FEDERATION = "directive @link(url: String!, import: [String!]) repeatable on SCHEMA directive @key(fields: String!) repeatable on OBJECT directive @shareable on OBJECT | FIELD_DEFINITION";
+const FEDERATION =
+  "directive @link(url: String!, import: [String!]) repeatable on SCHEMA directive @key(fields: String!) repeatable on OBJECT directive @shareable on OBJECT | FIELD_DEFINITION";
 const schema = buildASTSchema(parse(`${FEDERATION}\n${readFileSync(GROUPS_SCHEMA_PATH, "utf8")}`));
 test.each([
   ["GroupKind", GROUP_KINDS],

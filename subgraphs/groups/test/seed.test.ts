@@ -24,7 +24,14 @@ test("a fiscal year (年度) starts on 1 April in Tokyo", () => {
 test("seeding twice inserts once; members take resources that suit their profession; the log has Kamaishi's 58 in the previous year", async () => {
   const now = new Date("2025-06-15T01:00:00Z");
   const resources = [
-    { id: "aaaaaaaaaaaaaaaaaaaaaaa1", name: "かえでケアプランセンター", kana: "カエデケアプランセンター", district: "南圏域", category: "care-management", categoryLabel: "居宅介護支援事業所" },
+    {
+      id: "aaaaaaaaaaaaaaaaaaaaaaa1",
+      name: "かえでケアプランセンター",
+      kana: "カエデケアプランセンター",
+      district: "南圏域",
+      category: "care-management",
+      categoryLabel: "居宅介護支援事業所",
+    },
     { id: "aaaaaaaaaaaaaaaaaaaaaaa2", name: "あさひ薬局", kana: "アサヒヤッキョク", district: "中央圏域", category: "pharmacy" },
   ];
   const first = await seedDemoGroups(mongo.connection, { now, resources });

@@ -41,9 +41,7 @@ const OPERATING = { archivedAt: null, suspended: { $ne: true } };
 export async function resourceCoverage(models: ResourceModels, args: CoverageArgs): Promise<Coverage> {
   const taxonomy = await loadTaxonomy(models);
   const unknown = (args.categories ?? []).flatMap((code, index) =>
-    taxonomy.some((entry) => entry.code === code)
-      ? []
-      : [{ field: `categories.${index}`, reason: `未登録の分類です (unknown category): ${code}` }],
+    taxonomy.some((entry) => entry.code === code) ? [] : [{ field: `categories.${index}`, reason: `未登録の分類です (unknown category): ${code}` }],
   );
   if (unknown.length > 0) throw invalidInput(unknown);
   const categories = args.categories
@@ -56,10 +54,7 @@ export async function resourceCoverage(models: ResourceModels, args: CoverageArg
       $project: {
         category: 1,
         districts: {
-          $setUnion: [
-            { $cond: [{ $ifNull: ["$address.district", false] }, ["$address.district"], []] },
-            { $ifNull: ["$servedDistricts", []] },
-          ],
+          $setUnion: [{ $cond: [{ $ifNull: ["$address.district", false] }, ["$address.district"], []] }, { $ifNull: ["$servedDistricts", []] }],
         },
       },
     },
@@ -67,17 +62,13 @@ export async function resourceCoverage(models: ResourceModels, args: CoverageArg
     { $group: { _id: { district: "$districts", category: "$category" }, count: { $sum: 1 } } },
   ]);
   const counted = new Map(rows.map((row) => [`${row._id.district}\u0000${row._id.category}`, row.count]));
-  const districts =
-    args.districts ?? [...new Set(rows.map((row) => row._id.district))].sort((a, b) => a.localeCompare(b, "ja"));
+  const districts = args.districts ?? [...new Set(rows.map((row) => row._id.district))].sort((a, b) => a.localeCompare(b, "ja"));
 
   const cells = districts.flatMap((district) =>
     categories.map((category): CoverageCell => ({
       district,
       category,
-      count: descendantCodes(taxonomy, category.code).reduce(
-        (total, code) => total + (counted.get(`${district}\u0000${code}`) ?? 0),
-        0,
-      ),
+      count: descendantCodes(taxonomy, category.code).reduce((total, code) => total + (counted.get(`${district}\u0000${code}`) ?? 0), 0),
     })),
   );
   return { districts, categories, cells, gaps: cells.filter((cell) => cell.count === 0) };

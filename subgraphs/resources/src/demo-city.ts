@@ -49,13 +49,7 @@ const MAX_DISTANCE_KM = 8;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A district whose towns get the postal codes 923-0<first>, 923-0<first + 3>, ... */
-function district(
-  name: string,
-  short: [string, string],
-  [north, east]: [number, number],
-  first: number,
-  towns: [string, string][],
-): District {
+function district(name: string, short: [string, string], [north, east]: [number, number], first: number, towns: [string, string][]): District {
   return {
     name,
     short: { text: short[0], kana: short[1] },
@@ -67,23 +61,46 @@ function district(
 
 const DISTRICTS: readonly District[] = [
   district("中央圏域", ["中央", "チュウオウ"], [0, 0], 801, [
-    ["本町", "ホンマチ"], ["栄町", "サカエマチ"], ["錦町", "ニシキマチ"], ["京町", "キョウマチ"], ["大手町", "オオテマチ"],
+    ["本町", "ホンマチ"],
+    ["栄町", "サカエマチ"],
+    ["錦町", "ニシキマチ"],
+    ["京町", "キョウマチ"],
+    ["大手町", "オオテマチ"],
   ]),
   district("北圏域", ["北", "キタ"], [4.5, -0.5], 821, [
-    ["北山町", "キタヤママチ"], ["川辺町", "カワベマチ"], ["高田町", "タカダマチ"], ["緑ケ丘", "ミドリガオカ"],
+    ["北山町", "キタヤママチ"],
+    ["川辺町", "カワベマチ"],
+    ["高田町", "タカダマチ"],
+    ["緑ケ丘", "ミドリガオカ"],
   ]),
   district("南圏域", ["南", "ミナミ"], [-4.5, 0.5], 841, [
-    ["若杉町", "ワカスギマチ"], ["千代町", "チヨマチ"], ["城南町", "ジョウナンマチ"], ["南陽町", "ナンヨウマチ"],
+    ["若杉町", "ワカスギマチ"],
+    ["千代町", "チヨマチ"],
+    ["城南町", "ジョウナンマチ"],
+    ["南陽町", "ナンヨウマチ"],
   ]),
   district("東圏域", ["東", "ヒガシ"], [0.5, 4.5], 861, [
-    ["旭町", "アサヒマチ"], ["日吉町", "ヒヨシマチ"], ["桜木町", "サクラギチョウ"], ["東山町", "ヒガシヤママチ"],
+    ["旭町", "アサヒマチ"],
+    ["日吉町", "ヒヨシマチ"],
+    ["桜木町", "サクラギチョウ"],
+    ["東山町", "ヒガシヤママチ"],
   ]),
   district("西圏域", ["西", "ニシ"], [0, -4], 881, [
-    ["浜田町", "ハマダマチ"], ["松原町", "マツバラマチ"], ["港町", "ミナトマチ"], ["白砂町", "シラスナマチ"],
+    ["浜田町", "ハマダマチ"],
+    ["松原町", "マツバラマチ"],
+    ["港町", "ミナトマチ"],
+    ["白砂町", "シラスナマチ"],
   ]),
-  district("臨海圏域", ["臨海", "リンカイ"], [3, -5.5], 901, [["汐見町", "シオミマチ"], ["浜辺町", "ハマベマチ"], ["潮風台", "シオカゼダイ"]]),
+  district("臨海圏域", ["臨海", "リンカイ"], [3, -5.5], 901, [
+    ["汐見町", "シオミマチ"],
+    ["浜辺町", "ハマベマチ"],
+    ["潮風台", "シオカゼダイ"],
+  ]),
   district("山麓圏域", ["山麓", "サンロク"], [-2, 6.5], 921, [
-    ["白山台", "ハクサンダイ"], ["湯の谷町", "ユノタニマチ"], ["木場町", "キバマチ"], ["丘の上町", "オカノウエマチ"],
+    ["白山台", "ハクサンダイ"],
+    ["湯の谷町", "ユノタニマチ"],
+    ["木場町", "キバマチ"],
+    ["丘の上町", "オカノウエマチ"],
   ]),
 ];
 
@@ -112,35 +129,146 @@ function toKatakana(hiragana: string): string {
 
 /** Soft words used in facility names, written in hiragana (read the same, written in katakana). */
 const WORDS: readonly Name[] = [
-  "さくら", "ひまわり", "あおば", "みどり", "わかば", "つばさ", "ひかり", "あさひ", "こすもす", "すみれ", "たんぽぽ", "なでしこ",
-  "ほほえみ", "やすらぎ", "ぬくもり", "かがやき", "こもれび", "はなみずき", "せせらぎ", "つくし", "ふれあい", "いずみ",
-  "のぞみ", "めぐみ", "もみじ", "かえで", "すずらん", "あじさい", "なごみ", "えがお", "ゆい", "あかり", "そよかぜ", "はるかぜ",
-  "ゆうひ", "しおかぜ",
+  "さくら",
+  "ひまわり",
+  "あおば",
+  "みどり",
+  "わかば",
+  "つばさ",
+  "ひかり",
+  "あさひ",
+  "こすもす",
+  "すみれ",
+  "たんぽぽ",
+  "なでしこ",
+  "ほほえみ",
+  "やすらぎ",
+  "ぬくもり",
+  "かがやき",
+  "こもれび",
+  "はなみずき",
+  "せせらぎ",
+  "つくし",
+  "ふれあい",
+  "いずみ",
+  "のぞみ",
+  "めぐみ",
+  "もみじ",
+  "かえで",
+  "すずらん",
+  "あじさい",
+  "なごみ",
+  "えがお",
+  "ゆい",
+  "あかり",
+  "そよかぜ",
+  "はるかぜ",
+  "ゆうひ",
+  "しおかぜ",
 ].map((word) => ({ text: word, kana: toKatakana(word) }));
 
 const PLACES: readonly Name[] = fixed(
-  ["白山", "ハクサン"], ["梯川", "カケハシガワ"], ["安宅", "アタカ"], ["芦城", "ロジョウ"], ["松風", "マツカゼ"],
-  ["清風", "セイフウ"], ["福寿", "フクジュ"], ["陽光", "ヨウコウ"], ["青葉", "アオバ"], ["若葉", "ワカバ"], ["和光", "ワコウ"],
-  ["明和", "メイワ"], ["木場", "キバ"], ["向陽", "コウヨウ"], ["つなぐ", "ツナグ"], ["つなぐ中央", "ツナグチュウオウ"],
+  ["白山", "ハクサン"],
+  ["梯川", "カケハシガワ"],
+  ["安宅", "アタカ"],
+  ["芦城", "ロジョウ"],
+  ["松風", "マツカゼ"],
+  ["清風", "セイフウ"],
+  ["福寿", "フクジュ"],
+  ["陽光", "ヨウコウ"],
+  ["青葉", "アオバ"],
+  ["若葉", "ワカバ"],
+  ["和光", "ワコウ"],
+  ["明和", "メイワ"],
+  ["木場", "キバ"],
+  ["向陽", "コウヨウ"],
+  ["つなぐ", "ツナグ"],
+  ["つなぐ中央", "ツナグチュウオウ"],
 );
 
 const SURNAMES: readonly Name[] = fixed(
-  ["山田", "ヤマダ"], ["田中", "タナカ"], ["中村", "ナカムラ"], ["北村", "キタムラ"], ["吉田", "ヨシダ"], ["松本", "マツモト"],
-  ["林", "ハヤシ"], ["山本", "ヤマモト"], ["高田", "タカダ"], ["西川", "ニシカワ"], ["宮本", "ミヤモト"], ["小林", "コバヤシ"],
-  ["加藤", "カトウ"], ["佐藤", "サトウ"], ["鈴木", "スズキ"], ["高橋", "タカハシ"], ["伊藤", "イトウ"], ["渡辺", "ワタナベ"],
-  ["清水", "シミズ"], ["池田", "イケダ"], ["森", "モリ"], ["石田", "イシダ"], ["前田", "マエダ"], ["坂本", "サカモト"],
-  ["中川", "ナカガワ"], ["山口", "ヤマグチ"], ["松田", "マツダ"], ["竹内", "タケウチ"], ["村田", "ムラタ"], ["西村", "ニシムラ"],
-  ["岡田", "オカダ"], ["藤田", "フジタ"], ["上田", "ウエダ"], ["橋本", "ハシモト"], ["谷口", "タニグチ"], ["野村", "ノムラ"],
-  ["浅野", "アサノ"], ["荒木", "アラキ"], ["長谷川", "ハセガワ"], ["小川", "オガワ"], ["大西", "オオニシ"], ["川上", "カワカミ"],
-  ["宮田", "ミヤタ"], ["辻", "ツジ"], ["南", "ミナミ"], ["山下", "ヤマシタ"], ["松井", "マツイ"], ["竹田", "タケダ"],
+  ["山田", "ヤマダ"],
+  ["田中", "タナカ"],
+  ["中村", "ナカムラ"],
+  ["北村", "キタムラ"],
+  ["吉田", "ヨシダ"],
+  ["松本", "マツモト"],
+  ["林", "ハヤシ"],
+  ["山本", "ヤマモト"],
+  ["高田", "タカダ"],
+  ["西川", "ニシカワ"],
+  ["宮本", "ミヤモト"],
+  ["小林", "コバヤシ"],
+  ["加藤", "カトウ"],
+  ["佐藤", "サトウ"],
+  ["鈴木", "スズキ"],
+  ["高橋", "タカハシ"],
+  ["伊藤", "イトウ"],
+  ["渡辺", "ワタナベ"],
+  ["清水", "シミズ"],
+  ["池田", "イケダ"],
+  ["森", "モリ"],
+  ["石田", "イシダ"],
+  ["前田", "マエダ"],
+  ["坂本", "サカモト"],
+  ["中川", "ナカガワ"],
+  ["山口", "ヤマグチ"],
+  ["松田", "マツダ"],
+  ["竹内", "タケウチ"],
+  ["村田", "ムラタ"],
+  ["西村", "ニシムラ"],
+  ["岡田", "オカダ"],
+  ["藤田", "フジタ"],
+  ["上田", "ウエダ"],
+  ["橋本", "ハシモト"],
+  ["谷口", "タニグチ"],
+  ["野村", "ノムラ"],
+  ["浅野", "アサノ"],
+  ["荒木", "アラキ"],
+  ["長谷川", "ハセガワ"],
+  ["小川", "オガワ"],
+  ["大西", "オオニシ"],
+  ["川上", "カワカミ"],
+  ["宮田", "ミヤタ"],
+  ["辻", "ツジ"],
+  ["南", "ミナミ"],
+  ["山下", "ヤマシタ"],
+  ["松井", "マツイ"],
+  ["竹田", "タケダ"],
 );
 
 const GIVEN_NAMES: readonly Name[] = fixed(
-  ["花子", "ハナコ"], ["恵子", "ケイコ"], ["由美", "ユミ"], ["直美", "ナオミ"], ["美香", "ミカ"], ["裕子", "ユウコ"],
-  ["智子", "トモコ"], ["真由美", "マユミ"], ["明美", "アケミ"], ["久美子", "クミコ"], ["幸子", "サチコ"], ["陽子", "ヨウコ"],
-  ["香織", "カオリ"], ["千尋", "チヒロ"], ["美穂", "ミホ"], ["太郎", "タロウ"], ["一郎", "イチロウ"], ["健一", "ケンイチ"],
-  ["誠", "マコト"], ["浩", "ヒロシ"], ["大輔", "ダイスケ"], ["翔太", "ショウタ"], ["和也", "カズヤ"], ["直樹", "ナオキ"],
-  ["隆", "タカシ"], ["修", "オサム"], ["拓也", "タクヤ"], ["健太", "ケンタ"], ["達也", "タツヤ"], ["博之", "ヒロユキ"], ["聡", "サトシ"],
+  ["花子", "ハナコ"],
+  ["恵子", "ケイコ"],
+  ["由美", "ユミ"],
+  ["直美", "ナオミ"],
+  ["美香", "ミカ"],
+  ["裕子", "ユウコ"],
+  ["智子", "トモコ"],
+  ["真由美", "マユミ"],
+  ["明美", "アケミ"],
+  ["久美子", "クミコ"],
+  ["幸子", "サチコ"],
+  ["陽子", "ヨウコ"],
+  ["香織", "カオリ"],
+  ["千尋", "チヒロ"],
+  ["美穂", "ミホ"],
+  ["太郎", "タロウ"],
+  ["一郎", "イチロウ"],
+  ["健一", "ケンイチ"],
+  ["誠", "マコト"],
+  ["浩", "ヒロシ"],
+  ["大輔", "ダイスケ"],
+  ["翔太", "ショウタ"],
+  ["和也", "カズヤ"],
+  ["直樹", "ナオキ"],
+  ["隆", "タカシ"],
+  ["修", "オサム"],
+  ["拓也", "タクヤ"],
+  ["健太", "ケンタ"],
+  ["達也", "タツヤ"],
+  ["博之", "ヒロユキ"],
+  ["聡", "サトシ"],
 );
 
 const ALL_TOWNS: readonly Name[] = DISTRICTS.flatMap((entry) =>
@@ -234,10 +362,7 @@ const FACILITY_AVOID: readonly AvoidCalling[] = [
   { days: [], from: "16:30", to: "17:15", reason: "夕方の申し送り" },
   { days: ["MON"], from: "09:00", to: "10:00", reason: "週初めの会議" },
 ];
-const VISITING_AVOID: readonly AvoidCalling[] = [
-  ...FACILITY_AVOID,
-  { days: [...MON_FRI], from: "13:30", to: "15:30", reason: "訪問に出ている時間帯" },
-];
+const VISITING_AVOID: readonly AvoidCalling[] = [...FACILITY_AVOID, { days: [...MON_FRI], from: "13:30", to: "15:30", reason: "訪問に出ている時間帯" }];
 const COMMUNITY_AVOID: readonly AvoidCalling[] = [
   { days: [], from: "12:00", to: "13:00", reason: "昼食の時間" },
   { days: [], from: "18:00", to: "20:00", reason: "夕食の時間" },
@@ -249,9 +374,21 @@ const OTHER_LANGUAGES = ["en", "pt", "vi", "zh"];
 type OperatorKind = "MEDICAL" | "PHARMACY" | "CARE";
 
 const CORPORATE_FORMS: Readonly<Record<OperatorKind, readonly [string, string][]>> = {
-  MEDICAL: [["医療法人社団", "会"], ["医療法人", "会"]],
-  PHARMACY: [["株式会社", "ファーマシー"], ["有限会社", "薬局"]],
-  CARE: [["社会福祉法人", "会"], ["社会福祉法人", "福祉会"], ["医療法人社団", "会"], ["株式会社", "ケア"], ["特定非営利活動法人", ""]],
+  MEDICAL: [
+    ["医療法人社団", "会"],
+    ["医療法人", "会"],
+  ],
+  PHARMACY: [
+    ["株式会社", "ファーマシー"],
+    ["有限会社", "薬局"],
+  ],
+  CARE: [
+    ["社会福祉法人", "会"],
+    ["社会福祉法人", "福祉会"],
+    ["医療法人社団", "会"],
+    ["株式会社", "ケア"],
+    ["特定非営利活動法人", ""],
+  ],
 };
 
 /** What the generator knows while building one resource. */
@@ -329,9 +466,7 @@ const CLINIC_NAMES: readonly Name[] = (
     ["胃腸科内科", "イチョウカナイカ", ["内科", "消化器内科"]],
     ["在宅クリニック", "ザイタククリニック", ["内科", "緩和ケア内科"]],
   ] as const
-).flatMap(([text, kana, departments]) =>
-  SURNAMES.map((surname) => ({ text: surname.text + text, kana: surname.kana + kana, departments })),
-);
+).flatMap(([text, kana, departments]) => SURNAMES.map((surname) => ({ text: surname.text + text, kana: surname.kana + kana, departments })));
 
 const PLANS: readonly CategoryPlan[] = [
   {
@@ -340,10 +475,7 @@ const PLANS: readonly CategoryPlan[] = [
     count: 10,
     leading: fixed(["つなぐ市民病院", "ツナグシミンビョウイン"]),
     names: [
-      ...combine(
-        PLACES,
-        fixed(["病院", "ビョウイン"], ["中央病院", "チュウオウビョウイン"], ["記念病院", "キネンビョウイン"]),
-      ),
+      ...combine(PLACES, fixed(["病院", "ビョウイン"], ["中央病院", "チュウオウビョウイン"], ["記念病院", "キネンビョウイン"])),
       ...combine(PLACES, fixed(["リハビリテーション病院", "リハビリテーションビョウイン"])),
       ...combine(SURNAMES, fixed(["病院", "ビョウイン"])),
     ],
@@ -358,11 +490,17 @@ const PLANS: readonly CategoryPlan[] = [
         ...context.random.some(["整形外科", "脳神経外科", "循環器内科", "消化器内科", "泌尿器科", "眼科", "皮膚科"], 0.5),
         "リハビリテーション科",
       ],
-      openingHours: hours([[MON_FRI, "08:30", "17:00"], [["SAT"], "08:30", "12:00"]], {
-        closedOnPublicHolidays: true,
-        annualClosures: [NEW_YEAR],
-        note: "救急外来は24時間受付",
-      }),
+      openingHours: hours(
+        [
+          [MON_FRI, "08:30", "17:00"],
+          [["SAT"], "08:30", "12:00"],
+        ],
+        {
+          closedOnPublicHolidays: true,
+          annualClosures: [NEW_YEAR],
+          note: "救急外来は24時間受付",
+        },
+      ),
       accepts: accepts(
         context.random,
         [...COMMON_CARE_NEEDS, "HOME_OXYGEN", "DEMENTIA", "TERMINAL_CARE", "TWENTY_FOUR_HOUR"],
@@ -401,11 +539,7 @@ const PLANS: readonly CategoryPlan[] = [
           },
         ),
         accepts: homeCare
-          ? accepts(
-              random,
-              ["HOME_VISIT", "TERMINAL_CARE", "TWENTY_FOUR_HOUR"],
-              ["HOME_OXYGEN", "TUBE_FEEDING", "INSULIN", "OPIOID_PAIN_CONTROL", "DEMENTIA"],
-            )
+          ? accepts(random, ["HOME_VISIT", "TERMINAL_CARE", "TWENTY_FOUR_HOUR"], ["HOME_OXYGEN", "TUBE_FEEDING", "INSULIN", "OPIOID_PAIN_CONTROL", "DEMENTIA"])
           : accepts(random, [], ["INSULIN", "DEMENTIA", "HOME_VISIT"]),
         languages: ["ja", ...random.some(OTHER_LANGUAGES, 0.1)],
       };
@@ -453,10 +587,16 @@ const PLANS: readonly CategoryPlan[] = [
       openingHours:
         serial % 25 === 0
           ? { ...ALWAYS_OPEN, note: "24時間営業" }
-          : hours([[MON_FRI, "09:00", "18:30"], [["SAT"], "09:00", "13:00"]], {
-              closedOnPublicHolidays: true,
-              annualClosures: [NEW_YEAR],
-            }),
+          : hours(
+              [
+                [MON_FRI, "09:00", "18:30"],
+                [["SAT"], "09:00", "13:00"],
+              ],
+              {
+                closedOnPublicHolidays: true,
+                annualClosures: [NEW_YEAR],
+              },
+            ),
       accepts: accepts(random, [], ["OPIOID_PAIN_CONTROL", "TWENTY_FOUR_HOUR", "DEMENTIA"]),
     }),
   },
@@ -522,10 +662,7 @@ const PLANS: readonly CategoryPlan[] = [
     category: "day-care",
     kind: "FORMAL",
     count: 22,
-    names: [
-      ...combine(fixed(["デイサービスセンター", "デイサービスセンター"]), WORDS),
-      ...combine(WORDS, fixed(["デイサービス", "デイサービス"])),
-    ],
+    names: [...combine(fixed(["デイサービスセンター", "デイサービスセンター"]), WORDS), ...combine(WORDS, fixed(["デイサービス", "デイサービス"]))],
     operator: { kind: "CARE", probability: 1 },
     care: { serviceCode: "150", eligibility: CARE_ONLY },
     roles: ["生活相談員", "管理者"],
@@ -555,10 +692,22 @@ const PLANS: readonly CategoryPlan[] = [
       // Every third office also makes night rounds, an interval past midnight.
       openingHours:
         serial % 3 === 0
-          ? hours([[WEEKDAYS, "07:00", "19:00"], [WEEKDAYS, "22:00", "06:00"]], { note: "夜間巡回あり" })
+          ? hours(
+              [
+                [WEEKDAYS, "07:00", "19:00"],
+                [WEEKDAYS, "22:00", "06:00"],
+              ],
+              { note: "夜間巡回あり" },
+            )
           : hours([[WEEKDAYS, "07:00", "19:00"]]),
       accepts: accepts(random, ["DEMENTIA"], ["SUCTION", "TUBE_FEEDING"]),
-      servedDistricts: [home.name, ...random.some(DEMO_CITY.districts.filter((name) => name !== home.name), 0.3)],
+      servedDistricts: [
+        home.name,
+        ...random.some(
+          DEMO_CITY.districts.filter((name) => name !== home.name),
+          0.3,
+        ),
+      ],
     }),
   },
   {
@@ -731,7 +880,10 @@ const PLANS: readonly CategoryPlan[] = [
     description: "地域の高齢者が集まり、体操やおしゃべり、お茶を楽しむ通いの場です。",
     fees: "参加費100円（お茶代）",
     build: ({ random }) => {
-      const [opens, closes] = random.pick([["10:00", "12:00"], ["13:30", "15:30"]] as const);
+      const [opens, closes] = random.pick([
+        ["10:00", "12:00"],
+        ["13:30", "15:30"],
+      ] as const);
       return {
         openingHours: hours([[[random.pick(MON_FRI)], opens, closes]], {
           annualClosures: [{ from: "12-20", to: "01-10", reason: "年末年始休み" }],
@@ -842,9 +994,7 @@ const PLANS: readonly CategoryPlan[] = [
 ];
 
 /** How many resources of each category the demo city has (the Komatsu figures where DOMAIN.md gives them). */
-export const DEMO_CITY_COUNTS: Readonly<Record<string, number>> = Object.fromEntries(
-  PLANS.map((plan) => [plan.category, plan.count]),
-);
+export const DEMO_CITY_COUNTS: Readonly<Record<string, number>> = Object.fromEntries(PLANS.map((plan) => [plan.category, plan.count]));
 
 const CITY_SIZE = PLANS.reduce((total, plan) => total + plan.count, 0);
 
@@ -898,9 +1048,7 @@ function contactWindows(random: Random, serial: number, plan: CategoryPlan): Con
 /** Verified within the year for most, over a year ago for about one in five, never for a few. */
 function provenance(random: Random, now: Date, kind: ResourceKind): ResourceInput["provenance"] {
   const sources: readonly ProvenanceSource[] =
-    kind === "FORMAL"
-      ? ["OPEN_DATA", "OPEN_DATA", "PROVIDER", "COORDINATOR"]
-      : ["MUNICIPAL_SURVEY", "VOLUNTEER", "COORDINATOR"];
+    kind === "FORMAL" ? ["OPEN_DATA", "OPEN_DATA", "PROVIDER", "COORDINATOR"] : ["MUNICIPAL_SURVEY", "VOLUNTEER", "COORDINATOR"];
   const daysAgo = random.chance(0.2) ? random.int(366, 1100) : random.int(0, 365);
   const verifiedAt = new Date(now.getTime() - daysAgo * DAY_MS - random.int(0, 86_399) * 1000);
   const modifiedAt = new Date(Math.min(now.getTime(), verifiedAt.getTime() + random.int(0, 30) * DAY_MS));
@@ -921,9 +1069,7 @@ interface Corporation {
 }
 
 function street(random: Random, town: Town): string {
-  return random.chance(0.6)
-    ? `${town.text}${random.int(1, 5)}丁目${random.int(1, 30)}番${random.int(1, 20)}号`
-    : `${town.text}${random.int(1, 999)}番地`;
+  return random.chance(0.6) ? `${town.text}${random.int(1, 5)}丁目${random.int(1, 30)}番${random.int(1, 20)}号` : `${town.text}${random.int(1, 999)}番地`;
 }
 
 /** Corporations of each operator kind, with valid, distinct 法人番号. */
@@ -998,9 +1144,7 @@ export function generateResources(count: number, options: DemoCityOptions = {}):
           prefecture: DEMO_CITY.prefecture,
           city: DEMO_CITY.city,
           street: atFirmSite ? firm.site.street : street(random, town),
-          ...(plan.kind === "COMMUNITY" && random.chance(0.7)
-            ? { building: `${town.text}${random.pick(["公民館", "集会所"])}` }
-            : {}),
+          ...(plan.kind === "COMMUNITY" && random.chance(0.7) ? { building: `${town.text}${random.pick(["公民館", "集会所"])}` } : {}),
         },
         location: atFirmSite ? firm.site.location : scatter(random, home),
         servedDistricts: [],

@@ -82,17 +82,7 @@ export const CAPACITY_UNITS = ["BEDS", "PEOPLE", "CASES"] as const;
 export type CapacityUnit = (typeof CAPACITY_UNITS)[number];
 
 /** 自立, 事業対象者, 要支援1-2, 要介護1-5. */
-export const CARE_LEVELS = [
-  "INDEPENDENT",
-  "PROGRAM_ELIGIBLE",
-  "SUPPORT_1",
-  "SUPPORT_2",
-  "CARE_1",
-  "CARE_2",
-  "CARE_3",
-  "CARE_4",
-  "CARE_5",
-] as const;
+export const CARE_LEVELS = ["INDEPENDENT", "PROGRAM_ELIGIBLE", "SUPPORT_1", "SUPPORT_2", "CARE_1", "CARE_2", "CARE_3", "CARE_4", "CARE_5"] as const;
 export type CareLevel = (typeof CARE_LEVELS)[number];
 
 /** The check digit (first digit) of a 法人番号 from its 12-digit base: 9 − (Σ Pn×Qn mod 9), Qn = 1, 2, 1, ... */
@@ -132,11 +122,7 @@ export function normalizePostalCode(raw: string): string | undefined {
 }
 
 function text(max: number) {
-  return z
-    .string()
-    .trim()
-    .min(1, "空にできません (must not be empty)")
-    .max(max, `${max}文字以内にしてください (at most ${max} characters)`);
+  return z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内にしてください (at most ${max} characters)`);
 }
 
 function kana(max: number) {
@@ -171,9 +157,7 @@ const url = z.url({
 const isoDate = z.iso.date("日付はYYYY-MM-DD形式です (YYYY-MM-DD)");
 
 /** "HH:MM" from 00:00 to 24:00. */
-const timeOfDay = z
-  .string()
-  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "時刻はHH:MM形式です (HH:MM, 00:00-24:00)");
+const timeOfDay = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "時刻はHH:MM形式です (HH:MM, 00:00-24:00)");
 
 /** Open from `opens` to `closes`; `closes` earlier than `opens` means the interval runs past midnight (22:00-06:00). */
 const timeInterval = z
@@ -214,17 +198,18 @@ export const openingHoursSchema = z.object({
   /** Dated closures, both ends included (臨時休業 2025-08-13..2025-08-16). */
   closures: z
     .array(
-      z
-        .object({ from: isoDate, to: isoDate, reason: text(200).optional() })
-        .refine((closure) => closure.from <= closure.to, {
-          message: "終了日が開始日より前です (to is before from)",
-          path: ["to"],
-        }),
+      z.object({ from: isoDate, to: isoDate, reason: text(200).optional() }).refine((closure) => closure.from <= closure.to, {
+        message: "終了日が開始日より前です (to is before from)",
+        path: ["to"],
+      }),
     )
     .max(100)
     .default([]),
   /** Closures every year, both ends included, may wrap the new year (年末年始 12-29..01-03). */
-  annualClosures: z.array(z.object({ from: monthDay, to: monthDay, reason: text(200).optional() })).max(20).default([]),
+  annualClosures: z
+    .array(z.object({ from: monthDay, to: monthDay, reason: text(200).optional() }))
+    .max(20)
+    .default([]),
   /** Free text shown as is (診療日時特記事項). */
   note: text(500).optional(),
 });
@@ -305,7 +290,10 @@ export const resourceInputSchema = z.object({
   identifiers: z
     .object({
       /** 医療機関コード: prefecture (2) + 点数表 (1: 医科, 3: 歯科, 4: 調剤) + 7 digits. */
-      medicalInstitutionCode: z.string().regex(/^\d{10}$/, "医療機関コードは10桁の数字です (10 digits)").optional(),
+      medicalInstitutionCode: z
+        .string()
+        .regex(/^\d{10}$/, "医療機関コードは10桁の数字です (10 digits)")
+        .optional(),
       /** 介護保険事業所番号; one office may hold several services under one number; 介護医療院 have a letter (01B0100011). */
       careOfficeNumber: z
         .string()
@@ -313,7 +301,10 @@ export const resourceInputSchema = z.object({
         .pipe(z.string().regex(/^[0-9A-Z]{10}$/, "事業所番号は英数字10桁です (10 letters or digits)"))
         .optional(),
       /** The ministry's service type of this record (110 訪問介護, 430 居宅介護支援, ...). */
-      careServiceCode: z.string().regex(/^\d{3}$/, "サービス種類コードは3桁の数字です (3 digits)").optional(),
+      careServiceCode: z
+        .string()
+        .regex(/^\d{3}$/, "サービス種類コードは3桁の数字です (3 digits)")
+        .optional(),
       corporateNumber: z
         .string()
         .regex(/^\d{13}$/, "法人番号は13桁の数字です (13 digits)")
@@ -337,16 +328,12 @@ export const resourceInputSchema = z.object({
   /** 日常生活圏域 it serves (for home-visit services). */
   servedDistricts: distinct(text(50), 50).default([]),
   openingHours: openingHoursSchema.optional(),
-  contact: z
-    .object({ phone: phone.optional(), fax: phone.optional(), email: email.optional(), url: url.optional() })
-    .default({}),
+  contact: z.object({ phone: phone.optional(), fax: phone.optional(), email: email.optional(), url: url.optional() }).default({}),
   contactWindows: z.array(contactWindowSchema).max(20).default([]),
   accepts: distinct(z.enum(ACCEPT_CODES), ACCEPT_CODES.length).default([]),
   /** 診療科目. */
   departments: distinct(text(50), 60).default([]),
-  eligibility: z
-    .object({ careLevels: distinct(z.enum(CARE_LEVELS), CARE_LEVELS.length).default([]), note: text(500).optional() })
-    .optional(),
+  eligibility: z.object({ careLevels: distinct(z.enum(CARE_LEVELS), CARE_LEVELS.length).default([]), note: text(500).optional() }).optional(),
   fees: text(500).optional(),
   /** BCP 47 language codes it can serve in (ja, en, pt, vi, ...). */
   languages: distinct(z.string().regex(LANGUAGE_TAG, "言語コードの形式ではありません (BCP 47 code)"), 20).default([]),
@@ -398,19 +385,9 @@ export type ResourceRecord = Omit<ResourceInput, "location" | "provenance" | "ad
 };
 
 /** The search keys of a resource: its names, operator, departments and its category's labels (see taxonomy). */
-export function resourceSearchKeys(
-  input: Pick<ResourceInput, "names" | "operatorName" | "departments">,
-  categoryTerms: readonly string[],
-): string[] {
+export function resourceSearchKeys(input: Pick<ResourceInput, "names" | "operatorName" | "departments">, categoryTerms: readonly string[]): string[] {
   const { names } = input;
-  return buildSearchKeys([
-    names.official,
-    names.kana,
-    names.short,
-    input.operatorName,
-    ...input.departments,
-    ...categoryTerms,
-  ]);
+  return buildSearchKeys([names.official, names.kana, names.short, input.operatorName, ...input.departments, ...categoryTerms]);
 }
 
 /** The stored form of a validated input: GeoJSON location, search keys, modifiedAt (default `now`), not archived. */

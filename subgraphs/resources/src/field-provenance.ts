@@ -76,12 +76,7 @@ export function withProvenance(
  * After a person's update: the official units whose value the update changed, recorded as edited by `editedBy`, so a
  * later import keeps them. The district counts as edited only when the person gave one.
  */
-export function peopleEdits(
-  existing: ResourceDocument,
-  record: ResourceRecord,
-  editedBy: string,
-  now: Date,
-): FieldProvenanceDocument[] {
+export function peopleEdits(existing: ResourceDocument, record: ResourceRecord, editedBy: string, now: Date): FieldProvenanceDocument[] {
   return OFFICIAL_FIELDS.filter(({ field, paths }) => {
     if (field === "address.district" && record.address.districtSource !== "GIVEN") return false;
     return paths.some((path) => !sameValue(valueAtPath(existing, path), valueAtPath(record, path)));

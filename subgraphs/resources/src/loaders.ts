@@ -34,7 +34,12 @@ export function createLoaders({ Resource, Category }: ResourceModels): ResourceL
     placeServices: new DataLoader<string, ResourceDocument[]>(
       async (ids) => {
         const wanted = ids.filter((id) => OBJECT_ID.test(id)).map((id) => new Types.ObjectId(id));
-        const found = wanted.length === 0 ? [] : await Resource.find({ placeId: trusted({ $in: wanted }) }).sort({ _id: 1 }).lean();
+        const found =
+          wanted.length === 0
+            ? []
+            : await Resource.find({ placeId: trusted({ $in: wanted }) })
+                .sort({ _id: 1 })
+                .lean();
         const byPlace = new Map<string, ResourceDocument[]>();
         for (const doc of found) byPlace.set(doc.placeId.toHexString(), [...(byPlace.get(doc.placeId.toHexString()) ?? []), doc]);
         return ids.map((id) => byPlace.get(id.toLowerCase()) ?? []);

@@ -3,15 +3,7 @@ import { Schema } from "mongoose";
 import { withCreationStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import type { Connection, Model, Types } from "mongoose";
-import {
-  ACCEPT_CODES,
-  CAPACITY_UNITS,
-  CARE_LEVELS,
-  CONTACT_CHANNELS,
-  PROVENANCE_SOURCES,
-  RESOURCE_KINDS,
-  WEEKDAYS,
-} from "./domain";
+import { ACCEPT_CODES, CAPACITY_UNITS, CARE_LEVELS, CONTACT_CHANNELS, PROVENANCE_SOURCES, RESOURCE_KINDS, WEEKDAYS } from "./domain";
 import type { ResourceRecord } from "./domain";
 import type { TaxonomyCategory } from "./taxonomy";
 
@@ -104,9 +96,7 @@ const contactWindowSchema = subdocument({
   phone: optionalText,
   email: optionalText,
   preferredChannel: { type: String, enum: CONTACT_CHANNELS, default: undefined },
-  avoidCallingHours: [
-    subdocument({ days: [{ type: String, enum: WEEKDAYS }], from: requiredText, to: requiredText, reason: optionalText }),
-  ],
+  avoidCallingHours: [subdocument({ days: [{ type: String, enum: WEEKDAYS }], from: requiredText, to: requiredText, reason: optionalText })],
   note: optionalText,
 });
 

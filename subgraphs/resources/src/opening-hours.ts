@@ -74,9 +74,7 @@ function isClosedOn(hours: OpeningHours, date: string): boolean {
   const monthDay = date.slice(5);
   return (
     hours.closures.some((closure) => closure.from <= date && date <= closure.to) ||
-    hours.annualClosures.some(({ from, to }) =>
-      from <= to ? from <= monthDay && monthDay <= to : monthDay >= from || monthDay <= to,
-    )
+    hours.annualClosures.some(({ from, to }) => (from <= to ? from <= monthDay && monthDay <= to : monthDay >= from || monthDay <= to))
   );
 }
 
@@ -175,10 +173,7 @@ export function parseDays(text: string): ParsedDays | undefined {
 /** "HH:MM" from 「9:00」「09:00:00」「９時３０分」「9時」「0900」; undefined for anything else. */
 export function parseTimeOfDay(text: string): string | undefined {
   const normalized = normalizeJapanese(text).replace(/\s/g, "");
-  const match =
-    /^(\d{1,2}):(\d{2})(?::\d{2})?$/.exec(normalized) ??
-    /^(\d{1,2})時(?:(\d{1,2})分)?$/.exec(normalized) ??
-    /^(\d{2})(\d{2})$/.exec(normalized);
+  const match = /^(\d{1,2}):(\d{2})(?::\d{2})?$/.exec(normalized) ?? /^(\d{1,2})時(?:(\d{1,2})分)?$/.exec(normalized) ?? /^(\d{2})(\d{2})$/.exec(normalized);
   if (!match) return undefined;
   const hours = Number(match[1]);
   const minutes = Number(match[2] ?? "0");
@@ -188,7 +183,11 @@ export function parseTimeOfDay(text: string): string | undefined {
 
 /** Intervals from parallel start and end lists (「9:00;14:00」 and 「12:00;18:00」); undefined when they do not pair up. */
 function parseIntervals(opensText: string, closesText: string): TimeInterval[] | undefined {
-  const split = (value: string) => normalizeJapanese(value).split(/[;、,/]/).map((part) => part.trim()).filter(Boolean);
+  const split = (value: string) =>
+    normalizeJapanese(value)
+      .split(/[;、,/]/)
+      .map((part) => part.trim())
+      .filter(Boolean);
   const opens = split(opensText).map(parseTimeOfDay);
   const closes = split(closesText).map(parseTimeOfDay);
   if (opens.length !== closes.length) return undefined;

@@ -106,11 +106,7 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
   const pagePlaces = found.slice(0, page.first);
   const matching = new Map<string, ResourceDocument[]>();
   if (pagePlaces.length > 0) {
-    const stages: PipelineStage[] = [
-      ...plan.source,
-      { $match: { placeId: { $in: pagePlaces.map((place) => place.placeId) } } },
-      { $sort: { _id: 1 } },
-    ];
+    const stages: PipelineStage[] = [...plan.source, { $match: { placeId: { $in: pagePlaces.map((place) => place.placeId) } } }, { $sort: { _id: 1 } }];
     for (const service of await models.Resource.aggregate<ResourceDocument>(stages)) {
       if (plan.accept && !plan.accept(service)) continue;
       const key = service.placeId.toHexString();
@@ -118,14 +114,12 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
       matching.set(key, [...(matching.get(key) ?? []), stored]);
     }
   }
-  const edges = pagePlaces.map(
-    ({ placeId, distance }, offset): PlaceHit => ({
-      cursor: encodeCursor(plan.keyset.hash, skip + offset + 1),
-      placeId,
-      matchingServices: matching.get(placeId.toHexString()) ?? [],
-      distanceMeters: distance ?? null,
-    }),
-  );
+  const edges = pagePlaces.map(({ placeId, distance }, offset): PlaceHit => ({
+    cursor: encodeCursor(plan.keyset.hash, skip + offset + 1),
+    placeId,
+    matchingServices: matching.get(placeId.toHexString()) ?? [],
+    distanceMeters: distance ?? null,
+  }));
   return {
     edges,
     pageInfo: {

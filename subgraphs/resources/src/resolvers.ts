@@ -11,14 +11,7 @@ import { headService, organizationOf, searchPlaces } from "./places";
 import type { PlaceView } from "./places";
 import { listResources, searchFilterSchema, searchResources, staleResources } from "./search";
 import { taxonomyCategorySchema } from "./taxonomy";
-import {
-  archiveResource,
-  availabilitySchema,
-  createResource,
-  updateAvailability,
-  updateResource,
-  verifyResource,
-} from "./writes";
+import { archiveResource, availabilitySchema, createResource, updateAvailability, updateResource, verifyResource } from "./writes";
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -48,7 +41,9 @@ export const resolvers: Resolvers = {
       return listResources(models, "importIssues", { "importIssues.column": { $exists: true } }, parsePage({ first, after }));
     },
     districts: (_root, { city }, { models }) =>
-      models.District.find(city == null ? {} : { city }).sort({ prefecture: 1, city: 1, name: 1 }).lean(),
+      models.District.find(city == null ? {} : { city })
+        .sort({ prefecture: 1, city: 1, name: 1 })
+        .lean(),
   },
   Mutation: {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {

@@ -22,14 +22,10 @@ const VERIFIED_AT = "provenance.verifiedAt";
 const SCAN_BATCH_SIZE = 200;
 
 function nonEmptyList<T extends z.ZodType>(item: T, max: number) {
-  return z
-    .array(item)
-    .min(1, "1件以上指定してください (at least one value)")
-    .max(max, `${max}件までです (at most ${max} values)`);
+  return z.array(item).min(1, "1件以上指定してください (at least one value)").max(max, `${max}件までです (at most ${max} values)`);
 }
 
-const boundedText = (max: number) =>
-  z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内です (at most ${max} characters)`);
+const boundedText = (max: number) => z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字以内です (at most ${max} characters)`);
 
 export const searchFilterSchema = z.object({
   text: z.string().max(100, "100文字以内です (at most 100 characters)").optional(),
@@ -170,9 +166,7 @@ function openCandidates(at: Date): Record<string, unknown> {
 /** The categories a filter names, each with the categories under it; an unknown code is BAD_USER_INPUT. */
 function expandCategories(taxonomy: readonly TaxonomyCategory[], codes: readonly string[]): string[] {
   const unknown = codes.flatMap((code, index) =>
-    taxonomy.some((entry) => entry.code === code)
-      ? []
-      : [{ field: `filter.categories.${index}`, reason: `未登録の分類です (unknown category): ${code}` }],
+    taxonomy.some((entry) => entry.code === code) ? [] : [{ field: `filter.categories.${index}`, reason: `未登録の分類です (unknown category): ${code}` }],
   );
   if (unknown.length > 0) throw invalidInput(unknown);
   return [...new Set(codes.flatMap((code) => descendantCodes(taxonomy, code)))];
@@ -240,8 +234,6 @@ export function listResources(models: ResourceModels, name: string, match: Recor
 
 /** The verification queue: resources never verified, or verified before `olderThan`; never verified first, then oldest. */
 export function staleResources(models: ResourceModels, olderThan: Date, page: PageRequest): Promise<ResourcePage> {
-  const source: PipelineStage[] = [
-    { $match: { $and: [{ archivedAt: null }, { $or: [{ [VERIFIED_AT]: null }, { [VERIFIED_AT]: { $lt: olderThan } }] }] } },
-  ];
+  const source: PipelineStage[] = [{ $match: { $and: [{ archivedAt: null }, { $or: [{ [VERIFIED_AT]: null }, { [VERIFIED_AT]: { $lt: olderThan } }] }] } }];
   return listPage(models, { order: "verification", source, keyset: planKeyset("verification", olderThan) }, page);
 }

@@ -35,74 +35,89 @@ function group(kind: ResourceKind, [code, ja, kana, en]: Row, children: readonly
 
 /** The categories a new installation starts with; a city adds its own to the collection without a release. */
 export const DEFAULT_TAXONOMY: readonly TaxonomyCategory[] = [
-  ...group("FORMAL", ["medical", "医療機関", "イリョウキカン", "Medical institutions"], [
-    ["hospital", "病院", "ビョウイン", "Hospital"],
-    ["clinic", "診療所", "シンリョウジョ", "Clinic"],
-    ["dental-clinic", "歯科診療所", "シカシンリョウジョ", "Dental clinic"],
-    ["pharmacy", "薬局", "ヤッキョク", "Pharmacy"],
-    ["visiting-nursing", "訪問看護ステーション", "ホウモンカンゴステーション", "Visiting nursing station"],
-  ]),
-  ...group("FORMAL", ["care", "介護サービス", "カイゴサービス", "Long-term care services"], [
-    ["care-management", "居宅介護支援事業所", "キョタクカイゴシエンジギョウショ", "Care-management office"],
-    ["home-help", "訪問介護", "ホウモンカイゴ", "Home help"],
-    ["visiting-bathing", "訪問入浴介護", "ホウモンニュウヨクカイゴ", "Visiting bathing"],
-    ["visiting-rehabilitation", "訪問リハビリテーション", "ホウモンリハビリテーション", "Visiting rehabilitation"],
+  ...group(
+    "FORMAL",
+    ["medical", "医療機関", "イリョウキカン", "Medical institutions"],
     [
-      "regular-visit",
-      "定期巡回・随時対応型訪問介護看護",
-      "テイキジュンカイ・ズイジタイオウガタホウモンカイゴカンゴ",
-      "Regular and on-call home care and nursing",
+      ["hospital", "病院", "ビョウイン", "Hospital"],
+      ["clinic", "診療所", "シンリョウジョ", "Clinic"],
+      ["dental-clinic", "歯科診療所", "シカシンリョウジョ", "Dental clinic"],
+      ["pharmacy", "薬局", "ヤッキョク", "Pharmacy"],
+      ["visiting-nursing", "訪問看護ステーション", "ホウモンカンゴステーション", "Visiting nursing station"],
     ],
-    ["night-home-help", "夜間対応型訪問介護", "ヤカンタイオウガタホウモンカイゴ", "Night-time home help"],
-    ["day-care", "通所介護（デイサービス）", "ツウショカイゴ", "Day care"],
-    ["day-rehabilitation", "通所リハビリテーション（デイケア）", "ツウショリハビリテーション", "Day rehabilitation"],
-    ["dementia-day-care", "認知症対応型通所介護", "ニンチショウタイオウガタツウショカイゴ", "Day care for people with dementia"],
-    ["short-stay", "短期入所生活介護（ショートステイ）", "タンキニュウショセイカツカイゴ", "Short stay"],
-    ["medical-short-stay", "短期入所療養介護", "タンキニュウショリョウヨウカイゴ", "Short stay with medical care"],
-    ["small-multifunction", "小規模多機能型居宅介護", "ショウキボタキノウガタキョタクカイゴ", "Small-scale multifunctional home care"],
+  ),
+  ...group(
+    "FORMAL",
+    ["care", "介護サービス", "カイゴサービス", "Long-term care services"],
     [
-      "nursing-small-multifunction",
-      "看護小規模多機能型居宅介護",
-      "カンゴショウキボタキノウガタキョタクカイゴ",
-      "Small-scale multifunctional home care with nursing",
+      ["care-management", "居宅介護支援事業所", "キョタクカイゴシエンジギョウショ", "Care-management office"],
+      ["home-help", "訪問介護", "ホウモンカイゴ", "Home help"],
+      ["visiting-bathing", "訪問入浴介護", "ホウモンニュウヨクカイゴ", "Visiting bathing"],
+      ["visiting-rehabilitation", "訪問リハビリテーション", "ホウモンリハビリテーション", "Visiting rehabilitation"],
+      [
+        "regular-visit",
+        "定期巡回・随時対応型訪問介護看護",
+        "テイキジュンカイ・ズイジタイオウガタホウモンカイゴカンゴ",
+        "Regular and on-call home care and nursing",
+      ],
+      ["night-home-help", "夜間対応型訪問介護", "ヤカンタイオウガタホウモンカイゴ", "Night-time home help"],
+      ["day-care", "通所介護（デイサービス）", "ツウショカイゴ", "Day care"],
+      ["day-rehabilitation", "通所リハビリテーション（デイケア）", "ツウショリハビリテーション", "Day rehabilitation"],
+      ["dementia-day-care", "認知症対応型通所介護", "ニンチショウタイオウガタツウショカイゴ", "Day care for people with dementia"],
+      ["short-stay", "短期入所生活介護（ショートステイ）", "タンキニュウショセイカツカイゴ", "Short stay"],
+      ["medical-short-stay", "短期入所療養介護", "タンキニュウショリョウヨウカイゴ", "Short stay with medical care"],
+      ["small-multifunction", "小規模多機能型居宅介護", "ショウキボタキノウガタキョタクカイゴ", "Small-scale multifunctional home care"],
+      [
+        "nursing-small-multifunction",
+        "看護小規模多機能型居宅介護",
+        "カンゴショウキボタキノウガタキョタクカイゴ",
+        "Small-scale multifunctional home care with nursing",
+      ],
+      ["group-home", "認知症対応型共同生活介護（グループホーム）", "ニンチショウタイオウガタキョウドウセイカツカイゴ", "Group home for people with dementia"],
+      ["special-nursing-home", "介護老人福祉施設（特別養護老人ホーム）", "カイゴロウジンフクシシセツ", "Special nursing home"],
+      ["geriatric-health-facility", "介護老人保健施設", "カイゴロウジンホケンシセツ", "Geriatric health services facility"],
+      ["care-medical-institution", "介護医療院", "カイゴイリョウイン", "Integrated facility for medical and long-term care"],
+      ["assisted-living", "特定施設（有料老人ホーム等）", "トクテイシセツ", "Assisted living (designated facilities)"],
+      ["welfare-equipment", "福祉用具貸与・販売", "フクシヨウグタイヨ・ハンバイ", "Welfare equipment rental and sale"],
+      ["other-care-facility", "その他の介護施設", "ソノタノカイゴシセツ", "Other care facilities"],
     ],
+  ),
+  ...group(
+    "FORMAL",
+    ["consultation", "相談窓口", "ソウダンマドグチ", "Consultation"],
     [
-      "group-home",
-      "認知症対応型共同生活介護（グループホーム）",
-      "ニンチショウタイオウガタキョウドウセイカツカイゴ",
-      "Group home for people with dementia",
+      ["community-support-center", "地域包括支援センター", "チイキホウカツシエンセンター", "Community general support centre"],
+      [
+        "home-care-coordination-center",
+        "在宅医療・介護連携支援センター",
+        "ザイタクイリョウ・カイゴレンケイシエンセンター",
+        "Home medical and care coordination centre",
+      ],
+      ["consultation-desk", "その他の相談窓口", "ソノタノソウダンマドグチ", "Other consultation desk"],
+      ["continence-consultation", "排泄ケア相談窓口", "ハイセツケアソウダンマドグチ", "Continence consultation point", "INFORMAL"],
     ],
-    ["special-nursing-home", "介護老人福祉施設（特別養護老人ホーム）", "カイゴロウジンフクシシセツ", "Special nursing home"],
-    ["geriatric-health-facility", "介護老人保健施設", "カイゴロウジンホケンシセツ", "Geriatric health services facility"],
-    ["care-medical-institution", "介護医療院", "カイゴイリョウイン", "Integrated facility for medical and long-term care"],
-    ["assisted-living", "特定施設（有料老人ホーム等）", "トクテイシセツ", "Assisted living (designated facilities)"],
-    ["welfare-equipment", "福祉用具貸与・販売", "フクシヨウグタイヨ・ハンバイ", "Welfare equipment rental and sale"],
-    ["other-care-facility", "その他の介護施設", "ソノタノカイゴシセツ", "Other care facilities"],
-  ]),
-  ...group("FORMAL", ["consultation", "相談窓口", "ソウダンマドグチ", "Consultation"], [
-    ["community-support-center", "地域包括支援センター", "チイキホウカツシエンセンター", "Community general support centre"],
+  ),
+  ...group(
+    "INFORMAL",
+    ["life-support", "生活支援サービス", "セイカツシエンサービス", "Daily-life support"],
     [
-      "home-care-coordination-center",
-      "在宅医療・介護連携支援センター",
-      "ザイタクイリョウ・カイゴレンケイシエンセンター",
-      "Home medical and care coordination centre",
+      ["meal-delivery", "配食サービス", "ハイショクサービス", "Meal delivery"],
+      ["shopping-support", "買い物支援", "カイモノシエン", "Shopping support"],
+      ["mobility-support", "移動支援（外出・通院）", "イドウシエン", "Mobility support"],
+      ["housework-support", "家事援助・困りごと支援", "カジエンジョ・コマリゴトシエン", "Housework and small-task help"],
     ],
-    ["consultation-desk", "その他の相談窓口", "ソノタノソウダンマドグチ", "Other consultation desk"],
-    ["continence-consultation", "排泄ケア相談窓口", "ハイセツケアソウダンマドグチ", "Continence consultation point", "INFORMAL"],
-  ]),
-  ...group("INFORMAL", ["life-support", "生活支援サービス", "セイカツシエンサービス", "Daily-life support"], [
-    ["meal-delivery", "配食サービス", "ハイショクサービス", "Meal delivery"],
-    ["shopping-support", "買い物支援", "カイモノシエン", "Shopping support"],
-    ["mobility-support", "移動支援（外出・通院）", "イドウシエン", "Mobility support"],
-    ["housework-support", "家事援助・困りごと支援", "カジエンジョ・コマリゴトシエン", "Housework and small-task help"],
-  ]),
-  ...group("COMMUNITY", ["community", "地域の通いの場・活動", "チイキノカヨイノバ・カツドウ", "Community activities"], [
-    ["salon", "地域サロン・通いの場", "チイキサロン・カヨイノバ", "Community salon and gathering place"],
-    ["dementia-cafe", "認知症カフェ（オレンジカフェ）", "ニンチショウカフェ", "Dementia cafe"],
-    ["watching-over", "見守りネットワーク", "ミマモリネットワーク", "Watching-over network"],
-    ["volunteer-group", "ボランティア団体", "ボランティアダンタイ", "Volunteer group"],
-    ["mutual-help", "住民の支え合い（地域のお宝）", "ジュウミンノササエアイ", "Neighbourhood mutual help"],
-  ]),
+  ),
+  ...group(
+    "COMMUNITY",
+    ["community", "地域の通いの場・活動", "チイキノカヨイノバ・カツドウ", "Community activities"],
+    [
+      ["salon", "地域サロン・通いの場", "チイキサロン・カヨイノバ", "Community salon and gathering place"],
+      ["dementia-cafe", "認知症カフェ（オレンジカフェ）", "ニンチショウカフェ", "Dementia cafe"],
+      ["watching-over", "見守りネットワーク", "ミマモリネットワーク", "Watching-over network"],
+      ["volunteer-group", "ボランティア団体", "ボランティアダンタイ", "Volunteer group"],
+      ["mutual-help", "住民の支え合い（地域のお宝）", "ジュウミンノササエアイ", "Neighbourhood mutual help"],
+    ],
+  ),
 ];
 
 /** A service type of the health ministry's care-service open data (`jigyosho_<code>.csv`, column サービスの種類). */
@@ -252,12 +267,13 @@ function sameName(a: string, b: string): boolean {
 }
 
 function nameKey(text: string): string {
-  return text.normalize("NFKC").replace(/[\s・]/g, "").replace(/^(指定|介護予防)/, "");
+  return text
+    .normalize("NFKC")
+    .replace(/[\s・]/g, "")
+    .replace(/^(指定|介護予防)/, "");
 }
 
-const CARE_SERVICES_BY_NAME = new Map(
-  CARE_SERVICE_TYPES.flatMap((type) => [type.name, ...type.aliases].map((name) => [nameKey(name), type] as const)),
-);
+const CARE_SERVICES_BY_NAME = new Map(CARE_SERVICE_TYPES.flatMap((type) => [type.name, ...type.aliases].map((name) => [nameKey(name), type] as const)));
 
 /**
  * The care service type named by サービスの種類: a leading code ("130", "130_訪問看護"), or the official name or a
@@ -288,10 +304,7 @@ export function categorySearchTerms(entry: TaxonomyCategory): string[] {
 }
 
 /** Problems with a resource's category against a taxonomy: unknown code, or a kind that differs from the category's. */
-export function checkResourceCategory(
-  resource: { kind: ResourceKind; category: string },
-  taxonomy: readonly TaxonomyCategory[],
-): FieldError[] {
+export function checkResourceCategory(resource: { kind: ResourceKind; category: string }, taxonomy: readonly TaxonomyCategory[]): FieldError[] {
   const entry = taxonomy.find((candidate) => candidate.code === resource.category);
   if (!entry) return [{ field: "category", reason: `未登録の分類です (unknown category): ${resource.category}` }];
   if (entry.kind !== resource.kind) {

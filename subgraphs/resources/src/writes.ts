@@ -54,7 +54,9 @@ export async function createResource(models: ResourceModels, request: CreateRequ
   try {
     const { document } = await createOnce(models.Resource, request.stamp, async () => {
       const _id = new Types.ObjectId();
-      const [created] = await models.Resource.create([{ ...record, _id, placeId: place?.placeId ?? _id, placeKeys, version: 1, creation: storedStamp(request.stamp) }]);
+      const [created] = await models.Resource.create([
+        { ...record, _id, placeId: place?.placeId ?? _id, placeKeys, version: 1, creation: storedStamp(request.stamp) },
+      ]);
       if (created === undefined) throw new Error("the resource was not created");
       return created.toObject<ResourceDocument>();
     });
@@ -168,12 +170,7 @@ export async function verifyResource(models: ResourceModels, id: Types.ObjectId,
 }
 
 /** Sets the vacancy (and the maximum or unit when given), stamped now; the content counts as modified. */
-export async function updateAvailability(
-  models: ResourceModels,
-  id: Types.ObjectId,
-  change: AvailabilityChange,
-  now: Date,
-): Promise<ResourceDocument> {
+export async function updateAvailability(models: ResourceModels, id: Types.ObjectId, change: AvailabilityChange, now: Date): Promise<ResourceDocument> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const existing = await explainMissing(models, id);
     const unit = change.unit ?? existing.capacity?.unit;

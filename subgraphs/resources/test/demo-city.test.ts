@@ -76,7 +76,9 @@ describe("generateDemoCity", () => {
   });
 
   it("places everything in つなぐ市, 石川県, in its districts, within 8 km of the centre near Komatsu", () => {
-    const table = new DistrictTable(DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })));
+    const table = new DistrictTable(
+      DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })),
+    );
     const districts = countBy(city, (resource) => table.districtOf(resource.address) ?? "");
     expect(Object.keys(districts).sort()).toEqual([...DEMO_CITY.districts].sort());
     expect(DEMO_CITY.districts.length).toBeGreaterThanOrEqual(6);
@@ -91,7 +93,9 @@ describe("generateDemoCity", () => {
   it("puts a salon named after a town in that town", () => {
     const salon = city.find((resource) => resource.category === "salon" && resource.names.official.startsWith("本町"));
     expect(salon?.address.street?.startsWith("本町")).toBe(true);
-    const table = new DistrictTable(DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })));
+    const table = new DistrictTable(
+      DEMO_CITY_DISTRICTS.districts.map((entry) => ({ ...entry, _id: undefined as never, prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city })),
+    );
     expect(salon && table.districtOf(salon.address)).toBe("中央圏域");
   });
 

@@ -120,11 +120,12 @@ describe("validateResourceInput", () => {
         address: { prefecture: "石川県", city: "つなぐ市", postalCode: "923-080" },
         location: { latitude: 135, longitude: -181 },
         contact: { phone: "0761-22", email: "info@", url: "javascript:alert(1)" },
-        contactWindows: [
-          { name: "山田 花子", phone: "123", avoidCallingHours: [{ from: "13:00", to: "12:00" }], preferredChannel: "PIGEON" },
-        ],
+        contactWindows: [{ name: "山田 花子", phone: "123", avoidCallingHours: [{ from: "13:00", to: "12:00" }], preferredChannel: "PIGEON" }],
         openingHours: {
-          weekly: [{ day: "MON", opens: "09:00", closes: "09:00" }, { day: "FUN", opens: "9:00", closes: "12:00" }],
+          weekly: [
+            { day: "MON", opens: "09:00", closes: "09:00" },
+            { day: "FUN", opens: "9:00", closes: "12:00" },
+          ],
           annualClosures: [{ from: "02-30", to: "01-03" }],
           closures: [{ from: "2025-08-16", to: "2025-08-13" }],
           exceptions: [{ date: "2025-01-01" }, { date: "2025-01-01" }],
@@ -184,7 +185,12 @@ describe("validateResourceInput", () => {
   it("accepts an interval past midnight and 24:00 as a closing time", () => {
     const value = valid({
       ...minimal,
-      openingHours: { weekly: [{ day: "FRI", opens: "22:00", closes: "06:00" }, { day: "SAT", opens: "00:00", closes: "24:00" }] },
+      openingHours: {
+        weekly: [
+          { day: "FRI", opens: "22:00", closes: "06:00" },
+          { day: "SAT", opens: "00:00", closes: "24:00" },
+        ],
+      },
     });
     expect(value.openingHours?.weekly).toHaveLength(2);
   });

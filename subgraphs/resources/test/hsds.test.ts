@@ -38,7 +38,15 @@ test("services page through the whole directory without gaps or repeats, with HS
   const total = await graphqlTotal({});
   const first = await get<Page<Service>>("/hsds/services?per_page=100");
   expect(first.status).toBe(200);
-  expect(first.body).toMatchObject({ total_items: total, total_pages: Math.ceil(total / 100), page_number: 1, size: 100, first_page: true, last_page: false, empty: false });
+  expect(first.body).toMatchObject({
+    total_items: total,
+    total_pages: Math.ceil(total / 100),
+    page_number: 1,
+    size: 100,
+    first_page: true,
+    last_page: false,
+    empty: false,
+  });
   const ids = new Set(first.body.contents.map((service) => service.id));
   for (let page = 2; page <= first.body.total_pages; page += 1) {
     const next = await get<Page<Service>>(`/hsds/services?per_page=100&page=${page}`);
@@ -51,14 +59,24 @@ test("services page through the whole directory without gaps or repeats, with HS
 });
 
 test("an HSDS id is a UUID that carries the resource's id, and the full service nests organization, location, schedules and taxonomy", async () => {
-  const answer = await stack.graphql(`{ resources(filter: { text: "ほうもんかんご" }, first: 1) { edges { node { id names { official } address { city } } } } }`);
-  const node = (answer.body.data as { resources: { edges: { node: { id: string; names: { official: string }; address: { city: string } } }[] } }).resources.edges[0]?.node;
+  const answer = await stack.graphql(
+    `{ resources(filter: { text: "ほうもんかんご" }, first: 1) { edges { node { id names { official } address { city } } } } }`,
+  );
+  const node = (answer.body.data as { resources: { edges: { node: { id: string; names: { official: string }; address: { city: string } } }[] } }).resources
+    .edges[0]?.node;
   if (node === undefined) throw new Error("the demo city has visiting-nursing stations");
   const id = hsdsId("service", node.id);
   expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(keyOfHsdsId("service", id)).toBe(node.id);
   expect(keyOfHsdsId("location", id)).toBeUndefined();
-  const { status, body } = await get<Service & { organization: { id: string; name: string }; service_at_locations: { location: { addresses: { city: string; country: string }[] } }[]; attributes: { taxonomy_term: { code: string } }[]; schedules: { byday?: string; opens_at?: string }[] }>(`/hsds/services/${id}`);
+  const { status, body } = await get<
+    Service & {
+      organization: { id: string; name: string };
+      service_at_locations: { location: { addresses: { city: string; country: string }[] } }[];
+      attributes: { taxonomy_term: { code: string } }[];
+      schedules: { byday?: string; opens_at?: string }[];
+    }
+  >(`/hsds/services/${id}`);
   expect(status).toBe(200);
   expect(body).toMatchObject({ id, name: node.names.official, status: "active", organization: { id: body.organization_id } });
   expect(body.service_at_locations[0]?.location.addresses[0]).toMatchObject({ city: node.address.city, country: "JP" });
@@ -83,15 +101,42 @@ test("text search in kana, taxonomy terms and proximity filter like the graph do
 });
 
 test("a vacancy is a service_capacity with its unit and as-of time; a public holiday closure is a dated schedule", async () => {
-  const answer = await stack.graphql(`{ resources(filter: { hasVacancy: true }, first: 1) { edges { node { id capacity { available maximum updatedAt } openingHours { closedOnPublicHolidays } } } } }`);
-  const node = (answer.body.data as { resources: { edges: { node: { id: string; capacity: { available: number; maximum: number | null; updatedAt: string }; openingHours: { closedOnPublicHolidays: boolean } | null } }[] } }).resources.edges[0]?.node;
+  const answer = await stack.graphql(
+    `{ resources(filter: { hasVacancy: true }, first: 1) { edges { node { id capacity { available maximum updatedAt } openingHours { closedOnPublicHolidays } } } } }`,
+  );
+  const node = (
+    answer.body.data as {
+      resources: {
+        edges: {
+          node: {
+            id: string;
+            capacity: { available: number; maximum: number | null; updatedAt: string };
+            openingHours: { closedOnPublicHolidays: boolean } | null;
+          };
+        }[];
+      };
+    }
+  ).resources.edges[0]?.node;
   if (node === undefined) throw new Error("the demo city has vacancies");
-  const { body } = await get<{ capacities: { available: number; updated: string; unit: { name: string } }[]; schedules: { valid_from?: string; description?: string }[] }>(`/hsds/services/${hsdsId("service", node.id)}`);
-  expect(body.capacities).toEqual([expect.objectContaining({ available: node.capacity.available, updated: new Date(node.capacity.updatedAt).toISOString(), unit: expect.objectContaining({ name: expect.any(String) }) })]);
+  const { body } = await get<{
+    capacities: { available: number; updated: string; unit: { name: string } }[];
+    schedules: { valid_from?: string; description?: string }[];
+  }>(`/hsds/services/${hsdsId("service", node.id)}`);
+  expect(body.capacities).toEqual([
+    expect.objectContaining({
+      available: node.capacity.available,
+      updated: new Date(node.capacity.updatedAt).toISOString(),
+      unit: expect.objectContaining({ name: expect.any(String) }),
+    }),
+  ]);
   const listed = await stack.graphql(`{ resources(first: 100) { edges { node { id openingHours { closedOnPublicHolidays } } } } }`);
-  const closing = (listed.body.data as { resources: { edges: { node: { id: string; openingHours: { closedOnPublicHolidays: boolean } | null } }[] } }).resources.edges.find((edge) => edge.node.openingHours?.closedOnPublicHolidays === true);
+  const closing = (
+    listed.body.data as { resources: { edges: { node: { id: string; openingHours: { closedOnPublicHolidays: boolean } | null } }[] } }
+  ).resources.edges.find((edge) => edge.node.openingHours?.closedOnPublicHolidays === true);
   if (closing === undefined) throw new Error("the demo city has places closed on public holidays");
-  const holidays = (await get<{ schedules: { valid_from?: string; valid_to?: string; description?: string }[] }>(`/hsds/services/${hsdsId("service", closing.node.id)}`)).body.schedules.filter((schedule) => schedule.description?.startsWith("祝日休業"));
+  const holidays = (
+    await get<{ schedules: { valid_from?: string; valid_to?: string; description?: string }[] }>(`/hsds/services/${hsdsId("service", closing.node.id)}`)
+  ).body.schedules.filter((schedule) => schedule.description?.startsWith("祝日休業"));
   expect(holidays.length).toBeGreaterThan(0);
   expect(holidays.every((schedule) => /^\d{4}-\d{2}-\d{2}$/.test(schedule.valid_from ?? "") && schedule.valid_from === schedule.valid_to)).toBe(true);
 });
@@ -113,7 +158,10 @@ test("organizations group services by 法人番号 and list them; locations and 
 
 test("bad parameters, unknown ids and writes get clear answers with stable codes; the public view holds no staff contacts", async () => {
   expect(await get("/hsds/services?per_page=1000")).toMatchObject({ status: 400, body: { code: "BAD_USER_INPUT", parameter: "per_page" } });
-  expect(await get("/hsds/services?taxonomy_term_id=00000000-0000-8000-8000-000000000000")).toMatchObject({ status: 400, body: { code: "BAD_USER_INPUT", parameter: "taxonomy_term_id" } });
+  expect(await get("/hsds/services?taxonomy_term_id=00000000-0000-8000-8000-000000000000")).toMatchObject({
+    status: 400,
+    body: { code: "BAD_USER_INPUT", parameter: "taxonomy_term_id" },
+  });
   expect(await get("/hsds/service_at_locations?proximity=100")).toMatchObject({ status: 400, body: { code: "BAD_USER_INPUT", parameter: "proximity" } });
   expect(await get(`/hsds/services/${hsdsId("service", "0123456789abcdef01234567")}`)).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });
   expect(await get("/hsds/services/not-a-uuid")).toMatchObject({ status: 404, body: { code: "NOT_FOUND" } });

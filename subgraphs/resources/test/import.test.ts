@@ -92,14 +92,23 @@ describe("the ministry's layout, twice", () => {
       identifiers: { careOfficeNumber: "1760100029", careServiceCode: "130", corporateNumber: "3220005000202" },
       address: { prefecture: "石川県", city: "小松市", street: "園町ハ123番地" },
       contact: { phone: "0761-99-0001" },
-      openingHours: { openDays: ["MON", "TUE", "WED", "THU", "FRI"], closedOnPublicHolidays: true, closures: [{ from: "2026-08-13", to: "2026-08-16", reason: "お盆休み" }] },
+      openingHours: {
+        openDays: ["MON", "TUE", "WED", "THU", "FRI"],
+        closedOnPublicHolidays: true,
+        closures: [{ from: "2026-08-13", to: "2026-08-16", reason: "お盆休み" }],
+      },
       provenance: { source: "COORDINATOR" },
     };
     const edited = await stack.graphql(UPDATE, { id, input }, coordinator);
     expect(edited.body.errors).toBeUndefined();
 
     const changed = join(mkdtempSync(join(tmpdir(), "tsunagu-import-")), "mhlw-messy.csv");
-    writeFileSync(changed, readFileSync(fixture("mhlw-messy.csv"), "utf8").replace("http//example.org/aoba", "https://example.org/aoba").replace("０７６１ー００ー２３４５", "0761-00-9999"));
+    writeFileSync(
+      changed,
+      readFileSync(fixture("mhlw-messy.csv"), "utf8")
+        .replace("http//example.org/aoba", "https://example.org/aoba")
+        .replace("０７６１ー００ー２３４５", "0761-00-9999"),
+    );
     const report = await importResourcesFile(stack.resources.connection, changed);
     expect(report).toMatchObject({ inserted: 0, updated: 1, unchanged: 7 });
 
@@ -126,7 +135,10 @@ describe("places, districts and coverage", () => {
     expect(aoba.body.errors).toBeUndefined();
     const found = aoba.body.data?.places as {
       totalCount: number;
-      edges: Array<{ matchingServices: Array<{ category: { code: string } }>; node: { names: { official: string }; address: { district: string }; services: Array<{ identifiers: { careServiceCode: string } }> } }>;
+      edges: Array<{
+        matchingServices: Array<{ category: { code: string } }>;
+        node: { names: { official: string }; address: { district: string }; services: Array<{ identifiers: { careServiceCode: string } }> };
+      }>;
     };
     expect(found.totalCount).toBe(1);
     expect(found.edges[0].node.address.district).toBe("中央圏域");
@@ -195,7 +207,9 @@ describe("places, districts and coverage", () => {
     const layout = await readMappingFile(fixture("city-aed.yaml"));
     const aed = await importResourcesFile(stack.resources.connection, fixture("city-aed.csv"), { layout });
     expect(aed).toMatchObject({ inserted: 2, rejected: 1 });
-    const listed = await stack.graphql(`{ resources(filter: { categories: ["aed"] }, first: 5) { edges { node { names { official } address { district } } } } }`);
+    const listed = await stack.graphql(
+      `{ resources(filter: { categories: ["aed"] }, first: 5) { edges { node { names { official } address { district } } } } }`,
+    );
     expect(listed.body.data?.resources).toEqual({
       edges: [
         { node: { names: { official: "小松市役所" }, address: { district: "中央圏域" } } },

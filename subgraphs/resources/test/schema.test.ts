@@ -2,16 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Kind, parse } from "graphql";
 import type { EnumTypeDefinitionNode } from "graphql";
-import {
-  ACCEPT_CODES,
-  ACCEPT_LABELS,
-  CAPACITY_UNITS,
-  CARE_LEVELS,
-  CONTACT_CHANNELS,
-  PROVENANCE_SOURCES,
-  RESOURCE_KINDS,
-  WEEKDAYS,
-} from "../src/domain";
+import { ACCEPT_CODES, ACCEPT_LABELS, CAPACITY_UNITS, CARE_LEVELS, CONTACT_CHANNELS, PROVENANCE_SOURCES, RESOURCE_KINDS, WEEKDAYS } from "../src/domain";
 import { RESOURCES_SCHEMA_PATH } from "../src/index";
 
 const document = parse(readFileSync(RESOURCES_SCHEMA_PATH, "utf8"));

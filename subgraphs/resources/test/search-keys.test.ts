@@ -14,7 +14,9 @@ const RECORDS = generateDemoCity({ now: NOW }).map((input) => toResourceRecord(i
 test("a resource stores every character and every adjacent pair of its own keys, not its category's labels", () => {
   expect(gramsOfKeys(["さくら", "歯科"]).sort()).toEqual(["く", "くら", "さ", "さく", "ら", "歯", "歯科", "科"].sort());
   const station = RECORDS.find((record) => record.category === "visiting-nursing")!;
-  expect(station.searchGrams).toEqual(gramsOfKeys(station.searchKeys.filter((key) => !["訪問看護すてーしょん", "ほうもんかんごすてーしょん", "visitingnursingstation"].includes(key))));
+  expect(station.searchGrams).toEqual(
+    gramsOfKeys(station.searchKeys.filter((key) => !["訪問看護すてーしょん", "ほうもんかんごすてーしょん", "visitingnursingstation"].includes(key))),
+  );
   expect(station.searchGrams).not.toContain("vi");
 });
 
@@ -32,7 +34,21 @@ test("a term found only in a category label selects the category as candidates",
 });
 
 /** Queries of every kind: kanji, hiragana, half-width katakana, mixed, English labels, one character, several words, nothing found. */
-const QUERIES = ["訪問看護", "ほうもんかんご", "ﾎｳﾓﾝｶﾝｺﾞ", "ケアプラン", "さくら 訪問", "歯", "ぐ", "nursing", "visiting nursing", "通所", "病院 つなぐ", "薬局", "そんなものはない"];
+const QUERIES = [
+  "訪問看護",
+  "ほうもんかんご",
+  "ﾎｳﾓﾝｶﾝｺﾞ",
+  "ケアプラン",
+  "さくら 訪問",
+  "歯",
+  "ぐ",
+  "nursing",
+  "visiting nursing",
+  "通所",
+  "病院 つなぐ",
+  "薬局",
+  "そんなものはない",
+];
 
 test.each(QUERIES)("「%s」 selects exactly the resources whose search keys hold every term", (query) => {
   const filter = new Query({ $and: textConditions(query, categoryLabels(DEFAULT_TAXONOMY)) });

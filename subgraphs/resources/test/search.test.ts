@@ -55,8 +55,7 @@ async function pageThrough(filter: ResourceFilter, size: number): Promise<{ edge
 function metres(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
   const rad = (degrees: number) => (degrees * Math.PI) / 180;
   const h =
-    Math.sin(rad(b.latitude - a.latitude) / 2) ** 2 +
-    Math.cos(rad(a.latitude)) * Math.cos(rad(b.latitude)) * Math.sin(rad(b.longitude - a.longitude) / 2) ** 2;
+    Math.sin(rad(b.latitude - a.latitude) / 2) ** 2 + Math.cos(rad(a.latitude)) * Math.cos(rad(b.latitude)) * Math.sin(rad(b.longitude - a.longitude) / 2) ** 2;
   return 2 * 6_378_100 * Math.asin(Math.sqrt(h));
 }
 
@@ -64,9 +63,7 @@ const names = (edges: readonly Edge[]) => edges.map((edge) => edge.node.names.of
 
 describe("text", () => {
   test("「ほうもんかんご」「ﾎｳﾓﾝｶﾝｺﾞ」「訪問看護」 find the same stations", async () => {
-    const [hiragana, halfWidth, kanji] = await Promise.all(
-      ["ほうもんかんご", "ﾎｳﾓﾝｶﾝｺﾞ", "訪問看護"].map((text) => search({ text })),
-    );
+    const [hiragana, halfWidth, kanji] = await Promise.all(["ほうもんかんご", "ﾎｳﾓﾝｶﾝｺﾞ", "訪問看護"].map((text) => search({ text })));
     expect(names(halfWidth.edges)).toEqual(names(hiragana.edges));
     expect(names(kanji.edges)).toEqual(names(hiragana.edges));
     const stations = CITY.filter((resource) => resource.category === "visiting-nursing").map((resource) => resource.names.official);
@@ -205,9 +202,7 @@ describe("coverage", () => {
   function expectedCount(district: string, code: string): number {
     const codes = descendantCodes(DEFAULT_TAXONOMY, code);
     return CITY.filter(
-      (resource) =>
-        codes.includes(resource.category) &&
-        (table.districtOf(resource.address) === district || resource.servedDistricts.includes(district)),
+      (resource) => codes.includes(resource.category) && (table.districtOf(resource.address) === district || resource.servedDistricts.includes(district)),
     ).length;
   }
 
@@ -325,7 +320,12 @@ describe("entities", () => {
       "resources",
       {
         query: "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Resource { id } } }",
-        variables: { r: [{ __typename: "Resource", id: "0123456789abcdef01234567" }, { __typename: "Resource", id: "nope" }] },
+        variables: {
+          r: [
+            { __typename: "Resource", id: "0123456789abcdef01234567" },
+            { __typename: "Resource", id: "nope" },
+          ],
+        },
       },
       PUBLIC_IDENTITY,
     );
@@ -336,7 +336,16 @@ describe("entities", () => {
 describe("the subgraph answers only the gateway", () => {
   test.each([
     ["without a signature", {}],
-    ["signed with another secret", gatewaySignedHeaders(PUBLIC_IDENTITY, "another-secret-0123456789abcdefghij", "resources", "http://127.0.0.1/graphql", '{"query":"{ resources { totalCount } }"}')],
+    [
+      "signed with another secret",
+      gatewaySignedHeaders(
+        PUBLIC_IDENTITY,
+        "another-secret-0123456789abcdefghij",
+        "resources",
+        "http://127.0.0.1/graphql",
+        '{"query":"{ resources { totalCount } }"}',
+      ),
+    ],
   ])("a direct call %s is refused with 401", async (_case, headers) => {
     const answer = await postGraphQL(stack.subgraph.url, { query: "{ resources { totalCount } }" }, headers);
     expect(answer.status).toBe(401);

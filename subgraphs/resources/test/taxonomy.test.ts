@@ -28,10 +28,28 @@ describe("DEFAULT_TAXONOMY", () => {
   it("covers the formal, informal and community resources of the issue", () => {
     expect([...codes]).toEqual(
       expect.arrayContaining([
-        "hospital", "clinic", "dental-clinic", "pharmacy", "visiting-nursing", "care-management", "community-support-center",
-        "day-care", "home-help", "short-stay", "small-multifunction", "group-home", "other-care-facility", "salon",
-        "meal-delivery", "shopping-support", "mobility-support", "watching-over", "dementia-cafe", "volunteer-group",
-        "consultation-desk", "continence-consultation",
+        "hospital",
+        "clinic",
+        "dental-clinic",
+        "pharmacy",
+        "visiting-nursing",
+        "care-management",
+        "community-support-center",
+        "day-care",
+        "home-help",
+        "short-stay",
+        "small-multifunction",
+        "group-home",
+        "other-care-facility",
+        "salon",
+        "meal-delivery",
+        "shopping-support",
+        "mobility-support",
+        "watching-over",
+        "dementia-cafe",
+        "volunteer-group",
+        "consultation-desk",
+        "continence-consultation",
       ]),
     );
     const kinds = (kind: string) => DEFAULT_TAXONOMY.filter((entry) => entry.kind === kind).map((entry) => entry.code);
@@ -138,10 +156,7 @@ describe("taxonomyProblems", () => {
   it("finds duplicate codes, unknown parents and parent cycles", () => {
     expect(taxonomyProblems([entry("root", null), entry("root", null)])).toEqual(["duplicate code root"]);
     expect(taxonomyProblems([entry("orphan", "missing")])).toEqual(["orphan: unknown parent missing"]);
-    expect(taxonomyProblems([entry("aa", "bb"), entry("bb", "aa")])).toEqual([
-      "aa: parent cycle through aa",
-      "bb: parent cycle through bb",
-    ]);
+    expect(taxonomyProblems([entry("aa", "bb"), entry("bb", "aa")])).toEqual(["aa: parent cycle through aa", "bb: parent cycle through bb"]);
   });
 });
 

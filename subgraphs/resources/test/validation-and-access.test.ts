@@ -54,9 +54,7 @@ describe("inputs", () => {
         { field: "input.servedDistricts", reason: "同じ値が重複しています (duplicate values)" },
       ],
     });
-    expect(error.message).toBe(
-      "input.names.official: 空にできません (must not be empty); input.servedDistricts: 同じ値が重複しています (duplicate values)",
-    );
+    expect(error.message).toBe("input.names.official: 空にできません (must not be empty); input.servedDistricts: 同じ値が重複しています (duplicate values)");
     expect(() => invalidInput([])).toThrow("invalidInput needs at least one problem");
   });
 
@@ -101,9 +99,7 @@ describe("categories", () => {
     const input = validateResourceInput(SALON);
     if (!input.ok) throw new Error("the salon should be valid");
     const built = recordFor(input.value, DEFAULT_TAXONOMY, NOW);
-    expect(built.ok && built.record.searchKeys).toEqual(
-      expect.arrayContaining(["本町いきいきさろん", "ほんまちいきいきさろん", "ちいきさろんかよいのば"]),
-    );
+    expect(built.ok && built.record.searchKeys).toEqual(expect.arrayContaining(["本町いきいきさろん", "ほんまちいきいきさろん", "ちいきさろんかよいのば"]));
     const unknown: ResourceInput = { ...input.value, category: "no-such-category" };
     expect(recordFor(unknown, DEFAULT_TAXONOMY, NOW)).toEqual({
       ok: false,

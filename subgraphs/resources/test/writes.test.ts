@@ -339,10 +339,7 @@ describe("verification queue", () => {
     expect(order.slice(firstVerified).every((value) => value !== null)).toBe(true);
     expect(everything.edges.at(-1)?.node.id).toBe(verified.id);
 
-    const beforeVerification = data<{ totalCount: number }>(
-      (await stack.graphql(STALE, { olderThan: cutOff }, coordinator)).body,
-      "staleResources",
-    );
+    const beforeVerification = data<{ totalCount: number }>((await stack.graphql(STALE, { olderThan: cutOff }, coordinator)).body, "staleResources");
     expect(beforeVerification.totalCount).toBe(everything.totalCount - 1);
   });
 

@@ -10,18 +10,24 @@ export function mayRead(notice: NoticeDocument, identity: Identity): boolean {
   const { memberId, organizationId } = identity;
   if (notice.status === "DRAFT") return memberId !== undefined && memberId === notice.senderId;
   const asMember = memberId !== undefined && (memberId === notice.senderId || memberId === notice.recipientId || notice.careTeamIds.includes(memberId));
-  const asInstitution =
-    organizationId !== undefined && (organizationId === notice.senderResourceId || organizationId === notice.recipientResourceId);
+  const asInstitution = organizationId !== undefined && (organizationId === notice.senderResourceId || organizationId === notice.recipientResourceId);
   return asMember || asInstitution;
 }
 
 /** The refusal of a read that is not allowed. */
 export function readRefused(): Error {
-  return forbidden("この連絡票を閲覧する権限がありません（送信者・受信者・その機関・ケアチームのみ） (only the sender, the recipient, their institutions and the care team may read this notice)");
+  return forbidden(
+    "この連絡票を閲覧する権限がありません（送信者・受信者・その機関・ケアチームのみ） (only the sender, the recipient, their institutions and the care team may read this notice)",
+  );
 }
 
 /** Appends one entry for the caller of `context` at the request's moment; entries of one tick are one insert. */
-export function appendLog(context: TransitionsContext, notice: Pick<NoticeDocument, "_id">, action: AccessAction, outcome: "ALLOWED" | "DENIED"): Promise<AccessLogDocument> {
+export function appendLog(
+  context: TransitionsContext,
+  notice: Pick<NoticeDocument, "_id">,
+  action: AccessAction,
+  outcome: "ALLOWED" | "DENIED",
+): Promise<AccessLogDocument> {
   const { identity } = context;
   return context.loaders.appendLog.load({
     at: context.now,
@@ -43,7 +49,11 @@ export function appendLog(context: TransitionsContext, notice: Pick<NoticeDocume
  * Logs the attempt and returns the notice when the caller may read it; otherwise logs the refusal and throws FORBIDDEN.
  * A notice that does not exist (only its requested id) is logged and refused the same way.
  */
-export async function authorisedRead(context: TransitionsContext, notice: NoticeDocument | Pick<NoticeDocument, "_id">, action: AccessAction): Promise<NoticeDocument> {
+export async function authorisedRead(
+  context: TransitionsContext,
+  notice: NoticeDocument | Pick<NoticeDocument, "_id">,
+  action: AccessAction,
+): Promise<NoticeDocument> {
   const found = "status" in notice ? notice : null;
   const allowed = found !== null && mayRead(found, context.identity);
   await appendLog(context, notice, action, allowed ? "ALLOWED" : "DENIED");

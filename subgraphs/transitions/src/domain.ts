@@ -11,7 +11,15 @@ const CRITERIA = ["ADL_DECLINE", "MEDICAL_PROCEDURES", "WEAK_FAMILY_CARE", "DEME
 const SERVICES = ["VISITING_NURSING", "HOME_HELP", "HOME_MEDICAL", "HOME_REHABILITATION", "DAY_SERVICE", "OTHER"] as const;
 
 /** Every bucket in the order the city's survey lists them. */
-export const LEAD_TIME_BUCKETS: readonly LeadTimeBucket[] = ["EIGHT_OR_MORE_DAYS", "FIVE_TO_SEVEN", "TWO_TO_FOUR", "DAY_BEFORE", "SAME_DAY", "AFTER_DISCHARGE", "UNKNOWN"];
+export const LEAD_TIME_BUCKETS: readonly LeadTimeBucket[] = [
+  "EIGHT_OR_MORE_DAYS",
+  "FIVE_TO_SEVEN",
+  "TWO_TO_FOUR",
+  "DAY_BEFORE",
+  "SAME_DAY",
+  "AFTER_DISCHARGE",
+  "UNKNOWN",
+];
 
 const text = (max: number) => z.string().trim().min(1, "空にできません (must not be empty)").max(max, `${max}文字までです (at most ${max} characters)`);
 const optionalText = (max: number) => text(max).nullable().default(null);
@@ -60,7 +68,8 @@ export const createNoticeSchema = z
   })
   .superRefine((input, issues) => {
     const [needed, other] = input.type === "ADMISSION_INFO" ? (["admission", "discharge"] as const) : (["discharge", "admission"] as const);
-    if (input[needed] === null) issues.addIssue({ code: "custom", path: [needed], message: `${input.type} には ${needed} が必要です (required for this type)` });
+    if (input[needed] === null)
+      issues.addIssue({ code: "custom", path: [needed], message: `${input.type} には ${needed} が必要です (required for this type)` });
     if (input[other] !== null) issues.addIssue({ code: "custom", path: [other], message: `${input.type} には ${other} を入れません (not for this type)` });
   });
 

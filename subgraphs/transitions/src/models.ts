@@ -67,7 +67,6 @@ export interface VisitRecord {
   plannedDischargeDate: string | null;
 }
 
-
 /** A notice as read with `lean()`. */
 export interface NoticeDocument {
   _id: Types.ObjectId;
@@ -147,10 +146,7 @@ const noticeSchema = new Schema<NoticeDocument>(
       default: null,
     },
     firstServiceVisit: {
-      type: new Schema(
-        { date: String, service: String, providerId: text, recordedById: text, recordedAt: Date, plannedDischargeDate: text },
-        { _id: false },
-      ),
+      type: new Schema({ date: String, service: String, providerId: text, recordedById: text, recordedAt: Date, plannedDischargeDate: text }, { _id: false }),
       default: null,
     },
     createdAt: { type: Date, required: true },

@@ -23,7 +23,6 @@ import { createNoticeSchema, visitSchema } from "./domain";
 import { resolvePatient, resolveSenderContact } from "./parties";
 import type { AccessAction, NoticeDocument } from "./models";
 
-
 /** The caller's member id; notices are sent and received by signed-in professionals only. */
 function professional(identity: Identity): string {
   if (identity.role !== "PROFESSIONAL" || identity.memberId === undefined) {
@@ -135,7 +134,10 @@ export async function recordFirstVisit(context: TransitionsContext, noticeId: st
   }
   const discharged = notice.discharge?.plannedDischargeDate ?? null;
   if (discharged !== null && visit.date < discharged) {
-    throw badUserInput(`input.date: 退院日（${discharged}）より前の訪問は退院後の最初の訪問ではありません (a first visit after discharge cannot be before the discharge on ${discharged})`, "input.date");
+    throw badUserInput(
+      `input.date: 退院日（${discharged}）より前の訪問は退院後の最初の訪問ではありません (a first visit after discharge cannot be before the discharge on ${discharged})`,
+      "input.date",
+    );
   }
   const record = {
     ...visit,
@@ -157,7 +159,10 @@ export async function recordFirstVisit(context: TransitionsContext, noticeId: st
 export async function unreadNotices(context: TransitionsContext, rawFirst: number | null | undefined): Promise<NoticeDocument[]> {
   const memberId = professional(context.identity);
   const { first } = parsePage({ first: rawFirst });
-  const unread = await context.models.Notice.find({ recipientId: memberId, status: "SENT" }).sort({ sentAt: -1, _id: -1 }).limit(first).lean<NoticeDocument[]>();
+  const unread = await context.models.Notice.find({ recipientId: memberId, status: "SENT" })
+    .sort({ sentAt: -1, _id: -1 })
+    .limit(first)
+    .lean<NoticeDocument[]>();
   return Promise.all(unread.map((notice) => authorisedRead(context, notice, "READ")));
 }
 

@@ -41,12 +41,19 @@ export async function resolvePatient(peers: PeerSubgraphs | undefined, sender: I
  * from the member directory, and the office's name from the resources service. A sender the directory does not know,
  * or a transitions service run without those services, is recorded by the name in their token.
  */
-export async function resolveSenderContact(peers: PeerSubgraphs | undefined, sender: Identity, memberId: string, resourceId: string | null): Promise<SenderContactRecord> {
+export async function resolveSenderContact(
+  peers: PeerSubgraphs | undefined,
+  sender: Identity,
+  memberId: string,
+  resourceId: string | null,
+): Promise<SenderContactRecord> {
   const ask = <T>(subgraph: string, query: string, id: string) =>
     peers !== undefined && peers.has(subgraph) ? peers.query<T>(subgraph, query, { id }, sender).then((answer) => answer.data) : Promise.resolve(null);
   const [member, office] = await Promise.all([
     ask<{ member: { name: string; workContact: { phone: string | null } | null } | null }>("groups", MEMBER, memberId),
-    resourceId === null ? null : ask<{ resource: { names: { official: string }; contact: { phone: string | null } | null } | null }>("resources", OFFICE, resourceId),
+    resourceId === null
+      ? null
+      : ask<{ resource: { names: { official: string }; contact: { phone: string | null } | null } | null }>("resources", OFFICE, resourceId),
   ]);
   const person = member?.member ?? null;
   const place = office?.resource ?? null;

@@ -26,7 +26,15 @@ export interface SeedDemoTransitionsOptions {
 export const DEMO_TRANSITION_FIGURES = Object.freeze({
   dischargeNotices: 10,
   admissionSheets: 6,
-  leadTimes: Object.freeze({ EIGHT_OR_MORE_DAYS: 2, FIVE_TO_SEVEN: 2, TWO_TO_FOUR: 2, DAY_BEFORE: 1, SAME_DAY: 1, AFTER_DISCHARGE: 1, UNKNOWN: 1 } satisfies Record<LeadTimeBucket, number>),
+  leadTimes: Object.freeze({
+    EIGHT_OR_MORE_DAYS: 2,
+    FIVE_TO_SEVEN: 2,
+    TWO_TO_FOUR: 2,
+    DAY_BEFORE: 1,
+    SAME_DAY: 1,
+    AFTER_DISCHARGE: 1,
+    UNKNOWN: 1,
+  } satisfies Record<LeadTimeBucket, number>),
   fiveDaysOrMoreShare: 0.4,
   firstServiceWithin48Hours: 6,
   firstServiceWithin48HoursShare: 0.6,
@@ -76,7 +84,12 @@ export async function seedDemoTransitions(
   STAYS.forEach((stay, index) => {
     const careManager = careManagers[index % careManagers.length];
     const hospital = hospitals[index % hospitals.length];
-    const patient = { emergencyProfileId: null, name: `デモ 患者${index + 1}`, kana: `でも かんじゃ${index + 1}`, dateOfBirth: `19${40 + index}-04-0${1 + (index % 9)}` };
+    const patient = {
+      emergencyProfileId: null,
+      name: `デモ 患者${index + 1}`,
+      kana: `でも かんじゃ${index + 1}`,
+      dateOfBirth: `19${40 + index}-04-0${1 + (index % 9)}`,
+    };
     const dischargeDay = 15 + index;
     const planned = stay.lead === null ? null : tokyoDate(day(dischargeDay));
     const sentAt = day(stay.lead === null ? dischargeDay : dischargeDay - stay.lead, 9);
@@ -90,7 +103,15 @@ export async function seedDemoTransitions(
         senderContact: careManager.contact ?? null,
         recipientId: hospital.memberId,
         recipientResourceId: hospital.resourceId,
-        admission: { servicesInUse: ["訪問介護"], familyCareCapacity: "LIMITED", keyPerson: "長女", livingSituation: "独居", adl: "屋内自立", familyWishes: "自宅に戻りたい", notes: null },
+        admission: {
+          servicesInUse: ["訪問介護"],
+          familyCareCapacity: "LIMITED",
+          keyPerson: "長女",
+          livingSituation: "独居",
+          adl: "屋内自立",
+          familyWishes: "自宅に戻りたい",
+          notes: null,
+        },
         discharge: null,
         creation: { by: SEED_CREATOR, key: `${prefix}admission-${index}`, fingerprint: "seed", at: day(3 + index, 8) },
         createdAt: day(3 + index, 8),
@@ -108,11 +129,25 @@ export async function seedDemoTransitions(
       recipientId: careManager.memberId,
       recipientResourceId: careManager.resourceId,
       admission: null,
-      discharge: { plannedDischargeDate: planned, adlChange: "歩行に見守りが必要", homeProcedures: index % 3 === 0 ? ["INSULIN"] : [], referralCriteria: ["ADL_DECLINE"], conferenceDate: null, notes: null },
+      discharge: {
+        plannedDischargeDate: planned,
+        adlChange: "歩行に見守りが必要",
+        homeProcedures: index % 3 === 0 ? ["INSULIN"] : [],
+        referralCriteria: ["ADL_DECLINE"],
+        conferenceDate: null,
+        notes: null,
+      },
       firstServiceVisit:
         stay.visit === null
           ? null
-          : { date: tokyoDate(day(dischargeDay + stay.visit)), service: "VISITING_NURSING", providerId: careManager.resourceId, recordedById: careManager.memberId, recordedAt: day(dischargeDay + stay.visit, 17), plannedDischargeDate: planned },
+          : {
+              date: tokyoDate(day(dischargeDay + stay.visit)),
+              service: "VISITING_NURSING",
+              providerId: careManager.resourceId,
+              recordedById: careManager.memberId,
+              recordedAt: day(dischargeDay + stay.visit, 17),
+              plannedDischargeDate: planned,
+            },
       creation: { by: SEED_CREATOR, key: `${prefix}discharge-${index}`, fingerprint: "seed", at: sentAt },
       createdAt: sentAt,
       sentAt,

@@ -5,7 +5,8 @@ import type { NoticeDocument } from "./models";
 const CAPACITY_LABELS: Readonly<Record<string, string>> = { SUFFICIENT: "十分", LIMITED: "限られている", NONE: "なし", UNKNOWN: "不明" };
 
 /** One table row; empty values print as a dash so a blank is visibly blank on a fax. */
-const row = (label: string, value: string | null | undefined) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(value == null || value === "" ? "—" : value)}</td></tr>`;
+const row = (label: string, value: string | null | undefined) =>
+  `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(value == null || value === "" ? "—" : value)}</td></tr>`;
 
 /** The sheet of an admission information notice; a discharge notice is refused. */
 export function admissionSheetHtml(notice: NoticeDocument): string {
@@ -20,7 +21,10 @@ export function admissionSheetHtml(notice: NoticeDocument): string {
     row("生年月日 / Date of birth", patient.dateOfBirth),
     row("救急医療情報ID / Emergency profile", patient.emergencyProfileId),
     row("利用中のサービス / Services in use", admission.servicesInUse.join("、")),
-    row("家族の介護力 / Family care capacity", admission.familyCareCapacity === null ? null : (CAPACITY_LABELS[admission.familyCareCapacity] ?? admission.familyCareCapacity)),
+    row(
+      "家族の介護力 / Family care capacity",
+      admission.familyCareCapacity === null ? null : (CAPACITY_LABELS[admission.familyCareCapacity] ?? admission.familyCareCapacity),
+    ),
     row("キーパーソン / Key person", admission.keyPerson),
     row("生活状況 / Living situation", admission.livingSituation),
     row("ADL", admission.adl),

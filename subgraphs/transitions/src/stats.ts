@@ -73,12 +73,15 @@ export async function transitionStats(context: TransitionsContext, rawFrom: unkn
   }
   const fiveOrMore = (counts.get("EIGHT_OR_MORE_DAYS") ?? 0) + (counts.get("FIVE_TO_SEVEN") ?? 0);
   const within = discharges.filter(
-    (notice) => notice.firstServiceVisit !== null && withinFortyEightHours(notice.discharge?.plannedDischargeDate ?? null, notice.firstServiceVisit.date) === true,
+    (notice) =>
+      notice.firstServiceVisit !== null && withinFortyEightHours(notice.discharge?.plannedDischargeDate ?? null, notice.firstServiceVisit.date) === true,
   ).length;
   return {
     from,
     to,
-    admissionContactRates: rates(discharges.map((notice) => ({ resourceId: notice.senderResourceId, contacted: admitted.has(pair(notice, notice.senderResourceId)) }))),
+    admissionContactRates: rates(
+      discharges.map((notice) => ({ resourceId: notice.senderResourceId, contacted: admitted.has(pair(notice, notice.senderResourceId)) })),
+    ),
     dischargeContactRates: rates(
       admissions
         .filter((notice) => inPeriod(notice.sentAt))

@@ -48,8 +48,10 @@ function holidayNotes(resource: ResourceDetail): HTMLElement {
   const notes = element("ul");
   if (hours === null) return notes;
   notes.append(element("li", hours.closedOnPublicHolidays ? "祝日は休みです。" : "祝日も営業します。"));
-  for (const closure of hours.annualClosures) notes.append(element("li", `毎年 ${closure.from}〜${closure.to} は休み${closure.reason ? `（${closure.reason}）` : ""}`));
-  for (const closure of hours.closures) notes.append(element("li", `${closure.from}〜${closure.to} は臨時休業${closure.reason ? `（${closure.reason}）` : ""}`));
+  for (const closure of hours.annualClosures)
+    notes.append(element("li", `毎年 ${closure.from}〜${closure.to} は休み${closure.reason ? `（${closure.reason}）` : ""}`));
+  for (const closure of hours.closures)
+    notes.append(element("li", `${closure.from}〜${closure.to} は臨時休業${closure.reason ? `（${closure.reason}）` : ""}`));
   for (const exception of hours.exceptions) {
     const times = exception.intervals.map((interval) => `${interval.opens}〜${interval.closes}`).join("、");
     notes.append(element("li", `${exception.date}：${times || "休み"}${exception.note ? `（${exception.note}）` : ""}`));
@@ -104,7 +106,14 @@ export function renderDetail(container: HTMLElement, resource: ResourceDetail, o
   const close = element("button", "一覧にもどる", "close");
   close.type = "button";
   close.addEventListener("click", onClose);
-  const address = [resource.address.postalCode ? `〒${resource.address.postalCode}` : "", resource.address.city, resource.address.street ?? "", resource.address.building ?? ""].join(" ").trim();
+  const address = [
+    resource.address.postalCode ? `〒${resource.address.postalCode}` : "",
+    resource.address.city,
+    resource.address.street ?? "",
+    resource.address.building ?? "",
+  ]
+    .join(" ")
+    .trim();
   const contact = resource.contact;
   const rows: [string, string | Node][] = [
     ["分類", resource.category.labelJa],

@@ -38,7 +38,8 @@ let shown: ResourceSummary[] = [];
 let openedFrom: HTMLElement | null = null;
 
 function explain(error: unknown): string {
-  if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") return "サインインが無効か期限切れです。サインアウトするか、新しいトークンでサインインしてください。";
+  if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")
+    return "サインインが無効か期限切れです。サインアウトするか、新しいトークンでサインインしてください。";
   if (error instanceof GraphQLRequestError) return error.code === "NETWORK" ? error.message : `エラー：${error.message}`;
   return "予期しないエラーが起きました。";
 }
@@ -61,7 +62,8 @@ function filterFromForm(): ResourceFilter {
   if (nearBox.checked) {
     const latitude = latitudeInput.valueAsNumber;
     const longitude = longitudeInput.valueAsNumber;
-    if (Number.isNaN(latitude) || Number.isNaN(longitude)) throw new Error("近くでさがすには、緯度と経度を入れるか、現在地を使うか、地図をクリックしてください。");
+    if (Number.isNaN(latitude) || Number.isNaN(longitude))
+      throw new Error("近くでさがすには、緯度と経度を入れるか、現在地を使うか、地図をクリックしてください。");
     filter.near = { latitude, longitude, radiusMeters: Number(radiusSelect.value) };
     map.showPoint(latitude, longitude);
   }
@@ -79,7 +81,9 @@ function resultItem(resource: ResourceSummary, distanceMeters: number | null): H
   button.type = "button";
   button.dataset.id = resource.id;
   button.append(element("span", resource.names.official, "name"));
-  const facts = [resource.category.labelJa, resource.address.district ?? "", OPEN_STATUS_LABELS[resource.openStatus], distanceLabel(distanceMeters)].filter((fact) => fact !== "");
+  const facts = [resource.category.labelJa, resource.address.district ?? "", OPEN_STATUS_LABELS[resource.openStatus], distanceLabel(distanceMeters)].filter(
+    (fact) => fact !== "",
+  );
   button.append(element("span", facts.join("・"), "facts"));
   if (resource.servedDistricts.length > 0) button.append(element("span", `訪問する地区：${resource.servedDistricts.join("・")}`, "served"));
   button.addEventListener("click", () => {
@@ -102,7 +106,8 @@ async function showPage(append: boolean): Promise<void> {
     nextCursor = page.pageInfo.endCursor;
     moreButton.hidden = !page.pageInfo.hasNextPage;
     map.showResources(shown);
-    status.textContent = page.totalCount === 0 ? "見つかりませんでした。条件を変えてお試しください。" : `${page.totalCount}件見つかりました（${shown.length}件を表示）。`;
+    status.textContent =
+      page.totalCount === 0 ? "見つかりませんでした。条件を変えてお試しください。" : `${page.totalCount}件見つかりました（${shown.length}件を表示）。`;
   } catch (error) {
     status.textContent = explain(error);
   }

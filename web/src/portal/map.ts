@@ -17,7 +17,11 @@ const INITIAL_VIEW: L.LatLngExpression = [36.4, 136.45];
  * Builds the map in `element`. Its `data-tile-url` attribute (a {z}/{x}/{y} template) adds a tile layer with
  * `data-tile-attribution`; empty, the map shows points only, so a closed network requests nothing outside.
  */
-export function createResultsMap(element: HTMLElement, onSelect: (id: string) => void, onChoosePoint: (latitude: number, longitude: number) => void): ResultsMap {
+export function createResultsMap(
+  element: HTMLElement,
+  onSelect: (id: string) => void,
+  onChoosePoint: (latitude: number, longitude: number) => void,
+): ResultsMap {
   const map = L.map(element, { center: INITIAL_VIEW, zoom: 13, attributionControl: true });
   const tileUrl = element.dataset.tileUrl?.trim();
   if (tileUrl) L.tileLayer(tileUrl, { attribution: element.dataset.tileAttribution ?? "", maxZoom: 19 }).addTo(map);
@@ -51,7 +55,14 @@ export function createResultsMap(element: HTMLElement, onSelect: (id: string) =>
     },
     showPoint(latitude, longitude) {
       pointMarker?.remove();
-      pointMarker = L.circleMarker([latitude, longitude], { radius: 7, color: "#a61c00", weight: 3, fillColor: "#fff", fillOpacity: 1, className: "point-marker" })
+      pointMarker = L.circleMarker([latitude, longitude], {
+        radius: 7,
+        color: "#a61c00",
+        weight: 3,
+        fillColor: "#fff",
+        fillOpacity: 1,
+        className: "point-marker",
+      })
         .bindTooltip("検索の中心")
         .addTo(map);
     },

@@ -41,7 +41,10 @@ class JsonArrayFile {
 /** Writes every non-archived resource into `directory` and returns how many records each table holds. */
 export async function exportHsds(models: ResourceModels, directory: string, now = new Date()): Promise<Record<HsdsExportTable, number>> {
   await mkdir(directory, { recursive: true });
-  const files = Object.fromEntries(HSDS_EXPORT_TABLES.map((table) => [table, new JsonArrayFile(join(directory, `${table}.json`))])) as Record<HsdsExportTable, JsonArrayFile>;
+  const files = Object.fromEntries(HSDS_EXPORT_TABLES.map((table) => [table, new JsonArrayFile(join(directory, `${table}.json`))])) as Record<
+    HsdsExportTable,
+    JsonArrayFile
+  >;
   const categories = (await loadTaxonomy(models)) as TaxonomyCategory[];
   const categoryOf = (code: string) => categories.find((entry) => entry.code === code);
   const today = toTokyoIso(now).slice(0, 10);

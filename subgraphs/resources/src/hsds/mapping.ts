@@ -68,7 +68,8 @@ export function locationRecord(resource: ResourceDocument): HsdsObject {
     latitude,
     longitude,
     external_identifier: external ?? undefined,
-    external_identifier_type: identifiers.medicalInstitutionCode != null ? "医療機関コード" : identifiers.careOfficeNumber != null ? "介護保険事業所番号" : undefined,
+    external_identifier_type:
+      identifiers.medicalInstitutionCode != null ? "医療機関コード" : identifiers.careOfficeNumber != null ? "介護保険事業所番号" : undefined,
     addresses: [
       {
         id: hsdsId("address", placeId),
@@ -96,7 +97,15 @@ export function organizationRecord(resource: ResourceDocument): HsdsObject {
     organization_identifiers:
       corporate === undefined
         ? []
-        : [{ id: hsdsId("identifier", resource._id.toHexString()), organization_id: id, identifier_scheme: "JP-JCN", identifier_type: "法人番号 (Japan Corporate Number)", identifier: corporate }],
+        : [
+            {
+              id: hsdsId("identifier", resource._id.toHexString()),
+              organization_id: id,
+              identifier_scheme: "JP-JCN",
+              identifier_type: "法人番号 (Japan Corporate Number)",
+              identifier: corporate,
+            },
+          ],
   });
 }
 
@@ -106,29 +115,56 @@ export function scheduleRecords(resource: ResourceDocument, serviceId: string, t
   if (hours === undefined || hours === null) return [];
   const schedules: HsdsObject[] = [];
   const next = (record: HsdsObject) =>
-    schedules.push(compact({ id: hsdsId("schedule", resource._id.toHexString(), schedules.length), service_id: serviceId, timezone: TOKYO_UTC_OFFSET_HOURS, ...record }));
+    schedules.push(
+      compact({ id: hsdsId("schedule", resource._id.toHexString(), schedules.length), service_id: serviceId, timezone: TOKYO_UTC_OFFSET_HOURS, ...record }),
+    );
   for (const interval of hours.weekly ?? []) {
-    next({ freq: "WEEKLY", wkst: "MO", byday: BYDAY[interval.day], opens_at: interval.opens, closes_at: interval.closes, description: "通常の営業時間 / Regular hours" });
+    next({
+      freq: "WEEKLY",
+      wkst: "MO",
+      byday: BYDAY[interval.day],
+      opens_at: interval.opens,
+      closes_at: interval.closes,
+      description: "通常の営業時間 / Regular hours",
+    });
   }
   if ((hours.weekly ?? []).length === 0 && (hours.openDays ?? []).length > 0) {
-    next({ freq: "WEEKLY", wkst: "MO", byday: hours.openDays.map((day) => BYDAY[day]).join(","), description: "営業日（時間は未確認） / Days open, hours unknown" });
+    next({
+      freq: "WEEKLY",
+      wkst: "MO",
+      byday: hours.openDays.map((day) => BYDAY[day]).join(","),
+      description: "営業日（時間は未確認） / Days open, hours unknown",
+    });
   }
   for (const exception of hours.exceptions ?? []) {
     const intervals = exception.intervals ?? [];
-    if (intervals.length === 0) next({ valid_from: exception.date, valid_to: exception.date, description: `休業 / Closed${exception.note ? `: ${exception.note}` : ""}` });
+    if (intervals.length === 0)
+      next({ valid_from: exception.date, valid_to: exception.date, description: `休業 / Closed${exception.note ? `: ${exception.note}` : ""}` });
     for (const interval of intervals) {
-      next({ valid_from: exception.date, valid_to: exception.date, opens_at: interval.opens, closes_at: interval.closes, description: `特別営業 / Special hours${exception.note ? `: ${exception.note}` : ""}` });
+      next({
+        valid_from: exception.date,
+        valid_to: exception.date,
+        opens_at: interval.opens,
+        closes_at: interval.closes,
+        description: `特別営業 / Special hours${exception.note ? `: ${exception.note}` : ""}`,
+      });
     }
   }
   for (const closure of hours.closures ?? []) {
     next({ valid_from: closure.from, valid_to: closure.to, description: `休業 / Closed${closure.reason ? `: ${closure.reason}` : ""}` });
   }
   for (const closure of hours.annualClosures ?? []) {
-    next({ freq: "MONTHLY", description: `毎年 ${closure.from}〜${closure.to} 休業 / Closed every year ${closure.from} to ${closure.to}${closure.reason ? ` (${closure.reason})` : ""}` });
+    next({
+      freq: "MONTHLY",
+      description: `毎年 ${closure.from}〜${closure.to} 休業 / Closed every year ${closure.from} to ${closure.to}${closure.reason ? ` (${closure.reason})` : ""}`,
+    });
   }
   if (hours.closedOnPublicHolidays) {
     const year = Number(today.slice(0, 4));
-    const holidays = [...japanesePublicHolidays(year), ...japanesePublicHolidays(year + 1)].filter((date) => date >= today).sort().slice(0, 20);
+    const holidays = [...japanesePublicHolidays(year), ...japanesePublicHolidays(year + 1)]
+      .filter((date) => date >= today)
+      .sort()
+      .slice(0, 20);
     for (const date of holidays) next({ valid_from: date, valid_to: date, description: "祝日休業 / Closed on the public holiday" });
   }
   if (hours.note) next({ description: hours.note, notes: hours.note });
@@ -164,7 +200,17 @@ function capacityRecords(resource: ResourceDocument, serviceId: string): HsdsObj
 function categoryAttribute(resource: ResourceDocument, serviceId: string, category: TaxonomyCategory | undefined): HsdsObject[] {
   if (category === undefined) return [];
   const term = taxonomyTermRecord(category);
-  return [{ id: hsdsId("attribute", resource._id.toHexString()), link_id: serviceId, link_type: "service", link_entity: "service", taxonomy_term_id: term.id, taxonomy_term: term, label: category.ja }];
+  return [
+    {
+      id: hsdsId("attribute", resource._id.toHexString()),
+      link_id: serviceId,
+      link_type: "service",
+      link_entity: "service",
+      taxonomy_term_id: term.id,
+      taxonomy_term: term,
+      label: category.ja,
+    },
+  ];
 }
 
 /** The service on its own (HSDS's one-to-one fields), as list endpoints return it. */
@@ -176,7 +222,7 @@ export function serviceSummary(resource: ResourceDocument, category: TaxonomyCat
     id: serviceId,
     organization_id: organizationIdOf(resource),
     name: resource.names.official,
-    alternate_name: category === undefined ? resource.names.kana ?? undefined : `${category.ja}${resource.names.kana ? `（${resource.names.kana}）` : ""}`,
+    alternate_name: category === undefined ? (resource.names.kana ?? undefined) : `${category.ja}${resource.names.kana ? `（${resource.names.kana}）` : ""}`,
     description: resource.description ?? (category === undefined ? undefined : `${category.ja} / ${category.en}`),
     url: resource.contact?.url ?? undefined,
     email: resource.contact?.email ?? undefined,

@@ -32,7 +32,12 @@ const uuid = z.string().regex(/^[0-9a-fA-F-]{36}$/, "UUID形式です (a UUID)")
 const listQuerySchema = z.object({
   search: z.string().max(100).optional(),
   page: z.coerce.number().int().min(1, "1以上です (from 1)").default(1),
-  per_page: z.coerce.number().int().min(1).max(HSDS_MAX_PAGE_SIZE, `${HSDS_MAX_PAGE_SIZE}件までです (at most ${HSDS_MAX_PAGE_SIZE})`).default(HSDS_DEFAULT_PAGE_SIZE),
+  per_page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(HSDS_MAX_PAGE_SIZE, `${HSDS_MAX_PAGE_SIZE}件までです (at most ${HSDS_MAX_PAGE_SIZE})`)
+    .default(HSDS_DEFAULT_PAGE_SIZE),
   format: z.enum(["json"], "json のみです (only json)").optional(),
   taxonomy_term_id: uuid.optional(),
   taxonomy_id: uuid.optional(),
@@ -41,7 +46,10 @@ const listQuerySchema = z.object({
   minimal: flag.optional(),
   full: flag.optional(),
   full_service: flag.optional(),
-  postcode: z.string().regex(/^\d{3}-?\d{4}$/, "郵便番号は123-4567形式です (postal code 123-4567)").optional(),
+  postcode: z
+    .string()
+    .regex(/^\d{3}-?\d{4}$/, "郵便番号は123-4567形式です (postal code 123-4567)")
+    .optional(),
   proximity: z.coerce.number().positive().max(MAX_PROXIMITY_METERS).optional(),
   /** Extensions: the point `proximity` is measured from, when no postcode is given. */
   latitude: z.coerce.number().min(-90).max(90).optional(),
@@ -117,8 +125,11 @@ export function hsdsRoutes(models: ResourceModels): Router {
     if (query.organization_id !== undefined) {
       const corporate = keyOfHsdsId("corporation", query.organization_id);
       const own = keyOfHsdsId("organization", query.organization_id);
-      if (corporate === undefined && own === undefined) throw new HsdsRequestError(400, "BAD_USER_INPUT", "organization_id: この組織IDではありません (not an organization id)", "organization_id");
-      conditions.push(corporate !== undefined ? { "identifiers.corporateNumber": corporate } : { _id: new Types.ObjectId(own), "identifiers.corporateNumber": null });
+      if (corporate === undefined && own === undefined)
+        throw new HsdsRequestError(400, "BAD_USER_INPUT", "organization_id: この組織IDではありません (not an organization id)", "organization_id");
+      conditions.push(
+        corporate !== undefined ? { "identifiers.corporateNumber": corporate } : { _id: new Types.ObjectId(own), "identifiers.corporateNumber": null },
+      );
     }
     return conditions;
   }
@@ -127,10 +138,17 @@ export function hsdsRoutes(models: ResourceModels): Router {
   async function proximityPoint(query: ListQuery): Promise<[number, number] | undefined> {
     if (query.proximity === undefined) return undefined;
     if (query.latitude !== undefined && query.longitude !== undefined) return [query.longitude, query.latitude];
-    if (query.postcode === undefined) throw new HsdsRequestError(400, "BAD_USER_INPUT", "proximity: postcode か latitude/longitude が必要です (needs postcode or latitude and longitude)", "proximity");
+    if (query.postcode === undefined)
+      throw new HsdsRequestError(
+        400,
+        "BAD_USER_INPUT",
+        "proximity: postcode か latitude/longitude が必要です (needs postcode or latitude and longitude)",
+        "proximity",
+      );
     const code = query.postcode.replace(/^(\d{3})-?(\d{4})$/, "$1-$2");
     const places = await firstOf({ "address.postalCode": code, location: { $ne: null } }, 500);
-    if (places.length === 0) throw new HsdsRequestError(400, "BAD_USER_INPUT", "postcode: この郵便番号の位置が分かりません (no known location for this postcode)", "postcode");
+    if (places.length === 0)
+      throw new HsdsRequestError(400, "BAD_USER_INPUT", "postcode: この郵便番号の位置が分かりません (no known location for this postcode)", "postcode");
     const sum = places.reduce(([lon, lat], place) => [lon + (place.location?.coordinates[0] ?? 0), lat + (place.location?.coordinates[1] ?? 0)], [0, 0]);
     return [sum[0] / places.length, sum[1] / places.length];
   }
@@ -140,9 +158,21 @@ export function hsdsRoutes(models: ResourceModels): Router {
     const conditions = await conditionsOf(query, categories);
     const match = conditions.length === 0 ? {} : { $and: conditions };
     const point = await proximityPoint(query);
-    const source: PipelineStage[] = point === undefined
-      ? [{ $match: match }, { $sort: { _id: 1 } }]
-      : [{ $geoNear: { near: { type: "Point", coordinates: point }, key: "location", distanceField: "hsdsDistance", maxDistance: query.proximity, spherical: true, query: match } }];
+    const source: PipelineStage[] =
+      point === undefined
+        ? [{ $match: match }, { $sort: { _id: 1 } }]
+        : [
+            {
+              $geoNear: {
+                near: { type: "Point", coordinates: point },
+                key: "location",
+                distanceField: "hsdsDistance",
+                maxDistance: query.proximity,
+                spherical: true,
+                query: match,
+              },
+            },
+          ];
     const [items, counted] = await Promise.all([
       Resource.aggregate<ResourceDocument>([...source, { $skip: (query.page - 1) * query.per_page }, { $limit: query.per_page }]),
       Resource.aggregate<{ total: number }>([...source, { $count: "total" }]),
@@ -175,7 +205,9 @@ export function hsdsRoutes(models: ResourceModels): Router {
       response.set("cache-control", "public, max-age=60").json(await handler(request));
     } catch (error) {
       if (!(error instanceof HsdsRequestError)) throw error;
-      response.status(error.status).json({ code: error.code, message: error.message, ...(error.parameter === undefined ? {} : { parameter: error.parameter }) });
+      response
+        .status(error.status)
+        .json({ code: error.code, message: error.message, ...(error.parameter === undefined ? {} : { parameter: error.parameter }) });
     }
   };
   const notFound = (what: string) => new HsdsRequestError(404, "NOT_FOUND", `${what} が見つかりません (not found)`);
@@ -188,47 +220,78 @@ export function hsdsRoutes(models: ResourceModels): Router {
     return found;
   };
 
-  router.get("/hsds", route(async (request) => ({ version: HSDS_VERSION, profile: "https://docs.openreferral.org/en/latest/hsds/", openapi_url: `${request.protocol}://${request.get("host") ?? "localhost"}/hsds/openapi.json` })));
+  router.get(
+    "/hsds",
+    route(async (request) => ({
+      version: HSDS_VERSION,
+      profile: "https://docs.openreferral.org/en/latest/hsds/",
+      openapi_url: `${request.protocol}://${request.get("host") ?? "localhost"}/hsds/openapi.json`,
+    })),
+  );
 
-  router.get("/hsds/services", route(async (request) => {
-    const query = parseQuery(request);
-    const categories = await taxonomy();
-    const { items, total } = await resourcePage(query, categories);
-    const date = today();
-    return page(
-      items.map((resource) => {
-        if (query.minimal) {
-          const { id, last_modified } = serviceSummary(resource, undefined);
-          return { id, last_modified };
-        }
-        return query.full ? serviceRecord(resource, categoryOf(categories, resource.category), date) : serviceSummary(resource, categoryOf(categories, resource.category));
-      }),
-      total,
-      query,
-    );
-  }));
-  router.get("/hsds/services/:id", route(async (request) => {
-    const resource = await byId("service", String(request.params.id));
-    return serviceRecord(resource, categoryOf(await taxonomy(), resource.category), today());
-  }));
+  router.get(
+    "/hsds/services",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const categories = await taxonomy();
+      const { items, total } = await resourcePage(query, categories);
+      const date = today();
+      return page(
+        items.map((resource) => {
+          if (query.minimal) {
+            const { id, last_modified } = serviceSummary(resource, undefined);
+            return { id, last_modified };
+          }
+          return query.full
+            ? serviceRecord(resource, categoryOf(categories, resource.category), date)
+            : serviceSummary(resource, categoryOf(categories, resource.category));
+        }),
+        total,
+        query,
+      );
+    }),
+  );
+  router.get(
+    "/hsds/services/:id",
+    route(async (request) => {
+      const resource = await byId("service", String(request.params.id));
+      return serviceRecord(resource, categoryOf(await taxonomy(), resource.category), today());
+    }),
+  );
 
-  router.get("/hsds/service_at_locations", route(async (request) => {
-    const query = parseQuery(request);
-    const categories = await taxonomy();
-    const { items, total } = await resourcePage(query, categories);
-    return page(items.map((resource) => serviceAtLocationRecord(resource, true, categoryOf(categories, resource.category))), total, query);
-  }));
-  router.get("/hsds/service_at_locations/:id", route(async (request) => {
-    const resource = await byId("serviceAtLocation", String(request.params.id));
-    return serviceAtLocationRecord(resource, true, categoryOf(await taxonomy(), resource.category));
-  }));
+  router.get(
+    "/hsds/service_at_locations",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const categories = await taxonomy();
+      const { items, total } = await resourcePage(query, categories);
+      return page(
+        items.map((resource) => serviceAtLocationRecord(resource, true, categoryOf(categories, resource.category))),
+        total,
+        query,
+      );
+    }),
+  );
+  router.get(
+    "/hsds/service_at_locations/:id",
+    route(async (request) => {
+      const resource = await byId("serviceAtLocation", String(request.params.id));
+      return serviceAtLocationRecord(resource, true, categoryOf(await taxonomy(), resource.category));
+    }),
+  );
 
-  router.get("/hsds/locations", route(async (request) => {
-    const query = parseQuery(request);
-    const { items, total } = await groupPage(query, await taxonomy(), { $ifNull: ["$placeId", "$_id"] });
-    return page(items.map(locationRecord), total, query);
-  }));
-  router.get("/hsds/locations/:id", route(async (request) => locationRecord(await byId("location", String(request.params.id)))));
+  router.get(
+    "/hsds/locations",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const { items, total } = await groupPage(query, await taxonomy(), { $ifNull: ["$placeId", "$_id"] });
+      return page(items.map(locationRecord), total, query);
+    }),
+  );
+  router.get(
+    "/hsds/locations/:id",
+    route(async (request) => locationRecord(await byId("location", String(request.params.id)))),
+  );
 
   const organizationWithServices = async (resource: ResourceDocument, full: boolean): Promise<HsdsObject> => {
     const organization = organizationRecord(resource);
@@ -238,50 +301,73 @@ export function hsdsRoutes(models: ResourceModels): Router {
     const date = today();
     return {
       ...organization,
-      services: services.map((service) => (full ? serviceRecord(service, categoryOf(categories, service.category), date) : serviceSummary(service, categoryOf(categories, service.category)))),
+      services: services.map((service) =>
+        full ? serviceRecord(service, categoryOf(categories, service.category), date) : serviceSummary(service, categoryOf(categories, service.category)),
+      ),
       locations: [...new Map(services.map((service) => [locationRecord(service).id, locationRecord(service)])).values()],
     };
   };
-  router.get("/hsds/organizations", route(async (request) => {
-    const query = parseQuery(request);
-    const { items, total } = await groupPage(query, await taxonomy(), { $ifNull: ["$identifiers.corporateNumber", "$_id"] });
-    const contents = query.full || query.full_service ? await Promise.all(items.map((item) => organizationWithServices(item, query.full_service === true))) : items.map(organizationRecord);
-    return page(contents, total, query);
-  }));
-  router.get("/hsds/organizations/:id", route(async (request) => {
-    const id = String(request.params.id);
-    const corporate = keyOfHsdsId("corporation", id);
-    const resource = corporate === undefined ? await byId("organization", id) : (await firstOf({ "identifiers.corporateNumber": corporate }, 1))[0];
-    if (resource === undefined) throw notFound("organization");
-    return organizationWithServices(resource, flag.safeParse(request.query.full_service).data === true);
-  }));
+  router.get(
+    "/hsds/organizations",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const { items, total } = await groupPage(query, await taxonomy(), { $ifNull: ["$identifiers.corporateNumber", "$_id"] });
+      const contents =
+        query.full || query.full_service
+          ? await Promise.all(items.map((item) => organizationWithServices(item, query.full_service === true)))
+          : items.map(organizationRecord);
+      return page(contents, total, query);
+    }),
+  );
+  router.get(
+    "/hsds/organizations/:id",
+    route(async (request) => {
+      const id = String(request.params.id);
+      const corporate = keyOfHsdsId("corporation", id);
+      const resource = corporate === undefined ? await byId("organization", id) : (await firstOf({ "identifiers.corporateNumber": corporate }, 1))[0];
+      if (resource === undefined) throw notFound("organization");
+      return organizationWithServices(resource, flag.safeParse(request.query.full_service).data === true);
+    }),
+  );
 
-  router.get("/hsds/taxonomies", route(async (request) => {
-    const query = parseQuery(request);
-    const all = [taxonomyRecord()].filter((record) => query.search === undefined || String(record.name).includes(query.search));
-    return page(all.slice((query.page - 1) * query.per_page, query.page * query.per_page), all.length, query);
-  }));
-  router.get("/hsds/taxonomies/:id", route(async (request) => {
-    if (String(request.params.id).toLowerCase() !== taxonomyRecord().id) throw notFound("taxonomy");
-    return taxonomyRecord();
-  }));
-  router.get("/hsds/taxonomy_terms", route(async (request) => {
-    const query = parseQuery(request);
-    const categories = await taxonomy();
-    if (query.taxonomy_id !== undefined && query.taxonomy_id.toLowerCase() !== taxonomyRecord().id) return page([], 0, query);
-    const parent = query.parent_id === undefined ? undefined : termCode(categories, query.parent_id, "parent_id");
-    const terms = categories
-      .filter((entry) => !query.top_only || entry.parent === undefined || entry.parent === null)
-      .filter((entry) => parent === undefined || entry.parent === parent)
-      .filter((entry) => query.search === undefined || `${entry.code} ${entry.ja} ${entry.kana} ${entry.en}`.includes(query.search))
-      .map(taxonomyTermRecord);
-    return page(terms.slice((query.page - 1) * query.per_page, query.page * query.per_page), terms.length, query);
-  }));
-  router.get("/hsds/taxonomy_terms/:id", route(async (request) => {
-    const categories = await taxonomy();
-    const found = categories.find((entry) => hsdsIdOfText("taxonomyTerm", entry.code) === String(request.params.id).toLowerCase());
-    if (found === undefined) throw notFound("taxonomy_term");
-    return taxonomyTermRecord(found);
-  }));
+  router.get(
+    "/hsds/taxonomies",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const all = [taxonomyRecord()].filter((record) => query.search === undefined || String(record.name).includes(query.search));
+      return page(all.slice((query.page - 1) * query.per_page, query.page * query.per_page), all.length, query);
+    }),
+  );
+  router.get(
+    "/hsds/taxonomies/:id",
+    route(async (request) => {
+      if (String(request.params.id).toLowerCase() !== taxonomyRecord().id) throw notFound("taxonomy");
+      return taxonomyRecord();
+    }),
+  );
+  router.get(
+    "/hsds/taxonomy_terms",
+    route(async (request) => {
+      const query = parseQuery(request);
+      const categories = await taxonomy();
+      if (query.taxonomy_id !== undefined && query.taxonomy_id.toLowerCase() !== taxonomyRecord().id) return page([], 0, query);
+      const parent = query.parent_id === undefined ? undefined : termCode(categories, query.parent_id, "parent_id");
+      const terms = categories
+        .filter((entry) => !query.top_only || entry.parent === undefined || entry.parent === null)
+        .filter((entry) => parent === undefined || entry.parent === parent)
+        .filter((entry) => query.search === undefined || `${entry.code} ${entry.ja} ${entry.kana} ${entry.en}`.includes(query.search))
+        .map(taxonomyTermRecord);
+      return page(terms.slice((query.page - 1) * query.per_page, query.page * query.per_page), terms.length, query);
+    }),
+  );
+  router.get(
+    "/hsds/taxonomy_terms/:id",
+    route(async (request) => {
+      const categories = await taxonomy();
+      const found = categories.find((entry) => hsdsIdOfText("taxonomyTerm", entry.code) === String(request.params.id).toLowerCase());
+      if (found === undefined) throw notFound("taxonomy_term");
+      return taxonomyTermRecord(found);
+    }),
+  );
   return router;
 }

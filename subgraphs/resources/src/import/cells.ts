@@ -21,11 +21,21 @@ export function identifierText(value: string): string {
 }
 
 const ERA_START_YEARS: Readonly<Record<string, number>> = {
-  明治: 1868, 明: 1868, m: 1868,
-  大正: 1912, 大: 1912, t: 1912,
-  昭和: 1926, 昭: 1926, s: 1926,
-  平成: 1989, 平: 1989, h: 1989,
-  令和: 2019, 令: 2019, r: 2019,
+  明治: 1868,
+  明: 1868,
+  m: 1868,
+  大正: 1912,
+  大: 1912,
+  t: 1912,
+  昭和: 1926,
+  昭: 1926,
+  s: 1926,
+  平成: 1989,
+  平: 1989,
+  h: 1989,
+  令和: 2019,
+  令: 2019,
+  r: 2019,
 };
 
 /**
@@ -85,17 +95,63 @@ const DEPARTMENT_ABBREVIATIONS: Readonly<Record<string, string>> = {
 
 /** 診療科目 split on 「;」 (or 「；」「、」), abbreviations expanded, duplicates dropped. */
 export function parseDepartments(text: string): string[] {
-  const names = text.normalize("NFKC").split(/[;、]/).map((part) => part.trim()).filter(Boolean);
+  const names = text
+    .normalize("NFKC")
+    .split(/[;、]/)
+    .map((part) => part.trim())
+    .filter(Boolean);
   return [...new Set(names.map((name) => DEPARTMENT_ABBREVIATIONS[name] ?? name))];
 }
 
 /** The 47 prefectures in 都道府県コード order (01 北海道 ... 47 沖縄県). */
 export const PREFECTURES = [
-  "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-  "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-  "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-  "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-  "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+  "北海道",
+  "青森県",
+  "岩手県",
+  "宮城県",
+  "秋田県",
+  "山形県",
+  "福島県",
+  "茨城県",
+  "栃木県",
+  "群馬県",
+  "埼玉県",
+  "千葉県",
+  "東京都",
+  "神奈川県",
+  "新潟県",
+  "富山県",
+  "石川県",
+  "福井県",
+  "山梨県",
+  "長野県",
+  "岐阜県",
+  "静岡県",
+  "愛知県",
+  "三重県",
+  "滋賀県",
+  "京都府",
+  "大阪府",
+  "兵庫県",
+  "奈良県",
+  "和歌山県",
+  "鳥取県",
+  "島根県",
+  "岡山県",
+  "広島県",
+  "山口県",
+  "徳島県",
+  "香川県",
+  "愛媛県",
+  "高知県",
+  "福岡県",
+  "佐賀県",
+  "長崎県",
+  "熊本県",
+  "大分県",
+  "宮崎県",
+  "鹿児島県",
+  "沖縄県",
 ] as const;
 
 /** The 2-digit 都道府県コード of a prefecture's name ("石川県" → "17"). */

@@ -15,10 +15,7 @@ export class OpenDataParseError extends Error {
 }
 
 /** Decodes bytes as UTF-8, or Shift_JIS when the first chunk is not UTF-8; line endings become "\n". */
-export async function* decodeText(
-  source: AsyncIterable<Uint8Array | string>,
-  onBytes: (count: number) => void,
-): AsyncGenerator<string> {
+export async function* decodeText(source: AsyncIterable<Uint8Array | string>, onBytes: (count: number) => void): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let carriageReturn = false;
   const lines = (text: string) => {

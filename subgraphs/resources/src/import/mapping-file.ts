@@ -31,9 +31,7 @@ export const mappingFileSchema = z
     /** ... or the value of the `category` column mapped to category codes, with a fallback for other values. */
     categoryValues: z.record(z.string(), categoryCode).optional(),
     fallbackCategory: categoryCode.optional(),
-    defaults: z
-      .object({ prefecture: z.string().min(1).optional(), city: z.string().min(1).optional(), municipalityCode: z.string().optional() })
-      .optional(),
+    defaults: z.object({ prefecture: z.string().min(1).optional(), city: z.string().min(1).optional(), municipalityCode: z.string().optional() }).optional(),
     /** Categories added to the taxonomy when it lacks them. */
     categories: z.array(taxonomyCategorySchema).optional(),
   })
@@ -47,9 +45,9 @@ export type MappingFile = z.output<typeof mappingFileSchema>;
 
 /** The layout a mapping describes; its name column and its address column (when mapped) must be in a file's header. */
 export function layoutOfMapping(mapping: MappingFile): Layout {
-  const columns = Object.fromEntries(
-    Object.entries(mapping.columns).map(([field, names]) => [field, typeof names === "string" ? [names] : names]),
-  ) as Partial<Record<SourceField, readonly string[]>>;
+  const columns = Object.fromEntries(Object.entries(mapping.columns).map(([field, names]) => [field, typeof names === "string" ? [names] : names])) as Partial<
+    Record<SourceField, readonly string[]>
+  >;
   const category: CategoryRule =
     mapping.category !== undefined
       ? { from: "fixed", category: mapping.category }

@@ -3,25 +3,9 @@ import { normalizeJapanese } from "@tsunagu/service-kit";
 import { validateResourceInput } from "../domain";
 import type { ResourceInput, ResourceInputDraft } from "../domain";
 import { parseOpenDataHours } from "../opening-hours";
-import {
-  UNKNOWN_CARE_CATEGORY,
-  UNKNOWN_MEDICAL_CATEGORY,
-  findCareServiceType,
-  findMedicalInstitutionType,
-  inferCareServiceType,
-} from "../taxonomy";
+import { UNKNOWN_CARE_CATEGORY, UNKNOWN_MEDICAL_CATEGORY, findCareServiceType, findMedicalInstitutionType, inferCareServiceType } from "../taxonomy";
 import type { TaxonomyCategory } from "../taxonomy";
-import {
-  addressKey,
-  clean,
-  identifierText,
-  optional,
-  parseDepartments,
-  parseJapaneseDate,
-  phoneText,
-  prefectureCodeOf,
-  splitAddress,
-} from "./cells";
+import { addressKey, clean, identifierText, optional, parseDepartments, parseJapaneseDate, phoneText, prefectureCodeOf, splitAddress } from "./cells";
 import type { DetectedLayout, SourceField } from "./layouts";
 import { placeKeysOf } from "../place-keys";
 
@@ -100,7 +84,9 @@ function removePath(draft: Record<string, unknown>, path: string): void {
 }
 
 function valueAt(draft: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((node, part) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined), draft);
+  return path
+    .split(".")
+    .reduce<unknown>((node, part) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined), draft);
 }
 
 /** Reads the records of one file under its detected layout. */
@@ -147,7 +133,11 @@ export class RowReader {
     const issue = (field: string, value: string, reason: string) =>
       issues.push({ line, column: (layout.columns as Record<string, unknown>)[field] ? this.columnOf(field as SourceField) : field, value, reason });
     if (record.length !== headerLength) {
-      issue("列数", String(record.length), reasonOf(`列が${record.length}個あります（ヘッダーは${headerLength}列）`, `column count ${record.length}, header ${headerLength}`));
+      issue(
+        "列数",
+        String(record.length),
+        reasonOf(`列が${record.length}個あります（ヘッダーは${headerLength}列）`, `column count ${record.length}, header ${headerLength}`),
+      );
     }
 
     const name = cell("name");
@@ -170,8 +160,7 @@ export class RowReader {
     if (medicalInstitutionCode?.length === 7) {
       // A 7-digit code is the bureau's own number; the 10-digit code prefixes the prefecture and the 点数表 digit.
       const prefectureCode = /^(\d{2})\d{3,4}$/.exec(cell("municipalityCode").replace(/\D/g, ""))?.[1] ?? prefectureCodeOf(address.prefecture ?? "");
-      medicalInstitutionCode =
-        medicalType && prefectureCode ? `${prefectureCode}${medicalType.scoreTable}${medicalInstitutionCode}` : medicalInstitutionCode;
+      medicalInstitutionCode = medicalType && prefectureCode ? `${prefectureCode}${medicalType.scoreTable}${medicalInstitutionCode}` : medicalInstitutionCode;
     }
     if (medicalInstitutionCode && !/^\d{10}$/.test(medicalInstitutionCode)) {
       issue("medicalInstitutionCode", cell("medicalInstitutionCode"), reasonOf("医療機関コードを10桁にできません", "not a 10-digit medical institution code"));
@@ -254,8 +243,7 @@ export class RowReader {
           url,
         },
         departments: parseDepartments(cell("departments")),
-        capacity:
-          capacity !== undefined ? { maximum: capacity, unit: "PEOPLE" } : beds !== undefined ? { maximum: beds, unit: "BEDS" } : undefined,
+        capacity: capacity !== undefined ? { maximum: capacity, unit: "PEOPLE" } : beds !== undefined ? { maximum: beds, unit: "BEDS" } : undefined,
         suspended: /休止|廃止/.test(status),
         provenance: { source: "OPEN_DATA", sourceName: layout.title, sourceDate },
       };
@@ -264,9 +252,7 @@ export class RowReader {
       const idPart = careOfficeNumber ?? medicalInstitutionCode ?? officialId;
       const nameKey = `name:${normalizeJapanese(name).replace(/\s/g, "")}@${streetKey}`;
       const sourceKey =
-        layout.id === "care"
-          ? `care:${careOfficeNumber ?? nameKey}:${category.serviceCode ?? category.code}`
-          : `${layout.id}:${idPart ?? nameKey}`;
+        layout.id === "care" ? `care:${careOfficeNumber ?? nameKey}:${category.serviceCode ?? category.code}` : `${layout.id}:${idPart ?? nameKey}`;
       const placeKeys = placeKeysOf(validated.input);
       if (placeKeys.length === 0) placeKeys.push(`${layout.id}:${idPart ?? nameKey}`);
       return { line, sourceKey, placeKeys, input: validated.input, issues: validated.issues };
@@ -280,7 +266,11 @@ export class RowReader {
    * Validates a draft; a problem in an optional field drops that field and becomes an issue (the raw cell kept), a
    * problem in a required one rejects the row.
    */
-  private validate(line: number, draft: ResourceInputDraft, issues: ImportIssue[]): { ok: true; input: ResourceInput; issues: ImportIssue[] } | { ok: false; issues: ImportIssue[] } {
+  private validate(
+    line: number,
+    draft: ResourceInputDraft,
+    issues: ImportIssue[],
+  ): { ok: true; input: ResourceInput; issues: ImportIssue[] } | { ok: false; issues: ImportIssue[] } {
     const found = [...issues];
     const working = structuredClone(draft) as unknown as Record<string, unknown>;
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -311,9 +301,14 @@ export class RowReader {
       return { code, issues: before };
     };
     if (rule.from === "careService") {
-      const texts = cell("careService").split(/[;；、]/).map((text) => text.trim()).filter(Boolean);
+      const texts = cell("careService")
+        .split(/[;；、]/)
+        .map((text) => text.trim())
+        .filter(Boolean);
       if (texts.length === 0) {
-        return [unknown("careService", "", UNKNOWN_CARE_CATEGORY, "サービスの種類がありません。その他として登録しました", "no service type; filed under other")];
+        return [
+          unknown("careService", "", UNKNOWN_CARE_CATEGORY, "サービスの種類がありません。その他として登録しました", "no service type; filed under other"),
+        ];
       }
       return texts.map((text) => {
         const type = findCareServiceType(text);
@@ -325,7 +320,13 @@ export class RowReader {
         }
         const leading = /^(\d{3})/.exec(text)?.[1];
         return {
-          ...unknown("careService", text, UNKNOWN_CARE_CATEGORY, "未知のサービスの種類です。その他として登録しました", "unknown service type; filed under other"),
+          ...unknown(
+            "careService",
+            text,
+            UNKNOWN_CARE_CATEGORY,
+            "未知のサービスの種類です。その他として登録しました",
+            "unknown service type; filed under other",
+          ),
           serviceCode: leading,
         };
       });
@@ -333,14 +334,24 @@ export class RowReader {
     if (rule.from === "medicalType") {
       const type = findMedicalInstitutionType(cell("medicalType"));
       if (type) return [{ code: type.category, issues: [] }];
-      return [unknown("medicalType", cell("medicalType"), UNKNOWN_MEDICAL_CATEGORY, "未知の医療機関の種類です。医療機関として登録しました", "unknown type; filed under medical")];
+      return [
+        unknown(
+          "medicalType",
+          cell("medicalType"),
+          UNKNOWN_MEDICAL_CATEGORY,
+          "未知の医療機関の種類です。医療機関として登録しました",
+          "unknown type; filed under medical",
+        ),
+      ];
     }
     if (rule.from === "fixed") return [{ code: rule.category, issues: [] }];
     const value = cell("category");
     const code = rule.values[value];
     if (code) return [{ code, issues: [] }];
     if (rule.fallback) {
-      return [unknown("category", value, rule.fallback, "対応表にない分類です。既定の分類で登録しました", "category not in the mapping; filed under the fallback")];
+      return [
+        unknown("category", value, rule.fallback, "対応表にない分類です。既定の分類で登録しました", "category not in the mapping; filed under the fallback"),
+      ];
     }
     issue("category", value, reasonOf("対応表にない分類です", "category not in the mapping"));
     return [{ code: "", issues: [] }];

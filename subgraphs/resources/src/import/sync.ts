@@ -66,7 +66,9 @@ function contentHash(record: ResourceRecord, issues: readonly ImportIssue[], pla
   const { provenance, ...content } = record;
   const stable = { ...content, provenance: { ...provenance, modifiedAt: undefined } };
   const issueText = issues.map((issue) => [issue.column, issue.value, issue.reason]);
-  return createHash("sha1").update(JSON.stringify([stable, issueText, placeKeys])).digest("base64url");
+  return createHash("sha1")
+    .update(JSON.stringify([stable, issueText, placeKeys]))
+    .digest("base64url");
 }
 
 function issueDocuments(issues: readonly ImportIssue[], file: string): ImportIssueDocument[] {
@@ -115,7 +117,10 @@ class Synchroniser {
     for (const service of services) {
       const built = recordFor(service.input, this.taxonomy, this.now);
       if (!built.ok) {
-        this.reject(service.line, built.errors.map((error) => ({ line: service.line, column: error.field, value: "", reason: error.reason })));
+        this.reject(
+          service.line,
+          built.errors.map((error) => ({ line: service.line, column: error.field, value: "", reason: error.reason })),
+        );
         continue;
       }
       const record = this.districts.assign(built.record);
@@ -140,7 +145,10 @@ class Synchroniser {
           sourceKey: service.sourceKey,
           importHash: hash,
           importIssues,
-          fieldProvenance: this.provenanceOf(record, OFFICIAL_FIELDS.map(({ field }) => field)),
+          fieldProvenance: this.provenanceOf(
+            record,
+            OFFICIAL_FIELDS.map(({ field }) => field),
+          ),
           version: 1,
           createdAt: this.now,
           updatedAt: this.now,
@@ -257,11 +265,17 @@ export async function importResourcesFile(connection: Connection, path: string, 
   const models = await openResourceModels(connection);
   await ensureDefaultTaxonomy(models);
   const taxonomy = await loadTaxonomy(models);
-  const file = await openOpenDataCsv(createReadStream(path), { taxonomy: [...taxonomy, ...(options.layout?.newCategories ?? [])], layout: options.layout, scope: options.scope });
+  const file = await openOpenDataCsv(createReadStream(path), {
+    taxonomy: [...taxonomy, ...(options.layout?.newCategories ?? [])],
+    layout: options.layout,
+    scope: options.scope,
+  });
   if (!options.dryRun) await addLayoutCategories(models, file.layout);
   const synchroniser = new Synchroniser(
     models,
-    options.dryRun ? [...taxonomy, ...(file.layout.newCategories ?? []).map((entry, order) => ({ ...entry, order, _id: new Types.ObjectId() }))] : await loadTaxonomy(models),
+    options.dryRun
+      ? [...taxonomy, ...(file.layout.newCategories ?? []).map((entry, order) => ({ ...entry, order, _id: new Types.ObjectId() }))]
+      : await loadTaxonomy(models),
     await loadDistrictTable(models),
     basename(path),
     file.layout.title,

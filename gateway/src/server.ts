@@ -85,6 +85,8 @@ export const DEFAULT_SUBGRAPH_CONCURRENCY = 64;
 export const DEFAULT_CREW_LANE: SubgraphLane = Object.freeze({ timeoutMs: 10_000, maxConcurrent: 32 });
 export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
 const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
+/** The deadline of an HSDS page forwarded to the resources subgraph. */
+const HSDS_TIMEOUT_MS = 30_000;
 
 /** Starts the gateway; `url` is its GraphQL endpoint, `stop()` drains requests and closes it. */
 export async function createGateway(options: GatewayOptions): Promise<RunningService> {
@@ -203,7 +205,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
       "/hsds",
       authenticateRequests(authenticate, identities),
       limitRate(limiter, identities),
-      forwardToSubgraph(resources, (lanes.resources ?? sharedLane).timeoutMs),
+      // Whole-directory pages (HSDS clients sync everything) may take longer than one GraphQL call's deadline.
+      forwardToSubgraph(resources, Math.max((lanes.resources ?? sharedLane).timeoutMs, HSDS_TIMEOUT_MS)),
     );
   }
   // The events subgraph's iCalendar feeds, on the gateway's public origin (calendar apps send no token: a member's feed carries its secret in the path).

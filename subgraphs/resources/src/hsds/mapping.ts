@@ -26,6 +26,13 @@ export function organizationIdOf(resource: ResourceDocument): string {
   return corporate === undefined || corporate === null ? hsdsId("organization", resource._id.toHexString()) : hsdsId("corporation", corporate);
 }
 
+/** A web address as an RFC 3986 URI (non-ASCII hosts and paths encoded), or undefined when it is not an http(s) address. */
+function absoluteUri(raw: string | null | undefined): string | undefined {
+  if (raw === undefined || raw === null || !URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
+}
+
 const compact = (record: HsdsObject): HsdsObject => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== null));
 
 export function taxonomyRecord(): HsdsObject {
@@ -224,7 +231,7 @@ export function serviceSummary(resource: ResourceDocument, category: TaxonomyCat
     name: resource.names.official,
     alternate_name: category === undefined ? (resource.names.kana ?? undefined) : `${category.ja}${resource.names.kana ? `（${resource.names.kana}）` : ""}`,
     description: resource.description ?? (category === undefined ? undefined : `${category.ja} / ${category.en}`),
-    url: resource.contact?.url ?? undefined,
+    url: absoluteUri(resource.contact?.url),
     email: resource.contact?.email ?? undefined,
     status,
     fees_description: resource.fees ?? undefined,

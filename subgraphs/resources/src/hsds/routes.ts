@@ -175,7 +175,8 @@ export function hsdsRoutes(models: ResourceModels): Router {
           ];
     const [items, counted] = await Promise.all([
       Resource.aggregate<ResourceDocument>([...source, { $skip: (query.page - 1) * query.per_page }, { $limit: query.per_page }]),
-      Resource.aggregate<{ total: number }>([...source, { $count: "total" }]),
+      // Counting needs no order: only the match (or the radius).
+      Resource.aggregate<{ total: number }>([...(point === undefined ? [{ $match: match }] : source), { $count: "total" }]),
     ]);
     return { items, total: counted[0]?.total ?? 0 };
   }

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
+import type { Connection } from "mongoose";
 import { CREDENTIALS_FILE } from "@tsunagu/embedded-mongo";
 import {
   ConfigError,
@@ -65,6 +66,8 @@ export interface RunningSystem {
   subgraphUrls: Readonly<Record<string, string>>;
   /** The MongoDB URI in use, credentials masked; for the embedded engine, where other tools can reach it while it runs. */
   mongoUri: string;
+  /** The system's own database connection (in-process callers such as tests and scripts; never printed). */
+  connection: Connection;
   /** The origin links handed to users are built on (PUBLIC_ORIGIN, else http://localhost:<gateway port>). */
   publicOrigin: string;
   /** True when this process runs the embedded engine. */
@@ -188,7 +191,16 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     running.push(gateway);
     publicOrigin ||= `http://localhost:${new URL(gateway.url).port}`;
 
-    return { gatewayUrl: gateway.url, subgraphUrls, publicOrigin, mongoUri: maskUriCredentials(mongo.uri), embedded: mongo.embedded, seeded, stop };
+    return {
+      gatewayUrl: gateway.url,
+      subgraphUrls,
+      publicOrigin,
+      mongoUri: maskUriCredentials(mongo.uri),
+      connection: mongo.connection,
+      embedded: mongo.embedded,
+      seeded,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

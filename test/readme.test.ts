@@ -71,6 +71,14 @@ const EXPECTATIONS: ReadonlyArray<{ marker: string; check(run: ShellRun): void }
     },
   },
   {
+    marker: "issueCalendarFeed",
+    check(run) {
+      // The demo care manager's own feed, on the gateway's origin (calendar apps fetch it there without a token).
+      const { issueCalendarFeed } = lastAnswer(run) as { issueCalendarFeed: { url: string } };
+      expect(issueCalendarFeed.url).toMatch(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/calendar\/members\/[A-Za-z0-9_-]{43}\.ics$/);
+    },
+  },
+  {
     marker: "emergencyLookup",
     check(run) {
       const { emergencyLookup } = lastAnswer(run) as {

@@ -1,7 +1,7 @@
 // Vendor API keys: generated once, stored only as a SHA-256 hash with owner and scopes, in the gateway's `apiKeys` collection.
 import { createHash, randomBytes } from "node:crypto";
 import { Schema, isValidObjectId } from "mongoose";
-import type { Connection } from "mongoose";
+import type { Connection, Model } from "mongoose";
 import { API_SCOPES, isApiScope } from "@tsunagu/service-kit";
 
 /** A stored key as listings show it: never the key, only its first characters. */
@@ -127,7 +127,8 @@ function toRecord(doc: StoredApiKey): ApiKeyRecord {
  * `revokedAt: null` (missing or null) because the connection sanitizes `$` operators in filters.
  */
 export async function mongoApiKeyStore(connection: Connection): Promise<ApiKeyStore> {
-  const ApiKey = connection.model<ApiKeyDocument>("ApiKey", apiKeySchema);
+  // One model per connection: a second store on the same connection (a script beside the gateway) reuses it.
+  const ApiKey = (connection.models.ApiKey as Model<ApiKeyDocument> | undefined) ?? connection.model<ApiKeyDocument>("ApiKey", apiKeySchema);
   await ApiKey.init();
   return {
     async insert(key) {

@@ -1,13 +1,13 @@
 // The programme's figures through the gateway for a seeded year: events by kind, attendances by profession, organisations, multi-profession meetings, satisfaction and progress against the city's targets.
 import { Types } from "mongoose";
-import { fiscalYearOf, fiscalYearStart, toTokyoIso } from "@tsunagu/service-kit";
+import { demoReferenceDate, fiscalYearOf, fiscalYearStart, toTokyoIso } from "@tsunagu/service-kit";
 import { DEMO_EVENT_FIGURES } from "@tsunagu/events";
 import { codes } from "./helpers";
 import { signedIn, startEventsStack } from "./events-stack";
 import type { EventsStack } from "./events-stack";
 
-/** The seed's year is the fiscal year before the current one (its events are all over, with attendance and surveys). */
-const YEAR = fiscalYearOf(new Date()) - 1;
+/** The seed is set at the fixed demo date; its year is the fiscal year before that one (all over, with attendance and surveys). */
+const YEAR = fiscalYearOf(demoReferenceDate()) - 1;
 const MEMBER = { id: new Types.ObjectId().toHexString(), name: "小林 直美", profession: "NURSE" as const };
 let stack: EventsStack;
 
@@ -132,8 +132,8 @@ test("coordinators set targets; others may not read figures", async () => {
 test("the seeded member is registered for the coming training and sees it in their registrations", async () => {
   const member = await signedIn({ role: "PROFESSIONAL", subject: "kobayashi", memberId: MEMBER.id, profession: "看護師" });
   const answer = await stack.graphql(
-    `{ events(first: 5, filter: { types: [TRAINING] }) { edges { node { title myRegistration { status member { registrations { edges { node { event { title } } } } } } } } } }`,
-    {},
+    `query ($from: DateTime!) { events(first: 5, filter: { types: [TRAINING], from: $from }) { edges { node { title myRegistration { status member { registrations { edges { node { event { title } } } } } } } } } }`,
+    { from: toTokyoIso(demoReferenceDate()) },
     member,
   );
   const edges = (answer.body.data as { events: { edges: { node: { title: string; myRegistration: { status: string } | null } }[] } }).events.edges;

@@ -1,4 +1,5 @@
 // The subscription fields: the SDL and SUBSCRIPTION_FIELDS in step, topics and filters, the schema built from whichever types the supergraph has, and the configuration variables.
+import { randomBytes } from "node:crypto";
 import { Kind, buildSchema, parse, printType } from "graphql";
 import type { GraphQLObjectType } from "graphql";
 import { createLogger, loadConfig } from "@tsunagu/service-kit";
@@ -104,9 +105,12 @@ test("a supergraph without any of the types gets no Subscription type; an unknow
 });
 
 test("REDIS_URL and LIMIT_SUBSCRIPTIONS_PER_CONNECTION configure the gateway's pub/sub and subscription limit", () => {
-  const defaults = gatewayOptionsOf(loadConfig(gatewayConfigSchema, {}));
+  const SECRETS = { IDENTITY_SECRET: randomBytes(32).toString("hex"), JWT_SECRET: randomBytes(32).toString("hex") };
+  const defaults = gatewayOptionsOf(loadConfig(gatewayConfigSchema, SECRETS));
   expect([defaults.redisUrl, defaults.subscriptions]).toEqual([undefined, { maxPerConnection: 20 }]);
-  const configured = gatewayOptionsOf(loadConfig(gatewayConfigSchema, { REDIS_URL: "redis://redis:6379/0", LIMIT_SUBSCRIPTIONS_PER_CONNECTION: "5" }));
+  const configured = gatewayOptionsOf(
+    loadConfig(gatewayConfigSchema, { ...SECRETS, REDIS_URL: "redis://redis:6379/0", LIMIT_SUBSCRIPTIONS_PER_CONNECTION: "5" }),
+  );
   expect([configured.redisUrl, configured.subscriptions]).toEqual(["redis://redis:6379/0", { maxPerConnection: 5 }]);
   expect(() => loadConfig(gatewayConfigSchema, { REDIS_URL: "http://redis:6379" })).toThrow(
     'Invalid configuration: REDIS_URL: expected a redis:// or rediss:// URL, got "http://redis:6379"',

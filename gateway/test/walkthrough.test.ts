@@ -1,10 +1,10 @@
 // Issue 13's defects, each walked through the gateway of the whole system (demo data) as its user would: what was refused, changed or shown wrongly before, and is right now.
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
-import { connectMongo, fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
+import { fiscalYearOf, fiscalYearStart, toTokyoIso, tokyoDate } from "@tsunagu/service-kit";
 import { demoMemberClaims } from "../../scripts/token";
 import { createApiKey, generateApiKey, hashApiKey, mongoApiKeyStore } from "../src/api-keys";
-import { bearer, codes, silentLogger } from "./helpers";
+import { bearer, codes } from "./helpers";
 import { startSystemStack } from "./system-stack";
 import type { SystemStack } from "./system-stack";
 
@@ -507,9 +507,8 @@ describe("13: a member's affiliation text is checked against the resource it nam
 
 describe("12: API-key scopes come from a documented list; groups, members and events sync by modifiedAfter", () => {
   test("create-api-key refuses an unknown scope; the gateway refuses a key or a token carrying one", async () => {
-    const mongo = await connectMongo({ uri: stack.system.mongoUri, dbName: "tsunagu", logger: silentLogger });
-    try {
-      const store = await mongoApiKeyStore(mongo.connection);
+    {
+      const store = await mongoApiKeyStore(stack.system.connection);
       await expect(createApiKey(store, { owner: "Vendor K.K.", scopes: ["anything:goes"] })).rejects.toThrow("unknown scope(s) anything:goes");
       const good = await createApiKey(store, { owner: "Vendor K.K.", scopes: ["resources:read"] });
       expect((await stack.graphql("{ publicCalendarUrl }", {}, { "x-api-key": good.key })).body.errors).toBeUndefined();
@@ -519,8 +518,6 @@ describe("12: API-key scopes come from a documented list; groups, members and ev
       const refused = await stack.graphql("{ publicCalendarUrl }", {}, { "x-api-key": legacy });
       expect(refused.status).toBe(401);
       expect(refused.body.errors?.[0]?.message).toContain("unknown scope(s) contacts:all");
-    } finally {
-      await mongo.close();
     }
     const token = await stack.graphql("{ publicCalendarUrl }", {}, await bearer({ role: "VENDOR", subject: "vendor-1", scopes: ["contacts:all"] }));
     expect(codes(token.body)).toEqual(["UNAUTHENTICATED"]);

@@ -25,11 +25,17 @@ test("GraphiQL loads from the gateway alone and runs the example query", async (
   page.on("request", (request) => {
     if (!request.url().startsWith(origin) && !request.url().startsWith("data:") && !request.url().startsWith("blob:")) foreign.push(request.url());
   });
+  // GraphiQL is ready once it has loaded the schema (its introspection) and shows the example in the editor.
+  const schemaLoaded = page.waitForResponse((response) => response.url() === `${origin}/graphql` && response.request().method() === "POST");
   await page.goto(`${origin}/graphiql`);
-  await page
-    .getByRole("button", { name: /execute|実行|run/i })
-    .first()
-    .click();
+  await schemaLoaded;
+  await page.getByText("Stations").first().waitFor();
+  const answered = page.waitForResponse(
+    (response) => response.url() === `${origin}/graphql` && (response.request().postData() ?? "").includes("query Stations"),
+    { timeout: 60_000 },
+  );
+  await page.getByRole("button", { name: /execute query/i }).click();
+  expect((await answered).status()).toBe(200);
   await page.getByText('"totalCount"').first().waitFor({ timeout: 60_000 });
   await keepScreenshot(page, "graphiql");
   expect(foreign).toEqual([]);

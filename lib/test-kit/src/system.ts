@@ -59,7 +59,8 @@ export async function startTestSystem(env: Readonly<Record<string, string>> = {}
     token: async (args) => {
       const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "token.ts"), ...args], {
         cwd: ROOT,
-        env: { ...process.env, ...variables },
+        // PORT as the running gateway listens, so `--demo` finds it as it finds `npm start`'s.
+        env: { ...process.env, ...variables, PORT: new URL(system.gatewayUrl).port },
         encoding: "utf8",
       });
       return stdout.trim();

@@ -1,14 +1,18 @@
 // Who a test acts as: the secrets test gateways and subgraphs share, and signed tokens for each role.
+import { randomBytes } from "node:crypto";
 import { issueToken } from "@tsunagu/gateway";
 import type { JwtSettings, TokenRequest } from "@tsunagu/gateway";
 
-/** IDENTITY_SECRET of every gateway and subgraph a test kit starts. */
-export const TEST_IDENTITY_SECRET = "test-identity-secret-0123456789abcdef";
+/**
+ * IDENTITY_SECRET of every gateway and subgraph a test kit starts: new for each test process, since a secret written in
+ * the source is one every process refuses (as the whole system started by a test does).
+ */
+export const TEST_IDENTITY_SECRET = randomBytes(32).toString("hex");
 
 /** The JWT settings of every gateway a test kit starts. */
 export const TEST_JWT: JwtSettings = {
   algorithm: "HS256",
-  secret: "test-jwt-secret-0123456789abcdefghij",
+  secret: randomBytes(32).toString("hex"),
   issuer: "tsunagu-test",
   audience: "tsunagu-test",
 };

@@ -18,7 +18,7 @@ const RESOURCE = `query ($id: ID!) { resource(id: $id) { id version updatedAt na
   place { id services { names { official } } }
   importIssues { file line column value reason }
   fieldProvenance { field source file editedBy } } }`;
-const UPDATE = `mutation ($id: ID!, $input: ResourceInput!) { updateResource(id: $id, input: $input) { version contact { phone } } }`;
+const UPDATE = `mutation ($id: ID!, $input: ResourceChangesInput!) { updateResource(id: $id, input: $input) { version contact { phone } } }`;
 
 let stack: ResourcesStack;
 let coordinator: Record<string, string>;

@@ -92,10 +92,17 @@ interface Page {
   contents: Record<string, unknown>[];
 }
 
-/** GETs `path` from the gateway; a GET that meets a kept-alive socket closed under it is sent again once, as browsers do. */
+/**
+ * GETs `path` from the gateway. A GET that meets a kept-alive socket closed under it, or a gateway timeout on a machine
+ * busy with other work, is sent again once, as an HSDS client would: this check is about what the answers hold.
+ */
 async function getJson(stack: ResourcesStack, path: string, retried = false): Promise<{ status: number; body: unknown }> {
   try {
     const response = await fetch(new URL(path, stack.gateway.url));
+    if (response.status === 504 && !retried) {
+      await response.body?.cancel();
+      return getJson(stack, path, true);
+    }
     return { status: response.status, body: await response.json() };
   } catch (error) {
     const code = (error as { cause?: { code?: string } }).cause?.code;

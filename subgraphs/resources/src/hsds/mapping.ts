@@ -30,7 +30,9 @@ export function organizationIdOf(resource: ResourceDocument): string {
 function absoluteUri(raw: string | null | undefined): string | undefined {
   if (raw === undefined || raw === null || !URL.canParse(raw)) return undefined;
   const url = new URL(raw);
-  return url.protocol === "http:" || url.protocol === "https:" ? url.href : undefined;
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  // WHATWG keeps a few characters RFC 3986 does not allow (| ^ ` { } \\ and the like); percent-encode them too.
+  return url.href.replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/g, (character) => encodeURIComponent(character));
 }
 
 const compact = (record: HsdsObject): HsdsObject => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== null));

@@ -26,6 +26,7 @@ import { toTokyoIso } from "@tsunagu/service-kit";
 import type { InformationSource, ProfileSection } from "./generated/resolvers-types";
 import type { AllergyRecord, ConditionRecord, DeviceRecord, MedicationRecord, PersonRecord } from "./domain";
 import type { ProfileDocument } from "./models";
+import { ALL_SECTIONS } from "./sections";
 import {
   ABO_CODES,
   ALLERGY_CLINICAL,
@@ -52,20 +53,11 @@ import {
   SNOMED,
 } from "./fhir-terminology";
 
-/** What the export carries; the log entry of an export names exactly these sections. */
-export const FHIR_SECTIONS: ProfileSection[] = [
-  "PERSON",
-  "BLOOD_TYPE",
-  "CONDITIONS",
-  "MEDICATIONS",
-  "ALLERGIES",
-  "IMPLANTED_DEVICES",
-  "CARE_TEAM",
-  "CARE_LEVEL",
-  "LIVING_SITUATION",
-  "EMERGENCY_CONTACTS",
-  "ADVANCE_CARE",
-];
+/** The sections about the record itself rather than its handling (consent, review, card, sharing, candidates). */
+const NOT_EXPORTED: ReadonlySet<ProfileSection> = new Set(["CONSENT", "REVIEW_STATUS", "CARD", "SHARING", "CANDIDATES"]);
+
+/** What the export carries, in the schema's order; the log entry of an export names exactly these sections. */
+export const FHIR_SECTIONS: ProfileSection[] = ALL_SECTIONS.filter((section) => !NOT_EXPORTED.has(section));
 
 /**
  * Where the export's identifiers come from: a URI the municipality controls (its public origin, say). The resident is

@@ -14,8 +14,8 @@ export function chromiumPath(): string {
   return path;
 }
 
-/** A headless Chromium that reaches nothing but this machine, as on a closed network. */
-export function launchChromium(): Promise<Browser> {
+/** A headless Chromium that reaches nothing but this machine, as on a closed network; `extraArgs` add switches (e.g. a fake camera). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -27,6 +27,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -39,3 +39,9 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Evaluated in the crew page: resolves once its service worker is active and has kept the shell (a string: the root tsconfig has no DOM types). */
+export const CREW_SHELL_KEPT = `(async () => {
+  await navigator.serviceWorker.ready;
+  while ((await caches.match("/crew")) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+})()`;

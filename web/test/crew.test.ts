@@ -7,7 +7,7 @@ import { testToken } from "@tsunagu/test-kit";
 import { startSystemStack } from "../../gateway/test/system-stack";
 import type { SystemStack } from "../../gateway/test/system-stack";
 import { writeQrY4m } from "./fake-camera";
-import { keepScreenshot, launchChromium } from "./browser";
+import { CREW_SHELL_KEPT, keepScreenshot, launchChromium } from "./browser";
 
 interface Resident {
   subject: string;
@@ -78,18 +78,20 @@ async function lookupEntries(resident: Resident, incidentNumber: string): Promis
   return myAccessLog.edges.map((edge) => edge.node).filter((entry) => entry.action === "LOOKUP" && entry.incidentNumber === incidentNumber);
 }
 
-/** Everything the page left in the browser's storage: Web Storage, IndexedDB, cookies, and Cache Storage's URLs and bodies. */
+/** In the page: what it left in the browser's storage — Web Storage, IndexedDB, cookies, and Cache Storage's URLs and bodies (the root tsconfig has no DOM types, hence a string). */
+const DEVICE_STORAGE = `(async () => {
+  const cached = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) cached.push({ url: request.url, body: await (await cache.match(request)).text() });
+  }
+  return { local: localStorage.length, session: sessionStorage.length, databases: (await indexedDB.databases()).length, cookie: document.cookie, cached };
+})()`;
+
 async function deviceStorage(
   page: Page,
 ): Promise<{ local: number; session: number; databases: number; cookie: string; cached: { url: string; body: string }[] }> {
-  return page.evaluate(async () => {
-    const cached: { url: string; body: string }[] = [];
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const request of await cache.keys()) cached.push({ url: request.url, body: (await (await cache.match(request))?.text()) ?? "" });
-    }
-    return { local: localStorage.length, session: sessionStorage.length, databases: (await indexedDB.databases()).length, cookie: document.cookie, cached };
-  });
+  return page.evaluate(DEVICE_STORAGE);
 }
 
 test("a crew scans the fridge kit's QR code with the camera and sees the one-screen summary, warnings first, with tap-to-call", async () => {
@@ -193,7 +195,7 @@ test("a dropped connection is retried with the same request key: the summary arr
   expect(await lookupEntries(resident, "R8-11-0503")).toEqual([{ action: "LOOKUP", outcome: "ALLOWED", incidentNumber: "R8-11-0503" }]);
 
   // Nothing of the patient stays on the device: no Web Storage, IndexedDB or cookie, and Cache Storage holds the shell only.
-  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.evaluate(CREW_SHELL_KEPT);
   const stored = await deviceStorage(page);
   expect([stored.local, stored.session, stored.databases, stored.cookie]).toEqual([0, 0, 0, ""]);
   for (const { url, body } of stored.cached) {
@@ -213,10 +215,7 @@ test("offline after the first visit, the shell still opens from the service work
   const page = await context.newPage();
   await page.goto(`${origin}/crew`);
   // The service worker has kept the shell once it is active.
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    while ((await caches.match("/crew")) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-  });
+  await page.evaluate(CREW_SHELL_KEPT);
   await context.setOffline(true);
   const response = await page.reload();
   expect(response?.fromServiceWorker()).toBe(true);

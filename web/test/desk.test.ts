@@ -91,11 +91,13 @@ test("a coordinator signs in and the heat map shows the demo city's gaps, in wor
   const total = resourceCoverage.cells.length;
   await page.getByText(`${total}セルのうち、目標（1か所）に届かない「不足」は${resourceCoverage.gaps.length}セルです。`).waitFor();
   // The gap's shade differs from a covered cell's, and its text keeps AA contrast.
-  const [gapStyle, coveredStyle] = await Promise.all(
-    [cellOf("hospital", "山麓圏域"), cellOf(covered.category.code, covered.district)].map((cell) =>
-      cell.evaluate((node) => ({ image: getComputedStyle(node).backgroundImage, colour: getComputedStyle(node).color })),
-    ),
-  );
+  const styleOf = (code: string, district: string) =>
+    page.evaluate<{ image: string; colour: string }>(`(() => {
+      const style = getComputedStyle(document.querySelector(${JSON.stringify(`#coverage tr[data-category="${code}"] td[data-district="${district}"]`)}));
+      return { image: style.backgroundImage, colour: style.color };
+    })()`);
+  const gapStyle = await styleOf("hospital", "山麓圏域");
+  const coveredStyle = await styleOf(covered.category.code, covered.district);
   expect(gapStyle.image).toContain("gradient");
   expect(coveredStyle.image).toBe("none");
   expect(gapStyle.colour).toBe("rgb(138, 17, 17)");
@@ -285,15 +287,15 @@ test("printed on A4, the desk has the city and the date as its heading, no contr
   for (const hidden of ["#sign-in", "#period", "#status", "#coverage-target", "#queue button"]) {
     expect(await page.locator(hidden).first().isHidden()).toBe(true);
   }
-  const overflowing = await page.evaluate((width) => {
-    const wide: string[] = [];
-    for (const node of Array.from(document.body.querySelectorAll("*"))) {
+  // Every element's box, as the browser lays it out for print (the tests' TypeScript has no DOM types, so the check is a string).
+  const overflowing = await page.evaluate<{ wide: string[]; scrollWidth: number }>(`(() => {
+    const wide = [];
+    for (const node of document.body.querySelectorAll("*")) {
       const box = node.getBoundingClientRect();
-      if (box.width > 0 && (box.left < -0.5 || box.right > width + 0.5))
-        wide.push(`${node.tagName}#${node.id}.${node.getAttribute("class") ?? ""} left=${box.left} right=${box.right}`);
+      if (box.width > 0 && (box.left < -0.5 || box.right > ${printableWidth} + 0.5)) wide.push(node.tagName + "#" + node.id + " left=" + box.left + " right=" + box.right);
     }
     return { wide, scrollWidth: document.documentElement.scrollWidth };
-  }, printableWidth);
+  })()`);
   expect(overflowing.wide).toEqual([]);
   expect(overflowing.scrollWidth).toBeLessThanOrEqual(printableWidth);
   // Every chart fits the page and keeps its proportions.

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { bearer } from "../../gateway/test/helpers";
 import { startSystemStack } from "../../gateway/test/system-stack";
 import type { SystemStack } from "../../gateway/test/system-stack";
-import { ARTIFACTS_DIR, keepScreenshot, launchChromium } from "./browser";
+import { ARTIFACTS_DIR, accessibilityViolations, keepScreenshot, launchChromium } from "./browser";
 
 let stack: SystemStack;
 let browser: Browser;
@@ -110,6 +110,8 @@ test("a coordinator signs in and the heat map shows the demo city's gaps, in wor
   const single = belowTwo.find((cell) => cell.count === 1);
   if (single !== undefined) expect(await cellOf(single.category.code, single.district).textContent()).toBe("1 不足");
   await keepScreenshot(page, "desk-coverage-heat-map");
+  // Labels, names, contrast and structure by axe-core's WCAG 2.2 A/AA rules, with every section shown.
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   // The token stays in memory only.
   expect(await page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")).toEqual([0, 0, ""]);

@@ -2,7 +2,7 @@
 import type { Browser } from "playwright-core";
 import { startSystemStack } from "../../gateway/test/system-stack";
 import type { SystemStack } from "../../gateway/test/system-stack";
-import { keepScreenshot, launchChromium } from "./browser";
+import { accessibilityViolations, keepScreenshot, launchChromium } from "./browser";
 
 let stack: SystemStack;
 let browser: Browser;
@@ -71,5 +71,6 @@ test("a resident lists the events from a chosen day, subscribes to the public ca
   // Nothing about the resident is kept in the browser.
   expect(await page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")).toEqual([0, 0, ""]);
   await keepScreenshot(page, "portal-events-registration");
+  expect(await accessibilityViolations(page)).toEqual([]);
   await context.close();
 });

@@ -19,11 +19,22 @@ afterAll(async () => {
 
 interface EventsAnswer {
   publicCalendarUrl: string;
-  events: { edges: { node: { id: string; title: string; registrationOpen: boolean; registrationCounts: { registered: number } } }[] };
+  events: {
+    edges: {
+      node: {
+        id: string;
+        title: string;
+        registrationOpen: boolean;
+        registrationCounts: { registered: number };
+        recurrence: { frequency: string } | null;
+        occurrences: { startsAt: string }[];
+      };
+    }[];
+  };
 }
 
 const EVENTS = `query ($from: DateTime!) { publicCalendarUrl events(filter: { from: $from, residentsWelcome: true }, first: 20) {
-  edges { node { id title registrationOpen registrationCounts { registered } } } } }`;
+  edges { node { id title registrationOpen registrationCounts { registered } recurrence { frequency } occurrences(from: $from, first: 1) { startsAt } } } } }`;
 
 test("a resident lists the events from a chosen day, subscribes to the public calendar, and registers for one without an account", async () => {
   const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
@@ -38,6 +49,13 @@ test("a resident lists the events from a chosen day, subscribes to the public ca
   await page.getByRole("button", { name: "催しを表示" }).click();
   await page.getByText(`${before.events.edges.length}件の催しがあります。`).waitFor();
   expect(await page.locator("#events h3").allTextContents()).toEqual(before.events.edges.map((edge) => edge.node.title));
+  // A repeating event (the demo's monthly dementia café) shows its next session from that day, not the series' first.
+  const repeating = before.events.edges.findIndex((edge) => edge.node.recurrence !== null);
+  expect(repeating).toBeGreaterThanOrEqual(0);
+  const nextSession = new Date(before.events.edges[repeating].node.occurrences[0].startsAt);
+  const nextDay = nextSession.toLocaleDateString("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" });
+  expect(nextSession.getTime()).toBeGreaterThanOrEqual(new Date(from).getTime());
+  expect(await page.locator("#events .facts").nth(repeating).textContent()).toMatch(new RegExp(`定例・次回 ${nextDay}\\(.\\) \\d{2}:\\d{2}〜\\d{2}:\\d{2}・`));
 
   // The calendar: a webcal:// subscription and the .ics file itself, both the graph's public feed.
   const subscribe = page.getByRole("link", { name: "カレンダーアプリで購読する" });

@@ -7,6 +7,8 @@ interface PublicEvent {
   title: string;
   typeLabel: string;
   timeLabel: string;
+  recurrence: { frequency: string } | null;
+  occurrences: { startsAt: string; endsAt: string }[];
   place: string | null;
   venue: { names: { official: string } } | null;
   onlineUrl: string | null;
@@ -29,7 +31,7 @@ interface Registered {
 const EVENTS_QUERY = `query PublicEvents($from: DateTime!) {
   publicCalendarUrl
   events(filter: { from: $from, residentsWelcome: true }, first: 20) {
-    edges { node { id title typeLabel timeLabel place venue { names { official } } onlineUrl fee feeNote registrationOpen registrationCounts { remaining } waitlistEnabled } }
+    edges { node { id title typeLabel timeLabel recurrence { frequency } occurrences(from: $from, first: 1) { startsAt endsAt } place venue { names { official } } onlineUrl fee feeNote registrationOpen registrationCounts { remaining } waitlistEnabled } }
   }
 }`;
 
@@ -42,12 +44,24 @@ export interface EventsView {
   show(from: string): Promise<void>;
 }
 
-/** The text a person needs to decide: seats left, fee. */
+/** 「2026年11月14日(土) 13:30〜15:30」 in Tokyo time, as the graph's timeLabel reads. */
+function sessionLabel(startsAt: string, endsAt: string): string {
+  const day = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric", weekday: "short" }).format(
+    new Date(startsAt),
+  );
+  const time = (iso: string) =>
+    new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+  return `${day} ${time(startsAt)}〜${time(endsAt)}`;
+}
+
+/** When it takes place (a repeating event: its next session), where, the fee and the seats left. */
 function factsOf(event: PublicEvent): string {
   const where = event.place ?? event.venue?.names.official ?? (event.onlineUrl === null ? "会場未定" : "オンライン");
   const fee = event.fee === 0 ? "参加無料" : `参加費 ${event.fee.toLocaleString("ja-JP")}円`;
   const seats = event.registrationCounts.remaining === null ? "" : `・残り${event.registrationCounts.remaining}席`;
-  return `${event.timeLabel}・${where}・${fee}${event.feeNote === null ? "" : `（${event.feeNote}）`}${seats}`;
+  const next = event.occurrences[0];
+  const when = event.recurrence === null || next === undefined ? event.timeLabel : `定例・次回 ${sessionLabel(next.startsAt, next.endsAt)}`;
+  return `${when}・${where}・${fee}${event.feeNote === null ? "" : `（${event.feeNote}）`}${seats}`;
 }
 
 function field(id: string, label: string, type: string, required: boolean, autocomplete: string): HTMLDivElement {

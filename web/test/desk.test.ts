@@ -313,6 +313,13 @@ test("printed on A4, the desk has the city and the date as its heading, no contr
   // The heat map, the charts and a page of the queue: a few sheets for the council, not dozens.
   expect(pages).toBeGreaterThanOrEqual(2);
   expect(pages).toBeLessThanOrEqual(4);
+  // Every sheet is A4 (210 × 297 mm, about 595 × 842 points; Chromium writes 595.92 × 842.88).
+  const sheets = [...pdf.toString("latin1").matchAll(/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]/g)].map((match) => [
+    Math.round(Number(match[1])),
+    Math.round(Number(match[2])),
+  ]);
+  expect(sheets.length).toBe(pages);
+  for (const sheet of sheets) expect(sheet).toEqual([596, 843]);
   await keepScreenshot(page, "desk-print-layout");
   await context.close();
 });

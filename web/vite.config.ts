@@ -18,6 +18,7 @@ export default defineConfig({
         graphiql: resolve(__dirname, "graphiql.html"),
         portal: resolve(__dirname, "portal.html"),
         crew: resolve(__dirname, "crew.html"),
+        desk: resolve(__dirname, "desk.html"),
       },
     },
   },

@@ -38,5 +38,6 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
   router.get("/portal", page("portal.html"));
   router.get("/crew", page("crew.html"));
   router.get("/crew-sw.js", page("crew-sw.js"));
+  router.get("/desk", page("desk.html"));
   return router;
 }

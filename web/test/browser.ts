@@ -1,5 +1,6 @@
 // Test support for the pages: Debian's Chromium driven by playwright-core (headless, no network beyond this machine), and screenshots kept as test artefacts.
 import { existsSync, mkdirSync } from "node:fs";
+import axe from "axe-core";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
@@ -45,3 +46,12 @@ export const CREW_SHELL_KEPT = `(async () => {
   await navigator.serviceWorker.ready;
   while ((await caches.match("/crew")) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
 })()`;
+
+/** The WCAG 2.x A and AA rules (up to 2.2) that axe-core finds broken on the page as it is now, as "rule: target" lines. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  const violations = await page.evaluate<{ id: string; nodes: { target: string[] }[] }[]>(
+    `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }).then((result) => result.violations.map((violation) => ({ id: violation.id, nodes: violation.nodes.map((node) => ({ target: node.target.map(String) })) })))`,
+  );
+  return violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")}`));
+}

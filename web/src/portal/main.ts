@@ -1,5 +1,6 @@
 // The residents' and care managers' portal: the search form, the result list and map, and the detail view, all over the public /graphql.
 import { OPEN_STATUS_LABELS, element, renderDetail } from "./detail";
+import { createEventsView } from "./events";
 import { GraphQLRequestError, setBearerToken, tokenClaims } from "./graphql";
 import { createResultsMap } from "./map";
 import { loadChoices, loadResource, searchResources } from "./queries";
@@ -215,3 +216,16 @@ void loadChoices()
   .catch((error: unknown) => {
     status.textContent = `分類と地区を読み込めませんでした。${explain(error)}`;
   });
+
+const events = createEventsView(
+  byId("events"),
+  { subscribe: byId<HTMLAnchorElement>("calendar-subscribe"), file: byId<HTMLAnchorElement>("calendar-file") },
+  byId("events-status"),
+);
+const eventsFrom = byId<HTMLInputElement>("events-from");
+eventsFrom.value = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
+byId<HTMLFormElement>("events-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (eventsFrom.value !== "") void events.show(`${eventsFrom.value}T00:00:00+09:00`);
+});
+void events.show(`${eventsFrom.value}T00:00:00+09:00`);

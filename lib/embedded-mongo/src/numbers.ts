@@ -265,6 +265,16 @@ export function updateArithmetic(operator: "add" | "multiply", current: unknown,
   throw new CommandError("BadValue", `Failed to apply $inc operations to current value (${shown}) for document {_id: ${documentId}}`);
 }
 
+/** `$add`/`$sum` as MongoDB computes them: the wider type of the two, an int32 overflow a long, a long overflow a double. */
+export function expressionAdd(a: unknown, b: unknown): unknown {
+  try {
+    return updateArithmetic("add", a, b, "");
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    return Number(toDecimalText(a)) + Number(toDecimalText(b));
+  }
+}
+
 /** The zero of a number's type, which `$mul` stores in a missing field. */
 export function zeroOf(value: unknown): unknown {
   switch (numberType(value)) {

@@ -430,9 +430,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   }
   if (rest.length === 0) return input;
   const collation = collationOf(options);
-  const output = collation
-    ? runCollatedStages(input.map(plainNumbers), rest, options, collation)
-    : translated(() => new Aggregator(plainNumbers(rest), options).run<Document>(input.map(plainNumbers)));
+  const output = collation ? runCollatedStages(input.map(plainNumbers), rest, options, collation) : runStagesKeepingTypes(input, rest, options);
   return withNumberTypesOf(input, output);
 }
 
@@ -520,6 +518,20 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
         `the pipeline stage ${name} is not supported with a non-simple collation by the embedded engine ($match, $sort, a $group with a constant key, and $skip, $limit, $count, $unwind, $project, $addFields, $set, $unset, $replaceRoot, $replaceWith, $sample without comparison expressions are)`,
       );
     }
+  }
+  return docs;
+}
+
+/**
+ * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
+ * operators ($sum, $add, $type) read the types the earlier stages produced or passed through.
+ */
+function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+  let docs = input;
+  for (const stage of stages) {
+    const current = docs;
+    const output = translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers)));
+    docs = withNumberTypesOf(current, output);
   }
   return docs;
 }

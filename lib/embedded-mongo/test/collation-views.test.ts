@@ -1,5 +1,5 @@
 // Collation (simple, en, ja; strengths 1-3; collection, index and unique-index collations) and read-only views, as MongoDB 7 documents them, through the driver.
-import type { CollationOptions, Db, Document } from "mongodb";
+import { Decimal128, Double, Long, type CollationOptions, type Db, type Document } from "mongodb";
 import { startHarness, stopHarness, type Harness } from "./helpers";
 
 let harness: Harness;
@@ -290,5 +290,65 @@ describe("read-only views", () => {
     const view = db.collection("byName");
     expect(await view.countDocuments({ name: "AOKI" })).toBe(1);
     await expect(view.find({ name: "AOKI" }, { collation: { locale: "en", strength: 1 } }).toArray()).rejects.toMatchObject({ code: 167 });
+  });
+});
+
+describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
+  it("$toString and $convert to string give an ObjectId's 24 hex digits", async () => {
+    const c = db.collection("ids");
+    const { insertedId } = await c.insertOne({ n: 1 });
+    const [doc] = await c
+      .aggregate([{ $project: { _id: 0, text: { $toString: "$_id" }, converted: { $convert: { input: "$_id", to: "string" } } } }])
+      .toArray();
+    expect(doc).toEqual({ text: insertedId.toHexString(), converted: insertedId.toHexString() });
+  });
+
+  it("$sum and $add of longs give a long, an int32 overflow in $sum a long, and doubles stay doubles", async () => {
+    const c = db.collection("amounts");
+    await c.insertMany([
+      { g: "long", v: Long.fromNumber(5) },
+      { g: "long", v: Long.fromNumber(7) },
+      { g: "int", v: 2147483647 },
+      { g: "int", v: 1 },
+      { g: "double", v: new Double(1.5) },
+      { g: "double", v: 2 },
+    ]);
+    const totals = await c
+      .aggregate([{ $group: { _id: "$g", total: { $sum: "$v" } } }, { $sort: { _id: 1 } }], { promoteLongs: false, promoteValues: false })
+      .toArray();
+    expect(totals.map((row) => [row._id, row.total])).toEqual([
+      ["double", new Double(3.5)],
+      ["int", Long.fromNumber(2147483648)],
+      ["long", Long.fromNumber(12)],
+    ]);
+    const [added] = await c
+      .aggregate([{ $match: { g: "long" } }, { $group: { _id: null, a: { $first: "$v" } } }, { $project: { _id: 0, sum: { $add: ["$a", "$a", 1] } } }], {
+        promoteLongs: false,
+        promoteValues: false,
+      })
+      .toArray();
+    expect(added).toEqual({ sum: Long.fromNumber(11) });
+    const [expressions] = await db
+      .collection("lists")
+      .aggregate([
+        { $documents: [{ list: [1, 2, 3], a: 4, b: 9 }] },
+        { $project: { total: { $sum: "$list" }, least: { $min: ["$a", "$b"] }, most: { $max: "$list" } } },
+      ])
+      .toArray();
+    expect(expressions).toEqual({ total: 6, least: 4, most: 3 });
+  });
+
+  it("$type inside $expr tells int, long, double and decimal apart", async () => {
+    const c = db.collection("typed");
+    await c.insertMany([
+      { _id: 1, v: 1 },
+      { _id: 2, v: Long.fromNumber(1) },
+      { _id: 3, v: new Double(1) },
+      { _id: 4, v: Decimal128.fromString("1") },
+    ] as never[]);
+    const types = await c.aggregate([{ $project: { t: { $type: "$v" } } }, { $sort: { _id: 1 } }]).toArray();
+    expect(types.map((row) => row.t)).toEqual(["int", "long", "double", "decimal"]);
+    const longs = await c.find({ $expr: { $eq: [{ $type: "$v" }, "long"] } }).toArray();
+    expect(longs.map((row) => row._id)).toEqual([2]);
   });
 });

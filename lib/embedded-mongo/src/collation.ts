@@ -54,13 +54,7 @@ export function parseCollation(raw: unknown, where = "collation"): Collation | u
     return undefined;
   }
   if (!LOCALES.has(locale)) {
-    let known = false;
-    try {
-      known = locale !== "" && Intl.Collator.supportedLocalesOf([locale.replace(/_/g, "-")]).length > 0;
-    } catch {
-      known = false;
-    }
-    if (!known) throw new CommandError("BadValue", `Field 'locale' is invalid in: ${JSON.stringify(raw)}`);
+    if (!knownLocale(locale)) throw new CommandError("BadValue", `Field 'locale' is invalid in: ${JSON.stringify(raw)}`);
     throw unsupported(where, `locale "${locale}"`);
   }
   const spec: Document = { locale, ...DEFAULTS, ...raw };
@@ -95,6 +89,15 @@ export function parseCollation(raw: unknown, where = "collation"): Collation | u
     parsed.set(key, collation);
   }
   return collation;
+}
+
+/** Whether ICU knows the locale (MongoDB refuses unknown ones with BadValue); malformed tags are unknown. */
+function knownLocale(locale: string): boolean {
+  try {
+    return locale !== "" && Intl.Collator.supportedLocalesOf([locale.replace(/_/g, "-")]).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The key of a collation for equality checks: "simple" for binary comparison. */

@@ -27,8 +27,8 @@ type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]
 
 // Built once: mingo's convenience wrappers merge operator tables on every query, which dominated lookup time.
 const context = Context.init({
-  accumulator: { ...accumulator, ...typedAccumulators } as typeof accumulator,
-  expression: { ...expression, ...typedExpressionOperators } as typeof expression,
+  accumulator: { ...accumulator, ...typedAccumulators },
+  expression: { ...expression, ...typedExpressionOperators },
   pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).

@@ -103,7 +103,7 @@ const $max = passThrough((values) => present(values).reduce((best, value) => (be
  * too (called with the group's documents): those calls get the typed accumulator, the rest mingo's operator.
  */
 function groupAware(name: "$first" | "$last", accumulate: Accumulator): Expression {
-  return (obj, expr, options) => (Array.isArray(obj) ? accumulate(obj as Document[], expr, options) : plainExpressions[name](obj, expr as never, options));
+  return (obj, expr, options) => (Array.isArray(obj) ? accumulate(obj as Document[], expr, options) : plainExpressions[name](obj, expr, options));
 }
 
 export const typedExpressionOperators = {

@@ -210,7 +210,8 @@ const aggregate: Handler = async (call) => {
       refuseOnView(previous, target);
       const indexes = previous ? [...previous.indexes.values()].map((index) => index.spec).filter((spec) => spec.name !== "_id_") : [];
       if (previous) unit.dropCollection(target);
-      unit.createCollection(target, {});
+      // As MongoDB, $out keeps the replaced collection's options (collation, validator) and indexes.
+      unit.createCollection(target, previous ? previous.options : {});
       for (const spec of indexes) unit.createIndex(target, spec);
       for (const doc of docs) unit.insert(target, withId(doc));
       return { ok: 1 };

@@ -1,4 +1,4 @@
-// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $add, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group.
+// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group.
 import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "bson";
 import { evalExpr } from "mingo/core";
 import { resolve } from "mingo/util";
@@ -7,7 +7,7 @@ import { $sum as plainSum } from "mingo/operators/accumulator";
 import { compareValues } from "./bson-values";
 import * as plainExpressions from "mingo/operators/expression";
 import { CommandError } from "./errors";
-import { expressionAdd, numberType, originalOf } from "./numbers";
+import { asDouble, expressionArithmetic, numberType, originalOf } from "./numbers";
 
 type Expression = (obj: Document, expr: unknown, options: Options) => unknown;
 type Accumulator = (collection: Document[], expr: unknown, options: Options) => unknown;
@@ -27,7 +27,7 @@ function typedOperand(obj: Document, expr: unknown, options: Options): unknown {
 /** Sums numbers as MongoDB: the widest type wins, an int32 overflow becomes a long, a long overflow a double. */
 function typedTotal(values: unknown[]): unknown {
   let total: unknown = 0;
-  for (const value of values) if (numberType(value) !== undefined) total = expressionAdd(total, value);
+  for (const value of values) if (numberType(value) !== undefined) total = expressionArithmetic("add", total, value);
   return total;
 }
 
@@ -40,10 +40,47 @@ const $add: Expression = (obj, expr, options) => {
   return typedTotal(values);
 };
 
+/** The operands of an arithmetic expression with their types, or undefined when mingo should handle them (dates, non-numbers, null). */
+function numericOperands(obj: Document, expr: unknown, options: Options): unknown[] | undefined {
+  if (!Array.isArray(expr)) return undefined;
+  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  return values.every((value) => numberType(value) !== undefined) ? values : undefined;
+}
+
+const $multiply: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values) return plainExpressions.$multiply(obj, expr as never, options);
+  return values.reduce((product, value) => expressionArithmetic("multiply", product, value), 1);
+};
+
+const $subtract: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values || values.length !== 2) return plainExpressions.$subtract(obj, expr as never, options);
+  return expressionArithmetic("add", values[0], expressionArithmetic("multiply", values[1], -1));
+};
+
+/** `$divide` gives a double (a decimal refuses rather than losing precision); zero divisors keep mingo's handling. */
+const $divide: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values || values.length !== 2 || Number(values[1]) === 0) return plainExpressions.$divide(obj, expr as never, options);
+  if (values.some((value) => numberType(value) === "decimal"))
+    throw new CommandError("InvalidOptions", "$divide of a decimal is not supported by the embedded engine");
+  return asDouble(Number(String(values[0])) / Number(String(values[1])));
+};
+
 /** Values an accumulator sums or picks: mingo calls the expression form ($sum: [a, b]) with them computed and no expression. */
 function accumulated(collection: unknown[], expr: unknown, options: Options): unknown[] {
   return expr === null ? collection : collection.map((doc) => typedOperand(doc as Document, expr, options));
 }
+
+/** `$avg` is a double for non-decimal numbers; decimals are refused rather than averaged in binary. */
+const $avg: Accumulator = (collection, expr, options) => {
+  const numbers = accumulated(collection, expr, options).filter((value) => numberType(value) !== undefined);
+  if (numbers.length === 0) return null;
+  if (numbers.some((value) => numberType(value) === "decimal"))
+    throw new CommandError("InvalidOptions", "$avg of decimals is not supported by the embedded engine");
+  return asDouble(numbers.reduce((sum: number, value) => sum + Number(String(value)), 0) / numbers.length);
+};
 
 const $sum: Accumulator = (collection, expr, options) => {
   if (typeof expr === "number") return plainSum(collection, expr, options);
@@ -108,10 +145,13 @@ function groupAware(name: "$first" | "$last", accumulate: Accumulator): Expressi
 
 export const typedExpressionOperators = {
   $add,
+  $multiply,
+  $subtract,
+  $divide,
   $type,
   $toString,
   $convert,
   $first: groupAware("$first", $first),
   $last: groupAware("$last", $last),
 };
-export const typedAccumulators = { $sum, $first, $last, $push, $min, $max };
+export const typedAccumulators = { $sum, $avg, $first, $last, $push, $min, $max };

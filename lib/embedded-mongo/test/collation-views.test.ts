@@ -1,5 +1,5 @@
 // Collation (simple, en, ja; strengths 1-3; collection, index and unique-index collations) and read-only views, as MongoDB 7 documents them, through the driver.
-import { Decimal128, Double, Long, type CollationOptions, type Db, type Document } from "mongodb";
+import { Decimal128, Double, Int32, Long, type CollationOptions, type Db, type Document } from "mongodb";
 import { startHarness, stopHarness, type Harness } from "./helpers";
 
 let harness: Harness;
@@ -336,6 +336,39 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
       ])
       .toArray();
     expect(expressions).toEqual({ total: 6, least: 4, most: 3 });
+  });
+
+  it("$avg and $divide give doubles, $multiply and $subtract keep the wider type and widen an int32 overflow to a long", async () => {
+    await db.collection("arithmetic").insertOne({ a: 4, b: 2, big: 2147483647, l: Long.fromNumber(3) });
+    const [row] = await db
+      .collection("arithmetic")
+      .aggregate(
+        [
+          {
+            $project: {
+              quotient: { $divide: ["$a", "$b"] },
+              product: { $multiply: ["$big", 2] },
+              longProduct: { $multiply: ["$l", 2] },
+              difference: { $subtract: ["$l", 1] },
+              intDifference: { $subtract: ["$a", "$b"] },
+              _id: 0,
+            },
+          },
+        ],
+        { promoteLongs: false, promoteValues: false },
+      )
+      .toArray();
+    expect(row).toEqual({
+      quotient: new Double(2),
+      product: Long.fromNumber(4294967294),
+      longProduct: Long.fromNumber(6),
+      difference: Long.fromNumber(2),
+      intDifference: new Int32(2),
+    });
+    const c = db.collection("averages");
+    await c.insertMany([{ v: 1 }, { v: 3 }]);
+    const [average] = await c.aggregate([{ $group: { _id: null, avg: { $avg: "$v" } } }], { promoteValues: false }).toArray();
+    expect(average.avg).toEqual(new Double(2));
   });
 
   it("$type inside $expr tells int, long, double and decimal apart", async () => {

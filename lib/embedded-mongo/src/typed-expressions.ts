@@ -49,20 +49,20 @@ function numericOperands(obj: Document, expr: unknown, options: Options): unknow
 
 const $multiply: Expression = (obj, expr, options) => {
   const values = numericOperands(obj, expr, options);
-  if (!values) return plainExpressions.$multiply(obj, expr as never, options);
+  if (!values) return plainExpressions.$multiply(obj, expr, options);
   return values.reduce((product, value) => expressionArithmetic("multiply", product, value), 1);
 };
 
 const $subtract: Expression = (obj, expr, options) => {
   const values = numericOperands(obj, expr, options);
-  if (!values || values.length !== 2) return plainExpressions.$subtract(obj, expr as never, options);
+  if (!values || values.length !== 2) return plainExpressions.$subtract(obj, expr, options);
   return expressionArithmetic("add", values[0], expressionArithmetic("multiply", values[1], -1));
 };
 
 /** `$divide` gives a double (a decimal refuses rather than losing precision); zero divisors keep mingo's handling. */
 const $divide: Expression = (obj, expr, options) => {
   const values = numericOperands(obj, expr, options);
-  if (!values || values.length !== 2 || Number(values[1]) === 0) return plainExpressions.$divide(obj, expr as never, options);
+  if (!values || values.length !== 2 || Number(values[1]) === 0) return plainExpressions.$divide(obj, expr, options);
   if (values.some((value) => numberType(value) === "decimal"))
     throw new CommandError("InvalidOptions", "$divide of a decimal is not supported by the embedded engine");
   return asDouble(Number(String(values[0])) / Number(String(values[1])));

@@ -179,7 +179,9 @@ const aggregate: Handler = async (call) => {
       if (previous) unit.dropCollection(target);
       unit.createCollection(target, {});
       for (const spec of indexes) unit.createIndex(target, spec);
-      for (const doc of docs) unit.insert(target, withId(doc));
+      unit.batch(() => {
+        for (const doc of docs) unit.insert(target, withId(doc));
+      });
       return { ok: 1 };
     });
     return { cursor: { firstBatch: [], id: Long.fromNumber(0), ns }, ok: 1 };
@@ -253,12 +255,14 @@ const insert: Handler = (call) => {
   const ns = targetNs(call);
   return withWrites(call, (unit) => {
     let n = 0;
-    const writeErrors = eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
-      if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
-      call.engine.opcounters.insert++;
-      unit.insert(ns, withId(doc));
-      n++;
-    });
+    const writeErrors = unit.batch(() =>
+      eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
+        if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
+        call.engine.opcounters.insert++;
+        unit.insert(ns, withId(doc));
+        n++;
+      }),
+    );
     return { n, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
   });
 };

@@ -93,16 +93,21 @@ export class Collection {
   insert(doc: Document): number {
     checkStorable(doc);
     const recordId = this.nextRecordId;
-    this.checkUnique(doc, recordId);
+    // Every index's keys first: geo and parallel-array errors, and unique clashes, surface before anything changes.
+    const keysByIndex = [...this.indexes.values()].map((index) => ({ index, keys: index.keysOf(doc) }));
+    for (const { index, keys } of keysByIndex) {
+      const clash = index.conflictAmong(keys, recordId);
+      if (clash) throw index.duplicateKeyError(this.ns, clash);
+    }
     this.nextRecordId++;
     this.records.set(recordId, doc);
     const pending = this.pendingEntries;
-    for (const index of this.indexes.values()) {
+    for (const { index, keys } of keysByIndex) {
       if (pending && !index.unique) {
-        const entries = pending.get(index);
-        if (entries) entries.push(...index.entriesOf(doc, recordId));
-        else pending.set(index, index.entriesOf(doc, recordId));
-      } else index.add(doc, recordId);
+        let entries = pending.get(index);
+        if (!entries) pending.set(index, (entries = []));
+        for (const key of keys) entries.push([...key, recordId]);
+      } else index.addKeys(keys, recordId);
     }
     return recordId;
   }

@@ -228,10 +228,16 @@ const distinct: Handler = (call) => {
   return { values: values.sort(compareValues), ok: 1 };
 };
 
-/** MongoDB stores _id first, generating one when the client did not. */
+/** MongoDB stores _id first, generating one when the client did not (a document that already starts with it is kept). */
 function withId(doc: Document): Document {
+  if (doc._id !== undefined && startsWithId(doc)) return doc;
   const { _id, ...rest } = doc;
   return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}
+
+function startsWithId(doc: Document): boolean {
+  for (const field in doc) return field === "_id";
+  return false;
 }
 
 /** Runs the statements of a batch write, collecting MongoDB's per-statement errors; ordered batches stop at the first. */

@@ -129,16 +129,16 @@ export class Index {
   }
 
   add(doc: Document, recordId: number): void {
-    for (const key of this.keysOf(doc)) this.tree.set([...key, recordId], undefined);
+    this.addKeys(this.keysOf(doc), recordId);
+  }
+
+  /** Adds keys computed by `keysOf` for the record. */
+  addKeys(keys: readonly IndexKey[], recordId: number): void {
+    for (const key of keys) this.tree.set([...key, recordId], undefined);
   }
 
   remove(doc: Document, recordId: number): void {
     for (const key of this.keysOf(doc)) this.tree.delete([...key, recordId]);
-  }
-
-  /** The tree entries (each key followed by the record id) this document contributes. */
-  entriesOf(doc: Document, recordId: number): IndexKey[] {
-    return this.keysOf(doc).map((key) => [...key, recordId]);
   }
 
   /**
@@ -176,8 +176,13 @@ export class Index {
 
   /** For a unique index: the first key of `doc` already held by another record, if any. */
   conflictingKey(doc: Document, recordId: number): IndexKey | undefined {
+    return this.unique ? this.conflictAmong(this.keysOf(doc), recordId) : undefined;
+  }
+
+  /** For a unique index: the first of these keys (from `keysOf`) already held by another record, if any. */
+  conflictAmong(keys: readonly IndexKey[], recordId: number): IndexKey | undefined {
     if (!this.unique) return undefined;
-    for (const key of this.keysOf(doc)) {
+    for (const key of keys) {
       let clash = false;
       this.tree.forRange([...key, MIN_KEY], [...key, MAX_KEY], true, (entry) => {
         if (entry[entry.length - 1] !== recordId) clash = true;

@@ -36,5 +36,7 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
   router.use("/assets", express.static(join(distDir, "assets"), { immutable: true, maxAge: "365d", index: false }));
   router.get("/", page("index.html"));
   router.get("/portal", page("portal.html"));
+  router.get("/crew", page("crew.html"));
+  router.get("/crew-sw.js", page("crew-sw.js"));
   return router;
 }

@@ -14,8 +14,8 @@ export function chromiumPath(): string {
   return path;
 }
 
-/** A headless Chromium that reaches nothing but this machine, as on a closed network. */
-export function launchChromium(): Promise<Browser> {
+/** A headless Chromium that reaches nothing but this machine, as on a closed network; `extraArgs` add switches (e.g. a fake camera). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -27,6 +27,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }
@@ -38,3 +39,9 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Evaluated in the crew page: resolves once its service worker is active and has kept the shell (a string: the root tsconfig has no DOM types). */
+export const CREW_SHELL_KEPT = `(async () => {
+  await navigator.serviceWorker.ready;
+  while ((await caches.match("/crew")) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+})()`;

@@ -1,6 +1,6 @@
 // The residents' and care managers' portal: the search form, the result list and map, and the detail view, all over the public /graphql.
 import { OPEN_STATUS_LABELS, element, renderDetail } from "./detail";
-import { GraphQLRequestError, setBearerToken } from "./graphql";
+import { GraphQLRequestError, setBearerToken, tokenClaims } from "./graphql";
 import { createResultsMap } from "./map";
 import { loadChoices, loadResource, searchResources } from "./queries";
 import type { ResourceFilter, ResourceSummary } from "./queries";
@@ -179,23 +179,10 @@ const ROLE_LABELS: Record<string, string> = {
 };
 const CONTACT_DETAIL_ROLES = new Set(["PROFESSIONAL", "COORDINATOR", "EMS", "ER", "ADMIN"]);
 
-/** The role and name a token claims, read for display only (the gateway verifies the token on every request). */
-function claimsOf(token: string): { role: string; name?: string } | null {
-  const payload = token.split(".")[1];
-  if (payload === undefined) return null;
-  try {
-    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0)));
-    const claims = JSON.parse(json) as { role?: unknown; name?: unknown };
-    return typeof claims.role === "string" ? { role: claims.role, ...(typeof claims.name === "string" ? { name: claims.name } : {}) } : null;
-  } catch {
-    return null;
-  }
-}
-
 signInForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const token = tokenInput.value.trim();
-  const claims = claimsOf(token);
+  const claims = tokenClaims(token);
   if (claims === null) {
     signedInAs.textContent = "トークンの形式が正しくありません。";
     return;

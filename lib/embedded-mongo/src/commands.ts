@@ -213,7 +213,9 @@ const aggregate: Handler = async (call) => {
       // As MongoDB, $out keeps the replaced collection's options (collation, validator) and indexes.
       unit.createCollection(target, previous ? previous.options : {});
       for (const spec of indexes) unit.createIndex(target, spec);
-      for (const doc of docs) unit.insert(target, withId(doc));
+      unit.batch(() => {
+        for (const doc of docs) unit.insert(target, withId(doc));
+      });
       return { ok: 1 };
     });
     return { cursor: { firstBatch: [], id: Long.fromNumber(0), ns }, ok: 1 };
@@ -271,10 +273,16 @@ const distinct: Handler = (call) => {
   return { values: values.sort(compare), ok: 1 };
 };
 
-/** MongoDB stores _id first, generating one when the client did not. */
+/** MongoDB stores _id first, generating one when the client did not (a document that already starts with it is kept). */
 function withId(doc: Document): Document {
+  if (doc._id !== undefined && startsWithId(doc)) return doc;
   const { _id, ...rest } = doc;
   return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}
+
+function startsWithId(doc: Document): boolean {
+  for (const field in doc) return field === "_id";
+  return false;
 }
 
 /** Runs the statements of a batch write, collecting MongoDB's per-statement errors; ordered batches stop at the first. */
@@ -299,12 +307,14 @@ const insert: Handler = (call) => {
   return withWrites(call, (unit) => {
     refuseOnView(unit.collection(ns), ns);
     let n = 0;
-    const writeErrors = eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
-      if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
-      call.engine.opcounters.insert++;
-      unit.insert(ns, withId(doc));
-      n++;
-    });
+    const writeErrors = unit.batch(() =>
+      eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
+        if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
+        call.engine.opcounters.insert++;
+        unit.insert(ns, withId(doc));
+        n++;
+      }),
+    );
     return { n, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
   });
 };

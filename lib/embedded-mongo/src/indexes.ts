@@ -1,5 +1,6 @@
 // Secondary indexes: B+ trees of composite keys (values..., recordId), unique checks, and range scans for the planner.
 import BTree from "sorted-btree";
+import { bulkLoad } from "sorted-btree/extended/bulkLoad";
 import type { Document } from "bson";
 import { Query, queryOptions } from "./query-language";
 import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
@@ -146,17 +147,60 @@ export class Index {
   }
 
   add(doc: Document, recordId: number): void {
-    for (const key of this.keysOf(doc)) this.tree.set([...key, recordId], undefined);
+    this.addKeys(this.keysOf(doc), recordId);
+  }
+
+  /** Adds keys computed by `keysOf` for the record. */
+  addKeys(keys: readonly IndexKey[], recordId: number): void {
+    for (const key of keys) this.tree.set([...key, recordId], undefined);
   }
 
   remove(doc: Document, recordId: number): void {
     for (const key of this.keysOf(doc)) this.tree.delete([...key, recordId]);
   }
 
+  /**
+   * Adds many documents' entries at once. Sorted first, neighbouring entries land in the same tree nodes (far fewer
+   * cache misses than inserting them in document order); into an empty index they are bulk-loaded, O(n) after the sort.
+   */
+  addEntries(entries: IndexKey[]): void {
+    this.addSorted(entries.sort(compareKeys));
+  }
+
+  private addSorted(entries: IndexKey[]): void {
+    if (this.tree.size === 0) this.tree = bulkLoad(entries, new Array<undefined>(entries.length).fill(undefined), this.tree.maxNodeSize, compareKeys);
+    else for (const entry of entries) this.tree.set(entry, undefined);
+  }
+
+  /**
+   * Builds the index afresh over every record at once, for createIndex and recovery. With `checkUnique`, a unique
+   * index fails with the first clash in key order and is left empty.
+   */
+  build(records: BTree<number, Document>, ns: string, checkUnique: boolean): void {
+    const entries: IndexKey[] = [];
+    records.forEachPair((recordId, doc) => {
+      for (const key of this.keysOf(doc)) entries.push([...key, recordId]);
+    });
+    entries.sort(compareKeys);
+    this.tree = new BTree<IndexKey, undefined>(undefined, compareKeys, this.tree.maxNodeSize);
+    if (checkUnique && this.unique) {
+      for (let i = 1; i < entries.length; i++) {
+        const key = entries[i].slice(0, -1);
+        if (compareKeys(entries[i - 1].slice(0, -1), key) === 0) throw this.duplicateKeyError(ns, key);
+      }
+    }
+    this.addSorted(entries);
+  }
+
   /** For a unique index: the first key of `doc` already held by another record, if any. */
   conflictingKey(doc: Document, recordId: number): IndexKey | undefined {
+    return this.unique ? this.conflictAmong(this.keysOf(doc), recordId) : undefined;
+  }
+
+  /** For a unique index: the first of these keys (from `keysOf`) already held by another record, if any. */
+  conflictAmong(keys: readonly IndexKey[], recordId: number): IndexKey | undefined {
     if (!this.unique) return undefined;
-    for (const key of this.keysOf(doc)) {
+    for (const key of keys) {
       let clash = false;
       this.tree.forRange([...key, MIN_KEY], [...key, MAX_KEY], true, (entry) => {
         if (entry[entry.length - 1] !== recordId) clash = true;

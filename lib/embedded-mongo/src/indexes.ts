@@ -164,11 +164,11 @@ export class Index {
    * cache misses than inserting them in document order); into an empty index they are bulk-loaded, O(n) after the sort.
    */
   addEntries(entries: IndexKey[]): void {
-    this.addSorted(entries.sort(compareKeys));
+    this.addSorted(entries.sort(this.compareKeys));
   }
 
   private addSorted(entries: IndexKey[]): void {
-    if (this.tree.size === 0) this.tree = bulkLoad(entries, new Array<undefined>(entries.length).fill(undefined), this.tree.maxNodeSize, compareKeys);
+    if (this.tree.size === 0) this.tree = bulkLoad(entries, new Array<undefined>(entries.length).fill(undefined), this.tree.maxNodeSize, this.compareKeys);
     else for (const entry of entries) this.tree.set(entry, undefined);
   }
 
@@ -181,12 +181,12 @@ export class Index {
     records.forEachPair((recordId, doc) => {
       for (const key of this.keysOf(doc)) entries.push([...key, recordId]);
     });
-    entries.sort(compareKeys);
-    this.tree = new BTree<IndexKey, undefined>(undefined, compareKeys, this.tree.maxNodeSize);
+    entries.sort(this.compareKeys);
+    this.tree = new BTree<IndexKey, undefined>(undefined, this.compareKeys, this.tree.maxNodeSize);
     if (checkUnique && this.unique) {
       for (let i = 1; i < entries.length; i++) {
         const key = entries[i].slice(0, -1);
-        if (compareKeys(entries[i - 1].slice(0, -1), key) === 0) throw this.duplicateKeyError(ns, key);
+        if (this.compareKeys(entries[i - 1].slice(0, -1), key) === 0) throw this.duplicateKeyError(ns, key);
       }
     }
     this.addSorted(entries);

@@ -68,9 +68,20 @@ const $divide: Expression = (obj, expr, options) => {
   return asDouble(Number(String(values[0])) / Number(String(values[1])));
 };
 
-/** Values an accumulator sums or picks: mingo calls the expression form ($sum: [a, b]) with them computed and no expression. */
+/** mingo's options as its $group passes them: `update` rebinds `$$ROOT` (and the current document) for one evaluation. */
+interface RebindableOptions extends Options {
+  update?(locals: { root: unknown }): Options;
+}
+
+/**
+ * Values an accumulator sums or picks, each computed with `$$ROOT` bound to its own document (as mingo's own
+ * accumulators do; unbound, `$$ROOT` and expressions would see the whole group). mingo calls the expression form
+ * ($sum: [a, b]) with the values computed and no expression.
+ */
 function accumulated(collection: unknown[], expr: unknown, options: Options): unknown[] {
-  return expr === null ? collection : collection.map((doc) => typedOperand(doc as Document, expr, options));
+  if (expr === null) return collection;
+  const rebindable = options as RebindableOptions;
+  return collection.map((doc) => typedOperand(doc as Document, expr, rebindable.update?.({ root: doc }) ?? options));
 }
 
 /** `$avg` is a double for non-decimal numbers; decimals are refused rather than averaged in binary. */

@@ -385,3 +385,42 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
     expect(longs.map((row) => row._id)).toEqual([2]);
   });
 });
+
+describe("$group accumulators over expressions and $$ROOT", () => {
+  test("each value is computed on its own document, as MongoDB's $group documents", async () => {
+    const members = db.collection("members");
+    await members.insertMany([
+      { _id: 1, name: "a", team: "x", affiliation: { name: "R" } },
+      { _id: 2, name: "b", team: "x" },
+      { _id: 3, name: "c", team: "y" },
+    ]);
+    const groups = await members
+      .aggregate([
+        { $sort: { _id: 1 } },
+        {
+          $group: {
+            _id: "$team",
+            first: { $first: { $ifNull: ["$affiliation.name", "none"] } },
+            names: { $push: { $concat: ["$name", "!"] } },
+            everyone: { $push: "$$ROOT" },
+            last: { $last: "$$ROOT" },
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    expect(groups).toEqual([
+      {
+        _id: "x",
+        first: "R",
+        names: ["a!", "b!"],
+        everyone: [
+          { _id: 1, name: "a", team: "x", affiliation: { name: "R" } },
+          { _id: 2, name: "b", team: "x" },
+        ],
+        last: { _id: 2, name: "b", team: "x" },
+      },
+      { _id: "y", first: "none", names: ["c!"], everyone: [{ _id: 3, name: "c", team: "y" }], last: { _id: 3, name: "c", team: "y" } },
+    ]);
+  });
+});

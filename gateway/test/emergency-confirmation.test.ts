@@ -14,7 +14,13 @@ const DOCTOR = {
   organizationId: "65f0000000000000000000e2",
 } as const;
 /** A professional of another clinic, whom the resident never granted access. */
-const STRANGER = { role: "PROFESSIONAL", subject: "doctor-kuroda", displayName: "黒田 医師", profession: "PHYSICIAN", memberId: "65f0000000000000000000f1" } as const;
+const STRANGER = {
+  role: "PROFESSIONAL",
+  subject: "doctor-kuroda",
+  displayName: "黒田 医師",
+  profession: "PHYSICIAN",
+  memberId: "65f0000000000000000000f1",
+} as const;
 
 let stack: EmergencyStack;
 
@@ -36,7 +42,10 @@ const INPUT = {
     address: { prefecture: "石川県", city: "つなぐ市", district: "西圏域", street: "浜田町2-4-6" },
   },
   bloodType: { abo: "B", rh: "POSITIVE" },
-  conditions: [{ name: "心房細動", icd10: "I48", since: "2019" }, { name: "2型糖尿病", icd10: "E11" }],
+  conditions: [
+    { name: "心房細動", icd10: "I48", since: "2019" },
+    { name: "2型糖尿病", icd10: "E11" },
+  ],
   medications: [{ name: "アピキサバン錠5mg", dosage: "1日2回 朝夕食後", note: "抗凝固薬" }],
   allergies: [{ substance: "造影剤（ヨード）", reaction: "じんましん", severity: "MODERATE" }],
   implantedDevices: [{ kind: "PACEMAKER", description: "MRI条件付き対応" }],
@@ -201,7 +210,9 @@ test("a professional without access gets the same answer as for a profile that d
   const before = await stored(id);
   const stranger = await signedIn(STRANGER);
   const answers = await Promise.all(
-    [id, "65f0000000000000000000ff", "not-an-id"].map((profileId) => stack.graphql(CONFIRM, { id: profileId, items: [{ kind: "BLOOD_TYPE" }], version: 3 }, stranger)),
+    [id, "65f0000000000000000000ff", "not-an-id"].map((profileId) =>
+      stack.graphql(CONFIRM, { id: profileId, items: [{ kind: "BLOOD_TYPE" }], version: 3 }, stranger),
+    ),
   );
   const refusals = answers.map((answer) => answer.body.errors?.map((error) => [error.message, error.extensions?.code]));
   expect(refusals[0]).toEqual([[expect.stringContaining("only a professional the resident granted access may confirm items"), "FORBIDDEN"]]);
@@ -217,7 +228,18 @@ test("the granted doctor confirms items: who and when are recorded, audited, and
 
   const stale = await stack.graphql(CONFIRM, { id, items: [{ kind: "CONDITION", index: 0 }], version: version - 1 }, doctor);
   expect(codes(stale.body)).toEqual(["CONFLICT"]);
-  const missing = await stack.graphql(CONFIRM, { id, items: [{ kind: "CONDITION", index: 0 }, { kind: "ALLERGY", index: 5 }], version }, doctor);
+  const missing = await stack.graphql(
+    CONFIRM,
+    {
+      id,
+      items: [
+        { kind: "CONDITION", index: 0 },
+        { kind: "ALLERGY", index: 5 },
+      ],
+      version,
+    },
+    doctor,
+  );
   expect(codes(missing.body)).toEqual(["BAD_USER_INPUT"]);
   expect(missing.body.errors?.[0]?.extensions?.field).toBe("items.1.index");
   const unindexed = await stack.graphql(CONFIRM, { id, items: [{ kind: "MEDICATION" }], version }, doctor);
@@ -286,13 +308,25 @@ test("the granted doctor confirms items: who and when are recorded, audited, and
   const crewQuery = CREW_LOOKUP_QUERY.split("\n")
     .filter((line) => !/primaryHospital|careManager/.test(line))
     .join("\n");
-  const lookup = await stack.graphql(crewQuery, { input: { cardCode: code, reason: "意識低下", incidentNumber: "R8-0401-0777" } }, await signedIn({ role: "EMS", subject: "ems-7" }));
+  const lookup = await stack.graphql(
+    crewQuery,
+    { input: { cardCode: code, reason: "意識低下", incidentNumber: "R8-0401-0777" } },
+    await signedIn({ role: "EMS", subject: "ems-7" }),
+  );
   expect(lookup.body.errors).toBeUndefined();
   const seen = (lookup.body.data as { emergencyLookup: { profile: Record<string, unknown> } }).emergencyLookup.profile;
-  const confirmation = { kind: "SELF_REPORTED", verification: "CLINICIAN_CONFIRMED", confirmedAt: "2026-04-01T01:30:00.000Z", confirmedBy: { name: "上野 医師", profession: "PHYSICIAN" } };
+  const confirmation = {
+    kind: "SELF_REPORTED",
+    verification: "CLINICIAN_CONFIRMED",
+    confirmedAt: "2026-04-01T01:30:00.000Z",
+    confirmedBy: { name: "上野 医師", profession: "PHYSICIAN" },
+  };
   const reported = { kind: "SELF_REPORTED", verification: "UNCONFIRMED", confirmedAt: null, confirmedBy: null };
   expect(seen).toMatchObject({
-    conditions: [{ name: "心房細動", source: confirmation }, { name: "2型糖尿病", source: reported }],
+    conditions: [
+      { name: "心房細動", source: confirmation },
+      { name: "2型糖尿病", source: reported },
+    ],
     medications: [{ source: confirmation }],
     allergies: [{ source: reported }],
     implantedDevices: [{ source: reported }],
@@ -338,19 +372,24 @@ test("an edit by the resident or a delegate leaves the edited item unconfirmed a
 test("items stored before sources were recorded read as unrecorded and unconfirmed, even a resident's own CLINICIAN_CONFIRMED claim, and can be confirmed", async () => {
   const id = await registered("confirm-legacy");
   const { ObjectId } = await import("mongodb");
-  await stack.engine.connection.collection("emergencyProfiles").updateOne(
-    { _id: new ObjectId(id) },
-    { $set: { "conditions.0.source": "CLINICIAN_CONFIRMED", "conditions.1.source": "SELF_REPORTED" }, $unset: { "bloodType.source": "", careLevelSource: "", "implantedDevices.0.source": "" } },
-  );
+  await stack.engine.connection
+    .collection("emergencyProfiles")
+    .updateOne(
+      { _id: new ObjectId(id) },
+      {
+        $set: { "conditions.0.source": "CLINICIAN_CONFIRMED", "conditions.1.source": "SELF_REPORTED" },
+        $unset: { "bloodType.source": "", careLevelSource: "", "implantedDevices.0.source": "" },
+      },
+    );
   const profile = await read(id, await resident());
   const unrecorded = { kind: "UNRECORDED", recordedAt: null, recordedBy: null, verification: "UNCONFIRMED", confirmedAt: null, confirmedBy: null };
-  expect([profile.conditions[0]?.source, profile.conditions[1]?.source, profile.bloodType.source, profile.careLevelSource, profile.implantedDevices[0]?.source]).toEqual([
-    unrecorded,
-    unrecorded,
-    unrecorded,
-    unrecorded,
-    unrecorded,
-  ]);
+  expect([
+    profile.conditions[0]?.source,
+    profile.conditions[1]?.source,
+    profile.bloodType.source,
+    profile.careLevelSource,
+    profile.implantedDevices[0]?.source,
+  ]).toEqual([unrecorded, unrecorded, unrecorded, unrecorded, unrecorded]);
   const answer = await stack.graphql(CONFIRM, { id, items: [{ kind: "CONDITION", index: 1 }], version: profile.version }, await signedIn(DOCTOR));
   expect(answer.body.errors).toBeUndefined();
   const conditions = (answer.body.data as { confirmEmergencyItems: Profile }).confirmEmergencyItems.conditions;

@@ -532,6 +532,12 @@ async function everyMutation(): Promise<Set<string>> {
     owner,
   );
   await run(
+    "confirmEmergencyItems",
+    `mutation ($id: ID!) { confirmEmergencyItems(id: $id, items: [{ kind: CARE_LEVEL }], expectedVersion: 4) { careLevelSource { verification } } }`,
+    { id },
+    await signedIn(NURSE),
+  );
+  await run(
     "revokeEmergencyProfileAccess",
     `mutation ($id: ID!, $g: ID!) { revokeEmergencyProfileAccess(id: $id, grantId: $g) { active } }`,
     { id, g: granted.grantEmergencyProfileAccess?.id },

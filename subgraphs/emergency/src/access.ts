@@ -107,7 +107,5 @@ export function requireReviewer(profile: ProfileDocument | null, identity: Ident
  */
 export function requireConfirmer(profile: ProfileDocument | null, identity: Identity): void {
   if (profile !== null && activeGrantFor(profile, identity) !== undefined && consentCovers(profile, "CARE_TEAM")) return;
-  throw forbidden(
-    "項目の確認は、本人が閲覧を許可した専門職のみできます (only a professional the resident granted access may confirm items)",
-  );
+  throw forbidden("項目の確認は、本人が閲覧を許可した専門職のみできます (only a professional the resident granted access may confirm items)");
 }

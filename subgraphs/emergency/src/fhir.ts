@@ -503,7 +503,14 @@ export function emergencyProfileBundle(profile: ProfileDocument, now: Date, sett
   const patient: Reference = { reference: patientUrl, display: profile.person.name };
   const builder = new DocumentBuilder(profile, settings, patient);
   // IPS's "no known" statements stand for the resident's own declaration.
-  const declaredNone = itemSource({ kind: "SELF_REPORTED", recordedAt: profile.createdAt, recordedBy: null, verification: "UNCONFIRMED", confirmedAt: null, confirmedBy: null });
+  const declaredNone = itemSource({
+    kind: "SELF_REPORTED",
+    recordedAt: profile.createdAt,
+    recordedBy: null,
+    verification: "UNCONFIRMED",
+    confirmedAt: null,
+    confirmedBy: null,
+  });
   const patientIndex = builder.entries.length;
   const careTeam = careTeamOf(builder, profile, patient, settings);
   builder.entries.splice(patientIndex, 0, { fullUrl: patientUrl, resource: patientOf(profile, settings, careTeam.generalPractitioner) });

@@ -84,7 +84,9 @@ export function hasCareTeam(team: ProfileContent["careTeam"]): boolean {
 }
 
 /** Items given with `source: CLINICIAN_CONFIRMED` (the deprecated input field): only a professional confirms, never the input. */
-export function refuseClaimedConfirmation(input: Partial<Record<"conditions" | "medications" | "allergies", readonly { source?: InformationSource | null }[] | null>>): void {
+export function refuseClaimedConfirmation(
+  input: Partial<Record<"conditions" | "medications" | "allergies", readonly { source?: InformationSource | null }[] | null>>,
+): void {
   for (const field of ["conditions", "medications", "allergies"] as const) {
     const index = (input[field] ?? []).findIndex((item) => item.source === "CLINICIAN_CONFIRMED");
     if (index >= 0) {
@@ -129,11 +131,7 @@ function sameContent(a: object, b: object): boolean {
  * its source (and confirmation); a new or changed item gets `reported`, so a resident's edit of a confirmed item leaves
  * it unconfirmed. Sources are written as records, so a rewritten section holds no pre-provenance form any more.
  */
-export function withSources(
-  content: Partial<ProfileContent>,
-  previous: Partial<StoredContent> | null,
-  reported: ItemSourceRecord,
-): Partial<StoredContent> {
+export function withSources(content: Partial<ProfileContent>, previous: Partial<StoredContent> | null, reported: ItemSourceRecord): Partial<StoredContent> {
   const stored: Record<string, unknown> = { ...content };
   for (const field of LIST_FIELD_NAMES) {
     const items = content[field] as readonly object[] | undefined;
@@ -159,7 +157,7 @@ export function withSources(
     const kept = previous != null && previous.careLevel === content.careLevel;
     stored.careLevelSource = content.careLevel === null ? null : kept ? itemSource(previous.careLevelSource) : reported;
   }
-  return stored as Partial<StoredContent>;
+  return stored;
 }
 
 /** The confirming professional as the record keeps them. */
@@ -218,11 +216,11 @@ export function confirmation(
     } else {
       const field = SINGLE_FIELDS[kind as keyof typeof SINGLE_FIELDS];
       if (index != null) throw badUserInput(`${at}.index: 一件だけの項目に位置は指定しません (single items take no index)`, `${at}.index`);
-      const value = (set[field] ?? profile[field]) as WithSource<object> | null;
+      const value: WithSource<object> | null = set[field] ?? profile[field];
       if (value === null || (field === "careTeam" && !hasCareTeam(value as ProfileContent["careTeam"]))) throw missing();
       set[field] = { ...value, source: confirmed(value.source) };
       fields.add(field);
     }
   });
-  return { set: set as Partial<StoredContent>, sections: orderedSections([...fields].map((field) => CONTENT_SECTIONS[field])) };
+  return { set, sections: orderedSections([...fields].map((field) => CONTENT_SECTIONS[field])) };
 }

@@ -219,7 +219,10 @@ const profileSchema = new Schema<ProfileDocument>(
     },
     emergencyContacts: [new Schema({ name: String, kana: optional, relation: String, phone: String, reachableHours: optional, source }, { _id: false })],
     advanceCare: {
-      type: new Schema({ resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date, source }, { _id: false }),
+      type: new Schema(
+        { resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date, source },
+        { _id: false },
+      ),
       default: null,
     },
     delegates: [new Schema({ subject: String, name: String, relation: String, addedAt: Date }, { _id: false })],

@@ -71,7 +71,8 @@ export const resolvers: Resolvers = {
     careManager: (profile) => entity(profile.careTeam.careManagerId),
     careTeamSource: (profile) => (hasCareTeam(profile.careTeam) ? itemSource(profile.careTeam.source) : null),
     careLevelSource: (profile) => (profile.careLevel === null ? null : itemSource(profile.careLevelSource)),
-    emergencyContacts: (profile) => profile.emergencyContacts.map((contact, index) => ({ ...contact, priority: index + 1, source: itemSource(contact.source) })),
+    emergencyContacts: (profile) =>
+      profile.emergencyContacts.map((contact, index) => ({ ...contact, priority: index + 1, source: itemSource(contact.source) })),
     card: (profile, _args, { settings }) => forHolders(profile, () => issuedCard(profile.cardCode, settings.cardUrlBase)),
     accessGrants: (profile) => forHolders(profile, () => profile.grants),
     delegates: (profile) => forHolders(profile, () => profile.delegates),

@@ -349,8 +349,14 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
  * residents with a demo doctor, the care team and some items (about half of each kind, chosen per resident by a
  * deterministic draw) confirmed by that doctor within the last year.
  */
-function demoSources(profile: ProfileContent & { ownerSubject: string; createdAt: Date }, index: number, now: Date, physician: DemoPhysician | undefined): StoredContent {
-  const { person, bloodType, conditions, medications, allergies, implantedDevices, careTeam, careLevel, livingSituation, emergencyContacts, advanceCare } = profile;
+function demoSources(
+  profile: ProfileContent & { ownerSubject: string; createdAt: Date },
+  index: number,
+  now: Date,
+  physician: DemoPhysician | undefined,
+): StoredContent {
+  const { person, bloodType, conditions, medications, allergies, implantedDevices, careTeam, careLevel, livingSituation, emergencyContacts, advanceCare } =
+    profile;
   const reported: ItemSourceRecord = {
     kind: "SELF_REPORTED",
     recordedAt: profile.createdAt,
@@ -359,7 +365,19 @@ function demoSources(profile: ProfileContent & { ownerSubject: string; createdAt
     confirmedAt: null,
     confirmedBy: null,
   };
-  const content = { person, bloodType, conditions, medications, allergies, implantedDevices, careTeam, careLevel, livingSituation, emergencyContacts, advanceCare };
+  const content = {
+    person,
+    bloodType,
+    conditions,
+    medications,
+    allergies,
+    implantedDevices,
+    careTeam,
+    careLevel,
+    livingSituation,
+    emergencyContacts,
+    advanceCare,
+  };
   const stored = withSources(content, null, reported) as StoredContent;
   if (physician === undefined) return stored;
   const random = randomFor(index, "emergency-sources");

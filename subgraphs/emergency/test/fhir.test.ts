@@ -114,7 +114,9 @@ test("blood group, devices, care team and provenance are carried as coded entrie
 });
 
 test("the demo doctor's confirmations are verified items of the export, and items stored before sources were recorded read as unconfirmed reports", () => {
-  const confirmedByDoctor = residents.filter((profile) => profile.conditions.some((condition) => typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED"));
+  const confirmedByDoctor = residents.filter((profile) =>
+    profile.conditions.some((condition) => typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED"),
+  );
   expect(confirmedByDoctor.length).toBeGreaterThan(5);
   const [patient] = confirmedByDoctor;
   if (patient === undefined) throw new Error("no confirmed demo resident");
@@ -122,10 +124,14 @@ test("the demo doctor's confirmations are verified items of the export, and item
   expect(ipsProblems(bundle)).toEqual([]);
   const resources = (bundle.entry ?? []).map((entry) => entry.resource as FhirResource);
   const verifier = resources.find((resource) => resource.resourceType === "Provenance" && resource.agent[0]?.type?.coding?.[0]?.code === "verifier");
-  expect(verifier).toMatchObject({ agent: [{ who: { identifier: { system: `${SETTINGS.identifierBase}/members`, value: DOCTOR.memberId }, display: "上野 医師（PHYSICIAN）" } }] });
+  expect(verifier).toMatchObject({
+    agent: [{ who: { identifier: { system: `${SETTINGS.identifierBase}/members`, value: DOCTOR.memberId }, display: "上野 医師（PHYSICIAN）" } }],
+  });
   const conditions = resources.filter((resource): resource is Condition => resource.resourceType === "Condition");
   expect(conditions.map((condition) => condition.verificationStatus?.coding?.[0]?.code)).toEqual(
-    patient.conditions.map((condition) => (typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed")),
+    patient.conditions.map((condition) =>
+      typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed",
+    ),
   );
 
   // A record from before sources: a resident's own CLINICIAN_CONFIRMED claim and items without any source.
@@ -138,6 +144,8 @@ test("the demo doctor's confirmations are verified items of the export, and item
   };
   const legacyBundle = emergencyProfileBundle(legacy, NOW, SETTINGS);
   expect(ipsProblems(legacyBundle)).toEqual([]);
-  const legacyConditions = (legacyBundle.entry ?? []).map((entry) => entry.resource as FhirResource).filter((r): r is Condition => r.resourceType === "Condition");
+  const legacyConditions = (legacyBundle.entry ?? [])
+    .map((entry) => entry.resource as FhirResource)
+    .filter((r): r is Condition => r.resourceType === "Condition");
   expect(legacyConditions.map((condition) => condition.verificationStatus?.coding?.[0]?.code)).toEqual(patient.conditions.map(() => "unconfirmed"));
 });

@@ -217,7 +217,8 @@ export function confirmation(
       const field = SINGLE_FIELDS[kind as keyof typeof SINGLE_FIELDS];
       if (index != null) throw badUserInput(`${at}.index: 一件だけの項目に位置は指定しません (single items take no index)`, `${at}.index`);
       const value: WithSource<object> | null = set[field] ?? profile[field];
-      if (value === null || (field === "careTeam" && !hasCareTeam(value as ProfileContent["careTeam"]))) throw missing();
+      // `==`: a record stored without the section at all reads as not having it.
+      if (value == null || (field === "careTeam" && !hasCareTeam(value as ProfileContent["careTeam"]))) throw missing();
       set[field] = { ...value, source: confirmed(value.source) };
       fields.add(field);
     }

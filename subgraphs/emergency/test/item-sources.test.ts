@@ -5,7 +5,7 @@ import type { StoredContent } from "../src/item-sources";
 
 const REGISTERED = new Date("2026-01-10T00:00:00Z");
 const EDITED = new Date("2026-03-01T00:00:00Z");
-const OWNER: Identity = { role: "RESIDENT", subject: "resident-1", authMethod: "jwt", displayName: "山田 ハナ" };
+const OWNER: Identity = { role: "RESIDENT", subject: "resident-1", authMethod: "jwt", scopes: [], displayName: "山田 ハナ" };
 const HOLDERS = { ownerSubject: "resident-1", delegates: [{ subject: "son-1", name: "山田 直樹", relation: "長男" }] };
 const DOCTOR = { role: "PROFESSIONAL", subject: "doc-1", name: "上野 医師", relation: null, profession: "PHYSICIAN", memberId: "m1", organizationId: null };
 
@@ -25,7 +25,7 @@ function registered(): StoredContent {
 test("a delegate's edit keeps the sources of unchanged items (each matched once) and records the delegate on the changed ones", () => {
   const stored = registered();
   const confirmed = { ...stored, ...confirmation(stored, [{ kind: "MEDICATION", index: 1 }, { kind: "CARE_LEVEL" }], DOCTOR, EDITED).set };
-  const delegate: Identity = { role: "RESIDENT", subject: "son-1", authMethod: "jwt" };
+  const delegate: Identity = { role: "RESIDENT", subject: "son-1", authMethod: "jwt", scopes: [] };
   const edited = withSources(
     { medications: [aspirin, aspirin, { name: "フロセミド", dosage: "朝2錠", since: null, note: null }], careLevel: "CARE_2" },
     { ...confirmed, ...HOLDERS },

@@ -22,3 +22,4 @@ export * from "./nonces";
 export * from "./audit-chain";
 export * from "./demo-data";
 export * from "./peer-subgraphs";
+export * from "./subgraph-keys";

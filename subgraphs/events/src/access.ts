@@ -85,8 +85,9 @@ export function requireStaff(identity: Identity, what: string): void {
 export class AccessCodes {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
-    this.key = createHmac("sha256", secret).update("tsunagu-events:registration-access-code").digest();
+  /** `localKey` is the events subgraph's own secret (`SubgraphKeys.local`). */
+  constructor(localKey: Buffer) {
+    this.key = createHmac("sha256", localKey).update("tsunagu-events:registration-access-code").digest();
   }
 
   codeFor(registrationId: Types.ObjectId): string {

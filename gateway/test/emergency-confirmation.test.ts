@@ -372,15 +372,13 @@ test("an edit by the resident or a delegate leaves the edited item unconfirmed a
 test("items stored before sources were recorded read as unrecorded and unconfirmed, even a resident's own CLINICIAN_CONFIRMED claim, and can be confirmed", async () => {
   const id = await registered("confirm-legacy");
   const { ObjectId } = await import("mongodb");
-  await stack.engine.connection
-    .collection("emergencyProfiles")
-    .updateOne(
-      { _id: new ObjectId(id) },
-      {
-        $set: { "conditions.0.source": "CLINICIAN_CONFIRMED", "conditions.1.source": "SELF_REPORTED" },
-        $unset: { "bloodType.source": "", careLevelSource: "", "implantedDevices.0.source": "" },
-      },
-    );
+  await stack.engine.connection.collection("emergencyProfiles").updateOne(
+    { _id: new ObjectId(id) },
+    {
+      $set: { "conditions.0.source": "CLINICIAN_CONFIRMED", "conditions.1.source": "SELF_REPORTED" },
+      $unset: { "bloodType.source": "", careLevelSource: "", "implantedDevices.0.source": "" },
+    },
+  );
   const profile = await read(id, await resident());
   const unrecorded = { kind: "UNRECORDED", recordedAt: null, recordedBy: null, verification: "UNCONFIRMED", confirmedAt: null, confirmedBy: null };
   expect([

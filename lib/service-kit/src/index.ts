@@ -23,3 +23,5 @@ export * from "./audit-chain";
 export * from "./demo-data";
 export * from "./peer-subgraphs";
 export * from "./subgraph-keys";
+export * from "./loaders";
+export * from "./models";

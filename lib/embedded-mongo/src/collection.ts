@@ -24,7 +24,13 @@ export class Collection {
     this.records = from ? from.records.clone() : new BTree<number, Document>();
     this.indexes = from
       ? new Map([...from.indexes].map(([name, index]) => [name, index.clone()]))
-      : new Map([["_id_", new Index(validateIndexSpec({ key: { _id: 1 }, name: "_id_", unique: true }))]]);
+      : // The _id index takes the collection's default collation, as MongoDB's does.
+        new Map([
+          [
+            "_id_",
+            new Index(validateIndexSpec({ key: { _id: 1 }, name: "_id_", unique: true, ...(options.collation ? { collation: options.collation } : {}) })),
+          ],
+        ]);
     this.nextRecordId = from ? from.nextRecordId : 1;
   }
 

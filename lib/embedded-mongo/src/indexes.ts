@@ -5,6 +5,7 @@ import { Query, queryOptions } from "./query-language";
 import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
 import { CommandError } from "./errors";
 import { geoCellOf, parsePoint, type Point } from "./geo";
+import { collationKey, holdsString, parseCollation, type Collation } from "./collation";
 
 /** An index as listIndexes shows it. */
 export interface IndexSpec extends Document {
@@ -15,6 +16,7 @@ export interface IndexSpec extends Document {
   sparse?: boolean;
   partialFilterExpression?: Document;
   expireAfterSeconds?: number;
+  collation?: Document;
 }
 
 /** What the planner knows about one field of a filter. */
@@ -50,6 +52,15 @@ export function validateIndexSpec(raw: Document): IndexSpec {
     }
   }
   const spec: IndexSpec = { ...raw, v: 2, key: raw.key as Document, name: typeof raw.name === "string" ? raw.name : defaultIndexName(raw.key as Document) };
+  // A collation is kept in MongoDB's full form; the simple one is no collation at all.
+  const collation = parseCollation(raw.collation, "createIndexes.collation");
+  if (collation) spec.collation = collation.spec;
+  else delete spec.collation;
+  if (collation && holdsString(spec.partialFilterExpression))
+    throw new CommandError(
+      "InvalidOptions",
+      "a partialFilterExpression comparing strings on an index with a collation is not supported by the embedded engine",
+    );
   if (spec.name === "_id_" && spec.unique === undefined) spec.unique = true;
   return spec;
 }
@@ -61,13 +72,20 @@ export class Index {
   readonly geoField: string | undefined;
   tree: BTree<IndexKey, undefined>;
   multikey: boolean;
+  /** The index's collation (undefined: simple); its keys are ordered by it. */
+  readonly collation: Collation | undefined;
+  /** The order of this index's keys: the collation's for strings when it has one. */
+  readonly compareKeys: (a: readonly unknown[], b: readonly unknown[]) => number;
   private readonly partialFilter: Query | undefined;
 
   constructor(spec: IndexSpec, tree?: BTree<IndexKey, undefined>, multikey = false) {
     this.spec = spec;
     this.fields = Object.keys(spec.key);
     this.geoField = this.fields.find((field) => spec.key[field] === "2dsphere");
-    this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, compareKeys);
+    this.collation = parseCollation(spec.collation);
+    const compareValue = this.collation?.compare;
+    this.compareKeys = compareValue ? (a, b) => compareKeysBy(compareValue, a, b) : compareKeys;
+    this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, this.compareKeys);
     this.multikey = multikey;
     this.partialFilter = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, queryOptions()) : undefined;
   }
@@ -116,7 +134,7 @@ export class Index {
         } else values.push(value === undefined ? null : value);
       }
       if (raw.length > 1) arrayFields++;
-      return values.length === 0 ? [null] : dedupe(values);
+      return values.length === 0 ? [null] : dedupe(values, this.collation?.compare ?? compareValues);
     });
     if (this.geoField && perField[this.fields.indexOf(this.geoField)].length === 0) return [];
     if (this.spec.sparse && !present) return [];
@@ -157,6 +175,15 @@ export class Index {
     return new CommandError("DuplicateKey", `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
       keyPattern: this.spec.key,
       keyValue,
+    });
+  }
+
+  /** Whether the index can bound a scan for these predicates under an operation's collation (as MongoDB: same collation, or no strings). */
+  servesCollation(predicates: Map<string, FieldPredicate>, collation: Collation | undefined): boolean {
+    if (collationKey(collation) === collationKey(this.collation)) return true;
+    return this.fields.every((field) => {
+      const predicate = predicates.get(field);
+      return !predicate || ![...(predicate.equals ?? []), predicate.lower, predicate.upper].some(holdsString);
     });
   }
 
@@ -204,7 +231,7 @@ export class Index {
     const recordIds: number[] = [];
     const seen = new Set<number>();
     let keysExamined = 0;
-    for (const prefix of prefixes.sort(compareKeys)) {
+    for (const prefix of prefixes.sort(this.compareKeys)) {
       const low = [...prefix, ...(padding > 0 ? [lower] : []), ...Array(Math.max(0, padding - 1)).fill(MIN_KEY), MIN_KEY];
       const high = [...prefix, ...(padding > 0 ? [upper] : []), ...Array(Math.max(0, padding - 1)).fill(MAX_KEY), MAX_KEY];
       this.tree.forRange(low, high, true, (entry) => {
@@ -232,9 +259,17 @@ export class Index {
   }
 }
 
-function dedupe(values: unknown[]): unknown[] {
-  const sorted = [...values].sort(compareValues);
-  return sorted.filter((value, i) => i === 0 || compareValues(value, sorted[i - 1]) !== 0);
+function dedupe(values: unknown[], compare: (a: unknown, b: unknown) => number): unknown[] {
+  const sorted = [...values].sort(compare);
+  return sorted.filter((value, i) => i === 0 || compare(value, sorted[i - 1]) !== 0);
+}
+
+function compareKeysBy(compare: (a: unknown, b: unknown) => number, a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compare(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return Math.sign(a.length - b.length);
 }
 
 function cartesian(lists: unknown[][]): IndexKey[] {

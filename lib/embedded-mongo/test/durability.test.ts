@@ -73,6 +73,30 @@ it("keeps BSON number types across the journal and a snapshot", async () => {
   expect(await withEngine(dir, reread)).toEqual(afterJournal);
 });
 
+it("keeps views, collection collations and collated unique indexes across the journal and a snapshot", async () => {
+  const dir = freshDir();
+  const strength2 = { locale: "en", strength: 2 };
+  await withEngine(dir, async (client) => {
+    const db = client.db("durable");
+    await db.createCollection("people", { collation: strength2 });
+    await db.collection("people").createIndex({ email: 1 }, { unique: true });
+    await db.collection("people").insertOne({ email: "Ann@X", active: true });
+    await db.createCollection("activePeople", { viewOn: "people", pipeline: [{ $match: { active: true } }] });
+  });
+  const check = async (client: MongoClient): Promise<void> => {
+    const db = client.db("durable");
+    await expect(db.collection("people").insertOne({ email: "ann@x" })).rejects.toMatchObject({ code: 11000 });
+    expect(await db.collection("people").countDocuments({ email: "ANN@X" })).toBe(1);
+    expect(await db.collection("activePeople").countDocuments()).toBe(1);
+    await expect(db.collection("activePeople").insertOne({ email: "b" })).rejects.toMatchObject({ code: 166 });
+  };
+  await withEngine(dir, check);
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  await withEngine(dir, check);
+});
+
 it("compacts the journal into a snapshot and recovers from snapshot plus journal", async () => {
   const dir = freshDir();
   await withEngine(

@@ -90,6 +90,8 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
       AccessLogReview: "../review#ReviewPeriod",
       ProfileReviewReminder: "../review#ReviewReminder",
       EmergencyLookupResult: "../lookup#LookupResult",
+      ItemSource: "../item-sources#ItemSourceRecord",
+      ItemSourceActor: "../item-sources#SourceActorRecord",
     },
     scalars: {
       DateTime: VALIDATED_SCALARS.DateTime,

@@ -3,6 +3,7 @@ import type { Connection } from "mongoose";
 import { peerSubgraphs, signedAsGateway } from "@tsunagu/service-kit";
 import type { Identity, Logger, NonceStore, PeerSubgraphs, PubSub, RunningService, SubgraphKeys } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
+import type { DemoPhysician } from "@tsunagu/emergency";
 import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
 import type { DemoMember } from "@tsunagu/events";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
@@ -135,6 +136,22 @@ async function careManagerIds(query: SeedQuery): Promise<string[]> {
     .map((member) => member.id);
 }
 
+/** The demo doctors (医師) in the order `npm run token -- --demo PHYSICIAN` finds them, as residents' primary physicians. */
+async function physicians(query: SeedQuery): Promise<DemoPhysician[]> {
+  const nodes = await allNodes(async (after) => {
+    const data = await query(
+      "groups",
+      `{ contactDirectory(filter: { professions: [PHYSICIAN] }, first: 50${after === null ? "" : `, after: ${JSON.stringify(after)}`}) {
+        edges { node { members { id name profession affiliation { id } } } } pageInfo { hasNextPage endCursor } } }`,
+    );
+    return data.contactDirectory as Page<{ members: Array<{ id: string; name: string; profession: string; affiliation: { id: string } | null }> }>;
+  });
+  return nodes
+    .flatMap((node) => node.members)
+    .filter((member) => member.profession === "PHYSICIAN")
+    .map((member) => ({ memberId: member.id, name: member.name, organizationId: member.affiliation?.id ?? null }));
+}
+
 interface DirectoryMember {
   id: string;
   name: string;
@@ -192,7 +209,11 @@ export const SUBGRAPHS: readonly SystemSubgraph[] = [
     portVariable: "EMERGENCY_PORT",
     start: startEmergencySubgraph,
     seed: async (connection, query) =>
-      seedDemoEmergencyProfiles(connection, { hospitalIds: await hospitalIds(query), careManagerIds: await careManagerIds(query) }),
+      seedDemoEmergencyProfiles(connection, {
+        hospitalIds: await hospitalIds(query),
+        careManagerIds: await careManagerIds(query),
+        physicians: await physicians(query),
+      }),
   },
   {
     name: "events",

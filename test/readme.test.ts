@@ -107,6 +107,33 @@ const EXPECTATIONS: ReadonlyArray<{ marker: string; check(run: ShellRun): void }
       expect(emergencyLookup.profile.emergencyContacts[0]?.priority).toBe(1);
     },
   },
+  {
+    marker: "confirmEmergencyItems",
+    check(run) {
+      // The demo doctor confirms items of a resident who granted them access: their name and the moment are recorded.
+      expect(run.variables.get("ID")).toMatch(/^[0-9a-f]{24}$/);
+      expect(run.variables.get("VERSION")).toMatch(/^\d+$/);
+      const { confirmEmergencyItems } = lastAnswer(run) as {
+        confirmEmergencyItems: {
+          version: number;
+          conditions: Array<{
+            name: string;
+            source: { kind: string; verification: string; confirmedAt: string; confirmedBy: { name: string; profession: string } };
+          }>;
+          bloodType: { source: { verification: string; confirmedBy: { name: string } } };
+        };
+      };
+      expect(confirmEmergencyItems.version).toBe(Number(run.variables.get("VERSION")) + 1);
+      const [condition] = confirmEmergencyItems.conditions;
+      expect(condition?.source).toMatchObject({ kind: "SELF_REPORTED", verification: "CLINICIAN_CONFIRMED", confirmedBy: { profession: "PHYSICIAN" } });
+      expect(Date.parse(condition?.source.confirmedAt ?? "")).toBeGreaterThan(Date.now() - 120_000);
+      expect(condition?.source.confirmedBy.name.length).toBeGreaterThan(0);
+      expect(confirmEmergencyItems.bloodType.source).toEqual({
+        verification: "CLINICIAN_CONFIRMED",
+        confirmedBy: { name: condition?.source.confirmedBy.name },
+      });
+    },
+  },
 ];
 
 /** Starting and seeding the whole system, and each `npm run token` (a new Node process), take long on a busy machine. */

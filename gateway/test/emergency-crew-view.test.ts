@@ -90,7 +90,7 @@ test("the crew's one request returns the profile, the hospital's name and phone 
           address: { prefecture: "石川県", city: "つなぐ市", district: "南圏域", street: "若杉町1-2-3" },
         },
         bloodType: { abo: "O", rh: "POSITIVE" },
-        conditions: [{ name: "慢性心不全", icd10: "I50", source: "CLINICIAN_CONFIRMED" }],
+        conditions: [{ name: "慢性心不全", icd10: "I50" }],
         medications: [{ name: "フロセミド錠20mg", dosage: "1日1回 朝食後", source: "SELF_REPORTED" }],
         careTeam: { primaryHospitalId: hospital.id, careManagerId: careManager.id },
         careLevel: "CARE_3",
@@ -116,7 +116,8 @@ test("the crew's one request returns the profile, the hospital's name and phone 
   expect(body.data?.emergencyLookup.outcome).toBe("ALLOWED");
   expect(body.data?.emergencyLookup.profile).toMatchObject({
     person: { name: "岡田 ハナ", kana: "オカダ ハナ", age: 90, sex: "FEMALE" },
-    conditions: [{ name: "慢性心不全", since: null }],
+    // What the resident registered reaches the crew marked as their own report, not confirmed by anyone.
+    conditions: [{ name: "慢性心不全", since: null, source: { kind: "SELF_REPORTED", verification: "UNCONFIRMED", confirmedAt: null, confirmedBy: null } }],
     medications: [{ name: "フロセミド錠20mg", dosage: "1日1回 朝食後", note: null }],
     advanceCare: { resuscitation: "DNAR", preferredPlaceOfCare: "HOME", notes: null },
     primaryHospital: { names: { official: hospital.names.official }, contact: { phone: hospital.contact.phone } },

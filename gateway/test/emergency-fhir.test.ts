@@ -37,11 +37,11 @@ const INPUT = {
     address: { postalCode: "923-0861", prefecture: "石川県", city: "つなぐ市", district: "東圏域", street: "旭町3-2-1", building: "あさひ荘101" },
   },
   conditions: [
-    { name: "心房細動", icd10: "I48", since: "2018-04", source: "CLINICIAN_CONFIRMED" },
+    { name: "心房細動", icd10: "I48", since: "2018-04" },
     { name: "アルツハイマー型認知症", since: "2022", note: "物忘れ外来で診断", source: "SELF_REPORTED" },
   ],
   medications: [
-    { name: "アピキサバン錠5mg", dosage: "1日2回 朝夕食後", since: "2018-04", note: "抗凝固薬", source: "CLINICIAN_CONFIRMED" },
+    { name: "アピキサバン錠5mg", dosage: "1日2回 朝夕食後", since: "2018-04", note: "抗凝固薬" },
     { name: "ドネペジル塩酸塩錠5mg", dosage: "1日1回 朝食後", source: "SELF_REPORTED" },
   ],
   allergies: [{ substance: "ペニシリン系抗菌薬", reaction: "発疹", severity: "SEVERE", source: "SELF_REPORTED" }],
@@ -79,6 +79,19 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
     owner,
   );
   const id = (created.body.data as { createEmergencyProfile: { id: string } }).createEmergencyProfile.id;
+  // The resident's doctor, granted access, confirms the atrial fibrillation and its anticoagulant.
+  const doctor = { memberId: "65f0000000000000000000e1", organizationId: "65f0000000000000000000e2" };
+  await stack.graphql(
+    `mutation ($id: ID!, $member: ID!) { grantEmergencyProfileAccess(id: $id, input: { granteeKind: MEMBER, granteeId: $member }) { id } }`,
+    { id, member: doctor.memberId },
+    owner,
+  );
+  const confirmed = await stack.graphql(
+    `mutation ($id: ID!) { confirmEmergencyItems(id: $id, items: [{ kind: CONDITION, index: 0 }, { kind: MEDICATION, index: 0 }], expectedVersion: 2) { version } }`,
+    { id },
+    await signedIn({ role: "PROFESSIONAL", subject: "doctor-ueno", displayName: "上野 医師", profession: "PHYSICIAN", ...doctor }),
+  );
+  expect(confirmed.body.errors).toBeUndefined();
   const bundle = await exported(id, owner);
 
   expect(ipsProblems(bundle)).toEqual([]);
@@ -152,12 +165,18 @@ test("the export is an IPS document Bundle that passes the FHIR R4 definitions a
     address: [{ state: "石川県", city: "つなぐ市", postalCode: "923-0861", line: ["旭町3-2-1", "あさひ荘101"] }],
   });
   expect(patient?.identifier?.[0]?.system).toMatch(/^https:\/\/.+\/emergency-registry$/);
-  // Where each item came from: confirmed items are verified by a clinician, the rest reported by the resident.
+  // Where each item came from: every item reported by the resident (the Patient), the two the doctor confirmed verified by them.
   const provenance = only<Provenance>(bundle, "Provenance");
   expect(provenance.map((p) => [p.agent[0]?.type?.coding?.[0]?.code, p.target.length])).toEqual([
-    ["informant", 8],
+    ["informant", 10],
     ["verifier", 2],
   ]);
+  expect(provenance[0]?.agent[0]?.who?.reference).toBe(fullUrls[1]);
+  expect(provenance[1]?.agent[0]?.who).toEqual({
+    identifier: { system: expect.stringMatching(/\/members$/), value: doctor.memberId },
+    display: "上野 医師（PHYSICIAN）",
+  });
+  expect(provenance[1]?.recorded).toBe(NOW.toISOString());
   expect(patient?.contact?.[0]).toMatchObject({ name: { text: "北村 大輔" }, telecom: [{ system: "phone", value: "090-1111-2222", rank: 1 }] });
 
   // Condition: code (ICD-10 when known, Japanese text always) and subject are required; status codes from their code systems.

@@ -39,7 +39,7 @@ beforeAll(async () => {
     {
       input: {
         person,
-        conditions: [{ name: "慢性心不全", source: "CLINICIAN_CONFIRMED" }],
+        conditions: [{ name: "慢性心不全", source: "SELF_REPORTED" }],
         careTeam: {},
         consent: { scope: ["EMERGENCY_SERVICES"], method: "WRITTEN" },
       },

@@ -56,7 +56,7 @@ function profileInput(name: string, kana: string, dateOfBirth: string, street = 
       address: { postalCode: "923-0801", prefecture: "石川県", city: "つなぐ市", district: "中央圏域", street },
     },
     bloodType: { abo: "A", rh: "POSITIVE" },
-    conditions: [{ name: "心房細動", icd10: "I48", since: "2019", source: "CLINICIAN_CONFIRMED" }],
+    conditions: [{ name: "心房細動", icd10: "I48", since: "2019", source: "SELF_REPORTED" }],
     medications: [{ name: "アピキサバン錠5mg", dosage: "1日2回 朝夕食後", note: "抗凝固薬（出血しやすい）", source: "SELF_REPORTED" }],
     allergies: [{ substance: "ペニシリン系抗菌薬", reaction: "発疹", severity: "MODERATE", source: "SELF_REPORTED" }],
     careTeam: { primaryHospitalId: HOSPITAL_ID },
@@ -530,6 +530,12 @@ async function everyMutation(): Promise<Set<string>> {
     `mutation ($id: ID!) { grantEmergencyProfileAccess(id: $id, input: { granteeKind: MEMBER, granteeId: "${NURSE.memberId}" }) { id } }`,
     { id },
     owner,
+  );
+  await run(
+    "confirmEmergencyItems",
+    `mutation ($id: ID!) { confirmEmergencyItems(id: $id, items: [{ kind: CARE_LEVEL }], expectedVersion: 4) { careLevelSource { verification } } }`,
+    { id },
+    await signedIn(NURSE),
   );
   await run(
     "revokeEmergencyProfileAccess",

@@ -100,3 +100,12 @@ export function requireReviewer(profile: ProfileDocument | null, identity: Ident
   if (profile !== null && activeGrantFor(profile, identity) !== undefined && consentCovers(profile, "CARE_TEAM")) return;
   throw forbidden("本人・代理人・閲覧を許可された専門職のみ見直しを記録できます (only holders and granted professionals may record a review)");
 }
+
+/**
+ * Throws FORBIDDEN unless the caller is a professional the resident granted access under a care-team consent (the rule
+ * of reading as a professional); residents, delegates, other professionals and a missing profile (null) are refused alike.
+ */
+export function requireConfirmer(profile: ProfileDocument | null, identity: Identity): void {
+  if (profile !== null && activeGrantFor(profile, identity) !== undefined && consentCovers(profile, "CARE_TEAM")) return;
+  throw forbidden("項目の確認は、本人が閲覧を許可した専門職のみできます (only a professional the resident granted access may confirm items)");
+}

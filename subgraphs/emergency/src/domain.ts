@@ -12,7 +12,6 @@ import type {
   FamilyCareCapacity,
   GranteeKind,
   ImplantedDeviceKind,
-  InformationSource,
   LookupMethod,
   PlaceOfCare,
   ResuscitationWish,
@@ -29,7 +28,6 @@ export type LookupMethodValue = LookupMethod;
 export const SEXES = ["FEMALE", "MALE", "OTHER", "UNKNOWN"] as const satisfies readonly Sex[];
 export const ABO_GROUPS = ["A", "B", "O", "AB", "UNKNOWN"] as const satisfies readonly AboGroup[];
 export const RH_TYPES = ["POSITIVE", "NEGATIVE", "UNKNOWN"] as const satisfies readonly RhType[];
-export const SOURCES = ["SELF_REPORTED", "CLINICIAN_CONFIRMED"] as const satisfies readonly InformationSource[];
 export const SEVERITIES = ["MILD", "MODERATE", "SEVERE"] as const satisfies readonly AllergySeverity[];
 export const DEVICE_KINDS = [
   "PACEMAKER",
@@ -155,8 +153,8 @@ export const personSchema = z.object({
   photoUrl: url,
 });
 
-const conditionSchema = z.object({ name: text(200), icd10: optionalText(10), since, note: optionalText(500), source: enumOf(SOURCES) });
-const medicationSchema = z.object({ name: text(200), dosage: optionalText(200), since, note: optionalText(500), source: enumOf(SOURCES) });
+const conditionSchema = z.object({ name: text(200), icd10: optionalText(10), since, note: optionalText(500) });
+const medicationSchema = z.object({ name: text(200), dosage: optionalText(200), since, note: optionalText(500) });
 const allergySchema = z.object({
   substance: text(200),
   reaction: optionalText(200),
@@ -165,7 +163,6 @@ const allergySchema = z.object({
     .transform((value) => value ?? null),
   since,
   note: optionalText(500),
-  source: enumOf(SOURCES),
 });
 const deviceSchema = z.object({ kind: enumOf(DEVICE_KINDS), description: optionalText(200), since, note: optionalText(500) });
 
@@ -226,7 +223,7 @@ const sectionSchemas = (now: Date) => ({
     .transform((value) => value ?? null),
 });
 
-/** The resident-entered content of a profile, as stored. */
+/** The content of a profile as entered (stored with each item's source, see item-sources.ts). */
 export type ProfileContent = z.output<z.ZodObject<ReturnType<typeof sectionSchemas>>>;
 export type PersonRecord = ProfileContent["person"];
 export type ConditionRecord = ProfileContent["conditions"][number];

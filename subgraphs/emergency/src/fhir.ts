@@ -23,8 +23,10 @@ import type {
   Reference,
 } from "fhir/r4";
 import { toTokyoIso } from "@tsunagu/service-kit";
-import type { InformationSource, ProfileSection } from "./generated/resolvers-types";
+import type { ProfileSection } from "./generated/resolvers-types";
 import type { AllergyRecord, ConditionRecord, DeviceRecord, MedicationRecord, PersonRecord } from "./domain";
+import { itemSource } from "./item-sources";
+import type { ItemSourceRecord, StoredSource } from "./item-sources";
 import type { ProfileDocument } from "./models";
 import { ALL_SECTIONS } from "./sections";
 import {
@@ -100,25 +102,69 @@ function humanName(full: string, code: "IDE" | "SYL"): HumanName {
   return { extension: representation(code), use: "official", text: full, ...(given.length > 0 ? { family, given } : {}) };
 }
 
-/** Where an item came from, for items whose record does not say (the resident entered them). */
-type Sourced = { source?: InformationSource | null };
-const sourceOf = (item: Sourced): InformationSource => item.source ?? "SELF_REPORTED";
+/** An item's source as read (items stored before sources were recorded read as UNRECORDED, see item-sources.ts). */
+const sourceOf = (item: { source?: StoredSource } | null): ItemSourceRecord => itemSource(item?.source);
+const isConfirmed = (source: ItemSourceRecord) => source.verification === "CLINICIAN_CONFIRMED";
+type Stored<T> = T & { source?: StoredSource };
 
 const coding = (system: string, code: string, display?: string): CodeableConcept["coding"] => [{ system, code, ...(display === undefined ? {} : { display }) }];
 const unknownAbsent = { extension: [{ url: DATA_ABSENT_REASON, valueCode: "unknown" }] };
 const meta = (profile: string) => ({ meta: { profile: [profile] } });
 
-/** Collects the Bundle's entries, each under a stable urn:uuid, and the items each source vouches for. */
+/** The people a Provenance names as vouching for items: who reported them (informant) or who confirmed them (verifier). */
+interface Voucher {
+  role: "informant" | "verifier";
+  who: Reference;
+  targets: Reference[];
+  recorded: Date | null;
+}
+
+/** Collects the Bundle's entries, each under a stable urn:uuid, and who vouches for each item (its reporter, and its confirmer if any). */
 class DocumentBuilder {
   readonly entries: BundleEntry<FhirResource>[] = [];
-  readonly vouched: Record<InformationSource, Reference[]> = { SELF_REPORTED: [], CLINICIAN_CONFIRMED: [] };
+  readonly vouchers = new Map<string, Voucher>();
 
-  constructor(private readonly profile: ProfileDocument) {}
+  constructor(
+    private readonly profile: ProfileDocument,
+    private readonly settings: FhirExportSettings,
+    readonly patient: Reference,
+  ) {}
 
-  add(kind: string, index: number, resource: FhirResource, source?: InformationSource): string {
+  /** Who reported an item: the patient for their own (or unrecorded) reports, the named delegate for theirs. */
+  reporter(source: ItemSourceRecord): Reference {
+    const by = source.recordedBy;
+    if (source.kind !== "DELEGATE_REPORTED" || by === null) return this.patient;
+    return { display: `${by.name ?? "代理人"}${by.relation === null ? "" : `（${by.relation}）`} / delegate` };
+  }
+
+  /** The confirming professional, identified in the city's directory of members when they are one. */
+  verifier(source: ItemSourceRecord): Reference {
+    const by = source.confirmedBy;
+    const display = `${by?.name ?? "医療者"}${by?.profession == null ? "" : `（${by.profession}）`}`;
+    return {
+      ...(by?.memberId == null ? {} : { identifier: { system: `${this.settings.identifierBase}/members`, value: by.memberId } }),
+      display,
+    };
+  }
+
+  private vouch(key: string, voucher: Pick<Voucher, "role" | "who">, target: Reference, at: Date | null): void {
+    const existing = this.vouchers.get(key) ?? { ...voucher, targets: [], recorded: null };
+    existing.targets.push(target);
+    if (at !== null && (existing.recorded === null || at > existing.recorded)) existing.recorded = at;
+    this.vouchers.set(key, existing);
+  }
+
+  add(kind: string, index: number, resource: FhirResource, source?: ItemSourceRecord): string {
     const fullUrl = fullUrlFor(this.profile, kind, index);
     this.entries.push({ fullUrl, resource });
-    if (source !== undefined) this.vouched[source].push({ reference: fullUrl });
+    if (source !== undefined) {
+      const target = { reference: fullUrl };
+      this.vouch(`informant:${source.kind}:${source.recordedBy?.subject ?? ""}`, { role: "informant", who: this.reporter(source) }, target, source.recordedAt);
+      if (isConfirmed(source)) {
+        const by = source.confirmedBy;
+        this.vouch(`verifier:${by?.memberId ?? by?.subject ?? ""}`, { role: "verifier", who: this.verifier(source) }, target, source.confirmedAt);
+      }
+    }
     return fullUrl;
   }
 }
@@ -170,29 +216,33 @@ function patientOf(profile: ProfileDocument, settings: FhirExportSettings, gener
   };
 }
 
-const verification = (system: string, source: InformationSource): CodeableConcept => ({
-  coding: coding(system, source === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed"),
+const verification = (system: string, source: ItemSourceRecord): CodeableConcept => ({
+  coding: coding(system, isConfirmed(source) ? "confirmed" : "unconfirmed"),
 });
 const active = (system: string): CodeableConcept => ({ coding: coding(system, "active") });
 const problemListItem: CodeableConcept[] = [
   { coding: coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item") },
 ];
 
-function conditionOf(condition: ConditionRecord, patient: Reference): Condition {
+function conditionOf(builder: DocumentBuilder, condition: Stored<ConditionRecord>): Condition {
+  const { patient } = builder;
+  const source = sourceOf(condition);
   return {
     resourceType: "Condition",
     ...meta(IPS_PROFILES.Condition),
     clinicalStatus: active(CONDITION_CLINICAL),
-    verificationStatus: verification(CONDITION_VERIFICATION, sourceOf(condition)),
+    verificationStatus: verification(CONDITION_VERIFICATION, source),
     category: problemListItem,
     code: { ...(condition.icd10 === null ? {} : { coding: coding(ICD10_JP, condition.icd10) }), text: condition.name },
     subject: patient,
+    asserter: builder.reporter(source),
     ...(condition.since === null ? {} : { onsetDateTime: condition.since }),
     ...(condition.note === null ? {} : { note: [{ text: condition.note }] }),
   };
 }
 
-function medicationOf(medication: MedicationRecord, patient: Reference): MedicationStatement {
+function medicationOf(builder: DocumentBuilder, medication: Stored<MedicationRecord>): MedicationStatement {
+  const { patient } = builder;
   return {
     resourceType: "MedicationStatement",
     ...meta(IPS_PROFILES.MedicationStatement),
@@ -201,22 +251,25 @@ function medicationOf(medication: MedicationRecord, patient: Reference): Medicat
     subject: patient,
     // IPS requires effective[x]; when the start is not known it says so with a data-absent-reason.
     ...(medication.since === null ? { _effectiveDateTime: unknownAbsent } : { effectivePeriod: { start: medication.since } }),
-    ...(sourceOf(medication) === "SELF_REPORTED" ? { informationSource: patient } : {}),
+    informationSource: builder.reporter(sourceOf(medication)),
     ...(medication.dosage === null ? {} : { dosage: [{ text: medication.dosage }] }),
     ...(medication.note === null ? {} : { note: [{ text: medication.note }] }),
   };
 }
 
-function allergyOf(allergy: AllergyRecord, patient: Reference): AllergyIntolerance {
+function allergyOf(builder: DocumentBuilder, allergy: Stored<AllergyRecord>): AllergyIntolerance {
+  const { patient } = builder;
+  const source = sourceOf(allergy);
   const severity = allergy.severity === null ? undefined : ({ MILD: "mild", MODERATE: "moderate", SEVERE: "severe" } as const)[allergy.severity];
   return {
     resourceType: "AllergyIntolerance",
     ...meta(IPS_PROFILES.AllergyIntolerance),
     clinicalStatus: active(ALLERGY_CLINICAL),
-    verificationStatus: verification(ALLERGY_VERIFICATION, sourceOf(allergy)),
+    verificationStatus: verification(ALLERGY_VERIFICATION, source),
     ...(allergy.severity === "SEVERE" ? { criticality: "high" as const } : {}),
     code: { text: allergy.substance },
     patient,
+    asserter: builder.reporter(source),
     ...(allergy.since === null ? {} : { onsetDateTime: allergy.since }),
     ...(allergy.reaction === null ? {} : { reaction: [{ manifestation: [{ text: allergy.reaction }], ...(severity === undefined ? {} : { severity }) }] }),
     ...(allergy.note === null ? {} : { note: [{ text: allergy.note }] }),
@@ -261,7 +314,8 @@ function noKnownAllergies(patient: Reference): AllergyIntolerance {
 }
 
 /** An implant as IPS wants it: the Device (typed with SNOMED CT where the kind has a code) and the statement of its use. */
-function deviceOf(device: DeviceRecord | null, patient: Reference): { device: Device; use: (deviceUrl: string) => DeviceUseStatement } {
+function deviceOf(builder: DocumentBuilder, device: Stored<DeviceRecord> | null): { device: Device; use: (deviceUrl: string) => DeviceUseStatement } {
+  const { patient } = builder;
   const known = device === null ? undefined : DEVICE_CODES[device.kind];
   const label = device === null ? NO_KNOWN.devices.text : `${DEVICE_LABELS[device.kind]}${device.description === null ? "" : ` ${device.description}`}`;
   return {
@@ -278,6 +332,7 @@ function deviceOf(device: DeviceRecord | null, patient: Reference): { device: De
       status: "active",
       subject: patient,
       device: { reference: deviceUrl, display: label },
+      source: builder.reporter(sourceOf(device)),
       ...(device?.since == null ? { _timingDateTime: unknownAbsent } : { timingDateTime: device.since }),
     }),
   };
@@ -321,8 +376,8 @@ function bloodGroupOf(profile: ProfileDocument, patient: Reference): Observation
   };
 }
 
-/** Care level (要介護度) and living situation as social-history observations. */
-function socialHistoryOf(profile: ProfileDocument, patient: Reference, now: Date): Observation[] {
+/** Care level (要介護度) and living situation as social-history observations, each with the source of its item. */
+function socialHistoryOf(profile: ProfileDocument, patient: Reference, now: Date): { observation: Observation; source: ItemSourceRecord }[] {
   const observation = (code: CodeableConcept, value: CodeableConcept, note?: string | null): Observation => ({
     resourceType: "Observation",
     status: "final",
@@ -333,19 +388,20 @@ function socialHistoryOf(profile: ProfileDocument, patient: Reference, now: Date
     valueCodeableConcept: value,
     ...(note == null ? {} : { note: [{ text: note }] }),
   });
-  const observations: Observation[] = [];
+  const observations: { observation: Observation; source: ItemSourceRecord }[] = [];
   if (profile.careLevel !== null) {
-    observations.push(observation({ text: "要介護度 / Long-term care need level (介護保険)" }, { text: CARE_LEVEL_LABELS[profile.careLevel] }));
+    observations.push({
+      observation: observation({ text: "要介護度 / Long-term care need level (介護保険)" }, { text: CARE_LEVEL_LABELS[profile.careLevel] }),
+      source: itemSource(profile.careLevelSource),
+    });
   }
   const living = profile.livingSituation;
   if (living !== null) {
+    const source = sourceOf(living);
+    const household = living.livesAlone ? { coding: coding(SNOMED, "105529008", "Lives alone"), text: "独居" } : { text: "同居者あり" };
     observations.push(
-      observation(
-        { text: "同居の状況 / Household" },
-        living.livesAlone ? { coding: coding(SNOMED, "105529008", "Lives alone"), text: "独居" } : { text: "同居者あり" },
-        living.note,
-      ),
-      observation({ text: "家族の介護力 / Family care capacity" }, { text: CAPACITY_LABELS[living.familyCareCapacity] }),
+      { observation: observation({ text: "同居の状況 / Household" }, household, living.note), source },
+      { observation: observation({ text: "家族の介護力 / Family care capacity" }, { text: CAPACITY_LABELS[living.familyCareCapacity] }), source },
     );
   }
   return observations;
@@ -412,20 +468,15 @@ function careTeamOf(builder: DocumentBuilder, profile: ProfileDocument, patient:
   };
 }
 
-/** Who vouches for the items: the resident for what they reported, a clinician for what one confirmed. */
-function provenanceOf(targets: Reference[], source: InformationSource, patient: Reference, recorded: Date): Provenance {
-  const confirmed = source === "CLINICIAN_CONFIRMED";
+/** Who vouches for which items: an informant (the resident or a delegate) for what they reported, a verifier for what a professional confirmed. */
+function provenanceOf(voucher: Voucher, fallback: Date): Provenance {
+  const verifier = voucher.role === "verifier";
   return {
     resourceType: "Provenance",
-    target: targets,
-    recorded: recorded.toISOString(),
-    agent: [
-      {
-        type: { coding: coding(PROVENANCE_AGENT_TYPE, confirmed ? "verifier" : "informant", confirmed ? "Verifier" : "Informant") },
-        who: confirmed ? { display: "医療者による確認 / Confirmed by a clinician" } : patient,
-      },
-    ],
-    reason: [{ text: confirmed ? "医療者が確認した情報 / Clinician-confirmed" : "本人・家族の申告 / Reported by the resident or family" }],
+    target: voucher.targets,
+    recorded: (voucher.recorded ?? fallback).toISOString(),
+    agent: [{ type: { coding: coding(PROVENANCE_AGENT_TYPE, voucher.role, verifier ? "Verifier" : "Informant") }, who: voucher.who }],
+    reason: [{ text: verifier ? "医療者が確認した情報 / Confirmed by a clinician" : "本人・家族の申告 / Reported by the resident or family" }],
   };
 }
 
@@ -448,40 +499,46 @@ function section(key: keyof typeof IPS_SECTIONS, text: Narrative, entries: reado
  * identifier is new for each export.
  */
 export function emergencyProfileBundle(profile: ProfileDocument, now: Date, settings: FhirExportSettings): Bundle {
-  const builder = new DocumentBuilder(profile);
   const patientUrl = fullUrlFor(profile, "Patient");
   const patient: Reference = { reference: patientUrl, display: profile.person.name };
+  const builder = new DocumentBuilder(profile, settings, patient);
+  // IPS's "no known" statements stand for the resident's own declaration.
+  const declaredNone = itemSource({
+    kind: "SELF_REPORTED",
+    recordedAt: profile.createdAt,
+    recordedBy: null,
+    verification: "UNCONFIRMED",
+    confirmedAt: null,
+    confirmedBy: null,
+  });
   const patientIndex = builder.entries.length;
   const careTeam = careTeamOf(builder, profile, patient, settings);
   builder.entries.splice(patientIndex, 0, { fullUrl: patientUrl, resource: patientOf(profile, settings, careTeam.generalPractitioner) });
 
   const conditions =
     profile.conditions.length === 0
-      ? [builder.add("Condition", 0, noKnownProblems(patient), "SELF_REPORTED")]
-      : profile.conditions.map((c, i) => builder.add("Condition", i, conditionOf(c, patient), sourceOf(c)));
+      ? [builder.add("Condition", 0, noKnownProblems(patient), declaredNone)]
+      : profile.conditions.map((c, i) => builder.add("Condition", i, conditionOf(builder, c), sourceOf(c)));
   const medications =
     profile.medications.length === 0
-      ? [builder.add("MedicationStatement", 0, noKnownMedications(patient), "SELF_REPORTED")]
-      : profile.medications.map((m, i) => builder.add("MedicationStatement", i, medicationOf(m, patient), sourceOf(m)));
+      ? [builder.add("MedicationStatement", 0, noKnownMedications(patient), declaredNone)]
+      : profile.medications.map((m, i) => builder.add("MedicationStatement", i, medicationOf(builder, m), sourceOf(m)));
   const allergies =
     profile.allergies.length === 0
-      ? [builder.add("AllergyIntolerance", 0, noKnownAllergies(patient), "SELF_REPORTED")]
-      : profile.allergies.map((a, i) => builder.add("AllergyIntolerance", i, allergyOf(a, patient), sourceOf(a)));
+      ? [builder.add("AllergyIntolerance", 0, noKnownAllergies(patient), declaredNone)]
+      : profile.allergies.map((a, i) => builder.add("AllergyIntolerance", i, allergyOf(builder, a), sourceOf(a)));
   const devices = (profile.implantedDevices.length === 0 ? [null] : profile.implantedDevices).map((record, i) => {
-    const { device, use } = deviceOf(record, patient);
+    const { device, use } = deviceOf(builder, record);
     const deviceUrl = builder.add("Device", i, device);
-    return builder.add("DeviceUseStatement", i, use(deviceUrl), sourceOf((record ?? {}) as Sourced));
+    return builder.add("DeviceUseStatement", i, use(deviceUrl), record === null ? declaredNone : sourceOf(record));
   });
   const blood = bloodGroupOf(profile, patient);
-  const results = blood === null ? [] : [builder.add("Observation", 0, blood, sourceOf(profile.bloodType as Sourced))];
-  const social = socialHistoryOf(profile, patient, now).map((observation, i) => builder.add("Observation", i + 1, observation, "SELF_REPORTED"));
-  const team = careTeam.team === null ? [] : [builder.add("CareTeam", 0, careTeam.team)];
+  const results = blood === null ? [] : [builder.add("Observation", 0, blood, sourceOf(profile.bloodType))];
+  const social = socialHistoryOf(profile, patient, now).map(({ observation, source }, i) => builder.add("Observation", i + 1, observation, source));
+  const team = careTeam.team === null ? [] : [builder.add("CareTeam", 0, careTeam.team, sourceOf(profile.careTeam))];
   const directive = advanceDirectiveOf(profile, patient);
-  const directives = directive === null ? [] : [builder.add("Consent", 0, directive, sourceOf(profile.advanceCare as Sourced))];
-  (["SELF_REPORTED", "CLINICIAN_CONFIRMED"] as const).forEach((source, i) => {
-    const targets = builder.vouched[source];
-    if (targets.length > 0) builder.add("Provenance", i, provenanceOf([...targets], source, patient, profile.updatedAt));
-  });
+  const directives = directive === null ? [] : [builder.add("Consent", 0, directive, sourceOf(profile.advanceCare))];
+  [...builder.vouchers.values()].forEach((voucher, i) => builder.add("Provenance", i, provenanceOf(voucher, profile.updatedAt)));
 
   const living = profile.livingSituation;
   const composition: Composition = {

@@ -11,7 +11,7 @@ export {
 export type { EmergencySubgraphOptions } from "./subgraph";
 export type { LookupRateLimit } from "./context";
 export { seedDemoEmergencyProfiles } from "./seed";
-export type { SeedDemoEmergencyOptions } from "./seed";
+export type { DemoPhysician, SeedDemoEmergencyOptions } from "./seed";
 export { EMERGENCY_READ_SCOPE } from "./access";
 export { ACCESS_LOG_COLLECTION as EMERGENCY_ACCESS_LOG, emergencyModels } from "./models";
 export type { EmergencyModels } from "./models";

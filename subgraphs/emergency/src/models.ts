@@ -4,7 +4,8 @@ import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
 import type { ConsentScope, GranteeKind, ProfileSection } from "./generated/resolvers-types";
-import type { AccessActionValue, AccessOutcomeValue, ConsentMethodValue, LookupMethodValue, ProfileContent } from "./domain";
+import type { AccessActionValue, AccessOutcomeValue, ConsentMethodValue, LookupMethodValue } from "./domain";
+import type { StoredContent } from "./item-sources";
 
 /** Who did something, as the gateway vouched for them (copied into every log entry, never looked up later). */
 export interface ActorRecord {
@@ -43,8 +44,8 @@ export interface ConsentRecord {
   withdrawnAt: Date | null;
 }
 
-/** A stored emergency profile: the content the resident entered plus search keys, sharing and bookkeeping. */
-export interface ProfileDocument extends ProfileContent {
+/** A stored emergency profile: the content the resident entered, each item with its source, plus search keys, sharing and bookkeeping. */
+export interface ProfileDocument extends StoredContent {
   _id: Types.ObjectId;
   /** The account (JWT sub) of the resident who registered it. */
   ownerSubject: string;
@@ -132,7 +133,25 @@ function guardAppendOnly(schema: Schema): void {
 
 const optional = { type: String, default: null };
 const since = optional;
-const source = { type: String, required: true };
+const sourceActorSchema = new Schema(
+  { role: String, subject: optional, name: optional, relation: optional, profession: optional, memberId: optional, organizationId: optional },
+  { _id: false },
+);
+/** Every item's source (item-sources.ts); absent or a bare string on items stored before sources were recorded. */
+const source = {
+  type: new Schema(
+    {
+      kind: { type: String, required: true },
+      recordedAt: { type: Date, default: null },
+      recordedBy: { type: sourceActorSchema, default: null },
+      verification: { type: String, required: true },
+      confirmedAt: { type: Date, default: null },
+      confirmedBy: { type: sourceActorSchema, default: null },
+    },
+    { _id: false },
+  ),
+  default: null,
+};
 
 const actorSchema = new Schema<ActorRecord>(
   {
@@ -171,19 +190,20 @@ const profileSchema = new Schema<ProfileDocument>(
       ),
       required: true,
     },
-    bloodType: { type: new Schema({ abo: String, rh: String }, { _id: false }), default: null },
+    bloodType: { type: new Schema({ abo: String, rh: String, source }, { _id: false }), default: null },
     conditions: [new Schema({ name: String, icd10: optional, since, note: optional, source }, { _id: false })],
     medications: [new Schema({ name: String, dosage: optional, since, note: optional, source }, { _id: false })],
     allergies: [new Schema({ substance: String, reaction: optional, severity: optional, since, note: optional, source }, { _id: false })],
-    implantedDevices: [new Schema({ kind: String, description: optional, since, note: optional }, { _id: false })],
+    implantedDevices: [new Schema({ kind: String, description: optional, since, note: optional, source }, { _id: false })],
     careTeam: {
       type: new Schema(
-        { primaryHospitalId: optional, visitingNursingStationId: optional, primaryPhysicianId: optional, careManagerId: optional },
+        { primaryHospitalId: optional, visitingNursingStationId: optional, primaryPhysicianId: optional, careManagerId: optional, source },
         { _id: false },
       ),
       required: true,
     },
     careLevel: optional,
+    careLevelSource: source,
     livingSituation: {
       type: new Schema(
         {
@@ -191,14 +211,18 @@ const profileSchema = new Schema<ProfileDocument>(
           keyPerson: { type: new Schema({ name: String, relation: String, phone: optional }, { _id: false }), default: null },
           familyCareCapacity: String,
           note: optional,
+          source,
         },
         { _id: false },
       ),
       default: null,
     },
-    emergencyContacts: [new Schema({ name: String, kana: optional, relation: String, phone: String, reachableHours: optional }, { _id: false })],
+    emergencyContacts: [new Schema({ name: String, kana: optional, relation: String, phone: String, reachableHours: optional, source }, { _id: false })],
     advanceCare: {
-      type: new Schema({ resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date }, { _id: false }),
+      type: new Schema(
+        { resuscitation: String, preferredPlaceOfCare: String, notes: optional, discussedWith: [String], recordedAt: Date, source },
+        { _id: false },
+      ),
       default: null,
     },
     delegates: [new Schema({ subject: String, name: String, relation: String, addedAt: Date }, { _id: false })],

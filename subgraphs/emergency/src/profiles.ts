@@ -18,8 +18,8 @@ import {
   validated,
 } from "@tsunagu/service-kit";
 import type { Page, SortKey } from "@tsunagu/service-kit";
-import type { EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
-import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireHolder } from "./access";
+import type { EmergencyItemInput, EmergencyProfileInput, EmergencyProfileUpdateInput, ProfileSection } from "./generated/resolvers-types";
+import { isEmergencyStaff, mayEverReadProfiles, readPermission, readRefused, requireConfirmer, requireHolder } from "./access";
 import type { ProfileView } from "./access";
 import { appendLog, appendLogInTransaction } from "./audit";
 import type { AccessEvent } from "./audit";
@@ -27,25 +27,11 @@ import { generateCardCode } from "./card-code";
 import type { EmergencyContext } from "./context";
 import { profileInputSchema, profileUpdateSchema } from "./domain";
 import type { AccessActionValue, PersonRecord, ProfileContent } from "./domain";
+import { confirmation, confirmingActor, refuseClaimedConfirmation, reportedSource, withSources } from "./item-sources";
 import type { ProfileDocument } from "./models";
-import { orderedSections } from "./sections";
+import { CONTENT_SECTIONS, orderedSections } from "./sections";
 
 const MAX_HELD_PROFILES = 20;
-
-/** The section each part of an update replaces. */
-const UPDATE_SECTIONS: Readonly<Record<keyof ProfileContent, ProfileSection>> = {
-  person: "PERSON",
-  bloodType: "BLOOD_TYPE",
-  conditions: "CONDITIONS",
-  medications: "MEDICATIONS",
-  allergies: "ALLERGIES",
-  implantedDevices: "IMPLANTED_DEVICES",
-  careTeam: "CARE_TEAM",
-  careLevel: "CARE_LEVEL",
-  livingSituation: "LIVING_SITUATION",
-  emergencyContacts: "EMERGENCY_CONTACTS",
-  advanceCare: "ADVANCE_CARE",
-};
 
 /** The search keys of a person's name and kana reading, for look-ups by name in either script. */
 function nameKeysOf(person: PersonRecord): string[] {
@@ -211,15 +197,21 @@ export async function updateProfile(
   expectedVersion: number | null | undefined,
   returned: ProfileSection[],
 ): Promise<ProfileView> {
+  refuseClaimedConfirmation(input);
   const update = validated(profileUpdateSchema(context.now), input, "input", KEEP_NULLS);
   const changed = await changeProfile(context, id, {
     action: "UPDATE",
     authorize: (profile) => requireHolder(profile, context.identity),
     expectedVersion,
     returned,
-    plan: () => ({
-      update: { $set: { ...update, ...(update.person === undefined ? {} : { nameKeys: nameKeysOf(update.person) }) } },
-      sections: Object.keys(update).map((key) => UPDATE_SECTIONS[key as keyof ProfileContent]),
+    plan: (profile) => ({
+      update: {
+        $set: {
+          ...withSources(update, profile, reportedSource(profile, context.identity, context.now)),
+          ...(update.person === undefined ? {} : { nameKeys: nameKeysOf(update.person) }),
+        },
+      },
+      sections: Object.keys(update).map((key) => CONTENT_SECTIONS[key as keyof ProfileContent]),
     }),
   });
   return { ...changed, access: "HOLDER" };
@@ -233,6 +225,7 @@ export async function createProfile(context: EmergencyContext, input: EmergencyP
   const { identity, models, now } = context;
   if (identity.role !== "RESIDENT") throw forbidden("救急医療情報の登録は本人（住民）のみできます (residents register their own profile)");
   const subject = holderSubject(context);
+  refuseClaimedConfirmation(input);
   const { consent, ...content } = validated(profileInputSchema(now), input, "input", KEEP_NULLS);
   const creation = creationStamp(identity, rawKey, "idempotencyKey", input, now);
 
@@ -243,7 +236,7 @@ export async function createProfile(context: EmergencyContext, input: EmergencyP
           const [document] = await models.Profile.create(
             [
               {
-                ...content,
+                ...withSources(content, null, reportedSource(null, identity, now)),
                 ownerSubject: subject,
                 delegates: [],
                 grants: [],
@@ -261,7 +254,7 @@ export async function createProfile(context: EmergencyContext, input: EmergencyP
           );
           if (document === undefined) throw new Error("the profile was not created");
           const sections = orderedSections([
-            ...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => UPDATE_SECTIONS[k]),
+            ...(Object.keys(content) as (keyof ProfileContent)[]).map((k) => CONTENT_SECTIONS[k]),
             "CONSENT",
             "CARD",
             ...returned,
@@ -292,4 +285,29 @@ export async function reissueCard(context: EmergencyContext, id: string): Promis
       if (duplicateKeyField(error) !== "cardCode" || attempt >= 3) throw error;
     }
   }
+}
+
+/**
+ * Confirms items as a clinician: only a professional the resident granted access (the rule of reading as a professional)
+ * may, and anyone else, like a missing profile, gets the same FORBIDDEN. The profile must still be at `expectedVersion`
+ * (what the professional checked); the confirmation records who and when and is committed with its CONFIRM log entry.
+ */
+export async function confirmItems(
+  context: EmergencyContext,
+  id: string,
+  items: readonly EmergencyItemInput[],
+  expectedVersion: number,
+  returned: ProfileSection[],
+): Promise<ProfileView> {
+  const changed = await changeProfile(context, id, {
+    action: "CONFIRM",
+    authorize: (profile) => requireConfirmer(profile, context.identity),
+    expectedVersion,
+    returned,
+    plan: (profile) => {
+      const { set, sections } = confirmation(profile, items, confirmingActor(context.identity), context.now);
+      return { update: { $set: set }, sections };
+    },
+  });
+  return { ...changed, access: "GRANT" };
 }

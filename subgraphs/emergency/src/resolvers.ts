@@ -6,7 +6,9 @@ import { issuedCard, printedCardCode } from "./card-code";
 import { ageOn } from "./domain";
 import { FHIR_SECTIONS, emergencyProfileBundle } from "./fhir";
 import { emergencyLookup } from "./lookup";
-import { createProfile, grantedProfiles, myProfiles, readProfile, reissueCard, updateProfile } from "./profiles";
+import { hasCareTeam, itemSource } from "./item-sources";
+import type { StoredSource } from "./item-sources";
+import { confirmItems, createProfile, grantedProfiles, myProfiles, readProfile, reissueCard, updateProfile } from "./profiles";
 import { accessLogReview, myAccessLog, profilesNeedingReview, requireCoordinator, reviewEntries } from "./review";
 import { scalarResolvers } from "./scalars";
 import { selectedSections } from "./sections";
@@ -17,6 +19,9 @@ const entity = (id: string | null) => (id !== null && isObjectIdHex(id) ? { id }
 
 /** Only the holders see the card, the grants and the delegates. */
 const forHolders = <T>(profile: ProfileView, value: () => T): T | null => (profile.access === "HOLDER" ? value() : null);
+
+/** Every item's `source`, read with the default for items stored before sources were recorded. */
+const sourced = { source: (item: { source?: StoredSource }) => itemSource(item.source) };
 
 const THROUGH_CONNECTION = [
   { typeName: "EmergencyProfileConnection", field: "edges" },
@@ -48,6 +53,7 @@ export const resolvers: Resolvers = {
     updateEmergencyProfile: (_root, { id, input, expectedVersion }, context, info) =>
       updateProfile(context, id, input, expectedVersion, selectedSections(info)),
     markEmergencyProfileReviewed: (_root, { id }, context, info) => markReviewed(context, id, selectedSections(info)),
+    confirmEmergencyItems: (_root, { id, items, expectedVersion }, context, info) => confirmItems(context, id, items, expectedVersion, selectedSections(info)),
     grantEmergencyProfileAccess: (_root, { id, input }, context) => grantAccess(context, id, input),
     revokeEmergencyProfileAccess: (_root, { id, grantId }, context) => revokeAccess(context, id, grantId),
     addEmergencyProfileDelegate: (_root, { id, input }, context) => addDelegate(context, id, input),
@@ -63,13 +69,27 @@ export const resolvers: Resolvers = {
     visitingNursingStation: (profile) => entity(profile.careTeam.visitingNursingStationId),
     primaryPhysician: (profile) => entity(profile.careTeam.primaryPhysicianId),
     careManager: (profile) => entity(profile.careTeam.careManagerId),
-    emergencyContacts: (profile) => profile.emergencyContacts.map((contact, index) => ({ ...contact, priority: index + 1 })),
+    careTeamSource: (profile) => (hasCareTeam(profile.careTeam) ? itemSource(profile.careTeam.source) : null),
+    careLevelSource: (profile) => (profile.careLevel === null ? null : itemSource(profile.careLevelSource)),
+    emergencyContacts: (profile) =>
+      profile.emergencyContacts.map((contact, index) => ({ ...contact, priority: index + 1, source: itemSource(contact.source) })),
     card: (profile, _args, { settings }) => forHolders(profile, () => issuedCard(profile.cardCode, settings.cardUrlBase)),
     accessGrants: (profile) => forHolders(profile, () => profile.grants),
     delegates: (profile) => forHolders(profile, () => profile.delegates),
   },
   EmergencyPerson: {
     age: (person, _args, { now }) => ageOn(person.dateOfBirth, now),
+  },
+  BloodType: sourced,
+  MedicalCondition: sourced,
+  Medication: sourced,
+  Allergy: sourced,
+  ImplantedDevice: sourced,
+  LivingSituation: sourced,
+  AdvanceCarePlan: sourced,
+  ItemSourceActor: {
+    member: (actor) => entity(actor.memberId),
+    organization: (actor) => entity(actor.organizationId),
   },
   EmergencyConsent: {
     active: (consent) => consent.withdrawnAt === null,

@@ -23,6 +23,21 @@ export const ALL_SECTIONS = [
   "CANDIDATES",
 ] as const satisfies readonly ProfileSection[];
 
+/** The section each part of a profile's content is logged as (an update replaces parts; a confirmation names their items). */
+export const CONTENT_SECTIONS = {
+  person: "PERSON",
+  bloodType: "BLOOD_TYPE",
+  conditions: "CONDITIONS",
+  medications: "MEDICATIONS",
+  allergies: "ALLERGIES",
+  implantedDevices: "IMPLANTED_DEVICES",
+  careTeam: "CARE_TEAM",
+  careLevel: "CARE_LEVEL",
+  livingSituation: "LIVING_SITUATION",
+  emergencyContacts: "EMERGENCY_CONTACTS",
+  advanceCare: "ADVANCE_CARE",
+} as const satisfies Readonly<Record<string, ProfileSection>>;
+
 /** The section each field of EmergencyProfile belongs to; identifiers and bookkeeping belong to none. */
 const FIELD_SECTIONS: Readonly<Record<string, ProfileSection | null>> = {
   id: null,
@@ -40,7 +55,9 @@ const FIELD_SECTIONS: Readonly<Record<string, ProfileSection | null>> = {
   visitingNursingStation: "CARE_TEAM",
   primaryPhysician: "CARE_TEAM",
   careManager: "CARE_TEAM",
+  careTeamSource: "CARE_TEAM",
   careLevel: "CARE_LEVEL",
+  careLevelSource: "CARE_LEVEL",
   livingSituation: "LIVING_SITUATION",
   emergencyContacts: "EMERGENCY_CONTACTS",
   advanceCare: "ADVANCE_CARE",

@@ -3,9 +3,11 @@ import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection } from "mongoose";
 import { DEMO_SURNAMES, demoReferenceDate, toSearchKey } from "@tsunagu/service-kit";
-import type { CareLevel, ConsentScope } from "./generated/resolvers-types";
+import type { CareLevel, ConsentScope, EmergencyItemInput, EmergencyItemKind } from "./generated/resolvers-types";
 import { generateCardCode } from "./card-code";
 import type { ConditionRecord, MedicationRecord, ProfileContent } from "./domain";
+import { confirmation, withSources } from "./item-sources";
+import type { ItemSourceRecord, StoredContent } from "./item-sources";
 import { emergencyModels, ensureEmergencyIndexes } from "./models";
 import type { ProfileDocument } from "./models";
 
@@ -18,6 +20,18 @@ export interface SeedDemoEmergencyOptions {
   hospitalIds?: readonly string[];
   /** Member ids of care managers to name, in turn (from the groups subgraph); default none. */
   careManagerIds?: readonly string[];
+  /**
+   * Demo doctors (from the groups subgraph): every other resident names one, in turn, as primary physician, grants them
+   * access, and has some items confirmed by them; default none (every item stays self-reported and unconfirmed).
+   */
+  physicians?: readonly DemoPhysician[];
+}
+
+/** A doctor of the demo directory, as their token (`npm run token -- --demo PHYSICIAN`) names them. */
+export interface DemoPhysician {
+  memberId: string;
+  name: string;
+  organizationId: string | null;
 }
 
 /** Whose demo records these are; seeding again finds them and does nothing. */
@@ -154,9 +168,9 @@ const CARE_LEVELS: readonly (CareLevel | null)[] = [
   null,
 ];
 
-/** A deterministic pseudo-random source per resident (content only; card codes come from the cryptographic source). */
-function randomFor(index: number): () => number {
-  let state = createHash("sha256").update(`tsunagu-demo:emergency:${index}`).digest().readUInt32LE(0);
+/** A deterministic pseudo-random source per resident and purpose (content only; card codes come from the cryptographic source). */
+function randomFor(index: number, purpose = "emergency"): () => number {
+  let state = createHash("sha256").update(`tsunagu-demo:${purpose}:${index}`).digest().readUInt32LE(0);
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -191,16 +205,13 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
   const dateOfBirth = yearsBefore(now, 65 + Math.floor(random() * 30), random);
   const conditions = [...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(random, CONDITIONS)))];
   const since = (span: number) => String(now.getUTCFullYear() - 1 - Math.floor(random() * span));
-  const conditionRecords: ConditionRecord[] = conditions.map((c) => ({
-    name: c.name,
-    icd10: c.icd10,
-    since: since(15),
-    note: null,
-    source: random() < 0.6 ? "CLINICIAN_CONFIRMED" : "SELF_REPORTED",
-  }));
-  const medications: MedicationRecord[] = conditions.flatMap((c) =>
-    c.medication === undefined ? [] : [{ ...c.medication, since: since(10), source: "SELF_REPORTED" as const }],
-  );
+  const conditionRecords: ConditionRecord[] = conditions.map((c) => {
+    const record = { name: c.name, icd10: c.icd10, since: since(15), note: null };
+    // The draw that once chose each condition's source at random, kept so that the rest of the demo stays as it was.
+    random();
+    return record;
+  });
+  const medications: MedicationRecord[] = conditions.flatMap((c) => (c.medication === undefined ? [] : [{ ...c.medication, since: since(10) }]));
   const allergy = random() < 0.3 ? pick(random, ALLERGIES) : null;
   const livesAlone = random() < 0.3;
   const child = pick(random, CHILDREN);
@@ -236,20 +247,21 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     phone: phone(random, false),
     photoUrl: null,
   };
-  const { hospitalIds = [], careManagerIds = [] } = options;
-  return {
+  const { hospitalIds = [], careManagerIds = [], physicians = [] } = options;
+  const physician = physicians.length === 0 || index % 2 !== 0 ? undefined : physicians[(index / 2) % physicians.length];
+  const profile = {
     _id: new Types.ObjectId(createHash("sha1").update(`tsunagu-demo:emergency:profile:${index}`).digest("hex").slice(0, 24)),
     ownerSubject: `demo-resident-${String(index + 1).padStart(5, "0")}`,
     person,
-    bloodType: { abo: pick(random, ["A", "A", "A", "O", "O", "B", "B", "AB"] as const), rh: random() < 0.995 ? "POSITIVE" : "NEGATIVE" },
+    bloodType: { abo: pick(random, ["A", "A", "A", "O", "O", "B", "B", "AB"] as const), rh: random() < 0.995 ? ("POSITIVE" as const) : ("NEGATIVE" as const) },
     conditions: conditionRecords,
     medications,
-    allergies: allergy === null ? [] : [{ ...allergy, since: null, note: null, source: "SELF_REPORTED" }],
+    allergies: allergy === null ? [] : [{ ...allergy, since: null, note: null }],
     implantedDevices: conditions.flatMap((c) => (c.device === undefined ? [] : [c.device])),
     careTeam: {
       primaryHospitalId: hospitalIds.length === 0 ? null : hospitalIds[index % hospitalIds.length],
       visitingNursingStationId: null,
-      primaryPhysicianId: null,
+      primaryPhysicianId: physician?.memberId ?? null,
       careManagerId: careManagerIds.length === 0 ? null : careManagerIds[index % careManagerIds.length],
     },
     careLevel: pick(random, CARE_LEVELS),
@@ -270,7 +282,20 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
         }
       : null,
     delegates: [],
-    grants: [],
+    grants:
+      physician === undefined
+        ? []
+        : [
+            {
+              _id: new Types.ObjectId(createHash("sha1").update(`tsunagu-demo:emergency:grant:${index}`).digest("hex").slice(0, 24)),
+              granteeKind: "MEMBER" as const,
+              granteeId: physician.memberId,
+              note: "主治医",
+              grantedAt: new Date(now.getTime() - 300 * DAY_MS),
+              grantedBy: `demo-resident-${String(index + 1).padStart(5, "0")}`,
+              revokedAt: null,
+            },
+          ],
     consent: { givenAt: new Date(now.getTime() - 400 * DAY_MS), scope, method: pick(random, ["WRITTEN", "ELECTRONIC"] as const), withdrawnAt: null },
     cardCode: generateCardCode(),
     nameKeys: [...new Set([toSearchKey(person.name), toSearchKey(person.kana)])],
@@ -280,6 +305,67 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
     createdAt: new Date(now.getTime() - 400 * DAY_MS),
     updatedAt: now,
   };
+  return { ...profile, ...demoSources(profile, index, now, physician) };
+}
+
+/**
+ * The demo profile's items with their sources: all reported by the resident when the profile was registered, and for
+ * residents with a demo doctor, the care team and some items (about half of each kind, chosen per resident by a
+ * deterministic draw) confirmed by that doctor within the last year.
+ */
+function demoSources(
+  profile: ProfileContent & { ownerSubject: string; createdAt: Date },
+  index: number,
+  now: Date,
+  physician: DemoPhysician | undefined,
+): StoredContent {
+  const { person, bloodType, conditions, medications, allergies, implantedDevices, careTeam, careLevel, livingSituation, emergencyContacts, advanceCare } =
+    profile;
+  const reported: ItemSourceRecord = {
+    kind: "SELF_REPORTED",
+    recordedAt: profile.createdAt,
+    recordedBy: { role: "RESIDENT", subject: profile.ownerSubject, name: person.name, relation: null, profession: null, memberId: null, organizationId: null },
+    verification: "UNCONFIRMED",
+    confirmedAt: null,
+    confirmedBy: null,
+  };
+  const content = {
+    person,
+    bloodType,
+    conditions,
+    medications,
+    allergies,
+    implantedDevices,
+    careTeam,
+    careLevel,
+    livingSituation,
+    emergencyContacts,
+    advanceCare,
+  };
+  const stored = withSources(content, null, reported) as StoredContent;
+  if (physician === undefined) return stored;
+  const random = randomFor(index, "emergency-sources");
+  const listed = (kind: EmergencyItemKind, items: readonly unknown[]) => items.flatMap((_, i) => (random() < 0.5 ? [{ kind, index: i }] : []));
+  const items: EmergencyItemInput[] = [
+    { kind: "CARE_TEAM" },
+    ...listed("CONDITION", conditions),
+    ...listed("MEDICATION", medications),
+    ...listed("ALLERGY", allergies),
+    ...listed("IMPLANTED_DEVICE", implantedDevices),
+    ...(bloodType !== null && random() < 0.5 ? [{ kind: "BLOOD_TYPE" as const }] : []),
+    ...(advanceCare !== null && random() < 0.5 ? [{ kind: "ADVANCE_CARE" as const }] : []),
+  ];
+  const confirmer = {
+    role: "PROFESSIONAL",
+    subject: `demo-member-${physician.memberId}`,
+    name: physician.name,
+    relation: null,
+    profession: "PHYSICIAN",
+    memberId: physician.memberId,
+    organizationId: physician.organizationId,
+  };
+  const confirmedAt = new Date(now.getTime() - (30 + Math.floor(random() * 300)) * DAY_MS);
+  return { ...stored, ...confirmation(stored, items, confirmer, confirmedAt).set };
 }
 
 /**

@@ -10,6 +10,7 @@ import { ipsProblems, r4Problems } from "./ips-validation";
 
 const NOW = new Date("2026-04-01T01:00:00Z");
 const SETTINGS = { identifierBase: "https://city.example.jp/fhir/sid" };
+const DOCTOR = { memberId: "65f0000000000000000000e1", name: "上野 医師", organizationId: "65f0000000000000000000e2" };
 let mongo: MongoHandle;
 let models: EmergencyModels;
 let residents: ProfileDocument[];
@@ -18,7 +19,7 @@ beforeAll(async () => {
   mongo = await connectMongo({ dbName: "fhir-export-test", logger: createLogger({ name: "test", level: "silent" }) });
   models = emergencyModels(mongo.connection);
   await ensureEmergencyIndexes(models);
-  await seedDemoEmergencyProfiles(mongo.connection, { now: NOW });
+  await seedDemoEmergencyProfiles(mongo.connection, { now: NOW, physicians: [DOCTOR] });
   residents = await models.Profile.find().lean<ProfileDocument[]>();
 });
 
@@ -110,4 +111,41 @@ test("blood group, devices, care team and provenance are carried as coded entrie
     .filter((entry) => ["Condition", "MedicationStatement", "AllergyIntolerance"].includes(entry.resource?.resourceType ?? ""))
     .map((entry) => entry.fullUrl);
   expect(provenanceTargets).toEqual(expect.arrayContaining(items));
+});
+
+test("the demo doctor's confirmations are verified items of the export, and items stored before sources were recorded read as unconfirmed reports", () => {
+  const confirmedByDoctor = residents.filter((profile) =>
+    profile.conditions.some((condition) => typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED"),
+  );
+  expect(confirmedByDoctor.length).toBeGreaterThan(5);
+  const [patient] = confirmedByDoctor;
+  if (patient === undefined) throw new Error("no confirmed demo resident");
+  const bundle = emergencyProfileBundle(patient, NOW, SETTINGS);
+  expect(ipsProblems(bundle)).toEqual([]);
+  const resources = (bundle.entry ?? []).map((entry) => entry.resource as FhirResource);
+  const verifier = resources.find((resource) => resource.resourceType === "Provenance" && resource.agent[0]?.type?.coding?.[0]?.code === "verifier");
+  expect(verifier).toMatchObject({
+    agent: [{ who: { identifier: { system: `${SETTINGS.identifierBase}/members`, value: DOCTOR.memberId }, display: "上野 医師（PHYSICIAN）" } }],
+  });
+  const conditions = resources.filter((resource): resource is Condition => resource.resourceType === "Condition");
+  expect(conditions.map((condition) => condition.verificationStatus?.coding?.[0]?.code)).toEqual(
+    patient.conditions.map((condition) =>
+      typeof condition.source === "object" && condition.source?.verification === "CLINICIAN_CONFIRMED" ? "confirmed" : "unconfirmed",
+    ),
+  );
+
+  // A record from before sources: a resident's own CLINICIAN_CONFIRMED claim and items without any source.
+  const legacy = {
+    ...patient,
+    conditions: patient.conditions.map((condition) => ({ ...condition, source: "CLINICIAN_CONFIRMED" as const })),
+    medications: patient.medications.map(({ source: _source, ...medication }) => medication),
+    careTeam: { ...patient.careTeam, source: undefined },
+    careLevelSource: undefined,
+  };
+  const legacyBundle = emergencyProfileBundle(legacy, NOW, SETTINGS);
+  expect(ipsProblems(legacyBundle)).toEqual([]);
+  const legacyConditions = (legacyBundle.entry ?? [])
+    .map((entry) => entry.resource as FhirResource)
+    .filter((r): r is Condition => r.resourceType === "Condition");
+  expect(legacyConditions.map((condition) => condition.verificationStatus?.coding?.[0]?.code)).toEqual(patient.conditions.map(() => "unconfirmed"));
 });

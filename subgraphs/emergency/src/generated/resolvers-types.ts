@@ -6,6 +6,7 @@ import type { GrantRecord, DelegateRecord, ConsentRecord, AccessLogDocument, Act
 import type { IssuedCard } from '../card-code';
 import type { AccessFlag, ReviewPeriod, ReviewReminder } from '../review';
 import type { LookupResult } from '../lookup';
+import type { ItemSourceRecord, SourceActorRecord } from '../item-sources';
 import type { EmergencyContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -109,12 +110,94 @@ export type RhType =
   /** 不明 / Unknown */
   | 'UNKNOWN';
 
-/** 情報の出所 / Where an item of medical information came from */
+/**
+ * 入力での情報の出所（旧形式。出所はサーバーが記録する） /
+ * Where an item came from, as older clients send it; the server now records the source itself (see ItemSource)
+ */
 export type InformationSource =
   /** 本人・家族の申告 / Reported by the resident or family */
   | 'SELF_REPORTED'
-  /** 医療者が確認済み / Confirmed by a clinician */
+  /** 医療者が確認済み（入力では指定できない。FORBIDDEN） / Confirmed by a clinician; refused in input with FORBIDDEN */
   | 'CLINICIAN_CONFIRMED';
+
+/** 項目を登録した人の種類 / Who provided an item of an emergency profile */
+export type ItemSourceKind =
+  /** 本人の申告 / Reported by the resident */
+  | 'SELF_REPORTED'
+  /** 代理人（家族）の申告 / Reported by a delegate (family) on the resident's behalf */
+  | 'DELEGATE_REPORTED'
+  /**
+   * 出所の記録が始まる前に登録された項目（本人または代理人の申告。誰かは不明） /
+   * Stored before sources were recorded: reported by the resident or a delegate, not known which
+   */
+  | 'UNRECORDED';
+
+/** 項目の確認状態 / Whether a professional confirmed an item */
+export type ItemVerification =
+  /** 未確認（本人・家族の申告のまま） / Not confirmed: as the resident or family reported it */
+  | 'UNCONFIRMED'
+  /** 閲覧を許可された医療者・専門職が確認済み / Confirmed by a professional the resident granted access */
+  | 'CLINICIAN_CONFIRMED';
+
+/** 救急医療情報の項目の種類（確認の対象） / A kind of item of an emergency profile, as named when confirming */
+export type EmergencyItemKind =
+  /** 血液型 / Blood type */
+  | 'BLOOD_TYPE'
+  /** 病名（一覧の一件） / A condition (one of the list) */
+  | 'CONDITION'
+  /** 服薬（一覧の一件） / A medication (one of the list) */
+  | 'MEDICATION'
+  /** アレルギー（一覧の一件） / An allergy (one of the list) */
+  | 'ALLERGY'
+  /** 体内医療機器（一覧の一件） / An implanted device (one of the list) */
+  | 'IMPLANTED_DEVICE'
+  /** かかりつけ病院・訪問看護・主治医・ケアマネジャー / The care team */
+  | 'CARE_TEAM'
+  /** 要介護度 / Care level */
+  | 'CARE_LEVEL'
+  /** 生活状況 / Living situation */
+  | 'LIVING_SITUATION'
+  /** 緊急連絡先（一覧の一件） / An emergency contact (one of the list) */
+  | 'EMERGENCY_CONTACT'
+  /** 人生会議（ACP）の意思 / Advance-care wishes */
+  | 'ADVANCE_CARE';
+
+/** 項目を登録・確認した人（サーバーが本人確認情報から記録） / Who recorded or confirmed an item, as the server recorded it from their sign-in */
+export type ItemSourceActor = {
+  readonly __typename?: 'ItemSourceActor';
+  /** 役割（RESIDENT・PROFESSIONALなど） / Role: RESIDENT, PROFESSIONAL, ... */
+  readonly role: Scalars['String']['output'];
+  /** 氏名・表示名 / Name or display name */
+  readonly name: Maybe<Scalars['String']['output']>;
+  /** 続柄（代理人のとき） / Relation to the resident, for a delegate */
+  readonly relation: Maybe<Scalars['String']['output']>;
+  /** 職種（専門職のとき） / Profession, for a professional */
+  readonly profession: Maybe<Scalars['String']['output']>;
+  /** 専門職としてのメンバー / Their Member record, for a professional */
+  readonly member: Maybe<Member>;
+  /** 所属機関 / The institution they act for */
+  readonly organization: Maybe<Resource>;
+};
+
+/**
+ * 項目の出所と確認：誰がいつ登録し、誰がいつ確認したか。すべての項目が持つ。入力からは受け取らず、サーバーが記録する /
+ * Where an item came from and who confirmed it: who recorded it and when, who confirmed it and when. Every item carries one; the server records it, never the input
+ */
+export type ItemSource = {
+  readonly __typename?: 'ItemSource';
+  /** 登録した人の種類 / Who provided it */
+  readonly kind: ItemSourceKind;
+  /** 登録日時（出所の記録前の項目はnull） / When it was recorded; null for items stored before sources were recorded */
+  readonly recordedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 登録した人（出所の記録前の項目はnull） / Who recorded it; null for items stored before sources were recorded */
+  readonly recordedBy: Maybe<ItemSourceActor>;
+  /** 確認状態 / Whether a professional confirmed it */
+  readonly verification: ItemVerification;
+  /** 確認日時 / When it was confirmed */
+  readonly confirmedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 確認した専門職 / The professional who confirmed it */
+  readonly confirmedBy: Maybe<ItemSourceActor>;
+};
 
 /** アレルギー反応の重さ / Severity of an allergic reaction */
 export type AllergySeverity =
@@ -262,7 +345,9 @@ export type AccessAction =
   /** 救急カードの再発行 / Card code reissued */
   | 'CARD_REISSUE'
   /** 見直しリマインダーへの表示 / Listed as needing review */
-  | 'REVIEW_REMINDER';
+  | 'REVIEW_REMINDER'
+  /** 専門職による項目の確認 / Items confirmed by a professional */
+  | 'CONFIRM';
 
 /** 操作の結果 / The outcome of an access */
 export type AccessOutcome =
@@ -321,8 +406,12 @@ export type EmergencyProfile = {
   readonly primaryPhysician: Maybe<Member>;
   /** 担当ケアマネジャー / Care manager */
   readonly careManager: Maybe<Member>;
+  /** かかりつけ・担当者の出所と確認（いずれも未登録ならnull） / Source and confirmation of the care team; null when none is registered */
+  readonly careTeamSource: Maybe<ItemSource>;
   /** 要介護度（不明ならnull） / Care level; null when unknown */
   readonly careLevel: Maybe<CareLevel>;
+  /** 要介護度の出所と確認（要介護度がnullならnull） / Source and confirmation of the care level; null when the care level is */
+  readonly careLevelSource: Maybe<ItemSource>;
   /** 生活状況 / Living situation */
   readonly livingSituation: Maybe<LivingSituation>;
   /** 緊急連絡先（優先順） / Emergency contacts in priority order */
@@ -392,6 +481,8 @@ export type BloodType = {
   readonly abo: AboGroup;
   /** Rh式 / Rh(D) type */
   readonly rh: RhType;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 病名 / A condition */
@@ -405,8 +496,8 @@ export type MedicalCondition = {
   readonly since: Maybe<Scalars['String']['output']>;
   /** 備考 / Note */
   readonly note: Maybe<Scalars['String']['output']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 服薬中の薬 / A medication taken */
@@ -420,8 +511,8 @@ export type Medication = {
   readonly since: Maybe<Scalars['String']['output']>;
   /** 備考（抗凝固薬など救急で重要な点） / Note, e.g. why it matters in an emergency (anticoagulant) */
   readonly note: Maybe<Scalars['String']['output']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** アレルギー / An allergy or intolerance */
@@ -437,8 +528,8 @@ export type Allergy = {
   readonly since: Maybe<Scalars['String']['output']>;
   /** 備考 / Note */
   readonly note: Maybe<Scalars['String']['output']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 体内医療機器 / An implanted medical device */
@@ -452,6 +543,8 @@ export type ImplantedDevice = {
   readonly since: Maybe<Scalars['String']['output']>;
   /** 備考 / Note */
   readonly note: Maybe<Scalars['String']['output']>;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 生活状況 / Living situation */
@@ -465,6 +558,8 @@ export type LivingSituation = {
   readonly familyCareCapacity: FamilyCareCapacity;
   /** 備考（鍵の場所・ペットなど） / Note: where the key is, pets, ... */
   readonly note: Maybe<Scalars['String']['output']>;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** キーパーソン / The key person */
@@ -493,6 +588,8 @@ export type EmergencyContact = {
   readonly phone: Scalars['String']['output'];
   /** 連絡がつく時間帯（例: 平日9時〜18時） / When they can be reached, e.g. weekdays 9:00-18:00 */
   readonly reachableHours: Maybe<Scalars['String']['output']>;
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 人生会議（ACP）で示された意思 / Advance-care wishes from 人生会議 (ACP) */
@@ -508,6 +605,8 @@ export type AdvanceCarePlan = {
   readonly discussedWith: ReadonlyArray<Scalars['String']['output']>;
   /** 記録日時 / When it was recorded */
   readonly recordedAt: Scalars['DateTime']['output'];
+  /** 出所と確認 / Source and confirmation */
+  readonly source: ItemSource;
 };
 
 /** 情報共有への同意 / Consent to sharing the profile */
@@ -835,8 +934,11 @@ export type MedicalConditionInput = {
   readonly since?: InputMaybe<Scalars['String']['input']>;
   /** 備考 / Note */
   readonly note?: InputMaybe<Scalars['String']['input']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /**
+   * 旧形式の出所（省略可。CLINICIAN_CONFIRMEDはFORBIDDEN。出所はサーバーが記録する） / Optional and ignored: the server records the source; CLINICIAN_CONFIRMED is refused with FORBIDDEN
+   * @deprecated 出所はサーバーが記録し、確認は専門職が confirmEmergencyItems で行う / The server records the source; professionals confirm with confirmEmergencyItems
+   */
+  readonly source?: InputMaybe<InformationSource>;
 };
 
 /** 服薬の入力 / A medication, as entered */
@@ -849,8 +951,11 @@ export type MedicationInput = {
   readonly since?: InputMaybe<Scalars['String']['input']>;
   /** 備考 / Note */
   readonly note?: InputMaybe<Scalars['String']['input']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /**
+   * 旧形式の出所（省略可。CLINICIAN_CONFIRMEDはFORBIDDEN。出所はサーバーが記録する） / Optional and ignored: the server records the source; CLINICIAN_CONFIRMED is refused with FORBIDDEN
+   * @deprecated 出所はサーバーが記録し、確認は専門職が confirmEmergencyItems で行う / The server records the source; professionals confirm with confirmEmergencyItems
+   */
+  readonly source?: InputMaybe<InformationSource>;
 };
 
 /** アレルギーの入力 / An allergy, as entered */
@@ -865,8 +970,11 @@ export type AllergyInput = {
   readonly since?: InputMaybe<Scalars['String']['input']>;
   /** 備考 / Note */
   readonly note?: InputMaybe<Scalars['String']['input']>;
-  /** 情報の出所 / Source */
-  readonly source: InformationSource;
+  /**
+   * 旧形式の出所（省略可。CLINICIAN_CONFIRMEDはFORBIDDEN。出所はサーバーが記録する） / Optional and ignored: the server records the source; CLINICIAN_CONFIRMED is refused with FORBIDDEN
+   * @deprecated 出所はサーバーが記録し、確認は専門職が confirmEmergencyItems で行う / The server records the source; professionals confirm with confirmEmergencyItems
+   */
+  readonly source?: InputMaybe<InformationSource>;
 };
 
 /** 体内医療機器の入力 / An implanted device, as entered */
@@ -1025,6 +1133,14 @@ export type ProfileDelegateInput = {
   readonly relation: Scalars['String']['input'];
 };
 
+/** 確認する項目 / An item to confirm */
+export type EmergencyItemInput = {
+  /** 項目の種類 / Kind of item */
+  readonly kind: EmergencyItemKind;
+  /** 一覧の項目なら0から数えた位置（表示される並び順）。一件だけの項目では省略 / For list items, the 0-based position in the list as returned; omitted for single items */
+  readonly index?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** 救急医療情報の照会 / Queries of emergency information */
 export type Query = {
   readonly __typename?: 'Query';
@@ -1108,6 +1224,11 @@ export type Mutation = {
   readonly updateEmergencyProfile: EmergencyProfile;
   /** 内容を見直したことを記録する（本人・代理人・許可された専門職） / Record that the content was reviewed (the resident, a delegate or a granted professional) */
   readonly markEmergencyProfileReviewed: EmergencyProfile;
+  /**
+   * 項目を医療者として確認する（閲覧を許可された専門職のみ。確認者と日時を記録し、監査記録に残す。本人・代理人が後で変更した項目は未確認に戻る） /
+   * Confirm items as a clinician: only a professional the resident granted access (as for reading) may; who and when are recorded and the confirmation is written to the access log. An item the resident or a delegate later changes is unconfirmed again
+   */
+  readonly confirmEmergencyItems: EmergencyProfile;
   /** 専門職または機関に閲覧を許可する（同じ相手なら既存の許可を返す） / Grant read access to a professional or an institution; granting the same grantee again returns the grant in force */
   readonly grantEmergencyProfileAccess: AccessGrant;
   /** 閲覧許可を取り消す / Revoke an access grant */
@@ -1149,6 +1270,14 @@ export type MutationUpdateEmergencyProfileArgs = {
 /** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
 export type MutationMarkEmergencyProfileReviewedArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** 救急医療情報の登録・照会・共有の操作 / Changes to emergency profiles, look-ups and sharing */
+export type MutationConfirmEmergencyItemsArgs = {
+  id: Scalars['ID']['input'];
+  items: ReadonlyArray<EmergencyItemInput>;
+  expectedVersion: Scalars['Int']['input'];
 };
 
 
@@ -1350,6 +1479,11 @@ export type ResolversTypes = {
   AboGroup: AboGroup;
   RhType: RhType;
   InformationSource: InformationSource;
+  ItemSourceKind: ItemSourceKind;
+  ItemVerification: ItemVerification;
+  EmergencyItemKind: EmergencyItemKind;
+  ItemSourceActor: ResolverTypeWrapper<SourceActorRecord>;
+  ItemSource: ResolverTypeWrapper<ItemSourceRecord>;
   AllergySeverity: AllergySeverity;
   ImplantedDeviceKind: ImplantedDeviceKind;
   FamilyCareCapacity: FamilyCareCapacity;
@@ -1367,15 +1501,15 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   EmergencyPerson: ResolverTypeWrapper<PersonRecord>;
   PersonAddress: ResolverTypeWrapper<PersonAddress>;
-  BloodType: ResolverTypeWrapper<BloodType>;
-  MedicalCondition: ResolverTypeWrapper<MedicalCondition>;
-  Medication: ResolverTypeWrapper<Medication>;
-  Allergy: ResolverTypeWrapper<Allergy>;
-  ImplantedDevice: ResolverTypeWrapper<ImplantedDevice>;
-  LivingSituation: ResolverTypeWrapper<LivingSituation>;
+  BloodType: ResolverTypeWrapper<Omit<BloodType, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  MedicalCondition: ResolverTypeWrapper<Omit<MedicalCondition, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  Medication: ResolverTypeWrapper<Omit<Medication, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  Allergy: ResolverTypeWrapper<Omit<Allergy, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  ImplantedDevice: ResolverTypeWrapper<Omit<ImplantedDevice, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  LivingSituation: ResolverTypeWrapper<Omit<LivingSituation, 'source'> & { source: ResolversTypes['ItemSource'] }>;
   KeyPerson: ResolverTypeWrapper<KeyPerson>;
-  EmergencyContact: ResolverTypeWrapper<EmergencyContact>;
-  AdvanceCarePlan: ResolverTypeWrapper<AdvanceCarePlan>;
+  EmergencyContact: ResolverTypeWrapper<Omit<EmergencyContact, 'source'> & { source: ResolversTypes['ItemSource'] }>;
+  AdvanceCarePlan: ResolverTypeWrapper<Omit<AdvanceCarePlan, 'source'> & { source: ResolversTypes['ItemSource'] }>;
   EmergencyConsent: ResolverTypeWrapper<ConsentRecord>;
   EmergencyCard: ResolverTypeWrapper<IssuedCard>;
   AccessGrant: ResolverTypeWrapper<GrantRecord>;
@@ -1411,6 +1545,7 @@ export type ResolversTypes = {
   EmergencyProfileUpdateInput: EmergencyProfileUpdateInput;
   AccessGrantInput: AccessGrantInput;
   ProfileDelegateInput: ProfileDelegateInput;
+  EmergencyItemInput: EmergencyItemInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   AuditChainBreakKind: AuditChainBreakKind;
@@ -1430,19 +1565,21 @@ export type ResolversParentTypes = {
   Resource: Resource;
   ID: Scalars['ID']['output'];
   Member: Member;
+  ItemSourceActor: SourceActorRecord;
+  ItemSource: ItemSourceRecord;
   EmergencyProfile: ProfileView;
   Int: Scalars['Int']['output'];
   EmergencyPerson: PersonRecord;
   PersonAddress: PersonAddress;
-  BloodType: BloodType;
-  MedicalCondition: MedicalCondition;
-  Medication: Medication;
-  Allergy: Allergy;
-  ImplantedDevice: ImplantedDevice;
-  LivingSituation: LivingSituation;
+  BloodType: Omit<BloodType, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  MedicalCondition: Omit<MedicalCondition, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  Medication: Omit<Medication, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  Allergy: Omit<Allergy, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  ImplantedDevice: Omit<ImplantedDevice, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  LivingSituation: Omit<LivingSituation, 'source'> & { source: ResolversParentTypes['ItemSource'] };
   KeyPerson: KeyPerson;
-  EmergencyContact: EmergencyContact;
-  AdvanceCarePlan: AdvanceCarePlan;
+  EmergencyContact: Omit<EmergencyContact, 'source'> & { source: ResolversParentTypes['ItemSource'] };
+  AdvanceCarePlan: Omit<AdvanceCarePlan, 'source'> & { source: ResolversParentTypes['ItemSource'] };
   EmergencyConsent: ConsentRecord;
   EmergencyCard: IssuedCard;
   AccessGrant: GrantRecord;
@@ -1478,6 +1615,7 @@ export type ResolversParentTypes = {
   EmergencyProfileUpdateInput: EmergencyProfileUpdateInput;
   AccessGrantInput: AccessGrantInput;
   ProfileDelegateInput: ProfileDelegateInput;
+  EmergencyItemInput: EmergencyItemInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   AuditChainBreak: AuditChainBreak;
@@ -1528,6 +1666,24 @@ export type MemberResolvers<ContextType = EmergencyContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type ItemSourceActorResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['ItemSourceActor'] = ResolversParentTypes['ItemSourceActor']> = {
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  relation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  profession?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  member?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
+  organization?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
+};
+
+export type ItemSourceResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['ItemSource'] = ResolversParentTypes['ItemSource']> = {
+  kind?: Resolver<ResolversTypes['ItemSourceKind'], ParentType, ContextType>;
+  recordedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['ItemSourceActor']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['ItemVerification'], ParentType, ContextType>;
+  confirmedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  confirmedBy?: Resolver<Maybe<ResolversTypes['ItemSourceActor']>, ParentType, ContextType>;
+};
+
 export type EmergencyProfileResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['EmergencyProfile'] = ResolversParentTypes['EmergencyProfile'], FederationReferenceType extends FederationReferenceTypes['EmergencyProfile'] = FederationReferenceTypes['EmergencyProfile']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['EmergencyProfile']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1541,7 +1697,9 @@ export type EmergencyProfileResolvers<ContextType = EmergencyContext, ParentType
   visitingNursingStation?: Resolver<Maybe<ResolversTypes['Resource']>, ParentType, ContextType>;
   primaryPhysician?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   careManager?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
+  careTeamSource?: Resolver<Maybe<ResolversTypes['ItemSource']>, ParentType, ContextType>;
   careLevel?: Resolver<Maybe<ResolversTypes['CareLevel']>, ParentType, ContextType>;
+  careLevelSource?: Resolver<Maybe<ResolversTypes['ItemSource']>, ParentType, ContextType>;
   livingSituation?: Resolver<Maybe<ResolversTypes['LivingSituation']>, ParentType, ContextType>;
   emergencyContacts?: Resolver<ReadonlyArray<ResolversTypes['EmergencyContact']>, ParentType, ContextType>;
   advanceCare?: Resolver<Maybe<ResolversTypes['AdvanceCarePlan']>, ParentType, ContextType>;
@@ -1578,6 +1736,7 @@ export type PersonAddressResolvers<ContextType = EmergencyContext, ParentType ex
 export type BloodTypeResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['BloodType'] = ResolversParentTypes['BloodType']> = {
   abo?: Resolver<ResolversTypes['AboGroup'], ParentType, ContextType>;
   rh?: Resolver<ResolversTypes['RhType'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type MedicalConditionResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['MedicalCondition'] = ResolversParentTypes['MedicalCondition']> = {
@@ -1585,7 +1744,7 @@ export type MedicalConditionResolvers<ContextType = EmergencyContext, ParentType
   icd10?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  source?: Resolver<ResolversTypes['InformationSource'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type MedicationResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['Medication'] = ResolversParentTypes['Medication']> = {
@@ -1593,7 +1752,7 @@ export type MedicationResolvers<ContextType = EmergencyContext, ParentType exten
   dosage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  source?: Resolver<ResolversTypes['InformationSource'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type AllergyResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['Allergy'] = ResolversParentTypes['Allergy']> = {
@@ -1602,7 +1761,7 @@ export type AllergyResolvers<ContextType = EmergencyContext, ParentType extends 
   severity?: Resolver<Maybe<ResolversTypes['AllergySeverity']>, ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  source?: Resolver<ResolversTypes['InformationSource'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type ImplantedDeviceResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['ImplantedDevice'] = ResolversParentTypes['ImplantedDevice']> = {
@@ -1610,6 +1769,7 @@ export type ImplantedDeviceResolvers<ContextType = EmergencyContext, ParentType 
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type LivingSituationResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['LivingSituation'] = ResolversParentTypes['LivingSituation']> = {
@@ -1617,6 +1777,7 @@ export type LivingSituationResolvers<ContextType = EmergencyContext, ParentType 
   keyPerson?: Resolver<Maybe<ResolversTypes['KeyPerson']>, ParentType, ContextType>;
   familyCareCapacity?: Resolver<ResolversTypes['FamilyCareCapacity'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type KeyPersonResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['KeyPerson'] = ResolversParentTypes['KeyPerson']> = {
@@ -1632,6 +1793,7 @@ export type EmergencyContactResolvers<ContextType = EmergencyContext, ParentType
   relation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reachableHours?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type AdvanceCarePlanResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['AdvanceCarePlan'] = ResolversParentTypes['AdvanceCarePlan']> = {
@@ -1640,6 +1802,7 @@ export type AdvanceCarePlanResolvers<ContextType = EmergencyContext, ParentType 
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   discussedWith?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ItemSource'], ParentType, ContextType>;
 };
 
 export type EmergencyConsentResolvers<ContextType = EmergencyContext, ParentType extends ResolversParentTypes['EmergencyConsent'] = ResolversParentTypes['EmergencyConsent']> = {
@@ -1784,6 +1947,7 @@ export type MutationResolvers<ContextType = EmergencyContext, ParentType extends
   createEmergencyProfile?: Resolver<ResolversTypes['EmergencyProfile'], ParentType, ContextType, RequireFields<MutationCreateEmergencyProfileArgs, 'input' | 'idempotencyKey'>>;
   updateEmergencyProfile?: Resolver<ResolversTypes['EmergencyProfile'], ParentType, ContextType, RequireFields<MutationUpdateEmergencyProfileArgs, 'id' | 'input'>>;
   markEmergencyProfileReviewed?: Resolver<ResolversTypes['EmergencyProfile'], ParentType, ContextType, RequireFields<MutationMarkEmergencyProfileReviewedArgs, 'id'>>;
+  confirmEmergencyItems?: Resolver<ResolversTypes['EmergencyProfile'], ParentType, ContextType, RequireFields<MutationConfirmEmergencyItemsArgs, 'id' | 'items' | 'expectedVersion'>>;
   grantEmergencyProfileAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantEmergencyProfileAccessArgs, 'id' | 'input'>>;
   revokeEmergencyProfileAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeEmergencyProfileAccessArgs, 'id' | 'grantId'>>;
   addEmergencyProfileDelegate?: Resolver<ResolversTypes['ProfileDelegate'], ParentType, ContextType, RequireFields<MutationAddEmergencyProfileDelegateArgs, 'id' | 'input'>>;
@@ -1817,6 +1981,8 @@ export type Resolvers<ContextType = EmergencyContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Resource?: ResourceResolvers<ContextType>;
   Member?: MemberResolvers<ContextType>;
+  ItemSourceActor?: ItemSourceActorResolvers<ContextType>;
+  ItemSource?: ItemSourceResolvers<ContextType>;
   EmergencyProfile?: EmergencyProfileResolvers<ContextType>;
   EmergencyPerson?: EmergencyPersonResolvers<ContextType>;
   PersonAddress?: PersonAddressResolvers<ContextType>;

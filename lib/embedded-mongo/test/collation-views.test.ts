@@ -388,7 +388,7 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
 
 describe("$group accumulators over expressions and $$ROOT", () => {
   test("each value is computed on its own document, as MongoDB's $group documents", async () => {
-    const members = db.collection("members");
+    const members = db.collection<{ _id: number; name: string; team: string; affiliation?: { name: string } }>("members");
     await members.insertMany([
       { _id: 1, name: "a", team: "x", affiliation: { name: "R" } },
       { _id: 2, name: "b", team: "x" },

@@ -38,6 +38,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** The crews' lane: the emergency subgraph's own deadline and concurrency at the gateway. */
   EMERGENCY_SUBGRAPH_TIMEOUT_MS: envInteger({ min: 100, max: 120_000 }).default(DEFAULT_CREW_LANE.timeoutMs),
   EMERGENCY_SUBGRAPH_CONCURRENCY: envInteger({ min: 1, max: 100_000 }).default(DEFAULT_CREW_LANE.maxConcurrent),
+  /** `false`: send every identical in-flight query on its own (they are merged per identity by default; never mutations, emergency or transitions). */
+  SUBGRAPH_MERGE_IN_FLIGHT: envEnum(["true", "false"]).default("true"),
   JWT_ALGORITHM: envEnum(JWT_ALGORITHMS).default("HS256"),
   JWT_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
   /** PEM (SPKI); `\n` escapes are accepted so it fits in one line. */
@@ -101,6 +103,7 @@ export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOption
     subgraphUrls: config.SUBGRAPH_URLS ?? {},
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     subgraphConcurrency: config.SUBGRAPH_CONCURRENCY,
+    mergeInFlight: config.SUBGRAPH_MERGE_IN_FLIGHT === "true",
     subgraphLanes: { emergency: { timeoutMs: config.EMERGENCY_SUBGRAPH_TIMEOUT_MS, maxConcurrent: config.EMERGENCY_SUBGRAPH_CONCURRENCY } },
     limits: {
       maxDepth: config.LIMIT_MAX_DEPTH,

@@ -87,13 +87,22 @@ export function jwtSettingsOf(config: GatewayConfig): JwtSettings {
 export type ConfiguredGatewayOptions = Omit<GatewayOptions, "supergraphSdl" | "apiKeys" | "logger">;
 
 /**
- * createGateway options from a configuration (`withGeneratedSecrets` fills in local secrets beforehand).
+ * The identity secret and JWT settings of a configuration, checked (`withGeneratedSecrets` fills in local secrets beforehand).
  * @throws ConfigError when a secret is missing, published, weak or used for both, or RS256/ES256 has no public key.
  */
-export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOptions {
+export function gatewaySecretsOf(config: GatewayConfig): { identitySecret: string; jwt: JwtSettings } {
   const identitySecret = requireSecret(config, "IDENTITY_SECRET");
   const jwt = jwtSettingsOf(config);
   if (jwt.secret !== undefined) requireDistinctSecrets(identitySecret, jwt.secret);
+  return { identitySecret, jwt };
+}
+
+/**
+ * createGateway options from a configuration (with Redis when REDIS_URL is set, the rate limiter connects to it).
+ * @throws ConfigError as gatewaySecretsOf.
+ */
+export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOptions {
+  const { identitySecret, jwt } = gatewaySecretsOf(config);
   return {
     port: config.PORT,
     host: config.HOST,

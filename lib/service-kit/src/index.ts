@@ -22,3 +22,5 @@ export * from "./nonces";
 export * from "./audit-chain";
 export * from "./demo-data";
 export * from "./peer-subgraphs";
+export * from "./supervision";
+export * from "./ports";

@@ -312,12 +312,12 @@ async function main(): Promise<void> {
   // Listening for good (not once) and from the start: Ctrl+C reaches this process both from the terminal and relayed by
   // npm and tsx, and a repeated signal without a listener would end the supervisor in the middle of stopping the others.
   let requested: NodeJS.Signals | undefined;
-  let stopRunning: (() => Promise<void>) | undefined;
+  const running: { stop?: () => Promise<void> } = {};
   const shutdown = (signal: NodeJS.Signals) => {
     if (requested !== undefined) return;
     requested = signal;
     logger.info({ signal }, "shutting down");
-    stopRunning?.().catch((error: unknown) => {
+    running.stop?.().catch((error: unknown) => {
       logger.error({ err: error }, "shutdown failed");
       process.exitCode = 1;
     });
@@ -330,7 +330,7 @@ async function main(): Promise<void> {
     logger,
     seed: (connection, subgraphUrls) => (seedsDemoData(config) ? seedDemoData(connection, subgraphUrls, identitySecret, logger) : Promise.resolve({})),
   });
-  stopRunning = system.stop;
+  running.stop = () => system.stop();
   if (requested !== undefined) {
     await system.stop();
     return;

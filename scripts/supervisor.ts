@@ -103,7 +103,7 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
   /** Domain events from one process go to every service process (the publisher's own listeners included). */
   const relay = (_from: Worker, message: unknown): void => {
     if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== DOMAIN_EVENT_MESSAGE) return;
-    for (const { part, worker } of running) if (part !== "engine" && worker.isConnected()) worker.send(message as object);
+    for (const { part, worker } of running) if (part !== "engine" && worker.isConnected()) worker.send(message);
   };
   let started = false;
   const onExit = (worker: Worker, code: number | null, signal: string | null): void => {
@@ -125,7 +125,8 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
     running.push({ part, worker });
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the ${part} process was not ready within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      const early = (code: number | null, signal: string | null) => reject(new Error(`the ${part} process exited (${signal ?? `code ${code}`}) before it was ready`));
+      const early = (code: number | null, signal: string | null) =>
+        reject(new Error(`the ${part} process exited (${signal ?? `code ${code}`}) before it was ready`));
       worker.once("exit", early);
       ready(worker).then(
         (value) => {
@@ -172,7 +173,13 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
     const services = { ...common, MONGODB_URI: mongoUri, SUBGRAPH_URLS: urlList };
     const subgraphStarts: Array<Promise<void>> = [];
     for (const subgraph of SUBGRAPHS) {
-      const env = { ...services, PORT: new URL(subgraphUrls[subgraph.name] ?? "").port, HOST: "127.0.0.1", SEED_DEMO_DATA: "false", PUBLIC_ORIGIN: publicOrigin };
+      const env = {
+        ...services,
+        PORT: new URL(subgraphUrls[subgraph.name] ?? "").port,
+        HOST: "127.0.0.1",
+        SEED_DEMO_DATA: "false",
+        PUBLIC_ORIGIN: publicOrigin,
+      };
       for (let index = 0; index < config.SUBGRAPH_WORKERS; index += 1) {
         subgraphStarts.push(fork(subgraph.name, `subgraphs/${subgraph.name}/src/main.ts`, env, listening));
       }

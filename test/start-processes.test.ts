@@ -48,7 +48,7 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
     TRANSITIONS_PORT: "0",
     SEED_DEMO_DATA: "false",
     IDENTITY_SECRET: TEST_IDENTITY_SECRET,
-    JWT_SECRET: TEST_JWT.secret as string,
+    JWT_SECRET: TEST_JWT.secret,
     JWT_ISSUER: TEST_JWT.issuer,
     JWT_AUDIENCE: TEST_JWT.audience,
     ...extra,
@@ -134,11 +134,19 @@ function entryCounts(entries: Map<number, string>): Record<string, number> {
 }
 
 /** Makes `resource` change availability until the subscription delivers it (the subscription is live once one arrives). */
-async function availabilityReaches(gatewayUrl: string, subscription: LiveSubscription, resourceId: string, coordinator: Record<string, string>): Promise<unknown> {
+async function availabilityReaches(
+  gatewayUrl: string,
+  subscription: LiveSubscription,
+  resourceId: string,
+  coordinator: Record<string, string>,
+): Promise<unknown> {
   for (let attempt = 1; ; attempt += 1) {
     const changed = await postGraphQL(
       gatewayUrl,
-      { query: "mutation ($id: ID!, $n: Int!) { updateAvailability(id: $id, input: { available: $n, unit: PEOPLE }) { id } }", variables: { id: resourceId, n: attempt } },
+      {
+        query: "mutation ($id: ID!, $n: Int!) { updateAvailability(id: $id, input: { available: $n, unit: PEOPLE }) { id } }",
+        variables: { id: resourceId, n: attempt },
+      },
       coordinator,
     );
     expect(changed.body.errors).toBeUndefined();
@@ -152,7 +160,9 @@ async function availabilityReaches(gatewayUrl: string, subscription: LiveSubscri
 
 /** Creates a resource through the gateway as a coordinator and returns its id. */
 async function createResource(gatewayUrl: string, coordinator: Record<string, string>): Promise<string> {
-  const categories = await postGraphQL<{ resourceCategories: Array<{ code: string; kind: string }> }>(gatewayUrl, { query: "{ resourceCategories { code kind } }" });
+  const categories = await postGraphQL<{ resourceCategories: Array<{ code: string; kind: string }> }>(gatewayUrl, {
+    query: "{ resourceCategories { code kind } }",
+  });
   const category = categories.body.data?.resourceCategories.find((candidate) => candidate.kind === "INFORMAL");
   expect(category).toBeDefined();
   const created = await postGraphQL<{ createResource: { id: string } }>(
@@ -226,7 +236,9 @@ test(
     const connection = connectWs(started.gatewayUrl);
     try {
       const subscription = new LiveSubscription(connection.client, { query: "subscription { availabilityChanged { id } }" });
-      expect(await availabilityReaches(started.gatewayUrl, subscription, resourceId, coordinator)).toEqual({ data: { availabilityChanged: { id: resourceId } } });
+      expect(await availabilityReaches(started.gatewayUrl, subscription, resourceId, coordinator)).toEqual({
+        data: { availabilityChanged: { id: resourceId } },
+      });
     } finally {
       await connection.client.dispose();
     }

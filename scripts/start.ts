@@ -8,6 +8,7 @@ import {
   ConfigError,
   auditHeadDirectory,
   connectMongo,
+  deriveSubgraphKeys,
   createNonceStore,
   createPubSub,
   envEnum,
@@ -19,6 +20,7 @@ import {
   processLogger,
   withGeneratedSecrets,
   peerSubgraphs,
+  signedAsPeer,
   publicOriginSchema,
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
@@ -188,24 +190,25 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     const nonceStore = await createNonceStore({ redisUrl: config.REDIS_URL, logger });
     nonces = nonceStore;
 
-    const subgraphUrls: Record<string, string> = {};
     // Filled as the subgraphs start, read at each call: a subgraph asks those started before it (and later ones once up).
-    const peers = peerSubgraphs(subgraphUrls, gatewayOptions.identitySecret);
+    const subgraphUrls: Record<string, string> = {};
     let publicOrigin = config.PUBLIC_ORIGIN ?? "";
     for (const subgraph of SUBGRAPHS) {
       const chosen = portOf(config, subgraph);
+      // Each subgraph gets only its own keys, as it would in a process of its own.
+      const keys = deriveSubgraphKeys(gatewayOptions.identitySecret, subgraph.name);
       const service = await listenOn(subgraph.portVariable, chosen, () =>
         subgraph.start({
           connection,
           pubsub: events,
-          signingSecret: gatewayOptions.identitySecret,
+          keys,
           identityMaxAgeSeconds: config.IDENTITY_MAX_AGE_SECONDS,
           nonces: nonceStore,
           logger: logger.child({ service: subgraph.name }),
           port: chosen,
           host: "127.0.0.1",
           development: config.NODE_ENV === "development",
-          peers,
+          peers: peerSubgraphs(subgraphUrls, signedAsPeer(keys)),
           publicOrigin: () => publicOrigin,
           auditHeadDirectory: auditHeadDirectory(config.DATA_DIR),
         }),

@@ -1,7 +1,7 @@
 // The subgraphs `npm start` runs, in start and seed order: how each one starts, and how it seeds its demo data with other subgraphs' ids fetched through their own APIs.
 import type { Connection } from "mongoose";
-import { peerSubgraphs } from "@tsunagu/service-kit";
-import type { Identity, Logger, NonceStore, PeerSubgraphs, PubSub, RunningService } from "@tsunagu/service-kit";
+import { peerSubgraphs, signedAsGateway } from "@tsunagu/service-kit";
+import type { Identity, Logger, NonceStore, PeerSubgraphs, PubSub, RunningService, SubgraphKeys } from "@tsunagu/service-kit";
 import { seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoEvents, startEventsSubgraph } from "@tsunagu/events";
 import type { DemoMember } from "@tsunagu/events";
@@ -22,7 +22,8 @@ export interface SubgraphStartOptions {
   connection: Connection;
   /** Shared with the gateway, so that the domain events a subgraph publishes reach subscriptions. */
   pubsub: PubSub;
-  signingSecret: string;
+  /** The subgraph's own keys, derived from the gateway's IDENTITY_SECRET. */
+  keys: SubgraphKeys;
   identityMaxAgeSeconds: number;
   /** Where the nonces of signed requests are remembered (Redis when REDIS_URL is set). */
   nonces: NonceStore;
@@ -56,8 +57,8 @@ const SEED_IDENTITY: Identity = { role: "COORDINATOR", authMethod: "jwt", subjec
  * A SeedQuery over started subgraphs (name → GraphQL URL), each request signed as SEED_IDENTITY, so that a seed
  * reads another subgraph's data through its API, never its collections.
  */
-export function seedQueryOver(urls: Readonly<Record<string, string>>, signingSecret: string): SeedQuery {
-  const peers = peerSubgraphs(urls, signingSecret);
+export function seedQueryOver(urls: Readonly<Record<string, string>>, identitySecret: string): SeedQuery {
+  const peers = peerSubgraphs(urls, signedAsGateway(identitySecret));
   return async (subgraph, query) => {
     if (!peers.has(subgraph)) throw new Error(`demo seed: the ${subgraph} subgraph has not started`);
     const { data, errors } = await peers.query<Record<string, unknown>>(subgraph, query, {}, SEED_IDENTITY);

@@ -9,6 +9,8 @@ import {
   ENGINE_READY_MESSAGE,
   SUPERVISED_VARIABLE,
   connectMongo,
+  deriveSubgraphKeys,
+  encodeSubgraphKeys,
   freeLoopbackPort,
   maskUriCredentials,
   reachableOrigin,
@@ -32,7 +34,7 @@ interface Supervised {
 
 export interface SupervisorOptions {
   config: SystemConfig;
-  /** IDENTITY_SECRET and JWT_SECRET as loadSystemConfig found or generated them (children never generate their own). */
+  /** IDENTITY_SECRET and JWT_SECRET as loadSystemConfig found or generated them (the gateway gets them, each subgraph its own keys). */
   secrets: { identity: string; jwt: string | undefined };
   logger: Logger;
   /** Seeds the demo data over the supervisor's own connection, asking the started subgraphs. */
@@ -150,12 +152,13 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
     });
 
   try {
+    // cluster.fork passes this process's environment on, so the secrets leave it (the configuration holds them) and go only
+    // where they are used: IDENTITY_SECRET and JWT_SECRET to the gateway, to each subgraph its own keys, none to the engine.
+    for (const secret of ["IDENTITY_SECRET", "JWT_SECRET", "SUBGRAPH_KEYS"]) delete process.env[secret];
     const common: Record<string, string> = {
       NODE_ENV: config.NODE_ENV,
       DATA_DIR: config.DATA_DIR,
       MONGODB_DB: config.MONGODB_DB,
-      IDENTITY_SECRET: secrets.identity,
-      ...(secrets.jwt === undefined ? {} : { JWT_SECRET: secrets.jwt }),
       ...(config.REDIS_URL === undefined ? {} : { REDIS_URL: config.REDIS_URL }),
     };
     const mongoUri = config.MONGODB_URI ?? (await fork("engine", "scripts/engine-process.ts", common, engineReady));
@@ -175,6 +178,7 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
     for (const subgraph of SUBGRAPHS) {
       const env = {
         ...services,
+        SUBGRAPH_KEYS: encodeSubgraphKeys(deriveSubgraphKeys(secrets.identity, subgraph.name)),
         PORT: new URL(subgraphUrls[subgraph.name] ?? "").port,
         HOST: "127.0.0.1",
         SEED_DEMO_DATA: "false",
@@ -188,7 +192,13 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
 
     const seeded = await seed(mongo.connection, subgraphUrls);
 
-    const gatewayEnv = { ...services, PORT: String(gatewayPort), HOST: config.HOST };
+    const gatewayEnv = {
+      ...services,
+      IDENTITY_SECRET: secrets.identity,
+      ...(secrets.jwt === undefined ? {} : { JWT_SECRET: secrets.jwt }),
+      PORT: String(gatewayPort),
+      HOST: config.HOST,
+    };
     await Promise.all(Array.from({ length: config.GATEWAY_WORKERS }, () => fork("gateway", "gateway/src/main.ts", gatewayEnv, listening)));
 
     started = true;

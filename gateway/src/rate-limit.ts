@@ -76,12 +76,6 @@ export class ClientRateLimiter implements RateLimiter {
   }
 }
 
-/**
- * The former name of ClientRateLimiter, kept while other branches still construct it.
- * @alias
- */
-export const TokenBucketRateLimiter = ClientRateLimiter;
-
 /** The budget a request draws from: its API key, else its user, else its client IP. */
 export function rateLimitKey(identity: Identity, ip: string | undefined): string {
   if (identity.authMethod === "apiKey" && identity.subject !== undefined) return `key:${identity.subject}`;

@@ -4,7 +4,7 @@ import type { MongoHandle } from "@tsunagu/service-kit";
 import { CREW_LOOKUP_QUERY } from "@tsunagu/emergency";
 import { groupsModels, seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
-import { TEST_IDENTITY_SECRET } from "./helpers";
+import { testSubgraphKeys } from "./helpers";
 import { signedIn, startEmergencyStack } from "./emergency-stack";
 import type { EmergencyStack, OtherSubgraphs } from "./emergency-stack";
 
@@ -20,8 +20,8 @@ async function careTeamSubgraphs(engine: MongoHandle): Promise<OtherSubgraphs> {
   await seedDemoResources(engine.connection, { now: NOW });
   await seedDemoGroups(engine.connection, { now: NOW });
   const pubsub = await createPubSub({ logger });
-  const resources = await startResourcesSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger });
-  const groups = await startGroupsSubgraph({ connection: engine.connection, signingSecret: TEST_IDENTITY_SECRET, logger, pubsub });
+  const resources = await startResourcesSubgraph({ connection: engine.connection, keys: testSubgraphKeys("resources"), logger });
+  const groups = await startGroupsSubgraph({ connection: engine.connection, keys: testSubgraphKeys("groups"), logger, pubsub });
   return {
     urls: { resources: resources.url, groups: groups.url },
     async stop() {

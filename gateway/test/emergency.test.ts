@@ -7,7 +7,7 @@ import { createLogger } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { EMERGENCY_READ_SCOPE, startEmergencySubgraph } from "@tsunagu/emergency";
 import { createApiKey } from "../src/api-keys";
-import { TEST_IDENTITY_SECRET, codes, postAsGateway } from "./helpers";
+import { codes, postAsGateway, testSubgraphKeys } from "./helpers";
 import type { HttpAnswer } from "./helpers";
 import { signedIn, startEmergencyStack } from "./emergency-stack";
 import type { EmergencyStack } from "./emergency-stack";
@@ -350,7 +350,7 @@ test("look-ups are rate limited per user through the database, so two replicas o
 
   const replica = await startEmergencySubgraph({
     connection: stack.engine.connection,
-    signingSecret: TEST_IDENTITY_SECRET,
+    keys: testSubgraphKeys("emergency"),
     logger: createLogger({ name: "replica", level: "silent" }),
     lookupRateLimit: RATE_LIMIT,
     clock: stack.clock.now,

@@ -5,7 +5,7 @@ import { codes } from "./helpers";
 import type { GraphQLBody } from "./helpers";
 import { signedIn, startEventsStack } from "./events-stack";
 import type { EventsStack } from "./events-stack";
-import { LiveSubscription, connectWs } from "./ws-client";
+import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
 
 let stack: EventsStack;
 let coordinator: Record<string, string>;

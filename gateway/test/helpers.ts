@@ -3,13 +3,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
-import { startSubgraph } from "@tsunagu/service-kit";
+import { deriveSubgraphKeys, startSubgraph } from "@tsunagu/service-kit";
 import type { RequestContext, RunningService } from "@tsunagu/service-kit";
 import { TEST_IDENTITY_SECRET, TEST_JWT, signedIn, silentLogger } from "@tsunagu/test-kit";
 import { createGateway } from "../src/server";
 import type { GatewayOptions } from "../src/server";
 
-export { TEST_IDENTITY_SECRET, TEST_JWT, codes, postAsGateway, postGraphQL, send, silentLogger } from "@tsunagu/test-kit";
+export { TEST_IDENTITY_SECRET, TEST_JWT, testSubgraphKeys, codes, postAsGateway, postGraphQL, send, silentLogger } from "@tsunagu/test-kit";
 export type { GraphQLBody, HttpAnswer } from "@tsunagu/test-kit";
 
 export const FIXTURE_SCHEMA_DIR = join(__dirname, "fixtures", "schema");
@@ -67,7 +67,7 @@ export function startPlaces(secret: string = TEST_IDENTITY_SECRET): Promise<Runn
       },
     },
     createContext: (base) => base,
-    signingSecret: secret,
+    keys: deriveSubgraphKeys(secret, "places"),
     logger: silentLogger,
   });
 }
@@ -89,7 +89,7 @@ export function startNotes(secret: string = TEST_IDENTITY_SECRET): Promise<Runni
       },
     },
     createContext: (base) => base,
-    signingSecret: secret,
+    keys: deriveSubgraphKeys(secret, "notes"),
     logger: silentLogger,
   });
 }

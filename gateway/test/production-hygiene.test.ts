@@ -5,7 +5,7 @@ import type { MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { startResourcesSubgraph } from "@tsunagu/resources";
 import { mongoApiKeyStore } from "../src/api-keys";
 import { DEFAULT_SUPERGRAPH_PATH } from "../src/config";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger, startTestGateway } from "./helpers";
+import { postGraphQL, testSubgraphKeys, silentLogger, startTestGateway } from "./helpers";
 
 let mongo: MongoHandle;
 let resources: RunningService;
@@ -13,7 +13,7 @@ let gateway: RunningService;
 
 beforeAll(async () => {
   mongo = await connectMongo({ dbName: "hygiene-test", logger: silentLogger });
-  resources = await startResourcesSubgraph({ connection: mongo.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger });
+  resources = await startResourcesSubgraph({ connection: mongo.connection, keys: testSubgraphKeys("resources"), logger: silentLogger });
   gateway = await startTestGateway(
     { resources: resources.url },
     { apiKeys: await mongoApiKeyStore(mongo.connection), supergraphSdl: readFileSync(DEFAULT_SUPERGRAPH_PATH, "utf8"), environment: "production" },

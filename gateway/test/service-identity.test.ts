@@ -9,7 +9,7 @@ import { parse } from "graphql";
 import { IDENTITY_HEADER, connectMongo, startSubgraph } from "@tsunagu/service-kit";
 import type { MongoHandle, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { mongoApiKeyStore } from "../src/api-keys";
-import { FIXTURE_SCHEMA_DIR, PLACES, TEST_IDENTITY_SECRET, bearer, postGraphQL, silentLogger, startNotes, startTestGateway } from "./helpers";
+import { FIXTURE_SCHEMA_DIR, PLACES, testSubgraphKeys, bearer, postGraphQL, silentLogger, startNotes, startTestGateway } from "./helpers";
 
 /** How often the places subgraph ran a resolver, and how long `places` takes to answer. */
 const placesSubgraph = { resolved: 0, delayMs: 0 };
@@ -67,7 +67,7 @@ beforeAll(async () => {
       Place: { __resolveReference: ({ id }: { id: string }) => PLACES.find((place) => place.id === id) ?? null },
     },
     createContext: (base) => base,
-    signingSecret: TEST_IDENTITY_SECRET,
+    keys: testSubgraphKeys("places"),
     logger: silentLogger,
   });
   notes = await startNotes();

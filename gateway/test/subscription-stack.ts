@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { REDIS_CHANNEL_PREFIX, forbidden, startSubgraph, unauthenticated } from "@tsunagu/service-kit";
 import type { PubSub, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { composeSupergraph } from "../../scripts/compose";
-import { TEST_IDENTITY_SECRET, TEST_JWT, generousRateLimiter, silentLogger, testToken, waitFor } from "@tsunagu/test-kit";
+import { TEST_IDENTITY_SECRET, TEST_JWT, generousRateLimiter, testSubgraphKeys, silentLogger, testToken, waitFor } from "@tsunagu/test-kit";
 import type { TestTokenRequest } from "@tsunagu/test-kit";
 import type { ApiKeyRecord, ApiKeyStore } from "../src/api-keys";
 import { createGateway } from "../src/server";
@@ -96,7 +96,7 @@ export function startDirectory(pubsub: PubSub, counts: LookupCounts): Promise<Ru
       },
     },
     createContext: (base) => base,
-    signingSecret: TEST_IDENTITY_SECRET,
+    keys: testSubgraphKeys("directory"),
     logger: silentLogger,
   });
 }
@@ -173,7 +173,7 @@ export function startBoards(pubsub: PubSub): Promise<RunningService> {
       },
     },
     createContext: (base) => base,
-    signingSecret: TEST_IDENTITY_SECRET,
+    keys: testSubgraphKeys("boards"),
     logger: silentLogger,
   });
 }

@@ -6,7 +6,7 @@ import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { startRedisServer } from "@tsunagu/test-kit";
 import type { RedisServer } from "@tsunagu/test-kit";
 import { DEFAULT_SUPERGRAPH_PATH } from "../src/config";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "./helpers";
+import { postGraphQL, silentLogger, testSubgraphKeys } from "./helpers";
 import { bearer, startSubscriptionGateway, untilListening, waitFor } from "./subscription-stack";
 import { LiveSubscription, connectWs } from "@tsunagu/test-kit";
 import type { WsConnection } from "@tsunagu/test-kit";
@@ -82,7 +82,7 @@ describe.each(["in-process", "Redis"] as const)("availabilityChanged from the re
     gatewayPubSub = mode === "Redis" ? await createPubSub({ redisUrl: redis.url, logger: silentLogger }) : subgraphPubSub;
     resources = await startResourcesSubgraph({
       connection: mongo.connection,
-      signingSecret: TEST_IDENTITY_SECRET,
+      keys: testSubgraphKeys("resources"),
       logger: silentLogger,
       pubsub: subgraphPubSub,
     });

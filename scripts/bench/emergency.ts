@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectMongo, createLogger, createPubSub, gatewaySignedHeaders } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, createPubSub, deriveSubgraphKeys, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { CREW_LOOKUP_QUERY, emergencyModels, seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
@@ -62,8 +62,8 @@ async function serve(): Promise<void> {
   const now = new Date();
   await seedDemoResources(mongo.connection, { now });
   await seedDemoGroups(mongo.connection, { now });
-  const resources = await startResourcesSubgraph({ connection: mongo.connection, signingSecret, logger });
-  const groups = await startGroupsSubgraph({ connection: mongo.connection, signingSecret, logger, pubsub });
+  const resources = await startResourcesSubgraph({ connection: mongo.connection, keys: deriveSubgraphKeys(signingSecret, "resources"), logger });
+  const groups = await startGroupsSubgraph({ connection: mongo.connection, keys: deriveSubgraphKeys(signingSecret, "groups"), logger, pubsub });
   const coordinator: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "bench-seed", scopes: [] };
   const hospitalsQuery = JSON.stringify({ query: `{ resources(filter: { categories: ["hospital"] }, first: 50) { edges { node { id } } } }` });
   const hospitals = await fetch(resources.url, {
@@ -81,7 +81,7 @@ async function serve(): Promise<void> {
   // The per-user look-up limit (20 per 10 minutes) is raised for the run: each crew sends thousands of look-ups.
   const emergency = await startEmergencySubgraph({
     connection: mongo.connection,
-    signingSecret,
+    keys: deriveSubgraphKeys(signingSecret, "emergency"),
     logger,
     lookupRateLimit: { max: 1_000_000_000, windowSeconds: 60 },
   });

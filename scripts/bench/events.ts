@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
 import { Types } from "mongoose";
 import type { CommandStartedEvent } from "mongodb";
-import { connectMongo, createLogger, withUriOptions } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, deriveSubgraphKeys, withUriOptions } from "@tsunagu/service-kit";
 import type { RunningService } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { openEventModels, startEventsSubgraph } from "@tsunagu/events";
@@ -84,14 +84,14 @@ async function main(): Promise<void> {
   const running: { stop(): Promise<void> }[] = [];
   try {
     await seedDemoResources(resourcesDb.connection, { count: 200 });
-    const resources = await startResourcesSubgraph({ connection: resourcesDb.connection, signingSecret: identitySecret, logger });
+    const resources = await startResourcesSubgraph({ connection: resourcesDb.connection, keys: deriveSubgraphKeys(identitySecret, "resources"), logger });
     running.push(resources);
     const sources = readSubgraphSources(`${__dirname}/../../schema`).filter((source) => ["resources", "events"].includes(source.name));
     const supergraphSdl = composeSupergraph(sources);
     const apiKeys = await mongoApiKeyStore(engine.connection);
     const targets: Target[] = [];
     for (const batchLoads of [true, false]) {
-      const events = await startEventsSubgraph({ connection: monitored.connection, signingSecret: identitySecret, logger, batchLoads });
+      const events = await startEventsSubgraph({ connection: monitored.connection, keys: deriveSubgraphKeys(identitySecret, "events"), logger, batchLoads });
       running.push(events);
       const gateway = await createGateway({
         supergraphSdl,

@@ -1,5 +1,5 @@
 // Child process of `npm run bench:gateway`: an in-memory engine seeded with BENCH_RESOURCES generated resources and the resources subgraph on a free loopback port; prints one JSON line ({ url, mongoUri, inserted, seedSeconds }).
-import { connectMongo, createLogger } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, deriveSubgraphKeys } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 
 /** What the child prints once it serves requests. */
@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const { inserted } = await seedDemoResources(mongo.connection, { count });
   const seedSeconds = (performance.now() - started) / 1000;
-  const subgraph = await startResourcesSubgraph({ connection: mongo.connection, signingSecret, logger, port: 0, host: "127.0.0.1" });
+  const subgraph = await startResourcesSubgraph({
+    connection: mongo.connection,
+    keys: deriveSubgraphKeys(signingSecret, "resources"),
+    logger,
+    port: 0,
+    host: "127.0.0.1",
+  });
   const ready: ResourcesServerReady = { url: subgraph.url, mongoUri: mongo.uri, inserted, seedSeconds };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   process.once("SIGTERM", () => void subgraph.stop().then(() => mongo.close()));

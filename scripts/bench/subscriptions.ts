@@ -17,7 +17,7 @@ import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
 import { startRedisServer } from "@tsunagu/test-kit";
-import { TEST_IDENTITY_SECRET, postGraphQL, silentLogger } from "../../gateway/test/helpers";
+import { postGraphQL, silentLogger, testSubgraphKeys } from "../../gateway/test/helpers";
 import { bearer, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
@@ -130,9 +130,9 @@ async function serve(): Promise<void> {
   await seedDemoResources(mongo.connection, { count: RESOURCES });
   const subgraphPubSub: PubSub = await createPubSub({ redisUrl, logger: silentLogger });
   const gatewayPubSub: PubSub = redisUrl === undefined ? subgraphPubSub : await createPubSub({ redisUrl, logger: silentLogger });
-  const common = { connection: mongo.connection, signingSecret: TEST_IDENTITY_SECRET, logger: silentLogger, pubsub: subgraphPubSub };
-  const resources = await startResourcesSubgraph(common);
-  const groups = await startGroupsSubgraph(common);
+  const common = { connection: mongo.connection, logger: silentLogger, pubsub: subgraphPubSub };
+  const resources = await startResourcesSubgraph({ ...common, keys: testSubgraphKeys("resources") });
+  const groups = await startGroupsSubgraph({ ...common, keys: testSubgraphKeys("groups") });
   const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => ["resources", "groups"].includes(source.name));
   const gateway = await startSubscriptionGateway(
     { resources: resources.url, groups: groups.url },

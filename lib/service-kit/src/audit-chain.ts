@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MongoServerError, ObjectId } from "mongodb";
 import type { ClientSession, Collection, Document } from "mongodb";
+import DataLoader from "dataloader";
 import type { Connection } from "mongoose";
 import type { Logger } from "./logger";
 
@@ -409,6 +410,26 @@ export class AuditChain {
       }),
     );
   }
+}
+
+/** The mongoose model of an audit log, as far as making a stored entry needs it. */
+interface EntryModel {
+  new (entry: object): { validate(): Promise<void>; toObject<T>(): T };
+}
+
+/** `entry` as the database stores it: given an id, checked against the log's model, its defaults filled in. */
+export async function storedEntry<D>(model: EntryModel, entry: object): Promise<D> {
+  const document = new model(entry);
+  await document.validate();
+  return document.toObject<D>();
+}
+
+/**
+ * A request's writer of an audit log: the entries loaded in one tick (e.g. 100 `_entities` representations) are
+ * checked against `model` and appended to `chain` in one group; never cached, since every load is a new entry.
+ */
+export function appendLoader<N extends object, D extends ChainedEntry>(chain: AuditChain, model: EntryModel): DataLoader<N, D> {
+  return new DataLoader<N, D>(async (entries) => chain.append(await Promise.all(entries.map((entry) => storedEntry<D>(model, entry)))), { cache: false });
 }
 
 /** Where the services write chain heads out and `npm run audit:verify` reads them: `<DATA_DIR>/audit`. */

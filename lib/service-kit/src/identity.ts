@@ -1,10 +1,11 @@
 // Who is asking: the identity model, the identity header the gateway signs for each request to a subgraph (bound to the request, one-time), and the request id header.
-import { createHash, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { RequestHandler, Response } from "express";
 import { z } from "zod";
 import { envInteger } from "./config";
 import type { Logger } from "./logger";
 import type { NonceStore } from "./nonces";
+import { subgraphSigningKey } from "./subgraph-keys";
 
 /** Roles of DESIGN.md "Identity and access"; authorisation is decided by the subgraph owning the data. */
 export const ROLES = ["PUBLIC", "RESIDENT", "PROFESSIONAL", "COORDINATOR", "EMS", "ER", "VENDOR", "ADMIN"] as const;
@@ -73,15 +74,6 @@ export const identityConfigSchema = z.object({
   IDENTITY_MAX_AGE_SECONDS: envInteger({ min: 1, max: 3600 }).default(60),
 });
 
-/**
- * The key the gateway signs requests to `subgraph` with: HKDF-SHA256 of IDENTITY_SECRET with the subgraph's
- * name, so a subgraph holding only its own key can neither sign for another subgraph nor recover the secret.
- */
-export function subgraphSigningKey(identitySecret: string, subgraph: string): Buffer {
-  if (identitySecret.length === 0) throw new Error("subgraphSigningKey: empty secret");
-  return Buffer.from(hkdfSync("sha256", identitySecret, "tsunagu-identity-v2", `subgraph:${subgraph}`, 32));
-}
-
 /** SHA-256 of a request body, base64url: what the signature binds the body with. */
 export function bodyDigest(body: string | Uint8Array): string {
   return createHash("sha256").update(body).digest("base64url");
@@ -111,6 +103,8 @@ const signedPayloadSchema = z.object({
   p: z.string().min(1).max(2000),
   /** bodyDigest of the body. */
   b: z.string().min(1).max(100),
+  /** The subgraph asking, when a peer signed instead of the gateway. */
+  from: z.string().min(1).max(100).optional(),
   identity: identitySchema,
 });
 
@@ -120,11 +114,13 @@ function hmac(key: Buffer, encodedPayload: string): Buffer {
 
 /**
  * Signs `identity` for one request: the subgraph it is meant for, method, path, body digest, time and a fresh
- * nonce. The payload is encoded once and the HMAC (with the subgraph's own key) covers exactly the bytes sent.
+ * nonce. The payload is encoded once and the HMAC (with the subgraph's own key, or with the key of the pair
+ * when the peer subgraph `from` asks) covers exactly the bytes sent.
  */
-export function signSubgraphRequest(identity: Identity, key: Buffer, target: SignedRequestTarget, nowMs: number = Date.now()): string {
+export function signSubgraphRequest(identity: Identity, key: Buffer, target: SignedRequestTarget, nowMs: number = Date.now(), from?: string): string {
   const payload = {
     v: 2,
+    ...(from === undefined ? {} : { from }),
     aud: target.subgraph,
     iat: nowMs,
     nonce: randomBytes(16).toString("base64url"),
@@ -150,11 +146,14 @@ export function gatewaySignedHeaders(identity: Identity, identitySecret: string,
 /** Why a signed identity header was refused. */
 export type IdentityRejection = "missing" | "malformed" | "bad-signature" | "stale" | "from-the-future" | "wrong-subgraph" | "wrong-request" | "replayed";
 
-export type IdentityVerification = { ok: true; identity: Identity } | { ok: false; reason: IdentityRejection };
+/** A verified request: the identity, and the peer subgraph that signed it when the gateway did not. */
+export type IdentityVerification = { ok: true; identity: Identity; from: string | undefined } | { ok: false; reason: IdentityRejection };
 
 export interface VerifyIdentityOptions {
-  /** This subgraph's key (`subgraphSigningKey`). */
+  /** The key of the gateway's requests to this subgraph (`subgraphSigningKey`). */
   key: Buffer;
+  /** The keys of the peers that may ask this subgraph, by peer (`SubgraphKeys.askedBy`); default none. */
+  peerKeys?: Readonly<Record<string, Buffer>>;
   /** The request as this subgraph received it; `subgraph` is this subgraph's own name. */
   target: SignedRequestTarget;
   /** Where nonces are remembered; a nonce seen before is refused. */
@@ -173,22 +172,18 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Checks a signed identity header: well formed, signature valid with this subgraph's key (constant time),
- * meant for this subgraph and this very request (method, path, body), fresh, and its nonce never seen before.
+ * Checks a signed identity header: well formed, signature valid with this subgraph's key or, for a peer's
+ * question, with the key of that pair (constant time), meant for this subgraph and this very request (method,
+ * path, body), fresh, and its nonce never seen before.
  */
 export async function verifySubgraphRequest(header: string | undefined, options: VerifyIdentityOptions): Promise<IdentityVerification> {
-  const { key, target, nonces, maxAgeSeconds = 60, clockSkewSeconds = 5, nowMs = Date.now() } = options;
+  const { key, peerKeys = {}, target, nonces, maxAgeSeconds = 60, clockSkewSeconds = 5, nowMs = Date.now() } = options;
   if (header === undefined || header === "") return { ok: false, reason: "missing" };
   const parts = header.split(".");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") return { ok: false, reason: "malformed" };
   const [encoded, signature] = parts as [string, string];
 
-  const expected = hmac(key, encoded);
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: "bad-signature" };
-  }
-
+  // Decoded before the signature is checked only to learn which key to check it with; nothing is trusted until then.
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
@@ -198,6 +193,12 @@ export async function verifySubgraphRequest(header: string | undefined, options:
   const payload = signedPayloadSchema.safeParse(decoded);
   if (!payload.success) return { ok: false, reason: "malformed" };
   const signed = payload.data;
+  const signingKey = signed.from === undefined ? key : Object.hasOwn(peerKeys, signed.from) ? peerKeys[signed.from] : undefined;
+  const given = Buffer.from(signature, "base64url");
+  const expected = signingKey === undefined ? undefined : hmac(signingKey, encoded);
+  if (expected === undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: "bad-signature" };
+  }
 
   if (!constantTimeEqual(signed.aud, target.subgraph)) return { ok: false, reason: "wrong-subgraph" };
   if (signed.m !== target.method.toUpperCase() || signed.p !== target.path || !constantTimeEqual(signed.b, target.bodyDigest)) {
@@ -210,7 +211,7 @@ export async function verifySubgraphRequest(header: string | undefined, options:
   if (!(await nonces.claim(`${signed.aud}:${signed.nonce}`, maxAgeSeconds + clockSkewSeconds + 1))) {
     return { ok: false, reason: "replayed" };
   }
-  return { ok: true, identity: signed.identity };
+  return { ok: true, identity: signed.identity, from: signed.from };
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -22,5 +22,8 @@ export * from "./nonces";
 export * from "./audit-chain";
 export * from "./demo-data";
 export * from "./peer-subgraphs";
+export * from "./subgraph-keys";
+export * from "./loaders";
+export * from "./models";
 export * from "./supervision";
 export * from "./ports";

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Request, RequestHandler, Router } from "express";
+import { OperationTypeNode, getOperationAST, parse } from "graphql";
 import type { DocumentNode } from "graphql";
 import { ApolloServer } from "@apollo/server";
 import type { ApolloServerPlugin } from "@apollo/server";
@@ -12,14 +13,15 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
-import { createFormatError, errorLoggingPlugin, httpErrorHandler, sendErrorResponse, unauthenticated } from "./errors";
+import { createFormatError, errorLoggingPlugin, forbidden, httpErrorHandler, sendErrorResponse, unauthenticated } from "./errors";
 import { healthRouter } from "./health";
 import type { ReadinessCheck } from "./health";
-import { IDENTITY_HEADER, bodyDigest, subgraphSigningKey, trackRequests, trackingOf, verifySubgraphRequest } from "./identity";
+import { IDENTITY_HEADER, bodyDigest, trackRequests, trackingOf, verifySubgraphRequest } from "./identity";
 import type { Identity, RequestContext } from "./identity";
 import type { Logger } from "./logger";
 import { memoryNonceStore } from "./nonces";
 import type { NonceStore } from "./nonces";
+import type { SubgraphKeys } from "./subgraph-keys";
 
 export interface StartSubgraphOptions<TContext extends RequestContext> {
   /** The subgraph's name, as in the supergraph (e.g. `resources`). */
@@ -29,8 +31,8 @@ export interface StartSubgraphOptions<TContext extends RequestContext> {
   resolvers: GraphQLResolverMap<TContext>;
   /** Called once per request: add what the resolvers need, e.g. fresh DataLoaders (never shared across requests). */
   createContext: (base: RequestContext) => TContext | Promise<TContext>;
-  /** IDENTITY_SECRET, shared only with the gateway; this subgraph verifies with the key derived from it for `name`. */
-  signingSecret: string;
+  /** This subgraph's keys (`deriveSubgraphKeys`): it verifies the gateway's requests and its peers' questions with them. */
+  keys: SubgraphKeys;
   /** Default 60. */
   identityMaxAgeSeconds?: number;
   /** Where the nonces of signed requests are remembered (Redis to share them between processes); default: in memory. */
@@ -99,12 +101,23 @@ export function reachableOrigin(host: string, port: number): string {
   return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
+/** Whether a GraphQL request body holds exactly one operation, a query (what a peer may send). */
+function isQueryOnly(body: unknown): boolean {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof query !== "string") return false;
+  try {
+    return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation === OperationTypeNode.QUERY;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts a subgraph: GraphQL on `/graphql` (every request must carry a valid signed identity, else
  * HTTP 401 with code UNAUTHENTICATED), `/healthz` and `/readyz` open, request id in every log line.
  */
 export async function startSubgraph<TContext extends RequestContext>(options: StartSubgraphOptions<TContext>): Promise<RunningService> {
-  const { name, logger, signingSecret, development = false, port = 0, host = "127.0.0.1" } = options;
+  const { name, logger, keys, development = false, port = 0, host = "127.0.0.1" } = options;
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createServer(app);
@@ -128,12 +141,12 @@ export async function startSubgraph<TContext extends RequestContext>(options: St
 
   const identities = new WeakMap<Request, Identity>();
   const bodyDigests = new WeakMap<Request, string>();
-  const signingKey = subgraphSigningKey(signingSecret, name);
   const nonces = options.nonces ?? memoryNonceStore();
   const EMPTY_BODY_DIGEST = bodyDigest("");
   const requireSignedIdentity: RequestHandler = async (req, res, next) => {
     const verification = await verifySubgraphRequest(req.get(IDENTITY_HEADER), {
-      key: signingKey,
+      key: keys.gateway,
+      peerKeys: keys.askedBy,
       target: { subgraph: name, method: req.method, path: req.originalUrl, bodyDigest: bodyDigests.get(req) ?? EMPTY_BODY_DIGEST },
       nonces,
       maxAgeSeconds: options.identityMaxAgeSeconds,
@@ -141,6 +154,12 @@ export async function startSubgraph<TContext extends RequestContext>(options: St
     if (!verification.ok) {
       trackingOf(res).logger.warn({ reason: verification.reason }, "refused a request without a valid gateway signature");
       sendErrorResponse(res, 401, unauthenticated(`Subgraph ${name} answers only the gateway (identity header ${verification.reason})`));
+      return;
+    }
+    // A peer asks to check or resolve something; changing data is the gateway's callers' business alone.
+    if (verification.from !== undefined && !isQueryOnly(req.body)) {
+      trackingOf(res).logger.warn({ peer: verification.from }, "refused a peer's request that is not a query");
+      sendErrorResponse(res, 403, forbidden(`Subgraph ${name} answers only queries from the ${verification.from} subgraph`));
       return;
     }
     identities.set(req, verification.identity);

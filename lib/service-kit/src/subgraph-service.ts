@@ -10,13 +10,14 @@ import type { Logger } from "./logger";
 import type { NonceStore } from "./nonces";
 import type { PeerSubgraphs } from "./peer-subgraphs";
 import type { PubSub } from "./pubsub";
+import type { SubgraphKeys } from "./subgraph-keys";
 import { startSubgraph, type RunningService } from "./subgraph-server";
 
 /** What every subgraph's start function accepts (each adds its own settings). */
 export interface SubgraphServiceOptions {
   connection: Connection;
-  /** IDENTITY_SECRET, shared only with the gateway. */
-  signingSecret: string;
+  /** This subgraph's keys (`deriveSubgraphKeys`), never IDENTITY_SECRET itself. */
+  keys: SubgraphKeys;
   logger: Logger;
   /** Default 0 (a free port; the real one is in the returned URL). */
   port?: number;
@@ -56,7 +57,7 @@ export function serveSubgraph<TContext extends RequestContext>(
     resolvers: definition.resolvers as GraphQLResolverMap<TContext>,
     createContext: definition.createContext,
     routes: definition.routes,
-    signingSecret: options.signingSecret,
+    keys: options.keys,
     identityMaxAgeSeconds: options.identityMaxAgeSeconds,
     nonces: options.nonces,
     logger: options.logger,

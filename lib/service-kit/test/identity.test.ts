@@ -1,6 +1,7 @@
 // The signed identity header: round trip, per-subgraph keys, binding to the request, one-time nonces, and every way a header is refused; request ids.
 import { createHmac } from "node:crypto";
-import { PUBLIC_IDENTITY, bodyDigest, hasScope, requestIdFrom, signSubgraphRequest, subgraphSigningKey, verifySubgraphRequest } from "../src/identity";
+import { PUBLIC_IDENTITY, bodyDigest, hasScope, requestIdFrom, signSubgraphRequest, verifySubgraphRequest } from "../src/identity";
+import { subgraphSigningKey } from "../src/subgraph-keys";
 import type { Identity, SignedRequestTarget } from "../src/identity";
 import { memoryNonceStore } from "../src/nonces";
 import type { NonceStore } from "../src/nonces";

@@ -1,15 +1,8 @@
 // startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, error masking, body limit.
 import { parse } from "graphql";
 import { badUserInput } from "../src/errors";
-import {
-  IDENTITY_HEADER,
-  PUBLIC_IDENTITY,
-  REQUEST_ID_HEADER,
-  bodyDigest,
-  gatewaySignedHeaders,
-  signSubgraphRequest,
-  subgraphSigningKey,
-} from "../src/identity";
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, bodyDigest, gatewaySignedHeaders, signSubgraphRequest } from "../src/identity";
+import { deriveSubgraphKeys, subgraphSigningKey } from "../src/subgraph-keys";
 import type { Identity, RequestContext } from "../src/identity";
 import { createLogger } from "../src/logger";
 import { startSubgraph } from "../src/subgraph-server";
@@ -61,7 +54,7 @@ beforeAll(async () => {
       Thing: { __resolveReference: ({ id }: { id: string }) => ({ id }) },
     },
     createContext: (base) => ({ ...base, contextNumber: ++contextsCreated }),
-    signingSecret: SECRET,
+    keys: deriveSubgraphKeys(SECRET, "things"),
     logger: createLogger({ name: "things", level: "silent" }),
     readinessChecks: { always: async () => undefined },
     bodyLimit: 2048,
@@ -177,7 +170,7 @@ test("stop() can be called twice and closes the port", async () => {
     typeDefs,
     resolvers: {},
     createContext: (base) => base,
-    signingSecret: SECRET,
+    keys: deriveSubgraphKeys(SECRET, "extra"),
     logger: createLogger({ name: "extra", level: "silent" }),
   });
   await Promise.all([extra.stop(), extra.stop()]);
@@ -192,7 +185,7 @@ test("a port already in use is reported, and nothing is left running", async () 
       typeDefs,
       resolvers: {},
       createContext: (base) => base,
-      signingSecret: SECRET,
+      keys: deriveSubgraphKeys(SECRET, "clash"),
       logger: createLogger({ name: "clash", level: "silent" }),
       port: taken,
     }),

@@ -19,7 +19,7 @@ import { composeSupergraph, readSubgraphSources } from "../../../scripts/compose
 import { GraphQLClient, postAsGateway, postGraphQL } from "./client";
 import type { HttpAnswer } from "./client";
 import { silentLogger } from "./logs";
-import { TEST_IDENTITY_SECRET, TEST_JWT } from "./tokens";
+import { TEST_IDENTITY_SECRET, TEST_JWT, testSubgraphKeys } from "./tokens";
 
 /** The directory of the subgraphs' SDL (schema/<name>.graphql). */
 export const SCHEMA_DIR = join(__dirname, "..", "..", "..", "schema");
@@ -140,7 +140,7 @@ export async function startStack<N extends SubgraphName>(options: StackOptions<N
       const start = STARTERS[name] as (startOptions: SubgraphOptionsByName[N]) => Promise<RunningService>;
       const service = await start({
         connection: (name === measured ? measuredDb : engine).connection,
-        signingSecret: TEST_IDENTITY_SECRET,
+        keys: testSubgraphKeys(name),
         logger: options.loggers?.[name] ?? silentLogger,
         pubsub,
         ...options.subgraphOptions?.[name],

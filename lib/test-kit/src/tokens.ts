@@ -1,6 +1,7 @@
 // Who a test acts as: the secrets test gateways and subgraphs share, and signed tokens for each role.
 import { randomBytes } from "node:crypto";
 import { issueToken } from "@tsunagu/gateway";
+import { deriveSubgraphKeys, type SubgraphKeys } from "@tsunagu/service-kit";
 import type { JwtSettings, TokenRequest } from "@tsunagu/gateway";
 
 /**
@@ -8,6 +9,11 @@ import type { JwtSettings, TokenRequest } from "@tsunagu/gateway";
  * the source is one every process refuses (as the whole system started by a test does).
  */
 export const TEST_IDENTITY_SECRET = randomBytes(32).toString("hex");
+
+/** The keys of the subgraph `subgraph` in a test kit, derived from TEST_IDENTITY_SECRET as `npm start` derives them. */
+export function testSubgraphKeys(subgraph: string): SubgraphKeys {
+  return deriveSubgraphKeys(TEST_IDENTITY_SECRET, subgraph);
+}
 
 /** The JWT settings of every gateway a test kit starts. */
 export const TEST_JWT: JwtSettings = {

@@ -1,11 +1,12 @@
 // The access log: who did what to which profiles, stamped with the request's server time and id, appended to its hash chain through the request's batching loader or inside a transaction with the change it records.
 import type { ClientSession, Types } from "mongoose";
+import { storedEntry } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import type { ProfileSection } from "./generated/resolvers-types";
 import type { EmergencyContext } from "./context";
 import type { AccessActionValue, AccessOutcomeValue, LookupMethodValue } from "./domain";
 import type { NewAccessLogEntry } from "./loaders";
-import type { AccessLogDocument, ActorRecord, EmergencyModels, LookupRequestRecord } from "./models";
+import type { AccessLogDocument, ActorRecord, LookupRequestRecord } from "./models";
 
 /** What one access log entry says besides who and when. */
 export interface AccessEvent {
@@ -51,13 +52,6 @@ export function logEntry(context: EmergencyContext, event: AccessEvent): NewAcce
   };
 }
 
-/** The entry as the database stores it: given an id, checked against the model's schema, its defaults filled in. */
-export async function storedLogEntry(models: EmergencyModels, entry: NewAccessLogEntry): Promise<AccessLogDocument> {
-  const document = new models.AccessLog(entry);
-  await document.validate();
-  return document.toObject<AccessLogDocument>();
-}
-
 /** Appends one entry; entries appended in the same tick of a request go to the database as one insert. */
 export function appendLog(context: EmergencyContext, event: AccessEvent): Promise<AccessLogDocument> {
   return context.loaders.appendLog.load(logEntry(context, event));
@@ -65,7 +59,7 @@ export function appendLog(context: EmergencyContext, event: AccessEvent): Promis
 
 /** Appends one entry to the hash chain inside `session`'s transaction, so that it is committed together with the change it records, or not at all. */
 export async function appendLogInTransaction(context: EmergencyContext, event: AccessEvent, session: ClientSession): Promise<AccessLogDocument> {
-  const [created] = await context.accessChain.chain.append([await storedLogEntry(context.models, logEntry(context, event))], session);
+  const [created] = await context.accessChain.chain.append([await storedEntry<AccessLogDocument>(context.models.AccessLog, logEntry(context, event))], session);
   if (created === undefined) throw new Error("the access log entry was not created");
   return created;
 }

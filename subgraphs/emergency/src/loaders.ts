@@ -1,10 +1,9 @@
 // Per-request DataLoaders of the emergency subgraph: profiles by id, the caller's open access windows by profile, and access log writes; each batch is one database command.
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
-import { isObjectIdHex } from "@tsunagu/service-kit";
+import { appendLoader, byIdLoader, isObjectIdHex } from "@tsunagu/service-kit";
 import type { AuditChain, Identity } from "@tsunagu/service-kit";
 import type { AccessLogDocument, EmergencyModels, ProfileDocument } from "./models";
-import { storedLogEntry } from "./audit";
 
 /** An access log entry before the database gave it an id. */
 export type NewAccessLogEntry = Omit<AccessLogDocument, "_id">;
@@ -28,15 +27,7 @@ function objectIds(ids: readonly string[]): Types.ObjectId[] {
 
 export function createLoaders(models: EmergencyModels, accessChain: AuditChain, identity: Identity, now: Date): EmergencyLoaders {
   return {
-    profile: new DataLoader<string, ProfileDocument | null>(
-      async (ids) => {
-        const wanted = objectIds(ids);
-        const found = wanted.length === 0 ? [] : await models.Profile.find({ _id: trusted({ $in: wanted }) }).lean<ProfileDocument[]>();
-        const byId = new Map(found.map((profile) => [profile._id.toHexString(), profile]));
-        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-      },
-      { cacheKeyFn: (id) => id.toLowerCase() },
-    ),
+    profile: byIdLoader((ids) => models.Profile.find({ _id: trusted({ $in: ids }) }).lean<ProfileDocument[]>()),
     openWindow: new DataLoader<string, OpenWindow | null>(async (profileIds) => {
       const wanted = objectIds(profileIds);
       if (identity.subject === undefined || wanted.length === 0) return profileIds.map(() => null);
@@ -58,9 +49,6 @@ export function createLoaders(models: EmergencyModels, accessChain: AuditChain, 
       }
       return profileIds.map((id) => byProfile.get(id.toLowerCase()) ?? null);
     }),
-    appendLog: new DataLoader<NewAccessLogEntry, AccessLogDocument>(
-      async (entries) => accessChain.append(await Promise.all(entries.map((entry) => storedLogEntry(models, entry)))),
-      { cache: false },
-    ),
+    appendLog: appendLoader<NewAccessLogEntry, AccessLogDocument>(accessChain, models.AccessLog),
   };
 }

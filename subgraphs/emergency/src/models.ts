@@ -1,5 +1,5 @@
 // The emergency subgraph's collections: profiles, the append-only access log (whose look-up entries are also the incident access windows) and look-up rate counters, with their indexes.
-import { withCreationStamp } from "@tsunagu/service-kit";
+import { compiledOnce, withCreationStamp } from "@tsunagu/service-kit";
 import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
@@ -259,15 +259,12 @@ const lookupCounterSchema = new Schema<LookupCounterDocument>(
 );
 lookupCounterSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
-/** The models on `connection` (compiled once per connection). */
-export function emergencyModels(connection: Connection): EmergencyModels {
-  const model = <T>(name: string, schema: Schema<T>): Model<T> => (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
-  return {
-    Profile: model("EmergencyProfile", profileSchema),
-    AccessLog: model("EmergencyAccessLogEntry", accessLogSchema),
-    LookupCounter: model("EmergencyLookupCounter", lookupCounterSchema),
-  };
-}
+/** The models on `connection`, compiled once per connection (`ensureEmergencyIndexes` creates their collections and indexes). */
+export const emergencyModels: (connection: Connection) => EmergencyModels = compiledOnce((connection) => ({
+  Profile: connection.model<ProfileDocument>("EmergencyProfile", profileSchema),
+  AccessLog: connection.model<AccessLogDocument>("EmergencyAccessLogEntry", accessLogSchema),
+  LookupCounter: connection.model<LookupCounterDocument>("EmergencyLookupCounter", lookupCounterSchema),
+}));
 
 /** Builds every declared index (the unique card code and idempotency indexes are relied on for correctness). */
 export async function ensureEmergencyIndexes(models: EmergencyModels): Promise<void> {

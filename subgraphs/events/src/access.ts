@@ -1,8 +1,9 @@
-// Who may see and do what with events: visibility (public, professionals, a group's invited members) as a rule and as a MongoDB filter, managing an event, a person's own registrations, and the refusals.
+// Who may see and do what with events: visibility (public, professionals, a group's invited members) as a rule and as a MongoDB filter, the visible event by id, managing an event, a person's own registrations, and the refusals.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Types } from "mongoose";
-import { forbidden, hasScope, idempotencyCaller, unauthenticated } from "@tsunagu/service-kit";
+import { codedError, forbidden, hasScope, idempotencyCaller, unauthenticated } from "@tsunagu/service-kit";
 import type { Identity, Role } from "@tsunagu/service-kit";
+import type { EventsContext } from "./context";
 import type { EventDocument, RegistrationDocument } from "./models";
 
 /** Scopes a vendor key needs: reading professionals' events, and creating events. */
@@ -85,8 +86,9 @@ export function requireStaff(identity: Identity, what: string): void {
 export class AccessCodes {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
-    this.key = createHmac("sha256", secret).update("tsunagu-events:registration-access-code").digest();
+  /** `localKey` is the events subgraph's own secret (`SubgraphKeys.local`). */
+  constructor(localKey: Buffer) {
+    this.key = createHmac("sha256", localKey).update("tsunagu-events:registration-access-code").digest();
   }
 
   codeFor(registrationId: Types.ObjectId): string {
@@ -107,4 +109,17 @@ export function ownsRegistration(registration: RegistrationDocument, identity: I
   const caller = callerOf(identity);
   if (caller !== undefined && registration.createdBy === caller) return true;
   return codes.matches(registration._id, accessCode);
+}
+
+/** The event when the caller may see it; null when it does not exist or is hidden from the caller. */
+export async function findVisibleEvent(context: EventsContext, id: string): Promise<EventDocument | null> {
+  const event = await context.loaders.event.load(id);
+  return event !== null && maySee(event, context.identity) ? event : null;
+}
+
+/** The event the caller may see, or NOT_FOUND naming `field` (a hidden event is reported as missing). */
+export async function requireVisibleEvent(context: EventsContext, id: string, field: string): Promise<EventDocument> {
+  const event = await findVisibleEvent(context, id);
+  if (event === null) throw codedError("NOT_FOUND", `Event ${id} was not found`, { what: "Event", id, field });
+  return event;
 }

@@ -3,7 +3,7 @@ import { Types, trusted } from "mongoose";
 import type { ClientSession, QueryFilter } from "mongoose";
 import { codedError, conflict, findKeysetPage, idempotencyCaller, invalidInput, keysetOf, notFound, storedStamp } from "@tsunagu/service-kit";
 import type { CreationStamp, Page, PageRequest, SortKey } from "@tsunagu/service-kit";
-import { actorName, callerOf, maySee, requireEventCreator, requireManager, visibleEventsFilter } from "./access";
+import { actorName, callerOf, requireEventCreator, requireManager, requireVisibleEvent, visibleEventsFilter } from "./access";
 import type { EventsContext } from "./context";
 import { createOnceInTransaction } from "./create-once";
 import { STANDARD_CHECKLIST, eventDraftSchema } from "./domain";
@@ -14,19 +14,6 @@ import { normaliseRecurrence, seriesEnd } from "./recurrence";
 import { promoteFromWaitlist, publishPromotions } from "./registrations";
 
 const oid = (id: string) => new Types.ObjectId(id);
-
-/** The event when the caller may see it; null when it does not exist or is hidden from the caller. */
-export async function findVisibleEvent(context: EventsContext, id: string): Promise<EventDocument | null> {
-  const event = await context.loaders.event.load(id);
-  return event !== null && maySee(event, context.identity) ? event : null;
-}
-
-/** The event the caller may see, or NOT_FOUND naming `field` (a hidden event is reported as missing). */
-export async function requireVisibleEvent(context: EventsContext, id: string, field: string): Promise<EventDocument> {
-  const event = await findVisibleEvent(context, id);
-  if (event === null) throw codedError("NOT_FOUND", `Event ${id} was not found`, { what: "Event", id, field });
-  return event;
-}
 
 /** Events by start, then id. */
 const EVENTS_BY_START: SortKey[] = [

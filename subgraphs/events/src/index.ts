@@ -41,7 +41,7 @@ export async function startEventsSubgraph(options: EventsSubgraphOptions): Promi
     resolvers,
     createContext: eventsContextFactory({
       models,
-      accessCodes: new AccessCodes(options.signingSecret),
+      accessCodes: new AccessCodes(options.keys.local),
       seatChanges: new KeyedQueue(),
       pubsub: options.pubsub,
       calendarOrigin: options.publicOrigin ?? (() => ownOrigin),

@@ -2,7 +2,7 @@
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
 import type { QueryFilter } from "mongoose";
-import { isObjectIdHex, keysetOf, keysetPage, resumeAfter, sortDocument } from "@tsunagu/service-kit";
+import { byIdLoader, isObjectIdHex, keysetOf, keysetPage, resumeAfter, sortDocument } from "@tsunagu/service-kit";
 import type { CursorValue, Identity, Page, SortKey } from "@tsunagu/service-kit";
 import { visibleEventsFilter } from "./access";
 import { SATISFACTIONS } from "./domain";
@@ -56,19 +56,6 @@ export interface LoaderOptions {
 /** Everything a page depends on but its parent. */
 const windowOf = (key: ChildPageKey) => [key.from?.toISOString(), key.to?.toISOString(), key.includePast, key.status];
 const keyOf = (key: ChildPageKey) => JSON.stringify([key.parentId.toLowerCase(), ...windowOf(key), key.first, key.after]);
-
-/** Documents by id in key order; null for unknown or malformed ids. */
-function byIdLoader<T extends { _id: Types.ObjectId }>(find: (ids: Types.ObjectId[]) => Promise<T[]>, batch: boolean): DataLoader<string, T | null> {
-  return new DataLoader<string, T | null>(
-    async (ids) => {
-      const wanted = ids.filter(isObjectIdHex).map((id) => new Types.ObjectId(id));
-      const found = wanted.length === 0 ? [] : await find(wanted);
-      const byId = new Map(found.map((doc) => [doc._id.toHexString(), doc]));
-      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-    },
-    { batch, cacheKeyFn: (id) => id.toLowerCase() },
-  );
-}
 
 /** How one kind of child list is read: which rows belong to which parents, their order, and the rest of the filter. */
 interface ChildList<T> {

@@ -1,6 +1,6 @@
 // The events subgraph's collections as mongoose models (events with their seat counter and checklist, registrations, survey answers, yearly targets, calendar feed tokens) and their indexes.
 import { Schema } from "mongoose";
-import { withCreationStamp } from "@tsunagu/service-kit";
+import { openedOnce, withCreationStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import type { Connection, Model, Types } from "mongoose";
 import {
@@ -322,31 +322,11 @@ const calendarFeedSchema = new Schema<CalendarFeedDocument>(
 calendarFeedSchema.index({ memberId: 1 }, { unique: true });
 calendarFeedSchema.index({ tokenHash: 1 }, { unique: true });
 
-const opened = new WeakMap<Connection, Promise<EventModels>>();
-
 /** The models on `connection`, compiled once per connection, with their collections and indexes created (transactions need the collections to exist). */
-export function openEventModels(connection: Connection): Promise<EventModels> {
-  let models = opened.get(connection);
-  if (models === undefined) {
-    models = (async () => {
-      const compiled: EventModels = {
-        connection,
-        Event: connection.model<EventDocument>("Event", eventSchema),
-        Registration: connection.model<RegistrationDocument>("EventRegistration", registrationSchema),
-        SurveyResponse: connection.model<SurveyResponseDocument>("EventSurveyResponse", surveyResponseSchema),
-        Target: connection.model<TargetDocument>("EventTarget", targetSchema),
-        CalendarFeed: connection.model<CalendarFeedDocument>("EventCalendarFeed", calendarFeedSchema),
-      };
-      await Promise.all([
-        compiled.Event.init(),
-        compiled.Registration.init(),
-        compiled.SurveyResponse.init(),
-        compiled.Target.init(),
-        compiled.CalendarFeed.init(),
-      ]);
-      return compiled;
-    })();
-    opened.set(connection, models);
-  }
-  return models;
-}
+export const openEventModels: (connection: Connection) => Promise<EventModels> = openedOnce((connection) => ({
+  Event: connection.model<EventDocument>("Event", eventSchema),
+  Registration: connection.model<RegistrationDocument>("EventRegistration", registrationSchema),
+  SurveyResponse: connection.model<SurveyResponseDocument>("EventSurveyResponse", surveyResponseSchema),
+  Target: connection.model<TargetDocument>("EventTarget", targetSchema),
+  CalendarFeed: connection.model<CalendarFeedDocument>("EventCalendarFeed", calendarFeedSchema),
+}));

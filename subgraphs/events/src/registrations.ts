@@ -3,12 +3,11 @@ import { Types, trusted } from "mongoose";
 import type { ClientSession } from "mongoose";
 import { codedError, domainEvent, idempotencyCaller, isObjectIdHex, notFound, storedStamp, toSearchKey } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
-import { callerOf, mayManage, ownsRegistration, refusal } from "./access";
+import { callerOf, mayManage, ownsRegistration, refusal, requireVisibleEvent } from "./access";
 import type { EventsContext } from "./context";
 import { createOnceInTransaction } from "./create-once";
 import { professionOf } from "./domain";
 import type { Attendee, Profession } from "./domain";
-import { requireVisibleEvent } from "./events";
 import type { EventDocument, EventModels, RegistrationDocument } from "./models";
 
 /** The person a registration is for, as stored. */

@@ -21,7 +21,8 @@ import {
   tokyoTimeLabel,
   updateEventInputSchema,
 } from "./domain";
-import { addChecklistTask, cancelEvent, createEvent, findVisibleEvent, listEvents, updateChecklistTask, updateEvent } from "./events";
+import { addChecklistTask, cancelEvent, createEvent, listEvents, updateChecklistTask, updateEvent } from "./events";
+import { findVisibleEvent } from "./access";
 import type { Resolvers } from "./generated/resolvers-types";
 import type { ChildPageKey } from "./loaders";
 import { occurrencesOf, toRrule } from "./recurrence";

@@ -7,7 +7,7 @@ import type { EventsContext } from "./context";
 import { createOnceInTransaction } from "./create-once";
 import { SATISFACTIONS, SATISFACTION_LABELS, SATISFIED_ANSWERS } from "./domain";
 import type { Satisfaction, SurveyInput } from "./domain";
-import { requireVisibleEvent } from "./events";
+import { requireVisibleEvent } from "./access";
 import type { SatisfactionTally } from "./loaders";
 import type { SurveyResponseDocument } from "./models";
 

@@ -1,7 +1,7 @@
 // Capacity under concurrency without the in-process queue's help: two instances of the subgraph (as two replicas would) on one database take 50 simultaneous registrations for 10 seats.
 import { randomUUID } from "node:crypto";
 import { Types } from "mongoose";
-import { connectMongo, createLogger, gatewaySignedHeaders } from "@tsunagu/service-kit";
+import { connectMongo, createLogger, deriveSubgraphKeys, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import type { Identity, MongoHandle, RunningService } from "@tsunagu/service-kit";
 import { startEventsSubgraph } from "../src/index";
 
@@ -13,7 +13,7 @@ let replicas: RunningService[];
 beforeAll(async () => {
   mongo = await connectMongo({ dbName: "events-concurrency", logger });
   replicas = [];
-  for (let n = 0; n < 2; n += 1) replicas.push(await startEventsSubgraph({ connection: mongo.connection, signingSecret: SECRET, logger }));
+  for (let n = 0; n < 2; n += 1) replicas.push(await startEventsSubgraph({ connection: mongo.connection, keys: deriveSubgraphKeys(SECRET, "events"), logger }));
 });
 
 afterAll(async () => {

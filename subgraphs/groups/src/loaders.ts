@@ -2,6 +2,7 @@
 import DataLoader from "dataloader";
 import { trusted } from "mongoose";
 import type { Model } from "mongoose";
+import { byIdLoader } from "@tsunagu/service-kit";
 import type { AcknowledgementDocument, CommentDocument, GroupDocument, GroupsModels, MemberDocument, PostDocument } from "./models";
 
 /**
@@ -17,15 +18,6 @@ function manyBy<T>(model: Model<T>, path: string, keysOf: (document: T) => strin
       for (const key of keysOf(document)) byKey.get(key)?.push(document);
     }
     return keys.map((key) => byKey.get(key) ?? []);
-  });
-}
-
-/** A loader of documents by `_id` (hex); null for an id that does not exist. */
-function byId<T extends { _id: { toHexString(): string } }>(model: Model<T>): DataLoader<string, T | null> {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const documents = (await model.find({ _id: trusted({ $in: [...ids] }) }).lean()) as T[];
-    const byKey = new Map(documents.map((document) => [document._id.toHexString(), document]));
-    return ids.map((id) => byKey.get(id) ?? null);
   });
 }
 
@@ -49,10 +41,10 @@ export interface GroupsLoaders {
 
 export function createLoaders(models: GroupsModels): GroupsLoaders {
   return {
-    member: byId(models.Member),
-    group: byId(models.Group),
-    post: byId(models.Post),
-    comment: byId(models.Comment),
+    member: byIdLoader((ids) => models.Member.find({ _id: trusted({ $in: ids }) }).lean<MemberDocument[]>()),
+    group: byIdLoader((ids) => models.Group.find({ _id: trusted({ $in: ids }) }).lean<GroupDocument[]>()),
+    post: byIdLoader((ids) => models.Post.find({ _id: trusted({ $in: ids }) }).lean<PostDocument[]>()),
+    comment: byIdLoader((ids) => models.Comment.find({ _id: trusted({ $in: ids }) }).lean<CommentDocument[]>()),
     groupByBoard: manyBy(models.Group, "board._id", (group) => [group.board._id.toHexString()]),
     groupsOfMember: manyBy(models.Group, "members.memberId", (group) => group.members.map((member) => member.memberId.toHexString())),
     subgroups: manyBy(models.Group, "parentId", (group) => (group.parentId ? [group.parentId.toHexString()] : [])),

@@ -1,5 +1,5 @@
 // The groups subgraph's collections as mongoose models (groups with their boards, members, posts, comments, read acknowledgements, consultations) and their stored shapes.
-import { withCreationStamp } from "@tsunagu/service-kit";
+import { compiledOnce, withCreationStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import { Schema, Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
@@ -317,24 +317,15 @@ const consultationSchema = withCreationStamp(
 );
 consultationSchema.index({ receivedAt: -1, _id: -1 });
 
-const modelsByConnection = new WeakMap<Connection, GroupsModels>();
-
-/** The models on `connection`, compiled once per connection. */
-export function groupsModels(connection: Connection): GroupsModels {
-  let models = modelsByConnection.get(connection);
-  if (models === undefined) {
-    models = {
-      Group: connection.model("Group", groupSchema),
-      Member: connection.model("Member", memberSchema),
-      Post: connection.model("BoardPost", postSchema),
-      Comment: connection.model("BoardComment", commentSchema),
-      Acknowledgement: connection.model("BoardAcknowledgement", acknowledgementSchema),
-      Consultation: connection.model("Consultation", consultationSchema),
-    };
-    modelsByConnection.set(connection, models);
-  }
-  return models;
-}
+/** The models on `connection`, compiled once per connection (`ensureGroupsIndexes` creates their indexes). */
+export const groupsModels: (connection: Connection) => GroupsModels = compiledOnce((connection) => ({
+  Group: connection.model("Group", groupSchema),
+  Member: connection.model("Member", memberSchema),
+  Post: connection.model("BoardPost", postSchema),
+  Comment: connection.model("BoardComment", commentSchema),
+  Acknowledgement: connection.model("BoardAcknowledgement", acknowledgementSchema),
+  Consultation: connection.model("Consultation", consultationSchema),
+}));
 
 /** Builds every index (the idempotency and acknowledgement indexes must exist before the first write). */
 export async function ensureGroupsIndexes(models: GroupsModels): Promise<void> {

@@ -2,7 +2,8 @@
 import { createHash } from "node:crypto";
 import { Types } from "mongoose";
 import type { Connection, Model } from "mongoose";
-import { demoReferenceDate } from "@tsunagu/service-kit";
+import { demoReferenceDate, fiscalYearOf, fiscalYearStart } from "@tsunagu/service-kit";
+import type { Weekday } from "@tsunagu/service-kit";
 import type { AffiliationInput, ConsultationCategory, ConsultationChannel, GroupKind, GroupRole, Profession } from "./domain";
 import { ensureGroupsIndexes, groupsModels } from "./models";
 import type { AcknowledgementDocument, BoardRecord, CommentDocument, ConsultationDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
@@ -55,21 +56,13 @@ export const DEMO_CONSULTATION_FIGURES = {
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
 /** A stable id for a demo record, so that seeding twice upserts the same records. */
 function demoId(kind: string, slug: string): Types.ObjectId {
   return new Types.ObjectId(createHash("sha1").update(`tsunagu-demo:groups:${kind}:${slug}`).digest("hex").slice(0, 24));
 }
 
-/** 1 April 00:00 in Tokyo of the fiscal year (年度) containing `moment`. */
-export function fiscalYearStart(moment: Date): Date {
-  const tokyo = new Date(moment.getTime() + JST_OFFSET_MS);
-  const year = tokyo.getUTCMonth() >= 3 ? tokyo.getUTCFullYear() : tokyo.getUTCFullYear() - 1;
-  return new Date(Date.UTC(year, 3, 1) - JST_OFFSET_MS);
-}
-
-type Days = ("MON" | "TUE" | "WED" | "THU" | "FRI" | "SAT" | "SUN")[];
+type Days = Weekday[];
 
 interface DemoPerson {
   slug: string;
@@ -559,8 +552,8 @@ function demoChannels(): ConsultationChannel[][] {
 }
 
 function demoConsultations(now: Date, handler: Types.ObjectId): Omit<ConsultationDocument, "creation">[] {
-  const currentYear = fiscalYearStart(now);
-  const previousYear = fiscalYearStart(new Date(currentYear.getTime() - DAY_MS));
+  const currentYear = fiscalYearStart(fiscalYearOf(now));
+  const previousYear = fiscalYearStart(fiscalYearOf(now) - 1);
   const yearDays = Math.round((currentYear.getTime() - previousYear.getTime()) / DAY_MS);
   const channels = demoChannels();
   const requests: DemoRequest[] = [

@@ -2,7 +2,7 @@
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import type { MongoHandle } from "@tsunagu/service-kit";
 import { groupsModels } from "../src/models";
-import { DEMO_CONSULTATION_FIGURES, fiscalYearStart, seedDemoGroups } from "../src/seed";
+import { DEMO_CONSULTATION_FIGURES, seedDemoGroups } from "../src/seed";
 
 const logger = createLogger({ name: "test", level: "silent" });
 let mongo: MongoHandle;
@@ -13,12 +13,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mongo?.close();
-});
-
-test("a fiscal year (年度) starts on 1 April in Tokyo", () => {
-  expect(fiscalYearStart(new Date("2025-06-15T01:00:00Z")).toISOString()).toBe("2025-03-31T15:00:00.000Z");
-  expect(fiscalYearStart(new Date("2025-03-31T14:59:59Z")).toISOString()).toBe("2024-03-31T15:00:00.000Z");
-  expect(fiscalYearStart(new Date("2025-03-31T15:00:00Z")).toISOString()).toBe("2025-03-31T15:00:00.000Z");
 });
 
 test("seeding twice inserts once; members take resources that suit their profession; the log has Kamaishi's 58 in the previous year", async () => {

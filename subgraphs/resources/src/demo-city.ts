@@ -1,5 +1,5 @@
 // A deterministic synthetic city the size of Komatsu (つなぐ市, 石川県) as resource inputs, for demo data and benchmarks.
-import { demoReferenceDate } from "@tsunagu/service-kit";
+import { DEMO_SURNAMES, demoReferenceDate } from "@tsunagu/service-kit";
 import { WEEKDAYS, corporateNumberCheckDigit } from "./domain";
 import type {
   AcceptCode,
@@ -119,7 +119,7 @@ export const DEMO_CITY_DISTRICTS = {
   districts: DISTRICTS.map((entry) => ({ name: entry.name, towns: entry.towns.map((town) => town.text) })),
 };
 
-function fixed(...names: [string, string][]): Name[] {
+function fixed(...names: (readonly [string, string])[]): Name[] {
   return names.map(([text, kana]) => ({ text, kana }));
 }
 
@@ -186,56 +186,7 @@ const PLACES: readonly Name[] = fixed(
   ["つなぐ中央", "ツナグチュウオウ"],
 );
 
-const SURNAMES: readonly Name[] = fixed(
-  ["山田", "ヤマダ"],
-  ["田中", "タナカ"],
-  ["中村", "ナカムラ"],
-  ["北村", "キタムラ"],
-  ["吉田", "ヨシダ"],
-  ["松本", "マツモト"],
-  ["林", "ハヤシ"],
-  ["山本", "ヤマモト"],
-  ["高田", "タカダ"],
-  ["西川", "ニシカワ"],
-  ["宮本", "ミヤモト"],
-  ["小林", "コバヤシ"],
-  ["加藤", "カトウ"],
-  ["佐藤", "サトウ"],
-  ["鈴木", "スズキ"],
-  ["高橋", "タカハシ"],
-  ["伊藤", "イトウ"],
-  ["渡辺", "ワタナベ"],
-  ["清水", "シミズ"],
-  ["池田", "イケダ"],
-  ["森", "モリ"],
-  ["石田", "イシダ"],
-  ["前田", "マエダ"],
-  ["坂本", "サカモト"],
-  ["中川", "ナカガワ"],
-  ["山口", "ヤマグチ"],
-  ["松田", "マツダ"],
-  ["竹内", "タケウチ"],
-  ["村田", "ムラタ"],
-  ["西村", "ニシムラ"],
-  ["岡田", "オカダ"],
-  ["藤田", "フジタ"],
-  ["上田", "ウエダ"],
-  ["橋本", "ハシモト"],
-  ["谷口", "タニグチ"],
-  ["野村", "ノムラ"],
-  ["浅野", "アサノ"],
-  ["荒木", "アラキ"],
-  ["長谷川", "ハセガワ"],
-  ["小川", "オガワ"],
-  ["大西", "オオニシ"],
-  ["川上", "カワカミ"],
-  ["宮田", "ミヤタ"],
-  ["辻", "ツジ"],
-  ["南", "ミナミ"],
-  ["山下", "ヤマシタ"],
-  ["松井", "マツイ"],
-  ["竹田", "タケダ"],
-);
+const SURNAMES: readonly Name[] = fixed(...DEMO_SURNAMES);
 
 const GIVEN_NAMES: readonly Name[] = fixed(
   ["花子", "ハナコ"],

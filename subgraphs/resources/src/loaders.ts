@@ -1,6 +1,7 @@
 // The per-request DataLoaders of the resources subgraph: resources by id, categories by code and the services of places, each batch one query.
 import DataLoader from "dataloader";
 import { Types, trusted } from "mongoose";
+import { byIdLoader, isObjectIdHex } from "@tsunagu/service-kit";
 import type { CategoryDocument, ResourceDocument, ResourceModels } from "./models";
 
 /** Created for each request in `createContext`, never shared, so one caller's reads never serve another's. */
@@ -13,19 +14,9 @@ export interface ResourceLoaders {
   placeServices: DataLoader<string, ResourceDocument[]>;
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
-
 export function createLoaders({ Resource, Category }: ResourceModels): ResourceLoaders {
   return {
-    resource: new DataLoader<string, ResourceDocument | null>(
-      async (ids) => {
-        const wanted = ids.filter((id) => OBJECT_ID.test(id)).map((id) => new Types.ObjectId(id));
-        const found = wanted.length === 0 ? [] : await Resource.find({ _id: trusted({ $in: wanted }) }).lean();
-        const byId = new Map(found.map((doc) => [doc._id.toHexString(), doc]));
-        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-      },
-      { cacheKeyFn: (id) => id.toLowerCase() },
-    ),
+    resource: byIdLoader((ids) => Resource.find({ _id: trusted({ $in: ids }) }).lean<ResourceDocument[]>()),
     category: new DataLoader<string, CategoryDocument | null>(async (codes) => {
       const found = await Category.find({ code: trusted({ $in: [...codes] }) }).lean();
       const byCode = new Map(found.map((doc) => [doc.code, doc]));
@@ -33,7 +24,7 @@ export function createLoaders({ Resource, Category }: ResourceModels): ResourceL
     }),
     placeServices: new DataLoader<string, ResourceDocument[]>(
       async (ids) => {
-        const wanted = ids.filter((id) => OBJECT_ID.test(id)).map((id) => new Types.ObjectId(id));
+        const wanted = ids.filter(isObjectIdHex).map((id) => new Types.ObjectId(id));
         const found =
           wanted.length === 0
             ? []

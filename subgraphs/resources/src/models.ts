@@ -1,6 +1,6 @@
 // The resources subgraph's mongoose models (resources with their creation stamps, the category taxonomy) with their indexes.
 import { Schema } from "mongoose";
-import { withCreationStamp } from "@tsunagu/service-kit";
+import { openedOnce, withCreationStamp } from "@tsunagu/service-kit";
 import type { CreationStamp } from "@tsunagu/service-kit";
 import type { Connection, Model, Types } from "mongoose";
 import { ACCEPT_CODES, CAPACITY_UNITS, CARE_LEVELS, CONTACT_CHANNELS, PROVENANCE_SOURCES, RESOURCE_KINDS, WEEKDAYS } from "./domain";
@@ -245,26 +245,9 @@ const districtSchema = new Schema<DistrictDocument>(
 );
 districtSchema.index({ prefecture: 1, city: 1, name: 1 }, { unique: true });
 
-const opened = new WeakMap<Connection, Promise<ResourceModels>>();
-
-/**
- * The models on `connection`, compiled once per connection, with their collections and indexes created (a `$near`
- * query needs the 2dsphere index before the first request).
- */
-export function openResourceModels(connection: Connection): Promise<ResourceModels> {
-  let models = opened.get(connection);
-  if (models === undefined) {
-    models = (async () => {
-      const compiled: ResourceModels = {
-        connection,
-        Resource: connection.model<ResourceDocument>("Resource", resourceSchema),
-        Category: connection.model<CategoryDocument>("ResourceCategory", categorySchema),
-        District: connection.model<DistrictDocument>("District", districtSchema),
-      };
-      await Promise.all([compiled.Resource.init(), compiled.Category.init(), compiled.District.init()]);
-      return compiled;
-    })();
-    opened.set(connection, models);
-  }
-  return models;
-}
+/** The models on `connection`, compiled once per connection, with their collections and indexes created (a `$near` query needs the 2dsphere index before the first request). */
+export const openResourceModels: (connection: Connection) => Promise<ResourceModels> = openedOnce((connection) => ({
+  Resource: connection.model<ResourceDocument>("Resource", resourceSchema),
+  Category: connection.model<CategoryDocument>("ResourceCategory", categorySchema),
+  District: connection.model<DistrictDocument>("District", districtSchema),
+}));

@@ -1,11 +1,9 @@
 // "Open at time T" in Asia/Tokyo with Japanese public holidays, and parsers for the open-data day and time columns.
 import holiday_jp from "@holiday-jp/holiday_jp";
-import { normalizeJapanese } from "@tsunagu/service-kit";
+import { TOKYO_OFFSET_MS, normalizeJapanese } from "@tsunagu/service-kit";
 import { WEEKDAYS } from "./domain";
 import type { OpeningHours, TimeInterval, Weekday } from "./domain";
 
-/** Asia/Tokyo is UTC+9 all year: Japan has had no daylight saving time since 1951. */
-const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTES_PER_DAY = 24 * 60;
 

@@ -1,9 +1,8 @@
 // Places (HSDS locations) and their services: a place's view from its services, and search answers that show each place once with the services matching the filter.
 import type { Types } from "mongoose";
 import type { PipelineStage } from "mongoose";
-import { z } from "zod";
-import { badUserInput } from "@tsunagu/service-kit";
-import type { PageInfo } from "@tsunagu/service-kit";
+import { badUserInput, decodeCursor, encodeCursor, keysetOf } from "@tsunagu/service-kit";
+import type { Keyset, PageInfo, SortKey } from "@tsunagu/service-kit";
 import type { PageRequest } from "./inputs";
 import type { ResourceDocument, ResourceModels } from "./models";
 import type { SearchFilter } from "./search";
@@ -46,25 +45,18 @@ export interface PlacePage {
   count(): Promise<number>;
 }
 
-const cursorSchema = z.object({ q: z.string(), n: z.number().int().min(1) });
+/**
+ * Places are paged by position, since a place is listed once however many of its services match: the cursor (the
+ * shared format, bound to the search) holds how many places came before the next page.
+ */
+const BY_POSITION: SortKey[] = [{ path: "position", direction: 1 }];
 
-function encodeCursor(queryHash: string, position: number): string {
-  return Buffer.from(JSON.stringify({ q: queryHash, n: position })).toString("base64url");
-}
-
-function decodeCursor(cursor: string, queryHash: string): number {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
+function placesBefore(keyset: Keyset, after: string | undefined): number {
+  if (after === undefined) return 0;
+  const [position] = decodeCursor(keyset, after);
+  if (typeof position !== "number" || !Number.isInteger(position) || position < 1)
     throw badUserInput("after: カーソルが不正です (not a cursor from this list)", "after");
-  }
-  const parsed = cursorSchema.safeParse(decoded);
-  if (!parsed.success) throw badUserInput("after: カーソルが不正です (not a cursor from this list)", "after");
-  if (parsed.data.q !== queryHash) {
-    throw badUserInput("after: 別の検索条件のカーソルです (the cursor belongs to another query; start again without after)", "after");
-  }
-  return parsed.data.n;
+  return position;
 }
 
 type Listed = Pick<ResourceDocument, "_id" | "placeId" | "openingHours"> & { [DISTANCE_FIELD]?: number };
@@ -76,7 +68,8 @@ type Listed = Pick<ResourceDocument, "_id" | "placeId" | "openingHours"> & { [DI
  */
 export async function searchPlaces(models: ResourceModels, filter: SearchFilter, page: PageRequest): Promise<PlacePage> {
   const plan = await planSearch(models, filter);
-  const skip = page.after === undefined ? 0 : decodeCursor(page.after, plan.keyset.hash);
+  const keyset = keysetOf(BY_POSITION, plan.keyset.hash);
+  const skip = placesBefore(keyset, page.after);
   const projection = { placeId: 1, [DISTANCE_FIELD]: 1, ...(plan.accept ? { openingHours: 1 } : {}) };
   /** Walks the matching services in order, calling `visit` with each new place; stops when it returns false. */
   const walk = async (visit: (placeId: Types.ObjectId, distance: number | undefined) => boolean) => {
@@ -115,7 +108,7 @@ export async function searchPlaces(models: ResourceModels, filter: SearchFilter,
     }
   }
   const edges = pagePlaces.map(({ placeId, distance }, offset): PlaceHit => ({
-    cursor: encodeCursor(plan.keyset.hash, skip + offset + 1),
+    cursor: encodeCursor(keyset, [skip + offset + 1]),
     placeId,
     matchingServices: matching.get(placeId.toHexString()) ?? [],
     distanceMeters: distance ?? null,

@@ -227,3 +227,24 @@ describe("files that cannot be imported", () => {
     await expect(importResourcesFile(stack.resources.connection, fixture("missing.csv"))).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe("paging places", () => {
+  const PAGE = `query ($first: Int!, $after: String, $text: String) { places(filter: { text: $text }, first: $first, after: $after) {
+    edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
+  type PlacesPage = { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+  const page = async (variables: Record<string, unknown>) => {
+    const { body } = await stack.graphql(PAGE, variables, coordinator);
+    return { places: body.data?.places as PlacesPage | undefined, codes: (body.errors ?? []).map((error) => error.extensions?.code) };
+  };
+
+  test("two pages of two are the first four places, and a cursor of another search or a forged one is refused", async () => {
+    const four = (await page({ first: 4 })).places?.edges.map((edge) => edge.node.id) ?? [];
+    expect(four).toHaveLength(4);
+    const first = (await page({ first: 2 })).places as PlacesPage;
+    const second = (await page({ first: 2, after: first.pageInfo.endCursor })).places as PlacesPage;
+    expect([...first.edges, ...second.edges].map((edge) => edge.node.id)).toEqual(four);
+    expect([first.pageInfo.hasPreviousPage, second.pageInfo.hasPreviousPage, second.pageInfo.hasNextPage]).toEqual([false, true, true]);
+    expect((await page({ first: 2, after: first.pageInfo.endCursor, text: "訪問" })).codes).toEqual(["BAD_USER_INPUT"]);
+    expect((await page({ first: 2, after: "bm90LWEtY3Vyc29y" })).codes).toEqual(["BAD_USER_INPUT"]);
+  });
+});

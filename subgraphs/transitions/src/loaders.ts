@@ -1,7 +1,7 @@
 // Per-request DataLoaders of the transitions subgraph: notices by id and access log writes, each batch one database command.
-import DataLoader from "dataloader";
-import { Types, trusted } from "mongoose";
-import { isObjectIdHex } from "@tsunagu/service-kit";
+import type DataLoader from "dataloader";
+import { trusted } from "mongoose";
+import { appendLoader, byIdLoader } from "@tsunagu/service-kit";
 import type { AuditChain } from "@tsunagu/service-kit";
 import type { AccessLogDocument, NoticeDocument, TransitionModels } from "./models";
 
@@ -16,27 +16,9 @@ export interface TransitionLoaders {
   appendLog: DataLoader<NewAccessLogEntry, AccessLogDocument>;
 }
 
-/** The entry as the database stores it: given an id, checked against the model's schema, its defaults filled in. */
-async function storedLogEntry(models: TransitionModels, entry: NewAccessLogEntry): Promise<AccessLogDocument> {
-  const document = new models.AccessLog(entry);
-  await document.validate();
-  return document.toObject<AccessLogDocument>();
-}
-
 export function createLoaders(models: TransitionModels, accessChain: AuditChain): TransitionLoaders {
   return {
-    notice: new DataLoader<string, NoticeDocument | null>(
-      async (ids) => {
-        const wanted = ids.filter(isObjectIdHex).map((id) => new Types.ObjectId(id));
-        const found = wanted.length === 0 ? [] : await models.Notice.find({ _id: trusted({ $in: wanted }) }).lean<NoticeDocument[]>();
-        const byId = new Map(found.map((notice) => [notice._id.toHexString(), notice]));
-        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
-      },
-      { cacheKeyFn: (id) => id.toLowerCase() },
-    ),
-    appendLog: new DataLoader<NewAccessLogEntry, AccessLogDocument>(
-      async (entries) => accessChain.append(await Promise.all(entries.map((entry) => storedLogEntry(models, entry)))),
-      { cache: false },
-    ),
+    notice: byIdLoader((ids) => models.Notice.find({ _id: trusted({ $in: ids }) }).lean<NoticeDocument[]>()),
+    appendLog: appendLoader<NewAccessLogEntry, AccessLogDocument>(accessChain, models.AccessLog),
   };
 }

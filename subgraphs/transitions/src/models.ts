@@ -1,5 +1,5 @@
 // The transitions subgraph's collections as mongoose models (notices with their create-once stamp and first visit, the append-only access log) and their indexes.
-import { withCreationStamp } from "@tsunagu/service-kit";
+import { openedOnce, withCreationStamp } from "@tsunagu/service-kit";
 import type { ChainLink, CreationStamp } from "@tsunagu/service-kit";
 import { Schema } from "mongoose";
 import type { Connection, Model, Types } from "mongoose";
@@ -185,22 +185,8 @@ for (const operation of ["updateOne", "updateMany", "findOneAndUpdate", "replace
   });
 }
 
-const opened = new WeakMap<Connection, Promise<TransitionModels>>();
-
 /** The models on `connection`, compiled once per connection, with their collections and indexes created (transactions need the collections to exist). */
-export function openTransitionModels(connection: Connection): Promise<TransitionModels> {
-  let models = opened.get(connection);
-  if (models === undefined) {
-    models = (async () => {
-      const compiled: TransitionModels = {
-        connection,
-        Notice: connection.model<NoticeDocument>("TransitionNotice", noticeSchema),
-        AccessLog: connection.model<AccessLogDocument>("TransitionAccessLog", accessLogSchema),
-      };
-      await Promise.all([compiled.Notice.init(), compiled.AccessLog.init()]);
-      return compiled;
-    })();
-    opened.set(connection, models);
-  }
-  return models;
-}
+export const openTransitionModels: (connection: Connection) => Promise<TransitionModels> = openedOnce((connection) => ({
+  Notice: connection.model<NoticeDocument>("TransitionNotice", noticeSchema),
+  AccessLog: connection.model<AccessLogDocument>("TransitionAccessLog", accessLogSchema),
+}));

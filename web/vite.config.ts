@@ -17,6 +17,8 @@ export default defineConfig({
         index: resolve(__dirname, "index.html"),
         graphiql: resolve(__dirname, "graphiql.html"),
         portal: resolve(__dirname, "portal.html"),
+        crew: resolve(__dirname, "crew.html"),
+        desk: resolve(__dirname, "desk.html"),
       },
     },
   },

@@ -36,5 +36,8 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
   router.use("/assets", express.static(join(distDir, "assets"), { immutable: true, maxAge: "365d", index: false }));
   router.get("/", page("index.html"));
   router.get("/portal", page("portal.html"));
+  router.get("/crew", page("crew.html"));
+  router.get("/crew-sw.js", page("crew-sw.js"));
+  router.get("/desk", page("desk.html"));
   return router;
 }

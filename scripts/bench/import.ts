@@ -1,4 +1,4 @@
-// `npm run bench:import`: imports every file in ../shared/realdata/mhlw into a fresh embedded engine and prints rows/s of the first and the last tenth of the run (their ratio shows whether look-ups slow down as the collection grows) and the total time.
+// `npm run bench:import`: imports every file in ../shared/realdata/mhlw into a fresh embedded engine and prints rows/s of the first and the last tenth of the run (their ratio shows whether look-ups slow down as the collection grows) and the total time, beside a dry run of the same files in the same process (read, checked and built, nothing written) as the floor the writes add to.
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     .sort();
   if (files.length === 0) throw new Error(`No CSV files in ${DIRECTORY}`);
   const mongo = await connectMongo({ dbName: "bench-import", logger: createLogger({ name: "bench-import", level: "warn" }) });
+  const dryRunSeconds = async (): Promise<number> => {
+    const dryStarted = process.hrtime.bigint();
+    const connection = mongo.connection.useDb("bench-import-dry-run");
+    for (const name of files) await importResourcesFile(connection, join(DIRECTORY, name), { dryRun: true });
+    return Number(process.hrtime.bigint() - dryStarted) / 1e9;
+  };
   const samples: Sample[] = [];
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -38,10 +44,12 @@ async function main(): Promise<void> {
       before += report.rows;
       rejected += report.rejected;
     }
-  } finally {
+  } catch (error) {
     await mongo.close();
+    throw error;
   }
   const total = seconds();
+  const dryRun = await dryRunSeconds().finally(() => mongo.close());
   const first = rateBetween(samples, 0, 0.1);
   const last = rateBetween(samples, 0.9, 1);
   process.stdout.write(
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
       `first tenth: ${Math.round(first)} rows/s`,
       `last tenth:  ${Math.round(last)} rows/s (first/last = ${(first / last).toFixed(2)}x; target at most 1.2x)`,
       `total: ${total.toFixed(1)} s, ${Math.round(before / total)} rows/s overall (target at least 2,000 rows/s)`,
+      `dry run of the same files (read, checked, built; nothing written): ${dryRun.toFixed(1)} s, ${Math.round(before / dryRun)} rows/s; the import takes ${(total / dryRun).toFixed(2)}x the dry run`,
       "",
     ].join("\n"),
   );

@@ -16,6 +16,10 @@ export class Collection {
   records: BTree<number, Document>;
   indexes: Map<string, Index>;
   nextRecordId: number;
+  /** Entries of new documents waiting to be added to non-unique indexes in one sorted pass (`deferIndexUpkeep`). */
+  private pendingEntries: Map<Index, unknown[][]> | undefined;
+  /** True while recovery replays acknowledged writes: only the _id index is kept, the others are built at the end. */
+  private loading = false;
 
   constructor(ns: string, options: Document = {}, uuid: UUID = new UUID(), from?: Collection) {
     this.ns = ns;
@@ -24,12 +28,52 @@ export class Collection {
     this.records = from ? from.records.clone() : new BTree<number, Document>();
     this.indexes = from
       ? new Map([...from.indexes].map(([name, index]) => [name, index.clone()]))
-      : new Map([["_id_", new Index(validateIndexSpec({ key: { _id: 1 }, name: "_id_", unique: true }))]]);
+      : // The _id index takes the collection's default collation, as MongoDB's does.
+        new Map([
+          [
+            "_id_",
+            new Index(validateIndexSpec({ key: { _id: 1 }, name: "_id_", unique: true, ...(options.collation ? { collation: options.collation } : {}) })),
+          ],
+        ]);
     this.nextRecordId = from ? from.nextRecordId : 1;
   }
 
   clone(): Collection {
+    this.flushIndexUpkeep();
     return new Collection(this.ns, this.options, this.uuid, this);
+  }
+
+  /**
+   * Until `flushIndexUpkeep`, inserts add their entries to non-unique indexes in one sorted pass instead of one by
+   * one (a batch insert). Unique indexes are kept as before, so every insert is still checked against those in
+   * order; the other indexes miss the new documents until the flush, so the caller flushes before anything reads.
+   */
+  deferIndexUpkeep(): void {
+    this.pendingEntries ??= new Map();
+  }
+
+  /** Adds the entries deferred since `deferIndexUpkeep` and stops deferring. */
+  flushIndexUpkeep(): void {
+    const pending = this.pendingEntries;
+    this.pendingEntries = undefined;
+    if (pending) for (const [index, entries] of pending) if (this.indexes.get(index.name) === index) index.addEntries(entries);
+  }
+
+  /** Recovery: until `finishLoading`, documents are restored with the _id index only and no checks. */
+  startLoading(): void {
+    this.loading = true;
+  }
+
+  /** Builds every index but _id from the restored documents in one sorted pass each. */
+  finishLoading(): void {
+    if (!this.loading) return;
+    this.loading = false;
+    for (const index of this.indexes.values()) if (index.name !== "_id_") index.build(this.records, this.ns, false);
+  }
+
+  /** The indexes a write keeps up to date now. */
+  private maintained(): Iterable<Index> {
+    return this.loading ? [this.indexes.get("_id_")!] : this.indexes.values();
   }
 
   get name(): string {
@@ -55,10 +99,22 @@ export class Collection {
   insert(doc: Document): number {
     checkStorable(doc);
     const recordId = this.nextRecordId;
-    this.checkUnique(doc, recordId);
+    // Every index's keys first: geo and parallel-array errors, and unique clashes, surface before anything changes.
+    const keysByIndex = [...this.indexes.values()].map((index) => ({ index, keys: index.keysOf(doc) }));
+    for (const { index, keys } of keysByIndex) {
+      const clash = index.conflictAmong(keys, recordId);
+      if (clash) throw index.duplicateKeyError(this.ns, clash);
+    }
     this.nextRecordId++;
     this.records.set(recordId, doc);
-    for (const index of this.indexes.values()) index.add(doc, recordId);
+    const pending = this.pendingEntries;
+    for (const { index, keys } of keysByIndex) {
+      if (pending && !index.unique) {
+        let entries = pending.get(index);
+        if (!entries) pending.set(index, (entries = []));
+        for (const key of keys) entries.push([...key, recordId]);
+      } else index.addKeys(keys, recordId);
+    }
     return recordId;
   }
 
@@ -66,40 +122,42 @@ export class Collection {
   restore(doc: Document): number {
     const recordId = this.nextRecordId++;
     this.records.set(recordId, doc);
-    for (const index of this.indexes.values()) index.add(doc, recordId);
+    for (const index of this.maintained()) index.add(doc, recordId);
     return recordId;
   }
 
   /** Replaces the document at a record id; fails without changing anything on a unique clash. */
   replace(recordId: number, doc: Document): void {
-    checkStorable(doc);
+    this.flushIndexUpkeep();
     const previous = this.records.get(recordId);
     if (!previous) throw new CommandError("InternalError", `record ${recordId} vanished from ${this.ns}`);
-    this.checkUnique(doc, recordId);
-    for (const index of this.indexes.values()) index.remove(previous, recordId);
+    if (!this.loading) {
+      checkStorable(doc);
+      this.checkUnique(doc, recordId);
+    }
+    for (const index of this.maintained()) index.remove(previous, recordId);
     this.records.set(recordId, doc);
-    for (const index of this.indexes.values()) index.add(doc, recordId);
+    for (const index of this.maintained()) index.add(doc, recordId);
   }
 
   remove(recordId: number): void {
+    this.flushIndexUpkeep();
     const previous = this.records.get(recordId);
     if (!previous) return;
-    for (const index of this.indexes.values()) index.remove(previous, recordId);
+    for (const index of this.maintained()) index.remove(previous, recordId);
     this.records.delete(recordId);
   }
 
   /** Builds an index over the existing documents; a unique clash or bad geo value leaves the collection unchanged. */
   createIndex(spec: IndexSpec): void {
+    this.flushIndexUpkeep();
     const index = new Index(spec);
-    this.records.forEachPair((recordId, doc) => {
-      const clash = index.conflictingKey(doc, recordId);
-      if (clash) throw index.duplicateKeyError(this.ns, clash);
-      index.add(doc, recordId);
-    });
+    if (!this.loading) index.build(this.records, this.ns, true);
     this.indexes.set(spec.name, index);
   }
 
   dropIndex(name: string): void {
+    this.flushIndexUpkeep();
     this.indexes.delete(name);
   }
 

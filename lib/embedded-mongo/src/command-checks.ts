@@ -3,16 +3,25 @@ import type { Document } from "bson";
 import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { compareValues, isPlainObject } from "./bson-values";
+import { holdsString, parseCollation } from "./collation";
 
 /** The members of the engine's replica set: itself alone. */
 const DATA_BEARING_MEMBERS = 1;
 
 /** `create` options the engine applies. */
-const APPLIED_CREATE_OPTIONS = new Set(["validator", "validationLevel", "validationAction", "collation", "idIndex", "indexOptionDefaults", "storageEngine"]);
-/** `create` options MongoDB 7 knows that the engine refuses rather than ignores. */
-const REFUSED_CREATE_OPTIONS = new Set([
+const APPLIED_CREATE_OPTIONS = new Set([
+  "validator",
+  "validationLevel",
+  "validationAction",
+  "collation",
+  "idIndex",
+  "indexOptionDefaults",
+  "storageEngine",
   "viewOn",
   "pipeline",
+]);
+/** `create` options MongoDB 7 knows that the engine refuses rather than ignores. */
+const REFUSED_CREATE_OPTIONS = new Set([
   "capped",
   "size",
   "max",
@@ -34,12 +43,31 @@ export function checkCreateOptions(options: Document): Document {
       if (field === "capped" && value === false) continue;
       throw new CommandError(
         "InvalidOptions",
-        `The embedded engine does not support the collection option '${field}' (views, capped, time-series and clustered collections are not implemented)`,
+        `The embedded engine does not support the collection option '${field}' (capped, time-series and clustered collections are not implemented)`,
       );
     }
     if (!APPLIED_CREATE_OPTIONS.has(field)) throw new CommandError("UnknownField", `BSON field 'create.${field}' is an unknown field.`);
   }
-  return options;
+  const collation = parseCollation(options.collation, "create.collation");
+  const kept = { ...options };
+  // The collection keeps its collation in MongoDB's full form; the simple collation is none.
+  if (collation) kept.collation = collation.spec;
+  else delete kept.collation;
+  // MongoDB judges a validator under the collection's collation; the engine's validators compare binary.
+  if (collation && options.viewOn === undefined && holdsString(options.validator))
+    throw new CommandError("InvalidOptions", "a validator comparing strings on a collection with a collation is not supported by the embedded engine");
+  if (options.pipeline !== undefined && options.viewOn === undefined) throw new CommandError("BadValue", "'pipeline' requires 'viewOn' to also be specified");
+  if (options.viewOn !== undefined) {
+    if (typeof options.viewOn !== "string") throw new CommandError("TypeMismatch", "'viewOn' option must be a string");
+    if (options.viewOn === "") throw new CommandError("BadValue", "'viewOn' cannot be empty");
+    const pipeline = options.pipeline ?? [];
+    if (!Array.isArray(pipeline) || !pipeline.every(isPlainObject)) throw new CommandError("TypeMismatch", "'pipeline' option must be an array of objects");
+    const others = Object.keys(options).filter((field) => !["viewOn", "pipeline", "collation"].includes(field));
+    if (others.length > 0)
+      throw new CommandError("InvalidOptions", `Invalid option specified for a view: '${others[0]}'; only 'viewOn', 'pipeline' and 'collation' are`);
+    kept.pipeline = pipeline;
+  }
+  return kept;
 }
 
 /** Fails as MongoDB does when a hint names an index the collection does not have. */
@@ -73,23 +101,11 @@ export function refuseUpdateSort(statement: Document): void {
   if (statement.sort !== undefined) throw new CommandError("UnknownField", "BSON field 'update.updates.sort' is an unknown field.");
 }
 
-/** Refuses a collation the engine does not apply: only the simple (binary) collation is implemented. */
-function checkCollation(collation: unknown, where: string): void {
-  if (collation === undefined || collation === null) return;
-  if (!isPlainObject(collation)) throw new CommandError("TypeMismatch", `${where}: 'collation' must be an object`);
-  if (typeof collation.locale !== "string") throw new CommandError("BadValue", `${where}: missing required field 'locale' in collation`);
-  if (collation.locale === "simple" && Object.keys(collation).length === 1) return;
-  throw new CommandError(
-    "InvalidOptions",
-    `${where}: collation ${JSON.stringify(collation)} is not supported by the embedded engine (only { locale: "simple" }, binary comparison, is)`,
-  );
-}
-
-/** Every place a command can carry a collation: the command, its statements and its index specifications. */
-export function refuseCollations(name: string, cmd: Document): void {
-  checkCollation(cmd.collation, name);
+/** Checks every collation a command carries (the command, its statements, its index specifications) before anything runs. */
+export function checkCollations(name: string, cmd: Document): void {
+  parseCollation(cmd.collation, `${name}.collation`);
   for (const field of ["updates", "deletes", "indexes"]) {
     const entries = cmd[field];
-    if (Array.isArray(entries)) for (const entry of entries) if (isPlainObject(entry)) checkCollation(entry.collation, `${name}.${field}`);
+    if (Array.isArray(entries)) for (const entry of entries) if (isPlainObject(entry)) parseCollation(entry.collation, `${name}.${field}.collation`);
   }
 }

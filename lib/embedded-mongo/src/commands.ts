@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { validateIndexSpec, defaultIndexName } from "./indexes";
-import { applyUpdate, isReplacement, matchRecords, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
+import { applyUpdate, collationOf, isReplacement, matchRecords, runAggregate, runFind, sortDocuments, translated, upsertSeed, type QueryPlan } from "./query";
 import { Aggregator, Query, queryOptions, type QueryOptions } from "./query-language";
 import { namespaceOf, type Store, type WriteUnit } from "./store";
 import type { CursorRegistry } from "./cursors";
@@ -13,7 +13,9 @@ import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
 import { plainNumbers } from "./numbers";
 import { checkValidationOptions } from "./validation";
-import { checkCreateOptions, checkHint, refuseCollations, refuseUpdateSort, writeConcernProblem } from "./command-checks";
+import { checkCreateOptions, checkHint, checkCollations, refuseUpdateSort, writeConcernProblem } from "./command-checks";
+import { isView, readTarget, refuseOnView, type ReadTarget } from "./views";
+import { parseCollation } from "./collation";
 
 export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 const MAX_WIRE_VERSION = 21; // MongoDB 7.0
@@ -82,14 +84,25 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
   return call.engine.store.collection(ns, call.session.txn);
 }
 
-/** Query options of a command: sibling collections for $lookup/$unionWith, and its `let` variables. */
-function optionsFor(call: Invocation): QueryOptions {
+/** Query options of a command: sibling collections (views resolved) for $lookup/$unionWith, its `let` variables and its collation. */
+function optionsFor(call: Invocation, collation?: Document): QueryOptions {
   const resolve = (name: string): Document[] => {
-    const collection = readCollection(call, namespaceOf(call.db, name));
-    return collection ? [...collection.records.values()].map(plainNumbers) : [];
+    const target = readTarget((ns) => readCollection(call, ns), namespaceOf(call.db, name), undefined);
+    if (target.isView) return runAggregate(target.collection, target.viewPipeline, optionsFor(call, target.collation)).map(plainNumbers);
+    return target.collection ? [...target.collection.records.values()].map(plainNumbers) : [];
   };
   const variables = documentOption(call.cmd.let, "let");
-  return queryOptions(resolve, variables && evaluateLet(variables));
+  return { ...queryOptions(resolve, variables && evaluateLet(variables)), ...(collation ? { collation: collation as QueryOptions["collation"] } : {}) };
+}
+
+/** What a read command reads (a view resolved to its source) under the collation it runs with. */
+function readTargetOf(call: Invocation, ns: string, requestedCollation: unknown): ReadTarget {
+  return readTarget((name) => readCollection(call, name), ns, requestedCollation);
+}
+
+/** The collation a write statement runs under: its own, else the collection's default. */
+function statementCollation(collection: Collection | undefined, requested: unknown): Document | undefined {
+  return parseCollation(requested === undefined || requested === null ? collection?.options.collation : requested)?.spec;
 }
 
 /** `let` values are expressions evaluated once, without a document (field paths are missing), as MongoDB does. */
@@ -138,21 +151,36 @@ function explainPlan(ns: string, plan: QueryPlan, returned: number): Document {
   };
 }
 
+/** A find on a view, as MongoDB runs it: the view's pipeline, then the filter, sort, skip, limit and projection as stages. */
+function findOnView(call: Invocation, target: ReadTarget, spec: Parameters<typeof runFind>[1]): Document[] {
+  const projection = spec.projection && Object.keys(spec.projection).length > 0 ? spec.projection : undefined;
+  if (
+    projection &&
+    Object.entries(projection).some(([field, value]) => field.endsWith(".$") || (isPlainObject(value) && Object.keys(value).some((key) => key.startsWith("$"))))
+  )
+    throw new CommandError("InvalidPipelineOperator", "find on a view does not support the projection operators $, $elemMatch, $slice and $meta");
+  const stages: Document[] = [...target.viewPipeline];
+  if (spec.filter && Object.keys(spec.filter).length > 0) stages.push({ $match: spec.filter });
+  if (spec.sort && Object.keys(spec.sort).length > 0) stages.push({ $sort: spec.sort });
+  if (spec.skip) stages.push({ $skip: spec.skip });
+  if (spec.limit) stages.push({ $limit: Math.abs(spec.limit) });
+  if (projection) stages.push({ $project: projection });
+  return runAggregate(target.collection, stages, optionsFor(call, target.collation));
+}
+
 const find: Handler = (call) => {
   const ns = targetNs(call);
   call.engine.opcounters.query++;
-  checkHint(readCollection(call, ns), call.cmd.hint);
-  const { docs } = runFind(
-    readCollection(call, ns),
-    {
-      filter: documentOption(call.cmd.filter, "filter"),
-      sort: documentOption(call.cmd.sort, "sort"),
-      projection: documentOption(call.cmd.projection, "projection"),
-      skip: nonNegative(call.cmd.skip, "skip"),
-      limit: nonNegative(call.cmd.limit, "limit"),
-    },
-    optionsFor(call),
-  );
+  const target = readTargetOf(call, ns, call.cmd.collation);
+  checkHint(target.collection, call.cmd.hint);
+  const spec = {
+    filter: documentOption(call.cmd.filter, "filter"),
+    sort: documentOption(call.cmd.sort, "sort"),
+    projection: documentOption(call.cmd.projection, "projection"),
+    skip: nonNegative(call.cmd.skip, "skip"),
+    limit: nonNegative(call.cmd.limit, "limit"),
+  };
+  const docs = target.isView ? findOnView(call, target, spec) : runFind(target.collection, spec, optionsFor(call, target.collation)).docs;
   const limit = Number(call.cmd.limit ?? 0);
   const singleBatch = call.cmd.singleBatch === true || limit < 0;
   return { cursor: call.engine.cursors.open(ns, docs, nonNegative(call.cmd.batchSize, "batchSize"), singleBatch), ok: 1 };
@@ -168,18 +196,26 @@ const aggregate: Handler = async (call) => {
   const pipeline = call.cmd.pipeline as Document[];
   const last = pipeline.at(-1);
   const out = last && "$out" in last ? last.$out : undefined;
-  const collection = collectionName === 1 ? undefined : readCollection(call, ns);
-  checkHint(collection, call.cmd.hint);
-  const docs = runAggregate(collection, out === undefined ? pipeline : pipeline.slice(0, -1), optionsFor(call));
+  const source: ReadTarget =
+    collectionName === 1
+      ? { collection: undefined, viewPipeline: [], collation: parseCollation(call.cmd.collation)?.spec, isView: false }
+      : readTargetOf(call, ns, call.cmd.collation);
+  checkHint(source.collection, call.cmd.hint);
+  const stages = [...source.viewPipeline, ...(out === undefined ? pipeline : pipeline.slice(0, -1))];
+  const docs = runAggregate(source.collection, stages, optionsFor(call, source.collation));
   if (out !== undefined) {
     const target = typeof out === "string" ? namespaceOf(call.db, out) : namespaceOf(String((out as Document).db ?? call.db), (out as Document).coll);
     await withWrites(call, (unit) => {
       const previous = unit.collection(target);
+      refuseOnView(previous, target);
       const indexes = previous ? [...previous.indexes.values()].map((index) => index.spec).filter((spec) => spec.name !== "_id_") : [];
       if (previous) unit.dropCollection(target);
-      unit.createCollection(target, {});
+      // As MongoDB, $out keeps the replaced collection's options (collation, validator) and indexes.
+      unit.createCollection(target, previous ? previous.options : {});
       for (const spec of indexes) unit.createIndex(target, spec);
-      for (const doc of docs) unit.insert(target, withId(doc));
+      unit.batch(() => {
+        for (const doc of docs) unit.insert(target, withId(doc));
+      });
       return { ok: 1 };
     });
     return { cursor: { firstBatch: [], id: Long.fromNumber(0), ns }, ok: 1 };
@@ -206,9 +242,13 @@ const count: Handler = (call) => {
   call.engine.opcounters.command++;
   const skip = nonNegative(call.cmd.skip, "skip") ?? 0;
   const limit = Math.abs(nonNegative(call.cmd.limit, "limit") ?? 0);
-  checkHint(readCollection(call, ns), call.cmd.hint);
-  const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
-  const n = Math.max(0, Math.min(matches.length - skip, limit > 0 ? limit : Number.MAX_SAFE_INTEGER));
+  const target = readTargetOf(call, ns, call.cmd.collation);
+  checkHint(target.collection, call.cmd.hint);
+  const query = documentOption(call.cmd.query, "query") ?? {};
+  const matched = target.isView
+    ? runAggregate(target.collection, [...target.viewPipeline, { $match: query }], optionsFor(call, target.collation)).length
+    : matchRecords(target.collection, query, optionsFor(call, target.collation)).matches.length;
+  const n = Math.max(0, Math.min(matched - skip, limit > 0 ? limit : Number.MAX_SAFE_INTEGER));
   return { n, ok: 1 };
 };
 
@@ -216,20 +256,33 @@ const distinct: Handler = (call) => {
   const ns = targetNs(call);
   if (typeof call.cmd.key !== "string") throw new CommandError("TypeMismatch", "'key' must be a string");
   call.engine.opcounters.command++;
-  const { matches } = matchRecords(readCollection(call, ns), documentOption(call.cmd.query, "query") ?? {}, optionsFor(call));
+  const target = readTargetOf(call, ns, call.cmd.collation);
+  const options = optionsFor(call, target.collation);
+  const query = documentOption(call.cmd.query, "query") ?? {};
+  const docs = target.isView
+    ? runAggregate(target.collection, [...target.viewPipeline, { $match: query }], options)
+    : matchRecords(target.collection, query, options).matches.map((match) => match.doc);
+  // Under a collation, values it deems equal are one value (the first met), as MongoDB answers.
+  const compare = collationOf(options)?.compare ?? compareValues;
   const values: unknown[] = [];
-  for (const { doc } of matches) {
+  for (const doc of docs) {
     for (const value of valuesAtPath(doc, call.cmd.key).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
-      if (value !== undefined && !values.some((seen) => compareValues(seen, value) === 0)) values.push(value);
+      if (value !== undefined && !values.some((seen) => compare(seen, value) === 0)) values.push(value);
     }
   }
-  return { values: values.sort(compareValues), ok: 1 };
+  return { values: values.sort(compare), ok: 1 };
 };
 
-/** MongoDB stores _id first, generating one when the client did not. */
+/** MongoDB stores _id first, generating one when the client did not (a document that already starts with it is kept). */
 function withId(doc: Document): Document {
+  if (doc._id !== undefined && startsWithId(doc)) return doc;
   const { _id, ...rest } = doc;
   return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}
+
+function startsWithId(doc: Document): boolean {
+  for (const field in doc) return field === "_id";
+  return false;
 }
 
 /** Runs the statements of a batch write, collecting MongoDB's per-statement errors; ordered batches stop at the first. */
@@ -252,13 +305,16 @@ function eachStatement<T>(call: Invocation, statements: unknown, field: string, 
 const insert: Handler = (call) => {
   const ns = targetNs(call);
   return withWrites(call, (unit) => {
+    refuseOnView(unit.collection(ns), ns);
     let n = 0;
-    const writeErrors = eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
-      if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
-      call.engine.opcounters.insert++;
-      unit.insert(ns, withId(doc));
-      n++;
-    });
+    const writeErrors = unit.batch(() =>
+      eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
+        if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
+        call.engine.opcounters.insert++;
+        unit.insert(ns, withId(doc));
+        n++;
+      }),
+    );
     return { n, ...(writeErrors.length > 0 ? { writeErrors } : {}), ok: 1 };
   });
 };
@@ -271,19 +327,22 @@ interface UpdateStatement {
   arrayFilters?: Document[];
   sort?: Document;
   hint?: unknown;
+  collation?: Document;
 }
 
 const update: Handler = (call) => {
   const ns = targetNs(call);
-  const options = optionsFor(call);
+  const baseOptions = optionsFor(call);
   if (Array.isArray(call.cmd.updates)) for (const statement of call.cmd.updates) if (isPlainObject(statement)) refuseUpdateSort(statement);
   return withWrites(call, (unit) => {
     let matched = 0;
     let modified = 0;
     const upserted: Document[] = [];
+    refuseOnView(unit.collection(ns), ns);
     const writeErrors = eachStatement<UpdateStatement>(call, call.cmd.updates, "updates", (statement, index) => {
       call.engine.opcounters.update++;
       const filter = documentOption(statement.q, "q") ?? {};
+      const options = { ...baseOptions, collation: statementCollation(unit.collection(ns), statement.collation) as QueryOptions["collation"] };
       if (statement.multi && isReplacement(statement.u)) throw new CommandError("FailedToParse", "multi update is not supported for replacement-style update");
       checkHint(unit.collection(ns), statement.hint);
       let { matches } = matchRecords(unit.collection(ns), filter, options);
@@ -315,11 +374,13 @@ const update: Handler = (call) => {
 
 const remove: Handler = (call) => {
   const ns = targetNs(call);
-  const options = optionsFor(call);
+  const baseOptions = optionsFor(call);
   return withWrites(call, (unit) => {
     let n = 0;
-    const writeErrors = eachStatement<{ q: Document; limit?: number; hint?: unknown }>(call, call.cmd.deletes, "deletes", (statement) => {
+    refuseOnView(unit.collection(ns), ns);
+    const writeErrors = eachStatement<{ q: Document; limit?: number; hint?: unknown; collation?: Document }>(call, call.cmd.deletes, "deletes", (statement) => {
       call.engine.opcounters.delete++;
+      const options = { ...baseOptions, collation: statementCollation(unit.collection(ns), statement.collation) as QueryOptions["collation"] };
       checkHint(unit.collection(ns), statement.hint);
       const { matches } = matchRecords(unit.collection(ns), documentOption(statement.q, "q") ?? {}, options);
       for (const { recordId } of Number(statement.limit) === 1 ? matches.slice(0, 1) : matches) {
@@ -333,15 +394,17 @@ const remove: Handler = (call) => {
 
 const findAndModify: Handler = (call) => {
   const ns = targetNs(call);
-  const options = optionsFor(call);
+  const baseOptions = optionsFor(call);
   const cmd = call.cmd;
   if (cmd.remove === true && cmd.update !== undefined) throw new CommandError("FailedToParse", "Cannot specify both an update and remove=true");
   if (cmd.remove !== true && cmd.update === undefined) throw new CommandError("FailedToParse", "Either an update or remove=true must be specified");
   return withWrites(call, (unit) => {
+    refuseOnView(unit.collection(ns), ns);
     const filter = documentOption(cmd.query, "query") ?? {};
+    const options = { ...baseOptions, collation: statementCollation(unit.collection(ns), cmd.collation) as QueryOptions["collation"] };
     checkHint(unit.collection(ns), cmd.hint);
     let { matches } = matchRecords(unit.collection(ns), filter, options);
-    if (cmd.sort) matches = sortDocuments(matches, documentOption(cmd.sort, "sort")!);
+    if (cmd.sort) matches = sortDocuments(matches, documentOption(cmd.sort, "sort")!, collationOf(options)?.compare);
     const target = matches[0];
     const fields = documentOption(cmd.fields, "fields");
     const shape = (doc: Document | undefined): Document | null => (doc ? projectOne(doc, fields, filter, options) : null);
@@ -397,16 +460,30 @@ const create: Handler = async (call) => {
   if (readCollection(call, ns)) throw new CommandError("NamespaceExists", `Collection ${ns} already exists.`);
   const options = checkCreateOptions(Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "create" && !GENERIC_FIELDS.has(key))));
   checkValidationOptions(options);
+  if (options.viewOn !== undefined) checkViewDefinition(call, ns, options);
   return withWrites(call, (unit) => {
     unit.createCollection(ns, options);
     return { ok: 1 };
   });
 };
 
+/** A view over a view keeps that view's collation (167 otherwise); its stages are ones a view may hold. */
+function checkViewDefinition(call: Invocation, ns: string, options: Document): void {
+  for (const stage of options.pipeline as Document[]) {
+    const name = Object.keys(stage)[0];
+    if (name === "$out" || name === "$merge") throw new CommandError("OptionNotSupportedOnView", `${name} cannot be used in a view definition`);
+  }
+  const source = readCollection(call, namespaceOf(call.db, options.viewOn));
+  if (isView(source) && JSON.stringify(source!.options.collation ?? null) !== JSON.stringify(options.collation ?? null)) {
+    throw new CommandError("OptionNotSupportedOnView", `View ${ns} has a collation that does not match the collation of view ${source!.ns}`);
+  }
+}
+
 /** collMod: changes a collection's validator, validationLevel and validationAction; other changes are refused. */
 const collMod: Handler = (call) => {
   const ns = targetNs(call);
   const changes = Object.fromEntries(Object.entries(call.cmd).filter(([key]) => key !== "collMod" && !GENERIC_FIELDS.has(key)));
+  if (isView(readCollection(call, ns))) return modifyView(call, ns, changes);
   for (const field of Object.keys(changes)) {
     if (!["validator", "validationLevel", "validationAction"].includes(field)) {
       throw new CommandError(
@@ -419,10 +496,35 @@ const collMod: Handler = (call) => {
   return withWrites(call, (unit) => {
     const collection = unit.collection(ns);
     if (!collection) throw new CommandError("NamespaceNotFound", `ns does not exist: ${ns}`);
+    checkCreateOptions({ ...collection.options, ...changes });
     unit.modifyCollection(ns, { ...collection.options, ...changes });
     return { ok: 1 };
   });
 };
+
+/** collMod of a view: a new viewOn and pipeline (both, as MongoDB requires); a cycle is refused. */
+function modifyView(call: Invocation, ns: string, changes: Document): Promise<Document> {
+  for (const field of Object.keys(changes))
+    if (field !== "viewOn" && field !== "pipeline") throw new CommandError("InvalidOptions", `option not supported on a view: ${field}`);
+  if (changes.viewOn === undefined || changes.pipeline === undefined)
+    throw new CommandError("InvalidOptions", "Must specify both 'viewOn' and 'pipeline' when modifying a view");
+  return withWrites(call, (unit) => {
+    const view = unit.collection(ns)!;
+    const options = checkCreateOptions({
+      viewOn: changes.viewOn,
+      pipeline: changes.pipeline,
+      ...(view.options.collation ? { collation: view.options.collation } : {}),
+    });
+    checkViewDefinition(call, ns, options);
+    let next = namespaceOf(call.db, options.viewOn);
+    for (let depth = 0; isView(unit.collection(next)) || next === ns; depth++) {
+      if (next === ns || depth > 20) throw new CommandError("GraphContainsCycle", `View cycle detected: ${ns} -> ${next}`);
+      next = namespaceOf(call.db, unit.collection(next)!.options.viewOn);
+    }
+    unit.modifyCollection(ns, options);
+    return { ok: 1 };
+  });
+}
 
 const drop: Handler = (call) => {
   const ns = targetNs(call);
@@ -443,8 +545,10 @@ const listCollections: Handler = (call) => {
   const filter = documentOption(call.cmd.filter, "filter");
   const all = call.engine.store.namespacesOf(call.db).map((ns) => {
     const collection = call.engine.store.collection(ns, call.session.txn)!;
-    return call.cmd.nameOnly === true
-      ? { name: collection.name, type: "collection" }
+    const type = isView(collection) ? "view" : "collection";
+    if (call.cmd.nameOnly === true) return { name: collection.name, type };
+    return type === "view"
+      ? { name: collection.name, type, options: collection.options, info: { readOnly: true } }
       : {
           name: collection.name,
           type: "collection",
@@ -464,6 +568,7 @@ const listIndexes: Handler = (call) => {
   const ns = targetNs(call);
   const collection = readCollection(call, ns);
   if (!collection) throw new CommandError("NamespaceNotFound", `ns does not exist: ${ns}`);
+  refuseOnView(collection, ns);
   const specs = [...collection.indexes.values()].map((index) => index.spec);
   return { cursor: call.engine.cursors.open(ns, specs, nonNegative((call.cmd.cursor as Document | undefined)?.batchSize, "batchSize")), ok: 1 };
 };
@@ -472,20 +577,24 @@ const createIndexes: Handler = (call) => {
   const ns = targetNs(call);
   if (!Array.isArray(call.cmd.indexes) || call.cmd.indexes.length === 0) throw new CommandError("BadValue", "Must specify at least one index to create");
   return withWrites(call, (unit) => {
+    refuseOnView(unit.collection(ns), ns);
     const createdCollectionAutomatically = !unit.collection(ns);
     const collection = unit.ensureCollection(ns);
     const before = collection.indexes.size;
     for (const raw of call.cmd.indexes as Document[]) {
-      const spec = validateIndexSpec(raw);
+      // An index without its own collation takes the collection's default, as MongoDB.
+      const inherited = raw.collation === undefined && collection.options.collation ? { ...raw, collation: collection.options.collation } : raw;
+      const spec = validateIndexSpec(inherited);
       const existing = collection.indexes.get(spec.name);
-      const sameKey = [...collection.indexes.values()].find((index) => compareValues(index.spec.key, spec.key) === 0);
+      const sameCollation = (index: { spec: Document }): boolean => JSON.stringify(index.spec.collation ?? null) === JSON.stringify(spec.collation ?? null);
+      const sameKey = [...collection.indexes.values()].find((index) => compareValues(index.spec.key, spec.key) === 0 && sameCollation(index));
       if (existing) {
         if (compareValues(existing.spec.key, spec.key) !== 0)
           throw new CommandError(
             "IndexKeySpecsConflict",
             `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
           );
-        if (Boolean(existing.spec.unique) !== Boolean(spec.unique) || Boolean(existing.spec.sparse) !== Boolean(spec.sparse)) {
+        if (Boolean(existing.spec.unique) !== Boolean(spec.unique) || Boolean(existing.spec.sparse) !== Boolean(spec.sparse) || !sameCollation(existing)) {
           throw new CommandError(
             "IndexOptionsConflict",
             `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing.spec)}`,
@@ -514,6 +623,7 @@ const dropIndexes: Handler = (call) => {
   return withWrites(call, (unit) => {
     const collection = unit.collection(ns);
     if (!collection) throw new CommandError("NamespaceNotFound", `ns not found ${ns}`);
+    refuseOnView(collection, ns);
     const before = collection.indexes.size;
     const requested = call.cmd.index;
     let names: string[];
@@ -537,8 +647,10 @@ const explain: Handler = (call) => {
   if (!inner) throw new CommandError("BadValue", "explain takes the command to explain");
   const name = Object.keys(inner)[0];
   const ns = namespaceOf(call.db, inner[name ?? ""]);
-  const collection = readCollection(call, ns);
-  const options = optionsFor(call);
+  const target = readTargetOf(call, ns, inner.collation);
+  if (target.isView) throw new CommandError("InvalidOptions", "explain on a view is not supported by the embedded engine");
+  const collection = target.collection;
+  const options = optionsFor(call, target.collation);
   if (name === "find") {
     const { docs, plan } = runFind(
       collection,
@@ -582,9 +694,11 @@ const listDatabases: Handler = (call) => {
 
 const dbStats: Handler = (call) => {
   const collections = call.engine.store.namespacesOf(call.db).map((ns) => call.engine.store.collection(ns)!);
-  const objects = collections.reduce((sum, collection) => sum + collection.size, 0);
-  const indexes = collections.reduce((sum, collection) => sum + collection.indexes.size, 0);
-  return { db: call.db, collections: collections.length, views: 0, objects, indexes, dataSize: 0, storageSize: 0, indexSize: 0, ok: 1 };
+  const views = collections.filter(isView).length;
+  const stored = collections.filter((collection) => !isView(collection));
+  const objects = stored.reduce((sum, collection) => sum + collection.size, 0);
+  const indexes = stored.reduce((sum, collection) => sum + collection.indexes.size, 0);
+  return { db: call.db, collections: stored.length, views, objects, indexes, dataSize: 0, storageSize: 0, indexSize: 0, ok: 1 };
 };
 
 const serverStatus: Handler = (call) => ({
@@ -704,7 +818,7 @@ export async function runCommand(engine: Engine, request: CommandRequest): Promi
     if (session.txn && session.txn.state !== "active" && name !== "commitTransaction" && name !== "abortTransaction") {
       throw new CommandError("NoSuchTransaction", `Transaction ${session.txn.txnNumber} has been ${session.txn.state}.`, {}, ["TransientTransactionError"]);
     }
-    refuseCollations(name, request.cmd);
+    checkCollations(name, request.cmd);
     const reply = await handler({ ...request, engine, name, session });
     const writeConcernError = reply.ok === 1 ? writeConcernProblem(request.cmd.writeConcern) : undefined;
     return writeConcernError ? { ...reply, writeConcernError } : reply;

@@ -30,7 +30,11 @@ export const ErrorCodes = {
   WriteConflict: 112,
   ConflictingOperationInProgress: 117,
   DocumentValidationFailure: 121,
+  ViewDepthLimitExceeded: 149,
+  GraphContainsCycle: 93,
   CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
+  InvalidPipelineOperator: 168,
   CannotIndexParallelArrays: 171,
   TransactionTooOld: 225,
   NoSuchTransaction: 251,
@@ -43,6 +47,8 @@ export const ErrorCodes = {
   OutOfDiskSpace: 14031,
   CannotExtractGeoKeys: 16755,
   UnrecognizedPipelineStage: 40324,
+  /** "BSON field '…' is missing but a required field" */
+  IDLFailedToParse: 40414,
   /** "BSON field '…' is an unknown field." */
   UnknownField: 40415,
 } as const;
@@ -51,7 +57,12 @@ export type ErrorCodeName = keyof typeof ErrorCodes;
 
 const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
 // MongoDB reports some errors under a "Location<code>" name.
-const locationCodes = new Set<number>([ErrorCodes.CannotExtractGeoKeys, ErrorCodes.UnrecognizedPipelineStage, ErrorCodes.UnknownField]);
+const locationCodes = new Set<number>([
+  ErrorCodes.CannotExtractGeoKeys,
+  ErrorCodes.UnrecognizedPipelineStage,
+  ErrorCodes.IDLFailedToParse,
+  ErrorCodes.UnknownField,
+]);
 
 /** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */
 export class CommandError extends Error {

@@ -5,6 +5,7 @@ import { bsonTypeCode, compareValues, isPlainObject, typeRank, valuesAtPath } fr
 import { typeCodesOf } from "./numbers";
 
 type Test = (doc: Document) => boolean;
+type Compare = (a: unknown, b: unknown) => number;
 
 const RANGE: Record<string, (c: number) => boolean> = {
   $gt: (c) => c > 0,
@@ -29,7 +30,7 @@ function candidates(doc: Document, path: string): unknown[] {
   return found;
 }
 
-function equalsTest(path: string, value: unknown): Test | undefined {
+function equalsTest(path: string, value: unknown, compare: Compare): Test | undefined {
   if (value === null) {
     // `{ path: null }` also matches a missing field; only plain top-level paths are compiled.
     if (path.includes(".")) return undefined;
@@ -40,7 +41,7 @@ function equalsTest(path: string, value: unknown): Test | undefined {
   }
   if (!simpleValue(value)) return undefined;
   const rank = typeRank(value);
-  return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compareValues(candidate, value) === 0);
+  return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compare(candidate, value) === 0);
 }
 
 /** `$type`: a value of one of the named BSON types at the path, or inside an array there ("array" matches the array). */
@@ -67,26 +68,26 @@ function regexTest(path: string, pattern: unknown, options: unknown): Test | und
   return (doc) => candidates(doc, path).some((candidate) => typeof candidate === "string" && regex.test(candidate));
 }
 
-function operatorTest(path: string, operators: Document): Test | undefined {
+function operatorTest(path: string, operators: Document, compare: Compare): Test | undefined {
   const tests: Test[] = [];
   for (const [operator, operand] of Object.entries(operators)) {
     let test: Test | undefined;
-    if (operator === "$eq") test = equalsTest(path, operand);
+    if (operator === "$eq") test = equalsTest(path, operand, compare);
     else if (operator === "$ne") {
-      const equal = equalsTest(path, operand);
+      const equal = equalsTest(path, operand, compare);
       test = equal && ((doc) => !equal(doc));
     } else if (operator === "$in" && Array.isArray(operand)) {
-      const each = operand.map((value) => equalsTest(path, value));
+      const each = operand.map((value) => equalsTest(path, value, compare));
       test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t(doc)) : undefined;
     } else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
       // `{ path: { $all: [a, b] } }` is `{ $and: [{ path: a }, { path: b }] }`.
-      const each = operand.map((value) => equalsTest(path, value));
+      const each = operand.map((value) => equalsTest(path, value, compare));
       test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t(doc)) : undefined;
     } else if (operator in RANGE) {
       if (!simpleValue(operand)) return undefined;
       const rank = typeRank(operand);
       const accept = RANGE[operator];
-      test = (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && accept(compareValues(candidate, operand)));
+      test = (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && accept(compare(candidate, operand)));
     } else if (operator === "$exists") {
       const wanted = Boolean(operand);
       test = (doc) => valuesAtPath(doc, path).length > 0 === wanted;
@@ -99,24 +100,24 @@ function operatorTest(path: string, operators: Document): Test | undefined {
   return tests.length === 0 ? undefined : (doc) => tests.every((t) => t(doc));
 }
 
-function clauseTests(clauses: unknown): Test[] | undefined {
+function clauseTests(clauses: unknown, compare: Compare): Test[] | undefined {
   if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
-  const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause) : undefined));
+  const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause, compare) : undefined));
   return tests.every((t) => t !== undefined) ? tests : undefined;
 }
 
-/** Compiles a filter, or returns undefined when it uses anything this matcher does not cover. */
-export function compileFastMatcher(filter: Document): Test | undefined {
+/** Compiles a filter, or returns undefined when it uses anything this matcher does not cover; `compare` orders values (a collation's). */
+export function compileFastMatcher(filter: Document, compare: Compare = compareValues): Test | undefined {
   const tests: Test[] = [];
   for (const [key, condition] of Object.entries(filter)) {
     let test: Test | undefined;
     if (key === "$and" || key === "$or") {
-      const subtests = clauseTests(condition);
+      const subtests = clauseTests(condition, compare);
       if (subtests) test = key === "$and" ? (doc) => subtests.every((t) => t(doc)) : (doc) => subtests.some((t) => t(doc));
     } else if (key.startsWith("$")) return undefined;
     else if (condition instanceof RegExp) test = regexTest(key, condition, undefined);
-    else if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith("$"))) test = operatorTest(key, condition);
-    else test = equalsTest(key, condition);
+    else if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith("$"))) test = operatorTest(key, condition, compare);
+    else test = equalsTest(key, condition, compare);
     if (!test) return undefined;
     tests.push(test);
   }

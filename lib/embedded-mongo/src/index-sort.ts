@@ -3,7 +3,8 @@
 import type { Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { compareKeys, MIN_KEY, MAX_KEY } from "./bson-values";
+import { MIN_KEY, MAX_KEY } from "./bson-values";
+import { collationKey, type Collation } from "./collation";
 import { numberType } from "./numbers";
 
 /** How a sort is served by an index. */
@@ -22,13 +23,16 @@ export function planIndexSort(
   collection: Collection,
   sort: Array<{ field: string; direction: number }>,
   predicates: Map<string, FieldPredicate>,
+  collation: Collation | undefined,
 ): IndexSortPlan | undefined {
   const direction = sort[0]?.direction;
   if (direction === undefined || sort.some((key) => key.direction !== direction)) return undefined;
   let best: IndexSortPlan | undefined;
   for (const index of collection.indexes.values()) {
     // Sparse, partial and multikey indexes do not hold every document exactly once in sort order.
-    if (index.geoField || index.spec.sparse || index.spec.partialFilterExpression || index.multikey || index.spec.collation) continue;
+    if (index.geoField || index.spec.sparse || index.spec.partialFilterExpression || index.multikey) continue;
+    // An index orders strings by its collation: it serves only a sort under the same one (as MongoDB).
+    if (collationKey(index.collation) !== collationKey(collation)) continue;
     if (Object.values(index.spec.key).some((type) => typeof type !== "number")) continue;
     const prefix: unknown[] = [];
     let position = 0;
@@ -88,10 +92,10 @@ function rootOf(index: Index): TreeNode {
 }
 
 /** How many keys of the tree sort before `key`. */
-function rankOf(node: TreeNode, key: unknown[]): number {
+function rankOf(index: Index, node: TreeNode, key: unknown[]): number {
   let rank = 0;
   for (;;) {
-    const position = node.keys.findIndex((candidate) => compareKeys(candidate, key) >= 0);
+    const position = node.keys.findIndex((candidate) => index.compareKeys(candidate, key) >= 0);
     if (!node.children) return rank + (position === -1 ? node.keys.length : position);
     if (position === -1) return rank + node.size();
     for (let i = 0; i < position; i++) rank += node.children[i].size();
@@ -113,8 +117,8 @@ function keyAt(node: TreeNode, position: number): unknown[] {
 export function pageByPosition(plan: IndexSortPlan, skip: number, limit: number | undefined): number[] {
   const { low, high } = bounds(plan);
   const root = rootOf(plan.index);
-  const first = rankOf(root, low);
-  const end = rankOf(root, high);
+  const first = rankOf(plan.index, root, low);
+  const end = rankOf(plan.index, root, high);
   const available = Math.max(0, end - first - skip);
   const count = limit === undefined ? available : Math.min(limit, available);
   const recordIds: number[] = [];
@@ -131,7 +135,7 @@ export function* walkIndex(plan: IndexSortPlan, counter: { keysExamined: number 
   const { low, high } = bounds(plan);
   const entries = plan.direction === 1 ? index.tree.entries(low) : index.tree.entriesReversed(high);
   for (const [key] of entries) {
-    if (plan.direction === 1 ? compareKeys(key, high) > 0 : compareKeys(key, low) < 0) return;
+    if (plan.direction === 1 ? index.compareKeys(key, high) > 0 : index.compareKeys(key, low) < 0) return;
     counter.keysExamined++;
     yield key[key.length - 1] as number;
   }

@@ -76,6 +76,7 @@ function loadSnapshot(store: Store, docs: Document[]): void {
   for (const doc of docs) {
     if (doc.kind === "collection") {
       current = new Collection(doc.ns, doc.options, doc.uuid);
+      current.startLoading();
       for (const spec of doc.indexes as Document[]) if (spec.name !== "_id_") current.createIndex(spec as never);
       store.namespaces.set(doc.ns, current);
     } else if (current) current.restore(doc.d);
@@ -106,6 +107,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     const recovered = await recover(options.dataDir);
     loadSnapshot(store, recovered.snapshot);
     for (const record of recovered.records) for (const op of record.ops) applyOp(store.namespaces, op, true);
+    for (const collection of store.namespaces.values()) collection.finishLoading();
     if (recovered.tornBytes > 0) log("warn", `discarded ${recovered.tornBytes} bytes of an unacknowledged write torn by a crash`);
     const lastSeq = recovered.records.at(-1)?.seq ?? recovered.snapshotSeq;
     store.journal = new Journal(

@@ -265,6 +265,23 @@ export function updateArithmetic(operator: "add" | "multiply", current: unknown,
   throw new CommandError("BadValue", `Failed to apply $inc operations to current value (${shown}) for document {_id: ${documentId}}`);
 }
 
+/** `$add`/`$sum`/`$multiply` as MongoDB computes them: the wider type of the two, an int32 overflow a long, a long overflow a double. */
+export function expressionArithmetic(operator: "add" | "multiply", a: unknown, b: unknown): unknown {
+  try {
+    return updateArithmetic(operator, a, b, "");
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    const x = Number(toDecimalText(a));
+    const y = Number(toDecimalText(b));
+    return operator === "add" ? x + y : x * y;
+  }
+}
+
+/** A number as a double (a whole one kept as a double), as `$avg` and `$divide` answer for non-decimal operands. */
+export function asDouble(value: number): unknown {
+  return typed(value, "double");
+}
+
 /** The zero of a number's type, which `$mul` stores in a missing field. */
 export function zeroOf(value: unknown): unknown {
   switch (numberType(value)) {

@@ -15,6 +15,7 @@ import { geoQueryOperators } from "./geo";
 import { typeTest } from "./fast-match";
 import { originalOf } from "./numbers";
 import { compileJsonSchema } from "./json-schema";
+import { typedAccumulators, typedExpressionOperators } from "./typed-expressions";
 
 /** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
 const typeOperator = (selector: string, value: unknown) => {
@@ -26,8 +27,8 @@ type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]
 
 // Built once: mingo's convenience wrappers merge operator tables on every query, which dominated lookup time.
 const context = Context.init({
-  accumulator,
-  expression,
+  accumulator: { ...accumulator, ...typedAccumulators },
+  expression: { ...expression, ...typedExpressionOperators },
   pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).

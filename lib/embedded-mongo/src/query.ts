@@ -12,6 +12,12 @@ import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./ind
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
 import { candidateSources, smallestSource, type CandidateSource } from "./candidates";
+import { holdsString, parseCollation, type Collation } from "./collation";
+
+/** The collation an operation runs under (carried in its query options, in MongoDB's full form), or undefined for simple. */
+export function collationOf(options: QueryOptions): Collation | undefined {
+  return parseCollation(options.collation);
+}
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -54,10 +60,15 @@ function refuseUnsupportedFilters(filter: Document): void {
 }
 
 /** The best index for the filter's conditions and how well it serves them (0: none narrows the scan). */
-function bestFilterIndex(collection: Collection, predicates: Map<string, FieldPredicate>): { index: Index | undefined; score: number } {
+function bestFilterIndex(
+  collection: Collection,
+  predicates: Map<string, FieldPredicate>,
+  collation: Collation | undefined,
+): { index: Index | undefined; score: number } {
   let best: Index | undefined;
   let bestScore = 0;
   for (const index of collection.indexes.values()) {
+    if (!index.servesCollation(predicates, collation)) continue;
     const score = index.score(predicates);
     if (score > bestScore) [best, bestScore] = [index, score];
   }
@@ -72,12 +83,14 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   const rest = near ? near.rest : filter;
   const test = compileFilter(rest, options);
 
-  if (near) return matchNear(collection, near.field, near.query, test, rest);
+  const collation = collationOf(options);
+  if (near) return matchNear(collection, near.field, near.query, test, rest, collation);
 
-  const driven = drivenByCandidates(collection, filter, test);
+  // Candidate sources read indexes by binary equality: under a collation they could miss matches.
+  const driven = collation ? undefined : drivenByCandidates(collection, filter, test);
   if (driven) return driven;
   const predicates = extractPredicates(filter);
-  const best = bestFilterIndex(collection, predicates).index;
+  const best = bestFilterIndex(collection, predicates, collation).index;
   const matches: Match[] = [];
   if (best) {
     const { recordIds, keysExamined } = best.scan(predicates);
@@ -137,6 +150,7 @@ function matchNear(
   near: NearQuery,
   test: (doc: Document) => boolean,
   rest: Document,
+  collation: Collation | undefined,
 ): { matches: Match[]; plan: QueryPlan } {
   const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
   if (!index)
@@ -147,7 +161,7 @@ function matchNear(
   const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
   const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
   // With `$all`/`$or` conditions on indexed fields, the records they yield drive when fewer than the cells hold.
-  const sources = candidateSources(collection, rest);
+  const sources = collation ? [] : candidateSources(collection, rest);
   const cells = cellsSource(index, ranges);
   const driver = sources.some((source) => source.combined) ? smallestSource([cells, ...sources], collection.size) : undefined;
   if (driver && driver.source !== cells) return nearFromCandidates(collection, field, near, test, driver);
@@ -199,8 +213,16 @@ function nearFromCandidates(
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */
 export function compileFilter(filter: Document, options: QueryOptions): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
-  const fast = compileFastMatcher(filter);
+  const collation = collationOf(options);
+  const fast = compileFastMatcher(filter, collation?.compare);
   if (fast) return fast;
+  // mingo compares strings binary: a filter it must evaluate is refused under a collation when strings take part.
+  if (collation && holdsString(filter)) {
+    throw new CommandError(
+      "InvalidOptions",
+      "this filter shape is not supported with a non-simple collation by the embedded engine (equality, $ne, $in, $nin-free ranges, $all, $exists, $regex, $type under $and/$or are)",
+    );
+  }
   // mingo computes with plain JS numbers: it sees a view of each document with Long/Double as numbers.
   const query = translated(() => new Query(plainNumbers(filter), options));
   return (doc) => translated(() => query.test(plainNumbers(doc)));
@@ -276,18 +298,18 @@ function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
 }
 
 /** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document): T[] {
+export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document, compare: (a: unknown, b: unknown) => number = compareValues): T[] {
   const keys = sortKeys(sort);
   const sortKey = (doc: Document, field: string, direction: number): unknown => {
     const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
     if (values.length === 0) return null;
-    return values.reduce((best, value) => (compareValues(value, best) * direction < 0 ? value : best));
+    return values.reduce((best, value) => (compare(value, best) * direction < 0 ? value : best));
   };
   return items
     .map((item, position) => ({ item, position, keys: keys.map(({ field, direction }) => sortKey(item.doc, field, direction)) }))
     .sort((a, b) => {
       for (const [i, { direction }] of keys.entries()) {
-        const c = compareValues(a.keys[i], b.keys[i]) * direction;
+        const c = compare(a.keys[i], b.keys[i]) * direction;
         if (c !== 0) return c;
       }
       return a.position - b.position;
@@ -298,6 +320,9 @@ export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Doc
 /** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */
 export function project(docs: Document[], projection: Document | undefined, filter: Document, options: QueryOptions): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
+  // The positional projection re-matches the filter in mingo, which compares strings binary.
+  if (collationOf(options) && holdsString(filter) && Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field])))
+    throw new CommandError("InvalidOptions", "positional and $elemMatch projections with a non-simple collation are not supported by the embedded engine");
   return translated(() => new Query(filter, options).find(docs, projection).all() as Document[]);
 }
 
@@ -310,7 +335,7 @@ export function runFind(collection: Collection | undefined, spec: FindSpec, opti
   const byIndex = sorted && collection ? findInIndexOrder(collection, filter, sortKeys(sorted), skip, limit, options) : undefined;
   if (byIndex) return { docs: project(byIndex.docs, spec.projection, filter, options), plan: byIndex.plan };
   const { matches, plan } = matchRecords(collection, filter, options);
-  const ordered = sorted ? sortDocuments(matches, sorted) : matches;
+  const ordered = sorted ? sortDocuments(matches, sorted, collationOf(options)?.compare) : matches;
   const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
   return {
     docs: project(page, spec.projection, stripGeoNear(filter), options),
@@ -333,10 +358,11 @@ function findInIndexOrder(
   refuseUnsupportedFilters(filter);
   if (extractNear(filter)) return undefined;
   const predicates = extractPredicates(filter);
-  const plan = planIndexSort(collection, sort, predicates);
+  const collation = collationOf(options);
+  const plan = planIndexSort(collection, sort, predicates, collation);
   if (!plan) return undefined;
   const served = plan.prefix.length * 2 + (plan.lower !== undefined || plan.upper !== undefined ? 1 : 0);
-  if (limit === undefined && bestFilterIndex(collection, predicates).score > served) return undefined;
+  if (limit === undefined && bestFilterIndex(collection, predicates, collation).score > served) return undefined;
   if (filterCoveredBy(plan, filter)) {
     // Every entry in bounds matches: the page is found by position, without reading the skipped entries.
     const recordIds = pageByPosition(plan, skip, limit);
@@ -403,8 +429,111 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
     input = collection ? [...collection.records.values()] : [];
   }
   if (rest.length === 0) return input;
-  const output = translated(() => new Aggregator(plainNumbers(rest), options).run<Document>(input.map(plainNumbers)));
+  const collation = collationOf(options);
+  const output = collation ? runCollatedStages(input.map(plainNumbers), rest, options, collation) : runStagesKeepingTypes(input, rest, options);
   return withNumberTypesOf(input, output);
+}
+
+/** Stages that compare no strings of their own: mingo runs them unchanged under a collation unless their expressions compare. */
+const COLLATION_NEUTRAL_STAGES = new Set([
+  "$skip",
+  "$limit",
+  "$count",
+  "$unwind",
+  "$project",
+  "$addFields",
+  "$set",
+  "$unset",
+  "$replaceRoot",
+  "$replaceWith",
+  "$sample",
+]);
+/** Expression operators whose result depends on how strings compare. */
+const COLLATED_EXPRESSIONS = new Set([
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$cmp",
+  "$in",
+  "$indexOfArray",
+  "$setEquals",
+  "$setIntersection",
+  "$setUnion",
+  "$setDifference",
+  "$setIsSubset",
+  "$max",
+  "$min",
+  "$maxN",
+  "$minN",
+  "$sortArray",
+  "$addToSet",
+]);
+
+/** True when an expression reads a field (a "$path" string): its value, possibly a string, is then unknown. */
+function readsField(value: unknown): boolean {
+  if (typeof value === "string") return value.startsWith("$");
+  if (Array.isArray(value)) return value.some(readsField);
+  return isPlainObject(value) && Object.values(value).some(readsField);
+}
+
+/** A `$group` whose key is a constant (e.g. the count helpers' `_id: 1`) and whose accumulators compare nothing does not depend on collation. */
+function collationNeutralGroup(stage: Document): boolean {
+  const group = stage.$group;
+  return isPlainObject(group) && !readsField(group._id) && !comparesStrings(group);
+}
+
+function comparesStrings(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(comparesStrings);
+  if (!isPlainObject(value)) return false;
+  return Object.entries(value).some(([key, inner]) => COLLATED_EXPRESSIONS.has(key) || comparesStrings(inner));
+}
+
+/**
+ * A pipeline under a non-simple collation: `$match` and `$sort` run with the collation's comparison, stages that
+ * compare no strings run in mingo, and every other stage is refused (72) rather than run with binary comparison.
+ */
+function runCollatedStages(input: Document[], stages: Document[], options: QueryOptions, collation: Collation): Document[] {
+  let docs = input;
+  const binary: QueryOptions = { ...options, collation: undefined };
+  for (const stage of stages) {
+    const name = Object.keys(stage)[0] ?? "";
+    if (name === "$match" && isPlainObject(stage.$match)) {
+      const test = compileFilter(stage.$match, options);
+      docs = docs.filter((doc) => test(doc));
+    } else if (name === "$sort" && isPlainObject(stage.$sort)) {
+      docs = sortDocuments(
+        docs.map((doc) => ({ doc })),
+        stage.$sort,
+        collation.compare,
+      ).map(({ doc }) => doc);
+    } else if ((COLLATION_NEUTRAL_STAGES.has(name) && !comparesStrings(stage[name])) || (name === "$group" && collationNeutralGroup(stage))) {
+      const current = docs;
+      docs = translated(() => new Aggregator([stage], binary).run<Document>(current));
+    } else {
+      throw new CommandError(
+        "InvalidOptions",
+        `the pipeline stage ${name} is not supported with a non-simple collation by the embedded engine ($match, $sort, a $group with a constant key, and $skip, $limit, $count, $unwind, $project, $addFields, $set, $unset, $replaceRoot, $replaceWith, $sample without comparison expressions are)`,
+      );
+    }
+  }
+  return docs;
+}
+
+/**
+ * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
+ * operators ($sum, $add, $type) read the types the earlier stages produced or passed through.
+ */
+function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+  let docs = input;
+  for (const stage of stages) {
+    const current = docs;
+    const output = translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers)));
+    docs = withNumberTypesOf(current, output);
+  }
+  return docs;
 }
 
 /** Gives documents that come out of a pipeline with an input document's _id that document's number types back. */
@@ -485,6 +614,7 @@ export function isReplacement(update: unknown): update is Document {
 
 /** Computes the new version of a document under an update (operators, replacement or pipeline). */
 export function applyUpdate(doc: Document, update: Document | Document[], context: UpdateContext): Document {
+  refuseCollatedUpdate(update, context);
   let next: Document;
   if (Array.isArray(update)) {
     const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0]);
@@ -521,6 +651,24 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   }
   const { _id, ...fields } = next;
   return { _id: _id === undefined ? new ObjectId() : _id, ...fields };
+}
+
+/** Update parts that compare strings (positional matches, array filters, $pull, $pullAll, $addToSet, pipelines) are refused under a non-simple collation. */
+function refuseCollatedUpdate(update: Document | Document[], context: UpdateContext): void {
+  if (!collationOf(context.options)) return;
+  const refuse = (what: string): never => {
+    throw new CommandError("InvalidOptions", `${what} with a non-simple collation is not supported by the embedded engine`);
+  };
+  if (Array.isArray(update)) {
+    if (comparesStrings(update) || update.some((stage) => !COLLATION_NEUTRAL_STAGES.has(Object.keys(stage)[0] ?? ""))) refuse("this pipeline update");
+    return;
+  }
+  if (context.arrayFilters && holdsString(context.arrayFilters)) refuse("arrayFilters comparing strings");
+  for (const [operator, fields] of Object.entries(update)) {
+    if (["$pull", "$pullAll", "$addToSet"].includes(operator) && holdsString(fields)) refuse(`${operator} of strings`);
+    if (isPlainObject(fields) && Object.keys(fields).some((path) => /(^|\.)\$(\.|$)/.test(path)) && holdsString(context.filter))
+      refuse("the positional operator $");
+  }
 }
 
 /** The document an upsert starts from: the filter's equality conditions. */

@@ -23,13 +23,18 @@ type Namespaces = Map<string, Collection>;
 
 /**
  * Applies one op to a set of namespaces; used for recovery and for committing transactions. Recovery replays only
- * acknowledged writes (`replay`), so inserts skip the checks they passed when they were made.
+ * acknowledged writes (`replay`), so inserts skip the checks they passed when they were made, and collections it
+ * creates build their secondary indexes once at the end (`Collection.finishLoading`).
  */
 export function applyOp(namespaces: Namespaces, entry: Document, replay = false): void {
   const op = entry as Op;
   switch (op.op) {
     case "c":
-      if (!namespaces.has(op.ns)) namespaces.set(op.ns, new Collection(op.ns, op.options, op.uuid));
+      if (!namespaces.has(op.ns)) {
+        const collection = new Collection(op.ns, op.options, op.uuid);
+        if (replay) collection.startLoading();
+        namespaces.set(op.ns, collection);
+      }
       return;
     case "cm": {
       // Collections share their options object with their clones: give this one a new object.
@@ -194,6 +199,8 @@ export class WriteUnit {
   private readonly txn: Transaction | undefined;
   private readonly ops: Op[] = [];
   private readonly bypassDocumentValidation: boolean;
+  /** The collections whose index upkeep waits for the end of `batch`. */
+  private batching: Set<Collection> | undefined;
 
   constructor(store: Store, txn?: Transaction, bypassDocumentValidation = false) {
     this.store = store;
@@ -203,6 +210,20 @@ export class WriteUnit {
 
   private get target(): Namespaces {
     return this.txn ? this.txn.working : this.store.namespaces;
+  }
+
+  /**
+   * Runs a command's inserts as one batch: each is checked against unique indexes in order as before, and the other
+   * indexes get the new entries in one sorted pass when the body returns or fails.
+   */
+  batch<T>(body: () => T): T {
+    this.batching = new Set();
+    try {
+      return body();
+    } finally {
+      for (const collection of this.batching) collection.flushIndexUpkeep();
+      this.batching = undefined;
+    }
   }
 
   private record(op: Op): void {
@@ -263,6 +284,10 @@ export class WriteUnit {
   insert(ns: string, doc: Document): void {
     const collection = this.ensureCollection(ns);
     if (!this.bypassDocumentValidation) validateWrite(collection, doc, undefined);
+    if (this.batching) {
+      collection.deferIndexUpkeep();
+      this.batching.add(collection);
+    }
     collection.insert(doc);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "i", ns, doc });

@@ -264,6 +264,26 @@ describe("indexes", () => {
     await c.updateOne({ n: 1 }, { $pull: { accepts: "INSULIN" } });
     expect((await c.find({ accepts: "INSULIN" }).toArray()).map((d) => d.n)).toEqual([2]);
   });
+
+  it("indexes every document of a batch insert, and none that an unordered batch refused", async () => {
+    const c = db.collection<{ n: number; code: string; tags: string[]; ward: string }>("batch");
+    await c.createIndex({ code: 1 }, { unique: true });
+    await c.createIndex({ tags: 1 });
+    await c.createIndex({ ward: 1, n: 1 });
+    await c.insertMany([{ n: 0, code: "c0", tags: ["old"], ward: "w0" }]);
+    const batch = Array.from({ length: 300 }, (_, i) => ({ n: i + 1, code: i === 150 ? "c0" : `c${i + 1}`, tags: [`t${i % 3}`, "all"], ward: `w${i % 4}` }));
+    const refused = await c.insertMany(batch, { ordered: false }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MongoBulkWriteError);
+    expect((refused as MongoBulkWriteError).writeErrors).toMatchObject([{ index: 150, code: 11000 }]);
+    const all = await c.find({ tags: "all" }).explain("executionStats");
+    expect(all.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: "IXSCAN", indexName: "tags_1" });
+    expect(all.executionStats.nReturned).toBe(299);
+    expect(await c.countDocuments({ tags: "all", n: 151 })).toBe(0);
+    expect((await c.find({ tags: "t0" }).toArray()).map((d) => d.n)).toEqual(batch.filter((_, i) => i % 3 === 0 && i !== 150).map((d) => d.n));
+    const page = await c.find({ ward: "w2", n: { $gte: 100, $lt: 120 } }).toArray();
+    expect(page.map((d) => d.n)).toEqual([103, 107, 111, 115, 119]);
+    await expect(c.insertOne({ n: 999, code: "c300", tags: [], ward: "w0" })).rejects.toMatchObject({ code: 11000 });
+  });
 });
 
 describe("aggregation", () => {

@@ -53,6 +53,35 @@ it("keeps documents, updates, deletes and indexes across a restart", async () =>
   });
 });
 
+it("rebuilds multikey, compound and unique indexes at a restart, from the journal and from a snapshot", async () => {
+  const dir = freshDir();
+  const expectIndexesServe = async (client: MongoClient): Promise<void> => {
+    const c = client.db("durable").collection("indexed");
+    const byTag = await c.find({ tags: "even" }, { projection: { _id: 0, n: 1 } }).toArray();
+    expect(byTag.map((d) => d.n)).toEqual([0, 4, 6, 8, 10, 14, 16, 18]);
+    const plan = await c.find({ tags: "even" }).explain("executionStats");
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: "IXSCAN", indexName: "tags_1" });
+    expect(plan.executionStats.totalDocsExamined).toBe(8);
+    expect((await c.find({ ward: "w1", n: { $lt: 10 } }).toArray()).map((d) => d.n)).toEqual([1, 3, 5, 7, 9]);
+    expect(await c.countDocuments({ tags: "moved" })).toBe(1);
+    await expect(c.insertOne({ code: "c5" })).rejects.toMatchObject({ code: 11000 });
+  };
+  await withEngine(dir, async (client) => {
+    const c = client.db("durable").collection("indexed");
+    await c.createIndex({ code: 1 }, { unique: true });
+    await c.createIndex({ tags: 1 });
+    await c.insertMany(Array.from({ length: 20 }, (_, n) => ({ n, code: `c${n}`, tags: [n % 2 === 0 ? "even" : "odd"], ward: `w${n % 2}` })));
+    await c.createIndex({ ward: 1, n: 1 });
+    await c.updateOne({ n: 2 }, { $set: { tags: ["moved"] } });
+    await c.deleteOne({ n: 12 });
+  });
+  await withEngine(dir, expectIndexesServe);
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  await withEngine(dir, expectIndexesServe);
+});
+
 it("keeps BSON number types across the journal and a snapshot", async () => {
   const dir = freshDir();
   const typed = { _id: 1, l: Long.fromNumber(5), d: new Double(2), m: Decimal128.fromString("1.10"), i: 3 };
@@ -71,6 +100,30 @@ it("keeps BSON number types across the journal and a snapshot", async () => {
   await engine.compact();
   await engine.stop();
   expect(await withEngine(dir, reread)).toEqual(afterJournal);
+});
+
+it("keeps views, collection collations and collated unique indexes across the journal and a snapshot", async () => {
+  const dir = freshDir();
+  const strength2 = { locale: "en", strength: 2 };
+  await withEngine(dir, async (client) => {
+    const db = client.db("durable");
+    await db.createCollection("people", { collation: strength2 });
+    await db.collection("people").createIndex({ email: 1 }, { unique: true });
+    await db.collection("people").insertOne({ email: "Ann@X", active: true });
+    await db.createCollection("activePeople", { viewOn: "people", pipeline: [{ $match: { active: true } }] });
+  });
+  const check = async (client: MongoClient): Promise<void> => {
+    const db = client.db("durable");
+    await expect(db.collection("people").insertOne({ email: "ann@x" })).rejects.toMatchObject({ code: 11000 });
+    expect(await db.collection("people").countDocuments({ email: "ANN@X" })).toBe(1);
+    expect(await db.collection("activePeople").countDocuments()).toBe(1);
+    await expect(db.collection("activePeople").insertOne({ email: "b" })).rejects.toMatchObject({ code: 166 });
+  };
+  await withEngine(dir, check);
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  await withEngine(dir, check);
 });
 
 it("compacts the journal into a snapshot and recovers from snapshot plus journal", async () => {

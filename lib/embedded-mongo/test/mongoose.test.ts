@@ -199,3 +199,18 @@ it("runs a transaction through connection.transaction", async () => {
   expect(await Manager.countDocuments({ name: "新人" })).toBe(1);
   expect((await Manager.findOne({ name: "小林" }).lean())!.caseload).toBe(37);
 });
+
+it("applies a schema's collation to the collection and its queries, and a case-insensitive unique index (11000)", async () => {
+  const strength2 = { locale: "en", strength: 2 };
+  const contactSchema = new Schema({ email: String, name: String }, { collation: strength2, autoCreate: true });
+  contactSchema.index({ email: 1 }, { unique: true, collation: strength2 });
+  const Contact = mongoose.model("Contact", contactSchema);
+  await Contact.init();
+  const [info] = await mongoose.connection.db!.listCollections({ name: "contacts" }).toArray();
+  expect(info).toMatchObject({ options: { collation: { locale: "en", strength: 2 } } });
+  await Contact.create({ email: "Ann@X", name: "アン" });
+  await expect(Contact.create({ email: "ann@x", name: "別人" })).rejects.toMatchObject({ code: 11000 });
+  expect((await Contact.findOne({ email: "ANN@x" }).lean())?.name).toBe("アン");
+  expect(await Contact.countDocuments({ email: "ANN@X" }).collation({ locale: "simple" })).toBe(0);
+  expect(await Contact.countDocuments({ name: "あん" }).collation({ locale: "ja", strength: 1 })).toBe(1);
+});

@@ -44,7 +44,7 @@ export const CARD_CODE_PROBLEMS: Readonly<Record<CardCodeProblem, string>> = {
  * form, or the problem with it.
  */
 export function normalizeCardCode(typed: string): { ok: true; code: string } | { ok: false; problem: CardCodeProblem } {
-  const lastPart = typed.normalize("NFKC").trim().split("/").pop() ?? "";
+  const lastPart = typed.normalize("NFKC").trim().split(/[/:]/).pop() ?? "";
   const code = lastPart.toUpperCase().replace(/[\s\-‐-―−ー]/g, "");
   if (code.length !== CARD_CODE_LENGTH) return { ok: false, problem: "length" };
   if ([...code].some((character) => !CARD_ALPHABET.includes(character))) return { ok: false, problem: "characters" };

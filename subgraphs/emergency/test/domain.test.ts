@@ -31,7 +31,8 @@ describe("card codes", () => {
       printedCardCode(code).toLowerCase(),
       ` ${code.slice(0, 5)} ${code.slice(5)} `,
       fullWidth,
-      `urn:tsunagu:emergency-card:${code}`.replace("urn:tsunagu:emergency-card:", "https://crew.example.jp/e/"),
+      `urn:tsunagu:emergency-card:${code}`,
+      `https://crew.example.jp/e/${printedCardCode(code)}`,
     ]) {
       expect(normalizeCardCode(typed)).toEqual({ ok: true, code });
     }

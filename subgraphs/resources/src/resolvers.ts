@@ -40,10 +40,12 @@ export const resolvers: Resolvers = {
       requireWriter(identity, ["取り込みの警告がある資源の一覧を見る", "read the resources with import issues (resourcesWithImportIssues)"]);
       return listResources(models, "importIssues", { "importIssues.column": { $exists: true } }, parsePage({ first, after }));
     },
+    // exec(): a promise; the bare Query is a thenable that refuses a second then ("Query was already executed").
     districts: (_root, { city }, { models }) =>
       models.District.find(city == null ? {} : { city })
         .sort({ prefecture: 1, city: 1, name: 1 })
-        .lean(),
+        .lean()
+        .exec(),
   },
   Mutation: {
     createResource: (_root, { input, idempotencyKey }, { models, identity }) => {

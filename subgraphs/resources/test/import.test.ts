@@ -169,6 +169,18 @@ describe("places, districts and coverage", () => {
     const forbidden = await stack.graphql(`{ unassignedResources(first: 1) { totalCount } }`);
     expect(forbidden.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 
+    // The table itself, for anyone (the desk names the city from it), sorted by name.
+    const districts = await stack.graphql(`{ districts(city: "小松市") { prefecture city name hasArea } }`);
+    expect(districts.body).toEqual({
+      data: {
+        districts: [
+          { prefecture: "石川県", city: "小松市", name: "中央圏域", hasArea: false },
+          { prefecture: "石川県", city: "小松市", name: "南圏域", hasArea: false },
+          { prefecture: "石川県", city: "小松市", name: "東圏域", hasArea: true },
+        ],
+      },
+    });
+
     const coverage = await stack.graphql(
       `{ resourceCoverage(districts: ["中央圏域", "南圏域"], categories: ["care-medical-institution", "day-care", "visiting-nursing"]) { cells { district category { code } count } } }`,
     );

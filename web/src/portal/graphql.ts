@@ -18,26 +18,58 @@ export class GraphQLRequestError extends Error {
   }
 }
 
+const NETWORK_MESSAGE = "サーバーに接続できません。通信環境を確かめてください。";
+
 interface GraphQLAnswer<Data> {
   data?: Data | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-/** Sends `query` with `variables` to /graphql on this origin and returns its data, or throws a GraphQLRequestError. */
-export async function requestGraphQL<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+function parseAnswer<Data>(body: string): GraphQLAnswer<Data> {
+  try {
+    return JSON.parse(body) as GraphQLAnswer<Data>;
+  } catch {
+    return {};
+  }
+}
+
+/** Sends `query` with `variables` to /graphql on this origin and returns its data, or throws a GraphQLRequestError (NETWORK also when `signal` aborts it). */
+export async function requestGraphQL<Data>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Data> {
   let response: Response;
   try {
     response = await fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json", ...(bearerToken === null ? {} : { authorization: `Bearer ${bearerToken}` }) },
       body: JSON.stringify({ query, variables }),
+      cache: "no-store",
+      signal,
     });
   } catch {
-    throw new GraphQLRequestError("サーバーに接続できません。通信環境を確かめてください。", "NETWORK");
+    throw new GraphQLRequestError(NETWORK_MESSAGE, "NETWORK");
   }
-  const answer = (await response.json().catch(() => ({}))) as GraphQLAnswer<Data>;
+  let body: string;
+  try {
+    body = await response.text();
+  } catch {
+    // A body cut off after the headers arrived is a dropped connection too.
+    throw new GraphQLRequestError(NETWORK_MESSAGE, "NETWORK");
+  }
+  const answer = parseAnswer<Data>(body);
   const firstError = answer.errors?.[0];
   if (firstError !== undefined) throw new GraphQLRequestError(firstError.message, firstError.extensions?.code ?? "INTERNAL_SERVER_ERROR");
   if (answer.data == null) throw new GraphQLRequestError(`サーバーが応答しません（HTTP ${response.status}）`, "INTERNAL_SERVER_ERROR");
   return answer.data;
+}
+
+/** The role and name a token claims, read for display only (the gateway verifies the token on every request); null when it is not a JWT. */
+export function tokenClaims(token: string): { role: string; name?: string } | null {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return null;
+  try {
+    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0)));
+    const claims = JSON.parse(json) as { role?: unknown; name?: unknown };
+    return typeof claims.role === "string" ? { role: claims.role, ...(typeof claims.name === "string" ? { name: claims.name } : {}) } : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 // The residents' and care managers' portal: the search form, the result list and map, and the detail view, all over the public /graphql.
 import { OPEN_STATUS_LABELS, element, renderDetail } from "./detail";
-import { GraphQLRequestError, setBearerToken } from "./graphql";
+import { createEventsView } from "./events";
+import { GraphQLRequestError, setBearerToken, tokenClaims } from "./graphql";
 import { createResultsMap } from "./map";
 import { loadChoices, loadResource, searchResources } from "./queries";
 import type { ResourceFilter, ResourceSummary } from "./queries";
@@ -179,23 +180,10 @@ const ROLE_LABELS: Record<string, string> = {
 };
 const CONTACT_DETAIL_ROLES = new Set(["PROFESSIONAL", "COORDINATOR", "EMS", "ER", "ADMIN"]);
 
-/** The role and name a token claims, read for display only (the gateway verifies the token on every request). */
-function claimsOf(token: string): { role: string; name?: string } | null {
-  const payload = token.split(".")[1];
-  if (payload === undefined) return null;
-  try {
-    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0)));
-    const claims = JSON.parse(json) as { role?: unknown; name?: unknown };
-    return typeof claims.role === "string" ? { role: claims.role, ...(typeof claims.name === "string" ? { name: claims.name } : {}) } : null;
-  } catch {
-    return null;
-  }
-}
-
 signInForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const token = tokenInput.value.trim();
-  const claims = claimsOf(token);
+  const claims = tokenClaims(token);
   if (claims === null) {
     signedInAs.textContent = "トークンの形式が正しくありません。";
     return;
@@ -228,3 +216,16 @@ void loadChoices()
   .catch((error: unknown) => {
     status.textContent = `分類と地区を読み込めませんでした。${explain(error)}`;
   });
+
+const events = createEventsView(
+  byId("events"),
+  { subscribe: byId<HTMLAnchorElement>("calendar-subscribe"), file: byId<HTMLAnchorElement>("calendar-file") },
+  byId("events-status"),
+);
+const eventsFrom = byId<HTMLInputElement>("events-from");
+eventsFrom.value = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
+byId<HTMLFormElement>("events-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (eventsFrom.value !== "") void events.show(`${eventsFrom.value}T00:00:00+09:00`);
+});
+void events.show(`${eventsFrom.value}T00:00:00+09:00`);

@@ -1,0 +1,157 @@
+// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group.
+import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "bson";
+import { evalExpr } from "mingo/core";
+import { resolve } from "mingo/util";
+import type { Options } from "mingo/types";
+import { $sum as plainSum } from "mingo/operators/accumulator";
+import { compareValues } from "./bson-values";
+import * as plainExpressions from "mingo/operators/expression";
+import { CommandError } from "./errors";
+import { asDouble, expressionArithmetic, numberType, originalOf } from "./numbers";
+
+type Expression = (obj: Document, expr: unknown, options: Options) => unknown;
+type Accumulator = (collection: Document[], expr: unknown, options: Options) => unknown;
+
+/** A plain field path ("$a.b"), whose typed value is read from the document behind the plain-number view. */
+function fieldPath(expr: unknown): string | undefined {
+  return typeof expr === "string" && expr.startsWith("$") && !expr.startsWith("$$") ? expr.slice(1) : undefined;
+}
+
+/** An operand's value with its BSON number type: from the typed document for field paths, as computed otherwise. */
+function typedOperand(obj: Document, expr: unknown, options: Options): unknown {
+  const path = fieldPath(expr);
+  if (path !== undefined) return resolve(originalOf(obj), path);
+  return evalExpr(obj, expr, options);
+}
+
+/** Sums numbers as MongoDB: the widest type wins, an int32 overflow becomes a long, a long overflow a double. */
+function typedTotal(values: unknown[]): unknown {
+  let total: unknown = 0;
+  for (const value of values) if (numberType(value) !== undefined) total = expressionArithmetic("add", total, value);
+  return total;
+}
+
+const $add: Expression = (obj, expr, options) => {
+  if (!Array.isArray(expr)) return plainExpressions.$add(obj, expr, options);
+  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  if (values.some((value) => value === null || value === undefined)) return null;
+  // Dates and anything non-numeric keep mingo's handling (and its errors).
+  if (!values.every((value) => numberType(value) !== undefined)) return plainExpressions.$add(obj, expr, options);
+  return typedTotal(values);
+};
+
+/** The operands of an arithmetic expression with their types, or undefined when mingo should handle them (dates, non-numbers, null). */
+function numericOperands(obj: Document, expr: unknown, options: Options): unknown[] | undefined {
+  if (!Array.isArray(expr)) return undefined;
+  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  return values.every((value) => numberType(value) !== undefined) ? values : undefined;
+}
+
+const $multiply: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values) return plainExpressions.$multiply(obj, expr, options);
+  return values.reduce((product, value) => expressionArithmetic("multiply", product, value), 1);
+};
+
+const $subtract: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values || values.length !== 2) return plainExpressions.$subtract(obj, expr, options);
+  return expressionArithmetic("add", values[0], expressionArithmetic("multiply", values[1], -1));
+};
+
+/** `$divide` gives a double (a decimal refuses rather than losing precision); zero divisors keep mingo's handling. */
+const $divide: Expression = (obj, expr, options) => {
+  const values = numericOperands(obj, expr, options);
+  if (!values || values.length !== 2 || Number(values[1]) === 0) return plainExpressions.$divide(obj, expr, options);
+  if (values.some((value) => numberType(value) === "decimal"))
+    throw new CommandError("InvalidOptions", "$divide of a decimal is not supported by the embedded engine");
+  return asDouble(Number(String(values[0])) / Number(String(values[1])));
+};
+
+/** Values an accumulator sums or picks: mingo calls the expression form ($sum: [a, b]) with them computed and no expression. */
+function accumulated(collection: unknown[], expr: unknown, options: Options): unknown[] {
+  return expr === null ? collection : collection.map((doc) => typedOperand(doc as Document, expr, options));
+}
+
+/** `$avg` is a double for non-decimal numbers; decimals are refused rather than averaged in binary. */
+const $avg: Accumulator = (collection, expr, options) => {
+  const numbers = accumulated(collection, expr, options).filter((value) => numberType(value) !== undefined);
+  if (numbers.length === 0) return null;
+  if (numbers.some((value) => numberType(value) === "decimal"))
+    throw new CommandError("InvalidOptions", "$avg of decimals is not supported by the embedded engine");
+  return asDouble(numbers.reduce((sum: number, value) => sum + Number(String(value)), 0) / numbers.length);
+};
+
+const $sum: Accumulator = (collection, expr, options) => {
+  if (typeof expr === "number") return plainSum(collection, expr, options);
+  return typedTotal(accumulated(collection, expr, options));
+};
+
+const $type: Expression = (obj, expr, options) => {
+  const operand = Array.isArray(expr) && expr.length === 1 ? expr[0] : expr;
+  const value = typedOperand(obj, operand, options);
+  const type = numberType(value);
+  if (type === undefined) return plainExpressions.$type(obj, expr, options);
+  // A number computed by mingo has lost its type; a field path or typed result has kept it.
+  if (typeof value === "number" && fieldPath(operand) === undefined && typeof operand !== "number") {
+    throw new CommandError("InvalidOptions", "$type of a computed number is not supported by the embedded engine (of a field or literal it is)");
+  }
+  return type;
+};
+
+/** The string MongoDB gives for the values mingo cannot convert: ObjectId as 24 hex digits, typed numbers by value. */
+function typedString(value: unknown): string | undefined {
+  if (value instanceof ObjectId) return value.toHexString();
+  if (value instanceof Long || value instanceof Decimal128) return value.toString();
+  if (value instanceof Double || value instanceof Int32) return String(value.value);
+  return undefined;
+}
+
+const $toString: Expression = (obj, expr, options) => {
+  const operand = Array.isArray(expr) && expr.length === 1 ? expr[0] : expr;
+  return typedString(typedOperand(obj, operand, options)) ?? plainExpressions.$toString(obj, expr, options);
+};
+
+const $convert: Expression = (obj, expr, options) => {
+  const spec = expr as Document;
+  const to = evalExpr(obj, spec?.to, options);
+  if (to === "string" || to === 2) {
+    const text = typedString(typedOperand(obj, spec.input, options));
+    if (text !== undefined) return text;
+  }
+  return plainExpressions.$convert(obj, expr as never, options);
+};
+
+/** Accumulators that pass values through keep their types when they read a field path. */
+function passThrough(pick: (values: unknown[]) => unknown): Accumulator {
+  return (collection, expr, options) => pick(accumulated(collection, expr, options));
+}
+
+const present = (values: unknown[]): unknown[] => values.filter((value) => value !== undefined && value !== null);
+
+const $first = passThrough((values) => (values.length === 0 ? null : (values[0] ?? null)));
+const $last = passThrough((values) => (values.length === 0 ? null : (values[values.length - 1] ?? null)));
+const $push = passThrough((values) => values.filter((value) => value !== undefined));
+const $min = passThrough((values) => present(values).reduce((best, value) => (best === null || compareValues(value, best) < 0 ? value : best), null));
+const $max = passThrough((values) => present(values).reduce((best, value) => (best === null || compareValues(value, best) > 0 ? value : best), null));
+
+/**
+ * mingo looks expression operators up before accumulators, and its expression $first/$last serve $group
+ * too (called with the group's documents): those calls get the typed accumulator, the rest mingo's operator.
+ */
+function groupAware(name: "$first" | "$last", accumulate: Accumulator): Expression {
+  return (obj, expr, options) => (Array.isArray(obj) ? accumulate(obj as Document[], expr, options) : plainExpressions[name](obj, expr, options));
+}
+
+export const typedExpressionOperators = {
+  $add,
+  $multiply,
+  $subtract,
+  $divide,
+  $type,
+  $toString,
+  $convert,
+  $first: groupAware("$first", $first),
+  $last: groupAware("$last", $last),
+};
+export const typedAccumulators = { $sum, $avg, $first, $last, $push, $min, $max };

@@ -1,4 +1,4 @@
-// `npm start`: the whole system in one process (the embedded engine or MONGODB_URI, every subgraph, the gateway), demo data seeded on first start.
+// `npm start`: the system's configuration, its demo seed and start banner; the entry point runs it in processes of their own (scripts/supervisor.ts), and `startSystem` runs it all in one process (tests, tools).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
@@ -24,9 +24,10 @@ import {
   publicOriginSchema,
 } from "@tsunagu/service-kit";
 import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
-import { createGateway, gatewayConfigSchema, gatewayOptionsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
+import { createGateway, gatewayConfigSchema, gatewayOptionsOf, gatewaySecretsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
 import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
 import { SUBGRAPHS, seedQueryOver } from "./subgraphs";
+import { superviseSystem } from "./supervisor";
 import type { SeedResult, SystemSubgraph } from "./subgraphs";
 
 const port = (fallback: number) => envInteger({ min: 0, max: 65535 }).default(fallback);
@@ -44,13 +45,31 @@ export const systemConfigSchema = gatewayConfigSchema.extend({
   SEED_DEMO_DATA: envEnum(["true", "false"])
     .transform((value) => value === "true")
     .optional(),
+  /** Gateway processes `npm start` runs (node:cluster, sharing PORT); more than one needs REDIS_URL. */
+  GATEWAY_WORKERS: envInteger({ min: 1, max: 64 }).default(1),
+  /** Processes of each subgraph `npm start` runs (sharing its port); more than one needs REDIS_URL. */
+  SUBGRAPH_WORKERS: envInteger({ min: 1, max: 64 }).default(1),
 });
 
 export type SystemConfig = z.output<typeof systemConfigSchema>;
 
-/** `systemConfigSchema` applied to `env` (secrets generated into DATA_DIR on first start outside production); throws ConfigError naming every bad variable. */
+/**
+ * `systemConfigSchema` applied to `env` (secrets generated into DATA_DIR on first start outside production).
+ * @throws ConfigError naming every bad variable, and GATEWAY_WORKERS or SUBGRAPH_WORKERS above 1 without REDIS_URL
+ * (each worker would keep its own rate limits, subscriptions' events and replay nonces).
+ */
 export function loadSystemConfig(env: Environment = process.env): SystemConfig {
-  return loadConfig(systemConfigSchema, withGeneratedSecrets(env));
+  const config = loadConfig(systemConfigSchema, withGeneratedSecrets(env));
+  if (config.REDIS_URL === undefined) {
+    const problems = (["GATEWAY_WORKERS", "SUBGRAPH_WORKERS"] as const)
+      .filter((variable) => config[variable] > 1)
+      .map((variable) => ({
+        variable,
+        problem: `${config[variable]} workers need REDIS_URL, where they share rate limits, subscriptions' events and replay nonces (without it, use 1)`,
+      }));
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return config;
 }
 
 export interface SystemOptions {
@@ -60,24 +79,51 @@ export interface SystemOptions {
   inMemory?: boolean;
 }
 
-/** The running system. */
-export interface RunningSystem {
+/** What the start banner tells about a started system. */
+export interface SystemSummary {
   /** The gateway's GraphQL endpoint. */
   gatewayUrl: string;
   /** Subgraph name → the URL the gateway reaches it at (only the gateway may call it). */
   subgraphUrls: Readonly<Record<string, string>>;
   /** The MongoDB URI in use, credentials masked; for the embedded engine, where other tools can reach it while it runs. */
   mongoUri: string;
-  /** The system's own database connection (in-process callers such as tests and scripts; never printed). */
-  connection: Connection;
   /** The origin links handed to users are built on (PUBLIC_ORIGIN, else http://localhost:<gateway port>). */
   publicOrigin: string;
-  /** True when this process runs the embedded engine. */
+  /** True when the system runs the embedded engine. */
   embedded: boolean;
   /** Subgraph name → what its seed did on this start (empty when seeding is off). */
   seeded: Readonly<Record<string, SeedResult>>;
+  /** Processes running the gateway and each subgraph, when they run in processes of their own; absent: all in one process. */
+  workers?: { gateway: number; subgraph: number };
+}
+
+/** The system running in this process. */
+export interface RunningSystem extends SystemSummary {
+  /** The system's own database connection (in-process callers such as tests and scripts; never printed). */
+  connection: Connection;
   /** Stops the gateway, the subgraphs, the pub/sub, the connection and the embedded engine, in that order; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** Whether demo data is seeded on this start: SEED_DEMO_DATA, else outside production. */
+export function seedsDemoData(config: SystemConfig): boolean {
+  return config.SEED_DEMO_DATA ?? config.NODE_ENV !== "production";
+}
+
+/** Seeds every subgraph's demo data in SUBGRAPHS order (each seed idempotent), asking the started subgraphs at `subgraphUrls` for other services' ids. */
+export async function seedDemoData(
+  connection: Connection,
+  subgraphUrls: Readonly<Record<string, string>>,
+  identitySecret: string,
+  logger: Logger,
+): Promise<Record<string, SeedResult>> {
+  const seeded: Record<string, SeedResult> = {};
+  const query = seedQueryOver(subgraphUrls, identitySecret);
+  for (const subgraph of SUBGRAPHS) {
+    seeded[subgraph.name] = await subgraph.seed(connection, query);
+    logger.info({ subgraph: subgraph.name, ...seeded[subgraph.name] }, "demo data");
+  }
+  return seeded;
 }
 
 /** Runs `start`, turning "port in use" into a ConfigError naming the variable that chose the port. */
@@ -97,8 +143,8 @@ function portOf(config: SystemConfig, subgraph: SystemSubgraph): number {
   return value;
 }
 
-/** Every subgraph of the supergraph must be one `startSystem` runs, or the gateway would call a server nobody started. */
-function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
+/** Every subgraph of the supergraph must be one `npm start` runs, or the gateway would call a server nobody started. */
+export function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
   const runnable = new Set(SUBGRAPHS.map((subgraph) => subgraph.name));
   const missing = subgraphsOfSupergraph(supergraphSdl).filter((endpoint) => !runnable.has(endpoint.name));
   if (missing.length > 0) {
@@ -171,14 +217,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
       subgraphUrls[subgraph.name] = service.url;
     }
 
-    const seeded: Record<string, SeedResult> = {};
-    if (config.SEED_DEMO_DATA ?? config.NODE_ENV !== "production") {
-      const query = seedQueryOver(subgraphUrls, gatewayOptions.identitySecret);
-      for (const subgraph of SUBGRAPHS) {
-        seeded[subgraph.name] = await subgraph.seed(connection, query);
-        logger.info({ subgraph: subgraph.name, ...seeded[subgraph.name] }, "demo data");
-      }
-    }
+    const seeded = seedsDemoData(config) ? await seedDemoData(connection, subgraphUrls, gatewayOptions.identitySecret, logger) : {};
 
     const gateway = await listenOn("PORT", config.PORT, async () =>
       createGateway({
@@ -215,8 +254,13 @@ function isLoopback(host: string): boolean {
 }
 
 /** The lines `npm start` prints once everything is up: where to send queries, an example, tokens, the database. */
-export function startupMessage(system: RunningSystem, config: SystemConfig): string {
+export function startupMessage(system: SystemSummary, config: SystemConfig): string {
   const storage = system.embedded ? `embedded engine, data in ${config.DATA_DIR}` : "MongoDB at MONGODB_URI";
+  const { workers } = system;
+  const processes =
+    workers === undefined
+      ? "all in one process"
+      : `processes: the engine, ${workers.gateway} gateway, ${workers.subgraph} per subgraph (GATEWAY_WORKERS, SUBGRAPH_WORKERS)`;
   const seeds = Object.entries(system.seeded).map(([name, { inserted, skipped }]) =>
     skipped ? `${name}: demo data already present` : `${name}: seeded ${inserted} demo records`,
   );
@@ -233,7 +277,7 @@ export function startupMessage(system: RunningSystem, config: SystemConfig): str
     : ["Other tools (npm run create-api-key, npm run import:resources) use the same MONGODB_URI."];
   return [
     "",
-    `Tsunagu is running (${[storage, ...seeds].join("; ")})`,
+    `Tsunagu is running (${[storage, processes, ...seeds].join("; ")})`,
     `  GraphQL     ${system.gatewayUrl}${config.NODE_ENV === "production" ? "" : "   (open it in a browser for Apollo Sandbox)"}`,
     `  listening   ${isLoopback(config.HOST) ? `on ${config.HOST} only (this machine); set HOST=0.0.0.0 to open it to the network` : `on ${config.HOST} (HOST): reachable from the network`}`,
     ...Object.entries(system.subgraphUrls).map(([name, url]) => `  ${name.padEnd(11)} ${url}   (answers only the gateway)`),
@@ -258,25 +302,44 @@ function exitOnStartFailure(error: unknown): never {
   return process.exit(1);
 }
 
+/**
+ * `npm start`: the supervisor runs every part in processes of its own; one Ctrl+C (or SIGTERM) stops them in order.
+ * Exit code 0 after a requested stop, 1 when a process died (the others are stopped, not restarted).
+ */
 async function main(): Promise<void> {
   const config = loadSystemConfig();
   const logger = processLogger("tsunagu", config);
-  const system = await startSystem({ config, logger });
-  process.stdout.write(startupMessage(system, config));
-  let stopping = false;
+  // Checked here, so that a bad secret is one line from npm start rather than a child that did not start.
+  const { identitySecret, jwt } = gatewaySecretsOf(config);
+  checkSupergraphSubgraphs(readFileSync(config.SUPERGRAPH_PATH, "utf8"), config.SUPERGRAPH_PATH);
+  // Listening for good (not once) and from the start: Ctrl+C reaches this process both from the terminal and relayed by
+  // npm and tsx, and a repeated signal without a listener would end the supervisor in the middle of stopping the others.
+  let requested: NodeJS.Signals | undefined;
+  const running: { stop?: () => Promise<void> } = {};
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (requested !== undefined) return;
+    requested = signal;
     logger.info({ signal }, "shutting down");
-    system.stop().catch((error: unknown) => {
+    running.stop?.().catch((error: unknown) => {
       logger.error({ err: error }, "shutdown failed");
       process.exitCode = 1;
     });
   };
-  // Listening for good (not once): Ctrl+C reaches this process both from the terminal and relayed by npm and tsx,
-  // and a repeated signal without a listener would end the process in the middle of stopping the engine.
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  const system = await superviseSystem({
+    config,
+    secrets: { identity: identitySecret, jwt: jwt.secret },
+    logger,
+    seed: (connection, subgraphUrls) => (seedsDemoData(config) ? seedDemoData(connection, subgraphUrls, identitySecret, logger) : Promise.resolve({})),
+  });
+  running.stop = () => system.stop();
+  if (requested !== undefined) {
+    await system.stop();
+    return;
+  }
+  process.stdout.write(startupMessage(system, config));
+  if (!(await system.stopped)) process.exitCode = 1;
 }
 
 if (require.main === module) main().catch(exitOnStartFailure);

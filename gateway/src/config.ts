@@ -38,6 +38,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** The crews' lane: the emergency subgraph's own deadline and concurrency at the gateway. */
   EMERGENCY_SUBGRAPH_TIMEOUT_MS: envInteger({ min: 100, max: 120_000 }).default(DEFAULT_CREW_LANE.timeoutMs),
   EMERGENCY_SUBGRAPH_CONCURRENCY: envInteger({ min: 1, max: 100_000 }).default(DEFAULT_CREW_LANE.maxConcurrent),
+  /** `false`: send every identical in-flight query on its own (they are merged per identity by default; never mutations, emergency or transitions). */
+  SUBGRAPH_MERGE_IN_FLIGHT: envEnum(["true", "false"]).default("true"),
   JWT_ALGORITHM: envEnum(JWT_ALGORITHMS).default("HS256"),
   JWT_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
   /** PEM (SPKI); `\n` escapes are accepted so it fits in one line. */
@@ -85,13 +87,22 @@ export function jwtSettingsOf(config: GatewayConfig): JwtSettings {
 export type ConfiguredGatewayOptions = Omit<GatewayOptions, "supergraphSdl" | "apiKeys" | "logger">;
 
 /**
- * createGateway options from a configuration (`withGeneratedSecrets` fills in local secrets beforehand).
+ * The identity secret and JWT settings of a configuration, checked (`withGeneratedSecrets` fills in local secrets beforehand).
  * @throws ConfigError when a secret is missing, published, weak or used for both, or RS256/ES256 has no public key.
  */
-export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOptions {
+export function gatewaySecretsOf(config: GatewayConfig): { identitySecret: string; jwt: JwtSettings } {
   const identitySecret = requireSecret(config, "IDENTITY_SECRET");
   const jwt = jwtSettingsOf(config);
   if (jwt.secret !== undefined) requireDistinctSecrets(identitySecret, jwt.secret);
+  return { identitySecret, jwt };
+}
+
+/**
+ * createGateway options from a configuration (with Redis when REDIS_URL is set, the rate limiter connects to it).
+ * @throws ConfigError as gatewaySecretsOf.
+ */
+export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOptions {
+  const { identitySecret, jwt } = gatewaySecretsOf(config);
   return {
     port: config.PORT,
     host: config.HOST,
@@ -101,6 +112,7 @@ export function gatewayOptionsOf(config: GatewayConfig): ConfiguredGatewayOption
     subgraphUrls: config.SUBGRAPH_URLS ?? {},
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     subgraphConcurrency: config.SUBGRAPH_CONCURRENCY,
+    mergeInFlight: config.SUBGRAPH_MERGE_IN_FLIGHT === "true",
     subgraphLanes: { emergency: { timeoutMs: config.EMERGENCY_SUBGRAPH_TIMEOUT_MS, maxConcurrent: config.EMERGENCY_SUBGRAPH_CONCURRENCY } },
     limits: {
       maxDepth: config.LIMIT_MAX_DEPTH,

@@ -1,6 +1,6 @@
 // Entry point of the gateway process: configuration from the environment, MongoDB for API keys, then the server until SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
-import { connectMongo, exitOnConfigError, loadConfig, mongoReadinessCheck, processLogger, withGeneratedSecrets } from "@tsunagu/service-kit";
+import { connectMongo, exitOnConfigError, loadConfig, mongoReadinessCheck, onStopSignal, processLogger, withGeneratedSecrets } from "@tsunagu/service-kit";
 import { mongoApiKeyStore } from "./api-keys";
 import { gatewayConfigSchema, gatewayOptionsOf } from "./config";
 import { createGateway } from "./server";
@@ -20,13 +20,11 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`Tsunagu gateway: ${gateway.url}\n`);
 
-  const shutdown = async (signal: NodeJS.Signals) => {
+  onStopSignal(async (signal) => {
     logger.info({ signal }, "shutting down");
     await gateway.stop();
     await mongo.close();
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  });
 }
 
 main().catch(exitOnConfigError);

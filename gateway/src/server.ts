@@ -64,6 +64,8 @@ export interface GatewayOptions {
   subgraphConcurrency?: number;
   /** Subgraphs with a lane of their own (deadline, concurrency); default: the emergency subgraph's DEFAULT_CREW_LANE. */
   subgraphLanes?: Readonly<Record<string, SubgraphLane>>;
+  /** Merge identical in-flight queries of one identity to a subgraph (never mutations, never AUDITED_SUBGRAPHS); default true. */
+  mergeInFlight?: boolean;
   /** Further /readyz checks (e.g. the API key store's MongoDB); each subgraph's /healthz is always checked. */
   readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /** express "trust proxy" (e.g. 1 behind one load balancer), so rate limiting sees client IPs; default false. */
@@ -84,6 +86,8 @@ export const DEFAULT_SUBGRAPH_CONCURRENCY = 64;
 /** The crews' lane: the emergency subgraph's calls never queue behind another subgraph's, and may take longer. */
 export const DEFAULT_CREW_LANE: SubgraphLane = Object.freeze({ timeoutMs: 10_000, maxConcurrent: 32 });
 export const DEFAULT_RATE_LIMIT = Object.freeze({ burst: 60, perSecond: 10 });
+/** Subgraphs whose every read is audited and signed on its own: identical queries to them are never merged. */
+export const AUDITED_SUBGRAPHS: ReadonlySet<string> = new Set(["emergency", "transitions"]);
 const SUBGRAPH_HEALTH_TIMEOUT_MS = 2000;
 /** The deadline of an HSDS page forwarded to the resources subgraph. */
 const HSDS_TIMEOUT_MS = 30_000;
@@ -110,19 +114,25 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   // @apollo/gateway otherwise exports usage metrics to Apollo's servers and probes cloud metadata addresses
   // (169.254.169.254). A municipal or hospital network must not phone home; this is its only switch.
   process.env.APOLLO_TELEMETRY_DISABLED = "true";
+  const dataSources: SignedSubgraphDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger,
-    buildService: ({ name }) =>
-      new SignedSubgraphDataSource({
+    buildService: ({ name }) => {
+      const dataSource = new SignedSubgraphDataSource({
         name,
         url: urls[name],
         identitySecret: options.identitySecret,
-        // Each data source counts its own calls: every subgraph has a budget of its own.
+        // Each data source counts its own calls: every subgraph has a budget (and connections) of its own.
         lane: lanes[name] ?? sharedLane,
+        mergeInFlight: (options.mergeInFlight ?? true) && !AUDITED_SUBGRAPHS.has(name),
         logger,
-      }),
+      });
+      dataSources.push(dataSource);
+      return dataSource;
+    },
   });
+  const closeDataSources = () => Promise.all(dataSources.map((dataSource) => dataSource.close()));
   gateway.onSchemaLoadOrUpdate((loaded) => {
     apiSchema = loaded.apiSchema;
   });
@@ -157,6 +167,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   try {
     await apollo.start();
   } catch (error) {
+    await closeDataSources();
     await closeOwnPubSub();
     throw error;
   }
@@ -166,6 +177,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
     subscriptionSchema = buildSubscriptionSchema(apiSchema, readSubscriptionSdl(), logger);
   } catch (error) {
     await apollo.stop();
+    await closeDataSources();
     await closeOwnPubSub();
     throw error;
   }
@@ -239,6 +251,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
   const { origin, stop } = await listenHttp(httpServer, options.port ?? DEFAULT_GATEWAY_PORT, options.host ?? "127.0.0.1", async () => {
     await subscriptions.stop();
     await apollo.stop();
+    await closeDataSources();
     await closeOwnPubSub();
     await limiter.close?.();
     logger.info("gateway stopped");

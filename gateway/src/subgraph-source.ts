@@ -1,4 +1,4 @@
-// How the gateway reaches subgraphs: their names and URLs from the supergraph (overridable), an identity signed for each request, a lane (deadline and concurrency) per subgraph, and failures turned into errors naming the service.
+// How the gateway reaches subgraphs: their names and URLs from the supergraph (overridable), identical in-flight reads of one identity merged, an identity signed for each request, a lane (deadline and concurrency) and a connection pool per subgraph, and failures turned into errors naming the service.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
@@ -18,6 +18,8 @@ import {
 } from "@tsunagu/service-kit";
 import type { Identity, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
 import { failurePath } from "./failure-path";
+import { subgraphPool } from "./subgraph-client";
+import type { SubgraphPool } from "./subgraph-client";
 
 /** One subgraph as the gateway calls it. */
 export interface SubgraphEndpoint {
@@ -70,9 +72,6 @@ export function subgraphHealthCheck(endpoint: SubgraphEndpoint, timeoutMs: numbe
 
 /** What RemoteGraphQLDataSource calls to send a request. */
 export type SubgraphFetcher = (url: string, init?: FetcherRequestInit) => Promise<FetcherResponse>;
-
-/** Node's fetch, shaped as the fetcher RemoteGraphQLDataSource expects (the deadline comes in `init.signal`). */
-const sendWithFetch: SubgraphFetcher = (url, init) => fetch(url, init);
 
 /** A subgraph's own budget at the gateway, so that a busy subgraph never holds up another one's calls. */
 export interface SubgraphLane {
@@ -131,8 +130,17 @@ export function laneFetcher(lane: SubgraphLane, send: SubgraphFetcher): Subgraph
   };
 }
 
-/** Who the data source is calling for, from `process` to the fetcher (which alone knows the exact bytes sent). */
-const callers = new AsyncLocalStorage<Identity>();
+/** Whom a subgraph call is made for, and whether an identical call in flight may answer it too. */
+interface SubgraphCall {
+  identity: Identity;
+  /** A client's query (never a mutation) to a subgraph whose reads need not each be sent, audited and signed on their own. */
+  mergeable: boolean;
+}
+
+/** The call being made, from `process` to the fetchers (which alone know the exact bytes sent). */
+const calls = new AsyncLocalStorage<SubgraphCall>();
+
+const PUBLIC_CALL: SubgraphCall = Object.freeze({ identity: PUBLIC_IDENTITY, mergeable: false });
 
 /**
  * Signs each request as it is sent: the caller's identity, bound to this subgraph, the method, the path
@@ -142,7 +150,7 @@ export function signingFetcher(subgraph: string, key: Buffer, send: SubgraphFetc
   return (url, init = {}) => {
     const body = typeof init.body === "string" ? init.body : "";
     const { pathname, search } = new URL(url);
-    const identity = callers.getStore() ?? PUBLIC_IDENTITY;
+    const identity = (calls.getStore() ?? PUBLIC_CALL).identity;
     const signature = signSubgraphRequest(identity, key, {
       subgraph,
       method: init.method ?? "GET",
@@ -151,6 +159,30 @@ export function signingFetcher(subgraph: string, key: Buffer, send: SubgraphFetc
     });
     return send(url, { ...init, headers: { ...init.headers, [IDENTITY_HEADER]: signature } });
   };
+}
+
+/**
+ * Joins a mergeable call to an identical one still in flight (same identity, same URL, same exact body) instead of
+ * sending it again: one request goes out, signed once, and every caller reads the same answer (answers from
+ * `subgraphPool` can be read by each). Calls that are not mergeable always go out on their own.
+ */
+export function mergingFetcher(send: SubgraphFetcher): SubgraphFetcher {
+  const inFlight = new Map<string, Promise<FetcherResponse>>();
+  return (url, init = {}) => {
+    const call = calls.getStore();
+    if (call?.mergeable !== true || typeof init.body !== "string") return send(url, init);
+    const key = `${JSON.stringify(call.identity)}\n${url}\n${init.body}`;
+    const pending = inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const sent = send(url, init).finally(() => inFlight.delete(key));
+    inFlight.set(key, sent);
+    return sent;
+  };
+}
+
+/** True for a subgraph operation that only reads (the query planner writes one operation, its keyword first or `{`). */
+function isQueryOperation(operation: string | undefined): boolean {
+  return operation !== undefined && /^\s*(?:query\b|\{)/.test(operation);
 }
 
 /** Checks an error's name without instanceof (fetch's DOMException may come from another realm). */
@@ -167,22 +199,34 @@ export interface SignedSubgraphDataSourceOptions extends SubgraphEndpoint {
   /** IDENTITY_SECRET; this data source signs with the key derived from it for `name`. */
   identitySecret: string;
   lane: SubgraphLane;
+  /** Merge identical in-flight queries of one identity; false where every read must reach the subgraph to be audited and signed on its own. */
+  mergeInFlight: boolean;
   logger: Logger;
 }
 
 /**
- * A subgraph data source that signs the caller's identity into every request, forwards the request
- * id, keeps to the subgraph's lane (deadline, concurrency), and turns a failed call into an error with
- * `serviceName`, so the gateway answers with the data it has from the other subgraphs.
+ * A subgraph data source that merges identical in-flight queries of one identity (where allowed), signs the
+ * caller's identity into every request, forwards the request id, keeps to the subgraph's lane (deadline,
+ * concurrency) over a pool of kept-alive connections, and turns a failed call into an error with `serviceName`,
+ * so the gateway answers with the data it has from the other subgraphs.
  */
 export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
   private readonly options: SignedSubgraphDataSourceOptions;
+  private readonly pool: SubgraphPool;
 
   constructor(options: SignedSubgraphDataSourceOptions) {
     const key = subgraphSigningKey(options.identitySecret, options.name);
-    // Signed once a place in the lane is free, so that time spent waiting never ages the signature.
-    super({ url: options.url, fetcher: laneFetcher(options.lane, signingFetcher(options.name, key, sendWithFetch)) });
+    const pool = subgraphPool(new URL(options.url).origin);
+    // Merged before signing, so that one signed request (one nonce) goes out for the callers it answers; signed once a
+    // place in the lane is free, so that time spent waiting never ages the signature.
+    super({ url: options.url, fetcher: mergingFetcher(laneFetcher(options.lane, signingFetcher(options.name, key, pool.send))) });
     this.options = options;
+    this.pool = pool;
+  }
+
+  /** Closes the kept-alive connections (the gateway's stop). */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<RequestContext>): void {
@@ -191,11 +235,16 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RequestContext>): Promise<GatewayGraphQLResponse> {
+    const incoming = incomingContext(options);
+    const call: SubgraphCall = {
+      identity: incoming?.identity ?? PUBLIC_IDENTITY,
+      mergeable: this.options.mergeInFlight && incoming !== undefined && isQueryOperation(options.request.query),
+    };
     try {
-      return await callers.run(incomingContext(options)?.identity ?? PUBLIC_IDENTITY, () => super.process(options));
+      return await calls.run(call, () => super.process(options));
     } catch (error) {
       const { name } = this.options;
-      const logger = incomingContext(options)?.logger ?? this.options.logger;
+      const logger = incoming?.logger ?? this.options.logger;
       logger.warn({ err: error, serviceName: name }, "subgraph call failed");
       const path = failurePath("document" in options ? options.document : undefined, options.request.query);
       return { errors: [{ ...internalError(this.describeFailure(error), { serviceName: name }).toJSON(), ...(path === undefined ? {} : { path }) }] };

@@ -41,8 +41,9 @@ export const PLACES: readonly PlaceRow[] = [
   { id: "p3", name: "ほっとサロン日の出" },
 ];
 
-/** The places subgraph: owns Place and echoes the identity and request id it received. */
+/** The places subgraph: owns Place, echoes the identity and request id it received, and counts visits (a mutation). */
 export function startPlaces(secret: string = TEST_IDENTITY_SECRET): Promise<RunningService> {
+  const visits = new Map<string, number>();
   return startSubgraph<RequestContext>({
     name: "places",
     typeDefs: parse(fixtureSdl("places")),
@@ -51,6 +52,14 @@ export function startPlaces(secret: string = TEST_IDENTITY_SECRET): Promise<Runn
         place: (_source: unknown, { id }: { id: string }) => PLACES.find((place) => place.id === id) ?? null,
         places: () => PLACES,
         whoami: (_source: unknown, _args: unknown, { identity, requestId }: RequestContext) => ({ ...identity, requestId }),
+      },
+      Mutation: {
+        visit: async (_source: unknown, { id, ms }: { id: string; ms: number }) => {
+          await sleep(ms);
+          const count = (visits.get(id) ?? 0) + 1;
+          visits.set(id, count);
+          return count;
+        },
       },
       Place: {
         __resolveReference: ({ id }: { id: string }) => PLACES.find((place) => place.id === id) ?? null,

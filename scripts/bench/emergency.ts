@@ -1,14 +1,11 @@
-// `npm run bench:emergency`: the crew's look-up (CREW_LOOKUP_QUERY) on 100,000 emergency profiles from 50 concurrent crews, through the gateway and sent directly to the emergency subgraph, with p50/p99, throughput, ratios and the payload size.
-// Three processes: this file with `--serve` runs the engine and the resources, groups and emergency subgraphs; the gateway runs its production entry point; the load comes from here.
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+// `npm run bench:emergency`: the crew's look-up (CREW_LOOKUP_QUERY) on 100,000 emergency profiles at a steady 20 look-ups per second (open loop: each sent on
+// time whatever earlier ones do), sent directly to the emergency subgraph and through the gateway in alternating rounds (ABAB), with p50/p99, errors,
+// timeouts, CPU ms per look-up and the load average each round. Three processes: this file with BENCH_SERVE=1 runs the engine and the resources, groups
+// and emergency subgraphs; the gateway runs its production entry point; the load comes from here.
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import autocannon from "autocannon";
 import { connectMongo, createLogger, createPubSub, deriveSubgraphKeys, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import type { Identity } from "@tsunagu/service-kit";
 import { CREW_LOOKUP_QUERY, emergencyModels, seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
@@ -17,14 +14,26 @@ import { groupsModels, seedDemoGroups, startGroupsSubgraph } from "@tsunagu/grou
 import { issueToken } from "@tsunagu/gateway";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
+import { cpuCell, loadLine, openLoop, summarise, table } from "./load";
+import type { LoadRequest, LoadRun, Summary } from "./load";
+import { ROOT, startChild, stopChild } from "./processes";
+import type { Child } from "./processes";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SECONDS = 2;
+/** Look-ups per second, sent on schedule. */
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+/** Seconds of each measured run, and rounds (each: direct, then gateway). */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const WARMUP_SECONDS = 3;
+/** A look-up with no complete answer within this long counts as a timeout (the gateway's crews' lane has 10 s). */
+const TIMEOUT_MS = 10_000;
+/** The crews the look-ups come from, in turn (each its own EMS identity). */
 const CREWS = 50;
 /** Card codes the crews draw from (a sample of the seeded profiles). */
 const SAMPLED_CODES = 5000;
-const ROOT = join(__dirname, "..", "..");
+/** p99 through the gateway may be at most this many times direct (issue 14). */
+const TARGET_P99_RATIO = 1.3;
 const JWT = { issuer: "tsunagu-bench", audience: "tsunagu-bench" };
 
 /** The crew's view as the emergency subgraph alone can answer it: the other subgraphs' entities as bare references. */
@@ -94,86 +103,40 @@ async function serve(): Promise<void> {
   });
 }
 
-/** A child process running a TypeScript entry point, and what its first matching stdout line said. */
-async function startChild<T>(
-  args: string[],
-  env: Record<string, string>,
-  readyFrom: (line: string) => T | undefined,
-): Promise<{ process: ChildProcess; ready: T }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout });
-  const ready = await new Promise<T>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with code ${String(code)} before it was ready`)));
-    (async () => {
-      for await (const line of lines) {
-        const value = readyFrom(line);
-        if (value !== undefined) return value;
-      }
-      throw new Error(`${args.join(" ")} closed its output before it was ready`);
-    })().then(resolve, reject);
-  });
-  lines.close();
-  child.stdout.resume();
-  return { process: child, ready };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  await once(child, "exit");
-}
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  /** Non-2xx answers, GraphQL errors, look-ups that did not match, connection errors and timeouts. */
-  failures: number;
-}
-
-/** CREWS connections for `seconds`; each connection is one crew (its own identity), each request a random sampled card code. */
-async function load(
-  url: string,
-  query: string,
-  headersFor: (crew: number, body: string) => Record<string, string>,
-  codes: readonly string[],
-  seconds: number,
-): Promise<LoadResult> {
-  let failed = 0;
-  let nextCrew = 0;
-  const result = await autocannon({
-    url,
-    method: "POST",
-    connections: CREWS,
-    duration: seconds,
-    initialContext: {},
-    requests: [
-      {
-        setupRequest: (request, context: { crew?: number }) => {
-          context.crew ??= nextCrew++ % CREWS;
-          const code = codes[Math.floor(Math.random() * codes.length)];
-          const variables = { input: { cardCode: code, reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${context.crew}` } };
-          const body = JSON.stringify({ query, variables });
-          return { ...request, headers: { ...request.headers, "content-type": "application/json", ...headersFor(context.crew, body) }, body };
-        },
-        onResponse: (status, body) => {
-          if (status === 200 && (body.includes('"errors"') || !body.includes('"outcome":"ALLOWED"'))) failed += 1;
-        },
-      },
-    ],
-  });
+/** Each look-up a random sampled card code from the next crew in turn; `headersFor` gives that crew's headers for the body. */
+function lookUps(query: string, codes: readonly string[], headersFor: (crew: number, body: string) => Record<string, string>): LoadRequest {
+  let crew = -1;
   return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    failures: result.non2xx + result.errors + result.timeouts + failed,
+    body: () => {
+      crew = (crew + 1) % CREWS;
+      const code = codes[Math.floor(Math.random() * codes.length)];
+      return JSON.stringify({ query, variables: { input: { cardCode: code, reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${crew}` } } });
+    },
+    headers: (body) => headersFor(crew, body),
+    accept: (text) => !text.includes('"errors"') && text.includes('"outcome":"ALLOWED"'),
   };
 }
 
-function row(label: string, values: readonly string[]): string {
-  return `${label.padEnd(22)}${values.map((value) => value.padStart(11)).join("")}`;
+/** One line of a round: a target's p50/p99, errors, timeouts and CPU per look-up. */
+function roundCells(label: string, run: LoadRun): string {
+  const summary = summarise([run]);
+  return (
+    `${label} p50 ${summary.p50.toFixed(0)} ms, p99 ${summary.p99.toFixed(0)} ms, ${summary.requests} answered, ${run.errors} errors (${run.timeouts} timeouts), ` +
+    `CPU ms/look-up ${cpuCell(summary)}${run.firstError === undefined ? "" : `; e.g. ${run.firstError.slice(0, 160)}`}`
+  );
+}
+
+function summaryRow(label: string, summary: Summary): string[] {
+  return [
+    label,
+    summary.requestsPerSecond.toFixed(1),
+    summary.p50.toFixed(1),
+    summary.p99.toFixed(1),
+    String(summary.requests),
+    String(summary.errors),
+    String(summary.timeouts),
+    cpuCell(summary),
+  ];
 }
 
 /** POSTs one look-up and returns the raw answer text. */
@@ -192,17 +155,19 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
   const jwtSecret = randomBytes(32).toString("hex");
-  const server = await startChild<Served>([join(__filename), "--serve"], { BENCH_PROFILES: String(PROFILES), IDENTITY_SECRET: identitySecret }, (line) =>
-    line.startsWith("{") ? (JSON.parse(line) as Served) : undefined,
+  const server = await startChild<Served>(
+    "scripts/bench/emergency.ts",
+    { BENCH_SERVE: "1", BENCH_PROFILES: String(PROFILES), IDENTITY_SECRET: identitySecret },
+    (line) => (line.startsWith("{") ? (JSON.parse(line) as Served) : undefined),
   );
-  const children = [server.process];
+  const children: Child<unknown>[] = [server];
   const workDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
   try {
     const { urls, cardCodes } = server.ready;
     const supergraphPath = join(workDir, "supergraph.graphql");
     writeFileSync(supergraphPath, composeSupergraph(readSubgraphSources(join(ROOT, "schema")).filter((source) => source.name in urls)));
     const gateway = await startChild<string>(
-      ["gateway/src/main.ts"],
+      "gateway/src/main.ts",
       {
         NODE_ENV: "production",
         LOG_LEVEL: "warn",
@@ -223,11 +188,11 @@ async function main(): Promise<void> {
       },
       (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
     );
-    children.push(gateway.process);
+    children.push(gateway);
 
     const tokens = await Promise.all(
       Array.from({ length: CREWS }, (_, crew) =>
-        issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "1h" }, { secret: jwtSecret, ...JWT }),
+        issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "2h" }, { secret: jwtSecret, ...JWT }),
       ),
     );
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
@@ -249,7 +214,8 @@ async function main(): Promise<void> {
       `look-up: emergencyLookup by card code (random among ${cardCodes.length} codes), reason and incident number; each look-up reads the profile and writes its access log entry (which opens the access window) in one transaction`,
     );
     console.log(
-      `${CREWS} concurrent crews (one connection and one EMS identity each), ${SECONDS} s per run after a ${WARMUP_SECONDS} s warm-up; per-user look-up limit raised for the run`,
+      `open loop: ${RATE} look-ups/s sent on schedule whatever earlier ones do (latency counted from when each was due), from ${CREWS} crews in turn (one EMS identity each); ` +
+        `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run`,
     );
     console.log(
       `through the gateway: CREW_LOOKUP_QUERY (emergency + primaryHospital from resources + careManager from groups): ${Buffer.byteLength(gatewayText)} bytes`,
@@ -261,27 +227,34 @@ async function main(): Promise<void> {
       `direct to the subgraph: the same look-up with hospital and care manager as bare references, identity header signed per request: ${Buffer.byteLength(directText)} bytes`,
     );
 
-    await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, WARMUP_SECONDS);
-    const directResult = await load(urls.emergency, DIRECT_QUERY, direct, cardCodes, SECONDS);
-    await load(gateway.ready, CREW_LOOKUP_QUERY, throughGateway, cardCodes, WARMUP_SECONDS);
-    const gatewayResult = await load(gateway.ready, CREW_LOOKUP_QUERY, throughGateway, cardCodes, SECONDS);
-
-    console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures"]));
-    for (const [label, result] of [
-      ["direct to subgraph", directResult],
-      ["through gateway", gatewayResult],
-    ] as const) {
-      console.log(
-        row(label, [result.requestsPerSecond.toFixed(1), result.p50.toFixed(1), result.p99.toFixed(1), String(result.requests), String(result.failures)]),
-      );
+    const watched = { gateway: gateway.process.pid!, subgraphs: server.process.pid! };
+    const targets = {
+      direct: { label: "direct ", url: urls.emergency, request: lookUps(DIRECT_QUERY, cardCodes, direct), runs: [] as LoadRun[] },
+      gateway: { label: "gateway", url: gateway.ready, request: lookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => throughGateway(crew)), runs: [] as LoadRun[] },
+    };
+    for (const target of Object.values(targets)) await openLoop(target.url, target.request, RATE, WARMUP_SECONDS, watched, TIMEOUT_MS);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      console.log(`round ${round + 1} (${loadLine()})`);
+      for (const target of [targets.direct, targets.gateway]) {
+        const run = await openLoop(target.url, target.request, RATE, SECONDS, watched, TIMEOUT_MS);
+        target.runs.push(run);
+        console.log(`  ${roundCells(target.label, run)} (${loadLine()})`);
+      }
     }
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+    const directSummary = summarise(targets.direct.runs);
+    const gatewaySummary = summarise(targets.gateway.runs);
     console.log(
-      row("gateway / direct", [
-        ratio(gatewayResult.requestsPerSecond, directResult.requestsPerSecond),
-        ratio(gatewayResult.p50, directResult.p50),
-        ratio(gatewayResult.p99, directResult.p99),
-      ]),
+      table(
+        ["", "look-ups/s", "p50 ms", "p99 ms", "answered", "errors", "timeouts", "CPU ms/look-up"],
+        [summaryRow("direct to subgraph", directSummary), summaryRow("through gateway", gatewaySummary)],
+      ),
+    );
+    const p99Ratio = gatewaySummary.p99 / directSummary.p99;
+    const met = p99Ratio <= TARGET_P99_RATIO && directSummary.errors === 0 && gatewaySummary.errors === 0;
+    console.log(
+      `gateway / direct: p50 ${(gatewaySummary.p50 / directSummary.p50).toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x; ` +
+        `target p99 ≤ ${TARGET_P99_RATIO}x and no error: ${met ? "met" : "NOT met"} (${loadLine()})`,
     );
   } finally {
     for (const child of children.reverse()) await stopChild(child);
@@ -289,7 +262,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes("--serve")) {
+if (process.env.BENCH_SERVE === "1") {
   serve().catch((error: Error) => {
     process.stderr.write(`bench emergency server: ${error.stack ?? error.message}\n`);
     process.exit(1);

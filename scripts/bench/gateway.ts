@@ -1,6 +1,7 @@
-// `npm run bench:gateway`: one search query on 100,000 resources, sent directly to the resources subgraph and through the gateway, with throughput, p50/p99 latency and their ratios.
-// Three processes: the engine and the subgraph in one child, the gateway (its production entry point) in another, and the load generator here,
-// so that the load generator competes with neither server for an event loop.
+// `npm run bench:gateway`: one search query on 100,000 resources, sent directly to the resources subgraph, through a gateway that sends every
+// identical in-flight query (SUBGRAPH_MERGE_IN_FLIGHT=false) and through one that merges them, with throughput, p50/p99 latency, CPU and ratios.
+// The engine and the subgraph run in one child, each gateway (its production entry point) in its own, and the load generator here,
+// so that the load generator competes with no server for an event loop.
 import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
@@ -137,62 +138,77 @@ async function main(): Promise<void> {
   );
   const children: Child<unknown>[] = [resources];
   try {
-    const gateway = await startChild<string>(
-      "gateway/src/main.ts",
-      {
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        HOST: "127.0.0.1",
-        PORT: "0",
-        MONGODB_URI: resources.ready.mongoUri,
-        MONGODB_DB: "bench",
-        SUBGRAPH_URLS: `resources=${resources.ready.url}`,
-        SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_SECONDS * 1000),
-        IDENTITY_SECRET: identitySecret,
-        JWT_SECRET: randomBytes(32).toString("hex"),
-        RATE_LIMIT_BURST: "1000000",
-        RATE_LIMIT_PER_SECOND: "1000000",
-      },
-      (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
-      PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`],
-    );
-    children.push(gateway);
+    const startGateway = async (mergeInFlight: boolean, profile: boolean) => {
+      const gateway = await startChild<string>(
+        "gateway/src/main.ts",
+        {
+          NODE_ENV: "production",
+          LOG_LEVEL: "warn",
+          HOST: "127.0.0.1",
+          PORT: "0",
+          MONGODB_URI: resources.ready.mongoUri,
+          MONGODB_DB: "bench",
+          SUBGRAPH_URLS: `resources=${resources.ready.url}`,
+          SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_SECONDS * 1000),
+          SUBGRAPH_MERGE_IN_FLIGHT: String(mergeInFlight),
+          IDENTITY_SECRET: identitySecret,
+          JWT_SECRET: randomBytes(32).toString("hex"),
+          RATE_LIMIT_BURST: "1000000",
+          RATE_LIMIT_PER_SECOND: "1000000",
+        },
+        (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
+        profile && PROFILE_DIR !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+      );
+      children.push(gateway);
+      return gateway;
+    };
+    const unmerged = await startGateway(false, false);
+    const merged = await startGateway(true, true);
 
     const directData = await queryOnce(resources.ready.url, signedHeaders());
-    if (JSON.stringify(directData) !== JSON.stringify(await queryOnce(gateway.ready, {}))) {
-      throw new Error("the subgraph and the gateway answered the query differently");
+    for (const gateway of [unmerged, merged]) {
+      if (JSON.stringify(directData) !== JSON.stringify(await queryOnce(gateway.ready, {}))) {
+        throw new Error("the subgraph and the gateway answered the query differently");
+      }
     }
     const hits = (directData as { resources: { edges: unknown[] } }).resources.edges.length;
 
     console.log(
       `${resources.ready.inserted} resources seeded in ${resources.ready.seedSeconds.toFixed(1)} s (in-memory engine in the subgraph's process); ` +
-        `gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
+        `each gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
     );
     console.log(`query: resources(text 訪問看護, within 3 km of the city centre, first 20) → ${hits} edges; identity header signed per direct request`);
     console.log(
-      `${CONNECTIONS} connections; ${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway, gateway, direct, ... ` +
-        `after ${CONNECTIONS * WARMUP_PER_CONNECTION} warm-up requests each; client and gateway time out after ${TIMEOUT_SECONDS} s`,
+      `${CONNECTIONS} connections, every one sending the same query; ${ROUNDS} rounds of ${SECONDS} s per target, the order reversed every other round, ` +
+        `after ${CONNECTIONS * WARMUP_PER_CONNECTION} warm-up requests each; client and gateways time out after ${TIMEOUT_SECONDS} s` +
+        (PROFILE_DIR === undefined ? "" : `; --cpu-prof of the merging gateway into ${PROFILE_DIR}`),
     );
+    const subgraph = resources.process.pid!;
     const targets = {
-      direct: { url: resources.ready.url, headers: signedHeaders, runs: [] as LoadRun[] },
-      gateway: { url: gateway.ready, headers: noHeaders, runs: [] as LoadRun[] },
+      direct: { url: resources.ready.url, headers: signedHeaders, pids: { gateway: merged.process.pid!, subgraph }, runs: [] as LoadRun[] },
+      unmerged: { url: unmerged.ready, headers: noHeaders, pids: { gateway: unmerged.process.pid!, subgraph }, runs: [] as LoadRun[] },
+      merged: { url: merged.ready, headers: noHeaders, pids: { gateway: merged.process.pid!, subgraph }, runs: [] as LoadRun[] },
     };
-    const pids = { gateway: gateway.process.pid!, subgraph: resources.process.pid! };
-    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION }, pids);
+    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION }, target.pids);
+    const rate = (run: LoadRun | undefined) => ((run?.latencies.length ?? 0) / (run?.seconds ?? 1)).toFixed(1);
     for (let round = 0; round < ROUNDS; round += 1) {
-      // ABBA order, so that a drift of the machine or the server over time weighs on both targets alike.
-      const order = round % 2 === 0 ? [targets.direct, targets.gateway] : [targets.gateway, targets.direct];
-      for (const target of order) target.runs.push(await measure(target.url, target.headers, pids));
-      const rate = (run: LoadRun | undefined) => ((run?.latencies.length ?? 0) / (run?.seconds ?? 1)).toFixed(1);
-      console.log(`  round ${round + 1} (${loadLine()}): direct ${rate(targets.direct.runs[round])} req/s, gateway ${rate(targets.gateway.runs[round])} req/s`);
+      // ABC CBA order, so that a drift of the machine or the server over time weighs on every target alike.
+      const order = round % 2 === 0 ? [targets.direct, targets.unmerged, targets.merged] : [targets.merged, targets.unmerged, targets.direct];
+      for (const target of order) target.runs.push(await measure(target.url, target.headers, target.pids));
+      console.log(
+        `  round ${round + 1} (${loadLine()}): direct ${rate(targets.direct.runs[round])} req/s, ` +
+          `gateway sending each ${rate(targets.unmerged.runs[round])} req/s, gateway merging ${rate(targets.merged.runs[round])} req/s`,
+      );
     }
 
     const direct = summarise(targets.direct.runs);
-    const through = summarise(targets.gateway.runs);
+    const sending = summarise(targets.unmerged.runs);
+    const merging = summarise(targets.merged.runs);
     console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures", "gw CPU ms", "sub CPU ms"]));
     for (const [label, result] of [
       ["direct to subgraph", direct],
-      ["through gateway", through],
+      ["gateway, each sent", sending],
+      ["gateway, merging", merging],
     ] as const) {
       console.log(
         row(label, [
@@ -207,9 +223,12 @@ async function main(): Promise<void> {
       );
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    console.log(
-      row("gateway / direct", [ratio(through.requestsPerSecond, direct.requestsPerSecond), ratio(through.p50, direct.p50), ratio(through.p99, direct.p99)]),
-    );
+    for (const [label, result] of [
+      ["each sent / direct", sending],
+      ["merging / direct", merging],
+    ] as const) {
+      console.log(row(label, [ratio(result.requestsPerSecond, direct.requestsPerSecond), ratio(result.p50, direct.p50), ratio(result.p99, direct.p99)]));
+    }
   } finally {
     for (const child of children.reverse()) await stopChild(child);
   }

@@ -5,10 +5,11 @@ import { loadavg } from "node:os";
 import { Pool } from "undici";
 import { treeCpuMillis } from "./processes";
 
-/** One request of a load: the body and the headers to send (called per request, so a signature can be fresh). */
+/** One request of a load: the body (or a function giving each request its own) and the headers to send with it. */
 export interface LoadRequest {
-  body: string;
-  headers(): Record<string, string>;
+  body: string | (() => string);
+  /** Called per request with its body, so that a signature can be fresh and cover it. */
+  headers(body: string): Record<string, string>;
   /** Checks a 200 answer's JSON text; an answer it refuses counts as an error. Default: no "errors" key. */
   accept?(text: string): boolean;
 }
@@ -17,7 +18,10 @@ export interface LoadRequest {
 export interface LoadRun {
   latencies: number[];
   seconds: number;
+  /** Requests that failed, timeouts included. */
   errors: number;
+  /** Requests with no complete answer within the timeout. */
+  timeouts: number;
   /** A sample of what failed, for the report. */
   firstError?: string;
   /** CPU milliseconds each watched process tree used during the run. */
@@ -35,13 +39,17 @@ export function poolFor(url: string, connections: number): { pool: Pool; path: s
   return { pool: new Pool(parsed.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 }), path: parsed.pathname };
 }
 
+/** How undici says a request ran out of time (HeadersTimeoutError, BodyTimeoutError). */
+const TIMEOUT_MESSAGE = /Timeout Error/;
+
 async function send(pool: Pool, path: string, request: LoadRequest, timeoutMs: number): Promise<string | undefined> {
   try {
+    const body = typeof request.body === "string" ? request.body : request.body();
     const response = await pool.request({
       method: "POST",
       path,
-      headers: { "content-type": "application/json", ...request.headers() },
-      body: request.body,
+      headers: { "content-type": "application/json", ...request.headers(body) },
+      body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -63,6 +71,7 @@ function finish(started: number, before: Record<string, number>, watched: Watche
     latencies,
     seconds: (performance.now() - started) / 1000,
     errors: errors.length,
+    timeouts: errors.filter((error) => TIMEOUT_MESSAGE.test(error)).length,
     ...(errors[0] === undefined ? {} : { firstError: errors[0] }),
     cpuMillis: Object.fromEntries(Object.keys(watched).map((label) => [label, after[label] - before[label]])),
   };
@@ -142,6 +151,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 export interface Summary {
   requests: number;
   errors: number;
+  timeouts: number;
   requestsPerSecond: number;
   p50: number;
   p95: number;
@@ -157,6 +167,7 @@ export function summarise(runs: readonly LoadRun[]): Summary {
   return {
     requests: latencies.length,
     errors: runs.reduce((total, run) => total + run.errors, 0),
+    timeouts: runs.reduce((total, run) => total + run.timeouts, 0),
     requestsPerSecond: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),

@@ -166,12 +166,22 @@ export class AuditChain {
     return db.collection<HeadDocument>(CHAIN_HEADS_COLLECTION);
   }
 
-  /** Creates the collections (transactions need them to exist) and the unique index on `chain.seq`, so two appends can never take the same place. */
+  /**
+   * Creates the collections (transactions need them to exist) and the unique index on `chain.seq`, so two appends can
+   * never take the same place. Replicas starting together may race to create a collection: the loser finds it there.
+   */
   async ensureIndexes(): Promise<void> {
     const db = this.connection.db;
     if (db === undefined) throw new Error("audit chain: the connection is not open");
     const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name));
-    for (const name of [this.log, CHAIN_HEADS_COLLECTION]) if (!existing.has(name)) await db.createCollection(name);
+    for (const name of [this.log, CHAIN_HEADS_COLLECTION]) {
+      if (existing.has(name)) continue;
+      try {
+        await db.createCollection(name);
+      } catch (error) {
+        if ((error as { codeName?: unknown }).codeName !== "NamespaceExists") throw error;
+      }
+    }
     await this.entries().createIndex({ "chain.seq": 1 }, { unique: true, sparse: true, name: SEQ_INDEX });
   }
 

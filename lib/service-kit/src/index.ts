@@ -25,3 +25,5 @@ export * from "./peer-subgraphs";
 export * from "./subgraph-keys";
 export * from "./loaders";
 export * from "./models";
+export * from "./supervision";
+export * from "./ports";

@@ -1,8 +1,9 @@
-// Domain-event pub/sub between subgraphs (publishers) and the gateway (subscriptions): in-process, or Redis (ioredis) when several processes run.
+// Domain-event pub/sub between subgraphs (publishers) and the gateway (subscriptions): in-process, through npm start's supervisor, or Redis (ioredis) when several processes run.
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { maskUriCredentials } from "./logger";
 import type { Logger } from "./logger";
+import { DOMAIN_EVENT_MESSAGE, isSupervised } from "./supervision";
 
 /** One domain event as it travels; the types, payloads and topics in use are in topics.ts (build them with `domainEvent`). */
 export interface DomainEvent {
@@ -126,20 +127,23 @@ function inProcessPubSub(logger: Logger): PubSub {
   };
 }
 
-/** A message from Redis, checked before it reaches listeners (anyone with access to the broker can publish). */
-function parseEvent(message: string): DomainEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
+/** A domain event received from another process, checked before it reaches listeners. */
+function domainEventOf(value: unknown): DomainEvent | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { type, topic, payload } = value as Partial<Record<keyof DomainEvent, unknown>>;
   if (typeof type !== "string" || typeof topic !== "string" || typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     return undefined;
   }
   return { type, topic, payload: payload as Record<string, unknown> };
+}
+
+/** A message from Redis, checked before it reaches listeners (anyone with access to the broker can publish). */
+function parseEvent(message: string): DomainEvent | undefined {
+  try {
+    return domainEventOf(JSON.parse(message));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Connects one ioredis client, or rejects naming REDIS_URL (and leaves nothing retrying). */
@@ -229,8 +233,44 @@ async function redisPubSub(redisUrl: string, logger: Logger): Promise<PubSub> {
   };
 }
 
-/** The pub/sub of DESIGN.md "Subscriptions": in-process without `redisUrl`, Redis with it (rejects when Redis cannot be reached). */
+/**
+ * Events through `npm start`'s supervisor, for its processes when there is no Redis: published to the supervisor over
+ * the IPC channel, which sends each to every process it runs (the publisher's too), where local listeners get it.
+ */
+function supervisorPubSub(logger: Logger): PubSub {
+  const registry = new ListenerRegistry(logger);
+  const onMessage = (message: unknown): void => {
+    if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== DOMAIN_EVENT_MESSAGE) return;
+    const event = domainEventOf((message as { event?: unknown }).event);
+    if (event === undefined) logger.warn("ignored a malformed domain event from the supervisor");
+    else registry.dispatch(event);
+  };
+  process.on("message", onMessage);
+  let closed = false;
+  const noop = (): void => undefined;
+  return {
+    async publish(event) {
+      if (closed || !process.connected) return;
+      process.send?.({ type: DOMAIN_EVENT_MESSAGE, event }, undefined, undefined, (error: Error | null) => {
+        if (error !== null) logger.error({ err: error, topic: event.topic, type: event.type }, "publishing a domain event to the supervisor failed");
+      });
+    },
+    subscribe: (topic, onEvent) => subscribeOnce(registry, topic, onEvent, noop, noop),
+    listenerCount: (topic) => registry.count(topic),
+    async close() {
+      closed = true;
+      registry.clear();
+      process.off("message", onMessage);
+    },
+  };
+}
+
+/**
+ * The pub/sub of DESIGN.md "Subscriptions": Redis with `redisUrl` (rejects when Redis cannot be reached); without it,
+ * through the supervisor in a process `npm start` runs, else in-process.
+ */
 export function createPubSub({ redisUrl, logger }: PubSubOptions): Promise<PubSub> {
   const pubsubLogger = logger.child({ module: "pubsub" });
-  return redisUrl === undefined ? Promise.resolve(inProcessPubSub(pubsubLogger)) : redisPubSub(redisUrl, pubsubLogger);
+  if (redisUrl !== undefined) return redisPubSub(redisUrl, pubsubLogger);
+  return Promise.resolve(isSupervised() ? supervisorPubSub(pubsubLogger) : inProcessPubSub(pubsubLogger));
 }

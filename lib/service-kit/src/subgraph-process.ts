@@ -1,4 +1,4 @@
-// Runs one subgraph as its own process (Docker): configuration from the environment, MongoDB, pub/sub (Redis when REDIS_URL is set), optional demo seed, then serve until SIGINT/SIGTERM.
+// Runs one subgraph as its own process (Docker): configuration from the environment, MongoDB, pub/sub (Redis when REDIS_URL is set), optional demo seed, then serve until SIGINT/SIGTERM (SIGTERM only under npm start's supervisor).
 import { z } from "zod";
 import type { Connection } from "mongoose";
 import { ConfigError, baseConfigSchema, envEnum, envInteger, exitOnConfigError, loadConfig, subgraphUrlsSchema } from "./config";
@@ -11,6 +11,7 @@ import { createPubSub, pubsubConfigSchema, type PubSub } from "./pubsub";
 import { requireSecret, withGeneratedSecrets } from "./secrets";
 import { decodeSubgraphKeys, deriveSubgraphKeys, type SubgraphKeys } from "./subgraph-keys";
 import type { RunningService } from "./subgraph-server";
+import { onStopSignal } from "./supervision";
 
 /** The variables every subgraph process reads; a subgraph `.extend()`s it with its own. */
 export function subgraphProcessConfigSchema(defaultPort: number) {
@@ -101,15 +102,13 @@ export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(s
     };
     const subgraph = await spec.start(options, config);
     process.stdout.write(`Tsunagu ${spec.name} subgraph: ${subgraph.url}\n`);
-    const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    onStopSignal(async (signal) => {
       logger.info({ signal }, "shutting down");
       await subgraph.stop();
       await pubsub.close();
       await nonces.close();
       await mongo.close();
-    };
-    process.once("SIGINT", shutdown);
-    process.once("SIGTERM", shutdown);
+    });
   };
   main().catch(exitOnConfigError);
 }

@@ -91,10 +91,14 @@ export async function listenHttp(server: Server, port: number, host: string, sto
     throw error;
   }
   const address = server.address() as AddressInfo;
-  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  const hostPart = reachable.includes(":") ? `[${reachable}]` : reachable;
   let stopping: Promise<void> | undefined;
-  return { origin: `http://${hostPart}:${address.port}`, stop: () => (stopping ??= stopApollo()) };
+  return { origin: reachableOrigin(host, address.port), stop: () => (stopping ??= stopApollo()) };
+}
+
+/** `http://<host>:<port>` as this machine reaches a server listening on `host` (all interfaces: 127.0.0.1). */
+export function reachableOrigin(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** Whether a GraphQL request body holds exactly one operation, a query (what a peer may send). */

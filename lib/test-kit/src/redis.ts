@@ -7,6 +7,7 @@ import { createConnection, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freeLoopbackPort } from "@tsunagu/service-kit";
 
 /** A running broker. */
 export interface RedisServer {
@@ -23,17 +24,6 @@ const ATTEMPTS = 3;
 /** True when a `redis-server` executable is on the PATH. */
 export function redisServerInstalled(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).error === undefined;
-}
-
-/** A port that was free a moment ago (redis-server needs a number; a lost race is retried). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 /** Resolves when the child says it is ready; rejects with its output when it exits or fails to spawn first. */
@@ -80,7 +70,7 @@ async function startOwnRedisServer(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "tsunagu-redis-"));
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir], {
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -78,7 +78,9 @@ export function subgraphKeysFrom(config: SubgraphProcessConfig, subgraph: string
 /** Starts the subgraph and serves until SIGINT/SIGTERM; a bad variable ends the process with one line naming it. */
 export function runSubgraphProcess<S extends z.ZodType<SubgraphProcessConfig>>(spec: SubgraphProcess<S>): void {
   const main = async (): Promise<void> => {
-    const config = loadConfig(spec.configSchema, withGeneratedSecrets(process.env));
+    // Given its own keys, a subgraph never reads the generated secrets file at all.
+    const given = (process.env.SUBGRAPH_KEYS ?? "") !== "";
+    const config = loadConfig(spec.configSchema, given ? process.env : withGeneratedSecrets(process.env));
     const keys = subgraphKeysFrom(config, spec.name);
     const logger = processLogger(spec.name, config);
     const mongo = await connectMongo({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR, dbName: config.MONGODB_DB, logger });

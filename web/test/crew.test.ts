@@ -14,7 +14,7 @@ interface Resident {
   id: string;
   person: { name: string; dateOfBirth: string };
   card: { code: string; printed: string; qrPayload: string };
-  medications: { name: string; note: string | null }[];
+  medications: { name: string; note: string | null; source: { verification: string; confirmedAt: string | null } }[];
   allergies: { substance: string }[];
 }
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   for (let index = 1; index <= 12; index++) {
     const subject = `demo-resident-${String(index).padStart(5, "0")}`;
     const { myEmergencyProfiles } = await stack.data<{ myEmergencyProfiles: Omit<Resident, "subject">[] }>(
-      `{ myEmergencyProfiles { id person { name dateOfBirth } card { code printed qrPayload } medications { name note } allergies { substance } } }`,
+      `{ myEmergencyProfiles { id person { name dateOfBirth } card { code printed qrPayload } medications { name note source { verification confirmedAt } } allergies { substance } } }`,
       {},
       { authorization: `Bearer ${await testToken({ role: "RESIDENT", subject })}` },
     );
@@ -129,6 +129,13 @@ test("a crew scans the fridge kit's QR code with the camera and sees the one-scr
     for (const href of await calls.evaluateAll((links) => links.map((link) => link.getAttribute("href")))) expect(href).toMatch(/^tel:\+?\d{9,12}$/);
     expect(await page.locator("#summary").textContent()).toMatch(/かかりつけ病院：.+電話 0\d/);
     expect(await page.locator("#summary").textContent()).toMatch(/ケアマネジャー：.+電話 0\d/);
+    // Each medication says whether a professional confirmed it (and on which day) or it was only reported.
+    const medicationSection = page.locator("#summary section").filter({ has: page.getByRole("heading", { name: "服薬", exact: true }) });
+    for (const medication of resident.medications) {
+      const note = await medicationSection.locator("li", { hasText: medication.name }).first().locator(".source").textContent();
+      if (medication.source.verification === "CLINICIAN_CONFIRMED") expect(note).toContain(`が確認 ${medication.source.confirmedAt?.slice(0, 10)}`);
+      else expect(note).toMatch(/（(本人申告|家族等の申告|申告者不明)・未確認）/);
+    }
     await keepScreenshot(page, "crew-qr-scan-summary");
 
     // The answers carrying the patient are marked not to be stored.

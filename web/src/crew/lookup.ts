@@ -11,18 +11,26 @@ export interface CrewLookupInput {
   incidentNumber: string;
 }
 
+/** Who recorded an item and whether a professional confirmed it (ItemSource). */
+export interface CrewItemSource {
+  kind: "SELF_REPORTED" | "DELEGATE_REPORTED" | "UNRECORDED";
+  verification: "UNCONFIRMED" | "CLINICIAN_CONFIRMED";
+  confirmedAt: string | null;
+  confirmedBy: { name: string | null; profession: string | null } | null;
+}
+
 export interface CrewProfile {
   id: string;
   person: { name: string; kana: string; age: number; sex: string };
-  bloodType: { abo: string; rh: string } | null;
-  conditions: { name: string; since: string | null }[];
-  medications: { name: string; dosage: string | null; note: string | null }[];
-  allergies: { substance: string; reaction: string | null; severity: string | null }[];
-  implantedDevices: { kind: string; description: string | null }[];
+  bloodType: { abo: string; rh: string; source: CrewItemSource } | null;
+  conditions: { name: string; since: string | null; source: CrewItemSource }[];
+  medications: { name: string; dosage: string | null; note: string | null; source: CrewItemSource }[];
+  allergies: { substance: string; reaction: string | null; severity: string | null; source: CrewItemSource }[];
+  implantedDevices: { kind: string; description: string | null; source: CrewItemSource }[];
   careLevel: string | null;
   livingSituation: { livesAlone: boolean; familyCareCapacity: string; note: string | null } | null;
   emergencyContacts: { priority: number; name: string; relation: string; phone: string; reachableHours: string | null }[];
-  advanceCare: { resuscitation: string; preferredPlaceOfCare: string; notes: string | null } | null;
+  advanceCare: { resuscitation: string; preferredPlaceOfCare: string; notes: string | null; source: CrewItemSource } | null;
   primaryHospital: { names: { official: string }; contact: { phone: string | null } | null } | null;
   careManager: { name: string; workContact: { phone: string | null } | null } | null;
 }

@@ -1,6 +1,6 @@
 // The one-screen summary a crew reads at the doorstep: warnings first (allergies, anticoagulants, insulin), ACP wishes, implanted devices, whom to call with tap-to-call links, then the rest.
 import { element } from "../portal/detail";
-import type { CrewLookupAnswer, CrewProfile } from "./lookup";
+import type { CrewItemSource, CrewLookupAnswer, CrewProfile } from "./lookup";
 
 const SEX = { FEMALE: "女性", MALE: "男性", OTHER: "その他", UNKNOWN: "性別不明" } as Record<string, string>;
 const SEVERITY = { MILD: "軽度", MODERATE: "中等度", SEVERE: "重度" } as Record<string, string>;
@@ -38,6 +38,21 @@ const ANTICOAGULANT =
   /抗凝固|ワルファリン|ワーファリン|アピキサバン|エリキュース|リバーロキサバン|イグザレルト|エドキサバン|リクシアナ|ダビガトラン|プラザキサ|ヘパリン/;
 const ANTIPLATELET = /抗血小板|アスピリン|バイアスピリン|クロピドグレル|プラスグレル|チカグレロル|シロスタゾール/;
 const INSULIN = /インスリン|インシュリン/;
+
+const REPORTED_BY = { SELF_REPORTED: "本人申告", DELEGATE_REPORTED: "家族等の申告", UNRECORDED: "申告者不明" } as Record<string, string>;
+
+/** Where an item came from, in a few words: confirmed by whom and on which day, or who reported it. */
+export function sourceText(source: CrewItemSource): string {
+  if (source.verification !== "CLINICIAN_CONFIRMED") return `${REPORTED_BY[source.kind] ?? source.kind}・未確認`;
+  const who = [source.confirmedBy?.profession, source.confirmedBy?.name].filter((part) => part !== null && part !== undefined && part !== "").join(" ");
+  const day = source.confirmedAt === null ? "" : ` ${source.confirmedAt.slice(0, 10)}`;
+  return `${who === "" ? "専門職" : who}が確認${day}`;
+}
+
+/** The source as a small note after an item. */
+function sourceNote(source: CrewItemSource): HTMLElement {
+  return element("small", `（${sourceText(source)}）`, source.verification === "CLINICIAN_CONFIRMED" ? "source confirmed" : "source");
+}
 
 /** Why a medication matters at the doorstep, or null: bleeding risk (anticoagulant, antiplatelet) or insulin (hypoglycaemia). */
 export function medicationWarning(medication: { name: string; note: string | null }): string | null {
@@ -101,12 +116,14 @@ function warnings(profile: CrewProfile): HTMLElement {
     const severity = allergy.severity === null ? "" : `・${SEVERITY[allergy.severity] ?? allergy.severity}`;
     const text = element("span", `アレルギー：${allergy.substance}${allergy.reaction === null ? "" : `（${allergy.reaction}${severity}）`}`);
     if (allergy.severity === "SEVERE") text.className = "severe";
-    return text;
+    return fragment(text, sourceNote(allergy.source));
   });
   const medicines = profile.medications.flatMap((medication) => {
     const warning = medicationWarning(medication);
     if (warning === null) return [];
-    return [fragment(element("mark", warning), ` ${medication.name}${medication.dosage === null ? "" : `（${medication.dosage}）`}`)];
+    return [
+      fragment(element("mark", warning), ` ${medication.name}${medication.dosage === null ? "" : `（${medication.dosage}）`}`, sourceNote(medication.source)),
+    ];
   });
   const pumps = profile.implantedDevices
     .filter((device) => device.kind === "INSULIN_PUMP")
@@ -124,6 +141,7 @@ function advanceCare(profile: CrewProfile): HTMLElement {
     fragment(`希望する療養場所：${PLACE_OF_CARE[acp.preferredPlaceOfCare] ?? acp.preferredPlaceOfCare}`),
   ];
   if (acp.notes !== null) rows.push(fragment(`本人の言葉：${acp.notes}`));
+  rows.push(fragment(sourceNote(acp.source)));
   return section("人生会議（ACP）の意思", list(rows, ""));
 }
 
@@ -167,7 +185,7 @@ function background(profile: CrewProfile): HTMLElement[] {
       "体内医療機器",
       list(
         profile.implantedDevices.map((device) =>
-          fragment(`${DEVICE[device.kind] ?? device.kind}${device.description === null ? "" : `（${device.description}）`}`),
+          fragment(`${DEVICE[device.kind] ?? device.kind}${device.description === null ? "" : `（${device.description}）`}`, sourceNote(device.source)),
         ),
         "登録なし",
       ),
@@ -175,7 +193,9 @@ function background(profile: CrewProfile): HTMLElement[] {
     section(
       "病名",
       list(
-        profile.conditions.map((condition) => fragment(`${condition.name}${condition.since === null ? "" : `（${condition.since}〜）`}`)),
+        profile.conditions.map((condition) =>
+          fragment(`${condition.name}${condition.since === null ? "" : `（${condition.since}〜）`}`, sourceNote(condition.source)),
+        ),
         "登録なし",
       ),
     ),
@@ -183,7 +203,10 @@ function background(profile: CrewProfile): HTMLElement[] {
       "服薬",
       list(
         profile.medications.map((medication) =>
-          fragment([medication.name, medication.dosage, medication.note].filter((part): part is string => part !== null && part !== "").join("・")),
+          fragment(
+            [medication.name, medication.dosage, medication.note].filter((part): part is string => part !== null && part !== "").join("・"),
+            sourceNote(medication.source),
+          ),
         ),
         "登録なし",
       ),

@@ -1,18 +1,8 @@
 // Collation (simple, en, ja; strengths 1-3; collection, index and unique-index collations) and read-only views, as MongoDB 7 documents them, through the driver.
-import { Decimal128, Double, Int32, Long, type CollationOptions, type Db, type Document } from "mongodb";
-import { startHarness, stopHarness, type Harness } from "./helpers";
+import { Decimal128, Double, Int32, Long, type CollationOptions, type Document } from "mongodb";
+import { databasePerTest } from "./helpers";
 
-let harness: Harness;
-let db: Db;
-let dbCounter = 0;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => stopHarness(harness));
-beforeEach(() => {
-  db = harness.client.db(`collation${++dbCounter}`);
-});
+const engine = databasePerTest("collation");
 
 const en2 = { locale: "en", strength: 2 };
 
@@ -25,7 +15,7 @@ function stagesOf(explained: Document): string[] {
 
 describe("collation on reads: strength 1 ignores case and accents, 2 ignores case, 3 (the default) tells both", () => {
   beforeEach(async () => {
-    await db.collection("words").insertMany([
+    await engine.db.collection("words").insertMany([
       { _id: 1, x: "ping" },
       { _id: 2, x: "PING" },
       { _id: 3, x: "Ping" },
@@ -36,7 +26,7 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
   });
 
   it("find matches by the strength asked for", async () => {
-    const words = db.collection("words");
+    const words = engine.db.collection("words");
     const ids = async (filter: Document, collation?: CollationOptions): Promise<unknown[]> =>
       (await words.find(filter, { collation, sort: { _id: 1 } }).toArray()).map((doc) => doc._id);
     expect(await ids({ x: "PING" })).toEqual([2]);
@@ -51,7 +41,7 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
   });
 
   it("count, distinct and aggregate's $match and $sort use the collation", async () => {
-    const words = db.collection("words");
+    const words = engine.db.collection("words");
     expect(await words.countDocuments({ x: "ping" }, { collation: en2 })).toBe(3);
     expect(await words.countDocuments({ x: "ping" })).toBe(1);
     const distinct = await words.distinct("x", { x: { $in: ["ping", "cafe"] } }, { collation: en2 });
@@ -63,13 +53,13 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
   });
 
   it("sorts as the locale does: lower case before upper at strength 3, numbers by value with numericOrdering", async () => {
-    const c = db.collection("sorting");
+    const c = engine.db.collection("sorting");
     await c.insertMany([{ v: "b" }, { v: "A" }, { v: "a" }, { v: "B" }]);
     const order = async (collation?: CollationOptions): Promise<unknown[]> => (await c.find({}, { sort: { v: 1 }, collation }).toArray()).map((doc) => doc.v);
     expect(await order()).toEqual(["A", "B", "a", "b"]);
     expect(await order({ locale: "en" })).toEqual(["a", "A", "b", "B"]);
     expect(await order({ locale: "en", caseFirst: "upper" })).toEqual(["A", "a", "B", "b"]);
-    const numbers = db.collection("numbered");
+    const numbers = engine.db.collection("numbered");
     await numbers.insertMany([{ v: "10" }, { v: "9" }, { v: "2" }]);
     const byText = await numbers.find({}, { sort: { v: 1 }, collation: { locale: "en" } }).toArray();
     expect(byText.map((doc) => doc.v)).toEqual(["10", "2", "9"]);
@@ -78,7 +68,7 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
   });
 
   it("ja: voiced kana differ from unvoiced only from strength 2, and kana sort by reading; en: full-width letters differ at strength 3", async () => {
-    const c = db.collection<{ _id: number; v: string }>("kana");
+    const c = engine.db.collection<{ _id: number; v: string }>("kana");
     await c.insertMany([
       { _id: 1, v: "カ" },
       { _id: 2, v: "ガ" },
@@ -101,7 +91,7 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
 
 describe("collation on writes and collection defaults", () => {
   it("updateMany, deleteMany and findOneAndUpdate match by the statement's collation", async () => {
-    const c = db.collection("writes");
+    const c = engine.db.collection("writes");
     await c.insertMany([{ x: "ping" }, { x: "PING" }, { x: "pong" }]);
     expect((await c.updateMany({ x: "Ping" }, { $set: { hit: true } }, { collation: en2 })).modifiedCount).toBe(2);
     expect((await c.updateMany({ x: "Ping" }, { $set: { miss: true } })).matchedCount).toBe(0);
@@ -112,13 +102,13 @@ describe("collation on writes and collection defaults", () => {
   });
 
   it("a collection's default collation applies to operations without their own; { locale: 'simple' } overrides it", async () => {
-    await db.createCollection("people", { collation: en2 });
-    const people = db.collection("people");
+    await engine.db.createCollection("people", { collation: en2 });
+    const people = engine.db.collection("people");
     await people.insertMany([{ name: "ann" }, { name: "ANN" }, { name: "bob" }]);
     expect(await people.countDocuments({ name: "Ann" })).toBe(2);
     expect(await people.countDocuments({ name: "Ann" }, { collation: { locale: "simple" } })).toBe(0);
     expect((await people.updateMany({ name: "Ann" }, { $set: { seen: 1 } })).modifiedCount).toBe(2);
-    const [info] = await db.listCollections({ name: "people" }).toArray();
+    const [info] = await engine.db.listCollections({ name: "people" }).toArray();
     expect((info as Document).options.collation).toEqual({
       locale: "en",
       caseLevel: false,
@@ -136,7 +126,7 @@ describe("collation on writes and collection defaults", () => {
 
 describe("index collation", () => {
   it("a case-insensitive unique index refuses ann@x beside Ann@X with 11000", async () => {
-    const users = db.collection("users");
+    const users = engine.db.collection("users");
     await users.createIndex({ email: 1 }, { unique: true, collation: en2 });
     await users.insertOne({ email: "Ann@X" });
     await expect(users.insertOne({ email: "ann@x" })).rejects.toMatchObject({ code: 11000 });
@@ -148,14 +138,14 @@ describe("index collation", () => {
   });
 
   it("creating a case-insensitive unique index over case-variant duplicates fails with 11000", async () => {
-    const users = db.collection("existing");
+    const users = engine.db.collection("existing");
     await users.insertMany([{ email: "a@x" }, { email: "A@X" }]);
     await expect(users.createIndex({ email: 1 }, { unique: true, collation: en2 })).rejects.toMatchObject({ code: 11000 });
   });
 
   it("indexes and the _id index inherit the collection's default collation", async () => {
-    await db.createCollection("accounts", { collation: en2 });
-    const accounts = db.collection("accounts");
+    await engine.db.createCollection("accounts", { collation: en2 });
+    const accounts = engine.db.collection("accounts");
     await accounts.createIndex({ login: 1 }, { unique: true });
     await accounts.insertOne({ _id: "Key" as never, login: "Ann" });
     await expect(accounts.insertOne({ login: "ANN" })).rejects.toMatchObject({ code: 11000 });
@@ -165,7 +155,7 @@ describe("index collation", () => {
   });
 
   it("an index serves equality and sort only under its own collation; otherwise the collection is scanned", async () => {
-    const c = db.collection("indexed");
+    const c = engine.db.collection("indexed");
     await c.createIndex({ name: 1 }, { collation: en2, name: "name_ci" });
     await c.insertMany([{ name: "b" }, { name: "A" }, { name: "a" }, { name: "B" }]);
     const matching = await c.find({ name: "A" }).collation(en2).explain("executionStats");
@@ -184,7 +174,7 @@ describe("index collation", () => {
 
 describe("collation options the engine does not implement are refused with MongoDB's errors", () => {
   it("answers invalid collations as MongoDB and unimplemented ones with InvalidOptions (72)", async () => {
-    const c = db.collection("refusals");
+    const c = engine.db.collection("refusals");
     await c.insertOne({ x: "a" });
     await expect(c.find({}, { collation: { locale: "not-a-locale" } }).toArray()).rejects.toMatchObject({ code: 2 });
     await expect(c.find({}, { collation: { locale: "simple", strength: 2 } }).toArray()).rejects.toMatchObject({ code: 2 });
@@ -196,11 +186,11 @@ describe("collation options the engine does not implement are refused with Mongo
     await expect(c.find({}, { collation: { locale: "en", alternate: "shifted" } }).toArray()).rejects.toMatchObject({ code: 72 });
     await expect(c.find({}, { collation: { locale: "en", strength: 2, caseLevel: true } }).toArray()).rejects.toMatchObject({ code: 72 });
     await expect(c.createIndex({ x: 1 }, { collation: { locale: "fr" } })).rejects.toMatchObject({ code: 72 });
-    await expect(db.createCollection("fr", { collation: { locale: "fr" } })).rejects.toMatchObject({ code: 72 });
+    await expect(engine.db.createCollection("fr", { collation: { locale: "fr" } })).rejects.toMatchObject({ code: 72 });
   });
 
   it("refuses stages and operators it cannot run under a collation instead of comparing binary", async () => {
-    const c = db.collection("stages");
+    const c = engine.db.collection("stages");
     await c.insertMany([{ x: "a" }, { x: "A" }]);
     await expect(c.aggregate([{ $group: { _id: "$x" } }], { collation: en2 }).toArray()).rejects.toMatchObject({ code: 72 });
     await expect(c.aggregate([{ $project: { same: { $eq: ["$x", "a"] } } }], { collation: en2 }).toArray()).rejects.toMatchObject({ code: 72 });
@@ -212,17 +202,17 @@ describe("collation options the engine does not implement are refused with Mongo
 
 describe("read-only views", () => {
   beforeEach(async () => {
-    await db.collection("staff").insertMany([
+    await engine.db.collection("staff").insertMany([
       { _id: 1, name: "Aoki", active: true, team: "north", secret: "s1" },
       { _id: 2, name: "Baba", active: false, team: "north", secret: "s2" },
       { _id: 3, name: "Chiba", active: true, team: "south", secret: "s3" },
       { _id: 4, name: "Doi", active: true, team: "north", secret: "s4" },
     ] as never[]);
-    await db.createCollection("activeStaff", { viewOn: "staff", pipeline: [{ $match: { active: true } }, { $project: { secret: 0 } }] });
+    await engine.db.createCollection("activeStaff", { viewOn: "staff", pipeline: [{ $match: { active: true } }, { $project: { secret: 0 } }] });
   });
 
   it("find, count, distinct and aggregate run the view's pipeline first", async () => {
-    const view = db.collection<Document>("activeStaff");
+    const view = engine.db.collection<Document>("activeStaff");
     expect(await view.find({ team: "north" }, { sort: { name: -1 } }).toArray()).toEqual([
       { _id: 4, name: "Doi", active: true, team: "north" },
       { _id: 1, name: "Aoki", active: true, team: "north" },
@@ -238,9 +228,9 @@ describe("read-only views", () => {
   });
 
   it("a view over a view, and $lookup from a view, read through both pipelines", async () => {
-    await db.createCollection("northActive", { viewOn: "activeStaff", pipeline: [{ $match: { team: "north" } }] });
+    await engine.db.createCollection("northActive", { viewOn: "activeStaff", pipeline: [{ $match: { team: "north" } }] });
     expect(
-      await db
+      await engine.db
         .collection("northActive")
         .find({}, { sort: { _id: 1 } })
         .toArray(),
@@ -248,8 +238,8 @@ describe("read-only views", () => {
       { _id: 1, name: "Aoki", active: true, team: "north" },
       { _id: 4, name: "Doi", active: true, team: "north" },
     ]);
-    await db.collection("teams").insertOne({ _id: "north" as never });
-    const joined = await db
+    await engine.db.collection("teams").insertOne({ _id: "north" as never });
+    const joined = await engine.db
       .collection("teams")
       .aggregate([{ $lookup: { from: "northActive", localField: "_id", foreignField: "team", as: "members" } }])
       .toArray();
@@ -257,37 +247,37 @@ describe("read-only views", () => {
   });
 
   it("writes and index changes on a view fail with CommandNotSupportedOnView (166)", async () => {
-    const view = db.collection<{ _id: number; name: string }>("activeStaff");
+    const view = engine.db.collection<{ _id: number; name: string }>("activeStaff");
     await expect(view.insertOne({ _id: 9, name: "x" })).rejects.toMatchObject({ code: 166 });
     await expect(view.updateOne({ _id: 1 }, { $set: { name: "y" } })).rejects.toMatchObject({ code: 166 });
     await expect(view.deleteMany({})).rejects.toMatchObject({ code: 166 });
     await expect(view.findOneAndUpdate({ _id: 1 }, { $set: { name: "y" } })).rejects.toMatchObject({ code: 166 });
     await expect(view.createIndex({ name: 1 })).rejects.toMatchObject({ code: 166 });
     await expect(
-      db
+      engine.db
         .collection("staff")
         .aggregate([{ $out: "activeStaff" }])
         .toArray(),
     ).rejects.toMatchObject({ code: 166 });
-    expect(await db.collection("staff").countDocuments()).toBe(4);
+    expect(await engine.db.collection("staff").countDocuments()).toBe(4);
   });
 
   it("listCollections reports the view with its options, and dropping it leaves the source", async () => {
-    const [info] = await db.listCollections({ name: "activeStaff" }).toArray();
+    const [info] = await engine.db.listCollections({ name: "activeStaff" }).toArray();
     expect(info).toMatchObject({
       name: "activeStaff",
       type: "view",
       options: { viewOn: "staff", pipeline: [{ $match: { active: true } }, { $project: { secret: 0 } }] },
       info: { readOnly: true },
     });
-    expect(await db.collection<Document>("activeStaff").drop()).toBe(true);
-    expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((entry) => entry.name)).toEqual(["staff"]);
-    expect(await db.collection("staff").countDocuments()).toBe(4);
+    expect(await engine.db.collection<Document>("activeStaff").drop()).toBe(true);
+    expect((await engine.db.listCollections({}, { nameOnly: true }).toArray()).map((entry) => entry.name)).toEqual(["staff"]);
+    expect(await engine.db.collection("staff").countDocuments()).toBe(4);
   });
 
   it("a view's collation is its default and cannot be overridden (167)", async () => {
-    await db.createCollection("byName", { viewOn: "staff", pipeline: [], collation: en2 });
-    const view = db.collection("byName");
+    await engine.db.createCollection("byName", { viewOn: "staff", pipeline: [], collation: en2 });
+    const view = engine.db.collection("byName");
     expect(await view.countDocuments({ name: "AOKI" })).toBe(1);
     await expect(view.find({ name: "AOKI" }, { collation: { locale: "en", strength: 1 } }).toArray()).rejects.toMatchObject({ code: 167 });
   });
@@ -295,7 +285,7 @@ describe("read-only views", () => {
 
 describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
   it("$toString and $convert to string give an ObjectId's 24 hex digits", async () => {
-    const c = db.collection("ids");
+    const c = engine.db.collection("ids");
     const { insertedId } = await c.insertOne({ n: 1 });
     const [doc] = await c
       .aggregate([{ $project: { _id: 0, text: { $toString: "$_id" }, converted: { $convert: { input: "$_id", to: "string" } } } }])
@@ -304,7 +294,7 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
   });
 
   it("$sum and $add of longs give a long, an int32 overflow in $sum a long, and doubles stay doubles", async () => {
-    const c = db.collection("amounts");
+    const c = engine.db.collection("amounts");
     await c.insertMany([
       { g: "long", v: Long.fromNumber(5) },
       { g: "long", v: Long.fromNumber(7) },
@@ -328,7 +318,7 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
       })
       .toArray();
     expect(added).toEqual({ sum: Long.fromNumber(11) });
-    const [expressions] = await db
+    const [expressions] = await engine.db
       .collection("lists")
       .aggregate([
         { $documents: [{ list: [1, 2, 3], a: 4, b: 9 }] },
@@ -339,8 +329,8 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
   });
 
   it("$avg and $divide give doubles, $multiply and $subtract keep the wider type and widen an int32 overflow to a long", async () => {
-    await db.collection("arithmetic").insertOne({ a: 4, b: 2, big: 2147483647, l: Long.fromNumber(3) });
-    const [row] = await db
+    await engine.db.collection("arithmetic").insertOne({ a: 4, b: 2, big: 2147483647, l: Long.fromNumber(3) });
+    const [row] = await engine.db
       .collection("arithmetic")
       .aggregate(
         [
@@ -365,14 +355,14 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
       difference: Long.fromNumber(2),
       intDifference: new Int32(2),
     });
-    const c = db.collection("averages");
+    const c = engine.db.collection("averages");
     await c.insertMany([{ v: 1 }, { v: 3 }]);
     const [average] = await c.aggregate([{ $group: { _id: null, avg: { $avg: "$v" } } }], { promoteValues: false }).toArray();
     expect(average.avg).toEqual(new Double(2));
   });
 
   it("$type inside $expr tells int, long, double and decimal apart", async () => {
-    const c = db.collection("typed");
+    const c = engine.db.collection("typed");
     await c.insertMany([
       { _id: 1, v: 1 },
       { _id: 2, v: Long.fromNumber(1) },
@@ -388,7 +378,7 @@ describe("aggregation keeps ObjectIds and number types as MongoDB", () => {
 
 describe("$group accumulators over expressions and $$ROOT", () => {
   test("each value is computed on its own document, as MongoDB's $group documents", async () => {
-    const members = db.collection<{ _id: number; name: string; team: string; affiliation?: { name: string } }>("members");
+    const members = engine.db.collection<{ _id: number; name: string; team: string; affiliation?: { name: string } }>("members");
     await members.insertMany([
       { _id: 1, name: "a", team: "x", affiliation: { name: "R" } },
       { _id: 2, name: "b", team: "x" },

@@ -1,23 +1,12 @@
 // The engine driven through the official mongodb driver: CRUD, errors, cursors, indexes, aggregation, transactions.
-import { MongoServerError, MongoBulkWriteError, ObjectId, type Db } from "mongodb";
-import { startHarness, stopHarness, type Harness } from "./helpers";
+import { MongoServerError, MongoBulkWriteError, ObjectId } from "mongodb";
+import { databasePerTest, startHarness, stopHarness } from "./helpers";
 
-let harness: Harness;
-let db: Db;
-let dbCounter = 0;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => stopHarness(harness));
-beforeEach(() => {
-  db = harness.client.db(`driver${++dbCounter}`);
-  harness.commands.length = 0;
-});
+const engine = databasePerTest("driver");
 
 describe("reads and writes", () => {
   it("inserts, finds with filter, sort, projection, skip and limit", async () => {
-    const people = db.collection("people");
+    const people = engine.db.collection("people");
     await people.insertMany([
       { name: "佐藤", age: 70, tags: ["a"] },
       { name: "鈴木", age: 82, tags: ["b", "c"] },
@@ -40,7 +29,7 @@ describe("reads and writes", () => {
   });
 
   it("updates with operators, upserts with $setOnInsert, arrayFilters and pipelines", async () => {
-    const beds = db.collection("beds");
+    const beds = engine.db.collection("beds");
     await beds.insertOne({
       _id: "short-stay-1" as never,
       free: 2,
@@ -78,7 +67,7 @@ describe("reads and writes", () => {
   });
 
   it("refuses to change _id with ImmutableField (66)", async () => {
-    const c = db.collection("immutable");
+    const c = engine.db.collection("immutable");
     await c.insertOne({ _id: 1 as never, v: 1 });
     await expect(c.updateOne({ _id: 1 as never }, { $set: { _id: 2 } })).rejects.toMatchObject({
       code: 66,
@@ -87,7 +76,7 @@ describe("reads and writes", () => {
   });
 
   it("findOneAndUpdate returns the document before or after, and findOneAndDelete removes it", async () => {
-    const c = db.collection("counters");
+    const c = engine.db.collection("counters");
     await c.insertOne({ _id: "seq" as never, n: 1 });
     const before = await c.findOneAndUpdate({ _id: "seq" as never }, { $inc: { n: 1 } }, { returnDocument: "before" });
     expect(before).toEqual({ _id: "seq", n: 1 });
@@ -100,7 +89,7 @@ describe("reads and writes", () => {
   });
 
   it("runs ordered and unordered bulkWrite with MongoDB's result and error shapes", async () => {
-    const c = db.collection("bulk");
+    const c = engine.db.collection("bulk");
     await c.createIndex({ code: 1 }, { unique: true });
     const result = await c.bulkWrite([
       { insertOne: { document: { code: "a", n: 1 } } },
@@ -129,7 +118,7 @@ describe("reads and writes", () => {
 
 describe("errors", () => {
   it("reports duplicate keys with code 11000, keyPattern and keyValue, on insert, update and upsert", async () => {
-    const c = db.collection("unique");
+    const c = engine.db.collection("unique");
     await c.createIndex({ officeNumber: 1 }, { unique: true });
     await c.insertMany([{ officeNumber: "1770100011" }, { officeNumber: "1770100029" }]);
     const insertError = await c.insertOne({ officeNumber: "1770100011" }).catch((e: unknown) => e);
@@ -142,18 +131,22 @@ describe("errors", () => {
   });
 
   it("refuses a unique index over existing duplicates and leaves the collection unchanged", async () => {
-    const c = db.collection("dups");
+    const c = engine.db.collection("dups");
     await c.insertMany([{ k: 1 }, { k: 1 }]);
     await expect(c.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({ code: 11000 });
     expect((await c.indexes()).map((index) => index.name)).toEqual(["_id_"]);
   });
 
   it("names an unknown command with CommandNotFound (59)", async () => {
-    await expect(db.command({ frobnicate: 1 })).rejects.toMatchObject({ code: 59, codeName: "CommandNotFound", message: "no such command: 'frobnicate'" });
+    await expect(engine.db.command({ frobnicate: 1 })).rejects.toMatchObject({
+      code: 59,
+      codeName: "CommandNotFound",
+      message: "no such command: 'frobnicate'",
+    });
   });
 
   it("names unknown query, update and pipeline operators", async () => {
-    const c = db.collection("ops");
+    const c = engine.db.collection("ops");
     await c.insertOne({ a: 1 });
     await expect(c.find({ a: { $frob: 1 } }).toArray()).rejects.toMatchObject({ code: 2, message: expect.stringContaining("$frob") });
     await expect(c.updateOne({}, { $frob: { a: 1 } })).rejects.toMatchObject({ code: 9, message: expect.stringContaining("$frob") });
@@ -161,9 +154,9 @@ describe("errors", () => {
   });
 
   it("answers $text without a text index with IndexNotFound (27)", async () => {
-    await db.collection("text").insertOne({ body: "訪問看護" });
+    await engine.db.collection("text").insertOne({ body: "訪問看護" });
     await expect(
-      db
+      engine.db
         .collection("text")
         .find({ $text: { $search: "訪問" } })
         .toArray(),
@@ -171,7 +164,7 @@ describe("errors", () => {
   });
 
   it("refuses an index type it does not support, saying so", async () => {
-    await expect(db.collection("text").createIndex({ body: "text" })).rejects.toMatchObject({
+    await expect(engine.db.collection("text").createIndex({ body: "text" })).rejects.toMatchObject({
       code: 67,
       message: expect.stringContaining("not supported by the embedded engine"),
     });
@@ -180,14 +173,14 @@ describe("errors", () => {
 
 describe("cursors", () => {
   it("returns 10,000 documents in batches through getMore", async () => {
-    const c = db.collection("many");
+    const c = engine.db.collection("many");
     await c.insertMany(Array.from({ length: 10_000 }, (_, i) => ({ i, payload: "x".repeat(50) })));
-    harness.commands.length = 0;
+    engine.harness.commands.length = 0;
     const seen: number[] = [];
     for await (const doc of c.find({}).sort({ i: 1 }).batchSize(1000)) seen.push(doc.i);
     expect(seen).toHaveLength(10_000);
     expect(seen[9_999]).toBe(9_999);
-    expect(harness.commands.filter((e) => e.commandName === "getMore")).toHaveLength(9);
+    expect(engine.harness.commands.filter((e) => e.commandName === "getMore")).toHaveLength(9);
   });
 
   it("expires idle cursors and then answers CursorNotFound (43)", async () => {
@@ -206,18 +199,18 @@ describe("cursors", () => {
   });
 
   it("kills cursors on request", async () => {
-    const c = db.collection("kill");
+    const c = engine.db.collection("kill");
     await c.insertMany(Array.from({ length: 30 }, (_, i) => ({ i })));
     const cursor = c.find({}).batchSize(5);
     await cursor.next();
     await cursor.close();
-    expect(harness.commands.some((e) => e.commandName === "killCursors")).toBe(true);
+    expect(engine.harness.commands.some((e) => e.commandName === "killCursors")).toBe(true);
   });
 });
 
 describe("indexes", () => {
   it("creates, lists and drops indexes, including compound and unique ones", async () => {
-    const c = db.collection("idx");
+    const c = engine.db.collection("idx");
     await c.createIndexes([
       { key: { district: 1, category: 1 }, name: "district_category" },
       { key: { code: 1 }, unique: true, sparse: true },
@@ -236,7 +229,7 @@ describe("indexes", () => {
   });
 
   it("uses single-field and compound indexes for equality and range lookups instead of scanning", async () => {
-    const c = db.collection("plan");
+    const c = engine.db.collection("plan");
     await c.insertMany(Array.from({ length: 2_000 }, (_, i) => ({ i, district: `d${i % 10}`, category: `c${i % 7}` })));
     await c.createIndex({ i: 1 });
     await c.createIndex({ district: 1, category: 1 });
@@ -255,7 +248,7 @@ describe("indexes", () => {
   });
 
   it("keeps multikey indexes correct for array fields", async () => {
-    const c = db.collection<{ n: number; accepts?: string[] | null }>("multikey");
+    const c = engine.db.collection<{ n: number; accepts?: string[] | null }>("multikey");
     await c.createIndex({ accepts: 1 });
     await c.insertMany([{ n: 1, accepts: ["SUCTION", "INSULIN"] }, { n: 2, accepts: ["INSULIN"] }, { n: 3, accepts: [] }, { n: 4 }]);
     expect((await c.find({ accepts: "INSULIN" }).toArray()).map((d) => d.n)).toEqual([1, 2]);
@@ -266,7 +259,7 @@ describe("indexes", () => {
   });
 
   it("indexes every document of a batch insert, and none that an unordered batch refused", async () => {
-    const c = db.collection<{ n: number; code: string; tags: string[]; ward: string }>("batch");
+    const c = engine.db.collection<{ n: number; code: string; tags: string[]; ward: string }>("batch");
     await c.createIndex({ code: 1 }, { unique: true });
     await c.createIndex({ tags: 1 });
     await c.createIndex({ ward: 1, n: 1 });
@@ -288,16 +281,16 @@ describe("indexes", () => {
 
 describe("aggregation", () => {
   it("joins collections with $lookup and groups with $group", async () => {
-    await db.collection("offices").insertMany([
+    await engine.db.collection("offices").insertMany([
       { _id: 1 as never, name: "みどり居宅" },
       { _id: 2 as never, name: "あおば居宅" },
     ]);
-    await db.collection("managers").insertMany([
+    await engine.db.collection("managers").insertMany([
       { office: 1, name: "A" },
       { office: 1, name: "B" },
       { office: 2, name: "C" },
     ]);
-    const joined = await db
+    const joined = await engine.db
       .collection("offices")
       .aggregate([
         { $lookup: { from: "managers", localField: "_id", foreignField: "office", as: "staff" } },
@@ -309,7 +302,7 @@ describe("aggregation", () => {
       { name: "みどり居宅", count: 2 },
       { name: "あおば居宅", count: 1 },
     ]);
-    const grouped = await db
+    const grouped = await engine.db
       .collection("managers")
       .aggregate([{ $group: { _id: "$office", n: { $sum: 1 } } }, { $sort: { _id: 1 } }])
       .toArray();
@@ -320,13 +313,13 @@ describe("aggregation", () => {
   });
 
   it("writes results with $out", async () => {
-    await db.collection("src").insertMany([{ v: 1 }, { v: 2 }, { v: 3 }]);
-    await db
+    await engine.db.collection("src").insertMany([{ v: 1 }, { v: 2 }, { v: 3 }]);
+    await engine.db
       .collection("src")
       .aggregate([{ $match: { v: { $gt: 1 } } }, { $out: "dst" }])
       .toArray();
     expect(
-      await db
+      await engine.db
         .collection("dst")
         .find({}, { projection: { _id: 0 } })
         .toArray(),
@@ -336,19 +329,19 @@ describe("aggregation", () => {
 
 describe("collections and databases", () => {
   it("creates, lists and drops collections and databases", async () => {
-    await db.createCollection("a");
-    await expect(db.createCollection("a")).rejects.toMatchObject({ code: 48, codeName: "NamespaceExists" });
-    await db.collection("b").insertOne({ x: 1 });
-    expect((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual(["a", "b"]);
-    expect(await db.collection("a").drop()).toBe(true);
-    const dbs = await harness.client.db("admin").admin().listDatabases();
-    expect(dbs.databases.map((d) => d.name)).toContain(db.databaseName);
-    await db.dropDatabase();
-    expect(await db.listCollections().toArray()).toEqual([]);
+    await engine.db.createCollection("a");
+    await expect(engine.db.createCollection("a")).rejects.toMatchObject({ code: 48, codeName: "NamespaceExists" });
+    await engine.db.collection("b").insertOne({ x: 1 });
+    expect((await engine.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual(["a", "b"]);
+    expect(await engine.db.collection("a").drop()).toBe(true);
+    const dbs = await engine.harness.client.db("admin").admin().listDatabases();
+    expect(dbs.databases.map((d) => d.name)).toContain(engine.db.databaseName);
+    await engine.db.dropDatabase();
+    expect(await engine.db.listCollections().toArray()).toEqual([]);
   });
 
   it("answers the admin commands the driver and tools send", async () => {
-    const admin = harness.client.db("admin").admin();
+    const admin = engine.harness.client.db("admin").admin();
     expect(await admin.ping()).toEqual({ ok: 1 });
     expect((await admin.buildInfo()).version).toBe("7.0.0");
     expect((await admin.serverStatus()).opcounters.insert).toBeGreaterThan(0);
@@ -358,8 +351,8 @@ describe("collections and databases", () => {
 
 describe("transactions", () => {
   it("commits several documents atomically", async () => {
-    const c = db.collection("txn");
-    const session = harness.client.startSession();
+    const c = engine.db.collection("txn");
+    const session = engine.harness.client.startSession();
     await session.withTransaction(async () => {
       await c.insertOne({ k: 1 }, { session });
       await c.insertOne({ k: 2 }, { session });
@@ -371,10 +364,10 @@ describe("transactions", () => {
   });
 
   it("applies nothing when aborted or when a statement fails", async () => {
-    const c = db.collection("txn2");
+    const c = engine.db.collection("txn2");
     await c.createIndex({ k: 1 }, { unique: true });
     await c.insertOne({ k: 0 });
-    const session = harness.client.startSession();
+    const session = engine.harness.client.startSession();
     session.startTransaction();
     await c.insertOne({ k: 1 }, { session });
     await session.abortTransaction();
@@ -387,9 +380,9 @@ describe("transactions", () => {
   });
 
   it("reports a write conflict with TransientTransactionError when another write got there first", async () => {
-    const c = db.collection("txn3");
+    const c = engine.db.collection("txn3");
     await c.insertOne({ _id: "bed" as never, free: 1 });
-    const session = harness.client.startSession();
+    const session = engine.harness.client.startSession();
     session.startTransaction();
     expect((await c.findOne({ _id: "bed" as never }, { session }))!.free).toBe(1);
     await c.updateOne({ _id: "bed" as never }, { $inc: { free: -1 } });
@@ -402,10 +395,10 @@ describe("transactions", () => {
   });
 
   it("turns a unique key committed meanwhile by another transaction into a retryable write conflict", async () => {
-    const c = db.collection("txn5");
+    const c = engine.db.collection("txn5");
     await c.createIndex({ key: 1 }, { unique: true });
-    const first = harness.client.startSession();
-    const second = harness.client.startSession();
+    const first = engine.harness.client.startSession();
+    const second = engine.harness.client.startSession();
     first.startTransaction();
     second.startTransaction();
     await c.insertOne({ key: "idem-1", by: "first" }, { session: first });
@@ -424,13 +417,13 @@ describe("transactions", () => {
   });
 
   it("refuses DDL inside a transaction with OperationNotSupportedInTransaction", async () => {
-    const session = harness.client.startSession();
+    const session = engine.harness.client.startSession();
     session.startTransaction();
     await expect(
-      db
+      engine.db
         .collection("txn4")
         .countDocuments({}, { session })
-        .then(() => db.command({ count: "txn4" }, { session })),
+        .then(() => engine.db.command({ count: "txn4" }, { session })),
     ).rejects.toMatchObject({ code: 263 });
     await session.abortTransaction().catch(() => undefined);
     await session.endSession();

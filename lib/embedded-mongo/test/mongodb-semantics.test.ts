@@ -1,22 +1,12 @@
 // MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
-import { Decimal128, Double, Int32, Long, type Db } from "mongodb";
-import { startHarness, stopHarness, type Harness } from "./helpers";
+import { Decimal128, Double, Int32, Long } from "mongodb";
+import { databasePerTest } from "./helpers";
 
-let harness: Harness;
-let db: Db;
-let dbCounter = 0;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => stopHarness(harness));
-beforeEach(() => {
-  db = harness.client.db(`semantics${++dbCounter}`);
-});
+const engine = databasePerTest("semantics");
 
 describe("upserts seed from the filter's equalities and apply every update operator", () => {
   it("updateOne with a range in the filter stores the equality fields plus $set, $setOnInsert and $inc", async () => {
-    const leases = db.collection("leases");
+    const leases = engine.db.collection("leases");
     const now = new Date("2026-01-01T00:00:00Z");
     const result = await leases.updateOne(
       { key: "k", expiresAt: { $gt: now }, tags: { $elemMatch: { $eq: "x" } } },
@@ -34,13 +24,13 @@ describe("upserts seed from the filter's equalities and apply every update opera
   });
 
   it("seeds from $eq and $and equalities but not from $in, $gt or $elemMatch", async () => {
-    const c = db.collection("seeds");
+    const c = engine.db.collection("seeds");
     await c.updateOne({ $and: [{ a: 1 }, { b: { $eq: 2 } }], c: { $in: [3, 4] }, d: { $gte: 5 } }, { $set: { e: 6 } }, { upsert: true });
     expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 2, e: 6 });
   });
 
   it("findOneAndUpdate with upsert returns the new document for returnDocument 'after' and null for 'before'", async () => {
-    const c = db.collection("fam");
+    const c = engine.db.collection("fam");
     const after = await c.findOneAndUpdate({ key: "a", n: { $lt: 10 } }, { $set: { v: 1 } }, { upsert: true, returnDocument: "after", projection: { _id: 0 } });
     expect(after).toEqual({ key: "a", v: 1 });
     const before = await c.findOneAndUpdate({ key: "b", n: { $lt: 10 } }, { $set: { v: 2 } }, { upsert: true, returnDocument: "before" });
@@ -49,7 +39,7 @@ describe("upserts seed from the filter's equalities and apply every update opera
   });
 
   it("findOneAndUpdate with a projection returns the updated document even when the update changed a filtered field", async () => {
-    const c = db.collection("moved");
+    const c = engine.db.collection("moved");
     await c.insertOne({ _id: 1 as never, state: "open", note: "x" });
     const after = await c.findOneAndUpdate({ state: "open" }, { $set: { state: "closed" } }, { returnDocument: "after", projection: { state: 1 } });
     expect(after).toEqual({ _id: 1, state: "closed" });
@@ -58,12 +48,12 @@ describe("upserts seed from the filter's equalities and apply every update opera
 
 describe("transactions read one snapshot across every collection", () => {
   it("does not see another transaction's commit to a second collection after its first read", async () => {
-    const a = db.collection("a");
-    const b = db.collection("b");
+    const a = engine.db.collection("a");
+    const b = engine.db.collection("b");
     await a.insertOne({ _id: 1 as never, v: 0 });
     await b.insertOne({ _id: 1 as never, v: 0 });
-    const reader = harness.client.startSession();
-    const writer = harness.client.startSession();
+    const reader = engine.harness.client.startSession();
+    const writer = engine.harness.client.startSession();
     try {
       reader.startTransaction({ readConcern: { level: "snapshot" } });
       expect((await a.findOne({ _id: 1 as never }, { session: reader }))!.v).toBe(0);
@@ -87,7 +77,7 @@ describe("transactions read one snapshot across every collection", () => {
 
 describe("what the engine does not apply, it refuses with MongoDB's error", () => {
   it("refuses a hint naming a missing index with BadValue (2) and accepts an existing one", async () => {
-    const c = db.collection("hinted");
+    const c = engine.db.collection("hinted");
     await c.insertMany([{ a: 1 }, { a: 2 }]);
     await c.createIndex({ a: 1 });
     const missing = /hint provided does not correspond to an existing index/;
@@ -104,7 +94,7 @@ describe("what the engine does not apply, it refuses with MongoDB's error", () =
   });
 
   it("answers w: 2 on its one-member replica set with writeConcernError UnsatisfiableWriteConcern (100), the write applied", async () => {
-    const c = db.collection("durable");
+    const c = engine.db.collection("durable");
     await expect(c.insertOne({ a: 1 }, { writeConcern: { w: 2 } })).rejects.toMatchObject({ name: "MongoWriteConcernError", code: 100 });
     await expect(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { writeConcern: { w: "dataCenters" as never } })).rejects.toMatchObject({ code: 79 });
     expect(await c.findOne({}, { projection: { _id: 0 } })).toEqual({ a: 1, b: 1 });
@@ -114,15 +104,15 @@ describe("what the engine does not apply, it refuses with MongoDB's error", () =
   });
 
   it("refuses capped and time-series collections rather than creating ordinary ones", async () => {
-    await expect(db.createCollection("ring", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
-    await expect(db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
-    expect(await db.listCollections().toArray()).toEqual([]);
+    await expect(engine.db.createCollection("ring", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
+    await expect(engine.db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
+    expect(await engine.db.listCollections().toArray()).toEqual([]);
   });
 
   it("refuses sort on update statements as MongoDB 7.0 does (unknown field, 40415)", async () => {
-    const c = db.collection("sorted");
+    const c = engine.db.collection("sorted");
     await c.insertMany([{ a: 1 }, { a: 2 }]);
-    const reply = await db.command({ update: "sorted", updates: [{ q: {}, u: { $set: { b: 1 } }, sort: { a: -1 } }] }).catch((error: unknown) => error);
+    const reply = await engine.db.command({ update: "sorted", updates: [{ q: {}, u: { $set: { b: 1 } }, sort: { a: -1 } }] }).catch((error: unknown) => error);
     expect(reply).toMatchObject({ code: 40415, message: "BSON field 'update.updates.sort' is an unknown field." });
     expect(await c.countDocuments({ b: 1 })).toBe(0);
   });
@@ -132,7 +122,7 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
   const raw = { promoteValues: false, promoteLongs: false } as const;
 
   it("returns int32, int64, whole and fractional doubles and Decimal128 with the types they were stored with", async () => {
-    const c = db.collection("types");
+    const c = engine.db.collection("types");
     await c.insertOne({
       _id: 1 as never,
       i: 7,
@@ -157,7 +147,7 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
   });
 
   it("widens an int32 $inc overflow to a long, keeps doubles and decimals, and fails a long overflow with BadValue (2)", async () => {
-    const c = db.collection("arith");
+    const c = engine.db.collection("arith");
     await c.insertOne({ _id: 1 as never, i: 2147483647, d: new Double(2), m: Decimal128.fromString("1.10"), l: Long.MAX_VALUE });
     await c.updateOne({ _id: 1 as never }, { $inc: { i: 1, m: 1 }, $mul: { d: 3, absent: Long.fromNumber(7) } });
     const doc = await c.findOne({ _id: 1 as never }, raw);
@@ -181,7 +171,7 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
   });
 
   it("matches $type by BSON type: int, long, double, decimal and number", async () => {
-    const c = db.collection("typed");
+    const c = engine.db.collection("typed");
     await c.insertMany([
       { _id: "int" as never, v: 1 },
       { _id: "long" as never, v: Long.fromNumber(1) },
@@ -205,7 +195,7 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
   });
 
   it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
-    const c = db.collection("money");
+    const c = engine.db.collection("money");
     await c.insertMany([
       { _id: 1 as never, v: Decimal128.fromString("1.10") },
       { _id: 2 as never, v: Decimal128.fromString("0.5") },
@@ -229,7 +219,7 @@ describe("sorts walk an index when one gives the order", () => {
   };
 
   it("returns the same pages as an in-memory sort, and explain shows IXSCAN without a SORT stage", async () => {
-    const c = db.collection("paged");
+    const c = engine.db.collection("paged");
     const docs = Array.from({ length: 300 }, (_, i) => ({ n: (i * 37) % 300, ward: `w${i % 3}`, at: i % 7 === 0 ? undefined : i }));
     await c.insertMany(docs.map((d) => ({ ...d })));
     const expected = [...docs]
@@ -268,7 +258,7 @@ describe("sorts walk an index when one gives the order", () => {
   });
 
   it("finds pages by position across many index nodes, forwards and backwards, after an equality prefix", async () => {
-    const c = db.collection("positions");
+    const c = engine.db.collection("positions");
     const docs = Array.from({ length: 2_000 }, (_, i) => ({ ward: `w${i % 4}`, n: (i * 7_919) % 2_000 }));
     await c.insertMany(docs.map((d) => ({ ...d })));
     await c.createIndex({ ward: 1, n: 1 });
@@ -284,7 +274,7 @@ describe("sorts walk an index when one gives the order", () => {
   });
 
   it("uses a compound index after an equality prefix, and sorts missing fields first as null", async () => {
-    const c = db.collection("compound");
+    const c = engine.db.collection("compound");
     await c.insertMany([{ ward: "a", at: 3 }, { ward: "b", at: 1 }, { ward: "a", at: 1 }, { ward: "a" }, { ward: "a", at: 2 }, { ward: "b", at: 0 }]);
     await c.createIndex({ ward: 1, at: 1 });
     const page = await c
@@ -314,8 +304,8 @@ describe("validators are applied on insert and update with DocumentValidationFai
   };
 
   it("refuses an invalid insert, update, replacement and upsert, and accepts valid ones", async () => {
-    await db.createCollection("people", { validator: schema });
-    const c = db.collection("people");
+    await engine.db.createCollection("people", { validator: schema });
+    const c = engine.db.collection("people");
     await c.insertOne({ _id: 1 as never, name: "佐藤", age: 80 });
     await expect(c.insertOne({ name: "鈴木" })).rejects.toMatchObject({
       code: 121,
@@ -336,37 +326,37 @@ describe("validators are applied on insert and update with DocumentValidationFai
   });
 
   it("applies query-operator validators, validationLevel moderate, validationAction warn, and collMod", async () => {
-    await db.createCollection("beds", { validator: { free: { $gte: 0 }, ward: { $in: ["east", "west"] } } });
-    const c = db.collection("beds");
+    await engine.db.createCollection("beds", { validator: { free: { $gte: 0 }, ward: { $in: ["east", "west"] } } });
+    const c = engine.db.collection("beds");
     await expect(c.insertOne({ free: -1, ward: "east" })).rejects.toMatchObject({ code: 121 });
     await c.insertOne({ _id: 1 as never, free: 1, ward: "east" });
     await c.insertOne({ _id: 2 as never, free: -5, ward: "north" }, { bypassDocumentValidation: true });
 
-    await db.command({ collMod: "beds", validationLevel: "moderate" });
+    await engine.db.command({ collMod: "beds", validationLevel: "moderate" });
     // Moderate: an already-invalid document may be updated and stay invalid; a valid one may not become invalid.
     await c.updateOne({ _id: 2 as never }, { $set: { free: -6 } });
     await expect(c.updateOne({ _id: 1 as never }, { $set: { free: -1 } })).rejects.toMatchObject({ code: 121 });
 
-    await db.command({ collMod: "beds", validationAction: "warn" });
+    await engine.db.command({ collMod: "beds", validationAction: "warn" });
     await c.insertOne({ _id: 3 as never, free: -1, ward: "south" });
     expect(await c.countDocuments()).toBe(3);
 
-    await db.command({ collMod: "beds", validator: { free: { $lte: 10 } }, validationAction: "error", validationLevel: "strict" });
+    await engine.db.command({ collMod: "beds", validator: { free: { $lte: 10 } }, validationAction: "error", validationLevel: "strict" });
     await expect(c.insertOne({ free: 11, ward: "east" })).rejects.toMatchObject({ code: 121 });
-    const [info] = await db.listCollections({ name: "beds" }).toArray();
+    const [info] = await engine.db.listCollections({ name: "beds" }).toArray();
     expect((info as { options: Record<string, unknown> }).options).toMatchObject({
       validator: { free: { $lte: 10 } },
       validationLevel: "strict",
       validationAction: "error",
     });
-    await expect(db.command({ collMod: "beds", validationLevel: "sometimes" })).rejects.toMatchObject({ code: 2 });
-    await expect(db.createCollection("bad", { validator: { $jsonSchema: { format: "email" } } })).rejects.toMatchObject({ code: 9 });
+    await expect(engine.db.command({ collMod: "beds", validationLevel: "sometimes" })).rejects.toMatchObject({ code: 2 });
+    await expect(engine.db.createCollection("bad", { validator: { $jsonSchema: { format: "email" } } })).rejects.toMatchObject({ code: 9 });
   });
 });
 
 describe("what MongoDB 7 does with let, pipeline updates and collations", () => {
   it("evaluates let variables in find, aggregate, update, delete and findOneAndUpdate", async () => {
-    const c = db.collection("letters");
+    const c = engine.db.collection("letters");
     await c.insertMany([
       { _id: 1 as never, qty: 5 },
       { _id: 2 as never, qty: 15 },
@@ -388,7 +378,7 @@ describe("what MongoDB 7 does with let, pipeline updates and collations", () => 
   });
 
   it("keeps _id when a pipeline update replaces the document without it", async () => {
-    const c = db.collection("replaced");
+    const c = engine.db.collection("replaced");
     await c.insertOne({ _id: 7 as never, a: 1, b: 2 });
     await c.updateOne({ _id: 7 as never }, [{ $replaceWith: { a: { $add: ["$a", 1] } } }]);
     expect(await c.findOne({})).toEqual({ _id: 7, a: 2 });
@@ -397,9 +387,9 @@ describe("what MongoDB 7 does with let, pipeline updates and collations", () => 
   });
 
   it("refuses capped, time-series and clustered collections it does not implement (InvalidOptions, 72)", async () => {
-    await expect(db.createCollection("capped", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
-    await expect(db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
-    await expect(db.createCollection("clustered", { clusteredIndex: { key: { _id: 1 }, unique: true } })).rejects.toMatchObject({ code: 72 });
-    expect(await db.listCollections().toArray()).toEqual([]);
+    await expect(engine.db.createCollection("capped", { capped: true, size: 4096 })).rejects.toMatchObject({ code: 72 });
+    await expect(engine.db.createCollection("series", { timeseries: { timeField: "t" } })).rejects.toMatchObject({ code: 72 });
+    await expect(engine.db.createCollection("clustered", { clusteredIndex: { key: { _id: 1 }, unique: true } })).rejects.toMatchObject({ code: 72 });
+    expect(await engine.db.listCollections().toArray()).toEqual([]);
   });
 });

@@ -1,14 +1,14 @@
 // The one-screen summary a crew reads at the doorstep: warnings first (allergies, anticoagulants, insulin), ACP wishes, implanted devices, whom to call with tap-to-call links, then the rest.
+import {
+  CARE_LEVEL_LABELS as CARE_LEVEL,
+  PLACE_LABELS as PLACE_OF_CARE,
+  RESUSCITATION_LABELS as RESUSCITATION,
+} from "../../../subgraphs/emergency/src/fhir-terminology";
 import { element } from "../portal/detail";
 import type { CrewItemSource, CrewLookupAnswer, CrewProfile } from "./lookup";
 
 const SEX = { FEMALE: "女性", MALE: "男性", OTHER: "その他", UNKNOWN: "性別不明" } as Record<string, string>;
 const SEVERITY = { MILD: "軽度", MODERATE: "中等度", SEVERE: "重度" } as Record<string, string>;
-const RESUSCITATION = { FULL_RESUSCITATION: "心肺蘇生を希望する", DNAR: "心肺蘇生を希望しない（DNAR）", UNDECIDED: "未定" } as Record<string, string>;
-const PLACE_OF_CARE = { HOME: "自宅", HOSPITAL: "病院", CARE_FACILITY: "介護施設", PALLIATIVE_CARE_UNIT: "緩和ケア病棟", UNDECIDED: "未定" } as Record<
-  string,
-  string
->;
 const DEVICE = {
   PACEMAKER: "ペースメーカー",
   ICD: "植込み型除細動器（ICD）",
@@ -18,17 +18,6 @@ const DEVICE = {
   ARTIFICIAL_JOINT: "人工関節",
   STENT: "ステント",
   OTHER: "その他の機器",
-} as Record<string, string>;
-const CARE_LEVEL = {
-  INDEPENDENT: "自立",
-  PROGRAM_ELIGIBLE: "事業対象者",
-  SUPPORT_1: "要支援1",
-  SUPPORT_2: "要支援2",
-  CARE_1: "要介護1",
-  CARE_2: "要介護2",
-  CARE_3: "要介護3",
-  CARE_4: "要介護4",
-  CARE_5: "要介護5",
 } as Record<string, string>;
 const FAMILY_CARE = { SUFFICIENT: "十分", LIMITED: "限られている", NONE: "なし", UNKNOWN: "不明" } as Record<string, string>;
 const ABO = { A: "A型", B: "B型", O: "O型", AB: "AB型", UNKNOWN: "不明" } as Record<string, string>;

@@ -1,6 +1,7 @@
 // Options MongoDB 7 accepts but the engine does not apply are refused here with MongoDB's error, never ignored.
 import type { Document } from "bson";
 import type { Collection } from "./collection";
+import type { Index } from "./indexes";
 import { CommandError } from "./errors";
 import { compareValues, isPlainObject } from "./bson-values";
 import { holdsString, parseCollation } from "./collation";
@@ -70,18 +71,28 @@ export function checkCreateOptions(options: Document): Document {
   return kept;
 }
 
-/** Fails as MongoDB does when a hint names an index the collection does not have. */
+/**
+ * Fails as MongoDB does when a hint names an index the collection does not have, and refuses a hint naming a sparse
+ * or partial index: MongoDB answers such a query from that index alone (documents it does not hold are left out),
+ * which the engine does not do, so it refuses rather than return what MongoDB would not.
+ */
 export function checkHint(collection: Collection | undefined, hint: unknown): void {
   if (hint === undefined || hint === null) return;
+  let named: Index | undefined;
   if (typeof hint === "string") {
-    if (collection?.indexes.has(hint)) return;
+    named = collection?.indexes.get(hint);
   } else if (isPlainObject(hint)) {
     if ("$natural" in hint) return;
-    if (collection && [...collection.indexes.values()].some((index) => compareValues(index.spec.key, hint) === 0)) return;
+    named = collection ? [...collection.indexes.values()].find((index) => compareValues(index.spec.key, hint) === 0) : undefined;
   } else {
     throw new CommandError("FailedToParse", "hint must be a string or an object");
   }
-  throw new CommandError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+  if (named === undefined) {
+    throw new CommandError("BadValue", "error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index");
+  }
+  if (named.spec.sparse === true || named.spec.partialFilterExpression !== undefined) {
+    throw new CommandError("InvalidOptions", `a hint naming the sparse or partial index ${named.spec.name} is not supported by the embedded engine`);
+  }
 }
 
 /** The writeConcernError MongoDB adds to a write's reply when its write concern cannot be met by a one-member set. */

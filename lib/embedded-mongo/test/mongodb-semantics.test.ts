@@ -76,6 +76,17 @@ describe("transactions read one snapshot across every collection", () => {
 });
 
 describe("what the engine does not apply, it refuses with MongoDB's error", () => {
+  it("refuses a hint naming a sparse or partial index (MongoDB answers from that index alone) with 72 rather than returning every match", async () => {
+    const c = engine.db.collection("sparselyHinted");
+    await c.insertMany([{ a: 1, b: 1 }, { a: 1 }]);
+    await c.createIndex({ b: 1 }, { sparse: true });
+    await c.createIndex({ a: 1 }, { partialFilterExpression: { b: { $exists: true } } });
+    await expect(c.find({ a: 1 }).hint("b_1").toArray()).rejects.toMatchObject({ code: 72 });
+    await expect(c.find({ a: 1 }).hint({ a: 1 }).toArray()).rejects.toMatchObject({ code: 72 });
+    await expect(c.countDocuments({ a: 1 }, { hint: "b_1" })).rejects.toMatchObject({ code: 72 });
+    expect(await c.countDocuments({ a: 1 })).toBe(2);
+  });
+
   it("refuses a hint naming a missing index with BadValue (2) and accepts an existing one", async () => {
     const c = engine.db.collection("hinted");
     await c.insertMany([{ a: 1 }, { a: 2 }]);

@@ -5,6 +5,7 @@ import type { Connection } from "mongoose";
 import { DEMO_SURNAMES, demoReferenceDate, toSearchKey } from "@tsunagu/service-kit";
 import type { CareLevel, ConsentScope, EmergencyItemInput, EmergencyItemKind } from "./generated/resolvers-types";
 import { generateCardCode } from "./card-code";
+import { CARE_LEVELS } from "./domain";
 import type { ConditionRecord, MedicationRecord, ProfileContent } from "./domain";
 import { confirmation, withSources } from "./item-sources";
 import type { ItemSourceRecord, StoredContent } from "./item-sources";
@@ -155,18 +156,8 @@ const ALLERGIES: readonly Pick<ProfileContent["allergies"][number], "substance" 
   { substance: "卵", reaction: "じんましん", severity: "MILD" },
 ];
 
-const CARE_LEVELS: readonly (CareLevel | null)[] = [
-  "INDEPENDENT",
-  "PROGRAM_ELIGIBLE",
-  "SUPPORT_1",
-  "SUPPORT_2",
-  "CARE_1",
-  "CARE_2",
-  "CARE_3",
-  "CARE_4",
-  "CARE_5",
-  null,
-];
+/** Every care level, or none recorded. */
+const SEED_CARE_LEVELS: readonly (CareLevel | null)[] = [...CARE_LEVELS, null];
 
 /** A deterministic pseudo-random source per resident and purpose (content only; card codes come from the cryptographic source). */
 function randomFor(index: number, purpose = "emergency"): () => number {
@@ -264,7 +255,7 @@ function demoProfile(index: number, now: Date, options: SeedDemoEmergencyOptions
       primaryPhysicianId: physician?.memberId ?? null,
       careManagerId: careManagerIds.length === 0 ? null : careManagerIds[index % careManagerIds.length],
     },
-    careLevel: pick(random, CARE_LEVELS),
+    careLevel: pick(random, SEED_CARE_LEVELS),
     livingSituation: {
       livesAlone,
       keyPerson: { name: childContact.name, relation: "長男・長女", phone: childContact.phone },

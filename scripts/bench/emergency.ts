@@ -16,7 +16,7 @@ import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 import { cpuCell, loadLine, openLoop, summarise, table } from "./load";
 import type { LoadRequest, LoadRun, Summary } from "./load";
-import { ROOT, startChild, stopChild } from "./processes";
+import { ROOT, startBenchGateway, startChild, stopChild } from "./processes";
 import type { Child } from "./processes";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
@@ -166,28 +166,16 @@ async function main(): Promise<void> {
     const { urls, cardCodes } = server.ready;
     const supergraphPath = join(workDir, "supergraph.graphql");
     writeFileSync(supergraphPath, composeSupergraph(readSubgraphSources(join(ROOT, "schema")).filter((source) => source.name in urls)));
-    const gateway = await startChild<string>(
-      "gateway/src/main.ts",
-      {
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        HOST: "127.0.0.1",
-        PORT: "0",
-        MONGODB_URI: server.ready.mongoUri,
-        MONGODB_DB: "bench",
-        SUPERGRAPH_PATH: supergraphPath,
-        SUBGRAPH_URLS: Object.entries(urls)
-          .map(([name, url]) => `${name}=${url}`)
-          .join(","),
-        IDENTITY_SECRET: identitySecret,
-        JWT_SECRET: jwtSecret,
-        JWT_ISSUER: JWT.issuer,
-        JWT_AUDIENCE: JWT.audience,
-        RATE_LIMIT_BURST: "1000000",
-        RATE_LIMIT_PER_SECOND: "1000000",
-      },
-      (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
-    );
+    const gateway = await startBenchGateway(server.ready.mongoUri, {
+      SUPERGRAPH_PATH: supergraphPath,
+      SUBGRAPH_URLS: Object.entries(urls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(","),
+      IDENTITY_SECRET: identitySecret,
+      JWT_SECRET: jwtSecret,
+      JWT_ISSUER: JWT.issuer,
+      JWT_AUDIENCE: JWT.audience,
+    });
     children.push(gateway);
 
     const tokens = await Promise.all(

@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import { machineLine } from "./machine";
 import { loadLine } from "./load";
-import { startChild, stopChild, treeCpuMillis } from "./processes";
+import { startBenchGateway, startChild, stopChild, treeCpuMillis } from "./processes";
 import type { Child } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
 
@@ -139,24 +139,15 @@ async function main(): Promise<void> {
   const children: Child<unknown>[] = [resources];
   try {
     const startGateway = async (mergeInFlight: boolean, profile: boolean) => {
-      const gateway = await startChild<string>(
-        "gateway/src/main.ts",
+      const gateway = await startBenchGateway(
+        resources.ready.mongoUri,
         {
-          NODE_ENV: "production",
-          LOG_LEVEL: "warn",
-          HOST: "127.0.0.1",
-          PORT: "0",
-          MONGODB_URI: resources.ready.mongoUri,
-          MONGODB_DB: "bench",
           SUBGRAPH_URLS: `resources=${resources.ready.url}`,
           SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_SECONDS * 1000),
           SUBGRAPH_MERGE_IN_FLIGHT: String(mergeInFlight),
           IDENTITY_SECRET: identitySecret,
           JWT_SECRET: randomBytes(32).toString("hex"),
-          RATE_LIMIT_BURST: "1000000",
-          RATE_LIMIT_PER_SECOND: "1000000",
         },
-        (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
         profile && PROFILE_DIR !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
       );
       children.push(gateway);

@@ -44,6 +44,29 @@ export async function startChild<T>(
   return { process: child, ready: value };
 }
 
+/**
+ * The gateway as a production process on a free loopback port over the benchmark's engine (`mongoUri`, database
+ * `bench`), rate limits out of the way; `env` adds the subgraphs, secrets and settings. Resolves with its URL.
+ */
+export function startBenchGateway(mongoUri: string, env: Record<string, string>, flags: readonly string[] = []): Promise<Child<string>> {
+  return startChild<string>(
+    "gateway/src/main.ts",
+    {
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      MONGODB_URI: mongoUri,
+      MONGODB_DB: "bench",
+      RATE_LIMIT_BURST: "1000000",
+      RATE_LIMIT_PER_SECOND: "1000000",
+      ...env,
+    },
+    (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
+    flags,
+  );
+}
+
 /** Stops a child with SIGTERM and waits for it to exit. */
 export async function stopChild(child: Child<unknown>): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;

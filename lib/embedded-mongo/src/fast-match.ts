@@ -44,6 +44,18 @@ function equalsTest(path: string, value: unknown, compare: Compare): Test | unde
   return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compare(candidate, value) === 0);
 }
 
+/**
+ * `$in`: under binary comparison its strings are looked up in a set, so a look-up of a thousand keys reads the path
+ * once per document instead of once per value; other values are tested one by one.
+ */
+function inTest(path: string, values: readonly unknown[], compare: Compare): Test | undefined {
+  const strings = new Set(compare === compareValues ? values.filter((value): value is string => typeof value === "string") : []);
+  const each = values.filter((value) => !(typeof value === "string" && strings.has(value))).map((value) => equalsTest(path, value, compare));
+  if (!each.every((t): t is Test => t !== undefined)) return undefined;
+  if (strings.size === 0) return (doc) => each.some((t) => t(doc));
+  return (doc) => candidates(doc, path).some((candidate) => typeof candidate === "string" && strings.has(candidate)) || each.some((t) => t(doc));
+}
+
 /** `$type`: a value of one of the named BSON types at the path, or inside an array there ("array" matches the array). */
 export function typeTest(path: string, operand: unknown): Test {
   const codes = typeCodesOf(operand);
@@ -76,10 +88,8 @@ function operatorTest(path: string, operators: Document, compare: Compare): Test
     else if (operator === "$ne") {
       const equal = equalsTest(path, operand, compare);
       test = equal && ((doc) => !equal(doc));
-    } else if (operator === "$in" && Array.isArray(operand)) {
-      const each = operand.map((value) => equalsTest(path, value, compare));
-      test = each.every((t) => t !== undefined) ? (doc) => each.some((t) => t(doc)) : undefined;
-    } else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
+    } else if (operator === "$in" && Array.isArray(operand)) test = inTest(path, operand, compare);
+    else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
       // `{ path: { $all: [a, b] } }` is `{ $and: [{ path: a }, { path: b }] }`.
       const each = operand.map((value) => equalsTest(path, value, compare));
       test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t(doc)) : undefined;

@@ -41,7 +41,7 @@ function randomCondition(next: () => number): Document {
     case 0:
       return { [path]: value };
     case 1:
-      return { [path]: { $in: [value, pick(next, values)] } };
+      return { [path]: { $in: [value, ...Array.from({ length: Math.floor(next() * 4) }, () => pick(next, values))] } };
     case 2:
       return { [path]: { [pick(next, ["$gt", "$gte", "$lt", "$lte"])]: value } };
     case 3:

@@ -3,7 +3,8 @@ import BTree from "sorted-btree";
 import { bulkLoad } from "sorted-btree/extended/bulkLoad";
 import type { Document } from "bson";
 import { Query, queryOptions } from "./query-language";
-import { compareKeys, compareValues, describeValue, valuesAtPath, MIN_KEY, MAX_KEY } from "./bson-values";
+import { compareKeys, compareValues, describeValue, valuesAtParts, MIN_KEY, MAX_KEY } from "./bson-values";
+import { compileFastMatcher } from "./fast-match";
 import { CommandError } from "./errors";
 import { geoCellOf, parsePoint, type Point } from "./geo";
 import { collationKey, holdsString, parseCollation, type Collation } from "./collation";
@@ -77,7 +78,10 @@ export class Index {
   readonly collation: Collation | undefined;
   /** The order of this index's keys: the collation's for strings when it has one. */
   readonly compareKeys: (a: readonly unknown[], b: readonly unknown[]) => number;
-  private readonly partialFilter: Query | undefined;
+  /** Each field's path split on its dots, once. */
+  private readonly paths: readonly (readonly string[])[];
+  /** Whether a document belongs in a partial index. */
+  private readonly partialFilter: ((doc: Document) => boolean) | undefined;
 
   constructor(spec: IndexSpec, tree?: BTree<IndexKey, undefined>, multikey = false) {
     this.spec = spec;
@@ -88,7 +92,8 @@ export class Index {
     this.compareKeys = compareValue ? (a, b) => compareKeysBy(compareValue, a, b) : compareKeys;
     this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, this.compareKeys);
     this.multikey = multikey;
-    this.partialFilter = spec.partialFilterExpression ? new Query(spec.partialFilterExpression, queryOptions()) : undefined;
+    this.paths = this.fields.map((field) => field.split("."));
+    this.partialFilter = spec.partialFilterExpression ? partialFilterTest(spec.partialFilterExpression) : undefined;
   }
 
   get name(): string {
@@ -106,12 +111,13 @@ export class Index {
 
   /** The keys (without record id) this document contributes; empty when the index leaves it out. */
   keysOf(doc: Document): IndexKey[] {
-    if (this.partialFilter && !this.partialFilter.test(doc)) return [];
+    if (this.partialFilter && !this.partialFilter(doc)) return [];
+    if (this.fields.length === 1 && !this.geoField) return this.singleFieldKeys(doc);
     let present = false;
     let arrayFields = 0;
-    const perField: unknown[][] = this.fields.map((field) => {
+    const perField: unknown[][] = this.fields.map((field, position) => {
       if (field === this.geoField) {
-        const raw = valuesAtPath(doc, field);
+        const raw = valuesAtParts(doc, this.paths[position]);
         if (raw.length === 0 || raw[0] === null || raw[0] === undefined) return [];
         present = true;
         const point = parsePoint(raw[0]);
@@ -124,18 +130,12 @@ export class Index {
         // The cell orders the entry; the exact point rides along so near queries measure without fetching documents.
         return [[geoCellOf(point), point.lng, point.lat]];
       }
-      const raw = valuesAtPath(doc, field);
+      const raw = valuesAtParts(doc, this.paths[position]);
       if (raw.length > 0) present = true;
-      const values: unknown[] = [];
-      for (const value of raw) {
-        if (Array.isArray(value)) {
-          arrayFields++;
-          if (value.length === 0) values.push([]);
-          else values.push(...value);
-        } else values.push(value === undefined ? null : value);
-      }
+      const values = flattened(raw);
+      arrayFields += raw.filter(Array.isArray).length;
       if (raw.length > 1) arrayFields++;
-      return values.length === 0 ? [null] : dedupe(values, this.collation?.compare ?? compareValues);
+      return values.length === 0 ? [null] : this.distinct(values);
     });
     if (this.geoField && perField[this.fields.indexOf(this.geoField)].length === 0) return [];
     if (this.spec.sparse && !present) return [];
@@ -144,6 +144,24 @@ export class Index {
     }
     if (perField.some((values) => values.length > 1)) this.multikey = true;
     return cartesian(perField);
+  }
+
+  /** `keysOf` for the commonest index, one ordinary field: no parallel arrays to check, no combinations to form. */
+  private singleFieldKeys(doc: Document): IndexKey[] {
+    const raw = valuesAtParts(doc, this.paths[0]);
+    if (raw.length === 0) return this.spec.sparse ? [] : [[null]];
+    const values = this.distinct(flattened(raw));
+    if (values.length > 1) this.multikey = true;
+    return values.map((value) => [value]);
+  }
+
+  /** The distinct values in index order (strings under binary comparison sorted natively: the same order). */
+  private distinct(values: unknown[]): unknown[] {
+    if (values.length === 1) return values;
+    if (!this.collation && values.every((value) => typeof value === "string")) return [...new Set(values as string[])].sort();
+    const compare = this.collation?.compare ?? compareValues;
+    const sorted = values.sort(compare);
+    return sorted.filter((value, i) => i === 0 || compare(value, sorted[i - 1]) !== 0);
   }
 
   add(doc: Document, recordId: number): void {
@@ -303,9 +321,24 @@ export class Index {
   }
 }
 
-function dedupe(values: unknown[], compare: (a: unknown, b: unknown) => number): unknown[] {
-  const sorted = [...values].sort(compare);
-  return sorted.filter((value, i) => i === 0 || compare(value, sorted[i - 1]) !== 0);
+/** The values found at a path with arrays opened (an empty array is itself a key), missing ones as null. */
+function flattened(raw: readonly unknown[]): unknown[] {
+  const values: unknown[] = [];
+  for (const value of raw) {
+    if (Array.isArray(value)) {
+      if (value.length === 0) values.push([]);
+      else for (const element of value) values.push(element);
+    } else values.push(value === undefined ? null : value);
+  }
+  return values;
+}
+
+/** A partial index's membership test: the compiled matcher (it covers every partialFilterExpression shape MongoDB allows), else mingo. */
+function partialFilterTest(expression: Document): (doc: Document) => boolean {
+  const fast = compileFastMatcher(expression);
+  if (fast) return fast;
+  const query = new Query(expression, queryOptions());
+  return (doc) => query.test(doc);
 }
 
 function compareKeysBy(compare: (a: unknown, b: unknown) => number, a: readonly unknown[], b: readonly unknown[]): number {

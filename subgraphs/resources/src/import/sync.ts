@@ -137,9 +137,10 @@ class Synchroniser {
       for (const key of placeKeys) if (!this.placeOfKey.has(key)) this.placeOfKey.set(key, placeId);
       const importIssues = issueDocuments(service.issues, this.file);
       if (previous === undefined) {
+        // _id first, as MongoDB stores it (a document that does not start with it is copied by the server to put it there).
         const document = {
-          ...record,
           _id: knownPlace === undefined ? placeId : new Types.ObjectId(),
+          ...record,
           placeId,
           placeKeys,
           sourceKey: service.sourceKey,

@@ -57,6 +57,64 @@ function valuesSource(index: Index, values: readonly unknown[], combined: boolea
   };
 }
 
+/** Characters with a meaning in a pattern (an unescaped one ends the literal prefix); escaped, they and / and - stand for themselves. */
+const METACHARACTERS = new Set(".*+?^$|(){}[]\\");
+const ESCAPED_LITERALS = new Set([...METACHARACTERS, "/", "-"]);
+
+/**
+ * The prefix every match of an anchored, wholly literal pattern without options starts with (`^訪問` → 訪問,
+ * `^a\.b` → a.b); undefined for any other pattern. Such a pattern selects exactly the strings with that prefix.
+ */
+function literalPrefix(pattern: unknown, options: unknown): string | undefined {
+  let source: string;
+  let flags: unknown = options;
+  if (typeof pattern === "string") source = pattern;
+  else if (pattern instanceof RegExp) [source, flags] = [pattern.source, `${pattern.flags}${typeof options === "string" ? options : ""}`];
+  else if (pattern instanceof BSONRegExp) [source, flags] = [pattern.pattern, `${pattern.options}${typeof options === "string" ? options : ""}`];
+  else return undefined;
+  if ((flags !== undefined && flags !== "") || !source.startsWith("^")) return undefined;
+  let prefix = "";
+  for (let i = 1; i < source.length; i++) {
+    const character = source[i];
+    if (character === "\\") {
+      const escaped = source[++i];
+      if (escaped === undefined || !ESCAPED_LITERALS.has(escaped)) return undefined;
+      prefix += escaped;
+    } else if (METACHARACTERS.has(character)) return undefined;
+    else prefix += character;
+  }
+  return prefix === "" ? undefined : prefix;
+}
+
+/** The records with a string key starting with `prefix` on the index's first field (an index in binary order). */
+function prefixSource(index: Index, prefix: string): CandidateSource | undefined {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (index.collation || last === 0xffff) return undefined;
+  // The strings starting with the prefix are those from it up to (not including) the prefix with its last unit raised.
+  const low = [prefix, MIN_KEY];
+  const high = [`${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}`, MIN_KEY];
+  return {
+    indexName: index.name,
+    combined: true,
+    list(limit) {
+      const ids = new Set<number>();
+      let over = false;
+      index.tree.forRange(low, high, false, (entry) => {
+        ids.add(entry[entry.length - 1] as number);
+        if (ids.size > limit) over = true;
+        return over ? { break: true } : undefined;
+      });
+      return over ? undefined : [...ids];
+    },
+  };
+}
+
+/** The records a `$regex` on the index's first field can match, when the pattern is an anchored literal. */
+function regexSource(index: Index, pattern: unknown, options: unknown): CandidateSource | undefined {
+  const prefix = literalPrefix(pattern, options);
+  return prefix === undefined ? undefined : prefixSource(index, prefix);
+}
+
 /** Every branch must have a source; the union of each branch's smallest. */
 function orSource(branches: CandidateSource[][]): CandidateSource | undefined {
   if (branches.length === 0 || branches.some((sources) => sources.length === 0)) return undefined;
@@ -95,7 +153,8 @@ export function candidateSources(collection: Collection, filter: Document): Cand
     if (!index) continue;
     const operators = isPlainObject(condition) && Object.keys(condition).some((key) => key.startsWith("$")) ? condition : undefined;
     if (!operators) {
-      const source = valuesSource(index, [condition], false);
+      const regex = condition instanceof RegExp || condition instanceof BSONRegExp;
+      const source = regex ? regexSource(index, condition, undefined) : valuesSource(index, [condition], false);
       if (source) sources.push(source);
       continue;
     }
@@ -103,6 +162,7 @@ export function candidateSources(collection: Collection, filter: Document): Cand
       "$eq" in operators ? valuesSource(index, [operators.$eq], false) : undefined,
       Array.isArray(operators.$in) ? valuesSource(index, operators.$in, false) : undefined,
       ...(Array.isArray(operators.$all) ? operators.$all.map((value) => valuesSource(index, [value], true)) : []),
+      "$regex" in operators ? regexSource(index, operators.$regex, operators.$options) : undefined,
     ];
     for (const source of found) if (source) sources.push(source);
   }

@@ -50,6 +50,9 @@ const FILTERS: Document[] = [
   { archivedAt: null, grams: { $all: ["看護"] }, category: { $in: ["c1", "c2", "c3"] } },
   { $and: [{ archivedAt: null }, { $or: [{ grams: { $all: ["さく", "くら"] } }, { category: "c4" }] }, { name: { $regex: "さくら" } }] },
   { grams: { $all: ["歯"] }, name: { $regex: "^歯" } },
+  { grams: { $regex: "^看" }, archivedAt: null },
+  { $or: [{ grams: /^さく/ }, { category: "c4" }] },
+  { grams: { $regex: "^看." } },
   { grams: { $all: ["無い"] } },
 ];
 
@@ -74,10 +77,13 @@ test.each(FILTERS.map((filter) => [JSON.stringify(filter), filter]))("$geoNear w
   expect(distances.every((d) => d <= 4_000)).toBe(true);
 });
 
-test("the smallest source drives: a rare gram over the archived flag, a small category over a common gram", async () => {
+test("the smallest source drives: a rare gram over the archived flag, a rare prefix over a scan, a small category over a common gram", async () => {
   const rare = await indexed.find({ archivedAt: null, grams: { $all: ["歯科"] } }).explain("executionStats");
   expect(rare.queryPlanner.winningPlan.inputStage.indexName).toBe("grams_1");
   expect(rare.executionStats.totalDocsExamined).toBeLessThan(3_000 / 4);
+  const prefix = await indexed.find({ grams: { $regex: "^歯" } }).explain("executionStats");
+  expect(prefix.queryPlanner.winningPlan.inputStage.indexName).toBe("grams_1");
+  expect(prefix.executionStats.totalDocsExamined).toBeLessThan(3_000 / 4);
   const categoryWins = await indexed.find({ category: "c5", grams: { $all: ["看"] } }).explain("executionStats");
   expect(categoryWins.queryPlanner.winningPlan.inputStage.indexName).toBe("category_1");
   expect(categoryWins.executionStats.totalDocsExamined).toBe(150);

@@ -14,29 +14,38 @@ export interface CategoryLabels {
 }
 
 /**
- * The grams stored with a resource from search keys: every character (for one-character queries) and every pair of
- * adjacent characters of each key. The category labels' keys are left out by the caller: they are the same for
- * every resource of a category and would double the index; a query matching a label finds the category instead.
+ * The grams stored with a resource from search keys: every pair of adjacent characters of each key, and each key's
+ * last character alone. Every character of a key then begins a stored gram, so a one-character query finds its
+ * candidates by prefix (see `textConditions`) without a gram per character, which would nearly double the index.
+ * The category labels' keys are left out by the caller: they are the same for every resource of a category and
+ * would double the index; a query matching a label finds the category instead.
  */
 export function gramsOfKeys(keys: Iterable<string>): string[] {
   const grams = new Set<string>();
   for (const key of keys) {
     const characters = Array.from(key);
-    for (let index = 0; index < characters.length; index += 1) {
-      grams.add(characters[index]);
-      if (index + 1 < characters.length) grams.add(characters[index] + characters[index + 1]);
-    }
+    for (let index = 0; index + 1 < characters.length; index += 1) grams.add(characters[index] + characters[index + 1]);
+    if (characters.length > 0) grams.add(characters[characters.length - 1]);
   }
   return [...grams];
 }
 
-/** The grams a query term needs: itself when it is one character, otherwise its adjacent pairs. */
+/** The grams a term of two or more characters needs: its adjacent pairs. */
 export function termGrams(term: string): string[] {
   const characters = Array.from(term);
-  if (characters.length === 1) return characters;
   const grams = new Set<string>();
   for (let index = 0; index + 1 < characters.length; index += 1) grams.add(characters[index] + characters[index + 1]);
   return [...grams];
+}
+
+/**
+ * The candidate condition on the grams for a term: all its pairs, or for one character any gram starting with it (a
+ * pair it begins, or itself as a key's last character). An anchored literal pattern is an index range on MongoDB and
+ * on the embedded engine alike.
+ */
+function gramCondition(term: string): Record<string, unknown> {
+  if (Array.from(term).length === 1) return { [SEARCH_GRAMS_FIELD]: { $regex: `^${escapeRegExp(term)}` } };
+  return { [SEARCH_GRAMS_FIELD]: { $all: termGrams(term) } };
 }
 
 /** The codes of the categories one of whose labels contains `term` (compared as search keys). */
@@ -51,7 +60,7 @@ function categoriesMatching(term: string, categories: readonly CategoryLabels[])
  */
 export function textConditions(text: string, categories: readonly CategoryLabels[]): Record<string, unknown>[] {
   return searchTerms(text).flatMap((term) => {
-    const byGrams = { [SEARCH_GRAMS_FIELD]: { $all: termGrams(term) } };
+    const byGrams = gramCondition(term);
     const matching = categoriesMatching(term, categories);
     const candidates = matching.length === 0 ? byGrams : { $or: [byGrams, { category: { $in: matching } }] };
     return [candidates, { searchKeys: { $regex: escapeRegExp(term) } }];

@@ -11,8 +11,8 @@ const NOW = new Date("2025-06-02T00:00:00Z");
 const LABELS = new Map(DEFAULT_TAXONOMY.map((entry) => [entry.code, categorySearchTerms(entry)]));
 const RECORDS = generateDemoCity({ now: NOW }).map((input) => toResourceRecord(input, NOW, LABELS.get(input.category) ?? []));
 
-test("a resource stores every character and every adjacent pair of its own keys, not its category's labels", () => {
-  expect(gramsOfKeys(["さくら", "歯科"]).sort()).toEqual(["く", "くら", "さ", "さく", "ら", "歯", "歯科", "科"].sort());
+test("a resource stores every adjacent pair and the last character of its own keys, not its category's labels", () => {
+  expect(gramsOfKeys(["さくら", "歯科", "薬"]).sort()).toEqual(["くら", "さく", "ら", "歯科", "科", "薬"].sort());
   const station = RECORDS.find((record) => record.category === "visiting-nursing")!;
   expect(station.searchGrams).toEqual(
     gramsOfKeys(station.searchKeys.filter((key) => !["訪問看護すてーしょん", "ほうもんかんごすてーしょん", "visitingnursingstation"].includes(key))),
@@ -20,10 +20,11 @@ test("a resource stores every character and every adjacent pair of its own keys,
   expect(station.searchGrams).not.toContain("vi");
 });
 
-test("a term needs its adjacent pairs, or itself when it is one character", () => {
+test("a term needs its adjacent pairs; a one-character term any gram it begins", () => {
   expect(termGrams("訪問看護")).toEqual(["訪問", "問看", "看護"]);
   expect(termGrams("ささささ")).toEqual(["ささ"]);
-  expect(termGrams("歯")).toEqual(["歯"]);
+  expect(textConditions("歯", [])[0]).toEqual({ searchGrams: { $regex: "^歯" } });
+  expect(textConditions("*", [])[0]).toEqual({ searchGrams: { $regex: "^\\*" } });
 });
 
 test("a term found only in a category label selects the category as candidates", () => {
@@ -42,6 +43,8 @@ const QUERIES = [
   "さくら 訪問",
   "歯",
   "ぐ",
+  "科",
+  "ん",
   "nursing",
   "visiting nursing",
   "通所",

@@ -393,13 +393,15 @@ export function resourceSearchKeys(input: Pick<ResourceInput, "names" | "operato
 /** The stored form of a validated input: GeoJSON location, search keys, modifiedAt (default `now`), not archived. */
 export function toResourceRecord(input: ResourceInput, now: Date, categoryTerms: readonly string[]): ResourceRecord {
   const { location, provenance, address, ...rest } = input;
+  // The own keys are normalised once: they are the grams' source and the first of the search keys.
+  const ownKeys = resourceSearchKeys(input, []);
   return {
     ...rest,
     address: address.district === undefined ? address : { ...address, districtSource: "GIVEN" },
     ...(location ? { location: { type: "Point", coordinates: [location.longitude, location.latitude] } } : {}),
     provenance: { ...provenance, modifiedAt: provenance.modifiedAt ?? now },
     archivedAt: null,
-    searchKeys: resourceSearchKeys(input, categoryTerms),
-    searchGrams: gramsOfKeys(resourceSearchKeys(input, [])),
+    searchKeys: [...new Set([...ownKeys, ...buildSearchKeys(categoryTerms)])],
+    searchGrams: gramsOfKeys(ownKeys),
   };
 }

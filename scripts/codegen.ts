@@ -53,7 +53,7 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
       PlaceEdge: "../places#PlaceHit",
       Organization: "../places#OrganizationView",
       ImportIssue: "../models#ImportIssueDocument",
-      FieldProvenance: "../models#FieldProvenanceDocument",
+      FieldProvenance: "../field-provenance#FieldProvenanceOfField",
       District: "../models#DistrictDocument",
     },
     scalars: VALIDATED_SCALARS,

@@ -58,18 +58,27 @@ function sameValue(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 }
 
+/** One official field's provenance, as the API shows it (`fieldProvenance`): the write that set it last. */
+export type FieldProvenanceOfField = Omit<FieldProvenanceDocument, "fields"> & { field: string };
+
 /** Units a person edited (so an import keeps its hands off them). */
 export function editedByPeople(provenance: readonly FieldProvenanceDocument[] | undefined): Set<string> {
-  return new Set((provenance ?? []).filter((entry) => entry.editedBy !== undefined).map((entry) => entry.field));
+  return new Set((provenance ?? []).filter((entry) => entry.editedBy !== undefined).flatMap((entry) => entry.fields));
 }
 
-/** The provenance list with `entries` replacing those of the same fields. */
+/** The provenance list with `entries` (newer writes) appended and the fields they set taken off the older entries. */
 export function withProvenance(
   current: readonly FieldProvenanceDocument[] | undefined,
   entries: readonly FieldProvenanceDocument[],
 ): FieldProvenanceDocument[] {
-  const replaced = new Set(entries.map((entry) => entry.field));
-  return [...(current ?? []).filter((entry) => !replaced.has(entry.field)), ...entries];
+  const replaced = new Set(entries.flatMap((entry) => entry.fields));
+  const kept = (current ?? []).map((entry) => ({ ...entry, fields: entry.fields.filter((field) => !replaced.has(field)) }));
+  return [...kept, ...entries].filter((entry) => entry.fields.length > 0);
+}
+
+/** The stored provenance (one entry per write) as one entry per field. */
+export function provenanceByField(provenance: readonly FieldProvenanceDocument[] | undefined): FieldProvenanceOfField[] {
+  return (provenance ?? []).flatMap(({ fields, ...write }) => fields.map((field) => ({ field, ...write })));
 }
 
 /**
@@ -77,8 +86,9 @@ export function withProvenance(
  * later import keeps them. The district counts as edited only when the person gave one.
  */
 export function peopleEdits(existing: ResourceDocument, record: ResourceRecord, editedBy: string, now: Date): FieldProvenanceDocument[] {
-  return OFFICIAL_FIELDS.filter(({ field, paths }) => {
+  const fields = OFFICIAL_FIELDS.filter(({ field, paths }) => {
     if (field === "address.district" && record.address.districtSource !== "GIVEN") return false;
     return paths.some((path) => !sameValue(valueAtPath(existing, path), valueAtPath(record, path)));
-  }).map(({ field }) => ({ field, source: record.provenance.source, editedBy, at: now }));
+  }).map(({ field }) => field);
+  return fields.length === 0 ? [] : [{ fields, source: record.provenance.source, editedBy, at: now }];
 }

@@ -16,10 +16,10 @@ export interface ImportIssueDocument {
   file: string;
 }
 
-/** Who set one field last: an import (file and its date) or a person (who, when). */
+/** Who set some official fields last, in one write: an import (file and its date) or a person (who, when). */
 export interface FieldProvenanceDocument {
-  /** A path of the record (`contact.phone`, `openingHours.regular`, ...), see `OFFICIAL_FIELDS`. */
-  field: string;
+  /** The official fields (`contact.phone`, `openingHours.regular`, ..., see `OFFICIAL_FIELDS`) this write set and nothing set since. */
+  fields: string[];
   source: (typeof PROVENANCE_SOURCES)[number];
   file?: string;
   sourceDate?: string;
@@ -171,7 +171,7 @@ const resourceSchema = new Schema<ResourceDocument>(
     fieldProvenance: {
       type: [
         subdocument({
-          field: requiredText,
+          fields: { type: [String], required: true },
           source: { type: String, enum: PROVENANCE_SOURCES, required: true },
           file: optionalText,
           sourceDate: optionalText,

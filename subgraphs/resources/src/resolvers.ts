@@ -6,6 +6,7 @@ import { addCategory, loadTaxonomy } from "./categories";
 import { coverageArgsSchema, resourceCoverage } from "./coverage";
 import { parseInstant, parsePage, parseResourceId, parseResourceInput, validated } from "./inputs";
 import { openStatusAt } from "./opening-hours";
+import { provenanceByField } from "./field-provenance";
 import { scalarResolvers } from "./scalars";
 import { headService, organizationOf, searchPlaces } from "./places";
 import type { PlaceView } from "./places";
@@ -103,7 +104,7 @@ export const resolvers: Resolvers = {
     },
     organization: (resource) => organizationOf(resource),
     importIssues: (resource, _args, { identity }) => (canWriteResources(identity) ? (resource.importIssues ?? []) : null),
-    fieldProvenance: (resource, _args, { identity }) => (canWriteResources(identity) ? (resource.fieldProvenance ?? []) : null),
+    fieldProvenance: (resource, _args, { identity }) => (canWriteResources(identity) ? provenanceByField(resource.fieldProvenance) : null),
   },
   Place: {
     id: (place: PlaceView) => place.id.toHexString(),

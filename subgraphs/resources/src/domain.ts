@@ -380,7 +380,7 @@ export type ResourceRecord = Omit<ResourceInput, "location" | "provenance" | "ad
   provenance: Provenance & { modifiedAt: Date };
   archivedAt: Date | null;
   searchKeys: string[];
-  /** Characters and character pairs of the resource's own search keys, for the gram index (see search-keys). */
+  /** Character pairs and last characters of the resource's own search keys, for the gram index (see search-keys). */
   searchGrams: string[];
 };
 

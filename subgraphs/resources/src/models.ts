@@ -181,9 +181,9 @@ const resourceSchema = new Schema<ResourceDocument>(
       ],
       default: undefined,
     },
-    /** Normalised names, reading, operator, departments and category labels (see `resourceSearchKeys`). */
+    /** Normalised names, reading, operator, departments and category labels (see `resourceSearchKeys`); not indexed: text queries test it per candidate. */
     searchKeys: [String],
-    /** Characters and character pairs of the own search keys: the gram index a text query intersects (see search-keys). */
+    /** Character pairs and last characters of the own search keys: the gram index a text query intersects (see search-keys). */
     searchGrams: [String],
     version: { type: Number, required: true, default: 1 },
   },
@@ -192,7 +192,6 @@ const resourceSchema = new Schema<ResourceDocument>(
 
 withCreationStamp(resourceSchema);
 resourceSchema.index({ location: "2dsphere" });
-resourceSchema.index({ searchKeys: 1 });
 resourceSchema.index({ searchGrams: 1 });
 resourceSchema.index({ category: 1, "address.district": 1 });
 resourceSchema.index({ kind: 1 });

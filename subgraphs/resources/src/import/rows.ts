@@ -272,6 +272,9 @@ export class RowReader {
     issues: ImportIssue[],
   ): { ok: true; input: ResourceInput; issues: ImportIssue[] } | { ok: false; issues: ImportIssue[] } {
     const found = [...issues];
+    const first = validateResourceInput(draft);
+    if (first.ok) return { ok: true, input: first.value, issues: found };
+    // Only a draft with problems is copied: fields are dropped from the copy until the rest validates.
     const working = structuredClone(draft) as unknown as Record<string, unknown>;
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const result = validateResourceInput(working);

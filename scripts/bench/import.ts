@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { connectMongo, createLogger } from "@tsunagu/service-kit";
 import { importResourcesFile } from "@tsunagu/resources";
+import { loadLine } from "./load";
 import { machineLine } from "./machine";
 
 const DIRECTORY = resolve(__dirname, "..", "..", process.env.BENCH_IMPORT_DIR ?? "../shared/realdata/mhlw");
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     for (const name of files) await importResourcesFile(connection, join(DIRECTORY, name), { dryRun: true });
     return Number(process.hrtime.bigint() - dryStarted) / 1e9;
   };
+  const loadBefore = loadLine();
   const samples: Sample[] = [];
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       machineLine(),
+      `${loadBefore} before the import, ${loadLine()} after the dry run (other work on the machine slows both; their ratio is what compares)`,
       `bench:import: ${files.length} files, ${before} rows (${rejected} rejected) from ${DIRECTORY}`,
       `first tenth: ${Math.round(first)} rows/s`,
       `last tenth:  ${Math.round(last)} rows/s (first/last = ${(first / last).toFixed(2)}x; target at most 1.2x)`,

@@ -158,7 +158,7 @@ export class Index {
   /** The distinct values in index order (strings under binary comparison sorted natively: the same order). */
   private distinct(values: unknown[]): unknown[] {
     if (values.length === 1) return values;
-    if (!this.collation && values.every((value) => typeof value === "string")) return [...new Set(values as string[])].sort();
+    if (!this.collation && values.every((value) => typeof value === "string")) return [...new Set(values)].sort();
     const compare = this.collation?.compare ?? compareValues;
     const sorted = values.sort(compare);
     return sorted.filter((value, i) => i === 0 || compare(value, sorted[i - 1]) !== 0);

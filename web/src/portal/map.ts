@@ -5,7 +5,7 @@ import type { ResourceSummary } from "./queries";
 
 export interface ResultsMap {
   /** Replaces the resource points; a click on one calls `onSelect` with its id. */
-  showResources(resources: ResourceSummary[]): void;
+  showResources(resources: readonly ResourceSummary[]): void;
   /** Marks the point searched around. */
   showPoint(latitude: number, longitude: number): void;
 }

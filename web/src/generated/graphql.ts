@@ -448,21 +448,21 @@ export type VerifyMutationVariables = Exact<{
 }>;
 
 
-export type VerifyMutation = { readonly verifyResource: { readonly provenance: { readonly verifiedAt: string | null, readonly verifiedBy: string | null } } };
+export type VerifyMutation = { readonly verifyResource: { readonly id: string, readonly provenance: { readonly verifiedAt: string | null, readonly verifiedBy: string | null } } };
 
 export type PublicEventsQueryVariables = Exact<{
   from: string;
 }>;
 
 
-export type PublicEventsQuery = { readonly publicCalendarUrl: string, readonly events: { readonly edges: ReadonlyArray<{ readonly node: { readonly id: string, readonly title: string, readonly typeLabel: string, readonly timeLabel: string, readonly place: string | null, readonly onlineUrl: string | null, readonly fee: number, readonly feeNote: string | null, readonly registrationOpen: boolean, readonly waitlistEnabled: boolean, readonly recurrence: { readonly frequency: RecurrenceFrequency } | null, readonly occurrences: ReadonlyArray<{ readonly startsAt: string, readonly endsAt: string }>, readonly venue: { readonly names: { readonly official: string } } | null, readonly registrationCounts: { readonly remaining: number | null } } }> } };
+export type PublicEventsQuery = { readonly publicCalendarUrl: string, readonly events: { readonly edges: ReadonlyArray<{ readonly node: { readonly id: string, readonly title: string, readonly typeLabel: string, readonly timeLabel: string, readonly place: string | null, readonly onlineUrl: string | null, readonly fee: number, readonly feeNote: string | null, readonly registrationOpen: boolean, readonly waitlistEnabled: boolean, readonly recurrence: { readonly frequency: RecurrenceFrequency } | null, readonly occurrences: ReadonlyArray<{ readonly startsAt: string, readonly endsAt: string }>, readonly venue: { readonly id: string, readonly names: { readonly official: string } } | null, readonly registrationCounts: { readonly remaining: number | null } } }> } };
 
 export type RegisterMutationVariables = Exact<{
   input: RegisterForEventInput;
 }>;
 
 
-export type RegisterMutation = { readonly registerForEvent: { readonly accessCode: string, readonly registration: { readonly status: RegistrationStatus, readonly waitlistPosition: number | null } } };
+export type RegisterMutation = { readonly registerForEvent: { readonly accessCode: string, readonly registration: { readonly id: string, readonly status: RegistrationStatus, readonly waitlistPosition: number | null } } };
 
 export type PortalChoicesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -682,6 +682,7 @@ export const QueueDocument = new TypedDocumentString(`
 export const VerifyDocument = new TypedDocumentString(`
     mutation Verify($id: ID!) {
   verifyResource(id: $id) {
+    id
     provenance {
       verifiedAt
       verifiedBy
@@ -708,6 +709,7 @@ export const PublicEventsDocument = new TypedDocumentString(`
         }
         place
         venue {
+          id
           names {
             official
           }
@@ -730,6 +732,7 @@ export const RegisterDocument = new TypedDocumentString(`
   registerForEvent(input: $input) {
     accessCode
     registration {
+      id
       status
       waitlistPosition
     }

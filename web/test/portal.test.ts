@@ -88,6 +88,31 @@ test("a resident finds visiting-nursing stations by ほうもんかんご near t
   await context.close();
 });
 
+test("the map draws the outline of every district the API gives one, with its name, under the resource points", async () => {
+  const answer = await stack.graphql(`{ districts { name hasArea } }`);
+  const outlined = (answer.body.data?.districts as { name: string; hasArea: boolean }[])
+    .filter((district) => district.hasArea)
+    .map((district) => district.name);
+  expect(outlined.length).toBeGreaterThanOrEqual(6);
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const { page, foreign } = await openPortal(context);
+  const outlines = page.locator(".leaflet-districts-pane path.district-outline");
+  await outlines.nth(outlined.length - 1).waitFor({ state: "attached" });
+  expect(await outlines.count()).toBe(outlined.length);
+  for (const path of await outlines.evaluateAll((paths) => paths.map((element) => element.getAttribute("d") ?? ""))) expect(path).toMatch(/^M[\d.\- ]+L/);
+  expect((await page.locator(".leaflet-districts-pane .district-label").allTextContents()).sort()).toEqual([...outlined].sort());
+
+  // The outlines are drawn below the points and take no clicks: a station's marker still opens it.
+  await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText(/件見つかりました/).waitFor();
+  await page.locator("path.resource-marker").first().click();
+  await page.locator("#detail-heading").waitFor();
+  await keepScreenshot(page, "portal-district-outlines");
+  expect(foreign).toEqual([]);
+  await context.close();
+});
+
 test("a care manager filters by category, district and open now with the keyboard alone, picks a point on the map, pages on, and closes a detail with Escape", async () => {
   const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
   const { page, foreign } = await openPortal(context);

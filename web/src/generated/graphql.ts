@@ -467,7 +467,7 @@ export type RegisterMutation = { readonly registerForEvent: { readonly accessCod
 export type PortalChoicesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PortalChoicesQuery = { readonly resourceCategories: ReadonlyArray<{ readonly code: string, readonly labelJa: string }>, readonly resourceCoverage: { readonly districts: ReadonlyArray<string> } };
+export type PortalChoicesQuery = { readonly districts: ReadonlyArray<{ readonly name: string, readonly area: { readonly type: string, readonly coordinates: ReadonlyArray<ReadonlyArray<ReadonlyArray<ReadonlyArray<number>>>> } | null }>, readonly resourceCategories: ReadonlyArray<{ readonly code: string, readonly labelJa: string }>, readonly resourceCoverage: { readonly districts: ReadonlyArray<string> } };
 
 export type ResourceSummaryFieldsFragment = { readonly id: string, readonly servedDistricts: ReadonlyArray<string>, readonly openStatus: OpenStatus, readonly names: { readonly official: string, readonly kana: string | null }, readonly category: { readonly code: string, readonly labelJa: string }, readonly address: { readonly district: string | null, readonly street: string | null }, readonly location: { readonly latitude: number, readonly longitude: number } | null };
 
@@ -741,6 +741,13 @@ export const RegisterDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<RegisterMutation, RegisterMutationVariables>;
 export const PortalChoicesDocument = new TypedDocumentString(`
     query PortalChoices {
+  districts {
+    name
+    area {
+      type
+      coordinates
+    }
+  }
   resourceCategories {
     code
     labelJa

@@ -203,7 +203,8 @@ signOutButton.addEventListener("click", () => {
 });
 
 void loadChoices()
-  .then(({ resourceCategories, resourceCoverage }) => {
+  .then(({ resourceCategories, resourceCoverage, districts }) => {
+    map.showDistricts(districts);
     for (const category of resourceCategories) {
       const option = element("option", category.labelJa);
       option.value = category.code;

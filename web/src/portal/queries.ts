@@ -7,8 +7,9 @@ export type { OpenStatus, ResourceFilter, Weekday } from "../generated/graphql";
 export type ResourceSummary = ResourceSummaryFieldsFragment;
 export type ResourcePage = PortalSearchQuery["resources"];
 export type ResourceDetail = NonNullable<PortalResourceQuery["resource"]>;
+export type DistrictOutline = PortalChoicesQuery["districts"][number];
 
-/** The choices for the form: every category and every district of the city. */
+/** The choices for the form (every category and every district of the city) and the districts' outlines for the map. */
 export function loadChoices(): Promise<PortalChoicesQuery> {
   return query(PortalChoicesDocument, {});
 }

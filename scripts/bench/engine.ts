@@ -16,7 +16,8 @@ const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 100_000);
 const IN_FLIGHT = 8;
 const PARTS = ["lookups", "sorted", "restart", "inserts"] as const;
 const ONLY = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
-for (const part of ONLY ?? []) if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part} (parts: ${PARTS.join(", ")})`);
+for (const part of ONLY ?? [])
+  if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part} (parts: ${PARTS.join(", ")})`);
 const runs = (part: (typeof PARTS)[number]): boolean => ONLY === undefined || ONLY.includes(part);
 
 interface EngineProcess {

@@ -8,6 +8,7 @@ import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
+import { withLiteralTypes } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
@@ -430,8 +431,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   }
   if (rest.length === 0) return input;
   const collation = collationOf(options);
-  const output = collation ? runCollatedStages(input.map(plainNumbers), rest, options, collation) : runStagesKeepingTypes(input, rest, options);
-  return withNumberTypesOf(input, output);
+  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options, withNumberTypesOf);
 }
 
 /** Stages that compare no strings of their own: mingo runs them unchanged under a collation unless their expressions compare. */
@@ -510,8 +510,7 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
         collation.compare,
       ).map(({ doc }) => doc);
     } else if ((COLLATION_NEUTRAL_STAGES.has(name) && !comparesStrings(stage[name])) || (name === "$group" && collationNeutralGroup(stage))) {
-      const current = docs;
-      docs = translated(() => new Aggregator([stage], binary).run<Document>(current));
+      docs = runStagesKeepingTypes(docs, [stage], binary, withNumberTypesOf);
     } else {
       throw new CommandError(
         "InvalidOptions",
@@ -524,14 +523,20 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
 
 /**
  * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
- * operators ($sum, $add, $type) read the types the earlier stages produced or passed through.
+ * operators ($sum, $add, $type) read the types the earlier stages produced or passed through. `restoreTypes` gives
+ * a stage's output the number types of its input; the number literals the stage sets keep theirs.
  */
-function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+function runStagesKeepingTypes(
+  input: Document[],
+  stages: Document[],
+  options: QueryOptions,
+  restoreTypes: (input: Document[], output: Document[]) => Document[],
+): Document[] {
   let docs = input;
   for (const stage of stages) {
     const current = docs;
     const output = translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers)));
-    docs = withNumberTypesOf(current, output);
+    docs = withLiteralTypes(restoreTypes(current, output), stage);
   }
   return docs;
 }
@@ -617,8 +622,9 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   refuseCollatedUpdate(update, context);
   let next: Document;
   if (Array.isArray(update)) {
-    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0]);
-    next = restoreNumberTypes(output, doc) as Document;
+    // One document in, one out (update pipelines have no stage that filters or groups): its types come back by position.
+    const byPosition = (before: Document[], after: Document[]): Document[] => after.map((out, i) => restoreNumberTypes(out, before[i]) as Document);
+    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options, byPosition)[0];
     // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
     if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {

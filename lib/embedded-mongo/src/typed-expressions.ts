@@ -1,10 +1,10 @@
-// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group.
+// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group; and the number literals a stage sets as field values.
 import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "bson";
 import { evalExpr } from "mingo/core";
 import { resolve } from "mingo/util";
 import type { Options } from "mingo/types";
 import { $sum as plainSum } from "mingo/operators/accumulator";
-import { compareValues } from "./bson-values";
+import { compareValues, isPlainObject } from "./bson-values";
 import * as plainExpressions from "mingo/operators/expression";
 import { CommandError } from "./errors";
 import { asDouble, expressionArithmetic, numberType, originalOf } from "./numbers";
@@ -17,11 +17,33 @@ function fieldPath(expr: unknown): string | undefined {
   return typeof expr === "string" && expr.startsWith("$") && !expr.startsWith("$$") ? expr.slice(1) : undefined;
 }
 
-/** An operand's value with its BSON number type: from the typed document for field paths, as computed otherwise. */
-function typedOperand(obj: Document, expr: unknown, options: Options): unknown {
+/**
+ * A number literal of the stage as sent, with its BSON type: `original` is the operand in the stage as sent (mingo
+ * sees the stage's plain-number view, where a long 5 or a double 1.0 is a bare 5 or 1), or `{ $literal: n }`.
+ */
+export function typedLiteral(expr: unknown, original: unknown): unknown {
+  if (typeof expr === "number" && numberType(original) !== undefined) return original;
+  if (expr !== null && typeof expr === "object" && !Array.isArray(expr) && Object.keys(expr).length === 1 && "$literal" in expr) {
+    const literal = (originalOf(expr) as Document).$literal;
+    if (numberType(literal) !== undefined) return literal;
+  }
+  return undefined;
+}
+
+/**
+ * An operand's value with its BSON number type: from the typed document for field paths, the literal as sent for
+ * number literals (`original`: the operand in the stage as sent), as computed otherwise.
+ */
+function typedOperand(obj: Document, expr: unknown, options: Options, original: unknown = expr): unknown {
   const path = fieldPath(expr);
   if (path !== undefined) return resolve(originalOf(obj), path);
-  return evalExpr(obj, expr, options);
+  return typedLiteral(expr, original) ?? evalExpr(obj, expr, options);
+}
+
+/** The operands of an array expression, each with its type (see `typedOperand`). */
+function typedOperands(obj: Document, expr: unknown[], options: Options): unknown[] {
+  const originals = originalOf(expr);
+  return expr.map((operand, i) => typedOperand(obj, operand, options, originals[i]));
 }
 
 /** Sums numbers as MongoDB: the widest type wins, an int32 overflow becomes a long, a long overflow a double. */
@@ -33,7 +55,7 @@ function typedTotal(values: unknown[]): unknown {
 
 const $add: Expression = (obj, expr, options) => {
   if (!Array.isArray(expr)) return plainExpressions.$add(obj, expr, options);
-  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  const values = typedOperands(obj, expr, options);
   if (values.some((value) => value === null || value === undefined)) return null;
   // Dates and anything non-numeric keep mingo's handling (and its errors).
   if (!values.every((value) => numberType(value) !== undefined)) return plainExpressions.$add(obj, expr, options);
@@ -43,7 +65,7 @@ const $add: Expression = (obj, expr, options) => {
 /** The operands of an arithmetic expression with their types, or undefined when mingo should handle them (dates, non-numbers, null). */
 function numericOperands(obj: Document, expr: unknown, options: Options): unknown[] | undefined {
   if (!Array.isArray(expr)) return undefined;
-  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  const values = typedOperands(obj, expr, options);
   return values.every((value) => numberType(value) !== undefined) ? values : undefined;
 }
 
@@ -99,12 +121,13 @@ const $sum: Accumulator = (collection, expr, options) => {
 };
 
 const $type: Expression = (obj, expr, options) => {
-  const operand = Array.isArray(expr) && expr.length === 1 ? expr[0] : expr;
-  const value = typedOperand(obj, operand, options);
+  const single = Array.isArray(expr) && expr.length === 1;
+  const operand = single ? expr[0] : expr;
+  const value = typedOperand(obj, operand, options, single ? originalOf(expr)[0] : operand);
   const type = numberType(value);
   if (type === undefined) return plainExpressions.$type(obj, expr, options);
-  // A number computed by mingo has lost its type; a field path or typed result has kept it.
-  if (typeof value === "number" && fieldPath(operand) === undefined && typeof operand !== "number") {
+  // A number computed by mingo has lost its type; a field path, literal or typed result has kept it.
+  if (typeof value === "number" && fieldPath(operand) === undefined && typeof operand !== "number" && typedLiteral(operand, operand) === undefined) {
     throw new CommandError("InvalidOptions", "$type of a computed number is not supported by the embedded engine (of a field or literal it is)");
   }
   return type;
@@ -166,3 +189,71 @@ export const typedExpressionOperators = {
   $last: groupAware("$last", $last),
 };
 export const typedAccumulators = { $sum, $avg, $first, $last, $push, $min, $max };
+
+/** A long, whole double or decimal as sent (the values the plain-number view turns into bare numbers), else undefined. */
+function typedNumber(value: unknown): unknown {
+  return typeof value !== "number" && numberType(value) !== undefined ? value : undefined;
+}
+
+/** The typed number a field's specification sets: `{ $literal: n }`, or a bare number where it is a value and not a $project flag. */
+function literalSetBy(value: unknown, bareIsValue: boolean): unknown {
+  if (isPlainObject(value) && Object.keys(value).length === 1 && "$literal" in value) return typedNumber(value.$literal);
+  return bareIsValue ? typedNumber(value) : undefined;
+}
+
+interface FieldLiteral {
+  path: string[];
+  value: unknown;
+}
+
+/** The typed number literals a field specification sets, by path (embedded documents and array literals included). */
+function literalsOf(spec: Document, bareIsValue: boolean, prefix: string[] = [], found: FieldLiteral[] = []): FieldLiteral[] {
+  for (const [key, value] of Object.entries(spec)) {
+    const path = [...prefix, ...key.split(".")];
+    const literal = literalSetBy(value, bareIsValue);
+    if (literal !== undefined) found.push({ path, value: literal });
+    else if (Array.isArray(value)) {
+      value.forEach((element, i) => {
+        const elementLiteral = literalSetBy(element, true);
+        if (elementLiteral !== undefined) found.push({ path: [...path, String(i)], value: elementLiteral });
+      });
+    } else if (isPlainObject(value) && !Object.keys(value).some((name) => name.startsWith("$"))) literalsOf(value, bareIsValue, path, found);
+  }
+  return found;
+}
+
+/** The field specification of a stage that sets fields ($addFields, $set, $project, $replaceWith/$replaceRoot with a document), and whether a bare number there is a value. */
+function fieldSpecification(stage: Document): { spec: Document; bareIsValue: boolean } | undefined {
+  const name = Object.keys(stage)[0];
+  const body: unknown = name === "$replaceRoot" && isPlainObject(stage[name]) ? (stage[name] as Document).newRoot : stage[name];
+  if (!isPlainObject(body) || Object.keys(body).some((key) => key.startsWith("$"))) return undefined;
+  if (name === "$addFields" || name === "$set" || name === "$replaceWith" || name === "$replaceRoot") return { spec: body, bareIsValue: true };
+  if (name === "$project") return { spec: body, bareIsValue: false };
+  return undefined;
+}
+
+/** A copy of `target` with `value` at `path` where the stage put a value (across arrays as the stage applies to each element). */
+function withValueAt(target: unknown, path: string[], value: unknown): unknown {
+  const [head, ...rest] = path;
+  if (Array.isArray(target)) {
+    if (!/^\d+$/.test(head)) return target.map((element) => withValueAt(element, path, value));
+    const index = Number(head);
+    if (index >= target.length) return target;
+    const copy = [...target];
+    copy[index] = rest.length === 0 ? value : withValueAt(target[index], rest, value);
+    return copy;
+  }
+  if (!isPlainObject(target) || !(head in target)) return target;
+  return { ...target, [head]: rest.length === 0 ? value : withValueAt(target[head], rest, value) };
+}
+
+/**
+ * Gives the fields a stage set to number literals the literals' BSON types (mingo saw them as bare numbers): `{ $set:
+ * { n: Long(5) } }` sets a long, as MongoDB does. `stage` is the stage as sent; `output` the stage's result.
+ */
+export function withLiteralTypes(output: Document[], stage: Document): Document[] {
+  const specification = fieldSpecification(stage);
+  const literals = specification ? literalsOf(specification.spec, specification.bareIsValue) : [];
+  if (literals.length === 0) return output;
+  return output.map((doc) => literals.reduce<Document>((typed, { path, value }) => withValueAt(typed, path, value) as Document, doc));
+}

@@ -205,6 +205,71 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect(await ids({ v: 1 })).toEqual(["decimal", "double", "int", "long"]);
   });
 
+  it("keeps the BSON type of number literals in pipelines: values set, $literal, arithmetic operands, and pipeline updates", async () => {
+    const c = engine.db.collection("literals");
+    await c.insertOne({ _id: 1 as never, a: 2 });
+    const [doc] = await c
+      .aggregate(
+        [
+          {
+            $addFields: {
+              long: Long.fromNumber(5),
+              double: new Double(1),
+              decimal: Decimal128.fromString("2.50"),
+              nested: { l: Long.fromNumber(6) },
+              "dotted.d": new Double(4),
+              list: [Long.fromNumber(7), new Double(8), 9],
+            },
+          },
+          {
+            $project: {
+              long: 1,
+              double: 1,
+              decimal: 1,
+              nested: 1,
+              dotted: 1,
+              list: 1,
+              literalLong: { $literal: Long.fromNumber(5) },
+              literalDouble: { $literal: new Double(1) },
+              plusDouble: { $add: ["$a", new Double(1)] },
+              plusLong: { $add: ["$a", Long.fromNumber(1)] },
+              timesLiteralLong: { $multiply: ["$a", { $literal: Long.fromNumber(3) }] },
+              minusDouble: { $subtract: ["$a", new Double(1)] },
+              typeOfLong: { $type: "$long" },
+              typeOfSum: { $type: { $add: ["$a", new Double(1)] } },
+              typeOfLiteral: { $type: { $literal: Long.fromNumber(1) } },
+            },
+          },
+        ],
+        raw,
+      )
+      .toArray();
+    // MongoDB: a literal keeps its type; int32 + double is a double, int32 + long a long ($add, $multiply, $subtract).
+    expect(doc).toEqual({
+      _id: new Int32(1),
+      long: Long.fromNumber(5),
+      double: new Double(1),
+      decimal: Decimal128.fromString("2.50"),
+      nested: { l: Long.fromNumber(6) },
+      dotted: { d: new Double(4) },
+      list: [Long.fromNumber(7), new Double(8), new Int32(9)],
+      literalLong: Long.fromNumber(5),
+      literalDouble: new Double(1),
+      plusDouble: new Double(3),
+      plusLong: Long.fromNumber(3),
+      timesLiteralLong: Long.fromNumber(6),
+      minusDouble: new Double(1),
+      typeOfLong: "long",
+      typeOfSum: "double",
+      typeOfLiteral: "long",
+    });
+    // A pipeline update stores the literal's type.
+    await c.updateOne({ _id: 1 as never }, [{ $set: { u: Long.fromNumber(9), w: { $add: ["$a", new Double(1)] }, v: { $literal: new Double(2) } } }]);
+    const stored = await c.findOne({ _id: 1 as never }, raw);
+    expect([stored!.u, stored!.w, stored!.v]).toEqual([Long.fromNumber(9), new Double(3), new Double(2)]);
+    expect(await c.countDocuments({ u: { $type: "long" }, w: { $type: "double" }, v: { $type: "double" } })).toBe(1);
+  });
+
   it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
     const c = engine.db.collection("money");
     await c.insertMany([

@@ -8,7 +8,7 @@ import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
-import { withLiteralTypes } from "./typed-expressions";
+import { evaluatingTyped, withLiteralTypes } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
@@ -521,6 +521,9 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
   return docs;
 }
 
+/** Stages whose output holds the values of expressions: typed operators there answer with their types. */
+const VALUE_STAGES = new Set(["$project", "$addFields", "$set", "$replaceRoot", "$replaceWith", "$group"]);
+
 /**
  * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
  * operators ($sum, $add, $type) read the types the earlier stages produced or passed through. `restoreTypes` gives
@@ -535,7 +538,9 @@ function runStagesKeepingTypes(
   let docs = input;
   for (const stage of stages) {
     const current = docs;
-    const output = translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers)));
+    const output = evaluatingTyped(VALUE_STAGES.has(Object.keys(stage)[0] ?? ""), () =>
+      translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers))),
+    );
     docs = withLiteralTypes(restoreTypes(current, output), stage);
   }
   return docs;

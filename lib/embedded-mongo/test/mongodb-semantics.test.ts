@@ -263,6 +263,38 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
       typeOfSum: "double",
       typeOfLiteral: "long",
     });
+    // Operators that return an operand return it with its type; a typed result compared by another operator compares by value.
+    const [passed] = await c
+      .aggregate(
+        [
+          {
+            $project: {
+              cond: { $cond: [{ $gt: ["$a", 1] }, Long.fromNumber(5), 0] },
+              condObject: { $cond: { if: false, then: 0, else: new Double(6) } },
+              ifNull: { $ifNull: ["$missing", new Double(2)] },
+              switched: { $switch: { branches: [{ case: { $eq: ["$a", 2] }, then: Long.fromNumber(7) }], default: 0 } },
+              sumAbove: { $gt: [{ $add: ["$a", Long.fromNumber(1)] }, 2] },
+              sumEquals: { $eq: [{ $add: ["$a", new Double(1)] }, 3] },
+            },
+          },
+        ],
+        raw,
+      )
+      .toArray();
+    expect(passed).toEqual({
+      _id: new Int32(1),
+      cond: Long.fromNumber(5),
+      condObject: new Double(6),
+      ifNull: new Double(2),
+      switched: Long.fromNumber(7),
+      sumAbove: true,
+      sumEquals: true,
+    });
+    // $sum of a long or double literal counts in the literal's type.
+    await c.insertOne({ _id: 2 as never, a: 3 });
+    const [counted] = await c.aggregate([{ $group: { _id: null, longs: { $sum: Long.fromNumber(1) }, doubles: { $sum: new Double(2) } } }], raw).toArray();
+    expect(counted).toEqual({ _id: null, longs: Long.fromNumber(2), doubles: new Double(4) });
+    await c.deleteOne({ _id: 2 as never });
     // A pipeline update stores the literal's type.
     await c.updateOne({ _id: 1 as never }, [{ $set: { u: Long.fromNumber(9), w: { $add: ["$a", new Double(1)] }, v: { $literal: new Double(2) } } }]);
     const stored = await c.findOne({ _id: 1 as never }, raw);

@@ -63,7 +63,7 @@ export class Collection {
     if (pending) for (const [index, entries] of pending) if (this.indexes.get(index.name) === index) index.addEntries(entries);
   }
 
-  /** Recovery: until `finishLoading`, documents are restored with the _id index only and no checks. */
+  /** Recovery: until `finishLoading`, documents are restored without checks and without index upkeep (see `loading`). */
   startLoading(): void {
     this.loading = true;
     this.idIndexBuilt = false;

@@ -30,11 +30,12 @@ export interface FieldPredicate {
 type IndexKey = unknown[];
 
 /**
- * The tree entry of a key for a record: the key's values, then the record id. Built by `concat`, which sizes the
- * array exactly (a spread leaves room for 17 elements: about 200 bytes per entry instead of 70).
+ * The tree entry of a key for a record: the key's values, then the record id, in an array of exactly that size (a
+ * spread leaves room for 17 elements: about 200 bytes per entry instead of 70). One-field keys, the common case,
+ * take the faster literal.
  */
 export function entryOf(key: readonly unknown[], recordId: number): IndexKey {
-  return key.concat(recordId);
+  return key.length === 1 ? [key[0], recordId] : key.concat(recordId);
 }
 
 const SUPPORTED_TYPES = new Set<unknown>([1, -1, "2dsphere", "hashed"]);

@@ -409,6 +409,48 @@ const UNSUPPORTED_STAGES = new Set([
   "$planCacheStats",
 ]);
 
+/** A whole non-negative number given as any BSON number type, or undefined. */
+function wholeNumber(value: unknown): number | undefined {
+  if (numberType(value) === undefined) return undefined;
+  const number = Number(value);
+  return Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+/**
+ * The find a pipeline starts with: an optional `$match` (without `$expr` or geo-near), a `$sort` by fields, then an
+ * optional `$skip` and an optional positive `$limit`, with how many stages it covers. Anything else (an invalid value
+ * too, so that it gets the stage's own error) is left to the stages.
+ */
+function leadingFindOf(pipeline: Document[]): { spec: FindSpec; stages: number } | undefined {
+  let position = 0;
+  const spec: FindSpec = {};
+  const stage = () => pipeline[position] ?? {};
+  if ("$match" in stage()) {
+    const filter = stage().$match;
+    if (!isPlainObject(filter) || /"\$(expr|near|nearSphere)"/.test(JSON.stringify(filter))) return undefined;
+    spec.filter = filter;
+    position++;
+  }
+  const sort = stage().$sort;
+  const directions = isPlainObject(sort) ? Object.values(sort) : [];
+  if (directions.length === 0 || !directions.every((direction) => numberType(direction) !== undefined && [1, -1].includes(Number(direction)))) return undefined;
+  spec.sort = sort;
+  position++;
+  if ("$skip" in stage()) {
+    const skip = wholeNumber(stage().$skip);
+    if (skip === undefined) return undefined;
+    spec.skip = skip;
+    position++;
+  }
+  if ("$limit" in stage()) {
+    const limit = wholeNumber(stage().$limit);
+    if (!limit) return undefined;
+    spec.limit = limit;
+    position++;
+  }
+  return { spec, stages: position };
+}
+
 /** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
 export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: QueryOptions): Document[] {
   for (const stage of pipeline) {
@@ -420,9 +462,14 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   let input: Document[];
   let rest = pipeline;
   const first = pipeline[0];
+  const leading = leadingFindOf(pipeline);
   if (first && "$geoNear" in first) {
     input = geoNearStage(collection, first.$geoNear as Document, options);
     rest = pipeline.slice(1);
+  } else if (collection && leading) {
+    // MongoDB's optimiser hands a leading $match/$sort/$skip/$limit to the query layer: the sort may walk an index.
+    input = runFind(collection, leading.spec, options).docs;
+    rest = pipeline.slice(leading.stages);
   } else if (first && "$match" in first && isPlainObject(first.$match) && !JSON.stringify(first.$match).includes("$expr")) {
     input = matchRecords(collection, first.$match, options).matches.map((match) => match.doc);
     rest = pipeline.slice(1);

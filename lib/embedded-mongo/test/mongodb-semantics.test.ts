@@ -396,6 +396,27 @@ describe("sorts walk an index when one gives the order", () => {
     expect(plan.queryPlanner.winningPlan.inputStage.direction).toBe("backward");
     expect((await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).toArray()).map((d) => d.at)).toEqual([3, 2]);
   });
+  it("an aggregation starting with $match, $sort, $skip and $limit answers as find does, arrays by their smallest or largest element", async () => {
+    const c = engine.db.collection("pipelined");
+    await c.insertMany([{ k: 5, w: "a" }, { k: [9, 1], w: "a" }, { w: "a" }, { k: 3, w: "b" }, { k: [4, 7], w: "a" }, { k: 2, w: "a" }]);
+    await c.createIndex({ k: 1 });
+    const keys = async (direction: 1 | -1) =>
+      (await c.aggregate([{ $match: { w: "a" } }, { $sort: { k: direction } }, { $skip: 1 }, { $limit: 3 }, { $project: { _id: 0, k: 1 } }]).toArray()).map(
+        (d) => d.k ?? null,
+      );
+    // Ascending: missing (as null) first, then [9, 1] by its 1, 2, [4, 7] by its 4, 5; descending: [9, 1] by its 9 first.
+    expect(await keys(1)).toEqual([[9, 1], 2, [4, 7]]);
+    expect(await keys(-1)).toEqual([[4, 7], 5, 2]);
+    const found = await c
+      .find({ w: "a" }, { projection: { _id: 0, k: 1 } })
+      .sort({ k: 1 })
+      .skip(1)
+      .limit(3)
+      .toArray();
+    expect(found.map((d) => d.k ?? null)).toEqual(await keys(1));
+    const counted = await c.aggregate([{ $sort: { k: 1 } }, { $limit: 4 }, { $count: "n" }]).toArray();
+    expect(counted).toEqual([{ n: 4 }]);
+  });
 });
 
 describe("validators are applied on insert and update with DocumentValidationFailure (121)", () => {

@@ -1,6 +1,6 @@
 // The reference pages (web/dist, built by Vite) on the gateway's origin: static files with long-lived caching for hashed assets, sent brotli- or gzip-compressed when the build wrote a copy and the browser accepts it, and GraphiQL for developers outside production.
-import { existsSync, readdirSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
 import express from "express";
 import type { Router } from "express";
 import Negotiator from "negotiator";
@@ -25,29 +25,23 @@ interface SendOptions {
   immutable: boolean;
 }
 
-/** Sends built files: the copy in the best encoding the request accepts, else the file itself; `Vary: Accept-Encoding` wherever a copy exists. */
-function builtFileSender(distDir: string) {
-  const files = new Set(
-    readdirSync(distDir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name)),
-  );
-  return (path: string, request: express.Request, response: express.Response, { immutable }: SendOptions) => {
-    const variants = ENCODINGS.filter((encoding) => files.has(path + encoding.suffix));
-    const cacheOptions = immutable ? { immutable: true, maxAge: "365d" } : { cacheControl: false };
-    if (!immutable) response.set("cache-control", "no-cache");
-    if (variants.length === 0) return response.sendFile(path, cacheOptions);
-    response.vary("Accept-Encoding");
-    // Browsers list gzip before br at equal weight; on a tie the smaller copy (br) goes.
-    const accepted = new Negotiator(request).encoding([...variants.map((variant) => variant.name), "identity"], {
-      preferred: ENCODINGS.map((encoding) => encoding.name),
-    });
-    const chosen = variants.find((variant) => variant.name === accepted);
-    if (chosen === undefined) return response.sendFile(path, cacheOptions);
-    // The type of the file itself, not of its .br/.gz copy (send keeps a Content-Type already set).
-    response.type(extname(path)).set("content-encoding", chosen.name);
-    return response.sendFile(path + chosen.suffix, cacheOptions);
-  };
+/** Sends a built file: the copy in the best encoding the request accepts, else the file itself; `Vary: Accept-Encoding` wherever a copy exists. */
+function sendBuilt(path: string, request: express.Request, response: express.Response, { immutable }: SendOptions): void {
+  // Looked up on each request, as a rebuild while the gateway runs writes new files.
+  const variants = ENCODINGS.filter((encoding) => existsSync(path + encoding.suffix));
+  const cacheOptions = immutable ? { immutable: true, maxAge: "365d" } : { cacheControl: false };
+  if (!immutable) response.set("cache-control", "no-cache");
+  if (variants.length === 0) return response.sendFile(path, cacheOptions);
+  response.vary("Accept-Encoding");
+  // Browsers list gzip before br at equal weight; on a tie the smaller copy (br) goes.
+  const accepted = new Negotiator(request).encoding([...variants.map((variant) => variant.name), "identity"], {
+    preferred: ENCODINGS.map((encoding) => encoding.name),
+  });
+  const chosen = variants.find((variant) => variant.name === accepted);
+  if (chosen === undefined) return response.sendFile(path, cacheOptions);
+  // The type of the file itself, not of its .br/.gz copy (send keeps a Content-Type already set).
+  response.type(extname(path)).set("content-encoding", chosen.name);
+  return response.sendFile(path + chosen.suffix, cacheOptions);
 }
 
 /** Serves the built pages; without a build, answers `/` with one line saying how to build them. */
@@ -59,8 +53,8 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
     });
     return router;
   }
-  const send = builtFileSender(distDir);
-  const page = (file: string) => (request: express.Request, response: express.Response) => send(join(distDir, file), request, response, { immutable: false });
+  const page = (file: string) => (request: express.Request, response: express.Response) =>
+    sendBuilt(join(distDir, file), request, response, { immutable: false });
   if (!production) {
     router.get("/graphiql", page("graphiql.html"));
     // A browser opening the endpoint gets GraphiQL; GraphQL requests (POST, or GET with a query) go on.
@@ -70,13 +64,12 @@ export function pagesRouter({ distDir, production }: PagesOptions): Router {
     });
   }
   const assetsDir = join(distDir, "assets");
-  const isCopy = (name: string) => ENCODINGS.some((encoding) => name.endsWith(encoding.suffix));
-  const assets = new Set((existsSync(assetsDir) ? readdirSync(assetsDir) : []).filter((name) => !isCopy(name)));
-  // Only the files the build wrote: the name is looked up, never joined to a path unchecked.
+  // One file name of the assets folder (a decoded "../" is not one), and not a compressed copy itself.
   router.get("/assets/:file", (request, response, next) => {
     const { file } = request.params;
-    if (!assets.has(file)) return next();
-    send(join(assetsDir, file), request, response, { immutable: true });
+    const isCopy = ENCODINGS.some((encoding) => file.endsWith(encoding.suffix));
+    if (basename(file) !== file || file.startsWith(".") || isCopy || !existsSync(join(assetsDir, file))) return next();
+    sendBuilt(join(assetsDir, file), request, response, { immutable: true });
   });
   router.get("/", page("index.html"));
   router.get("/portal", page("portal.html"));

@@ -70,11 +70,11 @@ function vacancy(resource: ResourceDetail): string {
   return `${available}${maximum}${updated}`;
 }
 
-/** A contact person's face photo from the URL the API gave; a photo that does not load gives way to a line saying so. */
+/** A contact person's face photo from the URL the API gave; one that does not load (the photo server out of reach) is left out, the name beside it says who it is. */
 function facePhoto(url: string, name: string): HTMLElement {
   const photo = element("img", undefined, "face");
   Object.assign(photo, { src: url, alt: `${name}さんの顔写真`, width: 72, height: 72, referrerPolicy: "no-referrer", decoding: "async" });
-  photo.addEventListener("error", () => photo.replaceWith(element("span", `（${name}さんの顔写真を読み込めません）`, "face-missing")), { once: true });
+  photo.addEventListener("error", () => photo.remove(), { once: true });
   return photo;
 }
 

@@ -61,9 +61,18 @@ function sameValue(a: unknown, b: unknown): boolean {
 /** One official field's provenance, as the API shows it (`fieldProvenance`): the write that set it last. */
 export type FieldProvenanceOfField = Omit<FieldProvenanceDocument, "fields"> & { field: string };
 
+/** The stored entries as writes: an entry stored one per field (before writes were grouped) reads as a write of its one field. */
+function storedWrites(provenance: readonly FieldProvenanceDocument[] | undefined): FieldProvenanceDocument[] {
+  return (provenance ?? []).map((entry) => {
+    if (Array.isArray(entry.fields)) return entry;
+    const { field, ...write } = entry as Omit<FieldProvenanceDocument, "fields"> & { field?: string };
+    return { ...write, fields: field === undefined ? [] : [field] };
+  });
+}
+
 /** Units a person edited (so an import keeps its hands off them). */
 export function editedByPeople(provenance: readonly FieldProvenanceDocument[] | undefined): Set<string> {
-  return new Set((provenance ?? []).filter((entry) => entry.editedBy !== undefined).flatMap((entry) => entry.fields));
+  return new Set(storedWrites(provenance).flatMap((entry) => (entry.editedBy === undefined ? [] : entry.fields)));
 }
 
 /** The provenance list with `entries` (newer writes) appended and the fields they set taken off the older entries. */
@@ -72,13 +81,13 @@ export function withProvenance(
   entries: readonly FieldProvenanceDocument[],
 ): FieldProvenanceDocument[] {
   const replaced = new Set(entries.flatMap((entry) => entry.fields));
-  const kept = (current ?? []).map((entry) => ({ ...entry, fields: entry.fields.filter((field) => !replaced.has(field)) }));
+  const kept = storedWrites(current).map((entry) => ({ ...entry, fields: entry.fields.filter((field) => !replaced.has(field)) }));
   return [...kept, ...entries].filter((entry) => entry.fields.length > 0);
 }
 
 /** The stored provenance (one entry per write) as one entry per field. */
 export function provenanceByField(provenance: readonly FieldProvenanceDocument[] | undefined): FieldProvenanceOfField[] {
-  return (provenance ?? []).flatMap(({ fields, ...write }) => fields.map((field) => ({ field, ...write })));
+  return storedWrites(provenance).flatMap(({ fields, ...write }) => fields.map((field) => ({ field, ...write })));
 }
 
 /**

@@ -32,3 +32,17 @@ test("the API's view has one entry per field, with the write that set it", () =>
   ]);
   expect(provenanceByField(undefined)).toEqual([]);
 });
+
+test("entries stored one per field by an earlier version read as writes of that field", () => {
+  const legacy = [
+    { field: "contact.phone", source: "COORDINATOR", editedBy: "長寿介護課 山田", at: EDITED_AT },
+    { field: "names.official", source: "OPEN_DATA", file: "jigyosho_130.csv", at: IMPORTED_AT },
+  ] as unknown as FieldProvenanceDocument[];
+  expect([...editedByPeople(legacy)]).toEqual(["contact.phone"]);
+  expect(provenanceByField(legacy).map((entry) => entry.field)).toEqual(["contact.phone", "names.official"]);
+  const reimport: FieldProvenanceDocument = { fields: ["names.official"], source: "OPEN_DATA", file: "jigyosho_130.csv", at: REIMPORTED_AT };
+  expect(withProvenance(legacy, [reimport])).toEqual([
+    { fields: ["contact.phone"], source: "COORDINATOR", editedBy: "長寿介護課 山田", at: EDITED_AT },
+    reimport,
+  ]);
+});

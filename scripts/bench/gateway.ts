@@ -287,8 +287,9 @@ async function main(): Promise<void> {
   const secrets = { identity: randomBytes(32).toString("hex"), jwt: randomBytes(32).toString("hex") };
   console.log(
     `each gateway in its own process (NODE_ENV=production, logs off or at warn), the engine and subgraphs in one, load from this process; ` +
-      `Tsunagu's gateway merges identical in-flight reads of one identity (SUBGRAPH_MERGE_IN_FLIGHT default), Hive Gateway deduplicates identical in-flight ` +
-      `subgraph requests by default; both verify the caller's JWT and sign each subgraph request with its identity`,
+      `Tsunagu's gateway merges identical in-flight subgraph reads of one identity (SUBGRAPH_MERGE_IN_FLIGHT default); Hive Gateway merges identical in-flight ` +
+      `subgraph queries (same URL and body) by default, whoever asks, since the identity is signed in after it merged; both verify the caller's JWT and ` +
+      `sign each subgraph request with its identity`,
   );
   console.log(
     `${CONNECTIONS} connections (closed loop), every one sending the same query; ${ROUNDS} rounds of ${SECONDS} s per target, the order reversed every other round, ` +

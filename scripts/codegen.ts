@@ -41,7 +41,7 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
   resources: {
     contextType: "../context#ResourcesContext",
     mappers: {
-      Resource: "../models#ResourceDocument",
+      Resource: "../models#ResourceView",
       ResourceCategory: "../taxonomy#TaxonomyCategory",
       ResourceConnection: "../search#ResourcePage",
       ResourceEdge: "../search#ResourceHit",
@@ -63,7 +63,7 @@ const SUBGRAPH_CODEGEN: Readonly<Record<string, SubgraphCodegen>> = {
     contextType: "../context#GroupsContext",
     mappers: {
       Group: "../models#GroupDocument",
-      Member: "../models#MemberDocument",
+      Member: "../models#MemberView",
       Board: "../models#BoardRef",
       Post: "../models#PostDocument",
       Comment: "../models#CommentDocument",

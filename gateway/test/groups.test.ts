@@ -757,6 +757,8 @@ describe("batched entities", () => {
     expect(found.map((member) => member.id)).toEqual(representations.map((representation) => representation.id));
     expect(finds("members")).toBe(1);
     expect(stack.commands).toHaveLength(1);
+    // The search keys resolve no field, so they are not read.
+    expect(stack.commands[0].command.projection).toEqual({ searchKeys: 0 });
   });
 
   test("_entities for 100 resources' staff costs one query", async () => {

@@ -11,12 +11,12 @@ import type { Identity } from "@tsunagu/service-kit";
 import { CREW_LOOKUP_QUERY, emergencyModels, seedDemoEmergencyProfiles, startEmergencySubgraph } from "@tsunagu/emergency";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { groupsModels, seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
-import { issueToken } from "@tsunagu/gateway";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 import { cpuCell, loadLine, openLoop, summarise, table } from "./load";
-import type { LoadRequest, LoadRun, Summary } from "./load";
-import { ROOT, startBenchGateway, startChild, stopChild } from "./processes";
+import type { LoadRun, Summary } from "./load";
+import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
+import { ROOT, startBenchGateway, startChild, startCpuProfile, stopChild } from "./processes";
 import type { Child } from "./processes";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
@@ -28,19 +28,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP_SECONDS = 3;
 /** A look-up with no complete answer within this long counts as a timeout (the gateway's crews' lane has 10 s). */
 const TIMEOUT_MS = 10_000;
-/** The crews the look-ups come from, in turn (each its own EMS identity). */
-const CREWS = 50;
 /** Card codes the crews draw from (a sample of the seeded profiles). */
 const SAMPLED_CODES = 5000;
 /** p99 through the gateway may be at most this many times direct (issue 14). */
 const TARGET_P99_RATIO = 1.3;
+/** A directory for a CPU profile of the subgraphs' process from the end of seeding to its stop; unset: no profile. */
+const PROFILE_DIR = process.env.BENCH_SUBGRAPHS_PROFILE_DIR;
 const JWT = { issuer: "tsunagu-bench", audience: "tsunagu-bench" };
-
-/** The crew's view as the emergency subgraph alone can answer it: the other subgraphs' entities as bare references. */
-const DIRECT_QUERY = CREW_LOOKUP_QUERY.replace("primaryHospital { names { official } contact { phone } }", "primaryHospital { id }").replace(
-  "careManager { name workContact { phone } }",
-  "careManager { id }",
-);
 
 /** What the serving child prints once it answers requests. */
 interface Served {
@@ -50,8 +44,6 @@ interface Served {
   seedSeconds: number;
   cardCodes: string[];
 }
-
-const crewIdentity = (crew: number): Identity => ({ role: "EMS", authMethod: "jwt", subject: `bench-crew-${crew}`, scopes: [] });
 
 /** The serving child: engine in memory, demo resources and groups, PROFILES emergency profiles, three subgraphs on loopback. */
 async function serve(): Promise<void> {
@@ -93,28 +85,16 @@ async function serve(): Promise<void> {
     seedSeconds,
     cardCodes: sampled.map((profile) => profile.cardCode),
   };
+  const stopProfile = PROFILE_DIR === undefined ? undefined : await startCpuProfile(PROFILE_DIR, "subgraphs");
   process.stdout.write(`${JSON.stringify(served)}\n`);
   process.once("SIGTERM", () => {
     void (async () => {
+      await stopProfile?.();
       for (const service of [emergency, groups, resources]) await service.stop();
       await pubsub.close();
       await mongo.close();
     })();
   });
-}
-
-/** Each look-up a random sampled card code from the next crew in turn; `headersFor` gives that crew's headers for the body. */
-function lookUps(query: string, codes: readonly string[], headersFor: (crew: number, body: string) => Record<string, string>): LoadRequest {
-  let crew = -1;
-  return {
-    body: () => {
-      crew = (crew + 1) % CREWS;
-      const code = codes[Math.floor(Math.random() * codes.length)];
-      return JSON.stringify({ query, variables: { input: { cardCode: code, reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${crew}` } } });
-    },
-    headers: (body) => headersFor(crew, body),
-    accept: (text) => !text.includes('"errors"') && text.includes('"outcome":"ALLOWED"'),
-  };
 }
 
 /** One line of a round: a target's p50/p99, errors, timeouts and CPU per look-up. */
@@ -151,7 +131,6 @@ async function lookUpOnce(url: string, query: string, headersFor: (body: string)
 }
 
 async function main(): Promise<void> {
-  if (DIRECT_QUERY === CREW_LOOKUP_QUERY) throw new Error("CREW_LOOKUP_QUERY changed: update DIRECT_QUERY's replacements");
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
   const jwtSecret = randomBytes(32).toString("hex");
@@ -178,17 +157,13 @@ async function main(): Promise<void> {
     });
     children.push(gateway);
 
-    const tokens = await Promise.all(
-      Array.from({ length: CREWS }, (_, crew) =>
-        issueToken({ role: "EMS", subject: crewIdentity(crew).subject as string, expiresIn: "2h" }, { secret: jwtSecret, ...JWT }),
-      ),
-    );
+    const tokens = await crewTokens({ secret: jwtSecret, ...JWT });
     const throughGateway = (crew: number) => ({ authorization: `Bearer ${tokens[crew]}` });
     const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency, body);
 
     const code = cardCodes[0];
     const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, () => throughGateway(0), code);
-    const directText = await lookUpOnce(urls.emergency, DIRECT_QUERY, (body) => direct(0, body), code);
+    const directText = await lookUpOnce(urls.emergency, CREW_DIRECT_QUERY, (body) => direct(0, body), code);
     const person = (text: string) =>
       JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");
@@ -203,7 +178,8 @@ async function main(): Promise<void> {
     );
     console.log(
       `open loop: ${RATE} look-ups/s sent on schedule whatever earlier ones do (latency counted from when each was due), from ${CREWS} crews in turn (one EMS identity each); ` +
-        `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run`,
+        `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run` +
+        (PROFILE_DIR === undefined ? "" : `; CPU profile of the subgraphs' process into ${PROFILE_DIR}`),
     );
     console.log(
       `through the gateway: CREW_LOOKUP_QUERY (emergency + primaryHospital from resources + careManager from groups): ${Buffer.byteLength(gatewayText)} bytes`,
@@ -217,8 +193,13 @@ async function main(): Promise<void> {
 
     const watched = { gateway: gateway.process.pid!, subgraphs: server.process.pid! };
     const targets = {
-      direct: { label: "direct ", url: urls.emergency, request: lookUps(DIRECT_QUERY, cardCodes, direct), runs: [] as LoadRun[] },
-      gateway: { label: "gateway", url: gateway.ready, request: lookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => throughGateway(crew)), runs: [] as LoadRun[] },
+      direct: { label: "direct ", url: urls.emergency, request: crewLookUps(CREW_DIRECT_QUERY, cardCodes, direct), runs: [] as LoadRun[] },
+      gateway: {
+        label: "gateway",
+        url: gateway.ready,
+        request: crewLookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => throughGateway(crew)),
+        runs: [] as LoadRun[],
+      },
     };
     for (const target of Object.values(targets)) await openLoop(target.url, target.request, RATE, WARMUP_SECONDS, watched, TIMEOUT_MS);
     for (let round = 0; round < ROUNDS; round += 1) {

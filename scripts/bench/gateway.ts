@@ -1,227 +1,309 @@
-// `npm run bench:gateway`: one search query on 100,000 resources, sent directly to the resources subgraph, through a gateway that sends every
-// identical in-flight query (SUBGRAPH_MERGE_IN_FLIGHT=false) and through one that merges them, with throughput, p50/p99 latency, CPU and ratios.
-// The engine and the subgraph run in one child, each gateway (its production entry point) in its own, and the load generator here,
-// so that the load generator competes with no server for an event loop.
+// `npm run bench:gateway`: three queries sent directly to a subgraph, through Tsunagu's gateway (merging identical in-flight reads, its default) and through
+// Hive Gateway with the Rust query planner (@graphql-hive/router-runtime, signing subgraph requests the same way), in ABC CBA rounds, with throughput,
+// p50/p99 latency, failures and CPU ms per request of each gateway and of the subgraphs. Q1 runs on 100,000 generated resources (resources subgraph
+// only), Q2 and Q3 on the demo city (resources, groups, events and emergency subgraphs). The engine and the subgraphs run in one child, each gateway
+// in its own, and the load generator here, so that the load generator competes with no server for an event loop.
 import { randomBytes } from "node:crypto";
-import autocannon from "autocannon";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
+import type { Identity } from "@tsunagu/service-kit";
+import { CREW_LOOKUP_QUERY } from "@tsunagu/emergency";
+import { issueToken } from "@tsunagu/gateway";
+import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
-import { loadLine } from "./load";
-import { startBenchGateway, startChild, stopChild, treeCpuMillis } from "./processes";
+import { closedLoop, cpuCell, loadLine, summarise, table } from "./load";
+import type { LoadRequest, LoadRun, Watched } from "./load";
+import { CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
+import { ROOT, startBenchGateway, startChild, stopChild } from "./processes";
 import type { Child } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
+import type { CityServerReady } from "./city-server";
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 100_000);
 /** Seconds of each measured run, and runs per target. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
-/** Requests per connection before the first measured run of a target. */
-const WARMUP_PER_CONNECTION = 2;
+const WARMUP_SECONDS = 3;
 /** Generous, so that a slow answer is measured as latency rather than cut off as a failure. */
-const TIMEOUT_SECONDS = 60;
-/** A directory for `--cpu-prof` of the gateway (one profile written when it stops); unset: no profile. */
+const TIMEOUT_MS = 60_000;
+/** A directory for `--cpu-prof` of both gateways (one profile each, written when it stops); unset: no profile. */
 const PROFILE_DIR = process.env.BENCH_GATEWAY_PROFILE_DIR;
+const JWT = { issuer: "tsunagu-bench", audience: "tsunagu-bench" };
 
-const QUERY = `{
+const Q1 = `{
   resources(filter: { text: "訪問看護", near: { latitude: 36.4, longitude: 136.45, radiusMeters: 3000 } }, first: 20) {
     edges { distanceMeters node { id names { official kana } category { code } address { district } } }
   }
 }`;
-const BODY = JSON.stringify({ query: QUERY });
+/** Resources near the centre with their staff (groups) and the events they host (events); direct, the resources subgraph's part only. */
+const Q2 = `{
+  resources(filter: { kinds: [FORMAL] }, first: 10) {
+    edges { node { id names { official } category { code }
+      staff { name profession workContact { phone } }
+      hostedEvents(from: "2025-04-01T00:00:00Z", first: 5) { edges { node { title startsAt } } } } }
+  }
+}`;
+const Q2_DIRECT = Q2.replace("staff { name profession workContact { phone } }", "").replace(
+  'hostedEvents(from: "2025-04-01T00:00:00Z", first: 5) { edges { node { title startsAt } } }',
+  "",
+);
+if (Q2_DIRECT === Q2) throw new Error("Q2 changed: update Q2_DIRECT's replacements");
 
-/** POSTs the query once and returns the response data, failing on any GraphQL error. */
-async function queryOnce(url: string, headers: Record<string, string>): Promise<unknown> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: BODY });
-  const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
-  if (!response.ok || body.errors !== undefined) throw new Error(`${url} answered HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
-  return body.data;
+/** A professional, who may see the staff's work contacts. */
+const PROFESSIONAL: Identity = { role: "PROFESSIONAL", authMethod: "jwt", subject: "bench-professional", profession: "NURSE", scopes: [] };
+
+/** One way of answering a query: its URL, what each request sends, and the processes whose CPU it uses. */
+interface Target {
+  label: string;
+  url: string;
+  request: LoadRequest;
+  watched: Watched;
+  runs: LoadRun[];
 }
 
-/** What one load run saw: every response time (ms), how long it ran and what failed. */
-interface LoadRun {
-  latencies: number[];
-  seconds: number;
-  /** Non-2xx answers, GraphQL errors, connection errors and timeouts. */
-  failures: number;
-  /** CPU ms of the gateway's and the subgraph's processes during the run. */
-  cpu: { gateway: number; subgraph: number };
+/** The same query on one request's identity, direct and through both gateways. */
+interface Case {
+  name: string;
+  description: string;
+  targets: [Target, Target, Target];
 }
 
-/** Sends the query from CONNECTIONS connections for `length` (seconds or a number of requests); `headers()` is called for every request. */
-function load(
-  url: string,
-  headers: () => Record<string, string>,
-  length: { duration: number } | { amount: number },
-  pids: { gateway: number; subgraph: number },
-): Promise<LoadRun> {
-  const before = { gateway: treeCpuMillis(pids.gateway), subgraph: treeCpuMillis(pids.subgraph) };
-  return new Promise((resolve, reject) => {
-    let graphqlErrors = 0;
-    const latencies: number[] = [];
-    const options: autocannon.Options = {
-      url,
-      method: "POST",
-      connections: CONNECTIONS,
-      timeout: TIMEOUT_SECONDS,
-      ...length,
-      requests: [
-        {
-          body: BODY,
-          setupRequest: (request) => ({ ...request, headers: { ...request.headers, "content-type": "application/json", ...headers() } }),
-          onResponse: (status, body) => {
-            if (status === 200 && body.includes('"errors"')) graphqlErrors += 1;
-          },
-        },
-      ],
-    };
-    const instance = autocannon(options, (error, result) => {
-      if (error !== null) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      const cpu = { gateway: treeCpuMillis(pids.gateway) - before.gateway, subgraph: treeCpuMillis(pids.subgraph) - before.subgraph };
-      resolve({ latencies, seconds: result.duration, failures: result.non2xx + result.errors + result.timeouts + graphqlErrors, cpu });
-    });
-    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-}
-
-/**
- * A measured run of SECONDS. Requests still in flight when it ends are abandoned by the client but not by the
- * server, so one more request waits for the server to be idle before the next run.
- */
-async function measure(url: string, headers: () => Record<string, string>, pids: { gateway: number; subgraph: number }): Promise<LoadRun> {
-  const run = await load(url, headers, { duration: SECONDS }, pids);
-  await queryOnce(url, headers());
-  return run;
-}
-
-/** Throughput and latency percentiles over several runs of one target. */
-function summarise(runs: readonly LoadRun[]): {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  failures: number;
-  gatewayCpu: number;
-  subgraphCpu: number;
-} {
-  const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
-  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
-  const seconds = runs.reduce((total, run) => total + run.seconds, 0);
-  return {
-    requestsPerSecond: latencies.length / seconds,
-    p50: percentile(50),
-    p99: percentile(99),
-    requests: latencies.length,
-    failures: runs.reduce((total, run) => total + run.failures, 0),
-    gatewayCpu: runs.reduce((total, run) => total + run.cpu.gateway, 0) / Math.max(1, latencies.length),
-    subgraphCpu: runs.reduce((total, run) => total + run.cpu.subgraph, 0) / Math.max(1, latencies.length),
+/** The gateways over one set of subgraphs (`urls`): Tsunagu's production entry point and Hive Gateway, on the same composed supergraph. */
+async function startGateways(
+  urls: Readonly<Record<string, string>>,
+  mongoUri: string,
+  secrets: { identity: string; jwt: string },
+  workDir: string,
+  children: Child<unknown>[],
+): Promise<{ tsunagu: Child<string>; hive: Child<string> }> {
+  const supergraphPath = join(workDir, `supergraph-${Object.keys(urls).join("-")}.graphql`);
+  const sources = readSubgraphSources(join(ROOT, "schema"), (name) => urls[name] ?? "").filter((source) => source.name in urls);
+  writeFileSync(supergraphPath, composeSupergraph(sources));
+  const profile = (name: string) =>
+    PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
+  const common = {
+    SUPERGRAPH_PATH: supergraphPath,
+    IDENTITY_SECRET: secrets.identity,
+    JWT_SECRET: secrets.jwt,
+    JWT_ISSUER: JWT.issuer,
+    JWT_AUDIENCE: JWT.audience,
   };
+  const tsunagu = await startBenchGateway(
+    mongoUri,
+    {
+      ...common,
+      SUBGRAPH_URLS: Object.entries(urls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(","),
+      SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
+    },
+    profile("tsunagu"),
+  );
+  children.push(tsunagu);
+  const hive = await startChild<string>(
+    "scripts/bench/hive-gateway.ts",
+    { ...common, NODE_ENV: "production", MONGODB_URI: mongoUri },
+    (line) => /^Hive gateway: (\S+)$/.exec(line)?.[1],
+    profile("hive"),
+  );
+  children.push(hive);
+  return { tsunagu, hive };
 }
 
-function row(label: string, values: readonly string[]): string {
-  return `${label.padEnd(20)}${values.map((value) => value.padStart(11)).join("")}`;
+/** POSTs one request of `request` and returns the answer's data, failing on an error or an answer the request does not accept. */
+async function answerOf(url: string, request: LoadRequest): Promise<unknown> {
+  const body = typeof request.body === "string" ? request.body : request.body();
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...request.headers(body) }, body });
+  const text = await response.text();
+  if (!response.ok || !(request.accept?.(text) ?? !text.includes('"errors"')))
+    throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+  return (JSON.parse(text) as { data: unknown }).data;
+}
+
+/** The three targets of a case: direct to `subgraph` with `directQuery`, and `query` through each gateway, with `gatewayHeaders`. */
+function targetsOf(
+  subgraph: { url: string; pid: number },
+  gateways: { tsunagu: Child<string>; hive: Child<string> },
+  direct: LoadRequest,
+  throughGateway: LoadRequest,
+): [Target, Target, Target] {
+  return [
+    { label: "direct to subgraph", url: subgraph.url, request: direct, watched: { subgraphs: subgraph.pid }, runs: [] },
+    {
+      label: "Tsunagu gateway",
+      url: gateways.tsunagu.ready,
+      request: throughGateway,
+      watched: { gateway: gateways.tsunagu.process.pid!, subgraphs: subgraph.pid },
+      runs: [],
+    },
+    {
+      label: "Hive Gateway (Rust QP)",
+      url: gateways.hive.ready,
+      request: throughGateway,
+      watched: { gateway: gateways.hive.process.pid!, subgraphs: subgraph.pid },
+      runs: [],
+    },
+  ];
+}
+
+/** Runs a case's targets in ABC CBA rounds after a warm-up each, and prints each round and the summary. */
+async function runCase(benchCase: Case): Promise<void> {
+  console.log(`\n${benchCase.name}: ${benchCase.description}`);
+  for (const target of benchCase.targets) await closedLoop(target.url, target.request, CONNECTIONS, WARMUP_SECONDS, target.watched, TIMEOUT_MS);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // ABC CBA order, so that a drift of the machine or the servers over time weighs on every target alike.
+    const order = round % 2 === 0 ? benchCase.targets : [...benchCase.targets].reverse();
+    const rates: string[] = [];
+    for (const target of order) {
+      const run = await closedLoop(target.url, target.request, CONNECTIONS, SECONDS, target.watched, TIMEOUT_MS);
+      target.runs.push(run);
+      rates.push(
+        `${target.label} ${(run.latencies.length / run.seconds).toFixed(1)} req/s${run.errors === 0 ? "" : ` (${run.errors} errors, e.g. ${run.firstError?.slice(0, 120)})`}`,
+      );
+    }
+    console.log(`  round ${round + 1} (${loadLine()}): ${rates.join(", ")}`);
+  }
+  const summaries = benchCase.targets.map((target) => summarise(target.runs));
+  console.log(
+    table(
+      ["", "req/s", "p50 ms", "p99 ms", "requests", "errors", "CPU ms/req"],
+      benchCase.targets.map((target, index) => {
+        const summary = summaries[index];
+        return [
+          target.label,
+          summary.requestsPerSecond.toFixed(1),
+          summary.p50.toFixed(1),
+          summary.p99.toFixed(1),
+          String(summary.requests),
+          String(summary.errors),
+          cpuCell(summary),
+        ];
+      }),
+    ),
+  );
+  const [direct, tsunagu, hive] = summaries;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  console.log(
+    `  Tsunagu / Hive: req/s ${ratio(tsunagu.requestsPerSecond, hive.requestsPerSecond)}, p50 ${ratio(tsunagu.p50, hive.p50)}, p99 ${ratio(tsunagu.p99, hive.p99)}, ` +
+      `gateway CPU/req ${ratio(tsunagu.cpuPerRequest.gateway, hive.cpuPerRequest.gateway)}; ` +
+      `Tsunagu / direct: req/s ${ratio(tsunagu.requestsPerSecond, direct.requestsPerSecond)}, p99 ${ratio(tsunagu.p99, direct.p99)}; ` +
+      `Hive / direct: req/s ${ratio(hive.requestsPerSecond, direct.requestsPerSecond)}, p99 ${ratio(hive.p99, direct.p99)}`,
+  );
+}
+
+/** Q1 on RESOURCES generated resources, the resources subgraph alone. */
+async function searchCase(secrets: { identity: string; jwt: string }, workDir: string, children: Child<unknown>[]): Promise<void> {
+  const resources = await startChild<ResourcesServerReady>(
+    "scripts/bench/resources-server.ts",
+    { BENCH_RESOURCES: String(RESOURCES), IDENTITY_SECRET: secrets.identity },
+    (line) => (line.startsWith("{") ? (JSON.parse(line) as ResourcesServerReady) : undefined),
+  );
+  children.push(resources);
+  const gateways = await startGateways({ resources: resources.ready.url }, resources.ready.mongoUri, secrets, workDir, children);
+  const body = JSON.stringify({ query: Q1 });
+  const direct: LoadRequest = { body, headers: (sent) => gatewaySignedHeaders(PUBLIC_IDENTITY, secrets.identity, "resources", resources.ready.url, sent) };
+  const throughGateway: LoadRequest = { body, headers: () => ({}) };
+  const answers = [
+    await answerOf(resources.ready.url, direct),
+    await answerOf(gateways.tsunagu.ready, throughGateway),
+    await answerOf(gateways.hive.ready, throughGateway),
+  ];
+  if (new Set(answers.map((answer) => JSON.stringify(answer))).size !== 1) throw new Error("the subgraph and the gateways answered Q1 differently");
+  const hits = (answers[0] as { resources: { edges: unknown[] } }).resources.edges.length;
+  await runCase({
+    name: "Q1",
+    description:
+      `resources(text 訪問看護, within 3 km of the city centre, first 20) → ${hits} edges, anonymous; ${resources.ready.inserted} generated resources ` +
+      `(seeded in ${resources.ready.seedSeconds.toFixed(1)} s)`,
+    targets: targetsOf({ url: resources.ready.url, pid: resources.process.pid! }, gateways, direct, throughGateway),
+  });
+  for (const child of [gateways.hive, gateways.tsunagu, resources]) {
+    await stopChild(child);
+    children.splice(children.indexOf(child), 1);
+  }
+}
+
+/** Q2 and Q3 on the demo city, four subgraphs. */
+async function cityCases(secrets: { identity: string; jwt: string }, workDir: string, children: Child<unknown>[]): Promise<void> {
+  const city = await startChild<CityServerReady>("scripts/bench/city-server.ts", { IDENTITY_SECRET: secrets.identity }, (line) =>
+    line.startsWith("{") ? (JSON.parse(line) as CityServerReady) : undefined,
+  );
+  children.push(city);
+  const { urls, cardCodes } = city.ready;
+  const gateways = await startGateways(urls, city.ready.mongoUri, secrets, workDir, children);
+  const jwt = { secret: secrets.jwt, ...JWT };
+  const subgraphs = (url: string) => ({ url, pid: city.process.pid! });
+
+  const professionalToken = await issueToken(
+    { role: "PROFESSIONAL", subject: PROFESSIONAL.subject as string, profession: PROFESSIONAL.profession, expiresIn: "2h" },
+    jwt,
+  );
+  const q2Direct: LoadRequest = {
+    body: JSON.stringify({ query: Q2_DIRECT }),
+    headers: (sent) => gatewaySignedHeaders(PROFESSIONAL, secrets.identity, "resources", urls.resources, sent),
+  };
+  const q2Gateway: LoadRequest = { body: JSON.stringify({ query: Q2 }), headers: () => ({ authorization: `Bearer ${professionalToken}` }) };
+  const q2Answers = [JSON.stringify(await answerOf(gateways.tsunagu.ready, q2Gateway)), JSON.stringify(await answerOf(gateways.hive.ready, q2Gateway))];
+  if (q2Answers[0] !== q2Answers[1]) throw new Error(`the gateways answered Q2 differently:\n${q2Answers.join("\n")}`);
+  await answerOf(urls.resources, q2Direct);
+  const q2Data = JSON.parse(q2Answers[0]) as { resources: { edges: Array<{ node: { staff: unknown[] | null; hostedEvents: { edges: unknown[] } | null } }> } };
+  const staff = q2Data.resources.edges.reduce((total, edge) => total + (edge.node.staff?.length ?? 0), 0);
+  const hosted = q2Data.resources.edges.reduce((total, edge) => total + (edge.node.hostedEvents?.edges.length ?? 0), 0);
+  await runCase({
+    name: "Q2",
+    description:
+      `resources(formal, first 10) with staff { name profession workContact { phone } } and hostedEvents(first 5) as a professional → ` +
+      `${q2Data.resources.edges.length} resources, ${staff} staff, ${hosted} events; direct: the resources subgraph's part only`,
+    targets: targetsOf(subgraphs(urls.resources), gateways, q2Direct, q2Gateway),
+  });
+
+  const tokens = await crewTokens(jwt);
+  const q3Direct = crewLookUps(CREW_DIRECT_QUERY, cardCodes, (crew, body) =>
+    gatewaySignedHeaders(crewIdentity(crew), secrets.identity, "emergency", urls.emergency, body),
+  );
+  const q3Gateway = crewLookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => ({ authorization: `Bearer ${tokens[crew]}` }));
+  const person = (data: unknown) => JSON.stringify((data as { emergencyLookup: { profile: { person: unknown } } }).emergencyLookup.profile.person);
+  const oneLookUp: LoadRequest = {
+    body: JSON.stringify({ query: CREW_LOOKUP_QUERY, variables: { input: { cardCode: cardCodes[0], reason: "ベンチマーク（確認）" } } }),
+    headers: () => ({ authorization: `Bearer ${tokens[0]}` }),
+    accept: (text) => q3Gateway.accept?.(text) ?? false,
+  };
+  const looked = [await answerOf(gateways.tsunagu.ready, oneLookUp), await answerOf(gateways.hive.ready, oneLookUp)];
+  if (person(looked[0]) !== person(looked[1])) throw new Error("the gateways answered the look-up for different people");
+  await runCase({
+    name: "Q3",
+    description:
+      `the crew's look-up (emergencyLookup mutation by card code, with the primary hospital's phone from resources and the care manager's from groups), ` +
+      `random among ${cardCodes.length} demo residents, from 50 EMS crews in turn; each writes its audit entry; direct: hospital and care manager as bare references`,
+    targets: targetsOf(subgraphs(urls.emergency), gateways, q3Direct, q3Gateway),
+  });
 }
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  const identitySecret = randomBytes(32).toString("hex");
-  const noHeaders = () => ({});
-  const signedHeaders = () => gatewaySignedHeaders(PUBLIC_IDENTITY, identitySecret, "resources", resources.ready.url, BODY);
-
-  const resources = await startChild<ResourcesServerReady>(
-    "scripts/bench/resources-server.ts",
-    { BENCH_RESOURCES: String(RESOURCES), IDENTITY_SECRET: identitySecret },
-    (line) => (line.startsWith("{") ? (JSON.parse(line) as ResourcesServerReady) : undefined),
+  const secrets = { identity: randomBytes(32).toString("hex"), jwt: randomBytes(32).toString("hex") };
+  console.log(
+    `each gateway in its own process (NODE_ENV=production, logs off or at warn), the engine and subgraphs in one, load from this process; ` +
+      `Tsunagu's gateway merges identical in-flight subgraph reads of one identity (SUBGRAPH_MERGE_IN_FLIGHT default); Hive Gateway merges identical in-flight ` +
+      `subgraph queries (same URL and body) by default, whoever asks, since the identity is signed in after it merged; both verify the caller's JWT and ` +
+      `sign each subgraph request with its identity`,
   );
-  const children: Child<unknown>[] = [resources];
+  console.log(
+    `${CONNECTIONS} connections (closed loop), every one sending the same query; ${ROUNDS} rounds of ${SECONDS} s per target, the order reversed every other round, ` +
+      `after a ${WARMUP_SECONDS} s warm-up each; client and gateways time out after ${TIMEOUT_MS / 1000} s` +
+      (PROFILE_DIR === undefined ? "" : `; --cpu-prof of both gateways into ${PROFILE_DIR}`),
+  );
+  const children: Child<unknown>[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
   try {
-    const startGateway = async (mergeInFlight: boolean, profile: boolean) => {
-      const gateway = await startBenchGateway(
-        resources.ready.mongoUri,
-        {
-          SUBGRAPH_URLS: `resources=${resources.ready.url}`,
-          SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_SECONDS * 1000),
-          SUBGRAPH_MERGE_IN_FLIGHT: String(mergeInFlight),
-          IDENTITY_SECRET: identitySecret,
-          JWT_SECRET: randomBytes(32).toString("hex"),
-        },
-        profile && PROFILE_DIR !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
-      );
-      children.push(gateway);
-      return gateway;
-    };
-    const unmerged = await startGateway(false, false);
-    const merged = await startGateway(true, true);
-
-    const directData = await queryOnce(resources.ready.url, signedHeaders());
-    for (const gateway of [unmerged, merged]) {
-      if (JSON.stringify(directData) !== JSON.stringify(await queryOnce(gateway.ready, {}))) {
-        throw new Error("the subgraph and the gateway answered the query differently");
-      }
-    }
-    const hits = (directData as { resources: { edges: unknown[] } }).resources.edges.length;
-
-    console.log(
-      `${resources.ready.inserted} resources seeded in ${resources.ready.seedSeconds.toFixed(1)} s (in-memory engine in the subgraph's process); ` +
-        `each gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
-    );
-    console.log(`query: resources(text 訪問看護, within 3 km of the city centre, first 20) → ${hits} edges; identity header signed per direct request`);
-    console.log(
-      `${CONNECTIONS} connections, every one sending the same query; ${ROUNDS} rounds of ${SECONDS} s per target, the order reversed every other round, ` +
-        `after ${CONNECTIONS * WARMUP_PER_CONNECTION} warm-up requests each; client and gateways time out after ${TIMEOUT_SECONDS} s` +
-        (PROFILE_DIR === undefined ? "" : `; --cpu-prof of the merging gateway into ${PROFILE_DIR}`),
-    );
-    const subgraph = resources.process.pid!;
-    const targets = {
-      direct: { url: resources.ready.url, headers: signedHeaders, pids: { gateway: merged.process.pid!, subgraph }, runs: [] as LoadRun[] },
-      unmerged: { url: unmerged.ready, headers: noHeaders, pids: { gateway: unmerged.process.pid!, subgraph }, runs: [] as LoadRun[] },
-      merged: { url: merged.ready, headers: noHeaders, pids: { gateway: merged.process.pid!, subgraph }, runs: [] as LoadRun[] },
-    };
-    for (const target of Object.values(targets)) await load(target.url, target.headers, { amount: CONNECTIONS * WARMUP_PER_CONNECTION }, target.pids);
-    const rate = (run: LoadRun | undefined) => ((run?.latencies.length ?? 0) / (run?.seconds ?? 1)).toFixed(1);
-    for (let round = 0; round < ROUNDS; round += 1) {
-      // ABC CBA order, so that a drift of the machine or the server over time weighs on every target alike.
-      const order = round % 2 === 0 ? [targets.direct, targets.unmerged, targets.merged] : [targets.merged, targets.unmerged, targets.direct];
-      for (const target of order) target.runs.push(await measure(target.url, target.headers, target.pids));
-      console.log(
-        `  round ${round + 1} (${loadLine()}): direct ${rate(targets.direct.runs[round])} req/s, ` +
-          `gateway sending each ${rate(targets.unmerged.runs[round])} req/s, gateway merging ${rate(targets.merged.runs[round])} req/s`,
-      );
-    }
-
-    const direct = summarise(targets.direct.runs);
-    const sending = summarise(targets.unmerged.runs);
-    const merging = summarise(targets.merged.runs);
-    console.log(row("", ["req/s", "p50 ms", "p99 ms", "requests", "failures", "gw CPU ms", "sub CPU ms"]));
-    for (const [label, result] of [
-      ["direct to subgraph", direct],
-      ["gateway, each sent", sending],
-      ["gateway, merging", merging],
-    ] as const) {
-      console.log(
-        row(label, [
-          result.requestsPerSecond.toFixed(1),
-          result.p50.toFixed(1),
-          result.p99.toFixed(1),
-          String(result.requests),
-          String(result.failures),
-          result.gatewayCpu.toFixed(2),
-          result.subgraphCpu.toFixed(2),
-        ]),
-      );
-    }
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    for (const [label, result] of [
-      ["each sent / direct", sending],
-      ["merging / direct", merging],
-    ] as const) {
-      console.log(row(label, [ratio(result.requestsPerSecond, direct.requestsPerSecond), ratio(result.p50, direct.p50), ratio(result.p99, direct.p99)]));
-    }
+    await searchCase(secrets, workDir, children);
+    await cityCases(secrets, workDir, children);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,9 @@
-// Benchmark children: start a TypeScript entry point in its own process, wait for its ready line, stop it, and read the CPU time its process tree used.
+// Benchmark children: start a TypeScript entry point in its own process, wait for its ready line, stop it, read the CPU time its process tree used, and profile a process from a given moment.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -100,4 +101,23 @@ export function treeCpuMillis(pid: number): number {
   };
   for (const [candidate, used] of ticks) if (inTree(candidate)) total += used;
   return (total * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * Starts a CPU profile of this process (node:inspector, from now rather than from the start as `--cpu-prof` would, so that seeding stays out of it);
+ * the returned function stops it and writes `<dir>/<name>-<pid>.cpuprofile`, for Chrome DevTools or `npx cpupro`.
+ */
+export async function startCpuProfile(dir: string, name: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error === null ? resolve(result) : reject(error))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async () => {
+    const { profile } = (await post("Profiler.stop")) as { profile: object };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
 }

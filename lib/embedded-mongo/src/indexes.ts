@@ -92,15 +92,15 @@ export class Index {
   /** Whether a document belongs in a partial index. */
   private readonly partialFilter: ((doc: Document) => boolean) | undefined;
 
-  constructor(spec: IndexSpec, tree?: BTree<IndexKey, undefined>, multikey = false) {
+  constructor(spec: IndexSpec) {
     this.spec = spec;
     this.fields = Object.keys(spec.key);
     this.geoField = this.fields.find((field) => spec.key[field] === "2dsphere");
     this.collation = parseCollation(spec.collation);
     const compareValue = this.collation?.compare;
     this.compareKeys = compareValue ? (a, b) => compareKeysBy(compareValue, a, b) : compareKeys;
-    this.tree = tree ?? new BTree<IndexKey, undefined>(undefined, this.compareKeys);
-    this.multikey = multikey;
+    this.tree = new BTree<IndexKey, undefined>(undefined, this.compareKeys);
+    this.multikey = false;
     this.paths = this.fields.map((field) => field.split("."));
     this.partialFilter = spec.partialFilterExpression ? partialFilterTest(spec.partialFilterExpression) : undefined;
   }
@@ -113,9 +113,13 @@ export class Index {
     return this.spec.unique === true;
   }
 
-  /** A copy sharing tree nodes until either side changes (O(1)). */
+  /**
+   * A copy sharing tree nodes until either side changes (O(1)), and what the spec derives (fields, collation, key order,
+   * the compiled partial filter), which never changes: a transaction clones every index of the collections it touches,
+   * so deriving them again (a mingo query compiled per partial index) was work done on every write.
+   */
   clone(): Index {
-    return new Index(this.spec, this.tree.clone(), this.multikey);
+    return Object.assign(Object.create(Index.prototype) as Index, this, { tree: this.tree.clone() });
   }
 
   /** The keys (without record id) this document contributes; empty when the index leaves it out. */

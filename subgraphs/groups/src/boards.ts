@@ -5,7 +5,7 @@ import { assertMayReadBoard, assertMemberOf, boardReadRefused, boardWriteRefused
 import type { GroupsContext } from "./context";
 import { addCommentSchema, createPostSchema, parseId, requiredNotNull, updatePostSchema } from "./domain";
 import { objectId } from "./models";
-import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberDocument, PostDocument } from "./models";
+import type { AcknowledgementDocument, BoardRef, CommentDocument, GroupDocument, MemberView, PostDocument } from "./models";
 
 export function boardRefOf(group: GroupDocument): BoardRef {
   return { board: group.board, group };
@@ -122,7 +122,7 @@ export async function postComments(context: GroupsContext, post: PostDocument, a
 }
 
 /** The author of a post or comment. */
-export async function authorOf(context: GroupsContext, item: { authorId: PostDocument["authorId"] }): Promise<MemberDocument> {
+export async function authorOf(context: GroupsContext, item: { authorId: PostDocument["authorId"] }): Promise<MemberView> {
   const author = await context.loaders.member.load(item.authorId.toHexString());
   if (author === null) throw new Error(`author ${item.authorId.toHexString()} is missing`);
   return author;
@@ -151,7 +151,7 @@ export async function readBy(context: GroupsContext, post: PostDocument): Promis
 }
 
 /** The group's current members who have not acknowledged the post (its author excepted), in the group's member order. */
-export async function notReadBy(context: GroupsContext, post: PostDocument): Promise<MemberDocument[]> {
+export async function notReadBy(context: GroupsContext, post: PostDocument): Promise<MemberView[]> {
   const { group, acknowledgements } = await acknowledgementsFor(context, post);
   const read = new Set(acknowledgements.map((acknowledgement) => acknowledgement.memberId.toHexString()));
   const pending = group.members.map((member) => member.memberId.toHexString()).filter((id) => !read.has(id) && id !== post.authorId.toHexString());
@@ -161,7 +161,7 @@ export async function notReadBy(context: GroupsContext, post: PostDocument): Pro
       if (member instanceof Error) throw member;
       return member;
     })
-    .filter((member): member is MemberDocument => member !== null);
+    .filter((member): member is MemberView => member !== null);
 }
 
 /** Publishes after the write it reports has been committed (the caller awaits the write first). */

@@ -3,7 +3,7 @@ import DataLoader from "dataloader";
 import { trusted } from "mongoose";
 import type { Model } from "mongoose";
 import { byIdLoader } from "@tsunagu/service-kit";
-import type { AcknowledgementDocument, CommentDocument, GroupDocument, GroupsModels, MemberDocument, PostDocument } from "./models";
+import type { AcknowledgementDocument, CommentDocument, GroupDocument, GroupsModels, MemberDocument, MemberView, PostDocument } from "./models";
 
 /**
  * A loader of the documents whose `path` holds a key (ObjectId hex, or a plain string for other subgraphs' ids);
@@ -23,7 +23,8 @@ function manyBy<T>(model: Model<T>, path: string, keysOf: (document: T) => strin
 
 /** The loaders of one request (never shared across requests). */
 export interface GroupsLoaders {
-  member: DataLoader<string, MemberDocument | null>;
+  /** Read without the search keys (MemberView). */
+  member: DataLoader<string, MemberView | null>;
   group: DataLoader<string, GroupDocument | null>;
   post: DataLoader<string, PostDocument | null>;
   comment: DataLoader<string, CommentDocument | null>;
@@ -41,7 +42,7 @@ export interface GroupsLoaders {
 
 export function createLoaders(models: GroupsModels): GroupsLoaders {
   return {
-    member: byIdLoader((ids) => models.Member.find({ _id: trusted({ $in: ids }) }).lean<MemberDocument[]>()),
+    member: byIdLoader((ids) => models.Member.find({ _id: trusted({ $in: ids }) }, { searchKeys: 0 }).lean<MemberView[]>()),
     group: byIdLoader((ids) => models.Group.find({ _id: trusted({ $in: ids }) }).lean<GroupDocument[]>()),
     post: byIdLoader((ids) => models.Post.find({ _id: trusted({ $in: ids }) }).lean<PostDocument[]>()),
     comment: byIdLoader((ids) => models.Comment.find({ _id: trusted({ $in: ids }) }).lean<CommentDocument[]>()),

@@ -64,6 +64,9 @@ export interface MemberDocument extends Stored {
   searchKeys: string[];
 }
 
+/** A member as the graph's fields are resolved from it: the `member` loader leaves out the search keys, which only searches use. */
+export type MemberView = Omit<MemberDocument, "searchKeys">;
+
 export interface GroupMemberRecord {
   memberId: Types.ObjectId;
   role: GroupRole;

@@ -34,10 +34,10 @@ import {
 } from "./domain";
 import type { AffiliationInput, CreateMemberInput, GroupRole, UpdateMemberInput } from "./domain";
 import { objectId } from "./models";
-import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument } from "./models";
+import type { AffiliationSnapshot, ContactWindowRecord, GroupDocument, GroupMemberRecord, MemberDocument, MemberView } from "./models";
 
 /** Loads a member by a raw `ID` argument (BAD_USER_INPUT when malformed); null when there is none. */
-export function findMember(context: GroupsContext, rawId: string, field = "id"): Promise<MemberDocument | null> {
+export function findMember(context: GroupsContext, rawId: string, field = "id"): Promise<MemberView | null> {
   return context.loaders.member.load(parseId(rawId, field));
 }
 
@@ -54,7 +54,7 @@ export async function requireGroup(context: GroupsContext, rawId: string, field:
 }
 
 /** Like findMember, but NOT_FOUND when there is none. */
-export async function requireMember(context: GroupsContext, rawId: string, field: string): Promise<MemberDocument> {
+export async function requireMember(context: GroupsContext, rawId: string, field: string): Promise<MemberView> {
   const member = await findMember(context, rawId, field);
   if (member === null) throw notFound("Member", rawId);
   return member;
@@ -139,7 +139,7 @@ export async function groupMembers(
 }
 
 /** The groups a member belongs to, with their role in each. */
-export async function membershipsOf(context: GroupsContext, member: MemberDocument) {
+export async function membershipsOf(context: GroupsContext, member: MemberView) {
   const memberId = member._id.toHexString();
   const groups = await context.loaders.groupsOfMember.load(memberId);
   return groups.flatMap((group) =>
@@ -154,17 +154,17 @@ export function visibleContactWindow(window: ContactWindowRecord | null | undefi
 }
 
 /** A member's face photo: for those who see contacts, and for everyone only when the member chose to publish it. */
-export function visiblePhotoUrl(member: MemberDocument, identity: Identity): string | null {
+export function visiblePhotoUrl(member: MemberView, identity: Identity): string | null {
   return maySeeContacts(identity) || member.photoPublic === true ? (member.photoUrl ?? null) : null;
 }
 
 /** When not to call a member: only for those who may call (see contacts); the public gets none. */
-export function visibleAvoidCallingHours(member: MemberDocument, identity: Identity): MemberDocument["avoidCallingHours"] {
+export function visibleAvoidCallingHours(member: MemberView, identity: Identity): MemberView["avoidCallingHours"] {
   return maySeeContacts(identity) ? member.avoidCallingHours : [];
 }
 
 /** A member's work contact, or null when the caller may not see contact details. */
-export function visibleWorkContact(member: MemberDocument, identity: Identity) {
+export function visibleWorkContact(member: MemberView, identity: Identity) {
   const contact = member.workContact;
   return maySeeContacts(identity) && contact ? { phone: contact.phone ?? null, email: contact.email ?? null } : null;
 }

@@ -48,6 +48,12 @@ export type ResourceDocument = ResourceRecord & {
   updatedAt: Date;
 };
 
+/** Fields only searches and writes use: the `resource` loader leaves them out, since no field of the graph is resolved from them. */
+export const INDEX_ONLY_FIELDS = ["searchKeys", "searchGrams", "placeKeys"] as const;
+
+/** A resource as the graph's fields are resolved from it: read without INDEX_ONLY_FIELDS (a whole ResourceDocument is one too). */
+export type ResourceView = Omit<ResourceDocument, (typeof INDEX_ONLY_FIELDS)[number]>;
+
 /** A city's 日常生活圏域: the towns (町名, or 町名 with 丁目) it claims, and optionally its area as a GeoJSON polygon. */
 export interface DistrictDocument {
   _id: Types.ObjectId;

@@ -4,18 +4,18 @@ import type { PipelineStage } from "mongoose";
 import { badUserInput, decodeCursor, encodeCursor, keysetOf } from "@tsunagu/service-kit";
 import type { Keyset, PageInfo, SortKey } from "@tsunagu/service-kit";
 import type { PageRequest } from "./inputs";
-import type { ResourceDocument, ResourceModels } from "./models";
+import type { ResourceDocument, ResourceModels, ResourceView } from "./models";
 import type { SearchFilter } from "./search";
 import { DISTANCE_FIELD, planSearch, sortOf } from "./search";
 
 /** A place as answered: its id and every service recorded there (archived ones too), oldest first. */
 export interface PlaceView {
   id: Types.ObjectId;
-  services: ResourceDocument[];
+  services: ResourceView[];
 }
 
 /** The service a place takes its names, address and location from: the one whose id is the place's, else the oldest. */
-export function headService(place: PlaceView): ResourceDocument {
+export function headService(place: PlaceView): ResourceView {
   return place.services.find((service) => service._id.equals(place.id)) ?? place.services[0];
 }
 
@@ -25,7 +25,7 @@ export interface OrganizationView {
   name: string | null;
 }
 
-export function organizationOf(service: ResourceDocument): OrganizationView | null {
+export function organizationOf(service: ResourceView): OrganizationView | null {
   const corporateNumber = service.identifiers.corporateNumber ?? null;
   const name = service.operatorName ?? null;
   return corporateNumber === null && name === null ? null : { corporateNumber, name };

@@ -312,6 +312,8 @@ describe("entities", () => {
     expect(entities.map((entity) => entity.id)).toEqual(ids);
     expect(entities.every((entity) => BY_NAME.has(entity.names.official))).toBe(true);
     expect(stack.commands.map((command) => [command.commandName, command.command[command.commandName]])).toEqual([["find", "resources"]]);
+    // The search and place keys (about a third of a resource's bytes) resolve no field, so they are not read.
+    expect(stack.commands[0].command.projection).toEqual({ searchKeys: 0, searchGrams: 0, placeKeys: 0 });
   });
 
   test("an unknown or malformed id resolves to null", async () => {

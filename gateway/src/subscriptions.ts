@@ -375,9 +375,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         );
         return { result, reads: identityReads.reads() };
       };
-      return lookups
-        .lookup(event, `${key}\n${id}`, connection.identity, run)
-        .then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
+      return lookups.lookup(event, `${key}\n${id}`, connection.identity, run).then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
     };
     return new EventStream(pubsub, field.topic(args), handle, settings.maxQueuedEvents);
   };

@@ -50,7 +50,10 @@ async function readsOf(query: string, { audited = false, url = directory.url } =
 }
 
 test("the claims the subgraph's resolvers read, as it reported them: none for public fields, the role for a professionals-only one, the subject for a personal one", async () => {
-  expect(await readsOf('{ resource(id: "r1") { name vacancies } }')).toEqual({ reads: [], data: { resource: { name: "つばさ訪問看護ステーション", vacancies: 2 } } });
+  expect(await readsOf('{ resource(id: "r1") { name vacancies } }')).toEqual({
+    reads: [],
+    data: { resource: { name: "つばさ訪問看護ステーション", vacancies: 2 } },
+  });
   expect((await readsOf('{ resource(id: "r1") { name staffPhone } }')).reads).toEqual(["role"]);
   expect((await readsOf('{ resource(id: "r1") { staffPhone bookmarkedByMe } }')).reads).toEqual(["role", "subject"]);
 });

@@ -39,7 +39,11 @@ describe.each(["in-process", "Redis"] as const)("lookups shared by authorisation
   async function setVacancies(id: string, vacancies: number, subscriptions: readonly LiveSubscription[]) {
     await untilListening(gatewayPubSub, "availability", subscriptions.length, redisUrl());
     counts.resource = 0;
-    const answer = await postGraphQL(gateway.url, { query: `mutation { setVacancies(id: "${id}", vacancies: ${vacancies}) { id } }` }, { authorization: coordinator });
+    const answer = await postGraphQL(
+      gateway.url,
+      { query: `mutation { setVacancies(id: "${id}", vacancies: ${vacancies}) { id } }` },
+      { authorization: coordinator },
+    );
     expect(answer.body.errors).toBeUndefined();
     const results = await Promise.all(subscriptions.map((live) => live.next()));
     return { results, lookups: counts.resource };
@@ -74,7 +78,9 @@ describe.each(["in-process", "Redis"] as const)("lookups shared by authorisation
   test("a professional and the public receive different fields of the same event; each outcome is looked up once, however many people share it", async () => {
     const query = 'subscription { availabilityChanged(categories: ["salon"]) { name staffPhone } }';
     const professionals = await Promise.all(
-      ["nurse-a", "nurse-b", "care-manager-c"].map(async (subject, i) => subscribe(query, await bearer({ role: "PROFESSIONAL", subject, memberId: `m${i + 1}` }))),
+      ["nurse-a", "nurse-b", "care-manager-c"].map(async (subject, i) =>
+        subscribe(query, await bearer({ role: "PROFESSIONAL", subject, memberId: `m${i + 1}` })),
+      ),
     );
     const publicViewers = [subscribe(query), subscribe(query)];
     const { results, lookups } = await setVacancies("r2", 8, [...professionals, ...publicViewers]);
@@ -134,7 +140,11 @@ describe.each(["in-process", "Redis"] as const)("lookups shared by authorisation
       expect(results).toEqual(Array(4).fill({ data: { availabilityChanged: { id: "r2", vacancies: 4 } } }));
       expect(lookups).toBe(3);
     } finally {
-      await Promise.all(opened.splice(0).map(({ client }) => client.dispose()));
+      await Promise.all(
+        opened.splice(0).map(async ({ client }) => {
+          await client.dispose();
+        }),
+      );
       await unshared.stop();
     }
   });

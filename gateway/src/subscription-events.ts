@@ -150,30 +150,33 @@ class ByClaims<T> {
  * The lookups of one event's entity with one selection. A subscriber takes the result of a finished lookup whose
  * subscriber had the same values of every claim that lookup's answer read (the subgraphs decided with nothing else,
  * so they would answer this subscriber alike); else waits for a running lookup that probably will do (its subscriber
- * agrees on the claims the latest answer read), then looks again; else runs its own.
+ * agrees on the claims guessed to matter), then looks again; else runs its own. The guess affects only who waits.
  */
 class LookupGroup {
-  private readonly finished = new ByClaims<FormattedExecutionResult>();
+  private readonly finished = new ByClaims<LookupOutcome>();
   /** Running lookups, by the claims guessed to matter when each started; each promise settles once its result is recorded. */
   private readonly running = new ByClaims<Promise<void>>();
-  /** The claims the latest answer read: the guess of what decides the answer. None before the first, so that everyone waits for it. */
-  private guess: readonly IdentityClaim[];
 
-  constructor(private readonly share: boolean) {
-    this.guess = share ? [] : IDENTITY_CLAIMS;
-  }
+  /**
+   * @param guess The claims guessed to decide the answer until one is known: what the first subscriber's previous event
+   * read, else none (everyone waits for the first lookup). Without sharing, every claim.
+   */
+  constructor(
+    private readonly share: boolean,
+    private guess: readonly IdentityClaim[],
+  ) {}
 
-  async resultFor(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<FormattedExecutionResult> {
+  async outcomeFor(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<LookupOutcome> {
     for (;;) {
-      const result = this.finished.find(identity);
-      if (result !== undefined) return result;
+      const outcome = this.finished.find(identity);
+      if (outcome !== undefined) return outcome;
       const running = this.running.find(identity);
       if (running === undefined) return this.run(identity, execute);
       await running;
     }
   }
 
-  private async run(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<FormattedExecutionResult> {
+  private async run(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<LookupOutcome> {
     const guess = this.guess;
     let recorded = (): void => undefined;
     this.running.set(
@@ -186,9 +189,10 @@ class LookupGroup {
     try {
       const { result, reads } = await execute();
       // Without sharing, an answer counts as depending on the whole identity: one lookup per person, as before.
-      this.guess = this.share ? reads : IDENTITY_CLAIMS;
-      this.finished.set(this.guess, identity, result);
-      return result;
+      const outcome = { result, reads: this.share ? reads : IDENTITY_CLAIMS };
+      this.guess = outcome.reads;
+      this.finished.set(outcome.reads, identity, outcome);
+      return outcome;
     } finally {
       this.running.delete(guess, identity);
       recorded();
@@ -211,8 +215,19 @@ export class EventLookups {
     private readonly share: boolean,
   ) {}
 
-  /** The result for `identity` of looking up the event's entity with the selection `selectionKey` names; `execute` runs the lookup as `identity`. */
-  lookup(event: DomainEvent, selectionKey: string, identity: Identity, execute: () => Promise<LookupOutcome>): Promise<FormattedExecutionResult> {
+  /**
+   * The outcome for `identity` of looking up the event's entity with the selection `selectionKey` names; `execute`
+   * runs the lookup as `identity`. `previousReads`, the claims the subscriber's previous outcome read, is the first
+   * guess of what decides this one (so that subscribers whose answers depend on who they are need not wait for
+   * each other).
+   */
+  lookup(
+    event: DomainEvent,
+    selectionKey: string,
+    identity: Identity,
+    execute: () => Promise<LookupOutcome>,
+    previousReads: readonly IdentityClaim[] = [],
+  ): Promise<LookupOutcome> {
     let bySelection = this.groups.get(event);
     if (bySelection === undefined) {
       bySelection = new Map();
@@ -220,10 +235,10 @@ export class EventLookups {
     }
     let group = bySelection.get(selectionKey);
     if (group === undefined) {
-      group = new LookupGroup(this.share);
+      group = new LookupGroup(this.share, this.share ? previousReads : IDENTITY_CLAIMS);
       bySelection.set(selectionKey, group);
     }
-    return group.resultFor(identity, () =>
+    return group.outcomeFor(identity, () =>
       execute().catch((error: unknown): LookupOutcome => {
         this.logger.error({ err: error, topic: event.topic, type: event.type }, "event lookup failed");
         return { result: { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } }] }, reads: IDENTITY_CLAIMS };

@@ -29,7 +29,7 @@ import type { Context, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { REQUEST_ID_HEADER, badUserInput, codedError, forbidden, internalError, rateLimited, requestIdFrom } from "@tsunagu/service-kit";
-import type { DomainEvent, Identity, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
+import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
 import type { Authenticate } from "./auth";
 import type { RateLimiter } from "./rate-limit";
 import { rateLimitKey } from "./rate-limit";
@@ -352,6 +352,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   /** Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber, or the result of one whose answer the subscriber's identity cannot change. */
   const listen = (connection: Connection, prepared: Prepared): EventStream => {
     const key = selectionKey(prepared);
+    /** The claims this subscription's latest outcome read: the first guess of what decides the next one. */
+    let previousReads: readonly IdentityClaim[] = [];
     const { field, args } = prepared;
     const handle = (event: DomainEvent): PendingResult | undefined => {
       if (event.type !== field.eventType || (field.accepts !== undefined && !field.accepts(args, event.payload))) return undefined;
@@ -375,7 +377,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         );
         return { result, reads: identityReads.reads() };
       };
-      return lookups.lookup(event, `${key}\n${id}`, connection.identity, run).then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
+      return lookups.lookup(event, `${key}\n${id}`, connection.identity, run, previousReads).then(({ result, reads }) => {
+        previousReads = reads;
+        return subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey);
+      });
     };
     return new EventStream(pubsub, field.topic(args), handle, settings.maxQueuedEvents);
   };

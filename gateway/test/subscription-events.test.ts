@@ -1,7 +1,7 @@
 // Event delivery mechanics: the event stream's order, skipping, overflow and return; the concurrency limit; lookups shared by authorisation outcome; lookup results as subscription results.
 import { GraphQLError } from "graphql";
 import type { ExecutionResult, FormattedExecutionResult } from "graphql";
-import { PUBLIC_IDENTITY, createLogger, createPubSub } from "@tsunagu/service-kit";
+import { IDENTITY_CLAIMS, PUBLIC_IDENTITY, createLogger, createPubSub } from "@tsunagu/service-kit";
 import type { DomainEvent, Identity, IdentityClaim, PubSub } from "@tsunagu/service-kit";
 import { ConcurrencyLimit, EventLookups, EventStream, identityProjection, subscriptionResult } from "../src/subscription-events";
 import type { LookupOutcome, PendingResult } from "../src/subscription-events";
@@ -129,7 +129,7 @@ describe("EventLookups", () => {
     const first = event("p1");
     const asking = [nurse("a"), nurse("b", "m1"), anonymous, nurse("c"), anonymous];
     const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
-    expect(results.map((result) => result.data?.event)).toEqual([
+    expect(results.map((result) => result.result.data?.event)).toEqual([
       { role: "PROFESSIONAL" },
       { role: "PROFESSIONAL" },
       { role: "PUBLIC" },
@@ -149,7 +149,7 @@ describe("EventLookups", () => {
     const first = event("p1");
     const asking = [nurse("a"), nurse("b"), nurse("a"), nurse("c")];
     const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
-    expect(results.map((result) => (result.data?.event as { subject: string }).subject)).toEqual(["a", "b", "a", "c"]);
+    expect(results.map((result) => (result.result.data?.event as { subject: string }).subject)).toEqual(["a", "b", "a", "c"]);
     expect(runs.map((identity) => identity.subject)).toEqual(["a", "b", "c"]);
   });
 
@@ -159,8 +159,33 @@ describe("EventLookups", () => {
     const first = event("p1");
     const asking = [nurse("a"), nurse("b", "m1"), nurse("c"), nurse("d", "m1")];
     const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
-    expect(results.map((result) => result.data?.event)).toEqual([{ memberId: null }, { memberId: "m1" }, { memberId: null }, { memberId: "m1" }]);
+    expect(results.map((result) => result.result.data?.event)).toEqual([{ memberId: null }, { memberId: "m1" }, { memberId: null }, { memberId: "m1" }]);
     expect(runs.map((identity) => identity.subject)).toEqual(["a", "b"]);
+  });
+
+  test("the claims a subscriber's previous outcome read are the first guess: people whose answers depend on who they are do not wait for each other", async () => {
+    const lookups = new EventLookups(silent, true);
+    const { runs, forIdentity } = lookupReading(["role", "subject"]);
+    let running = 0;
+    let mostAtOnce = 0;
+    const counted = (identity: Identity) => async () => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      try {
+        return await forIdentity(identity)();
+      } finally {
+        running--;
+      }
+    };
+    const asking = [nurse("a"), nurse("b"), nurse("c")];
+    const [first, second] = [event("p1"), event("p2")];
+    const unhinted = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, counted(identity))));
+    // The first lookup alone (everyone waits for it), then the two whose subject differs, side by side.
+    expect(mostAtOnce).toBe(2);
+    mostAtOnce = 0;
+    const hinted = await Promise.all(asking.map((identity, i) => lookups.lookup(second, "selection", identity, counted(identity), unhinted[i]?.reads)));
+    expect(mostAtOnce).toBe(3);
+    expect(hinted.map(({ result }) => (result.data?.event as { subject: string }).subject)).toEqual(["a", "b", "c"]);
+    expect(runs).toHaveLength(6);
   });
 
   test("without sharing, one lookup per person: only identical identities share", async () => {
@@ -182,8 +207,11 @@ describe("EventLookups", () => {
       lookups.lookup(first, "k", nurse("a"), () => Promise.reject(new Error("socket hang up"))),
       lookups.lookup(first, "k", nurse("b"), forIdentity(nurse("b"))),
     ]);
-    expect(failed).toEqual({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
-    expect(other).toEqual({ data: { event: {} } });
+    expect(failed).toEqual({
+      result: { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] },
+      reads: IDENTITY_CLAIMS,
+    });
+    expect(other).toEqual({ result: { data: { event: {} } }, reads: [] });
     expect(runs.map((identity) => identity.subject)).toEqual(["b"]);
     expect(records).toEqual([
       expect.objectContaining({

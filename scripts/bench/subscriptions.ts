@@ -2,7 +2,7 @@
 // authorisation outcome vs one per person, alternated in ABAB rounds: delivery latency p50/p99, CPU per event, errors, and the load average each round.
 // The engine, the resources and groups subgraphs (demo data) and two gateways (sharing on and off, on one in-process pub/sub) run in a child process
 // (`--serve`), the subscribers and the poster here, so that neither competes with the other for an event loop.
-// BENCH_SUBSCRIBERS, BENCH_POSTS, BENCH_ROUNDS and BENCH_PEOPLE (comma-separated) change the load.
+// BENCH_SUBSCRIBERS, BENCH_POSTS, BENCH_ROUNDS and BENCH_PEOPLE (comma-separated) change the load; BENCH_PROFILE_DIR writes the child's CPU profile.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -28,6 +28,8 @@ const POSTS = Number(process.env.BENCH_POSTS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** Distinct people among the subscribers (the same person's subscriptions always shared a lookup). */
 const PEOPLE = (process.env.BENCH_PEOPLE ?? "50,1000").split(",").map(Number);
+/** A directory for `--cpu-prof` of the child (engine, subgraphs, gateways; one profile written when it stops); unset: no profile. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Demo resources: the members' affiliations come from the first page of them. */
 const RESOURCES = 200;
 /** Connections opened at once while subscribing (loopback, bounded). */
@@ -55,7 +57,8 @@ class ServerProcess {
   ) {}
 
   static async start(): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", __filename, "--serve"], { stdio: ["pipe", "pipe", "inherit"] });
+    const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", __filename, "--serve"], { stdio: ["pipe", "pipe", "inherit"] });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
@@ -168,15 +171,40 @@ async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs:
 
 /** Deliveries seen by the subscribers: latency of each from the moment its post was sent. */
 class Deliveries {
-  readonly sentAt: number[] = [];
+  private readonly sentAt: number[] = [];
+  /** Deliveries of each post so far. */
+  private readonly counts: number[] = [];
+  /** Posts whose deadline passed: what still arrives for them was already counted missing. */
+  private readonly closed = new Set<number>();
   readonly latencies: number[] = [];
   /** Errors sent to a subscriber, subscriptions refused or ended early, posts refused, deliveries missing at the deadline. */
   errors = 0;
 
+  sent(post: number): void {
+    this.sentAt[post] = performance.now();
+    this.counts[post] = 0;
+  }
+
   received(title: string | undefined): void {
-    const sent = this.sentAt[Number(title?.replace("bench ", ""))];
+    const post = Number(title?.replace("bench ", ""));
+    const sent = this.sentAt[post];
     if (sent === undefined) this.errors++;
-    else this.latencies.push(performance.now() - sent);
+    else if (!this.closed.has(post)) {
+      this.latencies.push(performance.now() - sent);
+      this.counts[post] = (this.counts[post] ?? 0) + 1;
+    }
+  }
+
+  count(post: number): number {
+    return this.counts[post] ?? 0;
+  }
+
+  /** The deadline of `post` passed: each missing delivery is an error, with an infinite latency. */
+  close(post: number, expected: number): void {
+    const missing = expected - this.count(post);
+    this.closed.add(post);
+    this.errors += missing;
+    this.latencies.push(...Array<number>(missing).fill(Number.POSITIVE_INFINITY));
   }
 }
 
@@ -231,7 +259,7 @@ async function subscribeAll(server: ServerProcess, url: string, tokens: readonly
 async function post(server: ServerProcess, url: string, poster: string, deliveries: Deliveries): Promise<void> {
   const { boardId } = server.served;
   for (let i = 0; i < POSTS; i++) {
-    deliveries.sentAt[i] = performance.now();
+    deliveries.sent(i);
     const input = { boardId, title: `bench ${i}`, body: "ベンチマークの投稿です (a benchmark post)." };
     const answer = await postGraphQL(
       url,
@@ -242,11 +270,7 @@ async function post(server: ServerProcess, url: string, poster: string, deliveri
       deliveries.errors += SUBSCRIBERS;
       continue;
     }
-    const expected = SUBSCRIBERS * (i + 1);
-    if (!(await waitUntil(() => deliveries.latencies.length >= expected, DELIVERY_TIMEOUT_MS))) {
-      deliveries.errors += expected - deliveries.latencies.length;
-      deliveries.latencies.push(...Array<number>(expected - deliveries.latencies.length).fill(Number.POSITIVE_INFINITY));
-    }
+    if (!(await waitUntil(() => deliveries.count(i) >= SUBSCRIBERS, DELIVERY_TIMEOUT_MS))) deliveries.close(i, SUBSCRIBERS);
   }
 }
 
@@ -268,6 +292,18 @@ async function run(server: ServerProcess, setting: Setting): Promise<Figures> {
       }),
     );
     await waitUntil(async () => Number(await server.ask("listeners")) === 0, 30_000);
+    await settled(server);
+  }
+}
+
+/** Waits (at most 3 minutes) until the child is nearly idle, so that lookups a run left behind do not weigh on the next one. */
+async function settled(server: ServerProcess): Promise<void> {
+  const until = Date.now() + 180_000;
+  for (let before = server.cpuMillis(); Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = server.cpuMillis();
+    if (now - before < 50) return;
+    before = now;
   }
 }
 

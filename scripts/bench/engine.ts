@@ -1,6 +1,7 @@
 // Benchmark of the embedded engine, run as its own process as in production: indexed vs unindexed lookups and sorted
 // pages on 100,000 documents, inserts with the fsynced journal vs in memory, and restart time and memory on
-// 100,000 documents of 500 bytes. Prints ratios from one run.
+// 100,000 documents of 500 bytes. Prints ratios from one run. BENCH_ONLY=restart (or lookups, sorted, inserts; comma-separated)
+// runs only those parts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +14,11 @@ import { WireClient } from "./wire-client";
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 100_000);
 const IN_FLIGHT = 8;
+const PARTS = ["lookups", "sorted", "restart", "inserts"] as const;
+const ONLY = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
+for (const part of ONLY ?? [])
+  if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part} (parts: ${PARTS.join(", ")})`);
+const runs = (part: (typeof PARTS)[number]): boolean => ONLY === undefined || ONLY.includes(part);
 
 interface EngineProcess {
   uri: string;
@@ -168,43 +174,51 @@ async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; 
 async function main(): Promise<void> {
   console.log(machineLine());
   console.log(`engine in its own process; ${DOCUMENTS} documents; ${IN_FLIGHT} requests in flight`);
-  const rates = await lookups();
-  const row = (label: string, indexed: number, scan: number): void => {
-    const ratio = indexed / scan;
-    console.log(
-      `${label.padEnd(22)} indexed ${indexed.toFixed(0).padStart(7)}/s   scan ${scan.toFixed(1).padStart(6)}/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
-    );
-  };
-  console.log("equality lookup (find one by code):");
-  row("  engine (raw OP_MSG)", rates.wireIndexed, rates.wireScan);
-  row("  via mongodb driver", rates.driverIndexed, rates.driverScan);
-  const sorted = await sortedPage();
-  const sortRatio = sorted.unindexedMs / sorted.indexedMs;
-  console.log(
-    `sorted page (skip ${DOCUMENTS / 2}, limit 20): in-memory sort ${sorted.unindexedMs.toFixed(1)} ms   index walk ${sorted.indexedMs.toFixed(2)} ms   ratio ${sortRatio.toFixed(1)}x ${sortRatio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
-  );
-  const restartDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-restart-"));
-  try {
-    const r = await restart(restartDir);
-    const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-    console.log(
-      `restart on ${DOCUMENTS} documents (~${mb(r.dataBytes)} of BSON): ${(r.fullMs / 1000).toFixed(2)} s (empty data directory: ${(r.emptyMs / 1000).toFixed(2)} s) ${r.fullMs < 5_000 ? "(meets < 5 s)" : "(over 5 s)"}`,
-    );
-    console.log(
-      `resident memory after restart: ${mb(r.fullRss)} (empty: ${mb(r.emptyRss)}); ${(r.fullRss / r.dataBytes).toFixed(2)}x the data ${r.fullRss < 2 * r.dataBytes ? "(meets < 2x)" : "(over 2x)"}`,
-    );
-  } finally {
-    rmSync(restartDir, { recursive: true, force: true });
+  if (runs("lookups")) {
+    const rates = await lookups();
+    const row = (label: string, indexed: number, scan: number): void => {
+      const ratio = indexed / scan;
+      console.log(
+        `${label.padEnd(22)} indexed ${indexed.toFixed(0).padStart(7)}/s   scan ${scan.toFixed(1).padStart(6)}/s   ratio ${ratio.toFixed(1).padStart(6)}x ${ratio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
+      );
+    };
+    console.log("equality lookup (find one by code):");
+    row("  engine (raw OP_MSG)", rates.wireIndexed, rates.wireScan);
+    row("  via mongodb driver", rates.driverIndexed, rates.driverScan);
   }
-  const dir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
-  try {
-    const memory = await inserts(["--in-memory"]);
-    const journaled = await inserts(["--data-dir", dir]);
-    console.log(`inserts, in memory:                 ${memory.toFixed(0).padStart(8)} docs/s`);
-    console.log(`inserts, fsynced journal:           ${journaled.toFixed(0).padStart(8)} docs/s`);
-    console.log(`ratio journaled / in memory:        ${(journaled / memory).toFixed(2).padStart(8)}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  if (runs("sorted")) {
+    const sorted = await sortedPage();
+    const sortRatio = sorted.unindexedMs / sorted.indexedMs;
+    console.log(
+      `sorted page (skip ${DOCUMENTS / 2}, limit 20): in-memory sort ${sorted.unindexedMs.toFixed(1)} ms   index walk ${sorted.indexedMs.toFixed(2)} ms   ratio ${sortRatio.toFixed(1)}x ${sortRatio >= 50 ? "(meets 50x)" : "(below 50x)"}`,
+    );
+  }
+  if (runs("restart")) {
+    const restartDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-restart-"));
+    try {
+      const r = await restart(restartDir);
+      const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+      console.log(
+        `restart on ${DOCUMENTS} documents (~${mb(r.dataBytes)} of BSON): ${(r.fullMs / 1000).toFixed(2)} s (empty data directory: ${(r.emptyMs / 1000).toFixed(2)} s) ${r.fullMs < 5_000 ? "(meets < 5 s)" : "(over 5 s)"}`,
+      );
+      console.log(
+        `resident memory after restart: ${mb(r.fullRss)} (empty: ${mb(r.emptyRss)}); ${(r.fullRss / r.dataBytes).toFixed(2)}x the data ${r.fullRss < 2 * r.dataBytes ? "(meets < 2x)" : "(over 2x)"}; the data adds ${mb(r.fullRss - r.emptyRss)}, ${((r.fullRss - r.emptyRss) / r.dataBytes).toFixed(2)}x its size`,
+      );
+    } finally {
+      rmSync(restartDir, { recursive: true, force: true });
+    }
+  }
+  if (runs("inserts")) {
+    const dir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
+    try {
+      const memory = await inserts(["--in-memory"]);
+      const journaled = await inserts(["--data-dir", dir]);
+      console.log(`inserts, in memory:                 ${memory.toFixed(0).padStart(8)} docs/s`);
+      console.log(`inserts, fsynced journal:           ${journaled.toFixed(0).padStart(8)} docs/s`);
+      console.log(`ratio journaled / in memory:        ${(journaled / memory).toFixed(2).padStart(8)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 

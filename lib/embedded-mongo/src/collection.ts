@@ -1,7 +1,7 @@
 // One collection's records (by record id, in insertion order) and its indexes, with copy-on-write cloning.
 import BTree from "sorted-btree";
 import { UUID, calculateObjectSize, type Document } from "bson";
-import { Index, validateIndexSpec, type IndexSpec } from "./indexes";
+import { Index, entryOf, validateIndexSpec, type IndexSpec } from "./indexes";
 import { CommandError } from "./errors";
 import { compareValues, isPlainObject } from "./bson-values";
 
@@ -18,8 +18,12 @@ export class Collection {
   nextRecordId: number;
   /** Entries of new documents waiting to be added to non-unique indexes in one sorted pass (`deferIndexUpkeep`). */
   private pendingEntries: Map<Index, unknown[][]> | undefined;
-  /** True while recovery replays acknowledged writes: only the _id index is kept, the others are built at the end. */
+  /**
+   * True while recovery replays acknowledged writes: the indexes are built at the end, the _id index earlier when an
+   * update or delete first needs to find a document (`idIndexBuilt`), and kept from then on.
+   */
   private loading = false;
+  private idIndexBuilt = true;
 
   constructor(ns: string, options: Document = {}, uuid: UUID = new UUID(), from?: Collection) {
     this.ns = ns;
@@ -59,21 +63,24 @@ export class Collection {
     if (pending) for (const [index, entries] of pending) if (this.indexes.get(index.name) === index) index.addEntries(entries);
   }
 
-  /** Recovery: until `finishLoading`, documents are restored with the _id index only and no checks. */
+  /** Recovery: until `finishLoading`, documents are restored without checks and without index upkeep (see `loading`). */
   startLoading(): void {
     this.loading = true;
+    this.idIndexBuilt = false;
   }
 
-  /** Builds every index but _id from the restored documents in one sorted pass each. */
+  /** Builds the indexes from the restored documents in one sorted pass each (the _id index unless already built). */
   finishLoading(): void {
     if (!this.loading) return;
     this.loading = false;
-    for (const index of this.indexes.values()) if (index.name !== "_id_") index.build(this.records, this.ns, false);
+    for (const index of this.indexes.values()) if (index.name !== "_id_" || !this.idIndexBuilt) index.build(this.records, this.ns, false);
+    this.idIndexBuilt = true;
   }
 
   /** The indexes a write keeps up to date now. */
   private maintained(): Iterable<Index> {
-    return this.loading ? [this.indexes.get("_id_")!] : this.indexes.values();
+    if (!this.loading) return this.indexes.values();
+    return this.idIndexBuilt ? [this.indexes.get("_id_")!] : [];
   }
 
   get name(): string {
@@ -86,6 +93,10 @@ export class Collection {
 
   /** The record id of the document with this _id, found through the _id index. */
   recordIdOf(id: unknown): number | undefined {
+    if (!this.idIndexBuilt) {
+      this.indexes.get("_id_")!.build(this.records, this.ns, false);
+      this.idIndexBuilt = true;
+    }
     const { recordIds } = this.indexes.get("_id_")!.scan(new Map([["_id", { equals: [id] }]]));
     return recordIds.find((recordId) => compareValues(this.records.get(recordId)?._id, id) === 0);
   }
@@ -112,7 +123,7 @@ export class Collection {
       if (pending && !index.unique) {
         let entries = pending.get(index);
         if (!entries) pending.set(index, (entries = []));
-        for (const key of keys) entries.push([...key, recordId]);
+        for (const key of keys) entries.push(entryOf(key, recordId));
       } else index.addKeys(keys, recordId);
     }
     return recordId;

@@ -71,16 +71,17 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function loadSnapshot(store: Store, docs: Document[]): void {
+/** Restores snapshot documents in order: a collection's header, then its documents. */
+function snapshotLoader(store: Store): (doc: Document) => void {
   let current: Collection | undefined;
-  for (const doc of docs) {
+  return (doc) => {
     if (doc.kind === "collection") {
       current = new Collection(doc.ns, doc.options, doc.uuid);
       current.startLoading();
       for (const spec of doc.indexes as Document[]) if (spec.name !== "_id_") current.createIndex(spec as never);
       store.namespaces.set(doc.ns, current);
     } else if (current) current.restore(doc.d);
-  }
+  };
 }
 
 function* snapshotDocuments(collections: Collection[]): Generator<Document> {
@@ -104,16 +105,18 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   let releaseLock = (): void => undefined;
   if (options.dataDir) {
     releaseLock = acquireLock(options.dataDir);
-    const recovered = await recover(options.dataDir);
-    loadSnapshot(store, recovered.snapshot);
-    for (const record of recovered.records) for (const op of record.ops) applyOp(store.namespaces, op, true);
+    const recovered = await recover(options.dataDir, {
+      snapshotDocument: snapshotLoader(store),
+      record: (record) => {
+        for (const op of record.ops) applyOp(store.namespaces, op, true);
+      },
+    });
     for (const collection of store.namespaces.values()) collection.finishLoading();
     if (recovered.tornBytes > 0) log("warn", `discarded ${recovered.tornBytes} bytes of an unacknowledged write torn by a crash`);
-    const lastSeq = recovered.records.at(-1)?.seq ?? recovered.snapshotSeq;
     store.journal = new Journal(
       {
         dataDir: options.dataDir,
-        lastSeq,
+        lastSeq: recovered.lastSeq,
         compactBytes: options.compactBytes ?? 64 * 1024 * 1024,
         onError: (error) => log("error", error.message),
         files: options.journalFiles,

@@ -29,6 +29,15 @@ export interface FieldPredicate {
 
 type IndexKey = unknown[];
 
+/**
+ * The tree entry of a key for a record: the key's values, then the record id, in an array of exactly that size (a
+ * spread leaves room for 17 elements: about 200 bytes per entry instead of 70). One-field keys, the common case,
+ * take the faster literal.
+ */
+export function entryOf(key: readonly unknown[], recordId: number): IndexKey {
+  return key.length === 1 ? [key[0], recordId] : key.concat(recordId);
+}
+
 const SUPPORTED_TYPES = new Set<unknown>([1, -1, "2dsphere", "hashed"]);
 
 /** Builds the conventional name of an index from its key pattern, e.g. `{ a: 1, b: -1 }` → `a_1_b_-1`. */
@@ -152,11 +161,11 @@ export class Index {
 
   /** Adds keys computed by `keysOf` for the record. */
   addKeys(keys: readonly IndexKey[], recordId: number): void {
-    for (const key of keys) this.tree.set([...key, recordId], undefined);
+    for (const key of keys) this.tree.set(entryOf(key, recordId), undefined);
   }
 
   remove(doc: Document, recordId: number): void {
-    for (const key of this.keysOf(doc)) this.tree.delete([...key, recordId]);
+    for (const key of this.keysOf(doc)) this.tree.delete(entryOf(key, recordId));
   }
 
   /**
@@ -179,7 +188,7 @@ export class Index {
   build(records: BTree<number, Document>, ns: string, checkUnique: boolean): void {
     const entries: IndexKey[] = [];
     records.forEachPair((recordId, doc) => {
-      for (const key of this.keysOf(doc)) entries.push([...key, recordId]);
+      for (const key of this.keysOf(doc)) entries.push(entryOf(key, recordId));
     });
     entries.sort(this.compareKeys);
     this.tree = new BTree<IndexKey, undefined>(undefined, this.compareKeys, this.tree.maxNodeSize);

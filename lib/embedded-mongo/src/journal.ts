@@ -16,11 +16,19 @@ export interface JournalRecord {
   ops: Document[];
 }
 
-/** What a data directory held when the engine started. */
+/** Receives what a data directory holds, in order, as recovery reads it (nothing is held in memory beyond one read). */
+export interface RecoveryTarget {
+  /** Each document of the snapshot, between its header and footer. */
+  snapshotDocument(doc: Document): void;
+  /** Each journal record after the snapshot, in sequence. */
+  record(record: JournalRecord): void;
+}
+
+/** What recovery found besides the documents and records it handed over. */
 export interface RecoveredState {
   snapshotSeq: number;
-  snapshot: Document[];
-  records: JournalRecord[];
+  /** The sequence number of the last record (the snapshot's when the journal adds none). */
+  lastSeq: number;
   /** Bytes cut from the end of the journal because the last write was torn by a crash. */
   tornBytes: number;
 }
@@ -35,65 +43,104 @@ function encodeFrame(doc: Document): Buffer {
   return frame;
 }
 
-/** Reads frames until the end or the first torn/corrupt one; returns the documents and the valid length. */
-function decodeFrames(data: Buffer): { docs: Document[]; validLength: number } {
-  const docs: Document[] = [];
-  let offset = 0;
-  while (offset + FRAME_HEADER <= data.length) {
-    const length = data.readUInt32LE(offset);
-    const checksum = data.readUInt32LE(offset + 4);
-    const end = offset + FRAME_HEADER + length;
-    if (end > data.length) break;
-    const body = data.subarray(offset + FRAME_HEADER, end);
-    if (crc32(body) !== checksum) break;
-    docs.push(deserializeKeepingTypes(body));
-    offset = end;
+/** How much of a file recovery reads at once (a larger frame is read whole). */
+const READ_BYTES = 1 << 20;
+
+/**
+ * Reads a file's frames in order, handing each document to `onDocument`, until the end or the first torn/corrupt
+ * frame; returns the valid length and the file's size. The file is read a megabyte at a time, each read in a fresh
+ * buffer (deserialised binary values are views of it).
+ */
+async function readFrames(path: string, onDocument: (doc: Document) => void): Promise<{ validLength: number; size: number }> {
+  const handle = await fs.open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    let window = Buffer.alloc(0);
+    let windowStart = 0;
+    let offset = 0;
+    /** Makes the window hold bytes [offset, end) of the file; false when the file ends before `end`. */
+    const cover = async (end: number): Promise<boolean> => {
+      if (end > size) return false;
+      if (end <= windowStart + window.length) return true;
+      window = Buffer.allocUnsafe(Math.min(size - offset, Math.max(READ_BYTES, end - offset)));
+      windowStart = offset;
+      let read = 0;
+      while (read < window.length) {
+        const { bytesRead } = await handle.read(window, read, window.length - read, offset + read);
+        if (bytesRead === 0) throw new Error(`${path} ended while being read`);
+        read += bytesRead;
+      }
+      return true;
+    };
+    while (await cover(offset + FRAME_HEADER)) {
+      const length = window.readUInt32LE(offset - windowStart);
+      const checksum = window.readUInt32LE(offset - windowStart + 4);
+      const end = offset + FRAME_HEADER + length;
+      if (!(await cover(end))) break;
+      const body = window.subarray(offset - windowStart + FRAME_HEADER, end - windowStart);
+      if (crc32(body) !== checksum) break;
+      onDocument(deserializeKeepingTypes(body));
+      offset = end;
+    }
+    return { validLength: offset, size };
+  } finally {
+    await handle.close();
   }
-  return { docs, validLength: offset };
 }
 
 const journalName = (startSeq: number): string => `journal-${String(startSeq).padStart(16, "0")}.log`;
 
-/** Loads the snapshot and the journal records after it, cutting a torn tail off the last journal file. */
-export async function recover(dataDir: string): Promise<RecoveredState> {
+/**
+ * Hands the snapshot's documents and then the journal records after it to `target`, reading each file as a stream,
+ * and cuts a torn tail off the last journal file. A corrupt snapshot or a corrupt journal file before the last
+ * fails recovery (the engine then refuses to start).
+ */
+export async function recover(dataDir: string, target: RecoveryTarget): Promise<RecoveredState> {
   await fs.mkdir(dataDir, { recursive: true });
   // A temporary snapshot is what an interrupted compaction leaves; the journal still covers it.
   await fs.rm(join(dataDir, `${SNAPSHOT_FILE}.tmp`), { force: true });
   let snapshotSeq = 0;
-  let snapshot: Document[] = [];
   const snapshotPath = join(dataDir, SNAPSHOT_FILE);
   if (existsSync(snapshotPath)) {
-    const { docs } = decodeFrames(await fs.readFile(snapshotPath));
-    const [header, ...rest] = docs;
-    const footer = rest.pop();
-    if (!header || header.format !== "tsunagu-embedded-mongo" || footer?.end !== true || footer.count !== rest.length) {
-      throw new Error(`snapshot ${snapshotPath} is incomplete or corrupt; refusing to start on it`);
-    }
+    // Frames are header, documents, footer: each document is handed over once the next frame shows it is not the footer.
+    let header: Document | undefined;
+    let last: Document | undefined;
+    let count = 0;
+    const corrupt = (): Error => new Error(`snapshot ${snapshotPath} is incomplete or corrupt; refusing to start on it`);
+    await readFrames(snapshotPath, (doc) => {
+      if (!header) {
+        if (doc.format !== "tsunagu-embedded-mongo") throw corrupt();
+        header = doc;
+        return;
+      }
+      if (last) {
+        target.snapshotDocument(last);
+        count++;
+      }
+      last = doc;
+    });
+    if (!header || last?.end !== true || last.count !== count) throw corrupt();
     snapshotSeq = header.seq as number;
-    snapshot = rest;
   }
   const files = (await fs.readdir(dataDir)).filter((name) => JOURNAL_PATTERN.test(name)).sort();
-  const records: JournalRecord[] = [];
   let tornBytes = 0;
   let expectedSeq = snapshotSeq + 1;
   for (const [i, name] of files.entries()) {
     const path = join(dataDir, name);
-    const data = await fs.readFile(path);
-    const { docs, validLength } = decodeFrames(data);
-    if (validLength < data.length) {
+    const { validLength, size } = await readFrames(path, (doc) => {
+      const record = doc as JournalRecord;
+      if (record.seq < expectedSeq) return;
+      if (record.seq !== expectedSeq) throw new Error(`journal ${path} skips from record ${expectedSeq - 1} to ${record.seq}`);
+      target.record(record);
+      expectedSeq++;
+    });
+    if (validLength < size) {
       if (i !== files.length - 1) throw new Error(`journal ${path} is corrupt at byte ${validLength} and is not the last journal file`);
-      tornBytes = data.length - validLength;
+      tornBytes = size - validLength;
       await fs.truncate(path, validLength);
     }
-    for (const doc of docs) {
-      const record = doc as JournalRecord;
-      if (record.seq < expectedSeq) continue;
-      if (record.seq !== expectedSeq) throw new Error(`journal ${path} skips from record ${expectedSeq - 1} to ${record.seq}`);
-      records.push(record);
-      expectedSeq++;
-    }
   }
-  return { snapshotSeq, snapshot, records, tornBytes };
+  return { snapshotSeq, lastSeq: expectedSeq - 1, tornBytes };
 }
 
 /** Produces the documents of a snapshot (header and footer are added by the journal). */

@@ -15,7 +15,7 @@ import { geoQueryOperators } from "./geo";
 import { typeTest } from "./fast-match";
 import { originalOf } from "./numbers";
 import { compileJsonSchema } from "./json-schema";
-import { typedAccumulators, typedExpressionOperators } from "./typed-expressions";
+import { typedAccumulators, typedExpressionOperators, withPlainOperands } from "./typed-expressions";
 
 /** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
 const typeOperator = (selector: string, value: unknown) => {
@@ -25,10 +25,17 @@ const typeOperator = (selector: string, value: unknown) => {
 
 type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
 
+/** mingo's operators of a table, each given plain numbers by the typed operators it evaluates (see `withPlainOperands`). */
+function plainOperands<T extends object>(operators: T): T {
+  return Object.fromEntries(
+    Object.entries(operators).map(([name, operator]) => [name, typeof operator === "function" ? withPlainOperands(operator as () => unknown) : operator]),
+  ) as T;
+}
+
 // Built once: mingo's convenience wrappers merge operator tables on every query, which dominated lookup time.
 const context = Context.init({
-  accumulator: { ...accumulator, ...typedAccumulators },
-  expression: { ...expression, ...typedExpressionOperators },
+  accumulator: { ...plainOperands(accumulator), ...typedAccumulators },
+  expression: { ...plainOperands(expression), ...typedExpressionOperators },
   pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).

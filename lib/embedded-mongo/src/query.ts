@@ -8,6 +8,7 @@ import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
+import { evaluatingTyped, withLiteralTypes } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
@@ -408,6 +409,48 @@ const UNSUPPORTED_STAGES = new Set([
   "$planCacheStats",
 ]);
 
+/** A whole non-negative number given as any BSON number type, or undefined. */
+function wholeNumber(value: unknown): number | undefined {
+  if (numberType(value) === undefined) return undefined;
+  const number = Number(value);
+  return Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+/**
+ * The find a pipeline starts with: an optional `$match` (without `$expr` or geo-near), a `$sort` by fields, then an
+ * optional `$skip` and an optional positive `$limit`, with how many stages it covers. Anything else (an invalid value
+ * too, so that it gets the stage's own error) is left to the stages.
+ */
+function leadingFindOf(pipeline: Document[]): { spec: FindSpec; stages: number } | undefined {
+  let position = 0;
+  const spec: FindSpec = {};
+  const stage = () => pipeline[position] ?? {};
+  if ("$match" in stage()) {
+    const filter = stage().$match;
+    if (!isPlainObject(filter) || /"\$(expr|near|nearSphere)"/.test(JSON.stringify(filter))) return undefined;
+    spec.filter = filter;
+    position++;
+  }
+  const sort = stage().$sort;
+  const directions = isPlainObject(sort) ? Object.values(sort) : [];
+  if (directions.length === 0 || !directions.every((direction) => numberType(direction) !== undefined && [1, -1].includes(Number(direction)))) return undefined;
+  spec.sort = sort;
+  position++;
+  if ("$skip" in stage()) {
+    const skip = wholeNumber(stage().$skip);
+    if (skip === undefined) return undefined;
+    spec.skip = skip;
+    position++;
+  }
+  if ("$limit" in stage()) {
+    const limit = wholeNumber(stage().$limit);
+    if (!limit) return undefined;
+    spec.limit = limit;
+    position++;
+  }
+  return { spec, stages: position };
+}
+
 /** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
 export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: QueryOptions): Document[] {
   for (const stage of pipeline) {
@@ -419,9 +462,14 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   let input: Document[];
   let rest = pipeline;
   const first = pipeline[0];
+  const leading = leadingFindOf(pipeline);
   if (first && "$geoNear" in first) {
     input = geoNearStage(collection, first.$geoNear as Document, options);
     rest = pipeline.slice(1);
+  } else if (collection && leading) {
+    // MongoDB's optimiser hands a leading $match/$sort/$skip/$limit to the query layer: the sort may walk an index.
+    input = runFind(collection, leading.spec, options).docs;
+    rest = pipeline.slice(leading.stages);
   } else if (first && "$match" in first && isPlainObject(first.$match) && !JSON.stringify(first.$match).includes("$expr")) {
     input = matchRecords(collection, first.$match, options).matches.map((match) => match.doc);
     rest = pipeline.slice(1);
@@ -430,8 +478,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   }
   if (rest.length === 0) return input;
   const collation = collationOf(options);
-  const output = collation ? runCollatedStages(input.map(plainNumbers), rest, options, collation) : runStagesKeepingTypes(input, rest, options);
-  return withNumberTypesOf(input, output);
+  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options, withNumberTypesOf);
 }
 
 /** Stages that compare no strings of their own: mingo runs them unchanged under a collation unless their expressions compare. */
@@ -510,8 +557,7 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
         collation.compare,
       ).map(({ doc }) => doc);
     } else if ((COLLATION_NEUTRAL_STAGES.has(name) && !comparesStrings(stage[name])) || (name === "$group" && collationNeutralGroup(stage))) {
-      const current = docs;
-      docs = translated(() => new Aggregator([stage], binary).run<Document>(current));
+      docs = runStagesKeepingTypes(docs, [stage], binary, withNumberTypesOf);
     } else {
       throw new CommandError(
         "InvalidOptions",
@@ -522,16 +568,27 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
   return docs;
 }
 
+/** Stages whose output holds the values of expressions: typed operators there answer with their types. */
+const VALUE_STAGES = new Set(["$project", "$addFields", "$set", "$replaceRoot", "$replaceWith", "$group"]);
+
 /**
  * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
- * operators ($sum, $add, $type) read the types the earlier stages produced or passed through.
+ * operators ($sum, $add, $type) read the types the earlier stages produced or passed through. `restoreTypes` gives
+ * a stage's output the number types of its input; the number literals the stage sets keep theirs.
  */
-function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+function runStagesKeepingTypes(
+  input: Document[],
+  stages: Document[],
+  options: QueryOptions,
+  restoreTypes: (input: Document[], output: Document[]) => Document[],
+): Document[] {
   let docs = input;
   for (const stage of stages) {
     const current = docs;
-    const output = translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers)));
-    docs = withNumberTypesOf(current, output);
+    const output = evaluatingTyped(VALUE_STAGES.has(Object.keys(stage)[0] ?? ""), () =>
+      translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers))),
+    );
+    docs = withLiteralTypes(restoreTypes(current, output), stage);
   }
   return docs;
 }
@@ -617,8 +674,9 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   refuseCollatedUpdate(update, context);
   let next: Document;
   if (Array.isArray(update)) {
-    const output = translated(() => new Aggregator(plainNumbers(update), context.options).run([plainNumbers(cloneDocument(doc))])[0]);
-    next = restoreNumberTypes(output, doc) as Document;
+    // One document in, one out (update pipelines have no stage that filters or groups): its types come back by position.
+    const byPosition = (before: Document[], after: Document[]): Document[] => after.map((out, i) => restoreNumberTypes(out, before[i]) as Document);
+    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options, byPosition)[0];
     // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
     if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {

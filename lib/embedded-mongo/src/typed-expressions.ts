@@ -1,27 +1,82 @@
-// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group.
+// Aggregation operators that must see BSON number types and ObjectIds, which mingo's plain-number view hides: $sum, $avg, $add, $subtract, $multiply, $divide, $type, $toString, $convert to string, and $first/$last/$push/$min/$max in $group; and the number literals a stage sets as field values.
 import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "bson";
 import { evalExpr } from "mingo/core";
 import { resolve } from "mingo/util";
 import type { Options } from "mingo/types";
 import { $sum as plainSum } from "mingo/operators/accumulator";
-import { compareValues } from "./bson-values";
+import { compareValues, isPlainObject } from "./bson-values";
 import * as plainExpressions from "mingo/operators/expression";
 import { CommandError } from "./errors";
-import { asDouble, expressionArithmetic, numberType, originalOf } from "./numbers";
+import { asDouble, expressionArithmetic, numberType, originalOf, plainNumbers } from "./numbers";
 
 type Expression = (obj: Document, expr: unknown, options: Options) => unknown;
 type Accumulator = (collection: Document[], expr: unknown, options: Options) => unknown;
+
+/*
+ * Typed results (a Long, a whole Double) are what a stage's field values and the typed operators need, but mingo's
+ * own operators compute only with plain numbers. So a typed operator answers with its typed result only when the
+ * one evaluating it takes types: another typed operator, or a stage that sets field values (`evaluatingTyped`);
+ * inside mingo's operators (`withPlainOperands`) and stages such as $match it answers with the plain number.
+ */
+let callerTakesTypes = false;
+
+/** Runs a stage whose field values keep the types typed operators compute ($project, $addFields, $group, ...). */
+export function evaluatingTyped<T>(typed: boolean, run: () => T): T {
+  const outer = callerTakesTypes;
+  callerTakesTypes = typed;
+  try {
+    return run();
+  } finally {
+    callerTakesTypes = outer;
+  }
+}
+
+/** One of mingo's operators: what it evaluates within comes to it as plain numbers. */
+export function withPlainOperands<F extends (...args: never[]) => unknown>(operator: F): F {
+  return ((...args: Parameters<F>) => evaluatingTyped(false, () => operator(...args))) as F;
+}
+
+/** A typed operator: it evaluates its operands taking types, and answers typed or plain as its caller takes. */
+function typedOperator(operator: Expression): Expression {
+  return (obj, expr, options) => {
+    const typed = callerTakesTypes;
+    const result = evaluatingTyped(true, () => operator(obj, expr, options));
+    return typed ? result : plainNumbers(result);
+  };
+}
 
 /** A plain field path ("$a.b"), whose typed value is read from the document behind the plain-number view. */
 function fieldPath(expr: unknown): string | undefined {
   return typeof expr === "string" && expr.startsWith("$") && !expr.startsWith("$$") ? expr.slice(1) : undefined;
 }
 
-/** An operand's value with its BSON number type: from the typed document for field paths, as computed otherwise. */
-function typedOperand(obj: Document, expr: unknown, options: Options): unknown {
+/**
+ * A number literal of the stage as sent, with its BSON type: `original` is the operand in the stage as sent (mingo
+ * sees the stage's plain-number view, where a long 5 or a double 1.0 is a bare 5 or 1), or `{ $literal: n }`.
+ */
+export function typedLiteral(expr: unknown, original: unknown): unknown {
+  if (typeof expr === "number" && numberType(original) !== undefined) return original;
+  if (expr !== null && typeof expr === "object" && !Array.isArray(expr) && Object.keys(expr).length === 1 && "$literal" in expr) {
+    const literal = (originalOf(expr) as Document).$literal;
+    if (numberType(literal) !== undefined) return literal;
+  }
+  return undefined;
+}
+
+/**
+ * An operand's value with its BSON number type: from the typed document for field paths, the literal as sent for
+ * number literals (`original`: the operand in the stage as sent), as computed otherwise.
+ */
+function typedOperand(obj: Document, expr: unknown, options: Options, original: unknown = expr): unknown {
   const path = fieldPath(expr);
   if (path !== undefined) return resolve(originalOf(obj), path);
-  return evalExpr(obj, expr, options);
+  return typedLiteral(expr, original) ?? evalExpr(obj, expr, options);
+}
+
+/** The operands of an array expression, each with its type (see `typedOperand`). */
+function typedOperands(obj: Document, expr: unknown[], options: Options): unknown[] {
+  const originals = originalOf(expr);
+  return expr.map((operand, i) => typedOperand(obj, operand, options, originals[i]));
 }
 
 /** Sums numbers as MongoDB: the widest type wins, an int32 overflow becomes a long, a long overflow a double. */
@@ -33,7 +88,7 @@ function typedTotal(values: unknown[]): unknown {
 
 const $add: Expression = (obj, expr, options) => {
   if (!Array.isArray(expr)) return plainExpressions.$add(obj, expr, options);
-  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  const values = typedOperands(obj, expr, options);
   if (values.some((value) => value === null || value === undefined)) return null;
   // Dates and anything non-numeric keep mingo's handling (and its errors).
   if (!values.every((value) => numberType(value) !== undefined)) return plainExpressions.$add(obj, expr, options);
@@ -43,7 +98,7 @@ const $add: Expression = (obj, expr, options) => {
 /** The operands of an arithmetic expression with their types, or undefined when mingo should handle them (dates, non-numbers, null). */
 function numericOperands(obj: Document, expr: unknown, options: Options): unknown[] | undefined {
   if (!Array.isArray(expr)) return undefined;
-  const values = expr.map((operand) => typedOperand(obj, operand, options));
+  const values = typedOperands(obj, expr, options);
   return values.every((value) => numberType(value) !== undefined) ? values : undefined;
 }
 
@@ -99,12 +154,13 @@ const $sum: Accumulator = (collection, expr, options) => {
 };
 
 const $type: Expression = (obj, expr, options) => {
-  const operand = Array.isArray(expr) && expr.length === 1 ? expr[0] : expr;
-  const value = typedOperand(obj, operand, options);
+  const single = Array.isArray(expr) && expr.length === 1;
+  const operand = single ? expr[0] : expr;
+  const value = typedOperand(obj, operand, options, single ? originalOf(expr)[0] : operand);
   const type = numberType(value);
   if (type === undefined) return plainExpressions.$type(obj, expr, options);
-  // A number computed by mingo has lost its type; a field path or typed result has kept it.
-  if (typeof value === "number" && fieldPath(operand) === undefined && typeof operand !== "number") {
+  // A number computed by mingo has lost its type; a field path, literal or typed result has kept it.
+  if (typeof value === "number" && fieldPath(operand) === undefined && typeof operand !== "number" && typedLiteral(operand, operand) === undefined) {
     throw new CommandError("InvalidOptions", "$type of a computed number is not supported by the embedded engine (of a field or literal it is)");
   }
   return type;
@@ -133,6 +189,54 @@ const $convert: Expression = (obj, expr, options) => {
   return plainExpressions.$convert(obj, expr as never, options);
 };
 
+/** mingo's truthiness of a condition (MongoDB's: false, null, undefined and zero are false), by mingo's own `$cond`. */
+function holds(obj: Document, condition: unknown, options: Options): boolean {
+  return plainExpressions.$cond(obj, [condition, true, false], options) === true;
+}
+
+/** `$cond` returns one of its branches: a field or number literal there keeps its type. */
+const $cond: Expression = (obj, expr, options) => {
+  const plain = (): unknown => plainExpressions.$cond(obj, expr as Parameters<typeof plainExpressions.$cond>[1], options);
+  let spec: Document;
+  let original: Document;
+  if (Array.isArray(expr)) {
+    if (expr.length !== 3) return plain();
+    spec = { if: expr[0], then: expr[1], else: expr[2] };
+    original = { then: originalOf(expr)[1], else: originalOf(expr)[2] };
+  } else if (isPlainObject(expr)) {
+    spec = expr;
+    original = originalOf(expr);
+  } else return plain();
+  const branch = holds(obj, spec.if, options) ? "then" : "else";
+  return typedOperand(obj, spec[branch], options, original[branch]);
+};
+
+/** `$ifNull` returns the first operand that is not null or missing: with its type. */
+const $ifNull: Expression = (obj, expr, options) => {
+  if (!Array.isArray(expr)) return plainExpressions.$ifNull(obj, expr as unknown[], options);
+  const originals = originalOf(expr);
+  let value: unknown;
+  for (const [i, operand] of expr.entries()) {
+    value = typedOperand(obj, operand, options, originals[i]);
+    if (value !== null && value !== undefined) return value;
+  }
+  return value;
+};
+
+/** `$switch` returns the `then` of the first branch whose case holds, or its default: with its type. */
+const $switch: Expression = (obj, expr, options) => {
+  const plain = (): unknown => plainExpressions.$switch(obj, expr as Parameters<typeof plainExpressions.$switch>[1], options);
+  if (!isPlainObject(expr) || !Array.isArray(expr.branches) || !expr.branches.every(isPlainObject)) return plain();
+  const branches: Document[] = expr.branches;
+  const original = originalOf(expr);
+  const originalBranches: Document[] = original.branches;
+  for (const [i, branch] of branches.entries()) {
+    if (holds(obj, branch.case, options)) return typedOperand(obj, branch.then, options, originalBranches[i].then);
+  }
+  if (!("default" in expr)) return plain();
+  return typedOperand(obj, expr.default, options, original.default);
+};
+
 /** Accumulators that pass values through keep their types when they read a field path. */
 function passThrough(pick: (values: unknown[]) => unknown): Accumulator {
   return (collection, expr, options) => pick(accumulated(collection, expr, options));
@@ -154,15 +258,103 @@ function groupAware(name: "$first" | "$last", accumulate: Accumulator): Expressi
   return (obj, expr, options) => (Array.isArray(obj) ? accumulate(obj as Document[], expr, options) : plainExpressions[name](obj, expr, options));
 }
 
-export const typedExpressionOperators = {
-  $add,
-  $multiply,
-  $subtract,
-  $divide,
-  $type,
-  $toString,
-  $convert,
-  $first: groupAware("$first", $first),
-  $last: groupAware("$last", $last),
-};
-export const typedAccumulators = { $sum, $avg, $first, $last, $push, $min, $max };
+export const typedExpressionOperators = Object.fromEntries(
+  Object.entries({
+    $add,
+    $multiply,
+    $subtract,
+    $divide,
+    $type,
+    $toString,
+    $convert,
+    $cond,
+    $ifNull,
+    $switch,
+    $first: groupAware("$first", $first),
+    $last: groupAware("$last", $last),
+  }).map(([name, operator]) => [name, typedOperator(operator)]),
+);
+export const typedAccumulators = Object.fromEntries(
+  Object.entries({ $sum, $avg, $first, $last, $push, $min, $max }).map(([name, accumulator]) => [name, typedOperator(accumulator as unknown as Expression)]),
+);
+
+/** A long, whole double or decimal as sent (the values the plain-number view turns into bare numbers), else undefined. */
+function typedNumber(value: unknown): unknown {
+  return typeof value !== "number" && numberType(value) !== undefined ? value : undefined;
+}
+
+/** The typed number a field's specification sets: `{ $literal: n }`, or a bare number where it is a value and not a $project flag. */
+function literalSetBy(value: unknown, bareIsValue: boolean): unknown {
+  if (isPlainObject(value) && Object.keys(value).length === 1 && "$literal" in value) return typedNumber(value.$literal);
+  return bareIsValue ? typedNumber(value) : undefined;
+}
+
+interface FieldLiteral {
+  path: string[];
+  /** The typed value from what mingo computed there. */
+  typed: (computed: unknown) => unknown;
+}
+
+/** The typed number literals a field specification sets, by path (embedded documents and array literals included). */
+function literalsOf(spec: Document, bareIsValue: boolean, prefix: string[] = [], found: FieldLiteral[] = []): FieldLiteral[] {
+  for (const [key, value] of Object.entries(spec)) {
+    const path = [...prefix, ...key.split(".")];
+    const literal = literalSetBy(value, bareIsValue);
+    if (literal !== undefined) found.push({ path, typed: () => literal });
+    else if (Array.isArray(value)) {
+      value.forEach((element, i) => {
+        const elementLiteral = literalSetBy(element, true);
+        if (elementLiteral !== undefined) found.push({ path: [...path, String(i)], typed: () => elementLiteral });
+      });
+    } else if (isPlainObject(value) && !Object.keys(value).some((name) => name.startsWith("$"))) literalsOf(value, bareIsValue, path, found);
+  }
+  return found;
+}
+
+/** `$group` fields `{ $sum: n }` with n a long or a whole double: the count times n has n's type (mingo sums the bare number). */
+function typedCountsOf(group: Document): FieldLiteral[] {
+  const found: FieldLiteral[] = [];
+  for (const [field, accumulator] of Object.entries(group)) {
+    if (field === "_id" || !isPlainObject(accumulator) || Object.keys(accumulator).length !== 1) continue;
+    const type = numberType(typedNumber(accumulator.$sum));
+    if (type === "long") found.push({ path: [field], typed: (sum) => (typeof sum === "number" ? Long.fromNumber(sum) : sum) });
+    if (type === "double") found.push({ path: [field], typed: (sum) => (typeof sum === "number" ? asDouble(sum) : sum) });
+  }
+  return found;
+}
+
+/** The field specification of a stage that sets fields ($addFields, $set, $project, $replaceWith/$replaceRoot with a document), and whether a bare number there is a value. */
+function fieldSpecification(stage: Document): { spec: Document; bareIsValue: boolean } | undefined {
+  const name = Object.keys(stage)[0];
+  const body: unknown = name === "$replaceRoot" && isPlainObject(stage[name]) ? stage[name].newRoot : stage[name];
+  if (!isPlainObject(body) || Object.keys(body).some((key) => key.startsWith("$"))) return undefined;
+  if (name === "$addFields" || name === "$set" || name === "$replaceWith" || name === "$replaceRoot") return { spec: body, bareIsValue: true };
+  if (name === "$project") return { spec: body, bareIsValue: false };
+  return undefined;
+}
+
+/** A copy of `target` with the typed value at `path` where the stage put a value (across arrays as the stage applies to each element). */
+function withTypedAt(target: unknown, path: string[], typed: (computed: unknown) => unknown): unknown {
+  const [head, ...rest] = path;
+  if (Array.isArray(target)) {
+    if (!/^\d+$/.test(head)) return target.map((element) => withTypedAt(element, path, typed));
+    const index = Number(head);
+    if (index >= target.length) return target;
+    const copy = [...target];
+    copy[index] = rest.length === 0 ? typed(target[index]) : withTypedAt(target[index], rest, typed);
+    return copy;
+  }
+  if (!isPlainObject(target) || !(head in target)) return target;
+  return { ...target, [head]: rest.length === 0 ? typed(target[head]) : withTypedAt(target[head], rest, typed) };
+}
+
+/**
+ * Gives the fields a stage set to number literals the literals' BSON types (mingo saw them as bare numbers): `{ $set:
+ * { n: Long(5) } }` sets a long, as MongoDB does. `stage` is the stage as sent; `output` the stage's result.
+ */
+export function withLiteralTypes(output: Document[], stage: Document): Document[] {
+  const specification = fieldSpecification(stage);
+  const literals = specification ? literalsOf(specification.spec, specification.bareIsValue) : isPlainObject(stage.$group) ? typedCountsOf(stage.$group) : [];
+  if (literals.length === 0) return output;
+  return output.map((doc) => literals.reduce<Document>((result, { path, typed }) => withTypedAt(result, path, typed) as Document, doc));
+}

@@ -1,9 +1,9 @@
 // Durability: data survives restarts and compaction, and a SIGKILL at any moment loses no acknowledged write.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, appendFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Decimal128, Double, Long, MongoClient } from "mongodb";
+import { Binary, Decimal128, Double, Long, MongoClient } from "mongodb";
 import { startEmbeddedMongo } from "../src/index";
 
 const dirs: string[] = [];
@@ -143,6 +143,53 @@ it("compacts the journal into a snapshot and recovers from snapshot plus journal
     expect(await c.countDocuments()).toBe(1000);
     expect(await c.countDocuments({ early: true })).toBe(10);
   });
+});
+
+it("recovers records and snapshot documents larger than, and straddling, the megabyte recovery reads at a time", async () => {
+  const dir = freshDir();
+  const big = "大".repeat(400_000); // 1.2 MB of UTF-8: one record bigger than a read
+  const bytes = Binary.createFromBase64(Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251)).toString("base64"));
+  const check = async (client: MongoClient): Promise<void> => {
+    const c = client.db("durable").collection("large");
+    expect(await c.countDocuments()).toBe(3002);
+    expect((await c.findOne({ n: -1 }))!.text).toBe(big);
+    expect((await c.findOne({ n: -2 }))!.text).toBe(big + big);
+    const sample = await c.find({ n: { $in: [0, 1499, 2999] } }, { sort: { n: 1 } }).toArray();
+    expect(sample.map((doc) => [doc.n, doc.note, (doc.bytes as Binary).toString("base64")])).toEqual(
+      [0, 1499, 2999].map((n) => [n, `${n}`.padStart(900, "・"), bytes.toString("base64")]),
+    );
+  };
+  await withEngine(dir, async (client) => {
+    const c = client.db("durable").collection("large");
+    await c.insertOne({ n: -1, text: big });
+    // Small records whose frames cross the boundaries between reads.
+    for (let start = 0; start < 3000; start += 100)
+      await c.insertMany(Array.from({ length: 100 }, (_, i) => ({ n: start + i, note: `${start + i}`.padStart(900, "・"), bytes })));
+    await c.insertOne({ n: -2, text: big + big });
+  });
+  await withEngine(dir, check);
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  await withEngine(dir, check);
+});
+
+it("refuses to start on a snapshot damaged in the middle", async () => {
+  const dir = freshDir();
+  await withEngine(dir, async (client) => {
+    await client
+      .db("durable")
+      .collection("s")
+      .insertMany(Array.from({ length: 50 }, (_, n) => ({ n, text: "x".repeat(100) })));
+  });
+  const engine = await startEmbeddedMongo({ dataDir: dir, log: () => undefined });
+  await engine.compact();
+  await engine.stop();
+  const path = join(dir, "snapshot.bson");
+  const data = readFileSync(path);
+  data[Math.floor(data.length / 2)] ^= 0xff;
+  writeFileSync(path, data);
+  await expect(startEmbeddedMongo({ dataDir: dir, log: () => undefined })).rejects.toThrow(/snapshot .* is incomplete or corrupt/);
 });
 
 it("discards a torn last record and keeps everything before it", async () => {

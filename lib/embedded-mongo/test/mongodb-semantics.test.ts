@@ -205,6 +205,103 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect(await ids({ v: 1 })).toEqual(["decimal", "double", "int", "long"]);
   });
 
+  it("keeps the BSON type of number literals in pipelines: values set, $literal, arithmetic operands, and pipeline updates", async () => {
+    const c = engine.db.collection("literals");
+    await c.insertOne({ _id: 1 as never, a: 2 });
+    const [doc] = await c
+      .aggregate(
+        [
+          {
+            $addFields: {
+              long: Long.fromNumber(5),
+              double: new Double(1),
+              decimal: Decimal128.fromString("2.50"),
+              nested: { l: Long.fromNumber(6) },
+              "dotted.d": new Double(4),
+              list: [Long.fromNumber(7), new Double(8), 9],
+            },
+          },
+          {
+            $project: {
+              long: 1,
+              double: 1,
+              decimal: 1,
+              nested: 1,
+              dotted: 1,
+              list: 1,
+              literalLong: { $literal: Long.fromNumber(5) },
+              literalDouble: { $literal: new Double(1) },
+              plusDouble: { $add: ["$a", new Double(1)] },
+              plusLong: { $add: ["$a", Long.fromNumber(1)] },
+              timesLiteralLong: { $multiply: ["$a", { $literal: Long.fromNumber(3) }] },
+              minusDouble: { $subtract: ["$a", new Double(1)] },
+              typeOfLong: { $type: "$long" },
+              typeOfSum: { $type: { $add: ["$a", new Double(1)] } },
+              typeOfLiteral: { $type: { $literal: Long.fromNumber(1) } },
+            },
+          },
+        ],
+        raw,
+      )
+      .toArray();
+    // MongoDB: a literal keeps its type; int32 + double is a double, int32 + long a long ($add, $multiply, $subtract).
+    expect(doc).toEqual({
+      _id: new Int32(1),
+      long: Long.fromNumber(5),
+      double: new Double(1),
+      decimal: Decimal128.fromString("2.50"),
+      nested: { l: Long.fromNumber(6) },
+      dotted: { d: new Double(4) },
+      list: [Long.fromNumber(7), new Double(8), new Int32(9)],
+      literalLong: Long.fromNumber(5),
+      literalDouble: new Double(1),
+      plusDouble: new Double(3),
+      plusLong: Long.fromNumber(3),
+      timesLiteralLong: Long.fromNumber(6),
+      minusDouble: new Double(1),
+      typeOfLong: "long",
+      typeOfSum: "double",
+      typeOfLiteral: "long",
+    });
+    // Operators that return an operand return it with its type; a typed result compared by another operator compares by value.
+    const [passed] = await c
+      .aggregate(
+        [
+          {
+            $project: {
+              cond: { $cond: [{ $gt: ["$a", 1] }, Long.fromNumber(5), 0] },
+              condObject: { $cond: { if: false, then: 0, else: new Double(6) } },
+              ifNull: { $ifNull: ["$missing", new Double(2)] },
+              switched: { $switch: { branches: [{ case: { $eq: ["$a", 2] }, then: Long.fromNumber(7) }], default: 0 } },
+              sumAbove: { $gt: [{ $add: ["$a", Long.fromNumber(1)] }, 2] },
+              sumEquals: { $eq: [{ $add: ["$a", new Double(1)] }, 3] },
+            },
+          },
+        ],
+        raw,
+      )
+      .toArray();
+    expect(passed).toEqual({
+      _id: new Int32(1),
+      cond: Long.fromNumber(5),
+      condObject: new Double(6),
+      ifNull: new Double(2),
+      switched: Long.fromNumber(7),
+      sumAbove: true,
+      sumEquals: true,
+    });
+    // $sum of a long or double literal counts in the literal's type.
+    await c.insertOne({ _id: 2 as never, a: 3 });
+    const [counted] = await c.aggregate([{ $group: { _id: null, longs: { $sum: Long.fromNumber(1) }, doubles: { $sum: new Double(2) } } }], raw).toArray();
+    expect(counted).toEqual({ _id: null, longs: Long.fromNumber(2), doubles: new Double(4) });
+    await c.deleteOne({ _id: 2 as never });
+    // A pipeline update stores the literal's type.
+    await c.updateOne({ _id: 1 as never }, [{ $set: { u: Long.fromNumber(9), w: { $add: ["$a", new Double(1)] }, v: { $literal: new Double(2) } } }]);
+    const stored = await c.findOne({ _id: 1 as never }, raw);
+    expect([stored!.u, stored!.w, stored!.v]).toEqual([Long.fromNumber(9), new Double(3), new Double(2)]);
+    expect(await c.countDocuments({ u: { $type: "long" }, w: { $type: "double" }, v: { $type: "double" } })).toBe(1);
+  });
+
   it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {
     const c = engine.db.collection("money");
     await c.insertMany([
@@ -298,6 +395,27 @@ describe("sorts walk an index when one gives the order", () => {
     expect(stages(plan.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
     expect(plan.queryPlanner.winningPlan.inputStage.direction).toBe("backward");
     expect((await c.find({ ward: "a" }).sort({ at: -1 }).limit(2).toArray()).map((d) => d.at)).toEqual([3, 2]);
+  });
+  it("an aggregation starting with $match, $sort, $skip and $limit answers as find does, arrays by their smallest or largest element", async () => {
+    const c = engine.db.collection("pipelined");
+    await c.insertMany([{ k: 5, w: "a" }, { k: [9, 1], w: "a" }, { w: "a" }, { k: 3, w: "b" }, { k: [4, 7], w: "a" }, { k: 2, w: "a" }]);
+    await c.createIndex({ k: 1 });
+    const keys = async (direction: 1 | -1) =>
+      (await c.aggregate([{ $match: { w: "a" } }, { $sort: { k: direction } }, { $skip: 1 }, { $limit: 3 }, { $project: { _id: 0, k: 1 } }]).toArray()).map(
+        (d) => d.k ?? null,
+      );
+    // Ascending: missing (as null) first, then [9, 1] by its 1, 2, [4, 7] by its 4, 5; descending: [9, 1] by its 9 first.
+    expect(await keys(1)).toEqual([[9, 1], 2, [4, 7]]);
+    expect(await keys(-1)).toEqual([[4, 7], 5, 2]);
+    const found = await c
+      .find({ w: "a" }, { projection: { _id: 0, k: 1 } })
+      .sort({ k: 1 })
+      .skip(1)
+      .limit(3)
+      .toArray();
+    expect(found.map((d) => d.k ?? null)).toEqual(await keys(1));
+    const counted = await c.aggregate([{ $sort: { k: 1 } }, { $limit: 4 }, { $count: "n" }]).toArray();
+    expect(counted).toEqual([{ n: 4 }]);
   });
 });
 

@@ -181,20 +181,26 @@ export function hsdsRoutes(models: ResourceModels): Router {
     return { items, total: counted[0]?.total ?? 0 };
   }
 
-  /** One page of distinct groups (organisations by 法人番号, places by placeId), each represented by its first resource. */
+  /**
+   * One page of distinct groups (organisations by 法人番号, places by placeId), each represented by its first resource in
+   * id order. Only the keys and ids are grouped; the page's records are then read by id, so a page never carries every
+   * resource through the pipeline.
+   */
   async function groupPage(query: ListQuery, categories: readonly TaxonomyCategory[], key: unknown): Promise<{ items: ResourceDocument[]; total: number }> {
     const conditions = await conditionsOf(query, categories);
-    const grouped: PipelineStage[] = [
-      { $match: conditions.length === 0 ? {} : { $and: conditions } },
-      { $sort: { _id: 1 } },
-      { $group: { _id: key, first: { $first: "$$ROOT" } } },
-      { $sort: { _id: 1 } },
-    ];
+    const grouped: PipelineStage[] = [{ $match: conditions.length === 0 ? {} : { $and: conditions } }, { $group: { _id: key, first: { $min: "$_id" } } }];
     const [groups, counted] = await Promise.all([
-      Resource.aggregate<{ first: ResourceDocument }>([...grouped, { $skip: (query.page - 1) * query.per_page }, { $limit: query.per_page }]),
+      Resource.aggregate<{ first: Types.ObjectId }>([
+        ...grouped,
+        { $sort: { _id: 1 } },
+        { $skip: (query.page - 1) * query.per_page },
+        { $limit: query.per_page },
+      ]),
       Resource.aggregate<{ total: number }>([...grouped, { $count: "total" }]),
     ]);
-    return { items: groups.map((group) => group.first), total: counted[0]?.total ?? 0 };
+    const found = await firstOf({ _id: { $in: groups.map((group) => group.first) } }, groups.length);
+    const foundById = new Map(found.map((resource) => [String(resource._id), resource]));
+    return { items: groups.flatMap((group) => foundById.get(String(group.first)) ?? []), total: counted[0]?.total ?? 0 };
   }
 
   /** Resources matching `match` (never archived) in id order; through aggregate, whose stages are ours, not a caller's. */

@@ -20,16 +20,19 @@ const FEDERATION_DIRECTIVES = `
 /** The subgraphs' SDL (schema/<name>.graphql, the source of truth). */
 const SUBGRAPH_SCHEMAS = readdirSync(join(import.meta.dirname, "schema")).filter((file) => file.endsWith(".graphql") && file !== "supergraph.graphql");
 
+/** The client operations: the tests' and the pages'. */
+const OPERATION_DOCUMENTS = ["test/operations/*.graphql", "*/*/test/operations/*.graphql", "web/src/operations/*.graphql"];
+
 /**
  * One graphql-config for every GraphQL file (@graphql-eslint keeps the first it loads): each subgraph's SDL is linted
- * as the schema it is, and the tests' operations against the composed supergraph.
+ * as the schema it is, and the tests' and the pages' operations against the composed supergraph.
  */
 const GRAPHQL_PROJECTS = {
   projects: {
     ...Object.fromEntries(
       SUBGRAPH_SCHEMAS.map((file) => [file.replace(".graphql", ""), { schema: [`schema/${file}`, FEDERATION_DIRECTIVES], include: [`schema/${file}`] }]),
     ),
-    operations: { schema: "schema/supergraph.graphql", documents: ["test/operations/*.graphql", "*/*/test/operations/*.graphql"] },
+    operations: { schema: "schema/supergraph.graphql", documents: OPERATION_DOCUMENTS },
   },
 };
 
@@ -84,7 +87,7 @@ export default tseslint.config(
     languageOptions: { globals: { module: "writable", require: "readonly", __dirname: "readonly", process: "readonly", console: "readonly" } },
   },
   {
-    files: ["schema/*.graphql", "test/operations/*.graphql", "*/*/test/operations/*.graphql"],
+    files: ["schema/*.graphql", ...OPERATION_DOCUMENTS],
     languageOptions: { parser: graphqlPlugin.parser, parserOptions: { graphQLConfig: GRAPHQL_PROJECTS } },
     plugins: { "@graphql-eslint": graphqlPlugin },
   },
@@ -112,5 +115,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ["test/operations/*.graphql", "*/*/test/operations/*.graphql"], rules: graphqlPlugin.configs["flat/operations-recommended"].rules },
+  { files: OPERATION_DOCUMENTS, rules: graphqlPlugin.configs["flat/operations-recommended"].rules },
 );

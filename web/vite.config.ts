@@ -1,10 +1,12 @@
-// Builds the reference pages into web/dist: each page its own entry, every asset bundled (closed networks load nothing from a CDN).
+// Builds the reference pages into web/dist: each page its own entry, every asset bundled (closed networks load nothing from a CDN), with gzip and brotli copies beside them.
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
+import { precompress } from "./precompress";
 
 export default defineConfig({
   root: __dirname,
   base: "/",
+  plugins: [precompress(resolve(__dirname, "dist"))],
   build: {
     outDir: resolve(__dirname, "dist"),
     emptyOutDir: true,

@@ -1,6 +1,6 @@
 // `npm run bench:pages`: the crew view and the portal in Chromium under network emulation (CDP Network.emulateNetworkConditions) against the whole system: time from pressing look-up to the crew summary painted and the crew view's transferred bytes, cold and warm; the portal's first search; each condition beside an unthrottled baseline in the same run.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -104,18 +104,23 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** The gzipped size of the JavaScript `page.html` loads at once, and of the chunks it loads later (dynamic imports). */
-function gzippedScripts(pageFile: string): { initial: number; lazy: { name: string; bytes: number }[] } {
+/** The gzipped size of the JavaScript `page.html` loads at once and as the gateway serves it (the build's brotli copy), and of the chunks it loads later (dynamic imports). */
+function gzippedScripts(pageFile: string): { initial: number; initialServed: number; lazy: { name: string; bytes: number }[] } {
   const html = readFileSync(join(WEB_DIST, pageFile), "utf8");
   const initial = [...html.matchAll(/\/assets\/([\w.-]+\.js)/g)].map((match) => match[1]);
   const size = (file: string) => gzipSync(readFileSync(join(WEB_DIST, "assets", file)), { level: 9 }).length;
+  const served = (file: string) => statSync(join(WEB_DIST, "assets", existsSync(join(WEB_DIST, "assets", `${file}.br`)) ? `${file}.br` : file)).size;
   const lazy = new Set<string>();
   for (const file of initial) {
     for (const match of readFileSync(join(WEB_DIST, "assets", file), "utf8").matchAll(/["'`](?:\.\/|assets\/)([\w.-]+\.js)["'`]/g)) {
       if (!initial.includes(match[1])) lazy.add(match[1]);
     }
   }
-  return { initial: initial.reduce((sum, file) => sum + size(file), 0), lazy: [...lazy].map((name) => ({ name, bytes: size(name) })) };
+  return {
+    initial: initial.reduce((sum, file) => sum + size(file), 0),
+    initialServed: initial.reduce((sum, file) => sum + served(file), 0),
+    lazy: [...lazy].map((name) => ({ name, bytes: size(name) })),
+  };
 }
 
 async function main(): Promise<void> {
@@ -256,10 +261,12 @@ async function main(): Promise<void> {
     console.log(
       `\ncrew JavaScript gzipped (level 9): ${(crewScripts.initial / 1024).toFixed(1)} KB at load; loaded with the camera: ${crewScripts.lazy
         .map((chunk) => `${chunk.name} ${(chunk.bytes / 1024).toFixed(1)} KB`)
-        .join(", ")} (target: under 60 KB)`,
+        .join(", ")} (target: under 60 KB); as served (brotli): ${(crewScripts.initialServed / 1024).toFixed(1)} KB at load`,
     );
     console.log(`portal JavaScript gzipped (level 9): ${(portalScripts.initial / 1024).toFixed(1)} KB at load`);
-    console.log("the gateway serves the pages uncompressed: the transferred bytes above are what a phone gets without a compressing proxy in front");
+    console.log(
+      "the gateway serves the pages brotli- or gzip-compressed from the build's copies (Accept-Encoding): the transferred bytes above are what a phone gets",
+    );
     console.log(`${loadLine()} (end)`);
   } finally {
     await browser.close();

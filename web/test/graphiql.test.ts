@@ -1,4 +1,8 @@
-// The gateway's pages in a real browser: the landing page, and GraphiQL bundled (nothing from a CDN) running a query against the gateway; production serves no GraphiQL.
+// The gateway's pages in a real browser: the landing page, and GraphiQL bundled (nothing from a CDN) running a query against the gateway; production serves no GraphiQL; the built pages go out compressed.
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { brotliDecompressSync } from "node:zlib";
 import type { Browser, Response } from "playwright-core";
 import { startResourcesStack } from "../../subgraphs/resources/test/stack";
 import type { ResourcesStack } from "../../subgraphs/resources/test/stack";
@@ -53,4 +57,30 @@ test("a browser opening /graphql is sent to GraphiQL; the landing page links to 
   await page.getByRole("link", { name: /GraphiQL/ }).waitFor();
   await keepScreenshot(page, "landing");
   await page.close();
+});
+
+/** The gateway's raw answer to a GET (fetch would decode it): headers and body bytes. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+test("the gateway sends the built crew view brotli-compressed to a browser that accepts it, with Vary: Accept-Encoding", async () => {
+  const chromiumAccepts = { "accept-encoding": "gzip, deflate, br, zstd" };
+  const html = await rawGet(`${origin}/crew`, chromiumAccepts);
+  expect(html.headers).toMatchObject({ "content-encoding": "br", vary: "Accept-Encoding", "cache-control": "no-cache" });
+  const script = /<script type="module" crossorigin src="(\/assets\/crew-[\w-]+\.js)">/.exec(brotliDecompressSync(html.body).toString())?.[1];
+  expect(script).toBeDefined();
+  const asset = await rawGet(`${origin}${script}`, chromiumAccepts);
+  expect(asset.headers).toMatchObject({ "content-encoding": "br", vary: "Accept-Encoding" });
+  const built = readFileSync(join(__dirname, "..", "dist", String(script)));
+  expect(brotliDecompressSync(asset.body).equals(built)).toBe(true);
+  expect(asset.body.length).toBeLessThan(built.length / 2);
 });

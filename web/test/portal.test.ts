@@ -88,6 +88,31 @@ test("a resident finds visiting-nursing stations by ほうもんかんご near t
   await context.close();
 });
 
+test("the map draws the outline of every district the API gives one, with its name, under the resource points", async () => {
+  const answer = await stack.graphql(`{ districts { name hasArea } }`);
+  const outlined = (answer.body.data?.districts as { name: string; hasArea: boolean }[])
+    .filter((district) => district.hasArea)
+    .map((district) => district.name);
+  expect(outlined.length).toBeGreaterThanOrEqual(6);
+  const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const { page, foreign } = await openPortal(context);
+  const outlines = page.locator(".leaflet-districts-pane path.district-outline");
+  await outlines.nth(outlined.length - 1).waitFor({ state: "attached" });
+  expect(await outlines.count()).toBe(outlined.length);
+  for (const path of await outlines.evaluateAll((paths) => paths.map((element) => element.getAttribute("d") ?? ""))) expect(path).toMatch(/^M[\d.\- ]+L/);
+  expect((await page.locator(".leaflet-districts-pane .district-label").allTextContents()).sort()).toEqual([...outlined].sort());
+
+  // The outlines are drawn below the points and take no clicks: a station's marker still opens it.
+  await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
+  await page.getByRole("button", { name: "さがす" }).click();
+  await page.getByText(/件見つかりました/).waitFor();
+  await page.locator("path.resource-marker").first().click();
+  await page.locator("#detail-heading").waitFor();
+  await keepScreenshot(page, "portal-district-outlines");
+  expect(foreign).toEqual([]);
+  await context.close();
+});
+
 test("a care manager filters by category, district and open now with the keyboard alone, picks a point on the map, pages on, and closes a detail with Escape", async () => {
   const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
   const { page, foreign } = await openPortal(context);
@@ -152,8 +177,17 @@ test("a care manager filters by category, district and open now with the keyboar
   await context.close();
 });
 
-test("a professional signs in with a token and sees the contact windows' direct lines; a resident does not; a forged token is refused with a clear message", async () => {
+/** Where the demo city keeps its staff's face photos (example.org in the demo data); the test answers for it with a one-pixel PNG. */
+const PHOTO_SERVER = "https://example.org/photos/";
+const ONE_PIXEL_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+
+test("a professional signs in with a token and sees the contact windows' direct lines and face photos; a resident does not; a forged token is refused with a clear message", async () => {
   const context = await browser.newContext({ locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const photoRequests: string[] = [];
+  await context.route(`${PHOTO_SERVER}**`, (route) => {
+    photoRequests.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: "image/png", body: ONE_PIXEL_PNG });
+  });
   const { page, foreign } = await openPortal(context);
   const openFirstStation = async () => {
     await page.locator("#status").evaluate((status) => (status.textContent = ""));
@@ -168,6 +202,9 @@ test("a professional signs in with a token and sees the contact windows' direct 
   const publicWindows = await openFirstStation();
   expect(publicWindows).toMatch(/希望する連絡手段/);
   expect(publicWindows).not.toMatch(/直通電話|連絡を避けたい時間/);
+  // Faces are for the same viewers as names (the API returns photoUrl null to the public): none shown, none fetched.
+  expect(await page.locator("#detail .windows img").count()).toBe(0);
+  expect(photoRequests).toEqual([]);
 
   const signIn = async (token: string) => {
     if ((await page.locator("details.sign-in").getAttribute("open")) === null) await page.getByText("専門職の方（サインイン）").click();
@@ -182,6 +219,14 @@ test("a professional signs in with a token and sees the contact windows' direct 
   const professionalWindows = await openFirstStation();
   expect(professionalWindows).toMatch(/直通電話：0\d{1,4}-\d{1,4}-\d{4}/);
   expect(professionalWindows).toMatch(/連絡を避けたい時間/);
+  const windows = await page.locator("#detail .windows li").count();
+  const photos = page.locator("#detail .windows img.face");
+  expect(await photos.count()).toBe(windows);
+  const names = await page.locator("#detail .windows li strong").allTextContents();
+  expect(await photos.evaluateAll((images) => images.map((image) => image.getAttribute("alt")))).toEqual(names.map((name) => `${name}さんの顔写真`));
+  await page.waitForFunction("[...document.querySelectorAll('#detail .windows img.face')].every((image) => image.complete && image.naturalWidth === 1)");
+  expect(photoRequests.length).toBe(windows);
+  for (const url of photoRequests) expect(url).toMatch(/^https:\/\/example\.org\/photos\/r\d+-\d\.jpg$/);
   await keepScreenshot(page, "portal-professional-contact-windows");
 
   await page.getByRole("button", { name: "サインアウト" }).click();
@@ -190,7 +235,7 @@ test("a professional signs in with a token and sees the contact windows' direct 
   await page.getByRole("button", { name: "さがす" }).click();
   await page.getByText("サインインが無効か期限切れです。").waitFor();
 
-  expect(foreign).toEqual([]);
+  expect(foreign.filter((url) => !url.startsWith(PHOTO_SERVER))).toEqual([]);
   await context.close();
 });
 
@@ -224,7 +269,8 @@ test("a tile server set in data-tile-url is used for the map's background, with 
   const { page } = await openPortal(context);
   await page.locator("#map img.leaflet-tile-loaded").first().waitFor();
   expect(tiles.length).toBeGreaterThan(0);
-  for (const tile of tiles) expect(tile).toMatch(/^\/tiles\/13\/\d+\/\d+\.png$/);
+  // At the opening zoom, or the one that fits the district outlines once they arrive.
+  for (const tile of tiles) expect(tile).toMatch(/^\/tiles\/1[0-3]\/\d+\/\d+\.png$/);
   expect(await page.locator("#map .leaflet-control-attribution").textContent()).toContain("市の地図タイル");
   await context.close();
 });

@@ -112,11 +112,58 @@ export const DEMO_CITY = {
   districts: DISTRICTS.map((entry) => entry.name),
 } as const;
 
-/** The demo city's 日常生活圏域 as a district table (towns → district), seeded like a city's own district file. */
+/** Corners of the city's boundary: a polygon around the 8 km circle every demo resource lies in (drawn outside it, so the circle is inside). */
+const BOUNDARY_CORNERS = 48;
+
+type KmPoint = [north: number, east: number];
+
+/** The part of `polygon` where `side` is at most 0 (Sutherland–Hodgman against one half-plane). */
+function clipToHalfPlane(polygon: readonly KmPoint[], side: (point: KmPoint) => number): KmPoint[] {
+  const kept: KmPoint[] = [];
+  polygon.forEach((current, index) => {
+    const previous = polygon[(index + polygon.length - 1) % polygon.length];
+    const [sideOfCurrent, sideOfPrevious] = [side(current), side(previous)];
+    if (sideOfCurrent <= 0 !== sideOfPrevious <= 0) {
+      const t = sideOfPrevious / (sideOfPrevious - sideOfCurrent);
+      kept.push([previous[0] + t * (current[0] - previous[0]), previous[1] + t * (current[1] - previous[1])]);
+    }
+    if (sideOfCurrent <= 0) kept.push(current);
+  });
+  return kept;
+}
+
+/**
+ * A district's outline: the city's boundary cut by the perpendicular bisector towards every other district's centre
+ * (its Voronoi cell), as a closed GeoJSON ring of [longitude, latitude]; the districts tile the city without overlap.
+ */
+function outline(home: District): [number, number][] {
+  const radius = MAX_DISTANCE_KM / Math.cos(Math.PI / BOUNDARY_CORNERS);
+  let polygon = Array.from({ length: BOUNDARY_CORNERS }, (_, index): KmPoint => {
+    const angle = (2 * Math.PI * index) / BOUNDARY_CORNERS;
+    return [radius * Math.cos(angle), radius * Math.sin(angle)];
+  });
+  for (const other of DISTRICTS) {
+    if (other === home) continue;
+    const middle: KmPoint = [(home.north + other.north) / 2, (home.east + other.east) / 2];
+    polygon = clipToHalfPlane(polygon, ([north, east]) => (north - middle[0]) * (other.north - home.north) + (east - middle[1]) * (other.east - home.east));
+  }
+  const round = (value: number) => Math.round(value * 1e6) / 1e6;
+  const ring = polygon.map(([north, east]): [number, number] => [
+    round(CENTER.longitude + east / KM_PER_DEGREE_LONGITUDE),
+    round(CENTER.latitude + north / KM_PER_DEGREE_LATITUDE),
+  ]);
+  return [...ring, ring[0]];
+}
+
+/** The demo city's 日常生活圏域 as a district table (towns → district, and each district's outline), seeded like a city's own district file. */
 export const DEMO_CITY_DISTRICTS = {
   prefecture: DEMO_CITY.prefecture,
   city: DEMO_CITY.city,
-  districts: DISTRICTS.map((entry) => ({ name: entry.name, towns: entry.towns.map((town) => town.text) })),
+  districts: DISTRICTS.map((entry) => ({
+    name: entry.name,
+    towns: entry.towns.map((town) => town.text),
+    area: { type: "Polygon" as const, coordinates: [outline(entry)] },
+  })),
 };
 
 function fixed(...names: (readonly [string, string])[]): Name[] {

@@ -10,7 +10,12 @@ import type { GeoPoint, ResourceRecord } from "./domain";
 import type { DistrictDocument, ResourceDocument, ResourceModels } from "./models";
 
 type Ring = Array<[number, number]>;
-const ring = z.array(z.tuple([z.number(), z.number()])).min(4);
+const ring = z
+  .array(z.tuple([z.number(), z.number()]))
+  .min(4)
+  .refine((points) => points[0][0] === points[points.length - 1][0] && points[0][1] === points[points.length - 1][1], {
+    error: "輪は閉じていなければなりません（最初と最後の位置が同じ） (a ring must be closed: its first and last positions equal)",
+  });
 const areaSchema = z.union([
   z.object({ type: z.literal("Polygon"), coordinates: z.array(ring).min(1) }),
   z.object({ type: z.literal("MultiPolygon"), coordinates: z.array(z.array(ring).min(1)).min(1) }),

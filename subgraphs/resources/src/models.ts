@@ -55,7 +55,8 @@ export interface DistrictDocument {
   city: string;
   name: string;
   towns: string[];
-  area?: { type: "Polygon" | "MultiPolygon"; coordinates: unknown };
+  /** GeoJSON (RFC 7946): rings of [longitude, latitude] positions, the outer ring first, each closed. */
+  area?: { type: "Polygon"; coordinates: [number, number][][] } | { type: "MultiPolygon"; coordinates: [number, number][][][] };
 }
 
 /** A taxonomy entry as stored; `order` is its place in listings (the default taxonomy's order, then additions). */

@@ -127,6 +127,7 @@ export const resolvers: Resolvers = {
   },
   District: {
     hasArea: (district) => district.area !== undefined,
+    area: ({ area }) => (area === undefined ? null : { type: "MultiPolygon", coordinates: area.type === "Polygon" ? [area.coordinates] : area.coordinates }),
   },
   GeoLocation: {
     latitude: (point) => point.coordinates[1],

@@ -90,6 +90,42 @@ describe("generateDemoCity", () => {
     }
   });
 
+  it("draws each district's outline so that the outlines tile the city: every resource's point is in one, mostly its own district's", () => {
+    const byTown = new DistrictTable(
+      DEMO_CITY_DISTRICTS.districts.map(({ area: _area, ...entry }) => ({
+        ...entry,
+        _id: undefined as never,
+        prefecture: DEMO_CITY.prefecture,
+        city: DEMO_CITY.city,
+      })),
+    );
+    const outlines = DEMO_CITY_DISTRICTS.districts.map((entry) => ({
+      ...entry,
+      towns: [],
+      _id: undefined as never,
+      prefecture: DEMO_CITY.prefecture,
+      city: DEMO_CITY.city,
+    }));
+    const byPoint = new DistrictTable(outlines);
+    const inOwnOutline = countBy(city, (resource) => {
+      const { latitude, longitude } = resource.location ?? { latitude: 0, longitude: 0 };
+      const drawn = byPoint.districtOf({ prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city }, { type: "Point", coordinates: [longitude, latitude] });
+      if (drawn === undefined) return "outside every outline";
+      return drawn === byTown.districtOf(resource.address) ? "own" : "neighbour";
+    });
+    expect(inOwnOutline["outside every outline"]).toBeUndefined();
+    expect(inOwnOutline.own / city.length).toBeGreaterThan(0.75);
+    // Voronoi cells: no point of one district's ring lies strictly inside another's.
+    for (const [index, district] of outlines.entries()) {
+      const others = new DistrictTable(outlines.filter((_, other) => other !== index));
+      const [ring] = district.area.coordinates;
+      const [east, north] = ring
+        .slice(0, -1)
+        .reduce(([x, y], [longitude, latitude]) => [x + longitude / (ring.length - 1), y + latitude / (ring.length - 1)], [0, 0]);
+      expect(others.districtOf({ prefecture: DEMO_CITY.prefecture, city: DEMO_CITY.city }, { type: "Point", coordinates: [east, north] })).toBeUndefined();
+    }
+  });
+
   it("puts a salon named after a town in that town", () => {
     const salon = city.find((resource) => resource.category === "salon" && resource.names.official.startsWith("本町"));
     expect(salon?.address.street?.startsWith("本町")).toBe(true);

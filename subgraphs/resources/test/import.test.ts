@@ -170,13 +170,23 @@ describe("places, districts and coverage", () => {
     expect(forbidden.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 
     // The table itself, for anyone (the desk names the city from it), sorted by name.
-    const districts = await stack.graphql(`{ districts(city: "小松市") { prefecture city name hasArea } }`);
+    // A polygon comes back as the MultiPolygon of one, as the file gave it.
+    const districts = await stack.graphql(`{ districts(city: "小松市") { prefecture city name hasArea area { type coordinates } } }`);
+    const east = [
+      [
+        [136.46, 36.38],
+        [136.5, 36.38],
+        [136.5, 36.42],
+        [136.46, 36.42],
+        [136.46, 36.38],
+      ],
+    ];
     expect(districts.body).toEqual({
       data: {
         districts: [
-          { prefecture: "石川県", city: "小松市", name: "中央圏域", hasArea: false },
-          { prefecture: "石川県", city: "小松市", name: "南圏域", hasArea: false },
-          { prefecture: "石川県", city: "小松市", name: "東圏域", hasArea: true },
+          { prefecture: "石川県", city: "小松市", name: "中央圏域", hasArea: false, area: null },
+          { prefecture: "石川県", city: "小松市", name: "南圏域", hasArea: false, area: null },
+          { prefecture: "石川県", city: "小松市", name: "東圏域", hasArea: true, area: { type: "MultiPolygon", coordinates: [east] } },
         ],
       },
     });
@@ -238,6 +248,13 @@ describe("files that cannot be imported", () => {
     await expect(importResourcesFile(stack.resources.connection, path)).rejects.toThrow(/足りない列/);
     await expect(importResourcesFile(stack.resources.connection, fixture("missing.csv"))).rejects.toThrow(/ENOENT/);
   });
+});
+
+test("a district file whose polygon ring is not closed is refused with the ring named", async () => {
+  const path = join(mkdtempSync(join(tmpdir(), "districts-")), "open-ring.yaml");
+  const ring = "[[136.46, 36.38], [136.50, 36.38], [136.50, 36.42], [136.46, 36.42]]";
+  writeFileSync(path, `prefecture: 石川県\ncity: 能美市\ndistricts:\n  - name: 東圏域\n    area: { type: Polygon, coordinates: [${ring}] }\n`);
+  await expect(readDistrictFile(path)).rejects.toThrow(/districts\.0\.area\.coordinates\.0: .*a ring must be closed/);
 });
 
 describe("paging places", () => {

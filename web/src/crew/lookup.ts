@@ -1,46 +1,15 @@
 // The crew's look-up over a weak connection: one request key per look-up, re-sent unchanged after a dropped connection with backoff, so a retry never discloses twice.
-import { CREW_LOOKUP_QUERY } from "../../../subgraphs/emergency/src/crew-query";
-import { GraphQLRequestError, requestGraphQL } from "../portal/graphql";
+import { GraphQLRequestError, mutate } from "../client";
+import { CrewLookupDocument } from "../generated/graphql";
+import type { ConfirmationFragment, CrewLookupMutation, EmergencyLookupInput } from "../generated/graphql";
 
 /** What the crew typed or scanned: a card code, or a name with the date of birth; the reason and incident number always. */
-export interface CrewLookupInput {
-  cardCode?: string;
-  name?: string;
-  dateOfBirth?: string;
-  reason: string;
-  incidentNumber: string;
-}
+export type CrewLookupInput = Omit<EmergencyLookupInput, "requestKey">;
 
 /** Who recorded an item and whether a professional confirmed it (ItemSource). */
-export interface CrewItemSource {
-  kind: "SELF_REPORTED" | "DELEGATE_REPORTED" | "UNRECORDED";
-  verification: "UNCONFIRMED" | "CLINICIAN_CONFIRMED";
-  confirmedAt: string | null;
-  confirmedBy: { name: string | null; profession: string | null } | null;
-}
-
-export interface CrewProfile {
-  id: string;
-  person: { name: string; kana: string; age: number; sex: string };
-  bloodType: { abo: string; rh: string; source: CrewItemSource } | null;
-  conditions: { name: string; since: string | null; source: CrewItemSource }[];
-  medications: { name: string; dosage: string | null; note: string | null; source: CrewItemSource }[];
-  allergies: { substance: string; reaction: string | null; severity: string | null; source: CrewItemSource }[];
-  implantedDevices: { kind: string; description: string | null; source: CrewItemSource }[];
-  careLevel: string | null;
-  livingSituation: { livesAlone: boolean; familyCareCapacity: string; note: string | null } | null;
-  emergencyContacts: { priority: number; name: string; relation: string; phone: string; reachableHours: string | null }[];
-  advanceCare: { resuscitation: string; preferredPlaceOfCare: string; notes: string | null; source: CrewItemSource } | null;
-  primaryHospital: { names: { official: string }; contact: { phone: string | null } | null } | null;
-  careManager: { name: string; workContact: { phone: string | null } | null } | null;
-}
-
-export interface CrewLookupAnswer {
-  outcome: "ALLOWED" | "NO_MATCH" | "AMBIGUOUS" | "RATE_LIMITED";
-  accessWindowEndsAt: string | null;
-  candidates: { name: string; age: number; district: string | null }[];
-  profile: CrewProfile | null;
-}
+export type CrewItemSource = ConfirmationFragment;
+export type CrewLookupAnswer = CrewLookupMutation["emergencyLookup"];
+export type CrewProfile = NonNullable<CrewLookupAnswer["profile"]>;
 
 /** The waits before the second, third, ... attempt after a dropped connection. */
 export const RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 8000];
@@ -69,11 +38,7 @@ export class CrewLookup {
   async send(onRetry: RetryListener, wait: (ms: number) => Promise<void> = sleep): Promise<CrewLookupAnswer> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const data = await requestGraphQL<{ emergencyLookup: CrewLookupAnswer }>(
-          CREW_LOOKUP_QUERY,
-          { input: { ...this.input, requestKey: this.requestKey } },
-          AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-        );
+        const data = await mutate(CrewLookupDocument, { input: { ...this.input, requestKey: this.requestKey } }, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS));
         return data.emergencyLookup;
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt - 1];

@@ -1,5 +1,5 @@
 // The crew view: sign-in with a token held in memory, look-up by card code (typed or scanned) or by name and date of birth, the one-screen summary until the access window ends; nothing of the patient is stored on the device.
-import { GraphQLRequestError, setBearerToken, tokenClaims } from "../portal/graphql";
+import { GraphQLRequestError, setBearerToken, tokenClaims } from "../client";
 import { CrewLookup, cardCodeOf } from "./lookup";
 import type { CrewLookupInput } from "./lookup";
 import { startScanner } from "./scanner";

@@ -43,7 +43,7 @@ function describeTarget(progress: TargetProgress): string {
 }
 
 /** Horizontal bars of each indicator's percentage of its target, a rule at 100%, and each indicator's name and figures as text above its bar. */
-export function programmeChart(targets: TargetProgress[], fiscalYear: number): Element {
+export function programmeChart(targets: readonly TargetProgress[], fiscalYear: number): Element {
   const rows = targets.map((progress) => ({ ...progress, percent: progress.percentOfTarget ?? 0, text: describeTarget(progress) }));
   const largest = Math.max(120, ...rows.map((row) => row.percent));
   return withRoles(

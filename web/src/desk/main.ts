@@ -1,5 +1,5 @@
 // The coordinator's desk: sign-in with a token held in memory, the period form, and the figures (coverage heat map, programme against targets, Kitami's buckets, verification queue), printable on A4.
-import { GraphQLRequestError, setBearerToken } from "../portal/graphql";
+import { GraphQLRequestError, setBearerToken } from "../client";
 import { formatNumber, formatShare, leadTimeChart, programmeChart, within48HoursChart } from "./charts";
 import { renderHeatMap } from "./heatmap";
 import { loadDeskFigures, loadMoreQueue, verifyResource } from "./queries";
@@ -212,7 +212,7 @@ async function verify(resource: QueuedResource, row: HTMLTableRowElement, button
     row.remove();
     if (queue !== null) queue.totalCount -= 1;
     renderQueueSummary();
-    status.textContent = `「${resource.names.official}」を確認済みにしました（${formatDate(provenance.verifiedAt)}、確認者：${provenance.verifiedBy ?? "不明"}）。`;
+    status.textContent = `「${resource.names.official}」を確認済みにしました（${provenance.verifiedAt === null ? "日時不明" : formatDate(provenance.verifiedAt)}、確認者：${provenance.verifiedBy ?? "不明"}）。`;
     if (next instanceof HTMLButtonElement) next.focus();
   } catch (error) {
     button.disabled = false;

@@ -70,13 +70,24 @@ function vacancy(resource: ResourceDetail): string {
   return `${available}${maximum}${updated}`;
 }
 
+/** A contact person's face photo from the URL the API gave; one that does not load (the photo server out of reach) is left out, the name beside it says who it is. */
+function facePhoto(url: string, name: string): HTMLElement {
+  const photo = element("img", undefined, "face");
+  Object.assign(photo, { src: url, alt: `${name}さんの顔写真`, width: 72, height: 72, referrerPolicy: "no-referrer", decoding: "async" });
+  photo.addEventListener("error", () => photo.remove(), { once: true });
+  return photo;
+}
+
 function contactWindows(resource: ResourceDetail): HTMLElement {
   if (resource.contactWindows.length === 0) return element("p", "担当窓口の登録はありません。");
   const list = element("ul", undefined, "windows");
   for (const window of resource.contactWindows) {
     const item = element("li");
-    item.append(element("strong", window.name));
-    if (window.role) item.append(`（${window.role}）`);
+    // Names, kana and photos come only to viewers the API lets see them (professionals and the like); others see the role.
+    if (window.photoUrl !== null) item.append(facePhoto(window.photoUrl, window.name ?? window.role ?? "担当者"));
+    item.append(element("strong", window.name ?? window.role ?? "担当窓口"));
+    if (window.kana !== null) item.append(element("span", `（${window.kana}）`, "window-kana"));
+    if (window.name !== null && window.role) item.append(`（${window.role}）`);
     const details: string[] = [];
     if (window.preferredChannel) details.push(`希望する連絡手段：${CHANNEL_LABELS[window.preferredChannel] ?? window.preferredChannel}`);
     if (window.phone) details.push(`直通電話：${window.phone}`);

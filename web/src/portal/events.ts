@@ -1,43 +1,10 @@
 // The portal's events for residents: upcoming events residents may attend, registration without an account (the access code shown once), and the public calendar's subscription link.
 import { element } from "./detail";
-import { requestGraphQL } from "./graphql";
+import { mutate, query } from "../client";
+import { PublicEventsDocument, RegisterDocument } from "../generated/graphql";
+import type { PublicEventsQuery } from "../generated/graphql";
 
-interface PublicEvent {
-  id: string;
-  title: string;
-  typeLabel: string;
-  timeLabel: string;
-  recurrence: { frequency: string } | null;
-  occurrences: { startsAt: string; endsAt: string }[];
-  place: string | null;
-  venue: { names: { official: string } } | null;
-  onlineUrl: string | null;
-  fee: number;
-  feeNote: string | null;
-  registrationOpen: boolean;
-  registrationCounts: { remaining: number | null };
-  waitlistEnabled: boolean;
-}
-
-interface EventsAnswer {
-  publicCalendarUrl: string;
-  events: { edges: { node: PublicEvent }[] };
-}
-
-interface Registered {
-  registerForEvent: { accessCode: string; registration: { status: "REGISTERED" | "WAITLISTED" | "CANCELLED"; waitlistPosition: number | null } };
-}
-
-const EVENTS_QUERY = `query PublicEvents($from: DateTime!) {
-  publicCalendarUrl
-  events(filter: { from: $from, residentsWelcome: true }, first: 20) {
-    edges { node { id title typeLabel timeLabel recurrence { frequency } occurrences(from: $from, first: 1) { startsAt endsAt } place venue { names { official } } onlineUrl fee feeNote registrationOpen registrationCounts { remaining } waitlistEnabled } }
-  }
-}`;
-
-const REGISTER_MUTATION = `mutation Register($input: RegisterForEventInput!) {
-  registerForEvent(input: $input) { accessCode registration { status waitlistPosition } }
-}`;
+type PublicEvent = PublicEventsQuery["events"]["edges"][number]["node"];
 
 export interface EventsView {
   /** Lists the events that end after `from` (an instant). */
@@ -95,12 +62,13 @@ function registrationForm(event: PublicEvent): HTMLFormElement {
   form.addEventListener("submit", (submitEvent) => {
     submitEvent.preventDefault();
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
-    const attendee = Object.fromEntries(
-      Object.entries({ name: value("name"), kana: value("kana"), phone: value("phone"), email: value("email") }).filter(([, text]) => text !== ""),
-    );
+    const attendee = {
+      name: value("name"),
+      ...Object.fromEntries(Object.entries({ kana: value("kana"), phone: value("phone"), email: value("email") }).filter(([, text]) => text !== "")),
+    };
     submit.disabled = true;
     result.textContent = "申し込んでいます…";
-    requestGraphQL<Registered>(REGISTER_MUTATION, { input: { eventId: event.id, idempotencyKey, attendee } })
+    mutate(RegisterDocument, { input: { eventId: event.id, idempotencyKey, attendee } })
       .then(({ registerForEvent }) => {
         const { status, waitlistPosition } = registerForEvent.registration;
         const state = status === "WAITLISTED" ? `キャンセル待ち（${waitlistPosition ?? "?"}番目）で受け付けました。` : "参加を受け付けました。";
@@ -139,7 +107,7 @@ export function createEventsView(
     async show(from) {
       status.textContent = "催しを読み込んでいます…";
       try {
-        const answer = await requestGraphQL<EventsAnswer>(EVENTS_QUERY, { from });
+        const answer = await query(PublicEventsDocument, { from });
         calendarLinks.subscribe.href = answer.publicCalendarUrl.replace(/^https?:/, "webcal:");
         calendarLinks.file.href = answer.publicCalendarUrl;
         for (const link of Object.values(calendarLinks)) link.hidden = false;

@@ -1,7 +1,7 @@
 // The residents' and care managers' portal: the search form, the result list and map, and the detail view, all over the public /graphql.
+import { GraphQLRequestError, setBearerToken, tokenClaims } from "../client";
 import { OPEN_STATUS_LABELS, element, renderDetail } from "./detail";
 import { createEventsView } from "./events";
-import { GraphQLRequestError, setBearerToken, tokenClaims } from "./graphql";
 import { createResultsMap } from "./map";
 import { loadChoices, loadResource, searchResources } from "./queries";
 import type { ResourceFilter, ResourceSummary } from "./queries";
@@ -54,21 +54,23 @@ function choosePoint(latitude: number, longitude: number): void {
 
 /** The form's values as a ResourceFilter; throws a message when the chosen point is incomplete. */
 function filterFromForm(): ResourceFilter {
-  const filter: ResourceFilter = {};
   const text = textInput.value.trim();
-  if (text !== "") filter.text = text;
-  if (categorySelect.value !== "") filter.categories = [categorySelect.value];
-  if (districtSelect.value !== "") filter.districts = [districtSelect.value];
-  if (openNowBox.checked) filter.openAt = new Date().toISOString();
+  let near: ResourceFilter["near"];
   if (nearBox.checked) {
     const latitude = latitudeInput.valueAsNumber;
     const longitude = longitudeInput.valueAsNumber;
     if (Number.isNaN(latitude) || Number.isNaN(longitude))
       throw new Error("近くでさがすには、緯度と経度を入れるか、現在地を使うか、地図をクリックしてください。");
-    filter.near = { latitude, longitude, radiusMeters: Number(radiusSelect.value) };
+    near = { latitude, longitude, radiusMeters: Number(radiusSelect.value) };
     map.showPoint(latitude, longitude);
   }
-  return filter;
+  return {
+    ...(text === "" ? {} : { text }),
+    ...(categorySelect.value === "" ? {} : { categories: [categorySelect.value] }),
+    ...(districtSelect.value === "" ? {} : { districts: [districtSelect.value] }),
+    ...(openNowBox.checked ? { openAt: new Date().toISOString() } : {}),
+    ...(near === undefined ? {} : { near }),
+  };
 }
 
 function distanceLabel(meters: number | null): string {
@@ -201,7 +203,8 @@ signOutButton.addEventListener("click", () => {
 });
 
 void loadChoices()
-  .then(({ resourceCategories, resourceCoverage }) => {
+  .then(({ resourceCategories, resourceCoverage, districts }) => {
+    map.showDistricts(districts);
     for (const category of resourceCategories) {
       const option = element("option", category.labelJa);
       option.value = category.code;

@@ -312,6 +312,17 @@ export type District = {
   readonly towns: ReadonlyArray<Scalars['String']['output']>;
   /** 区域のポリゴンがある / Whether it has a polygon */
   readonly hasArea: Scalars['Boolean']['output'];
+  /** 区域の形（市町村が定義したときだけ。Polygonは1つだけのMultiPolygonとして返す） / Its outline, when the city defined one; a Polygon comes as a MultiPolygon of one */
+  readonly area: Maybe<GeoJsonMultiPolygon>;
+};
+
+/** GeoJSONのMultiPolygon（RFC 7946。位置は[経度, 緯度]）。そのままGeoJSONのジオメトリとして地図に渡せる / A GeoJSON MultiPolygon (RFC 7946; positions are [longitude, latitude]), usable as it is as a GeoJSON geometry on a map */
+export type GeoJsonMultiPolygon = {
+  readonly __typename?: 'GeoJSONMultiPolygon';
+  /** 常に MultiPolygon / Always MultiPolygon */
+  readonly type: Scalars['String']['output'];
+  /** ポリゴンごとの輪（外周、続いて穴）。輪は閉じた位置の並び（最初と最後が同じ） / Per polygon its rings (the outer ring, then holes), each a closed list of positions (first equals last) */
+  readonly coordinates: ReadonlyArray<ReadonlyArray<ReadonlyArray<ReadonlyArray<Scalars['Float']['output']>>>>;
 };
 
 /** 場所の一覧（Relay接続） / A page of places (Relay connection) */
@@ -1228,9 +1239,10 @@ export type ResolversTypes = {
   ImportIssue: ResolverTypeWrapper<ImportIssueDocument>;
   FieldProvenance: ResolverTypeWrapper<FieldProvenanceDocument>;
   District: ResolverTypeWrapper<DistrictDocument>;
+  GeoJSONMultiPolygon: ResolverTypeWrapper<GeoJsonMultiPolygon>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PlaceConnection: ResolverTypeWrapper<PlacePage>;
   PlaceEdge: ResolverTypeWrapper<PlaceHit>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ResourceNames: ResolverTypeWrapper<ResourceNames>;
   ResourceIdentifiers: ResolverTypeWrapper<ResourceIdentifiers>;
   Address: ResolverTypeWrapper<Address>;
@@ -1296,9 +1308,10 @@ export type ResolversParentTypes = {
   ImportIssue: ImportIssueDocument;
   FieldProvenance: FieldProvenanceDocument;
   District: DistrictDocument;
+  GeoJSONMultiPolygon: GeoJsonMultiPolygon;
+  Float: Scalars['Float']['output'];
   PlaceConnection: PlacePage;
   PlaceEdge: PlaceHit;
-  Float: Scalars['Float']['output'];
   ResourceNames: ResourceNames;
   ResourceIdentifiers: ResourceIdentifiers;
   Address: Address;
@@ -1452,6 +1465,12 @@ export type DistrictResolvers<ContextType = ResourcesContext, ParentType extends
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   towns?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
   hasArea?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  area?: Resolver<Maybe<ResolversTypes['GeoJSONMultiPolygon']>, ParentType, ContextType>;
+};
+
+export type GeoJsonMultiPolygonResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['GeoJSONMultiPolygon'] = ResolversParentTypes['GeoJSONMultiPolygon']> = {
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  coordinates?: Resolver<ReadonlyArray<ReadonlyArray<ReadonlyArray<ReadonlyArray<ResolversTypes['Float']>>>>, ParentType, ContextType>;
 };
 
 export type PlaceConnectionResolvers<ContextType = ResourcesContext, ParentType extends ResolversParentTypes['PlaceConnection'] = ResolversParentTypes['PlaceConnection']> = {
@@ -1656,6 +1675,7 @@ export type Resolvers<ContextType = ResourcesContext> = {
   ImportIssue?: ImportIssueResolvers<ContextType>;
   FieldProvenance?: FieldProvenanceResolvers<ContextType>;
   District?: DistrictResolvers<ContextType>;
+  GeoJSONMultiPolygon?: GeoJsonMultiPolygonResolvers<ContextType>;
   PlaceConnection?: PlaceConnectionResolvers<ContextType>;
   PlaceEdge?: PlaceEdgeResolvers<ContextType>;
   ResourceNames?: ResourceNamesResolvers<ContextType>;

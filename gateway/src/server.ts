@@ -126,6 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningSer
         // Each data source counts its own calls: every subgraph has a budget (and connections) of its own.
         lane: lanes[name] ?? sharedLane,
         mergeInFlight: (options.mergeInFlight ?? true) && !AUDITED_SUBGRAPHS.has(name),
+        audited: AUDITED_SUBGRAPHS.has(name),
         logger,
       });
       dataSources.push(dataSource);

@@ -7,16 +7,19 @@ import type { FetcherRequestInit, FetcherResponse } from "@apollo/utils.fetcher"
 import { GraphQLError, Kind, parse } from "graphql";
 import type { GraphQLFormattedError } from "graphql";
 import {
+  IDENTITY_CLAIMS,
   IDENTITY_HEADER,
+  IDENTITY_READS_HEADER,
   PUBLIC_IDENTITY,
   REQUEST_ID_HEADER,
   bodyDigest,
   internalError,
   isErrorCode,
+  parseIdentityReads,
   signSubgraphRequest,
   subgraphSigningKey,
 } from "@tsunagu/service-kit";
-import type { Identity, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import type { Identity, IdentityClaim, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
 import { failurePath } from "./failure-path";
 import { subgraphPool } from "./subgraph-client";
 import type { SubgraphPool } from "./subgraph-client";
@@ -190,6 +193,34 @@ function isNamed(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
 }
 
+/**
+ * The claims of the caller's identity that the subgraph answers of one gateway operation read (their union, as each
+ * subgraph reported it in IDENTITY_READS_HEADER); every claim once an answer is unaccounted for (a failed call, a
+ * subgraph that did not say, an audited subgraph). Put in the operation's context as `identityReads` to be kept.
+ */
+export class IdentityReadLog {
+  private readonly claims = new Set<IdentityClaim>();
+
+  record(claims: readonly IdentityClaim[]): void {
+    for (const claim of claims) this.claims.add(claim);
+  }
+
+  recordAll(): void {
+    this.record(IDENTITY_CLAIMS);
+  }
+
+  /** The claims read so far, in IDENTITY_CLAIMS order. */
+  reads(): IdentityClaim[] {
+    return IDENTITY_CLAIMS.filter((claim) => this.claims.has(claim));
+  }
+}
+
+/** The operation's IdentityReadLog, when whoever ran it asked for one. */
+function identityReadLogOf(context: RequestContext | undefined): IdentityReadLog | undefined {
+  const log = (context as { identityReads?: unknown } | undefined)?.identityReads;
+  return log instanceof IdentityReadLog ? log : undefined;
+}
+
 /** The client request's context, for calls made on behalf of a client (not health checks or schema loading). */
 function incomingContext(options: GraphQLDataSourceProcessOptions<RequestContext>): RequestContext | undefined {
   return "incomingRequestContext" in options ? options.context : undefined;
@@ -201,6 +232,8 @@ export interface SignedSubgraphDataSourceOptions extends SubgraphEndpoint {
   lane: SubgraphLane;
   /** Merge identical in-flight queries of one identity; false where every read must reach the subgraph to be audited and signed on its own. */
   mergeInFlight: boolean;
+  /** Reads here are audited per person: an answer counts as depending on the whole identity, so it is never given to anyone else. */
+  audited: boolean;
   logger: Logger;
 }
 
@@ -240,9 +273,14 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
       identity: incoming?.identity ?? PUBLIC_IDENTITY,
       mergeable: this.options.mergeInFlight && incoming !== undefined && isQueryOperation(options.request.query),
     };
+    const readLog = identityReadLogOf(incoming);
     try {
-      return await calls.run(call, () => super.process(options));
+      const response = await calls.run(call, () => super.process(options));
+      const reported = response.http?.headers.get(IDENTITY_READS_HEADER);
+      readLog?.record(this.options.audited ? IDENTITY_CLAIMS : parseIdentityReads(reported));
+      return response;
     } catch (error) {
+      readLog?.recordAll();
       const { name } = this.options;
       const logger = incoming?.logger ?? this.options.logger;
       logger.warn({ err: error, serviceName: name }, "subgraph call failed");

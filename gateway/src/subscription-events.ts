@@ -1,8 +1,8 @@
-// Delivering domain events to one subscription: a bounded, ordered event stream that stops listening when it is returned, event lookups shared by identical subscribers, and a concurrency limit.
+// Delivering domain events to subscriptions: a bounded, ordered event stream that stops listening when it is returned, event lookups shared by subscribers whose identities the answer cannot tell apart, and a concurrency limit.
 import { GraphQLError } from "graphql";
 import type { ExecutionResult, FormattedExecutionResult } from "graphql";
-import { INTERNAL_ERROR_MESSAGE, codedError } from "@tsunagu/service-kit";
-import type { DomainEvent, Logger, PubSub } from "@tsunagu/service-kit";
+import { IDENTITY_CLAIMS, INTERNAL_ERROR_MESSAGE, codedError } from "@tsunagu/service-kit";
+import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub } from "@tsunagu/service-kit";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
@@ -105,31 +105,145 @@ export class ConcurrencyLimit {
   }
 }
 
+/** A finished event lookup: its result, and the claims of its subscriber's identity the answer read. */
+export interface LookupOutcome {
+  result: FormattedExecutionResult;
+  reads: readonly IdentityClaim[];
+}
+
+/** `identity`'s values of `claims` as one string: two identities equal on it get the same answer from a lookup that read only those claims. */
+export function identityProjection(identity: Identity, claims: readonly IdentityClaim[]): string {
+  return JSON.stringify(claims.map((claim) => identity[claim] ?? null));
+}
+
+/** Lookups indexed by a set of claims and, within it, by an identity's values of them. */
+class ByClaims<T> {
+  private readonly sets = new Map<string, { claims: readonly IdentityClaim[]; entries: Map<string, T> }>();
+
+  find(identity: Identity): T | undefined {
+    for (const { claims, entries } of this.sets.values()) {
+      const entry = entries.get(identityProjection(identity, claims));
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  set(claims: readonly IdentityClaim[], identity: Identity, entry: T): void {
+    const name = claims.join(",");
+    let set = this.sets.get(name);
+    if (set === undefined) {
+      set = { claims, entries: new Map() };
+      this.sets.set(name, set);
+    }
+    set.entries.set(identityProjection(identity, claims), entry);
+  }
+
+  delete(claims: readonly IdentityClaim[], identity: Identity): void {
+    const name = claims.join(",");
+    const set = this.sets.get(name);
+    set?.entries.delete(identityProjection(identity, claims));
+    if (set?.entries.size === 0) this.sets.delete(name);
+  }
+}
+
 /**
- * Event lookups through the gateway: subscribers with the same identity, selection and id share one
- * lookup per event (the event object is the cache key, so entries go when the event does). A lookup
- * never rejects: a failure becomes a coded error.
+ * The lookups of one event's entity with one selection. A subscriber takes the result of a finished lookup whose
+ * subscriber had the same values of every claim that lookup's answer read (the subgraphs decided with nothing else,
+ * so they would answer this subscriber alike); else waits for a running lookup that probably will do (its subscriber
+ * agrees on the claims guessed to matter), then looks again; else runs its own. The guess affects only who waits.
+ */
+class LookupGroup {
+  private readonly finished = new ByClaims<LookupOutcome>();
+  /** Running lookups, by the claims guessed to matter when each started; each promise settles once its result is recorded. */
+  private readonly running = new ByClaims<Promise<void>>();
+
+  /**
+   * @param guess The claims guessed to decide the answer until one is known: what the first subscriber's previous event
+   * read, else none (everyone waits for the first lookup). Without sharing, every claim.
+   */
+  constructor(
+    private readonly share: boolean,
+    private guess: readonly IdentityClaim[],
+  ) {}
+
+  async outcomeFor(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<LookupOutcome> {
+    for (;;) {
+      const outcome = this.finished.find(identity);
+      if (outcome !== undefined) return outcome;
+      const running = this.running.find(identity);
+      if (running === undefined) return this.run(identity, execute);
+      await running;
+    }
+  }
+
+  private async run(identity: Identity, execute: () => Promise<LookupOutcome>): Promise<LookupOutcome> {
+    const guess = this.guess;
+    let recorded = (): void => undefined;
+    this.running.set(
+      guess,
+      identity,
+      new Promise<void>((resolve) => {
+        recorded = resolve;
+      }),
+    );
+    try {
+      const { result, reads } = await execute();
+      // Without sharing, an answer counts as depending on the whole identity: one lookup per person, as before.
+      const outcome = { result, reads: this.share ? reads : IDENTITY_CLAIMS };
+      this.guess = outcome.reads;
+      this.finished.set(outcome.reads, identity, outcome);
+      return outcome;
+    } finally {
+      this.running.delete(guess, identity);
+      recorded();
+    }
+  }
+}
+
+/**
+ * Event lookups through the gateway, resolved once per distinct authorisation outcome: subscribers with the same
+ * selection of the same entity share a lookup when they agree on every identity claim its answer read (see
+ * LookupGroup); with `share` false, only subscribers with the same identity do. Entries are kept by the event
+ * object, so they go when the event does. A lookup never rejects: a failure becomes a coded error, for its own
+ * subscriber alone.
  */
 export class EventLookups {
-  private readonly shared = new WeakMap<DomainEvent, Map<string, Promise<FormattedExecutionResult>>>();
+  private readonly groups = new WeakMap<DomainEvent, Map<string, LookupGroup>>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly share: boolean,
+  ) {}
 
-  lookup(event: DomainEvent, key: string, execute: () => Promise<FormattedExecutionResult>): Promise<FormattedExecutionResult> {
-    let byKey = this.shared.get(event);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.shared.set(event, byKey);
+  /**
+   * The outcome for `identity` of looking up the event's entity with the selection `selectionKey` names; `execute`
+   * runs the lookup as `identity`. `previousReads`, the claims the subscriber's previous outcome read, is the first
+   * guess of what decides this one (so that subscribers whose answers depend on who they are need not wait for
+   * each other).
+   */
+  lookup(
+    event: DomainEvent,
+    selectionKey: string,
+    identity: Identity,
+    execute: () => Promise<LookupOutcome>,
+    previousReads: readonly IdentityClaim[] = [],
+  ): Promise<LookupOutcome> {
+    let bySelection = this.groups.get(event);
+    if (bySelection === undefined) {
+      bySelection = new Map();
+      this.groups.set(event, bySelection);
     }
-    let result = byKey.get(key);
-    if (result === undefined) {
-      result = execute().catch((error: unknown) => {
+    let group = bySelection.get(selectionKey);
+    if (group === undefined) {
+      group = new LookupGroup(this.share, this.share ? previousReads : IDENTITY_CLAIMS);
+      bySelection.set(selectionKey, group);
+    }
+    return group.outcomeFor(identity, () =>
+      execute().catch((error: unknown): LookupOutcome => {
         this.logger.error({ err: error, topic: event.topic, type: event.type }, "event lookup failed");
-        return { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } }] };
-      });
-      byKey.set(key, result);
-    }
-    return result;
+        return { result: { errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } }] }, reads: IDENTITY_CLAIMS };
+      }),
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-// Subscriptions at the gateway over graphql-ws on the HTTP server's /graphql: connection_init authenticated, documents limited and validated, access checked at subscribe time, each event resolved through the gateway as the subscriber.
+// Subscriptions at the gateway over graphql-ws on the HTTP server's /graphql: connection_init authenticated, documents limited and validated, access checked at subscribe time, each event resolved through the gateway as the subscriber, once per distinct authorisation outcome.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import {
@@ -29,12 +29,13 @@ import type { Context, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { REQUEST_ID_HEADER, badUserInput, codedError, forbidden, internalError, rateLimited, requestIdFrom } from "@tsunagu/service-kit";
-import type { DomainEvent, Identity, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
+import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
 import type { Authenticate } from "./auth";
 import type { RateLimiter } from "./rate-limit";
 import { rateLimitKey } from "./rate-limit";
 import { ConcurrencyLimit, EventLookups, EventStream, subscriptionResult } from "./subscription-events";
-import type { PendingResult } from "./subscription-events";
+import type { LookupOutcome, PendingResult } from "./subscription-events";
+import { IdentityReadLog } from "./subgraph-source";
 import { SUBSCRIPTION_FIELDS } from "./subscription-fields";
 import type { RootLookup, SubscriptionField, SubscriptionSchema } from "./subscription-fields";
 
@@ -54,6 +55,11 @@ export interface SubscriptionSettings {
   lookupConcurrency?: number;
   /** WebSocket ping interval; a connection that does not answer within it is dropped. Default 12,000 ms. */
   keepAliveMs?: number;
+  /**
+   * Resolve each event once per distinct authorisation outcome: subscribers share a lookup when they agree on every
+   * identity claim the subgraphs' answer read (see EventLookups). False: once per person. Default true.
+   */
+  shareLookups?: boolean;
 }
 
 export const DEFAULT_SUBSCRIPTION_SETTINGS: Readonly<Required<SubscriptionSettings>> = Object.freeze({
@@ -61,6 +67,7 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: Readonly<Required<SubscriptionSettin
   maxQueuedEvents: 100,
   lookupConcurrency: 32,
   keepAliveMs: 12_000,
+  shareLookups: true,
 });
 
 export interface SubscriptionServerOptions {
@@ -319,9 +326,9 @@ async function checkReadable(
   return undefined;
 }
 
-/** The key under which identical subscribers share an event lookup. */
-function lookupKey(identity: Identity, prepared: Prepared): string {
-  return `${JSON.stringify(identity)}\n${prepared.lookupQuery}\n${JSON.stringify(prepared.variables)}`;
+/** What, besides the entity and the identity, decides a lookup's answer: the lookup document and the variables it uses. */
+function selectionKey(prepared: Prepared): string {
+  return `${prepared.lookupQuery}\n${JSON.stringify(prepared.variables)}`;
 }
 
 /** Starts graphql-ws on `httpServer` at /graphql. */
@@ -332,18 +339,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     maxQueuedEvents: given.maxQueuedEvents ?? DEFAULT_SUBSCRIPTION_SETTINGS.maxQueuedEvents,
     lookupConcurrency: given.lookupConcurrency ?? DEFAULT_SUBSCRIPTION_SETTINGS.lookupConcurrency,
     keepAliveMs: given.keepAliveMs ?? DEFAULT_SUBSCRIPTION_SETTINGS.keepAliveMs,
+    shareLookups: given.shareLookups ?? DEFAULT_SUBSCRIPTION_SETTINGS.shareLookups,
   };
   const { logger, pubsub } = options;
   const connections = new WeakMap<Context, Connection>();
-  const lookups = new EventLookups(logger);
+  const lookups = new EventLookups(logger, settings.shareLookups);
   // A burst of subscribers (e.g. everyone reconnecting after a restart) waits here rather than overrunning the subgraphs' timeouts.
   const gatewayCalls = new ConcurrencyLimit(settings.lookupConcurrency);
   const execute: GatewayExecutor = (request, context) => gatewayCalls.run(() => options.execute(request, context));
   const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: options.maxPayloadBytes });
 
-  /** Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber. */
+  /** Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber, or the result of one whose answer the subscriber's identity cannot change. */
   const listen = (connection: Connection, prepared: Prepared): EventStream => {
-    const key = lookupKey(connection.identity, prepared);
+    const key = selectionKey(prepared);
+    /** The claims this subscription's latest outcome read: the first guess of what decides the next one. */
+    let previousReads: readonly IdentityClaim[] = [];
     const { field, args } = prepared;
     const handle = (event: DomainEvent): PendingResult | undefined => {
       if (event.type !== field.eventType || (field.accepts !== undefined && !field.accepts(args, event.payload))) return undefined;
@@ -352,14 +362,25 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         connection.logger.warn({ topic: event.topic, type: event.type, idFrom: field.lookup.idFrom }, "event without an entity id ignored");
         return undefined;
       }
-      const run = () => {
+      const run = async (): Promise<LookupOutcome> => {
         const requestId = randomUUID();
-        return execute(
+        const identityReads = new IdentityReadLog();
+        const context: RequestContext & { identityReads: IdentityReadLog } = {
+          identity: connection.identity,
+          requestId,
+          logger: connection.logger.child({ eventRequestId: requestId }),
+          identityReads,
+        };
+        const result = await execute(
           { query: prepared.lookupQuery, variables: { ...prepared.variables, [prepared.idVariable]: id }, operationName: "SubscriptionEvent" },
-          { identity: connection.identity, requestId, logger: connection.logger.child({ eventRequestId: requestId }) },
+          context,
         );
+        return { result, reads: identityReads.reads() };
       };
-      return lookups.lookup(event, `${key}\n${id}`, run).then((result) => subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey));
+      return lookups.lookup(event, `${key}\n${id}`, connection.identity, run, previousReads).then(({ result, reads }) => {
+        previousReads = reads;
+        return subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey);
+      });
     };
     return new EventStream(pubsub, field.topic(args), handle, settings.maxQueuedEvents);
   };

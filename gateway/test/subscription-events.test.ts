@@ -1,10 +1,10 @@
-// Event delivery mechanics: the event stream's order, skipping, overflow and return; the concurrency limit; shared lookups; lookup results as subscription results.
+// Event delivery mechanics: the event stream's order, skipping, overflow and return; the concurrency limit; lookups shared by authorisation outcome; lookup results as subscription results.
 import { GraphQLError } from "graphql";
 import type { ExecutionResult, FormattedExecutionResult } from "graphql";
-import { createLogger, createPubSub } from "@tsunagu/service-kit";
-import type { DomainEvent, PubSub } from "@tsunagu/service-kit";
-import { ConcurrencyLimit, EventLookups, EventStream, subscriptionResult } from "../src/subscription-events";
-import type { PendingResult } from "../src/subscription-events";
+import { IDENTITY_CLAIMS, PUBLIC_IDENTITY, createLogger, createPubSub } from "@tsunagu/service-kit";
+import type { DomainEvent, Identity, IdentityClaim, PubSub } from "@tsunagu/service-kit";
+import { ConcurrencyLimit, EventLookups, EventStream, identityProjection, subscriptionResult } from "../src/subscription-events";
+import type { LookupOutcome, PendingResult } from "../src/subscription-events";
 
 const silent = createLogger({ name: "events-test", level: "silent" });
 const event = (postId: string, type = "postAdded"): DomainEvent => ({ type, topic: "board:b1", payload: { postId, boardId: "b1" } });
@@ -103,26 +103,116 @@ test("ConcurrencyLimit runs at most its limit at once and every task to completi
 });
 
 describe("EventLookups", () => {
-  test("one lookup per event and key, shared by every subscriber asking", async () => {
-    const lookups = new EventLookups(silent);
-    let executed = 0;
-    const execute = async (): Promise<FormattedExecutionResult> => ({ data: { event: { n: ++executed } } });
+  const nurse = (subject: string, memberId?: string): Identity => ({
+    role: "PROFESSIONAL",
+    authMethod: "jwt",
+    subject,
+    ...(memberId === undefined ? {} : { memberId }),
+    scopes: [],
+  });
+  const anonymous: Identity = PUBLIC_IDENTITY;
+
+  /** A lookup whose answer reads `reads` of the identity, answering with the subscriber's values of them; counts its runs. */
+  function lookupReading(reads: readonly IdentityClaim[]) {
+    const runs: Identity[] = [];
+    const forIdentity = (identity: Identity) => async (): Promise<LookupOutcome> => {
+      runs.push(identity);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { result: { data: { event: Object.fromEntries(reads.map((claim) => [claim, identity[claim] ?? null])) } }, reads };
+    };
+    return { runs, forIdentity };
+  }
+
+  test("subscribers who agree on every claim the answer read share one lookup per event and selection; others get their own", async () => {
+    const lookups = new EventLookups(silent, true);
+    const { runs, forIdentity } = lookupReading(["role"]);
     const first = event("p1");
-    const results = await Promise.all([
-      lookups.lookup(first, "nurse", execute),
-      lookups.lookup(first, "nurse", execute),
-      lookups.lookup(first, "public", execute),
-      lookups.lookup(event("p1"), "nurse", execute),
+    const asking = [nurse("a"), nurse("b", "m1"), anonymous, nurse("c"), anonymous];
+    const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
+    expect(results.map((result) => result.result.data?.event)).toEqual([
+      { role: "PROFESSIONAL" },
+      { role: "PROFESSIONAL" },
+      { role: "PUBLIC" },
+      { role: "PROFESSIONAL" },
+      { role: "PUBLIC" },
     ]);
-    expect(results.map((result) => (result.data?.event as { n: number }).n).sort()).toEqual([1, 1, 2, 3]);
-    expect(executed).toBe(3);
+    expect(runs.map((identity) => identity.role)).toEqual(["PROFESSIONAL", "PUBLIC"]);
+    // Another selection, or another event, is looked up again.
+    await lookups.lookup(first, "other selection", nurse("a"), forIdentity(nurse("a")));
+    await lookups.lookup(event("p1"), "selection", nurse("a"), forIdentity(nurse("a")));
+    expect(runs).toHaveLength(4);
   });
 
-  test("a failing lookup becomes INTERNAL_SERVER_ERROR and is logged, never a rejection", async () => {
+  test("an answer that read the subject is never given to another subject, even of the same role", async () => {
+    const lookups = new EventLookups(silent, true);
+    const { runs, forIdentity } = lookupReading(["role", "subject"]);
+    const first = event("p1");
+    const asking = [nurse("a"), nurse("b"), nurse("a"), nurse("c")];
+    const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
+    expect(results.map((result) => (result.result.data?.event as { subject: string }).subject)).toEqual(["a", "b", "a", "c"]);
+    expect(runs.map((identity) => identity.subject)).toEqual(["a", "b", "c"]);
+  });
+
+  test("an absent claim the answer read is a value like any other: a member and a non-member do not share", async () => {
+    const lookups = new EventLookups(silent, true);
+    const { runs, forIdentity } = lookupReading(["memberId"]);
+    const first = event("p1");
+    const asking = [nurse("a"), nurse("b", "m1"), nurse("c"), nurse("d", "m1")];
+    const results = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
+    expect(results.map((result) => result.result.data?.event)).toEqual([{ memberId: null }, { memberId: "m1" }, { memberId: null }, { memberId: "m1" }]);
+    expect(runs.map((identity) => identity.subject)).toEqual(["a", "b"]);
+  });
+
+  test("the claims a subscriber's previous outcome read are the first guess: people whose answers depend on who they are do not wait for each other", async () => {
+    const lookups = new EventLookups(silent, true);
+    const { runs, forIdentity } = lookupReading(["role", "subject"]);
+    let running = 0;
+    let mostAtOnce = 0;
+    const counted = (identity: Identity) => async () => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      try {
+        return await forIdentity(identity)();
+      } finally {
+        running--;
+      }
+    };
+    const asking = [nurse("a"), nurse("b"), nurse("c")];
+    const [first, second] = [event("p1"), event("p2")];
+    const unhinted = await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, counted(identity))));
+    // The first lookup alone (everyone waits for it), then the two whose subject differs, side by side.
+    expect(mostAtOnce).toBe(2);
+    mostAtOnce = 0;
+    const hinted = await Promise.all(asking.map((identity, i) => lookups.lookup(second, "selection", identity, counted(identity), unhinted[i]?.reads)));
+    expect(mostAtOnce).toBe(3);
+    expect(hinted.map(({ result }) => (result.data?.event as { subject: string }).subject)).toEqual(["a", "b", "c"]);
+    expect(runs).toHaveLength(6);
+  });
+
+  test("without sharing, one lookup per person: only identical identities share", async () => {
+    const lookups = new EventLookups(silent, false);
+    const { runs, forIdentity } = lookupReading([]);
+    const first = event("p1");
+    const asking = [nurse("a"), nurse("b"), nurse("a"), anonymous, anonymous];
+    await Promise.all(asking.map((identity) => lookups.lookup(first, "selection", identity, forIdentity(identity))));
+    expect(runs.map((identity) => identity.subject ?? identity.role)).toEqual(["a", "b", "PUBLIC"]);
+  });
+
+  test("a failing lookup becomes INTERNAL_SERVER_ERROR for its subscriber alone, is logged, and never rejects", async () => {
     const records: Array<Record<string, unknown>> = [];
     const logger = createLogger({ name: "t", level: "error", destination: { write: (line: string) => records.push(JSON.parse(line)) } });
-    const result = await new EventLookups(logger).lookup(event("p1"), "k", () => Promise.reject(new Error("socket hang up")));
-    expect(result).toEqual({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+    const lookups = new EventLookups(logger, true);
+    const first = event("p1");
+    const { runs, forIdentity } = lookupReading([]);
+    const [failed, other] = await Promise.all([
+      lookups.lookup(first, "k", nurse("a"), () => Promise.reject(new Error("socket hang up"))),
+      lookups.lookup(first, "k", nurse("b"), forIdentity(nurse("b"))),
+    ]);
+    expect(failed).toEqual({
+      result: { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] },
+      reads: IDENTITY_CLAIMS,
+    });
+    expect(other).toEqual({ result: { data: { event: {} } }, reads: [] });
+    expect(runs.map((identity) => identity.subject)).toEqual(["b"]);
     expect(records).toEqual([
       expect.objectContaining({
         msg: "event lookup failed",
@@ -131,6 +221,16 @@ describe("EventLookups", () => {
         err: expect.objectContaining({ message: "socket hang up" }),
       }),
     ]);
+  });
+});
+
+describe("identityProjection", () => {
+  test("the values of the named claims only, absent ones included, in the order named", () => {
+    const identity: Identity = { role: "PROFESSIONAL", authMethod: "jwt", subject: "u1", scopes: ["groups:contacts"] };
+    expect(identityProjection(identity, [])).toBe("[]");
+    expect(identityProjection(identity, ["role", "memberId", "scopes"])).toBe('["PROFESSIONAL",null,["groups:contacts"]]');
+    expect(identityProjection({ ...identity, subject: "u2" }, ["role", "scopes"])).toBe(identityProjection(identity, ["role", "scopes"]));
+    expect(identityProjection({ ...identity, subject: "u2" }, ["role", "subject"])).not.toBe(identityProjection(identity, ["role", "subject"]));
   });
 });
 

@@ -47,6 +47,9 @@ const RESOURCES = (): ResourceRow[] => [
   { id: "r3", name: "小松市地域包括支援センター", category: "comprehensive-support", district: "中央", vacancies: 0, staffPhone: "0761-00-0003" },
 ];
 
+/** Resources bookmarked, by subject. */
+const BOOKMARKS: Readonly<Record<string, readonly string[]>> = { "nurse-a": ["r1", "r2"], "nurse-b": ["r3"] };
+
 const MEMBERS = [
   { id: "m1", name: "山田 花子", affiliationId: "r1" },
   { id: "m2", name: "佐藤 一郎", affiliationId: "r3" },
@@ -93,6 +96,8 @@ export function startDirectory(pubsub: PubSub, counts: LookupCounts): Promise<Ru
           if (identity.role !== "PROFESSIONAL" && identity.role !== "COORDINATOR") throw forbidden("Staff phone numbers are for professionals");
           return resource.staffPhone;
         },
+        bookmarkedByMe: (resource: ResourceRow, _args: unknown, { identity }: RequestContext) =>
+          (BOOKMARKS[identity.subject ?? ""] ?? []).includes(resource.id),
       },
     },
     createContext: (base) => base,

@@ -198,19 +198,6 @@ describe.each(["in-process", "Redis"] as const)("subscriptions through the gatew
     });
   });
 
-  test("subscribers with the same identity and selection share one lookup per event; other identities get their own", async () => {
-    const nurse = await bearer({ role: "PROFESSIONAL", memberId: "m1" });
-    const query = "subscription { availabilityChanged { id vacancies } }";
-    const same = Array.from({ length: 3 }, () => new LiveSubscription(open({ authorization: nurse }).client, { query }));
-    const other = new LiveSubscription(open().client, { query });
-    await listening("availability", 4);
-    counts.resource = 0;
-    await mutate('mutation { setVacancies(id: "r3", vacancies: 5) { id } }', coordinator);
-    const results = await Promise.all([...same, other].map((live) => live.next()));
-    expect(results.map((result) => result.data)).toEqual(Array(4).fill({ availabilityChanged: { id: "r3", vacancies: 5 } }));
-    expect(counts.resource).toBe(2);
-  });
-
   test("an API key authenticates a WebSocket connection like the X-Api-Key header", async () => {
     const { key } = await createApiKey(apiKeys, { owner: "Vendor K.K.", scopes: ["resources:read"] });
     const live = new LiveSubscription(open({ "x-api-key": key }).client, { query: "subscription { availabilityChanged { id } }" });

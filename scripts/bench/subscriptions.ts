@@ -1,56 +1,54 @@
-// `npm run bench:subscriptions`: fan-out of board posts to 1,000 graphql-ws subscribers through the gateway, in-process vs Redis pub/sub: delivery latency p50/p99, messages per second, memory per idle subscriber.
-// The engine, the resources and groups subgraphs (demo data) and the gateway run in a child process (`--serve`), the subscribers and the poster here,
-// so that neither competes with the other for an event loop. BENCH_SUBSCRIBERS, BENCH_POSTS and BENCH_IDENTITIES change the load.
+// `npm run bench:subscriptions`: fan-out of board posts to 1,000 graphql-ws subscribers through the gateway, 50 and 1,000 distinct people, event lookups shared by
+// authorisation outcome vs one per person, alternated in ABAB rounds: delivery latency p50/p99, CPU per event, errors, and the load average each round.
+// The engine, the resources and groups subgraphs (demo data) and two gateways (sharing on and off, on one in-process pub/sub) run in a child process
+// (`--serve`), the subscribers and the poster here, so that neither competes with the other for an event loop.
+// BENCH_SUBSCRIBERS, BENCH_POSTS, BENCH_ROUNDS and BENCH_PEOPLE (comma-separated) change the load; BENCH_PROFILE_DIR writes the child's CPU profile.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Interface } from "node:readline";
 import { createClient } from "graphql-ws";
 import type { Client } from "graphql-ws";
 import WebSocket from "ws";
 import { connectMongo, createPubSub } from "@tsunagu/service-kit";
-import type { PubSub } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import type { DemoAffiliation } from "@tsunagu/groups";
-import { startRedisServer } from "@tsunagu/test-kit";
 import { postGraphQL, silentLogger, testSubgraphKeys } from "../../gateway/test/helpers";
 import { bearer, startSubscriptionGateway } from "../../gateway/test/subscription-stack";
 import { composeSupergraph, readSubgraphSources } from "../compose";
+import { loadLine, percentile, table } from "./load";
 import { machineLine } from "./machine";
+import { treeCpuMillis } from "./processes";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
-const POSTS = Number(process.env.BENCH_POSTS ?? 100);
-/** Distinct people among the subscribers; each event is looked up once per person (the same person's subscriptions share it). */
-const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 50);
+const POSTS = Number(process.env.BENCH_POSTS ?? 20);
+/** Rounds of each (people, sharing) pair, alternated: on, off, on, off. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Distinct people among the subscribers (the same person's subscriptions always shared a lookup). */
+const PEOPLE = (process.env.BENCH_PEOPLE ?? "50,1000").split(",").map(Number);
+/** A directory for `--cpu-prof` of the child (engine, subgraphs, gateways; one profile written when it stops); unset: no profile. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Demo resources: the members' affiliations come from the first page of them. */
 const RESOURCES = 200;
 /** Connections opened at once while subscribing (loopback, bounded). */
 const OPENING_CONCURRENCY = 50;
+/** How long a post's deliveries may take before the missing ones count as errors. */
 const DELIVERY_TIMEOUT_MS = 60_000;
 const SUBSCRIPTION = `subscription ($board: ID!) { postAdded(boardId: $board) { id title author { name affiliation { names { official } } } } }`;
 const CREATE_POST = `mutation ($input: CreatePostInput!, $key: String!) { createPost(input: $input, idempotencyKey: $key) { id } }`;
 
 /** What the child reports when it is ready. */
 interface Served {
-  url: string;
+  /** The gateway sharing lookups by authorisation outcome, and the one looking up per person. */
+  urls: { shared: string; perPerson: string };
   /** A public board, and a member of its group who may post there. */
   boardId: string;
   posterId: string;
 }
 
-/** The figures of one run. */
-interface Figures {
-  p50Ms: number;
-  p99Ms: number;
-  messagesPerSecond: number;
-  bytesPerIdleSubscriber: number;
-}
-
-/** The child process, asked one line at a time (heap, listeners, stop) and answering one line each. */
+/** The child process, asked one line at a time and answering one line each. */
 class ServerProcess {
   private constructor(
     private readonly child: ChildProcess,
@@ -58,23 +56,26 @@ class ServerProcess {
     readonly served: Served,
   ) {}
 
-  static async start(redisUrl: string | undefined): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", __filename, "--serve"], {
-      env: { ...process.env, ...(redisUrl === undefined ? {} : { BENCH_REDIS_URL: redisUrl }) },
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const reader: Interface = createInterface({ input: child.stdout });
-    const lines = reader[Symbol.asyncIterator]();
+  static async start(): Promise<ServerProcess> {
+    const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", __filename, "--serve"], { stdio: ["pipe", "pipe", "inherit"] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
     return new ServerProcess(child, lines, JSON.parse(first.value) as Served);
   }
 
-  async ask(command: "heap" | "listeners"): Promise<number> {
+  /** `listeners`: pub/sub listeners of the gateways; `tokens <n> <poster member id>`: bearer tokens of n people and the poster's, signed with the child's keys. */
+  async ask(command: string): Promise<string> {
     this.child.stdin!.write(`${command}\n`);
     const answer = await this.lines.next();
     if (answer.done === true) throw new Error("the bench server exited");
-    return Number(answer.value);
+    return answer.value;
+  }
+
+  /** CPU milliseconds the child (engine, subgraphs, gateways) has used so far. */
+  cpuMillis(): number {
+    return treeCpuMillis(this.child.pid!);
   }
 
   async stop(): Promise<void> {
@@ -123,184 +124,234 @@ async function publicBoard(url: string, authorization: string): Promise<{ boardI
   return { boardId: group.board.id, posterId };
 }
 
-/** The child: the engine with demo data, both subgraphs and the gateway; Redis mode gives the subgraphs and the gateway separate connections. */
+/** The child: the engine with demo data, both subgraphs and the two gateways on one in-process pub/sub. */
 async function serve(): Promise<void> {
-  const redisUrl = process.env.BENCH_REDIS_URL;
   const mongo = await connectMongo({ dbName: "bench-subscriptions", logger: silentLogger });
   await seedDemoResources(mongo.connection, { count: RESOURCES });
-  const subgraphPubSub: PubSub = await createPubSub({ redisUrl, logger: silentLogger });
-  const gatewayPubSub: PubSub = redisUrl === undefined ? subgraphPubSub : await createPubSub({ redisUrl, logger: silentLogger });
-  const common = { connection: mongo.connection, logger: silentLogger, pubsub: subgraphPubSub };
+  const pubsub = await createPubSub({ logger: silentLogger });
+  const common = { connection: mongo.connection, logger: silentLogger, pubsub };
   const resources = await startResourcesSubgraph({ ...common, keys: testSubgraphKeys("resources") });
   const groups = await startGroupsSubgraph({ ...common, keys: testSubgraphKeys("groups") });
   const sources = readSubgraphSources(join(__dirname, "..", "..", "schema")).filter((source) => ["resources", "groups"].includes(source.name));
-  const gateway = await startSubscriptionGateway(
-    { resources: resources.url, groups: groups.url },
-    { supergraphSdl: composeSupergraph(sources), pubsub: gatewayPubSub },
-  );
+  const gateway = (shareLookups: boolean) =>
+    startSubscriptionGateway(
+      { resources: resources.url, groups: groups.url },
+      { supergraphSdl: composeSupergraph(sources), pubsub, subscriptions: { shareLookups } },
+    );
+  const shared = await gateway(true);
+  const perPerson = await gateway(false);
   const coordinator = await bearer({ role: "COORDINATOR" });
-  await seedDemoGroups(mongo.connection, { resources: await demoAffiliations(gateway.url, coordinator) });
-  const served: Served = { url: gateway.url, ...(await publicBoard(gateway.url, coordinator)) };
+  await seedDemoGroups(mongo.connection, { resources: await demoAffiliations(shared.url, coordinator) });
+  const served: Served = { urls: { shared: shared.url, perPerson: perPerson.url }, ...(await publicBoard(shared.url, coordinator)) };
   process.stdout.write(`${JSON.stringify(served)}\n`);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for await (const command of createInterface({ input: process.stdin })) {
-    if (command === "heap") {
-      gc?.();
-      gc?.();
-      process.stdout.write(`${process.memoryUsage().heapUsed}\n`);
-    } else if (command === "listeners") {
-      process.stdout.write(`${gatewayPubSub.listenerCount()}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, ...args] = line.split(" ");
+    if (command === "listeners") {
+      process.stdout.write(`${pubsub.listenerCount()}\n`);
+    } else if (command === "tokens") {
+      const people = await Promise.all(Array.from({ length: Number(args[0]) }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })));
+      const poster = await bearer({ role: "PROFESSIONAL", subject: "poster", memberId: args[1] });
+      process.stdout.write(`${JSON.stringify({ people, poster })}\n`);
     } else break;
   }
-  await gateway.stop();
+  await Promise.all([shared.stop(), perPerson.stop()]);
   await Promise.all([resources.stop(), groups.stop()]);
-  await gatewayPubSub.close();
-  if (gatewayPubSub !== subgraphPubSub) await subgraphPubSub.close();
+  await pubsub.close();
   await mongo.close();
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
+async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    if (Date.now() > until) return false;
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  return true;
 }
 
 /** Deliveries seen by the subscribers: latency of each from the moment its post was sent. */
 class Deliveries {
-  readonly sentAt: number[] = [];
+  private readonly sentAt: number[] = [];
+  /** Deliveries of each post so far. */
+  private readonly counts: number[] = [];
+  /** Posts whose deadline passed: what still arrives for them was already counted missing. */
+  private readonly closed = new Set<number>();
   readonly latencies: number[] = [];
-  lastReceivedAt = 0;
-  failures = 0;
+  /** Errors sent to a subscriber, subscriptions refused or ended early, posts refused, deliveries missing at the deadline. */
+  errors = 0;
+
+  sent(post: number): void {
+    this.sentAt[post] = performance.now();
+    this.counts[post] = 0;
+  }
 
   received(title: string | undefined): void {
-    const now = performance.now();
-    const sent = this.sentAt[Number(title?.replace("bench ", ""))];
-    if (sent === undefined) throw new Error(`unexpected post "${String(title)}"`);
-    this.latencies.push(now - sent);
-    this.lastReceivedAt = now;
+    const post = Number(title?.replace("bench ", ""));
+    const sent = this.sentAt[post];
+    if (sent === undefined) this.errors++;
+    else if (!this.closed.has(post)) {
+      this.latencies.push(performance.now() - sent);
+      this.counts[post] = (this.counts[post] ?? 0) + 1;
+    }
+  }
+
+  count(post: number): number {
+    return this.counts[post] ?? 0;
+  }
+
+  /** The deadline of `post` passed: each missing delivery is an error, with an infinite latency. */
+  close(post: number, expected: number): void {
+    const missing = expected - this.count(post);
+    this.closed.add(post);
+    this.errors += missing;
+    this.latencies.push(...Array<number>(missing).fill(Number.POSITIVE_INFINITY));
   }
 }
 
-/** How much one run does. */
-interface Load {
-  subscribers: number;
-  posts: number;
+/** One run's setting. */
+interface Setting {
+  people: number;
+  shared: boolean;
+}
+
+/** One run's figures. */
+interface Figures {
+  latencies: number[];
+  errors: number;
+  cpuMillisPerEvent: number;
 }
 
 /** Opens the graphql-ws clients subscribed to the board, a group at a time, each group once the previous one listens. */
-async function subscribeAll(server: ServerProcess, { subscribers }: Load, deliveries: Deliveries, clients: Client[]): Promise<void> {
-  const tokens = await Promise.all(Array.from({ length: IDENTITIES }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })));
-  for (let start = 0; start < subscribers; start += OPENING_CONCURRENCY) {
-    const size = Math.min(OPENING_CONCURRENCY, subscribers - start);
+async function subscribeAll(server: ServerProcess, url: string, tokens: readonly string[], deliveries: Deliveries, clients: Client[]): Promise<void> {
+  for (let start = 0; start < SUBSCRIBERS; start += OPENING_CONCURRENCY) {
+    const size = Math.min(OPENING_CONCURRENCY, SUBSCRIBERS - start);
     for (let i = start; i < start + size; i++) {
       const client = createClient({
-        url: server.served.url.replace(/^http/, "ws"),
+        url: url.replace(/^http/, "ws"),
         webSocketImpl: WebSocket,
-        connectionParams: { authorization: tokens[i % IDENTITIES] },
+        connectionParams: { authorization: tokens[i % tokens.length] },
         retryAttempts: 0,
       });
       clients.push(client);
       client.subscribe<{ postAdded: { title: string } }>(
         { query: SUBSCRIPTION, variables: { board: server.served.boardId } },
         {
-          next: ({ data }) => deliveries.received(data?.postAdded.title),
-          error: (error) => {
-            deliveries.failures++;
-            console.error(error);
+          next: ({ data, errors }) => {
+            if (errors !== undefined) deliveries.errors++;
+            deliveries.received(data?.postAdded.title);
+          },
+          error: () => {
+            deliveries.errors++;
           },
           complete: () => undefined,
         },
       );
     }
-    await waitUntil(async () => deliveries.failures > 0 || (await server.ask("listeners")) === start + size, `${start + size} subscriptions`, 60_000);
-    if (deliveries.failures > 0) throw new Error(`${deliveries.failures} subscriptions failed`);
+    const listening = await waitUntil(async () => Number(await server.ask("listeners")) === start + size, 60_000);
+    if (!listening) throw new Error(`${start + size} subscriptions did not all start listening within 60 s (${deliveries.errors} errors)`);
   }
 }
 
 /**
- * Sends the posts through the gateway as a member of the board, each once every subscriber has the
- * previous one, so that a latency is one event's fan-out rather than a queue behind a burst.
+ * Sends the posts through the gateway as a member of the board, each once every subscriber has the previous one (or the
+ * deadline passed), so that a latency is one event's fan-out rather than a queue behind a burst.
  */
-async function post(server: ServerProcess, { subscribers, posts }: Load, deliveries: Deliveries): Promise<void> {
-  const { url, boardId, posterId } = server.served;
-  const poster = await bearer({ role: "PROFESSIONAL", subject: "poster", memberId: posterId });
-  for (let i = 0; i < posts; i++) {
-    deliveries.sentAt[i] = performance.now();
+async function post(server: ServerProcess, url: string, poster: string, deliveries: Deliveries): Promise<void> {
+  const { boardId } = server.served;
+  for (let i = 0; i < POSTS; i++) {
+    deliveries.sent(i);
     const input = { boardId, title: `bench ${i}`, body: "ベンチマークの投稿です (a benchmark post)." };
     const answer = await postGraphQL(
       url,
       { query: CREATE_POST, variables: { input, key: `bench-${process.pid}-${performance.now()}-${i}` } },
       { authorization: poster },
     );
-    if (answer.body.errors !== undefined) throw new Error(`posting failed: ${JSON.stringify(answer.body.errors)}`);
-    const expected = subscribers * (i + 1);
-    await waitUntil(() => deliveries.failures > 0 || deliveries.latencies.length >= expected, `${expected} deliveries`, DELIVERY_TIMEOUT_MS);
-    if (deliveries.failures > 0) throw new Error(`${deliveries.failures} subscriptions failed`);
+    if (answer.body.errors !== undefined) {
+      deliveries.errors += SUBSCRIBERS;
+      continue;
+    }
+    if (!(await waitUntil(() => deliveries.count(i) >= SUBSCRIBERS, DELIVERY_TIMEOUT_MS))) deliveries.close(i, SUBSCRIBERS);
   }
 }
 
-/** One run: subscribe everyone, measure idle memory, post, collect every delivery. */
-async function run(redisUrl: string | undefined, load: Load): Promise<Figures> {
-  const server = await ServerProcess.start(redisUrl);
+/** One run: subscribe everyone to one gateway, post, collect every delivery and the child's CPU while posting. */
+async function run(server: ServerProcess, setting: Setting): Promise<Figures> {
+  const { people, poster } = JSON.parse(await server.ask(`tokens ${setting.people} ${server.served.posterId}`)) as { people: string[]; poster: string };
+  const url = setting.shared ? server.served.urls.shared : server.served.urls.perPerson;
   const clients: Client[] = [];
+  const deliveries = new Deliveries();
   try {
-    const heapBefore = await server.ask("heap");
-    const deliveries = new Deliveries();
-    await subscribeAll(server, load, deliveries, clients);
-    const heapIdle = await server.ask("heap");
-    const started = performance.now();
-    await post(server, load, deliveries);
-    const latencies = [...deliveries.latencies].sort((a, b) => a - b);
-    return {
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      messagesPerSecond: latencies.length / ((deliveries.lastReceivedAt - started) / 1000),
-      bytesPerIdleSubscriber: (heapIdle - heapBefore) / load.subscribers,
-    };
+    await subscribeAll(server, url, people, deliveries, clients);
+    const cpuBefore = server.cpuMillis();
+    await post(server, url, poster, deliveries);
+    return { latencies: deliveries.latencies, errors: deliveries.errors, cpuMillisPerEvent: (server.cpuMillis() - cpuBefore) / POSTS };
   } finally {
     await Promise.all(
       clients.map(async (client) => {
         await client.dispose();
       }),
     );
-    await server.stop();
+    await waitUntil(async () => Number(await server.ask("listeners")) === 0, 30_000);
+    await settled(server);
   }
 }
 
+/** Waits (at most 3 minutes) until the child is nearly idle, so that lookups a run left behind do not weigh on the next one. */
+async function settled(server: ServerProcess): Promise<void> {
+  const until = Date.now() + 180_000;
+  for (let before = server.cpuMillis(); Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = server.cpuMillis();
+    if (now - before < 50) return;
+    before = now;
+  }
+}
+
+const label = ({ people, shared }: Setting) => `${String(people).padStart(4)} people, ${shared ? "shared by outcome" : "one per person  "}`;
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "timeout");
+
 async function main(): Promise<void> {
   console.log(machineLine());
+  console.log(`${loadLine()} at start (other work on the machine shows in the figures)`);
   console.log(
-    `load average at start: ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(", ")} (other work on the machine shows in the figures)`,
+    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers on one public board of the demo groups, ${POSTS} posts one after another per run, ${ROUNDS} rounds alternating sharing on/off; ` +
+      "author and affiliation from two subgraphs; CPU is the engine's, subgraphs' and gateway's (one child process) per event",
   );
-  console.log(
-    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers (${IDENTITIES} distinct people) on one public board of the demo groups, ${POSTS} posts one after another; author and affiliation from two subgraphs`,
-  );
-  const redis = await startRedisServer();
+  const server = await ServerProcess.start();
+  const results = new Map<string, Figures[]>();
   try {
-    // A small run first, so that this process's client code is as warm for the first measured run as for the second.
-    await run(undefined, { subscribers: 200, posts: 10 });
-    const load = { subscribers: SUBSCRIBERS, posts: POSTS };
-    const inProcess = await run(undefined, load);
-    const viaRedis = await run(redis.url, load);
-    const row = (label: string, unit: string, a: number, b: number, digits = 1) =>
-      console.log(
-        `${label.padEnd(28)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${unit.padEnd(6)} ${(b / a).toFixed(2).padStart(6)}x`,
-      );
-    console.log(`${"".padEnd(28)} ${"in-process".padStart(10)} ${"Redis".padStart(10)} ${"".padEnd(6)} ${"Redis/in-process".padStart(6)}`);
-    row("delivery latency p50", "ms", inProcess.p50Ms, viaRedis.p50Ms);
-    row("delivery latency p99", "ms", inProcess.p99Ms, viaRedis.p99Ms);
-    row("messages delivered per second", "msg/s", inProcess.messagesPerSecond, viaRedis.messagesPerSecond, 0);
-    row("heap per idle subscriber", "bytes", inProcess.bytesPerIdleSubscriber, viaRedis.bytesPerIdleSubscriber, 0);
+    // A small run first, so that both processes are as warm for the first measured run as for the later ones.
+    await run(server, { people: 10, shared: false });
+    for (const people of PEOPLE) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const shared of [true, false]) {
+          const setting = { people, shared };
+          const figures = await run(server, setting);
+          const sorted = [...figures.latencies].sort((a, b) => a - b);
+          console.log(
+            `round ${round} ${label(setting)}: p50 ${ms(percentile(sorted, 50))} ms, p99 ${ms(percentile(sorted, 99))} ms, ` +
+              `CPU ${figures.cpuMillisPerEvent.toFixed(0)} ms/event, errors ${figures.errors}, ${loadLine()}`,
+          );
+          results.set(label(setting), [...(results.get(label(setting)) ?? []), figures]);
+        }
+      }
+    }
   } finally {
-    await redis.stop();
+    await server.stop();
+  }
+  const rows = [...results.entries()].map(([name, runs]) => {
+    const sorted = runs.flatMap((figures) => figures.latencies).sort((a, b) => a - b);
+    const cpu = runs.reduce((total, figures) => total + figures.cpuMillisPerEvent, 0) / runs.length;
+    return [name, ms(percentile(sorted, 50)), ms(percentile(sorted, 99)), cpu.toFixed(0), String(runs.reduce((total, figures) => total + figures.errors, 0))];
+  });
+  console.log(table(["all rounds", "p50 ms", "p99 ms", "CPU ms/event", "errors"], rows));
+  for (const people of PEOPLE) {
+    const p99 = (shared: boolean) =>
+      percentile(
+        (results.get(label({ people, shared })) ?? []).flatMap((figures) => figures.latencies).sort((a, b) => a - b),
+        99,
+      );
+    console.log(`${people} people: p99 one per person / shared by outcome = ${(p99(false) / p99(true)).toFixed(1)}x`);
   }
 }
 

@@ -27,3 +27,4 @@ export * from "./loaders";
 export * from "./models";
 export * from "./supervision";
 export * from "./ports";
+export * from "./identity-reads";

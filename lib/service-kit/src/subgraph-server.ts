@@ -18,6 +18,8 @@ import { healthRouter } from "./health";
 import type { ReadinessCheck } from "./health";
 import { IDENTITY_HEADER, bodyDigest, trackRequests, trackingOf, verifySubgraphRequest } from "./identity";
 import type { Identity, RequestContext } from "./identity";
+import { IDENTITY_READS_HEADER, formatIdentityReads, trackIdentityReads } from "./identity-reads";
+import type { TrackedIdentity } from "./identity-reads";
 import type { Logger } from "./logger";
 import { memoryNonceStore } from "./nonces";
 import type { NonceStore } from "./nonces";
@@ -112,6 +114,18 @@ function isQueryOnly(body: unknown): boolean {
   }
 }
 
+/** Names, in IDENTITY_READS_HEADER, the claims of the caller's identity the answer read (the gateway shares answers by it). */
+function identityReadsPlugin<TContext extends RequestContext>(identityReads: WeakMap<Identity, TrackedIdentity>): ApolloServerPlugin<TContext> {
+  return {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ contextValue, response }) => {
+        const tracked = identityReads.get(contextValue.identity);
+        if (tracked !== undefined) response.http.headers.set(IDENTITY_READS_HEADER, formatIdentityReads(tracked.reads()));
+      },
+    }),
+  };
+}
+
 /**
  * Starts a subgraph: GraphQL on `/graphql` (every request must carry a valid signed identity, else
  * HTTP 401 with code UNAUTHENTICATED), `/healthz` and `/readyz` open, request id in every log line.
@@ -122,6 +136,8 @@ export async function startSubgraph<TContext extends RequestContext>(options: St
   app.disable("x-powered-by");
   const httpServer = createServer(app);
 
+  /** Each request's identity as its resolvers read it, by the tracked identity in the request's context. */
+  const identityReads = new WeakMap<Identity, TrackedIdentity>();
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
     logger,
@@ -134,6 +150,7 @@ export async function startSubgraph<TContext extends RequestContext>(options: St
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin<TContext>(),
+      identityReadsPlugin<TContext>(identityReads),
       ...(options.plugins ?? []),
     ],
   });
@@ -184,7 +201,9 @@ export async function startSubgraph<TContext extends RequestContext>(options: St
         const identity = identities.get(req);
         if (identity === undefined) throw new Error("requireSignedIdentity did not run");
         const { requestId, logger: requestLogger } = trackingOf(res);
-        return options.createContext({ identity, requestId, logger: requestLogger });
+        const tracked = trackIdentityReads(identity);
+        identityReads.set(tracked.identity, tracked);
+        return options.createContext({ identity: tracked.identity, requestId, logger: requestLogger });
       },
     }),
   );

@@ -1,9 +1,10 @@
-// startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, error masking, body limit.
+// startSubgraph through HTTP: signed identity required (401 otherwise), health endpoints open, per-request context, request ids, the identity claims an answer read, error masking, body limit.
 import { parse } from "graphql";
 import { badUserInput } from "../src/errors";
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, REQUEST_ID_HEADER, bodyDigest, gatewaySignedHeaders, signSubgraphRequest } from "../src/identity";
 import { deriveSubgraphKeys, subgraphSigningKey } from "../src/subgraph-keys";
 import type { Identity, RequestContext } from "../src/identity";
+import { IDENTITY_READS_HEADER } from "../src/identity-reads";
 import { createLogger } from "../src/logger";
 import { startSubgraph } from "../src/subgraph-server";
 import type { RunningService } from "../src/subgraph-server";
@@ -105,6 +106,13 @@ test("a signed request is served with the identity and request id in its context
   expect(first.body.data).toEqual({ caller: `COORDINATOR/c-1/req-1/${firstNumber}` });
   expect(second.body.data).toEqual({ caller: `PUBLIC/-/req-2/${secondNumber}` });
   expect(secondNumber).toBe(firstNumber + 1);
+});
+
+test("the answer names the claims of the identity its resolvers read, and only those", async () => {
+  const caller = await call("{ caller }", signed());
+  const nothing = await call("{ refuse }", signed());
+  expect(caller.headers.get(IDENTITY_READS_HEADER)).toBe("role,subject");
+  expect(nothing.headers.get(IDENTITY_READS_HEADER)).toBe("-");
 });
 
 test.each<[string, Record<string, string> | HeadersFor, string]>([

@@ -76,8 +76,16 @@ function bestFilterIndex(
   return { index: best, score: bestScore };
 }
 
-/** Finds the matching records of a collection (unsorted unless geo-near), using the best index available. */
-export function matchRecords(collection: Collection | undefined, filter: Document, options: QueryOptions): { matches: Match[]; plan: QueryPlan } {
+/**
+ * Finds the matching records of a collection (unsorted unless geo-near), using the best index available. With
+ * `nearestLimit`, a geo-near query may stop after that many nearest matches (and any tied with the last at its distance).
+ */
+export function matchRecords(
+  collection: Collection | undefined,
+  filter: Document,
+  options: QueryOptions,
+  nearestLimit?: number,
+): { matches: Match[]; plan: QueryPlan } {
   refuseUnsupportedFilters(filter);
   if (!collection) return { matches: [], plan: { stage: "EOF", keysExamined: 0, docsExamined: 0 } };
   const near = extractNear(filter);
@@ -85,7 +93,7 @@ export function matchRecords(collection: Collection | undefined, filter: Documen
   const test = compileFilter(rest, options);
 
   const collation = collationOf(options);
-  if (near) return matchNear(collection, near.field, near.query, test, rest, collation);
+  if (near) return matchNear(collection, near.field, near.query, test, rest, collation, nearestLimit);
 
   // Candidate sources read indexes by binary equality: under a collation they could miss matches.
   const driven = collation ? undefined : drivenByCandidates(collection, filter, test);
@@ -152,6 +160,7 @@ function matchNear(
   test: (doc: Document) => boolean,
   rest: Document,
   collation: Collation | undefined,
+  limit: number | undefined,
 ): { matches: Match[]; plan: QueryPlan } {
   const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
   if (!index)
@@ -165,7 +174,7 @@ function matchNear(
   const sources = collation ? [] : candidateSources(collection, rest);
   const cells = cellsSource(index, ranges);
   const driver = sources.some((source) => source.combined) ? smallestSource([cells, ...sources], collection.size) : undefined;
-  if (driver && driver.source !== cells) return nearFromCandidates(collection, field, near, test, driver);
+  if (driver && driver.source !== cells) return nearFromCandidates(collection, field, near, test, driver, limit);
   const entries = index.scanCells(ranges);
   // Nearest indexed point per record (a record may hold several), measured from the index without fetching documents.
   const nearest = new Map<number, number>();
@@ -175,14 +184,37 @@ function matchNear(
     const known = nearest.get(recordId);
     if (known === undefined || distance < known) nearest.set(recordId, distance);
   }
+  const candidates: Array<{ recordId: number; distance: number }> = [];
+  for (const [recordId, distance] of nearest) if (near.minDistance === undefined || distance >= near.minDistance) candidates.push({ recordId, distance });
+  const { matches, docsExamined } = nearestMatches(collection, candidates, test, limit);
+  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: entries.length, docsExamined } };
+}
+
+/**
+ * The candidates that pass `test`, nearest first (ties by record). With a limit, candidates are ordered by distance
+ * first and tested until `limit` matched and the next one lies farther than the last match, so the matches returned are
+ * the nearest `limit` with every one tied at the last distance; otherwise every candidate is tested.
+ */
+function nearestMatches(
+  collection: Collection,
+  candidates: Array<{ recordId: number; distance: number; doc?: Document }>,
+  test: (doc: Document) => boolean,
+  limit: number | undefined,
+): { matches: Match[]; docsExamined: number } {
+  const byDistance = (a: { recordId: number; distance: number }, b: { recordId: number; distance: number }) =>
+    a.distance - b.distance || a.recordId - b.recordId;
   const matches: Match[] = [];
-  for (const [recordId, distance] of nearest) {
-    if (near.minDistance !== undefined && distance < near.minDistance) continue;
-    const doc = collection.records.get(recordId)!;
+  if (limit === undefined) {
+    for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates) if (test(doc)) matches.push({ recordId, doc, distance });
+    return { matches: matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId), docsExamined: candidates.length };
+  }
+  let docsExamined = 0;
+  for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates.sort(byDistance)) {
+    if (matches.length >= limit && distance > matches[matches.length - 1].distance!) break;
+    docsExamined++;
     if (test(doc)) matches.push({ recordId, doc, distance });
   }
-  matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
-  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: entries.length, docsExamined: nearest.size } };
+  return { matches, docsExamined };
 }
 
 /** A near query driven by candidate records: each one's indexed point measured, kept within the bounds, tested, nearest first. */
@@ -192,8 +224,9 @@ function nearFromCandidates(
   near: NearQuery,
   test: (doc: Document) => boolean,
   driver: { source: CandidateSource; ids: number[] },
+  limit: number | undefined,
 ): { matches: Match[]; plan: QueryPlan } {
-  const matches: Match[] = [];
+  const candidates: Array<{ recordId: number; distance: number; doc: Document }> = [];
   for (const recordId of driver.ids) {
     const doc = collection.records.get(recordId)!;
     // As the 2dsphere index does: the first value at the path is the record's point; a record without one is not indexed.
@@ -202,12 +235,12 @@ function nearFromCandidates(
     const distance = nearDistance(near, point);
     if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
     if (near.minDistance !== undefined && distance < near.minDistance) continue;
-    if (test(doc)) matches.push({ recordId, doc, distance });
+    candidates.push({ recordId, distance, doc });
   }
-  matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId);
+  const { matches, docsExamined } = nearestMatches(collection, candidates, test, limit);
   return {
     matches,
-    plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length },
+    plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined },
   };
 }
 
@@ -335,7 +368,7 @@ export function runFind(collection: Collection | undefined, spec: FindSpec, opti
   const sorted = spec.sort && Object.keys(spec.sort).length > 0 ? spec.sort : undefined;
   const byIndex = sorted && collection ? findInIndexOrder(collection, filter, sortKeys(sorted), skip, limit, options) : undefined;
   if (byIndex) return { docs: project(byIndex.docs, spec.projection, filter, options), plan: byIndex.plan };
-  const { matches, plan } = matchRecords(collection, filter, options);
+  const { matches, plan } = matchRecords(collection, filter, options, sorted || limit === undefined ? undefined : skip + limit);
   const ordered = sorted ? sortDocuments(matches, sorted, collationOf(options)?.compare) : matches;
   const page = ordered.slice(skip, limit === undefined ? undefined : skip + limit).map((match) => match.doc);
   return {
@@ -451,6 +484,23 @@ function leadingFindOf(pipeline: Document[]): { spec: FindSpec; stages: number }
   return { spec, stages: position };
 }
 
+/**
+ * How many of `$geoNear`'s nearest documents a pipeline can keep: `$geoNear`, optionally a `$sort` led by its distance
+ * field ascending, then `$limit` n. Ties at the last distance are kept by `$geoNear`, so the sort still sees them.
+ */
+function nearestNeededBy(pipeline: Document[]): number | undefined {
+  const distanceField = isPlainObject(pipeline[0]?.$geoNear) ? pipeline[0].$geoNear.distanceField : undefined;
+  let position = 1;
+  const sort = pipeline[position]?.$sort;
+  if (isPlainObject(sort)) {
+    const [field, direction] = Object.entries(sort)[0] ?? [];
+    if (field !== distanceField || numberType(direction) === undefined || Number(direction) !== 1) return undefined;
+    position++;
+  }
+  const limit = pipeline[position] && "$limit" in pipeline[position] ? wholeNumber(pipeline[position].$limit) : undefined;
+  return limit || undefined;
+}
+
 /** Runs an aggregation pipeline over a collection (or none, for `aggregate: 1`). `$out` is left to the caller. */
 export function runAggregate(collection: Collection | undefined, pipeline: Document[], options: QueryOptions): Document[] {
   for (const stage of pipeline) {
@@ -464,7 +514,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   const first = pipeline[0];
   const leading = leadingFindOf(pipeline);
   if (first && "$geoNear" in first) {
-    input = geoNearStage(collection, first.$geoNear as Document, options);
+    input = geoNearStage(collection, first.$geoNear as Document, options, nearestNeededBy(pipeline));
     rest = pipeline.slice(1);
   } else if (collection && leading) {
     // MongoDB's optimiser hands a leading $match/$sort/$skip/$limit to the query layer: the sort may walk an index.
@@ -604,7 +654,8 @@ function withNumberTypesOf(input: Document[], output: Document[]): Document[] {
   });
 }
 
-function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions): Document[] {
+/** Runs `$geoNear`; with `nearestLimit` (see `nearestNeededBy`) it may stop after the nearest matches the pipeline keeps. */
+function geoNearStage(collection: Collection | undefined, stage: Document, options: QueryOptions, nearestLimit: number | undefined): Document[] {
   if (typeof stage.distanceField !== "string") throw new CommandError("BadValue", "$geoNear requires a 'distanceField' option as a String");
   const near = parseGeoNearStage(stage);
   if (!collection) return [];
@@ -630,7 +681,7 @@ function geoNearStage(collection: Collection | undefined, stage: Document, optio
   };
   if (near.unit === "radians") Object.assign(filter[index.geoField!], { $maxDistance: near.maxDistance, $minDistance: near.minDistance });
   const multiplier = typeof stage.distanceMultiplier === "number" ? stage.distanceMultiplier : 1;
-  return matchRecords(collection, filter, options).matches.map(({ doc, distance }) => {
+  return matchRecords(collection, filter, options, nearestLimit).matches.map(({ doc, distance }) => {
     const out = { ...doc };
     setValue(out, stage.distanceField as string, distance! * multiplier);
     if (typeof stage.includeLocs === "string") setValue(out, stage.includeLocs, valuesAtPath(doc, index.geoField!)[0]);

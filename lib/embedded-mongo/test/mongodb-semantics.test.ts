@@ -1,5 +1,6 @@
 // MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
 import { Decimal128, Double, Int32, Long } from "mongodb";
+import type { Document } from "mongodb";
 import { databasePerTest } from "./helpers";
 
 const engine = databasePerTest("semantics");
@@ -416,6 +417,51 @@ describe("sorts walk an index when one gives the order", () => {
     expect(found.map((d) => d.k ?? null)).toEqual(await keys(1));
     const counted = await c.aggregate([{ $sort: { k: 1 } }, { $limit: 4 }, { $count: "n" }]).toArray();
     expect(counted).toEqual([{ n: 4 }]);
+  });
+});
+
+describe("$geoNear and $nearSphere with a limit return the nearest matches, ties included, as without one", () => {
+  // 300 points north of the centre at 60 distinct distances (5 records at each), so the order is known without a distance formula.
+  const docs = Array.from({ length: 300 }, (_, i) => ({
+    _id: i,
+    kind: i % 3 === 0 ? "a" : "b",
+    tags: ["x", i % 2 === 0 ? "even" : "odd"],
+    location: { type: "Point", coordinates: [136.45, 36.4 + (i % 60) * 0.0005] },
+  }));
+  const nearest = (keep: (d: (typeof docs)[number]) => boolean, n: number) =>
+    docs
+      .filter(keep)
+      .sort((x, y) => (x._id % 60) - (y._id % 60) || x._id - y._id)
+      .slice(0, n)
+      .map((d) => d._id);
+  const centre = { type: "Point", coordinates: [136.45, 36.4] };
+
+  it("a page of $geoNear sorted by distance then _id, through the cells and through an $all index", async () => {
+    const c = engine.db.collection<{ _id: number }>("nearest");
+    // Stored in reverse, so that insertion order and _id order disagree among equally distant records.
+    await c.insertMany([...docs].reverse());
+    await c.createIndex({ location: "2dsphere" });
+    await c.createIndex({ tags: 1 });
+    const page = async (query: Document, n: number) =>
+      (
+        await c
+          .aggregate([
+            { $geoNear: { near: centre, key: "location", distanceField: "d", maxDistance: 5_000, spherical: true, query } },
+            { $sort: { d: 1, _id: 1 } },
+            { $limit: n },
+          ])
+          .toArray()
+      ).map((d) => d._id);
+    // 7 ends inside the second group of five equally distant records.
+    for (const n of [1, 5, 7, 12]) {
+      expect(await page({ kind: "a" }, n)).toEqual(nearest((d) => d.kind === "a", n));
+      expect(await page({ kind: "a", tags: { $all: ["x", "even"] } }, n)).toEqual(nearest((d) => d.kind === "a" && d._id % 2 === 0, n));
+    }
+    const found = await c
+      .find({ kind: "b", location: { $nearSphere: { $geometry: centre, $maxDistance: 5_000 } } })
+      .limit(8)
+      .toArray();
+    expect(found.map((d) => d._id % 60)).toEqual(nearest((d) => d.kind === "b", 8).map((id) => id % 60));
   });
 });
 

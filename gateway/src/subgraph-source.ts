@@ -10,6 +10,7 @@ import {
   IDENTITY_CLAIMS,
   IDENTITY_HEADER,
   IDENTITY_READS_HEADER,
+  IdentityReadLog,
   PUBLIC_IDENTITY,
   REQUEST_ID_HEADER,
   bodyDigest,
@@ -19,7 +20,7 @@ import {
   signSubgraphRequest,
   subgraphSigningKey,
 } from "@tsunagu/service-kit";
-import type { Identity, IdentityClaim, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
+import type { Identity, Logger, ReadinessCheck, RequestContext } from "@tsunagu/service-kit";
 import { failurePath } from "./failure-path";
 import { subgraphPool } from "./subgraph-client";
 import type { SubgraphPool } from "./subgraph-client";
@@ -191,28 +192,6 @@ function isQueryOperation(operation: string | undefined): boolean {
 /** Checks an error's name without instanceof (fetch's DOMException may come from another realm). */
 function isNamed(error: unknown, name: string): boolean {
   return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
-}
-
-/**
- * The claims of the caller's identity that the subgraph answers of one gateway operation read (their union, as each
- * subgraph reported it in IDENTITY_READS_HEADER); every claim once an answer is unaccounted for (a failed call, a
- * subgraph that did not say, an audited subgraph). Put in the operation's context as `identityReads` to be kept.
- */
-export class IdentityReadLog {
-  private readonly claims = new Set<IdentityClaim>();
-
-  record(claims: readonly IdentityClaim[]): void {
-    for (const claim of claims) this.claims.add(claim);
-  }
-
-  recordAll(): void {
-    this.record(IDENTITY_CLAIMS);
-  }
-
-  /** The claims read so far, in IDENTITY_CLAIMS order. */
-  reads(): IdentityClaim[] {
-    return IDENTITY_CLAIMS.filter((claim) => this.claims.has(claim));
-  }
 }
 
 /** The operation's IdentityReadLog, when whoever ran it asked for one. */

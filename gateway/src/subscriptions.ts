@@ -28,14 +28,13 @@ import { CloseCode } from "graphql-ws";
 import type { Context, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { REQUEST_ID_HEADER, badUserInput, codedError, forbidden, internalError, rateLimited, requestIdFrom } from "@tsunagu/service-kit";
+import { IdentityReadLog, REQUEST_ID_HEADER, badUserInput, codedError, forbidden, internalError, rateLimited, requestIdFrom } from "@tsunagu/service-kit";
 import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
 import type { Authenticate } from "./auth";
 import type { RateLimiter } from "./rate-limit";
 import { rateLimitKey } from "./rate-limit";
 import { ConcurrencyLimit, EventLookups, EventStream, subscriptionResult } from "./subscription-events";
 import type { LookupOutcome, PendingResult } from "./subscription-events";
-import { IdentityReadLog } from "./subgraph-source";
 import { SUBSCRIPTION_FIELDS } from "./subscription-fields";
 import type { RootLookup, SubscriptionField, SubscriptionSchema } from "./subscription-fields";
 

@@ -1,9 +1,9 @@
 // The gateway's side of the identity claims an answer read: a subgraph call records what the subgraph reported, every claim for an audited subgraph, and every claim when the call failed.
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { IDENTITY_CLAIMS, createPubSub } from "@tsunagu/service-kit";
+import { IDENTITY_CLAIMS, IdentityReadLog, createPubSub } from "@tsunagu/service-kit";
 import type { Identity, PubSub, RequestContext, RunningService } from "@tsunagu/service-kit";
 import { TEST_IDENTITY_SECRET } from "@tsunagu/test-kit";
-import { IdentityReadLog, SignedSubgraphDataSource } from "../src/subgraph-source";
+import { SignedSubgraphDataSource } from "../src/subgraph-source";
 import { silentLogger } from "./helpers";
 import { startDirectory } from "./subscription-stack";
 

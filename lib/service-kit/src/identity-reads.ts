@@ -15,6 +15,27 @@ const NONE = "-";
 const ALL = "*";
 const KNOWN_CLAIMS: ReadonlySet<string> = new Set(IDENTITY_CLAIMS);
 
+/**
+ * A set of claims read, listed in IDENTITY_CLAIMS order: what one subgraph answer read (see trackIdentityReads), or
+ * at the gateway the union over an operation's subgraph answers, every claim once an answer is unaccounted for.
+ */
+export class IdentityReadLog {
+  private readonly claims = new Set<IdentityClaim>();
+
+  record(claims: Iterable<IdentityClaim>): void {
+    for (const claim of claims) this.claims.add(claim);
+  }
+
+  recordAll(): void {
+    this.record(IDENTITY_CLAIMS);
+  }
+
+  /** The claims read so far, in IDENTITY_CLAIMS order. */
+  reads(): IdentityClaim[] {
+    return IDENTITY_CLAIMS.filter((claim) => this.claims.has(claim));
+  }
+}
+
 /** An identity that records which of its claims are read, and the record. */
 export interface TrackedIdentity {
   /** Behaves as the identity it wraps; reading a claim (or asking whether it is there) records it, listing or copying the claims records all. */
@@ -29,10 +50,10 @@ export interface TrackedIdentity {
  * every claim: when in doubt, the answer depended on the whole identity.
  */
 export function trackIdentityReads(identity: Identity): TrackedIdentity {
-  const read = new Set<IdentityClaim>();
-  const readAll = () => IDENTITY_CLAIMS.forEach((claim) => read.add(claim));
+  const log = new IdentityReadLog();
+  const readAll = () => log.recordAll();
   const record = (key: string | symbol) => {
-    if (typeof key === "string" && KNOWN_CLAIMS.has(key)) read.add(key as IdentityClaim);
+    if (typeof key === "string" && KNOWN_CLAIMS.has(key)) log.record([key as IdentityClaim]);
     else readAll();
   };
   const tracked = new Proxy(identity, {
@@ -62,7 +83,7 @@ export function trackIdentityReads(identity: Identity): TrackedIdentity {
       throw new TypeError("The caller's identity is read-only");
     },
   });
-  return { identity: tracked, reads: () => IDENTITY_CLAIMS.filter((claim) => read.has(claim)) };
+  return { identity: tracked, reads: () => log.reads() };
 }
 
 /** The IDENTITY_READS_HEADER value for `claims`. */

@@ -1,4 +1,4 @@
-// `npm run codegen [-- --check] [names...]`: generates each subgraph's resolver types (subgraphs/<name>/src/generated/resolvers-types.ts) from schema/<name>.graphql the tests' typed documents (<package>/test/generated/operations.ts) from their operations and the pages' (web/src/generated/graphql.ts) from web/src/operations and the supergraph's API schema, or with --check fails when a committed file is stale.
+// `npm run codegen [-- --check] [names...]`: generates each subgraph's resolver types (subgraphs/<name>/src/generated/resolvers-types.ts) from schema/<name>.graphql, the tests' typed documents (<package>/test/generated/operations.ts) from their operations and the pages' (web/src/generated/graphql.ts) from web/src/operations and the supergraph's API schema, or with --check fails when a committed file is stale.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";

@@ -13,7 +13,7 @@ import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 import { groupsModels, seedDemoGroups, startGroupsSubgraph } from "@tsunagu/groups";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
-import { cpuCell, loadLine, openLoop, summarise, table } from "./load";
+import { answerText, cpuCell, loadLine, openLoop, summarise, table } from "./load";
 import type { LoadRun, Summary } from "./load";
 import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
 import { ROOT, startBenchGateway, startChild, startCpuProfile, stopChild } from "./processes";
@@ -119,17 +119,6 @@ function summaryRow(label: string, summary: Summary): string[] {
   ];
 }
 
-/** POSTs one look-up and returns the raw answer text. */
-async function lookUpOnce(url: string, query: string, headersFor: (body: string) => Record<string, string>, code: string): Promise<string> {
-  const variables = { input: { cardCode: code, reason: "ベンチマーク（確認）", incidentNumber: "BENCH-CHECK" } };
-  const body = JSON.stringify({ query, variables });
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headersFor(body) }, body });
-  const text = await response.text();
-  if (!response.ok || text.includes('"errors"') || !text.includes('"outcome":"ALLOWED"'))
-    throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
-  return text;
-}
-
 async function main(): Promise<void> {
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
@@ -145,11 +134,8 @@ async function main(): Promise<void> {
     const { urls, cardCodes } = server.ready;
     const supergraphPath = join(workDir, "supergraph.graphql");
     writeFileSync(supergraphPath, composeSupergraph(readSubgraphSources(join(ROOT, "schema")).filter((source) => source.name in urls)));
-    const gateway = await startBenchGateway(server.ready.mongoUri, {
+    const gateway = await startBenchGateway(server.ready.mongoUri, urls, {
       SUPERGRAPH_PATH: supergraphPath,
-      SUBGRAPH_URLS: Object.entries(urls)
-        .map(([name, url]) => `${name}=${url}`)
-        .join(","),
       IDENTITY_SECRET: identitySecret,
       JWT_SECRET: jwtSecret,
       JWT_ISSUER: JWT.issuer,
@@ -162,8 +148,9 @@ async function main(): Promise<void> {
     const direct = (crew: number, body: string) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, "emergency", urls.emergency, body);
 
     const code = cardCodes[0];
-    const gatewayText = await lookUpOnce(gateway.ready, CREW_LOOKUP_QUERY, () => throughGateway(0), code);
-    const directText = await lookUpOnce(urls.emergency, CREW_DIRECT_QUERY, (body) => direct(0, body), code);
+    // One look-up of the same card code each way, from crew 0, to check that both answer it for the same person.
+    const gatewayText = await answerText(gateway.ready, crewLookUps(CREW_LOOKUP_QUERY, [code], throughGateway));
+    const directText = await answerText(urls.emergency, crewLookUps(CREW_DIRECT_QUERY, [code], direct));
     const person = (text: string) =>
       JSON.stringify((JSON.parse(text) as { data: { emergencyLookup: { profile: { person: unknown } } } }).data.emergencyLookup.profile.person);
     if (person(gatewayText) !== person(directText)) throw new Error("the gateway and the subgraph answered the look-up for different people");

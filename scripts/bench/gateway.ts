@@ -13,9 +13,9 @@ import { CREW_LOOKUP_QUERY } from "@tsunagu/emergency";
 import { issueToken } from "@tsunagu/gateway";
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
-import { closedLoop, cpuCell, loadLine, summarise, table } from "./load";
+import { answerText, closedLoop, cpuCell, loadLine, summarise, table } from "./load";
 import type { LoadRequest, LoadRun, Watched } from "./load";
-import { CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
+import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
 import { ROOT, startBenchGateway, startChild, stopChild } from "./processes";
 import type { Child } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
@@ -91,17 +91,7 @@ async function startGateways(
     JWT_ISSUER: JWT.issuer,
     JWT_AUDIENCE: JWT.audience,
   };
-  const tsunagu = await startBenchGateway(
-    mongoUri,
-    {
-      ...common,
-      SUBGRAPH_URLS: Object.entries(urls)
-        .map(([name, url]) => `${name}=${url}`)
-        .join(","),
-      SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
-    },
-    profile("tsunagu"),
-  );
+  const tsunagu = await startBenchGateway(mongoUri, urls, { ...common, SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS) }, profile("tsunagu"));
   children.push(tsunagu);
   const hive = await startChild<string>(
     "scripts/bench/hive-gateway.ts",
@@ -115,15 +105,10 @@ async function startGateways(
 
 /** POSTs one request of `request` and returns the answer's data, failing on an error or an answer the request does not accept. */
 async function answerOf(url: string, request: LoadRequest): Promise<unknown> {
-  const body = typeof request.body === "string" ? request.body : request.body();
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...request.headers(body) }, body });
-  const text = await response.text();
-  if (!response.ok || !(request.accept?.(text) ?? !text.includes('"errors"')))
-    throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
-  return (JSON.parse(text) as { data: unknown }).data;
+  return (JSON.parse(await answerText(url, request)) as { data: unknown }).data;
 }
 
-/** The three targets of a case: direct to `subgraph` with `directQuery`, and `query` through each gateway, with `gatewayHeaders`. */
+/** The three targets of a case: `direct` to `subgraph`, and `throughGateway` through each gateway. */
 function targetsOf(
   subgraph: { url: string; pid: number },
   gateways: { tsunagu: Child<string>; hive: Child<string> },
@@ -266,18 +251,15 @@ async function cityCases(secrets: { identity: string; jwt: string }, workDir: st
   );
   const q3Gateway = crewLookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => ({ authorization: `Bearer ${tokens[crew]}` }));
   const person = (data: unknown) => JSON.stringify((data as { emergencyLookup: { profile: { person: unknown } } }).emergencyLookup.profile.person);
-  const oneLookUp: LoadRequest = {
-    body: JSON.stringify({ query: CREW_LOOKUP_QUERY, variables: { input: { cardCode: cardCodes[0], reason: "ベンチマーク（確認）" } } }),
-    headers: () => ({ authorization: `Bearer ${tokens[0]}` }),
-    accept: (text) => q3Gateway.accept?.(text) ?? false,
-  };
+  // The same card code through each gateway, to check that both answer it for the same person.
+  const oneLookUp = crewLookUps(CREW_LOOKUP_QUERY, [cardCodes[0]], (crew) => ({ authorization: `Bearer ${tokens[crew]}` }));
   const looked = [await answerOf(gateways.tsunagu.ready, oneLookUp), await answerOf(gateways.hive.ready, oneLookUp)];
   if (person(looked[0]) !== person(looked[1])) throw new Error("the gateways answered the look-up for different people");
   await runCase({
     name: "Q3",
     description:
       `the crew's look-up (emergencyLookup mutation by card code, with the primary hospital's phone from resources and the care manager's from groups), ` +
-      `random among ${cardCodes.length} demo residents, from 50 EMS crews in turn; each writes its audit entry; direct: hospital and care manager as bare references`,
+      `random among ${cardCodes.length} demo residents, from ${CREWS} EMS crews in turn; each writes its audit entry; direct: hospital and care manager as bare references`,
     targets: targetsOf(subgraphs(urls.emergency), gateways, q3Direct, q3Gateway),
   });
 }

@@ -77,6 +77,15 @@ function finish(started: number, before: Record<string, number>, watched: Watche
   };
 }
 
+/** POSTs one request of `request` and returns the answer's text, failing on an error or an answer the request does not accept (a check before a load). */
+export async function answerText(url: string, request: LoadRequest): Promise<string> {
+  const body = typeof request.body === "string" ? request.body : request.body();
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...request.headers(body) }, body });
+  const text = await response.text();
+  if (!response.ok || !(request.accept ?? defaultAccept)(text)) throw new Error(`${url} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+  return text;
+}
+
 /** `concurrency` clients each sending the next request as soon as the last is answered, for `seconds`. */
 export async function closedLoop(
   url: string,

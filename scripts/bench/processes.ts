@@ -47,9 +47,14 @@ export async function startChild<T>(
 
 /**
  * The gateway as a production process on a free loopback port over the benchmark's engine (`mongoUri`, database
- * `bench`), rate limits out of the way; `env` adds the subgraphs, secrets and settings. Resolves with its URL.
+ * `bench`) and the subgraphs at `urls` (name → URL), rate limits out of the way; `env` adds the secrets and settings. Resolves with its URL.
  */
-export function startBenchGateway(mongoUri: string, env: Record<string, string>, flags: readonly string[] = []): Promise<Child<string>> {
+export function startBenchGateway(
+  mongoUri: string,
+  urls: Readonly<Record<string, string>>,
+  env: Record<string, string>,
+  flags: readonly string[] = [],
+): Promise<Child<string>> {
   return startChild<string>(
     "gateway/src/main.ts",
     {
@@ -59,6 +64,9 @@ export function startBenchGateway(mongoUri: string, env: Record<string, string>,
       PORT: "0",
       MONGODB_URI: mongoUri,
       MONGODB_DB: "bench",
+      SUBGRAPH_URLS: Object.entries(urls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(","),
       RATE_LIMIT_BURST: "1000000",
       RATE_LIMIT_PER_SECOND: "1000000",
       ...env,

@@ -185,8 +185,8 @@ class Deliveries {
     this.counts[post] = 0;
   }
 
-  received(title: string | undefined): void {
-    const post = Number(title?.replace("bench ", ""));
+  received(title: string): void {
+    const post = Number(title.replace("bench ", ""));
     const sent = this.sentAt[post];
     if (sent === undefined) this.errors++;
     else if (!this.closed.has(post)) {
@@ -237,8 +237,9 @@ async function subscribeAll(server: ServerProcess, url: string, tokens: readonly
         { query: SUBSCRIPTION, variables: { board: server.served.boardId } },
         {
           next: ({ data, errors }) => {
-            if (errors !== undefined) deliveries.errors++;
-            deliveries.received(data?.postAdded.title);
+            // An answer with errors counts once as an error; only a delivered post counts as received.
+            if (errors !== undefined || data?.postAdded === undefined) deliveries.errors++;
+            else deliveries.received(data.postAdded.title);
           },
           error: () => {
             deliveries.errors++;

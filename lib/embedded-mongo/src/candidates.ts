@@ -36,16 +36,30 @@ function valuesSource(index: Index, values: readonly unknown[], combined: boolea
   if (values.length === 0 || !values.every(scalar)) return undefined;
   if (index.spec.sparse && values.some((value) => value === null)) return undefined;
   const padding = index.fields.length - 1;
+  const ranges = values.map((value): KeyRange => ({
+    low: [value, ...Array(padding).fill(MIN_KEY), MIN_KEY],
+    high: [value, ...Array(padding).fill(MAX_KEY), MAX_KEY],
+    includeHigh: true,
+  }));
+  return rangesSource(index, ranges, combined);
+}
+
+interface KeyRange {
+  low: unknown[];
+  high: unknown[];
+  includeHigh: boolean;
+}
+
+/** The records with an entry of the index in one of `ranges`. */
+function rangesSource(index: Index, ranges: readonly KeyRange[], combined: boolean): CandidateSource {
   return {
     indexName: index.name,
     combined,
     list(limit) {
       const ids = new Set<number>();
-      for (const value of values) {
-        const low = [value, ...Array(padding).fill(MIN_KEY), MIN_KEY];
-        const high = [value, ...Array(padding).fill(MAX_KEY), MAX_KEY];
+      for (const { low, high, includeHigh } of ranges) {
         let over = false;
-        index.tree.forRange(low, high, true, (entry) => {
+        index.tree.forRange(low, high, includeHigh, (entry) => {
           ids.add(entry[entry.length - 1] as number);
           if (ids.size > limit) over = true;
           return over ? { break: true } : undefined;
@@ -91,22 +105,8 @@ function prefixSource(index: Index, prefix: string): CandidateSource | undefined
   const last = prefix.charCodeAt(prefix.length - 1);
   if (index.collation || last === 0xffff) return undefined;
   // The strings starting with the prefix are those from it up to (not including) the prefix with its last unit raised.
-  const low = [prefix, MIN_KEY];
-  const high = [`${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}`, MIN_KEY];
-  return {
-    indexName: index.name,
-    combined: true,
-    list(limit) {
-      const ids = new Set<number>();
-      let over = false;
-      index.tree.forRange(low, high, false, (entry) => {
-        ids.add(entry[entry.length - 1] as number);
-        if (ids.size > limit) over = true;
-        return over ? { break: true } : undefined;
-      });
-      return over ? undefined : [...ids];
-    },
-  };
+  const high = `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}`;
+  return rangesSource(index, [{ low: [prefix, MIN_KEY], high: [high, MIN_KEY], includeHigh: false }], true);
 }
 
 /** The records a `$regex` on the index's first field can match, when the pattern is an anchored literal. */

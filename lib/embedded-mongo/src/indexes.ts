@@ -146,7 +146,7 @@ export class Index {
       const raw = valuesAtParts(doc, this.paths[position]);
       if (raw.length > 0) present = true;
       const values = flattened(raw);
-      arrayFields += raw.filter(Array.isArray).length;
+      for (const value of raw) if (Array.isArray(value)) arrayFields++;
       if (raw.length > 1) arrayFields++;
       return values.length === 0 ? [null] : this.distinct(values);
     });

@@ -26,7 +26,6 @@ export interface RecoveryTarget {
 
 /** What recovery found besides the documents and records it handed over. */
 export interface RecoveredState {
-  snapshotSeq: number;
   /** The sequence number of the last record (the snapshot's when the journal adds none). */
   lastSeq: number;
   /** Bytes cut from the end of the journal because the last write was torn by a crash. */
@@ -140,7 +139,7 @@ export async function recover(dataDir: string, target: RecoveryTarget): Promise<
       await fs.truncate(path, validLength);
     }
   }
-  return { snapshotSeq, lastSeq: expectedSeq - 1, tornBytes };
+  return { lastSeq: expectedSeq - 1, tornBytes };
 }
 
 /** Produces the documents of a snapshot (header and footer are added by the journal). */

@@ -201,12 +201,12 @@ function nearestMatches(
   test: (doc: Document) => boolean,
   limit: number | undefined,
 ): { matches: Match[]; docsExamined: number } {
-  const byDistance = (a: { recordId: number; distance: number }, b: { recordId: number; distance: number }) =>
-    a.distance - b.distance || a.recordId - b.recordId;
+  const byDistance = (a: { recordId: number; distance?: number }, b: { recordId: number; distance?: number }) =>
+    a.distance! - b.distance! || a.recordId - b.recordId;
   const matches: Match[] = [];
   if (limit === undefined) {
     for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates) if (test(doc)) matches.push({ recordId, doc, distance });
-    return { matches: matches.sort((a, b) => a.distance! - b.distance! || a.recordId - b.recordId), docsExamined: candidates.length };
+    return { matches: matches.sort(byDistance), docsExamined: candidates.length };
   }
   let docsExamined = 0;
   for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates.sort(byDistance)) {
@@ -449,6 +449,13 @@ function wholeNumber(value: unknown): number | undefined {
   return Number.isSafeInteger(number) && number >= 0 ? number : undefined;
 }
 
+/** A sort key's direction given exactly as 1 or -1 (any BSON number type); undefined for anything else ($meta, 2, "1"). */
+function sortDirection(value: unknown): 1 | -1 | undefined {
+  if (numberType(value) === undefined) return undefined;
+  const number = Number(value);
+  return number === 1 || number === -1 ? number : undefined;
+}
+
 /**
  * The find a pipeline starts with: an optional `$match` (without `$expr` or geo-near), a `$sort` by fields, then an
  * optional `$skip` and an optional positive `$limit`, with how many stages it covers. Anything else (an invalid value
@@ -466,7 +473,7 @@ function leadingFindOf(pipeline: Document[]): { spec: FindSpec; stages: number }
   }
   const sort = stage().$sort;
   const directions = isPlainObject(sort) ? Object.values(sort) : [];
-  if (directions.length === 0 || !directions.every((direction) => numberType(direction) !== undefined && [1, -1].includes(Number(direction)))) return undefined;
+  if (directions.length === 0 || !directions.every((direction) => sortDirection(direction) !== undefined)) return undefined;
   spec.sort = sort;
   position++;
   if ("$skip" in stage()) {
@@ -494,7 +501,7 @@ function nearestNeededBy(pipeline: Document[]): number | undefined {
   const sort = pipeline[position]?.$sort;
   if (isPlainObject(sort)) {
     const [field, direction] = Object.entries(sort)[0] ?? [];
-    if (field !== distanceField || numberType(direction) === undefined || Number(direction) !== 1) return undefined;
+    if (field !== distanceField || sortDirection(direction) !== 1) return undefined;
     position++;
   }
   const limit = pipeline[position] && "$limit" in pipeline[position] ? wholeNumber(pipeline[position].$limit) : undefined;
@@ -512,8 +519,9 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   let input: Document[];
   let rest = pipeline;
   const first = pipeline[0];
-  const leading = leadingFindOf(pipeline);
-  if (first && "$geoNear" in first) {
+  const startsNear = first !== undefined && "$geoNear" in first;
+  const leading = startsNear ? undefined : leadingFindOf(pipeline);
+  if (startsNear) {
     input = geoNearStage(collection, first.$geoNear as Document, options, nearestNeededBy(pipeline));
     rest = pipeline.slice(1);
   } else if (collection && leading) {

@@ -106,6 +106,8 @@ test("the map draws the outline of every district the API gives one, with its na
   await page.getByLabel("ことば（名前・よみがな）").fill("ほうもんかんご");
   await page.getByRole("button", { name: "さがす" }).click();
   await page.getByText(/件見つかりました/).waitFor();
+  // The map zooms to the results: a click during Leaflet's zoom animation lands where the marker was.
+  await page.waitForFunction(() => document.querySelector(".leaflet-zoom-anim") === null);
   await page.locator("path.resource-marker").first().click();
   await page.locator("#detail-heading").waitFor();
   await keepScreenshot(page, "portal-district-outlines");

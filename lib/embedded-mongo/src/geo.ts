@@ -190,32 +190,68 @@ export function nearDistance(query: NearQuery, point: Point): number {
   return query.unit === "meters" ? angle * EARTH_RADIUS_METERS : angle;
 }
 
-// 2dsphere index cells: a regular 0.01-degree grid (about 1.1 km north-south), so that near and within queries
-// read only nearby cells.
-const CELL_DEGREES = 0.01;
-const ROW_WIDTH = 100_000;
+// 2dsphere index cells: a regular 0.001-degree grid (about 110 m north-south), numbered row by row, so that a near
+// query reads the cells of a disc row by row, one index range per row, and can walk outward ring by ring.
+const CELL_DEGREES = 0.001;
+/** More than the 360,000 columns of a row: a row's cells are consecutive numbers. */
+const ROW_WIDTH = 1_000_000;
+/** Discs spanning more rows than this (about 220 km) are not worth reading cell by cell. */
+const MAX_ROWS = 4_000;
+/** Degrees added to every bound of a covering, far above floating-point error, so that no point on the edge is missed. */
+const MARGIN_DEGREES = 1e-7;
+
+const toDegrees = (radians: number): number => (radians * 180) / Math.PI;
+
+const rowOf = (lat: number): number => Math.floor((lat + 90) / CELL_DEGREES);
+const columnOf = (lng: number): number => Math.floor((lng + 180) / CELL_DEGREES);
 
 export function geoCellOf(point: Point): number {
-  const row = Math.floor((point.lat + 90) / CELL_DEGREES);
-  const col = Math.floor((point.lng + 180) / CELL_DEGREES);
-  return row * ROW_WIDTH + col;
+  return rowOf(point.lat) * ROW_WIDTH + columnOf(point.lng);
 }
 
+/** Inclusive ranges of cell numbers, at most one per row, in ascending order. */
+export type CellRanges = Array<[number, number]>;
+
 /**
- * Inclusive cell ranges covering a circle around a point, or undefined when the circle is too large for the grid
- * to help (then every indexed point is a candidate).
+ * The cells holding every point within `angle` radians of `centre`: per row, the columns the disc reaches within the
+ * row's latitudes. Undefined when the disc is too large for the grid to help, or holds a pole or crosses the
+ * antimeridian (then every indexed point is a candidate).
  */
-export function cellRangesAround(centre: Point, radiusMeters: number): Array<[number, number]> | undefined {
-  const latDelta = (radiusMeters / EARTH_RADIUS_METERS) * (180 / Math.PI);
-  const maxLat = Math.abs(centre.lat) + latDelta;
-  if (latDelta > 5 || maxLat >= 89) return undefined;
-  const lngDelta = latDelta / Math.cos(toRadians(maxLat));
-  if (centre.lng - lngDelta < -180 || centre.lng + lngDelta > 180) return undefined;
-  const low = geoCellOf({ lng: centre.lng - lngDelta, lat: centre.lat - latDelta });
-  const high = geoCellOf({ lng: centre.lng + lngDelta, lat: centre.lat + latDelta });
-  const ranges: Array<[number, number]> = [];
-  const [rowLow, colLow] = [Math.floor(low / ROW_WIDTH), low % ROW_WIDTH];
-  const [rowHigh, colHigh] = [Math.floor(high / ROW_WIDTH), high % ROW_WIDTH];
-  for (let row = rowLow; row <= rowHigh; row++) ranges.push([row * ROW_WIDTH + colLow, row * ROW_WIDTH + colHigh]);
+export function cellsCovering(centre: Point, angle: number): CellRanges | undefined {
+  const latDelta = toDegrees(angle) + MARGIN_DEGREES;
+  const [south, north] = [centre.lat - latDelta, centre.lat + latDelta];
+  if (south <= -90 || north >= 90) return undefined;
+  const [firstRow, lastRow] = [rowOf(south), rowOf(north)];
+  if (lastRow - firstRow > MAX_ROWS) return undefined;
+  const phi0 = toRadians(centre.lat);
+  // The disc is widest in longitude where a meridian touches it: sin(lat) = sin(lat0) / cos(angle).
+  const widest = toDegrees(Math.asin(Math.max(-1, Math.min(1, Math.sin(phi0) / Math.cos(angle)))));
+  const ranges: CellRanges = [];
+  for (let row = firstRow; row <= lastRow; row++) {
+    const [rowSouth, rowNorth] = [row * CELL_DEGREES - 90, (row + 1) * CELL_DEGREES - 90];
+    // The half-width grows towards `widest` and shrinks past it: within the row it is largest at the latitude nearest to it.
+    const lat = Math.max(south, rowSouth, Math.min(north, rowNorth, widest));
+    const phi = toRadians(Math.max(-90 + MARGIN_DEGREES, Math.min(90 - MARGIN_DEGREES, lat)));
+    const cosine = (Math.cos(angle) - Math.sin(phi0) * Math.sin(phi)) / (Math.cos(phi0) * Math.cos(phi));
+    const halfWidth = (cosine <= -1 ? 180 : cosine >= 1 ? 0 : toDegrees(Math.acos(cosine))) + MARGIN_DEGREES;
+    const [west, east] = [centre.lng - halfWidth, centre.lng + halfWidth];
+    if (west < -180 || east > 180) return undefined;
+    ranges.push([row * ROW_WIDTH + columnOf(west), row * ROW_WIDTH + columnOf(east)]);
+  }
   return ranges;
+}
+
+/** The cells of `outer` that `inner` (a covering of a smaller disc around the same centre) leaves out. */
+export function cellsBeyond(outer: CellRanges, inner: CellRanges): CellRanges {
+  const innerByRow = new Map(inner.map((range) => [Math.floor(range[0] / ROW_WIDTH), range]));
+  const beyond: CellRanges = [];
+  for (const [from, to] of outer) {
+    const read = innerByRow.get(Math.floor(from / ROW_WIDTH));
+    if (!read) beyond.push([from, to]);
+    else {
+      if (from < read[0]) beyond.push([from, read[0] - 1]);
+      if (to > read[1]) beyond.push([read[1] + 1, to]);
+    }
+  }
+  return beyond;
 }

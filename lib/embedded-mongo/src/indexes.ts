@@ -6,7 +6,7 @@ import { Query, queryOptions } from "./query-language";
 import { compareKeys, compareValues, describeValue, valuesAtParts, MIN_KEY, MAX_KEY } from "./bson-values";
 import { compileFastMatcher } from "./fast-match";
 import { CommandError } from "./errors";
-import { geoCellOf, parsePoint, type Point } from "./geo";
+import { geoCellOf, parsePoint } from "./geo";
 import { collationKey, holdsString, parseCollation, type Collation } from "./collation";
 
 /** An index as listIndexes shows it. */
@@ -321,16 +321,14 @@ export class Index {
     return { recordIds, keysExamined };
   }
 
-  /** The indexed points whose cell lies in one of the given inclusive cell ranges (geo field first in the key). */
-  scanCells(ranges: Array<[number, number]>): Array<{ recordId: number; point: Point }> {
-    const found: Array<{ recordId: number; point: Point }> = [];
+  /** Visits the indexed points whose cell lies in one of the given inclusive cell ranges (geo field first in the key). */
+  forEachPointInCells(ranges: readonly (readonly [number, number])[], visit: (recordId: number, lng: number, lat: number) => void): void {
     for (const [from, to] of ranges) {
       this.tree.forRange([[from], MIN_KEY], [[to, MAX_KEY], MAX_KEY], true, (entry) => {
         const [, lng, lat] = entry[0] as [number, number, number];
-        found.push({ recordId: entry[entry.length - 1] as number, point: { lng, lat } });
+        visit(entry[entry.length - 1] as number, lng, lat);
       });
     }
-    return found;
   }
 }
 

@@ -3,7 +3,7 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
+import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
@@ -11,8 +11,9 @@ import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
 import { evaluatingTyped, withLiteralTypes } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
-import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
-import { candidateSources, smallestSource, type CandidateSource } from "./candidates";
+import { parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
+import { candidateSources, smallestSource } from "./candidates";
+import { matchNear } from "./near";
 import { holdsString, parseCollation, type Collation } from "./collation";
 
 /** The collation an operation runs under (carried in its query options, in MongoDB's full form), or undefined for simple. */
@@ -130,118 +131,6 @@ function drivenByCandidates(collection: Collection, filter: Document, test: (doc
     if (test(doc)) matches.push({ recordId, doc });
   }
   return { matches, plan: { stage: "IXSCAN", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined: driver.ids.length } };
-}
-
-/** The entries of a 2dsphere index in the given cell ranges, as a candidate source. */
-function cellsSource(index: Index, ranges: Array<[number, number]>): CandidateSource {
-  return {
-    indexName: index.name,
-    combined: false,
-    list(limit) {
-      const ids = new Set<number>();
-      for (const [from, to] of ranges) {
-        let over = false;
-        index.tree.forRange([[from], MIN_KEY], [[to, MAX_KEY], MAX_KEY], true, (entry) => {
-          ids.add(entry[entry.length - 1] as number);
-          over = ids.size > limit;
-          return over ? { break: true } : undefined;
-        });
-        if (over) return undefined;
-      }
-      return [...ids];
-    },
-  };
-}
-
-function matchNear(
-  collection: Collection,
-  field: string,
-  near: NearQuery,
-  test: (doc: Document) => boolean,
-  rest: Document,
-  collation: Collation | undefined,
-  limit: number | undefined,
-): { matches: Match[]; plan: QueryPlan } {
-  const index = [...collection.indexes.values()].find((candidate) => candidate.geoField === field && candidate.fields[0] === field);
-  if (!index)
-    throw new CommandError(
-      "NoQueryExecutionPlans",
-      `error processing query: planner returned error :: caused by :: unable to find index for $geoNear query (no 2dsphere index on '${field}')`,
-    );
-  const radiusMeters = near.maxDistance === undefined ? undefined : near.unit === "meters" ? near.maxDistance : near.maxDistance * EARTH_RADIUS_METERS;
-  const ranges = (radiusMeters !== undefined && cellRangesAround(near.centre, radiusMeters)) || [[0, Number.MAX_SAFE_INTEGER] as [number, number]];
-  // With `$all`/`$or` conditions on indexed fields, the records they yield drive when fewer than the cells hold.
-  const sources = collation ? [] : candidateSources(collection, rest);
-  const cells = cellsSource(index, ranges);
-  const driver = sources.some((source) => source.combined) ? smallestSource([cells, ...sources], collection.size) : undefined;
-  if (driver && driver.source !== cells) return nearFromCandidates(collection, field, near, test, driver, limit);
-  const entries = index.scanCells(ranges);
-  // Nearest indexed point per record (a record may hold several), measured from the index without fetching documents.
-  const nearest = new Map<number, number>();
-  for (const { recordId, point } of entries) {
-    const distance = nearDistance(near, point);
-    if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
-    const known = nearest.get(recordId);
-    if (known === undefined || distance < known) nearest.set(recordId, distance);
-  }
-  const candidates: Array<{ recordId: number; distance: number }> = [];
-  for (const [recordId, distance] of nearest) if (near.minDistance === undefined || distance >= near.minDistance) candidates.push({ recordId, distance });
-  const { matches, docsExamined } = nearestMatches(collection, candidates, test, limit);
-  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: entries.length, docsExamined } };
-}
-
-/**
- * The candidates that pass `test`, nearest first (ties by record). With a limit, candidates are ordered by distance
- * first and tested until `limit` matched and the next one lies farther than the last match, so the matches returned are
- * the nearest `limit` with every one tied at the last distance; otherwise every candidate is tested.
- */
-function nearestMatches(
-  collection: Collection,
-  candidates: Array<{ recordId: number; distance: number; doc?: Document }>,
-  test: (doc: Document) => boolean,
-  limit: number | undefined,
-): { matches: Match[]; docsExamined: number } {
-  const byDistance = (a: { recordId: number; distance?: number }, b: { recordId: number; distance?: number }) =>
-    a.distance! - b.distance! || a.recordId - b.recordId;
-  const matches: Match[] = [];
-  if (limit === undefined) {
-    for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates) if (test(doc)) matches.push({ recordId, doc, distance });
-    return { matches: matches.sort(byDistance), docsExamined: candidates.length };
-  }
-  let docsExamined = 0;
-  for (const { recordId, distance, doc = collection.records.get(recordId)! } of candidates.sort(byDistance)) {
-    if (matches.length >= limit && distance > matches[matches.length - 1].distance!) break;
-    docsExamined++;
-    if (test(doc)) matches.push({ recordId, doc, distance });
-  }
-  return { matches, docsExamined };
-}
-
-/** A near query driven by candidate records: each one's indexed point measured, kept within the bounds, tested, nearest first. */
-function nearFromCandidates(
-  collection: Collection,
-  field: string,
-  near: NearQuery,
-  test: (doc: Document) => boolean,
-  driver: { source: CandidateSource; ids: number[] },
-  limit: number | undefined,
-): { matches: Match[]; plan: QueryPlan } {
-  const candidates: Array<{ recordId: number; distance: number; doc: Document }> = [];
-  for (const recordId of driver.ids) {
-    const doc = collection.records.get(recordId)!;
-    // As the 2dsphere index does: the first value at the path is the record's point; a record without one is not indexed.
-    const point = parsePoint(valuesAtPath(doc, field)[0]);
-    if (!point) continue;
-    const distance = nearDistance(near, point);
-    if (near.maxDistance !== undefined && distance > near.maxDistance) continue;
-    if (near.minDistance !== undefined && distance < near.minDistance) continue;
-    candidates.push({ recordId, distance, doc });
-  }
-  const { matches, docsExamined } = nearestMatches(collection, candidates, test, limit);
-  return {
-    matches,
-    plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined },
-  };
 }
 
 /** The document test of a filter: the compiled fast path when it covers the filter, mingo otherwise. */

@@ -1,7 +1,9 @@
 // MongoDB 7's documented semantics the engine must match or refuse with MongoDB's error (issue 15), through the driver.
 import { Decimal128, Double, Int32, Long } from "mongodb";
-import type { Document } from "mongodb";
+import type { Collection, Document } from "mongodb";
 import { databasePerTest } from "./helpers";
+import { distanceMeters, EARTH_RADIUS_METERS } from "../src/geo";
+import { FIRST_RING_METERS } from "../src/near";
 
 const engine = databasePerTest("semantics");
 
@@ -462,6 +464,177 @@ describe("$geoNear and $nearSphere with a limit return the nearest matches, ties
       .limit(8)
       .toArray();
     expect(found.map((d) => d._id % 60)).toEqual(nearest((d) => d.kind === "b", 8).map((id) => id % 60));
+  });
+});
+
+describe("a near query with a limit walks the cells in rings outward and answers as without the limit", () => {
+  const CENTRE = { lng: 136.5, lat: 36.4 };
+  const centre = { type: "Point", coordinates: [CENTRE.lng, CENTRE.lat] };
+  /** The latitude `meters` due north of the centre (distances along a meridian grow with latitude). */
+  const north = (meters: number) => CENTRE.lat + (meters / EARTH_RADIUS_METERS) * (180 / Math.PI);
+  const at = (lat: number, lng = CENTRE.lng) => ({ type: "Point", coordinates: [lng, lat] });
+  /** The next double above (1) or below (-1) a positive number. */
+  const step = (value: number, direction: 1 | -1) => {
+    const bits = new BigInt64Array(new Float64Array([value]).buffer);
+    bits[0] += BigInt(direction);
+    return new Float64Array(bits.buffer)[0];
+  };
+  /** The northernmost latitude at most `meters` from the centre as the engine measures (the last point on a ring's radius), and the next one (beyond it). */
+  const boundary = (meters: number): [number, number] => {
+    let lat = north(meters);
+    const distance = (value: number) => distanceMeters(CENTRE, { lng: CENTRE.lng, lat: value });
+    while (distance(lat) > meters) lat = step(lat, -1);
+    while (distance(step(lat, 1)) <= meters) lat = step(lat, 1);
+    return [lat, step(lat, 1)];
+  };
+  type Spot = { _id: number; kind: string; location: Document };
+
+  /** The records stored in reverse (insertion order and _id order disagree), with a 2dsphere index and one on kind. */
+  async function stored(docs: Spot[]): Promise<Collection<Spot>> {
+    const c = engine.db.collection<Spot>("rings");
+    await c.insertMany([...docs].reverse());
+    await c.createIndex({ location: "2dsphere" });
+    await c.createIndex({ kind: 1 });
+    return c;
+  }
+
+  /** $geoNear sorted by distance then _id with `$limit` n, checked against the same pipeline without the limit. */
+  async function page(c: Collection<Spot>, stage: Document, n: number): Promise<Array<{ _id: number; d: number }>> {
+    const pipeline = (limit: Document[]) => [
+      { $geoNear: { near: centre, key: "location", distanceField: "d", spherical: true, ...stage } },
+      { $sort: { d: 1, _id: 1 } },
+      ...limit,
+      { $project: { d: 1 } },
+    ];
+    const limited = (await c.aggregate(pipeline([{ $limit: n }])).toArray()) as Array<{ _id: number; d: number }>;
+    const whole = (await c.aggregate(pipeline([])).toArray()) as Array<{ _id: number; d: number }>;
+    expect(limited).toEqual(whole.slice(0, n));
+    return limited;
+  }
+
+  it("finds matches far out when nothing near the centre matches (sparse centre, dense surroundings)", async () => {
+    // 400 records due north every 25 m; only those from 7.5 km on are of kind "b".
+    const docs = Array.from({ length: 400 }, (_, i) => ({ _id: i, kind: i >= 300 ? "b" : "a", location: at(north(i * 25)) }));
+    const c = await stored(docs);
+    const found = await page(c, { query: { kind: "b" } }, 3);
+    expect(found.map((d) => d._id)).toEqual([300, 301, 302]);
+    const near = { location: { $nearSphere: { $geometry: centre } } };
+    expect(
+      (
+        await c
+          .find({ ...near, kind: "b" })
+          .limit(2)
+          .toArray()
+      ).map((d) => d._id),
+    ).toEqual([300, 301]);
+    // Without a condition the walk stops in its first rings: far fewer index entries read than the collection holds.
+    const explained = await c.find(near).limit(5).explain("executionStats");
+    expect(explained.executionStats.nReturned).toBe(5);
+    expect(explained.executionStats.totalKeysExamined).toBeLessThan(40);
+  });
+
+  it("keeps a match lying exactly on a ring's radius in that ring, and one just beyond it in the next", async () => {
+    const radius = FIRST_RING_METERS * 2;
+    const [on, beyond] = boundary(radius);
+    const docs = [
+      { _id: 1, kind: "a", location: at(north(radius / 2)) },
+      { _id: 2, kind: "b", location: at(beyond) },
+      { _id: 3, kind: "b", location: at(on) },
+      { _id: 4, kind: "b", location: at(north(radius * 3)) },
+    ];
+    const c = await stored(docs);
+    const found = await page(c, { query: { kind: "b" } }, 2);
+    expect(found.map((d) => d._id)).toEqual([3, 2]);
+    expect(found[0].d).toBeLessThanOrEqual(radius);
+    expect(found[1].d).toBeGreaterThan(radius);
+    expect((await page(c, { query: { kind: "b" } }, 1)).map((d) => d._id)).toEqual([3]);
+    // maxDistance is inclusive at the boundary, as MongoDB's.
+    expect((await page(c, { query: { kind: "b" }, maxDistance: radius }, 5)).map((d) => d._id)).toEqual([3]);
+  });
+
+  it("returns every record tied at the last distance, in different cells or on a ring's radius, so the _id sort is exact", async () => {
+    const radius = FIRST_RING_METERS * 4;
+    const [on] = boundary(radius);
+    // The centre's longitude and 2^-8 degrees are exact binary numbers: east and west of it lie at exactly the same distance (about 350 m).
+    const [east, west] = [CENTRE.lng + 2 ** -8, CENTRE.lng - 2 ** -8];
+    const docs = [
+      ...[14, 10, 11].map((_id) => ({ _id, kind: "b", location: at(CENTRE.lat, east) })),
+      ...[12, 13].map((_id) => ({ _id, kind: "b", location: at(CENTRE.lat, west) })),
+      ...[31, 30].map((_id) => ({ _id, kind: "b", location: at(on) })),
+      { _id: 20, kind: "b", location: at(north(radius / 3)) },
+      { _id: 21, kind: "b", location: at(north(radius / 2)) },
+      { _id: 22, kind: "b", location: at(north(radius * 1.5)) },
+    ];
+    const c = await stored(docs);
+    const sameDistance = await page(c, {}, 7);
+    expect(sameDistance.map((d) => d._id)).toEqual([20, 21, 10, 11, 12, 13, 14]);
+    expect(new Set(sameDistance.slice(2).map((d) => d.d)).size).toBe(1);
+    // The limit ends inside each tie group (ids stored in reverse): the smallest ids of the group come first.
+    expect((await page(c, {}, 4)).map((d) => d._id)).toEqual([20, 21, 10, 11]);
+    expect((await page(c, {}, 8)).map((d) => d._id)).toEqual([20, 21, 10, 11, 12, 13, 14, 30]);
+    expect((await page(c, {}, 10)).map((d) => d._id)).toEqual([20, 21, 10, 11, 12, 13, 14, 30, 31, 22]);
+    const found = await c
+      .find({ location: { $nearSphere: { $geometry: centre } } })
+      .limit(3)
+      .toArray();
+    expect(found.map((d) => d._id).slice(0, 2)).toEqual([20, 21]);
+    expect([10, 11, 12, 13, 14]).toContain(found[2]._id);
+  });
+
+  it("honours minDistance and maxDistance in metres, and a legacy pair's in radians", async () => {
+    const docs = Array.from({ length: 120 }, (_, i) => ({ _id: i, kind: i % 2 === 0 ? "a" : "b", location: at(north(i * 50)) }));
+    const c = await stored(docs);
+    expect((await page(c, { query: { kind: "b" }, minDistance: 1_000, maxDistance: 1_400 }, 10)).map((d) => d._id)).toEqual([21, 23, 25, 27]);
+    expect((await page(c, { minDistance: 2_475, maxDistance: 2_625 }, 2)).map((d) => d._id)).toEqual([50, 51]);
+    expect(await page(c, { maxDistance: 40 }, 3)).toEqual([{ _id: 0, d: 0 }]);
+    const radians = (meters: number) => meters / EARTH_RADIUS_METERS;
+    const legacy = await c
+      .find({ kind: "a", location: { $nearSphere: [CENTRE.lng, CENTRE.lat], $minDistance: radians(3_020), $maxDistance: radians(5_000) } })
+      .limit(3)
+      .toArray();
+    expect(legacy.map((d) => d._id)).toEqual([62, 64, 66]);
+  });
+
+  it("applies $geoNear's query while walking, and returns every match when the limit is larger than the matches", async () => {
+    // Records in every direction up to 3 km; kind "b" for one in seven.
+    const docs = Array.from({ length: 700 }, (_, i) => {
+      const [meters, bearing] = [(i * 37) % 3_000, (i * 47) % 360];
+      const rad = (bearing * Math.PI) / 180;
+      const lat = CENTRE.lat + (meters / EARTH_RADIUS_METERS) * (180 / Math.PI) * Math.cos(rad);
+      const lng = CENTRE.lng + ((meters / EARTH_RADIUS_METERS) * (180 / Math.PI) * Math.sin(rad)) / Math.cos((CENTRE.lat * Math.PI) / 180);
+      return { _id: i, kind: i % 7 === 0 ? "b" : "a", location: at(lat, lng) };
+    });
+    const c = await stored(docs);
+    const byQuery = await page(c, { query: { kind: "b" }, maxDistance: 2_000 }, 6);
+    expect(byQuery).toHaveLength(6);
+    expect(byQuery.every((d) => d._id % 7 === 0)).toBe(true);
+    const all = await page(c, { query: { kind: "b" }, maxDistance: 2_000 }, 500);
+    expect(all.map((d) => d._id).sort((x, y) => x - y)).toEqual(
+      docs
+        .filter((d) => d.kind === "b" && distanceMeters(CENTRE, { lng: d.location.coordinates[0], lat: d.location.coordinates[1] }) <= 2_000)
+        .map((d) => d._id),
+    );
+    expect(all.length).toBeLessThan(100);
+  });
+
+  it("lets a small indexed condition drive the rest of the walk: its records beyond the rings read so far, nearest first", async () => {
+    // 3,000 records within 600 m of the centre; four of kind "rare": one at 30 m and three far out.
+    const docs = Array.from({ length: 3_000 }, (_, i) => ({ _id: i, kind: "a", location: at(north((i * 600) / 3_000), CENTRE.lng + ((i % 13) - 6) * 0.0005) }));
+    for (const [_id, meters] of [
+      [5_000, 30],
+      [5_001, 6_000],
+      [5_002, 9_000],
+      [5_003, 7_000],
+    ])
+      docs.push({ _id, kind: "rare", location: at(north(meters)) });
+    const c = await stored(docs);
+    expect((await page(c, { query: { kind: "rare" } }, 3)).map((d) => d._id)).toEqual([5_000, 5_001, 5_003]);
+    const explained = await c
+      .find({ kind: "rare", location: { $nearSphere: { $geometry: centre } } })
+      .limit(3)
+      .explain("executionStats");
+    expect(explained.queryPlanner.winningPlan.indexName).toBe("location_2dsphere,kind_1");
+    expect(explained.executionStats.nReturned).toBe(3);
   });
 });
 

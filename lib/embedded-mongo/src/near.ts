@@ -12,8 +12,11 @@ import type { Collation } from "./collation";
 
 /** The radius of the first ring, in metres: about one cell of the grid. */
 export const FIRST_RING_METERS = 100;
-/** Work (index entries read plus documents tested) after which the ring walk first asks whether a candidate source is smaller. */
-const FIRST_PROBE = 512;
+/**
+ * Records a candidate source may hold to drive a near query from the start; then, as the ring walk's work (index
+ * entries read plus documents tested) grows fourfold, a source holding no more than that work takes over.
+ */
+const FIRST_PROBE = 256;
 /** Every cell: the range read when a disc is too large for the grid. */
 const ALL_CELLS: CellRanges = [[0, Number.MAX_SAFE_INTEGER]];
 
@@ -148,12 +151,13 @@ export function matchNear(
   }
   const candidates: Candidate[] = [];
   let keysExamined = 0;
-  const seen = new Set<number>();
+  // A record has several entries only in a compound index with an array field.
+  const seen = index.fields.length > 1 ? new Set<number>() : undefined;
   index.forEachPointInCells(ranges, (recordId, lng, lat) => {
     keysExamined++;
     const distance = nearDistance(near, { lng, lat });
-    if (!withinBounds(near, distance) || seen.has(recordId)) return;
-    seen.add(recordId);
+    if (!withinBounds(near, distance) || seen?.has(recordId)) return;
+    seen?.add(recordId);
     candidates.push({ recordId, distance });
   });
   const { matches, docsExamined } = nearestMatches(collection, candidates, test, undefined);
@@ -162,8 +166,8 @@ export function matchNear(
 
 /**
  * The nearest `limit` matches (and any tied with the last): the rings are tested nearest first until `limit` matched and
- * the next candidate lies farther than the last match. Once the walk has done more work than a candidate source of the
- * other conditions holds records, that source's records beyond the rings drive the rest.
+ * the next candidate lies farther than the last match. A candidate source of the other conditions holding fewer records
+ * than the walk's work so far (or than FIRST_PROBE, before it) drives the rest: its records beyond the rings read.
  */
 function nearestByRings(
   collection: Collection,
@@ -177,12 +181,25 @@ function nearestByRings(
   const walk = new RingWalk(index, near);
   const matches: Match[] = [];
   let docsExamined = 0;
-  let probeAt = FIRST_PROBE;
   const result = (indexName = index.name, keysExamined = walk.keysExamined) => ({
     matches,
     plan: { stage: "GEO_NEAR_2DSPHERE" as const, indexName, keysExamined, docsExamined },
   });
-  for (let ring = walk.next(); ring; ring = walk.next()) {
+  let probeAt = FIRST_PROBE;
+  for (;;) {
+    // Before the first ring and whenever the walk has done four times the work of the last look: is a source smaller?
+    const work = Math.max(FIRST_PROBE, walk.keysExamined + docsExamined);
+    const driver = sources.length > 0 && work >= probeAt ? smallestSource(sources, work) : undefined;
+    if (driver) {
+      const beyond = candidatesAmong(collection, field, near, driver.ids, walk.covered);
+      const rest = nearestMatches(collection, beyond, test, limit - matches.length);
+      matches.push(...rest.matches);
+      docsExamined += rest.docsExamined;
+      return result(walk.keysExamined > 0 ? `${index.name},${driver.source.indexName}` : driver.source.indexName, walk.keysExamined + driver.ids.length);
+    }
+    if (work >= probeAt) probeAt = work * 4;
+    const ring = walk.next();
+    if (!ring) break;
     for (const { recordId, distance } of ring) {
       if (matches.length >= limit && distance > matches[matches.length - 1].distance!) return result();
       const doc = collection.records.get(recordId)!;
@@ -191,17 +208,6 @@ function nearestByRings(
     }
     // Every candidate not yet tested lies beyond this ring, farther than the last match.
     if (matches.length >= limit) return result();
-    const work = walk.keysExamined + docsExamined;
-    if (sources.length === 0 || work < probeAt) continue;
-    const driver = smallestSource(sources, work);
-    if (driver) {
-      const beyond = candidatesAmong(collection, field, near, driver.ids, walk.covered);
-      const rest = nearestMatches(collection, beyond, test, limit - matches.length);
-      matches.push(...rest.matches);
-      docsExamined += rest.docsExamined;
-      return result(`${index.name},${driver.source.indexName}`, walk.keysExamined + driver.ids.length);
-    }
-    probeAt = work * 4;
   }
   return result();
 }

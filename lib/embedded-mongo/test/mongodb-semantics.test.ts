@@ -617,8 +617,27 @@ describe("a near query with a limit walks the cells in rings outward and answers
     expect(all.length).toBeLessThan(100);
   });
 
-  it("lets a small indexed condition drive the rest of the walk: its records beyond the rings read so far, nearest first", async () => {
-    // 3,000 records within 600 m of the centre; four of kind "rare": one at 30 m and three far out.
+  it("returns each record once through a compound 2dsphere index holding an array (several entries per record)", async () => {
+    const c = engine.db.collection<Spot & { tags: string[] }>("compound");
+    await c.insertMany(Array.from({ length: 60 }, (_, i) => ({ _id: 59 - i, kind: "b", tags: ["x", "y", `t${i % 3}`], location: at(north((59 - i) * 40)) })));
+    await c.createIndex({ location: "2dsphere", tags: 1 });
+    const near = { location: { $nearSphere: { $geometry: centre, $maxDistance: 1_000 } } };
+    expect((await c.find(near).limit(4).toArray()).map((d) => d._id)).toEqual([0, 1, 2, 3]);
+    expect(
+      (
+        await c
+          .find({ ...near, tags: "t0" })
+          .limit(3)
+          .toArray()
+      ).map((d) => d._id),
+    ).toEqual([2, 5, 8]);
+    expect(await c.countDocuments({ location: { $geoWithin: { $centerSphere: [centre.coordinates, 1_000 / EARTH_RADIUS_METERS] } } })).toBe(26);
+    expect((await c.find(near).toArray()).map((d) => d._id)).toEqual(Array.from({ length: 26 }, (_, i) => i));
+  });
+
+  it("lets a smaller indexed condition drive: from the start, or for the rest of the walk (its records beyond the rings read)", async () => {
+    // 3,000 records of kind "a" within 600 m of the centre. Kind "few": four, one at 30 m and three far out; kind
+    // "some": 400 (more than a source may hold to drive from the start), one at 30 m and the others 6 km and farther.
     const docs = Array.from({ length: 3_000 }, (_, i) => ({ _id: i, kind: "a", location: at(north((i * 600) / 3_000), CENTRE.lng + ((i % 13) - 6) * 0.0005) }));
     for (const [_id, meters] of [
       [5_000, 30],
@@ -626,15 +645,21 @@ describe("a near query with a limit walks the cells in rings outward and answers
       [5_002, 9_000],
       [5_003, 7_000],
     ])
-      docs.push({ _id, kind: "rare", location: at(north(meters)) });
+      docs.push({ _id, kind: "few", location: at(north(meters)) });
+    for (let i = 0; i < 400; i++) docs.push({ _id: 6_000 + i, kind: "some", location: at(north(i === 0 ? 30 : 9_000 - i * 5)) });
     const c = await stored(docs);
-    expect((await page(c, { query: { kind: "rare" } }, 3)).map((d) => d._id)).toEqual([5_000, 5_001, 5_003]);
-    const explained = await c
-      .find({ kind: "rare", location: { $nearSphere: { $geometry: centre } } })
-      .limit(3)
-      .explain("executionStats");
-    expect(explained.queryPlanner.winningPlan.indexName).toBe("location_2dsphere,kind_1");
-    expect(explained.executionStats.nReturned).toBe(3);
+    const explain = (kind: string) =>
+      c
+        .find({ kind, location: { $nearSphere: { $geometry: centre } } })
+        .limit(3)
+        .explain("executionStats");
+    expect((await page(c, { query: { kind: "few" } }, 3)).map((d) => d._id)).toEqual([5_000, 5_001, 5_003]);
+    expect((await explain("few")).queryPlanner.winningPlan.indexName).toBe("kind_1");
+    expect((await page(c, { query: { kind: "some" } }, 3)).map((d) => d._id)).toEqual([6_000, 6_399, 6_398]);
+    const some = await explain("some");
+    expect(some.queryPlanner.winningPlan.indexName).toBe("location_2dsphere,kind_1");
+    expect(some.executionStats.nReturned).toBe(3);
+    expect(some.executionStats.totalDocsExamined).toBeLessThan(3_000);
   });
 });
 

@@ -3,12 +3,12 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
+import { cloneDocument, compareValues, isPlainObject, valuesAtPath, MAX_KEY, MIN_KEY } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
-import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
-import { evaluatingTyped, withLiteralTypes } from "./typed-expressions";
+import { numberType, plainNumbers } from "./numbers";
+import { evaluatingTyped } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
@@ -257,9 +257,9 @@ export function compileFilter(filter: Document, options: QueryOptions): (doc: Do
       "this filter shape is not supported with a non-simple collation by the embedded engine (equality, $ne, $in, $nin-free ranges, $all, $exists, $regex, $type under $and/$or are)",
     );
   }
-  // mingo computes with plain JS numbers: it sees a view of each document with Long/Double as numbers.
-  const query = translated(() => new Query(plainNumbers(filter), options));
-  return (doc) => translated(() => query.test(plainNumbers(doc)));
+  // mingo computes with plain JS numbers: its query operators judge a view of each document with Long/Double as numbers.
+  const query = translated(() => new Query(filter, options));
+  return (doc) => translated(() => query.test(doc));
 }
 
 /** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */
@@ -357,7 +357,8 @@ export function project(docs: Document[], projection: Document | undefined, filt
   // The positional projection re-matches the filter in mingo, which compares strings binary.
   if (collationOf(options) && holdsString(filter) && Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field])))
     throw new CommandError("InvalidOptions", "positional and $elemMatch projections with a non-simple collation are not supported by the embedded engine");
-  return translated(() => new Query(filter, options).find(docs, projection).all() as Document[]);
+  // The documents keep their number types: mingo's query operators judge their plain-number view (positional, $elemMatch).
+  return evaluatingTyped(true, () => translated(() => new Query(filter, options).find(docs, projection).all() as Document[]));
 }
 
 /** Runs find: match, order, skip, limit and project. */
@@ -536,7 +537,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   }
   if (rest.length === 0) return input;
   const collation = collationOf(options);
-  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options, withNumberTypesOf);
+  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options);
 }
 
 /** Stages that compare no strings of their own: mingo runs them unchanged under a collation unless their expressions compare. */
@@ -615,7 +616,7 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
         collation.compare,
       ).map(({ doc }) => doc);
     } else if ((COLLATION_NEUTRAL_STAGES.has(name) && !comparesStrings(stage[name])) || (name === "$group" && collationNeutralGroup(stage))) {
-      docs = runStagesKeepingTypes(docs, [stage], binary, withNumberTypesOf);
+      docs = runStagesKeepingTypes(docs, [stage], binary);
     } else {
       throw new CommandError(
         "InvalidOptions",
@@ -626,40 +627,9 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
   return docs;
 }
 
-/** Stages whose output holds the values of expressions: typed operators there answer with their types. */
-const VALUE_STAGES = new Set(["$project", "$addFields", "$set", "$replaceRoot", "$replaceWith", "$group"]);
-
-/**
- * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
- * operators ($sum, $add, $type) read the types the earlier stages produced or passed through. `restoreTypes` gives
- * a stage's output the number types of its input; the number literals the stage sets keep theirs.
- */
-function runStagesKeepingTypes(
-  input: Document[],
-  stages: Document[],
-  options: QueryOptions,
-  restoreTypes: (input: Document[], output: Document[]) => Document[],
-): Document[] {
-  let docs = input;
-  for (const stage of stages) {
-    const current = docs;
-    const output = evaluatingTyped(VALUE_STAGES.has(Object.keys(stage)[0] ?? ""), () =>
-      translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers))),
-    );
-    docs = withLiteralTypes(restoreTypes(current, output), stage);
-  }
-  return docs;
-}
-
-/** Gives documents that come out of a pipeline with an input document's _id that document's number types back. */
-function withNumberTypesOf(input: Document[], output: Document[]): Document[] {
-  const typed = new Map<string, Document>();
-  for (const doc of input) if (plainNumbers(doc) !== doc) typed.set(idKey(doc._id), doc);
-  if (typed.size === 0) return output;
-  return output.map((doc) => {
-    const original = doc._id === undefined ? undefined : typed.get(idKey(doc._id));
-    return original ? (restoreNumberTypes(doc, original) as Document) : doc;
-  });
+/** Runs stages in mingo on documents that keep their number types (see typed-expressions.ts and typed-stages.ts). */
+function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+  return evaluatingTyped(true, () => translated(() => new Aggregator(stages, options).run<Document>(input)));
 }
 
 /** Runs `$geoNear`; with `nearestLimit` (see `nearestNeededBy`) it may stop after the nearest matches the pipeline keeps. */
@@ -733,9 +703,7 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   refuseCollatedUpdate(update, context);
   let next: Document;
   if (Array.isArray(update)) {
-    // One document in, one out (update pipelines have no stage that filters or groups): its types come back by position.
-    const byPosition = (before: Document[], after: Document[]): Document[] => after.map((out, i) => restoreNumberTypes(out, before[i]) as Document);
-    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options, byPosition)[0];
+    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options)[0];
     // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
     if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {

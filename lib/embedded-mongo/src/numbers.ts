@@ -74,8 +74,8 @@ export function originalOf<T extends object>(view: T): T {
  * Values without such wrappers are returned as they are; views of stored documents are cached.
  */
 export function plainNumbers<T>(value: T): T {
-  if (isWrapped(value)) return Number((value as unknown as Long).toString()) as T;
   if (value === null || typeof value !== "object") return value;
+  if (isWrapped(value)) return Number((value as unknown as Long).toString()) as T;
   const cached = views.get(value);
   if (cached !== undefined) return cached as T;
   let view: unknown = value;

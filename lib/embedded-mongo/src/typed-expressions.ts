@@ -51,6 +51,14 @@ export function boundOptions(options: Options, locals: Document): Options {
   return (options.constructor as unknown as { init(options: Options): BoundOptions }).init(options).update(locals);
 }
 
+function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
+/** The plain options last made for a bound options object, with the root and variables they were made for. */
+const plainBound = new WeakMap<object, { root: unknown; variables: unknown; plain: Options }>();
+
 /** The options with the plain-number view of the root and variables they bind (the same options when none holds a typed number). */
 function plainOptions(options: Options): Options {
   const globals = options.variables;
@@ -58,14 +66,20 @@ function plainOptions(options: Options): Options {
   if (!isBound(options)) return plainGlobals === globals ? options : { ...options, variables: plainGlobals };
   const { root, variables } = options.local;
   const plainRoot = plainNumbers(root);
-  const plainVariables = plainNumbers(variables);
+  // mingo binds a new (mostly empty) variables object for each evaluation: an empty one needs no view.
+  const plainVariables = variables === undefined || !hasKeys(variables) ? variables : plainNumbers(variables);
   if (plainRoot === root && plainVariables === variables && plainGlobals === globals) return options;
+  // mingo rebinds one options object per document: the operators evaluated for one document share its plain copy.
+  const made = plainBound.get(options);
+  if (made !== undefined && made.root === root && made.variables === variables) return made.plain;
   const Bound = options.constructor as unknown as new (options: Options, locals: Document) => BoundOptions;
-  return new Bound(plainGlobals === globals ? options.options : { ...options.options, variables: plainGlobals }, {
+  const plain = new Bound(plainGlobals === globals ? options.options : { ...options.options, variables: plainGlobals }, {
     ...options.local,
     root: plainRoot,
     variables: plainVariables,
   });
+  plainBound.set(options, { root, variables, plain });
+  return plain;
 }
 
 /** Refuses a case whose MongoDB number type the engine cannot give (InvalidOptions, 72). */

@@ -10,6 +10,7 @@ import { compileFastMatcher } from "./fast-match";
 import { numberType, plainNumbers } from "./numbers";
 import { evaluatingTyped } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
+import { sortDocuments, sortKeys } from "./sort-order";
 import { applyArithmetic } from "./update-arithmetic";
 import { cellRangesAround, EARTH_RADIUS_METERS, nearDistance, parseGeoNearStage, parsePoint, parseNearCondition, type NearQuery } from "./geo";
 import { candidateSources, smallestSource, type CandidateSource } from "./candidates";
@@ -19,6 +20,8 @@ import { holdsString, parseCollation, type Collation } from "./collation";
 export function collationOf(options: QueryOptions): Collation | undefined {
   return parseCollation(options.collation);
 }
+
+export { sortDocuments };
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -315,40 +318,6 @@ export function extractPredicates(filter: Document, into = new Map<string, Field
 function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unknown {
   if (current === undefined) return candidate;
   return compareValues(candidate, current) * direction > 0 ? candidate : current;
-}
-
-/** The keys of a sort specification, checked as MongoDB checks them. */
-function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
-  return Object.entries(sort).map(([field, direction]) => {
-    const numeric = numberType(direction) === undefined ? Number.NaN : Number(direction);
-    if (![1, -1].includes(Math.sign(numeric))) {
-      throw new CommandError(
-        "BadValue",
-        `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`,
-      );
-    }
-    return { field, direction: Math.sign(numeric) };
-  });
-}
-
-/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document, compare: (a: unknown, b: unknown) => number = compareValues): T[] {
-  const keys = sortKeys(sort);
-  const sortKey = (doc: Document, field: string, direction: number): unknown => {
-    const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
-    if (values.length === 0) return null;
-    return values.reduce((best, value) => (compare(value, best) * direction < 0 ? value : best));
-  };
-  return items
-    .map((item, position) => ({ item, position, keys: keys.map(({ field, direction }) => sortKey(item.doc, field, direction)) }))
-    .sort((a, b) => {
-      for (const [i, { direction }] of keys.entries()) {
-        const c = compare(a.keys[i], b.keys[i]) * direction;
-        if (c !== 0) return c;
-      }
-      return a.position - b.position;
-    })
-    .map(({ item }) => item);
 }
 
 /** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */

@@ -7,7 +7,7 @@ import { $sum as plainSum } from "mingo/operators/accumulator";
 import { compareValues, isPlainObject, valueKey } from "./bson-values";
 import * as plainExpressions from "mingo/operators/expression";
 import { CommandError } from "./errors";
-import { asDouble, expressionArithmetic, numberType, originalOf, plainNumbers, type NumberType } from "./numbers";
+import { asDouble, compareNumbers, expressionArithmetic, numberType, originalOf, plainNumbers, type NumberType } from "./numbers";
 
 type Expression = (obj: Document, expr: unknown, options: Options) => unknown;
 type Accumulator = (collection: Document[], expr: unknown, options: Options) => unknown;
@@ -416,6 +416,29 @@ const $type: Expression = (obj, expr, options) => {
   return type === undefined ? viewed(plainExpressions.$type)(obj, expr, options) : type;
 };
 
+/**
+ * `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte` and `$cmp` of two numbers compare their exact values across types (a long
+ * beyond 2^53, a decimal); anything else is compared by mingo, with the operands evaluated once.
+ */
+function comparison(name: "$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte" | "$cmp", answer: (order: number) => unknown): Expression {
+  return (obj, expr, options) => {
+    if (!Array.isArray(expr) || expr.length !== 2) return viewed(plainExpressions[name])(obj, expr, options);
+    const [a, b] = typedOperands(obj, expr, options);
+    if (numberType(a) !== undefined && numberType(b) !== undefined) return answer(compareNumbers(a, b));
+    return viewed(plainExpressions[name])(obj, [{ $literal: plainNumbers(a) }, { $literal: plainNumbers(b) }] as never, options);
+  };
+}
+
+const comparisons = {
+  $eq: comparison("$eq", (order) => order === 0),
+  $ne: comparison("$ne", (order) => order !== 0),
+  $gt: comparison("$gt", (order) => order > 0),
+  $gte: comparison("$gte", (order) => order >= 0),
+  $lt: comparison("$lt", (order) => order < 0),
+  $lte: comparison("$lte", (order) => order <= 0),
+  $cmp: comparison("$cmp", (order) => order),
+};
+
 /** The string MongoDB gives for the values mingo cannot convert: ObjectId as 24 hex digits, typed numbers by value. */
 function typedString(value: unknown): string | undefined {
   if (value instanceof ObjectId) return value.toHexString();
@@ -599,6 +622,7 @@ const typedExpressionOperators = Object.fromEntries(
     $switch,
     $toLong,
     $toDecimal,
+    ...comparisons,
     $first: groupAware($first, passOperator(plainExpressions.$first)),
     $last: groupAware($last, passOperator(plainExpressions.$last)),
     ...Object.fromEntries(

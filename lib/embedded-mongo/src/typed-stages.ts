@@ -7,13 +7,15 @@ import type { Options } from "mingo/types";
 import { resolve } from "mingo/util";
 import { Aggregator } from "mingo/aggregator";
 import { isPlainObject, valueKey } from "./bson-values";
+import { parseCollation } from "./collation";
 import { CommandError } from "./errors";
+import { sortDocuments } from "./sort-order";
 import { numberType, originalOf, plainNumbers } from "./numbers";
 import { boundOptions } from "./typed-expressions";
 
 type Stage = (collection: Iterator, expr: unknown, options: Options) => Iterator;
 
-/** A stage that only filters or orders ($match, $sort): it judges the plain-number view and passes on the typed documents. */
+/** A stage that only filters ($match): it judges the plain-number view and passes on the typed documents. */
 function judgedOnViews(stage: Stage): Stage {
   return (collection, expr, options) => stage(collection.map(plainNumbers), plainNumbers(expr), options).map((doc) => originalOf(doc as Document));
 }
@@ -41,9 +43,23 @@ const $group: Stage = (collection, expr, options) => {
   });
 };
 
+/** `$sort` in MongoDB's order of typed values (a long beyond 2^53 and a decimal compared exactly), under the operation's collation. */
+const $sort: Stage = (collection, expr, options) => {
+  if (!isPlainObject(expr) || Object.keys(expr).length === 0) return (pipeline.$sort as Stage)(collection, expr, options);
+  const compare = parseCollation(options.collation)?.compare;
+  return collection.transform((docs: Document[]) =>
+    Lazy(
+      sortDocuments(
+        docs.map((doc) => ({ doc })),
+        expr,
+        compare,
+      ).map(({ doc }) => doc),
+    ),
+  );
+};
+
 /** `$sortByCount`: a `$group` counting each value, most frequent first. */
-const $sortByCount: Stage = (collection, expr, options) => sortStage($group(collection, { _id: expr, count: { $sum: 1 } }, options), { count: -1 }, options);
-const sortStage = judgedOnViews(pipeline.$sort as Stage);
+const $sortByCount: Stage = (collection, expr, options) => $sort($group(collection, { _id: expr, count: { $sum: 1 } }, options), { count: -1 }, options);
 
 /** The values a `$lookup` field holds for matching: an array's elements, null for a missing field. */
 function lookupValues(doc: Document, field: string): unknown[] {
@@ -139,7 +155,7 @@ function holdsTypedNumber(value: unknown): boolean {
 export const typedStages: Record<string, unknown> = {
   ...pipeline,
   $match: judgedOnViews(pipeline.$match as Stage),
-  $sort: sortStage,
+  $sort,
   $group,
   $sortByCount,
   $lookup,

@@ -487,6 +487,26 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect(spread.sd).toEqual(new Double(0));
   });
 
+  it("compares and sorts longs beyond 2^53 and decimals in pipelines by exact value", async () => {
+    const c = engine.db.collection("exact");
+    await c.insertMany([
+      { _id: 1 as never, big: Long.fromString("9007199254740993"), m: Decimal128.fromString("1.10") },
+      { _id: 2 as never, big: Long.fromString("9007199254740992"), m: Decimal128.fromString("0.5") },
+    ]);
+    const compared = await c
+      .aggregate([
+        { $sort: { big: -1 } },
+        { $project: { above: { $gt: ["$big", Long.fromString("9007199254740992")] }, isDouble: { $eq: ["$m", 1.1] }, below: { $lt: ["$m", 1.5] } } },
+      ])
+      .toArray();
+    // The double 1.1 is 1.100000000000000088…, not the decimal 1.10.
+    expect(compared).toEqual([
+      { _id: 1, above: true, isDouble: false, below: true },
+      { _id: 2, above: false, isDouble: false, below: true },
+    ]);
+    expect((await c.aggregate([{ $sort: { m: 1 } }]).toArray()).map((doc) => doc._id)).toEqual([2, 1]);
+  });
+
   it("refuses with InvalidOptions (72) what it cannot answer with MongoDB's number types", async () => {
     const c = engine.db.collection("refused");
     await c.insertOne({ _id: 1 as never, list: [Long.fromNumber(7), 9], m: Decimal128.fromString("1.5"), d: 0.1, i: 3 });

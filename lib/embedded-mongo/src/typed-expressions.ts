@@ -234,7 +234,7 @@ function typedOperandsOf(obj: unknown, expr: unknown, options: Options, accumula
  * One of mingo's computing operators: handed the plain-number view of its document, operands and variables, and
  * answering, where its caller keeps types, with MongoDB's type for its result (see `RESULT_KINDS`) or a refusal.
  */
-export function plainOperator<F extends (...args: never[]) => unknown>(name: string, operator: F, accumulator = false): F {
+function plainOperator<F extends (...args: never[]) => unknown>(name: string, operator: F, accumulator = false): F {
   const kind = RESULT_KINDS[name];
   const run = operator as unknown as Expression;
   return ((obj: Document, expr: unknown, options: Options) => {

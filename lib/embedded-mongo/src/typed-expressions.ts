@@ -418,13 +418,15 @@ const $type: Expression = (obj, expr, options) => {
 
 /**
  * `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte` and `$cmp` of two numbers compare their exact values across types (a long
- * beyond 2^53, a decimal); anything else is compared by mingo, with the operands evaluated once.
+ * beyond 2^53, a decimal), and a missing field is not null; anything else is compared by mingo, with the operands evaluated once.
  */
 function comparison(name: "$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte" | "$cmp", answer: (order: number) => unknown): Expression {
   return (obj, expr, options) => {
     if (!Array.isArray(expr) || expr.length !== 2) return viewed(plainExpressions[name])(obj, expr, options);
     const [a, b] = typedOperands(obj, expr, options);
     if (numberType(a) !== undefined && numberType(b) !== undefined) return answer(compareNumbers(a, b));
+    // A missing field is a value of its own, below null (two missing fields are equal), as MongoDB compares them.
+    if (a === undefined || b === undefined) return answer(Number(b === undefined) === Number(a === undefined) ? 0 : a === undefined ? -1 : 1);
     return viewed(plainExpressions[name])(obj, [{ $literal: plainNumbers(a) }, { $literal: plainNumbers(b) }] as never, options);
   };
 }

@@ -496,13 +496,22 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     const compared = await c
       .aggregate([
         { $sort: { big: -1 } },
-        { $project: { above: { $gt: ["$big", Long.fromString("9007199254740992")] }, isDouble: { $eq: ["$m", 1.1] }, below: { $lt: ["$m", 1.5] } } },
+        {
+          $project: {
+            above: { $gt: ["$big", Long.fromString("9007199254740992")] },
+            isDouble: { $eq: ["$m", 1.1] },
+            below: { $lt: ["$m", 1.5] },
+            // $eq/$ne treat a missing field as a value of its own, not null; two missing fields are equal.
+            missingIsNull: { $eq: ["$missing", null] },
+            missingIsMissing: { $eq: ["$missing", "$absent"] },
+          },
+        },
       ])
       .toArray();
     // The double 1.1 is 1.100000000000000088…, not the decimal 1.10.
     expect(compared).toEqual([
-      { _id: 1, above: true, isDouble: false, below: true },
-      { _id: 2, above: false, isDouble: false, below: true },
+      { _id: 1, above: true, isDouble: false, below: true, missingIsNull: false, missingIsMissing: true },
+      { _id: 2, above: false, isDouble: false, below: true, missingIsNull: false, missingIsMissing: true },
     ]);
     expect((await c.aggregate([{ $sort: { m: 1 } }]).toArray()).map((doc) => doc._id)).toEqual([2, 1]);
   });

@@ -182,6 +182,39 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(Long.fromNumber(4));
   });
 
+  it("adds to a set only values no element equals across number types ($addToSet with and without $each), and refuses a non-array field with BadValue (2)", async () => {
+    const c = engine.db.collection("sets");
+    await c.insertOne({ _id: 1 as never, set: [Long.fromNumber(1), new Double(2.5)], tags: [{ a: 1, b: 2 }], s: "x" });
+    await c.updateOne({ _id: 1 as never }, { $addToSet: { set: 1, fresh: Long.fromNumber(9) } });
+    await c.updateOne({ _id: 1 as never }, { $addToSet: { set: { $each: [new Double(1), Decimal128.fromString("2.5"), new Int32(3), Long.fromNumber(3)] } } });
+    // Documents are equal only with the same fields in the same order.
+    await c.updateOne(
+      { _id: 1 as never },
+      {
+        $addToSet: {
+          tags: {
+            $each: [
+              { a: 1, b: 2 },
+              { b: 2, a: 1 },
+            ],
+          },
+        },
+      },
+    );
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.set).toEqual([Long.fromNumber(1), new Double(2.5), new Int32(3)]);
+    expect(doc!.fresh).toEqual([Long.fromNumber(9)]);
+    expect(doc!.tags).toEqual([
+      { a: new Int32(1), b: new Int32(2) },
+      { b: new Int32(2), a: new Int32(1) },
+    ]);
+    await expect(c.updateOne({ _id: 1 as never }, { $addToSet: { s: 1 } })).rejects.toMatchObject({
+      code: 2,
+      message: "Cannot apply $addToSet to non-array field. Field named 's' has non-array type string",
+    });
+    expect((await c.findOne({ _id: 1 as never }))!.s).toBe("x");
+  });
+
   it("matches $type by BSON type: int, long, double, decimal and number", async () => {
     const c = engine.db.collection("typed");
     await c.insertMany([

@@ -1,35 +1,51 @@
-// Delivering domain events to subscriptions: a bounded, ordered event stream that stops listening when it is returned, event lookups shared by subscribers whose identities the answer cannot tell apart, and a concurrency limit.
-import { GraphQLError } from "graphql";
-import type { ExecutionResult, FormattedExecutionResult } from "graphql";
+// Delivering domain events to subscriptions: a bounded, ordered event stream that delivers serialised payloads and stops listening when it is returned, event lookups shared by subscribers whose identities the answer cannot tell apart, payloads serialised once per outcome, and a concurrency limit.
+import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from "graphql";
 import { IDENTITY_CLAIMS, INTERNAL_ERROR_MESSAGE, codedError } from "@tsunagu/service-kit";
 import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub } from "@tsunagu/service-kit";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
-/** A lookup's result as a subscription result, or null when there is nothing to deliver. */
-export type PendingResult = Promise<ExecutionResult | null>;
+/** A subscription's payload for one event as the JSON text of a graphql-ws `next` payload, or null when there is nothing to deliver. */
+export type PendingPayload = Promise<string | null>;
+
+/** One event's place in a subscription's queue, filled when its lookup finishes. */
+interface Slot {
+  settled: boolean;
+  payload: string | null;
+}
+
+/** The payload of a failure outside the lookups (they never reject): an INTERNAL_SERVER_ERROR for this subscriber alone. */
+const INTERNAL_ERROR_PAYLOAD = JSON.stringify({ errors: [{ message: INTERNAL_ERROR_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
 
 /**
- * The results of one subscription, in event order. It listens from construction, keeps at most
- * `maxQueued` undelivered events (a subscriber that falls further behind gets one RATE_LIMITED
- * error and the stream ends), and `return()` stops listening at once, even while `next()` waits.
+ * The events of one subscription, delivered in event order as serialised payloads: `deliver` is called synchronously
+ * as soon as an event's payload and every earlier one's are ready, so that subscribers sharing an outcome share its
+ * text and no per-subscriber iterator runs per event. It listens from construction, keeps at most `maxQueued`
+ * undelivered events (a subscriber that falls further behind gets one RATE_LIMITED error and the stream ends).
+ * As an async iterator (what graphql-ws's `subscribe` wants) it yields nothing and ends when the stream does, so that
+ * graphql-ws then completes the subscription; `return()` stops listening at once, and nothing is delivered after it.
  */
 export class EventStream implements AsyncIterableIterator<ExecutionResult> {
-  private readonly queue: PendingResult[] = [];
+  private readonly queue: Slot[] = [];
   private readonly stopListening: () => void;
-  private wake: (() => void) | undefined;
+  private readonly finished: Promise<IteratorReturnResult<undefined>>;
+  private finish: () => void = () => undefined;
   /** No more events will be queued (returned, or fallen behind). */
   private ended = false;
-  /** The consumer is gone: nothing more is yielded. */
+  /** The consumer is gone: nothing more is delivered. */
   private returned = false;
 
-  /** `handle` turns an event into a pending result, or undefined when this subscription ignores it. */
+  /** `handle` turns an event into a pending payload, or undefined when this subscription ignores it; `deliver` sends a payload's text. */
   constructor(
     pubsub: PubSub,
     topic: string,
-    private readonly handle: (event: DomainEvent) => PendingResult | undefined,
+    private readonly handle: (event: DomainEvent) => PendingPayload | undefined,
+    private readonly deliver: (payload: string) => void,
     private readonly maxQueued: number,
   ) {
+    this.finished = new Promise((resolve) => {
+      this.finish = () => resolve(DONE);
+    });
     this.stopListening = pubsub.subscribe(topic, (event) => this.receive(event));
   }
 
@@ -43,11 +59,26 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
       const error = codedError("RATE_LIMITED", `More than ${this.maxQueued} events were waiting for this subscriber; subscribe again`, {
         limit: "queuedEvents",
       });
-      this.queue.push(Promise.resolve({ errors: [error] }));
-    } else {
-      this.queue.push(pending);
+      this.deliver(JSON.stringify({ errors: [error] }));
+      this.finish();
+      return;
     }
-    this.wake?.();
+    const slot: Slot = { settled: false, payload: null };
+    this.queue.push(slot);
+    const settle = (payload: string | null) => {
+      slot.settled = true;
+      slot.payload = payload;
+      this.flush();
+    };
+    pending.then(settle, () => settle(INTERNAL_ERROR_PAYLOAD));
+  }
+
+  /** Delivers the settled payloads at the head of the queue, in order. */
+  private flush(): void {
+    while (this.queue[0]?.settled === true && !this.returned) {
+      const { payload } = this.queue.shift() as Slot;
+      if (payload !== null) this.deliver(payload);
+    }
   }
 
   private end(): void {
@@ -55,28 +86,16 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
     this.stopListening();
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    for (;;) {
-      if (this.returned) return DONE;
-      const head = this.queue.shift();
-      if (head === undefined) {
-        if (this.ended) return DONE;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-        this.wake = undefined;
-        continue;
-      }
-      const result = await head;
-      if (result !== null && !this.returned) return { value: result, done: false };
-    }
+  /** Resolves when the stream ends: its events go out through `deliver`, not through the iterator. */
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.finished;
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.returned = true;
     this.end();
     this.queue.length = 0;
-    this.wake?.();
+    this.finish();
     return DONE;
   }
 
@@ -116,13 +135,30 @@ export function identityProjection(identity: Identity, claims: readonly Identity
   return JSON.stringify(claims.map((claim) => identity[claim] ?? null));
 }
 
+/** identityProjection, computed once per identity object (a connection's, for as long as it lives) and set of claims. */
+const projections = new WeakMap<Identity, Map<string, string>>();
+
+function cachedProjection(identity: Identity, claims: readonly IdentityClaim[], name: string): string {
+  let byClaims = projections.get(identity);
+  if (byClaims === undefined) {
+    byClaims = new Map();
+    projections.set(identity, byClaims);
+  }
+  let projection = byClaims.get(name);
+  if (projection === undefined) {
+    projection = identityProjection(identity, claims);
+    byClaims.set(name, projection);
+  }
+  return projection;
+}
+
 /** Lookups indexed by a set of claims and, within it, by an identity's values of them. */
 class ByClaims<T> {
   private readonly sets = new Map<string, { claims: readonly IdentityClaim[]; entries: Map<string, T> }>();
 
   find(identity: Identity): T | undefined {
-    for (const { claims, entries } of this.sets.values()) {
-      const entry = entries.get(identityProjection(identity, claims));
+    for (const [name, { claims, entries }] of this.sets) {
+      const entry = entries.get(cachedProjection(identity, claims, name));
       if (entry !== undefined) return entry;
     }
     return undefined;
@@ -135,13 +171,13 @@ class ByClaims<T> {
       set = { claims, entries: new Map() };
       this.sets.set(name, set);
     }
-    set.entries.set(identityProjection(identity, claims), entry);
+    set.entries.set(cachedProjection(identity, claims, name), entry);
   }
 
   delete(claims: readonly IdentityClaim[], identity: Identity): void {
     const name = claims.join(",");
     const set = this.sets.get(name);
-    set?.entries.delete(identityProjection(identity, claims));
+    set?.entries.delete(cachedProjection(identity, claims, name));
     if (set?.entries.size === 0) this.sets.delete(name);
   }
 }
@@ -208,7 +244,8 @@ class LookupGroup {
  * subscriber alone.
  */
 export class EventLookups {
-  private readonly groups = new WeakMap<DomainEvent, Map<string, LookupGroup>>();
+  /** By event, then selection, then entity id. */
+  private readonly groups = new WeakMap<DomainEvent, Map<string, Map<string, LookupGroup>>>();
 
   constructor(
     private readonly logger: Logger,
@@ -216,14 +253,15 @@ export class EventLookups {
   ) {}
 
   /**
-   * The outcome for `identity` of looking up the event's entity with the selection `selectionKey` names; `execute`
-   * runs the lookup as `identity`. `previousReads`, the claims the subscriber's previous outcome read, is the first
+   * The outcome for `identity` of looking up the event's entity `entityId` with the selection `selectionKey` names
+   * (the same string for the subscription's every event, so that it is hashed once); `execute` runs the lookup as `identity`. `previousReads`, the claims the subscriber's previous outcome read, is the first
    * guess of what decides this one (so that subscribers whose answers depend on who they are need not wait for
    * each other).
    */
   lookup(
     event: DomainEvent,
     selectionKey: string,
+    entityId: string,
     identity: Identity,
     execute: () => Promise<LookupOutcome>,
     previousReads: readonly IdentityClaim[] = [],
@@ -233,10 +271,15 @@ export class EventLookups {
       bySelection = new Map();
       this.groups.set(event, bySelection);
     }
-    let group = bySelection.get(selectionKey);
+    let byEntity = bySelection.get(selectionKey);
+    if (byEntity === undefined) {
+      byEntity = new Map();
+      bySelection.set(selectionKey, byEntity);
+    }
+    let group = byEntity.get(entityId);
     if (group === undefined) {
       group = new LookupGroup(this.share, this.share ? previousReads : IDENTITY_CLAIMS);
-      bySelection.set(selectionKey, group);
+      byEntity.set(entityId, group);
     }
     return group.outcomeFor(identity, () =>
       execute().catch((error: unknown): LookupOutcome => {
@@ -251,22 +294,39 @@ export class EventLookups {
 const NOT_VISIBLE_CODES: ReadonlySet<unknown> = new Set(["FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"]);
 
 /**
- * A lookup result (`{ [lookupAlias]: entity }`) as the subscriber's result (`{ [responseKey]: entity }`),
- * errors keeping their codes with paths moved to the subscription field. Null (skip) when the entity
- * is absent and every error says the subscriber may not see it.
+ * A lookup result (`{ [lookupAlias]: entity }`) as the subscriber's result (`{ [responseKey]: entity }`), formatted as
+ * graphql-ws sends it (errors as GraphQLError.toJSON gives them), errors keeping their codes with paths moved to the
+ * subscription field. Null (skip) when the entity is absent and every error says the subscriber may not see it.
  */
-export function subscriptionResult(lookup: FormattedExecutionResult, lookupAlias: string, responseKey: string): ExecutionResult | null {
-  const errors = lookup.errors?.map(
-    (error) =>
-      new GraphQLError(error.message, {
-        ...(error.path === undefined ? {} : { path: [responseKey, ...error.path.slice(1)] }),
-        ...(error.extensions === undefined ? {} : { extensions: error.extensions }),
-      }),
-  );
+export function subscriptionResult(lookup: FormattedExecutionResult, lookupAlias: string, responseKey: string): FormattedExecutionResult | null {
+  const errors = lookup.errors?.map((error): GraphQLFormattedError => ({
+    message: error.message,
+    ...(error.path === undefined ? {} : { path: [responseKey, ...error.path.slice(1)] }),
+    ...(error.extensions === undefined || Object.keys(error.extensions).length === 0 ? {} : { extensions: error.extensions }),
+  }));
   const entity = lookup.data?.[lookupAlias];
   if (entity === null || entity === undefined) {
-    if (errors === undefined || errors.every((error) => NOT_VISIBLE_CODES.has(error.extensions.code))) return null;
+    if (errors === undefined || errors.every((error) => NOT_VISIBLE_CODES.has(error.extensions?.code))) return null;
     return { data: null, errors };
   }
   return { data: { [responseKey]: entity }, ...(errors === undefined ? {} : { errors }) };
+}
+
+/** Serialised payloads by lookup result (shared by the subscribers of one outcome) and response key. */
+const payloads = new WeakMap<FormattedExecutionResult, Map<string, string | null>>();
+
+/** subscriptionResult as JSON text, serialised once per lookup result and response key however many subscribers receive it. */
+export function subscriptionPayload(lookup: FormattedExecutionResult, lookupAlias: string, responseKey: string): string | null {
+  let byResponseKey = payloads.get(lookup);
+  if (byResponseKey === undefined) {
+    byResponseKey = new Map();
+    payloads.set(lookup, byResponseKey);
+  }
+  let payload = byResponseKey.get(responseKey);
+  if (payload === undefined) {
+    const result = subscriptionResult(lookup, lookupAlias, responseKey);
+    payload = result === null ? null : JSON.stringify(result);
+    byResponseKey.set(responseKey, payload);
+  }
+  return payload;
 }

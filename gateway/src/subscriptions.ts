@@ -27,14 +27,14 @@ import type {
 import { CloseCode } from "graphql-ws";
 import type { Context, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { IdentityReadLog, REQUEST_ID_HEADER, badUserInput, codedError, forbidden, internalError, rateLimited, requestIdFrom } from "@tsunagu/service-kit";
 import type { DomainEvent, Identity, IdentityClaim, Logger, PubSub, RequestContext } from "@tsunagu/service-kit";
 import type { Authenticate } from "./auth";
 import type { RateLimiter } from "./rate-limit";
 import { rateLimitKey } from "./rate-limit";
-import { ConcurrencyLimit, EventLookups, EventStream, subscriptionResult } from "./subscription-events";
-import type { LookupOutcome, PendingResult } from "./subscription-events";
+import { ConcurrencyLimit, EventLookups, EventStream, subscriptionPayload } from "./subscription-events";
+import type { LookupOutcome, PendingPayload } from "./subscription-events";
 import { SUBSCRIPTION_FIELDS } from "./subscription-fields";
 import type { RootLookup, SubscriptionField, SubscriptionSchema } from "./subscription-fields";
 
@@ -348,13 +348,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const execute: GatewayExecutor = (request, context) => gatewayCalls.run(() => options.execute(request, context));
   const wss = new WebSocketServer({ server: options.httpServer, path: "/graphql", maxPayload: options.maxPayloadBytes });
 
-  /** Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber, or the result of one whose answer the subscriber's identity cannot change. */
-  const listen = (connection: Connection, prepared: Prepared): EventStream => {
+  /**
+   * Listens for the subscription's events; each becomes a lookup through the gateway as the subscriber, or the result of one whose answer the
+   * subscriber's identity cannot change, sent as a graphql-ws `next` message whose payload text every subscriber of that outcome shares.
+   */
+  const listen = (connection: Connection, prepared: Prepared, socket: WebSocket, subscriptionId: string): EventStream => {
     const key = selectionKey(prepared);
     /** The claims this subscription's latest outcome read: the first guess of what decides the next one. */
     let previousReads: readonly IdentityClaim[] = [];
     const { field, args } = prepared;
-    const handle = (event: DomainEvent): PendingResult | undefined => {
+    const handle = (event: DomainEvent): PendingPayload | undefined => {
       if (event.type !== field.eventType || (field.accepts !== undefined && !field.accepts(args, event.payload))) return undefined;
       const id = event.payload[field.lookup.idFrom];
       if (typeof id !== "string" || id === "") {
@@ -376,12 +379,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         );
         return { result, reads: identityReads.reads() };
       };
-      return lookups.lookup(event, `${key}\n${id}`, connection.identity, run, previousReads).then(({ result, reads }) => {
+      return lookups.lookup(event, key, id, connection.identity, run, previousReads).then(({ result, reads }) => {
         previousReads = reads;
-        return subscriptionResult(result, LOOKUP_ALIAS, prepared.responseKey);
+        return subscriptionPayload(result, LOOKUP_ALIAS, prepared.responseKey);
       });
     };
-    return new EventStream(pubsub, field.topic(args), handle, settings.maxQueuedEvents);
+    // graphql-ws's `next` message (its `{ id, type, payload }`) around the shared payload text.
+    const envelope = `{"id":${JSON.stringify(subscriptionId)},"type":"next","payload":`;
+    const deliver = (payload: string): void => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(`${envelope}${payload}}`);
+    };
+    return new EventStream(pubsub, field.topic(args), handle, deliver, settings.maxQueuedEvents);
   };
 
   const server = useServer<Record<string, unknown>>(
@@ -415,7 +423,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         connectionLogger.info({ role: identity.role }, "WebSocket connection acknowledged");
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx);
         if (connection === undefined) return [internalError("The connection was not initialised")];
         if (Object.keys(ctx.subscriptions).length > settings.maxPerConnection) {
@@ -442,11 +450,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           document: prepared.document,
           ...(payload.operationName === undefined ? {} : { operationName: payload.operationName }),
           variableValues: payload.variables ?? {},
-          contextValue: (() => listen(connection, prepared)) satisfies StartListening,
+          contextValue: (() => listen(connection, prepared, ctx.extra.socket, id)) satisfies StartListening,
         };
         return args;
       },
-      // graphql-ws calls this with onSubscribe's arguments; the context is what starts listening.
+      // graphql-ws calls this with onSubscribe's arguments; the context is what starts listening. The stream sends its events itself and
+      // ends when the subscription does, whereupon graphql-ws sends `complete`.
       subscribe: (args) => {
         const start = args.contextValue;
         if (typeof start !== "function") throw new Error("onSubscribe did not prepare this subscription");

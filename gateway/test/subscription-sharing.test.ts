@@ -1,7 +1,7 @@
 // Subscription events resolved once per distinct authorisation outcome, through the gateway with graphql-ws clients over the fixture subgraphs: people with different rights get different fields, people the answer cannot tell apart share one subgraph lookup, and an answer that depends on who asks is never shared.
 import { createPubSub } from "@tsunagu/service-kit";
 import type { PubSub, RunningService } from "@tsunagu/service-kit";
-import { LiveSubscription, connectWs, startRedisServer } from "@tsunagu/test-kit";
+import { LiveSubscription, connectWs, rawConnection, rawSubscribe, startRedisServer } from "@tsunagu/test-kit";
 import type { RedisServer, WsConnection } from "@tsunagu/test-kit";
 import { postGraphQL, silentLogger } from "./helpers";
 import { bearer, startBoards, startDirectory, startSubscriptionGateway, untilListening, waitFor } from "./subscription-stack";
@@ -121,6 +121,42 @@ describe.each(["in-process", "Redis"] as const)("lookups shared by authorisation
       [true, false, true, false].map((bookmarkedByMe) => ({ availabilityChanged: { id: "r1", bookmarkedByMe } })),
     );
     expect(lookups).toBe(3);
+  });
+
+  test("on the wire, each subscription of a connection gets its own graphql-ws next message, under its id and alias, from one lookup; none after it completes", async () => {
+    const socket = await rawConnection(gateway.url);
+    const messages: unknown[] = [];
+    socket.on("message", (data) => messages.push(JSON.parse((data as Buffer).toString("utf8"))));
+    try {
+      rawSubscribe(socket, "first", { query: 'subscription { mine: availabilityChanged(categories: ["salon"]) { id vacancies } }' });
+      rawSubscribe(socket, "second", { query: 'subscription { theirs: availabilityChanged(categories: ["salon"]) { id vacancies } }' });
+      await untilListening(gatewayPubSub, "availability", 2, redisUrl());
+      counts.resource = 0;
+      const report = async (vacancies: number) => {
+        const answer = await postGraphQL(
+          gateway.url,
+          { query: `mutation { setVacancies(id: "r2", vacancies: ${vacancies}) { id } }` },
+          { authorization: coordinator },
+        );
+        expect(answer.body.errors).toBeUndefined();
+      };
+      await report(6);
+      await waitFor(() => messages.length === 2, "both subscriptions' next messages");
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          { id: "first", type: "next", payload: { data: { mine: { id: "r2", vacancies: 6 } } } },
+          { id: "second", type: "next", payload: { data: { theirs: { id: "r2", vacancies: 6 } } } },
+        ]),
+      );
+      expect(counts.resource).toBe(1);
+      socket.send(JSON.stringify({ id: "first", type: "complete" }));
+      await untilListening(gatewayPubSub, "availability", 1, redisUrl());
+      await report(7);
+      await waitFor(() => messages.length === 3, "the remaining subscription's next message");
+      expect(messages.slice(2)).toEqual([{ id: "second", type: "next", payload: { data: { theirs: { id: "r2", vacancies: 7 } } } }]);
+    } finally {
+      socket.close();
+    }
   });
 
   test("with sharing turned off, each person is looked up on their own and receives the same payload as with it", async () => {

@@ -2,7 +2,8 @@
 // authorisation outcome vs one per person, alternated in ABAB rounds: delivery latency p50/p99, CPU per event, errors, and the load average each round.
 // The engine, the resources and groups subgraphs (demo data) and two gateways (sharing on and off, on one in-process pub/sub) run in a child process
 // (`--serve`), the subscribers and the poster here, so that neither competes with the other for an event loop.
-// BENCH_SUBSCRIBERS, BENCH_POSTS, BENCH_ROUNDS and BENCH_PEOPLE (comma-separated) change the load; BENCH_PROFILE_DIR writes the child's CPU profile.
+// BENCH_SUBSCRIBERS, BENCH_POSTS, BENCH_WARMUP_POSTS, BENCH_ROUNDS, BENCH_PEOPLE and BENCH_SHARING (comma-separated) change the load; REDIS_URL sends the
+// events through Redis instead of in-process; BENCH_PROFILE_DIR writes the child's CPU profile of each measured run's posting (not its seeding or subscribing).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -20,15 +21,19 @@ import { bearer, startSubscriptionGateway } from "../../gateway/test/subscriptio
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { loadLine, percentile, table } from "./load";
 import { machineLine } from "./machine";
-import { treeCpuMillis } from "./processes";
+import { startCpuProfile, treeCpuMillis } from "./processes";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const POSTS = Number(process.env.BENCH_POSTS ?? 20);
+/** Posts sent and delivered before each run's measured ones (not counted): the subscriptions' first events, while the lookups learn what each outcome reads. */
+const WARMUP_POSTS = Number(process.env.BENCH_WARMUP_POSTS ?? 2);
 /** Rounds of each (people, sharing) pair, alternated: on, off, on, off. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Sharing by outcome on and off, in the order each round runs them (BENCH_SHARING `on,off`; `on` alone to profile the shared path). */
+const SHARING = (process.env.BENCH_SHARING ?? "on,off").split(",").map((value) => value === "on");
 /** Distinct people among the subscribers (the same person's subscriptions always shared a lookup). */
 const PEOPLE = (process.env.BENCH_PEOPLE ?? "50,1000").split(",").map(Number);
-/** A directory for `--cpu-prof` of the child (engine, subgraphs, gateways; one profile written when it stops); unset: no profile. */
+/** A directory for CPU profiles of the child (engine, subgraphs, gateways) while each measured run posts, one file per run; unset: no profile. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Demo resources: the members' affiliations come from the first page of them. */
 const RESOURCES = 200;
@@ -57,15 +62,17 @@ class ServerProcess {
   ) {}
 
   static async start(): Promise<ServerProcess> {
-    const profile = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`];
-    const child = spawn(process.execPath, [...profile, "--import", "tsx", __filename, "--serve"], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", __filename, "--serve"], { stdio: ["pipe", "pipe", "inherit"] });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.done === true) throw new Error("the bench server exited before it was ready");
     return new ServerProcess(child, lines, JSON.parse(first.value) as Served);
   }
 
-  /** `listeners`: pub/sub listeners of the gateways; `tokens <n> <poster member id>`: bearer tokens of n people and the poster's, signed with the child's keys. */
+  /**
+   * `listeners`: pub/sub listeners of the gateways; `tokens <n> <poster member id>`: bearer tokens of n people and the poster's, signed with the child's keys;
+   * `profile <dir> <name>`: starts a CPU profile; `profiled`: writes it.
+   */
   async ask(command: string): Promise<string> {
     this.child.stdin!.write(`${command}\n`);
     const answer = await this.lines.next();
@@ -128,7 +135,7 @@ async function publicBoard(url: string, authorization: string): Promise<{ boardI
 async function serve(): Promise<void> {
   const mongo = await connectMongo({ dbName: "bench-subscriptions", logger: silentLogger });
   await seedDemoResources(mongo.connection, { count: RESOURCES });
-  const pubsub = await createPubSub({ logger: silentLogger });
+  const pubsub = await createPubSub({ redisUrl: process.env.REDIS_URL, logger: silentLogger });
   const common = { connection: mongo.connection, logger: silentLogger, pubsub };
   const resources = await startResourcesSubgraph({ ...common, keys: testSubgraphKeys("resources") });
   const groups = await startGroupsSubgraph({ ...common, keys: testSubgraphKeys("groups") });
@@ -144,10 +151,18 @@ async function serve(): Promise<void> {
   await seedDemoGroups(mongo.connection, { resources: await demoAffiliations(shared.url, coordinator) });
   const served: Served = { urls: { shared: shared.url, perPerson: perPerson.url }, ...(await publicBoard(shared.url, coordinator)) };
   process.stdout.write(`${JSON.stringify(served)}\n`);
+  let stopProfile: (() => Promise<void>) | undefined;
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, ...args] = line.split(" ");
     if (command === "listeners") {
       process.stdout.write(`${pubsub.listenerCount()}\n`);
+    } else if (command === "profile") {
+      stopProfile = await startCpuProfile(args[0], args[1]);
+      process.stdout.write("profiling\n");
+    } else if (command === "profiled") {
+      await stopProfile?.();
+      stopProfile = undefined;
+      process.stdout.write("written\n");
     } else if (command === "tokens") {
       const people = await Promise.all(Array.from({ length: Number(args[0]) }, (_, i) => bearer({ role: "PROFESSIONAL", subject: `bench-${i}` })));
       const poster = await bearer({ role: "PROFESSIONAL", subject: "poster", memberId: args[1] });
@@ -176,9 +191,16 @@ class Deliveries {
   private readonly counts: number[] = [];
   /** Posts whose deadline passed: what still arrives for them was already counted missing. */
   private readonly closed = new Set<number>();
+  /** When the last delivery of each post arrived so far. */
+  private readonly lastAt: number[] = [];
+  /** Latencies of the measured posts' deliveries (posts from `firstMeasured` on). */
   readonly latencies: number[] = [];
+  /** Per measured post, the time until every subscriber had it (infinite when some never did). */
+  readonly everyoneMillis: number[] = [];
   /** Errors sent to a subscriber, subscriptions refused or ended early, posts refused, deliveries missing at the deadline. */
   errors = 0;
+
+  constructor(private readonly firstMeasured: number) {}
 
   sent(post: number): void {
     this.sentAt[post] = performance.now();
@@ -190,9 +212,16 @@ class Deliveries {
     const sent = this.sentAt[post];
     if (sent === undefined) this.errors++;
     else if (!this.closed.has(post)) {
-      this.latencies.push(performance.now() - sent);
+      const now = performance.now();
+      if (post >= this.firstMeasured) this.latencies.push(now - sent);
       this.counts[post] = (this.counts[post] ?? 0) + 1;
+      this.lastAt[post] = now;
     }
+  }
+
+  /** Every subscriber has `post`. */
+  complete(post: number): void {
+    if (post >= this.firstMeasured) this.everyoneMillis.push((this.lastAt[post] ?? Number.NaN) - (this.sentAt[post] ?? Number.NaN));
   }
 
   count(post: number): number {
@@ -204,7 +233,9 @@ class Deliveries {
     const missing = expected - this.count(post);
     this.closed.add(post);
     this.errors += missing;
+    if (post < this.firstMeasured) return;
     this.latencies.push(...Array<number>(missing).fill(Number.POSITIVE_INFINITY));
+    this.everyoneMillis.push(Number.POSITIVE_INFINITY);
   }
 }
 
@@ -217,8 +248,12 @@ interface Setting {
 /** One run's figures. */
 interface Figures {
   latencies: number[];
+  /** Per post, the time until every subscriber had it. */
+  everyoneMillis: number[];
   errors: number;
   cpuMillisPerEvent: number;
+  /** This process's (the 1,000 subscribers' and the poster's) CPU per event: it shares the machine, and its receiving is part of each latency. */
+  subscriberCpuMillisPerEvent: number;
 }
 
 /** Opens the graphql-ws clients subscribed to the board, a group at a time, each group once the previous one listens. */
@@ -257,9 +292,9 @@ async function subscribeAll(server: ServerProcess, url: string, tokens: readonly
  * Sends the posts through the gateway as a member of the board, each once every subscriber has the previous one (or the
  * deadline passed), so that a latency is one event's fan-out rather than a queue behind a burst.
  */
-async function post(server: ServerProcess, url: string, poster: string, deliveries: Deliveries): Promise<void> {
+async function post(server: ServerProcess, url: string, poster: string, deliveries: Deliveries, from: number, to: number): Promise<void> {
   const { boardId } = server.served;
-  for (let i = 0; i < POSTS; i++) {
+  for (let i = from; i < to; i++) {
     deliveries.sent(i);
     const input = { boardId, title: `bench ${i}`, body: "ベンチマークの投稿です (a benchmark post)." };
     const answer = await postGraphQL(
@@ -271,21 +306,35 @@ async function post(server: ServerProcess, url: string, poster: string, deliveri
       deliveries.errors += SUBSCRIBERS;
       continue;
     }
-    if (!(await waitUntil(() => deliveries.count(i) >= SUBSCRIBERS, DELIVERY_TIMEOUT_MS))) deliveries.close(i, SUBSCRIBERS);
+    if (await waitUntil(() => deliveries.count(i) >= SUBSCRIBERS, DELIVERY_TIMEOUT_MS)) deliveries.complete(i);
+    else deliveries.close(i, SUBSCRIBERS);
   }
 }
 
-/** One run: subscribe everyone to one gateway, post, collect every delivery and the child's CPU while posting. */
-async function run(server: ServerProcess, setting: Setting): Promise<Figures> {
+/** One run: subscribe everyone to one gateway, post, collect every delivery and the child's CPU while posting (profiled as `profileName` when BENCH_PROFILE_DIR is set). */
+async function run(server: ServerProcess, setting: Setting, profileName?: string): Promise<Figures> {
   const { people, poster } = JSON.parse(await server.ask(`tokens ${setting.people} ${server.served.posterId}`)) as { people: string[]; poster: string };
   const url = setting.shared ? server.served.urls.shared : server.served.urls.perPerson;
   const clients: Client[] = [];
-  const deliveries = new Deliveries();
+  const deliveries = new Deliveries(WARMUP_POSTS);
   try {
     await subscribeAll(server, url, people, deliveries, clients);
+    await post(server, url, poster, deliveries, 0, WARMUP_POSTS);
+    const profiling = PROFILE_DIR !== undefined && profileName !== undefined;
+    if (profiling) await server.ask(`profile ${PROFILE_DIR} ${profileName}`);
     const cpuBefore = server.cpuMillis();
-    await post(server, url, poster, deliveries);
-    return { latencies: deliveries.latencies, errors: deliveries.errors, cpuMillisPerEvent: (server.cpuMillis() - cpuBefore) / POSTS };
+    const ownCpuBefore = process.cpuUsage();
+    await post(server, url, poster, deliveries, WARMUP_POSTS, WARMUP_POSTS + POSTS);
+    const cpuMillis = server.cpuMillis() - cpuBefore;
+    const ownCpu = process.cpuUsage(ownCpuBefore);
+    if (profiling) await server.ask("profiled");
+    return {
+      latencies: deliveries.latencies,
+      everyoneMillis: deliveries.everyoneMillis,
+      errors: deliveries.errors,
+      cpuMillisPerEvent: cpuMillis / POSTS,
+      subscriberCpuMillisPerEvent: (ownCpu.user + ownCpu.system) / 1000 / POSTS,
+    };
   } finally {
     await Promise.all(
       clients.map(async (client) => {
@@ -315,8 +364,9 @@ async function main(): Promise<void> {
   console.log(machineLine());
   console.log(`${loadLine()} at start (other work on the machine shows in the figures)`);
   console.log(
-    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers on one public board of the demo groups, ${POSTS} posts one after another per run, ${ROUNDS} rounds alternating sharing on/off; ` +
-      "author and affiliation from two subgraphs; CPU is the engine's, subgraphs' and gateway's (one child process) per event",
+    `fan-out: ${SUBSCRIBERS} graphql-ws subscribers on one public board of the demo groups, ${POSTS} posts one after another per run (after ${WARMUP_POSTS} not measured), ` +
+      `${ROUNDS} rounds alternating sharing ${SHARING.map((shared) => (shared ? "on" : "off")).join("/")}; ` +
+      `events ${process.env.REDIS_URL === undefined ? "in-process" : "through Redis"}; author and affiliation from two subgraphs; CPU is the engine's, subgraphs' and gateway's (one child process) per event`,
   );
   const server = await ServerProcess.start();
   const results = new Map<string, Figures[]>();
@@ -325,13 +375,15 @@ async function main(): Promise<void> {
     await run(server, { people: 10, shared: false });
     for (const people of PEOPLE) {
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const shared of [true, false]) {
+        for (const shared of SHARING) {
           const setting = { people, shared };
-          const figures = await run(server, setting);
+          const figures = await run(server, setting, `${people}-people-${shared ? "shared" : "per-person"}-round${round}`);
           const sorted = [...figures.latencies].sort((a, b) => a - b);
+          const everyone = [...figures.everyoneMillis].sort((a, b) => a - b);
           console.log(
             `round ${round} ${label(setting)}: p50 ${ms(percentile(sorted, 50))} ms, p99 ${ms(percentile(sorted, 99))} ms, ` +
-              `CPU ${figures.cpuMillisPerEvent.toFixed(0)} ms/event, errors ${figures.errors}, ${loadLine()}`,
+              `everyone had a post after ${ms(percentile(everyone, 50))} ms (median post) / ${ms(everyone.at(-1) ?? Number.NaN)} ms (slowest), ` +
+              `CPU ${figures.cpuMillisPerEvent.toFixed(0)} ms/event (subscribers ${figures.subscriberCpuMillisPerEvent.toFixed(0)}), errors ${figures.errors}, ${loadLine()}`,
           );
           results.set(label(setting), [...(results.get(label(setting)) ?? []), figures]);
         }
@@ -352,6 +404,7 @@ async function main(): Promise<void> {
         (results.get(label({ people, shared })) ?? []).flatMap((figures) => figures.latencies).sort((a, b) => a - b),
         99,
       );
+    if (SHARING.length < 2) continue;
     console.log(`${people} people: p99 one per person / shared by outcome = ${(p99(false) / p99(true)).toFixed(1)}x`);
   }
 }

@@ -1,7 +1,7 @@
 // BSON value helpers: MongoDB's cross-type sort order, identity keys for _id, deep copies and path reads.
 import { serialize, Code, BSONSymbol, DBRef, MaxKey, MinKey, ObjectId, Binary, Decimal128, Long, Timestamp, Double, Int32, BSONRegExp } from "bson";
 import type { Document } from "bson";
-import { compareNumbers, deserializeKeepingTypes, numberType, TYPE_CODE_OF_NUMBER } from "./numbers";
+import { compareNumbers, deserializeKeepingTypes, numberKey, numberType, TYPE_CODE_OF_NUMBER } from "./numbers";
 
 /** MongoDB's canonical order of BSON types when values of different types are compared. */
 export function typeRank(value: unknown): number {
@@ -207,6 +207,24 @@ export function idKey(id: unknown): string {
   if (typeof id === "string") return `s${id}`;
   if (typeof id === "number") return `n${id}`;
   return `x${Buffer.from(serialize({ v: id })).toString("base64")}`;
+}
+
+/**
+ * A string that two values share exactly when MongoDB groups or joins them as equal: numbers by value across their
+ * types (int 5, long 5, double 5.0 and decimal 5.00 are one), null and missing as one, documents field by field.
+ */
+export function valueKey(value: unknown): string {
+  if (typeof value === "string") return `s${value}`;
+  if (value === null || value === undefined) return "z";
+  if (numberType(value) !== undefined) return `n${numberKey(value)}`;
+  if (Array.isArray(value)) return `a[${value.map(valueKey).join(",")}]`;
+  if (isPlainObject(value))
+    return `d{${Object.entries(value)
+      .map(([key, inner]) => `${JSON.stringify(key)}:${valueKey(inner)}`)
+      .join(",")}}`;
+  if (typeof value === "boolean") return `b${value}`;
+  if (value instanceof Date) return `t${value.getTime()}`;
+  return idKey(value);
 }
 
 /** Formats a value for error messages the way the mongo shell would, roughly. */

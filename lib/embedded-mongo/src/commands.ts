@@ -11,7 +11,7 @@ import type { CursorRegistry } from "./cursors";
 import type { Sessions, SessionContext } from "./sessions";
 import { compareValues, sameDocument, valuesAtPath, isPlainObject } from "./bson-values";
 import { MAX_BSON_OBJECT_SIZE } from "./collection";
-import { plainNumbers } from "./numbers";
+import { evaluatingTyped } from "./typed-expressions";
 import { checkValidationOptions } from "./validation";
 import { checkCreateOptions, checkHint, checkCollations, refuseUpdateSort, writeConcernProblem } from "./command-checks";
 import { isView, readTarget, refuseOnView, type ReadTarget } from "./views";
@@ -88,8 +88,8 @@ function readCollection(call: Invocation, ns: string): Collection | undefined {
 function optionsFor(call: Invocation, collation?: Document): QueryOptions {
   const resolve = (name: string): Document[] => {
     const target = readTarget((ns) => readCollection(call, ns), namespaceOf(call.db, name), undefined);
-    if (target.isView) return runAggregate(target.collection, target.viewPipeline, optionsFor(call, target.collation)).map(plainNumbers);
-    return target.collection ? [...target.collection.records.values()].map(plainNumbers) : [];
+    if (target.isView) return runAggregate(target.collection, target.viewPipeline, optionsFor(call, target.collation));
+    return target.collection ? [...target.collection.records.values()] : [];
   };
   const variables = documentOption(call.cmd.let, "let");
   return { ...queryOptions(resolve, variables && evaluateLet(variables)), ...(collation ? { collation: collation as QueryOptions["collation"] } : {}) };
@@ -110,7 +110,7 @@ function evaluateLet(variables: Document): Document {
   for (const name of Object.keys(variables)) {
     if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) throw new CommandError("FailedToParse", `'${name}' starts with an invalid character for a user variable name`);
   }
-  return translated(() => new Aggregator([{ $replaceWith: plainNumbers(variables) }], queryOptions()).run([{}])[0]);
+  return evaluatingTyped(true, () => translated(() => new Aggregator([{ $replaceWith: variables }], queryOptions()).run([{}])[0]));
 }
 
 function nonNegative(value: unknown, name: string): number | undefined {

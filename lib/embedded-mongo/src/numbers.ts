@@ -74,8 +74,8 @@ export function originalOf<T extends object>(view: T): T {
  * Values without such wrappers are returned as they are; views of stored documents are cached.
  */
 export function plainNumbers<T>(value: T): T {
-  if (isWrapped(value)) return Number((value as unknown as Long).toString()) as T;
   if (value === null || typeof value !== "object") return value;
+  if (isWrapped(value)) return Number((value as unknown as Long).toString()) as T;
   const cached = views.get(value);
   if (cached !== undefined) return cached as T;
   let view: unknown = value;
@@ -93,22 +93,12 @@ export function plainNumbers<T>(value: T): T {
     if (copy) view = copy;
   }
   views.set(value, view);
-  if (view !== value) originals.set(view as object, value);
-  return view as T;
-}
-
-/** Puts the typed numbers of `original` back where mingo's output holds the same value at the same path. */
-export function restoreNumberTypes(output: unknown, original: unknown): unknown {
-  if (isWrapped(original) && typeof output === "number" && compareNumbers(output, original) === 0) return original;
-  if (Array.isArray(output) && Array.isArray(original)) return output.map((element, i) => restoreNumberTypes(element, original[i]));
-  if (isPlainDocument(output) && isPlainDocument(original)) {
-    for (const key of Object.keys(output)) if (key in original) output[key] = restoreNumberTypes(output[key], original[key]);
+  if (view !== value) {
+    originals.set(view as object, value);
+    // A view is its own view: operators handed one look it up rather than walk it again.
+    views.set(view as object, view);
   }
-  return output;
-}
-
-function isPlainDocument(value: unknown): value is Document {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return view as T;
 }
 
 /** An exact number: num / den (den > 0), or NaN, or an infinity. */
@@ -149,6 +139,23 @@ function exactOf(value: unknown): Exact {
 
 function sign(n: number | bigint): number {
   return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  let [x, y] = [a < 0n ? -a : a, b];
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+/** A string that two numbers share exactly when they are equal by value, whatever their types (as `$group` and `$lookup` match). */
+export function numberKey(value: unknown): string {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return Object.is(value, -0) ? "0" : String(value);
+  const exact = exactOf(value);
+  if (exact.kind === "nan") return "NaN";
+  if (exact.kind === "infinite") return exact.sign > 0 ? "Infinity" : "-Infinity";
+  const divisor = gcd(exact.num, exact.den);
+  const den = exact.den / divisor;
+  return den === 1n ? String(exact.num / divisor) : `${exact.num / divisor}/${den}`;
 }
 
 /** Compares two numbers of any BSON number types by exact value, NaN first (MongoDB's order). */

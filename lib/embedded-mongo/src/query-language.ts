@@ -5,7 +5,7 @@ import { Aggregator } from "mingo/aggregator";
 import { update } from "mingo/updater";
 import * as accumulator from "mingo/operators/accumulator";
 import * as expression from "mingo/operators/expression";
-import * as pipeline from "mingo/operators/pipeline";
+import type * as pipeline from "mingo/operators/pipeline";
 import * as projection from "mingo/operators/projection";
 import * as query from "mingo/operators/query";
 import * as window from "mingo/operators/window";
@@ -13,9 +13,10 @@ import type { Options } from "mingo/types";
 import type { Document } from "bson";
 import { geoQueryOperators } from "./geo";
 import { typeTest } from "./fast-match";
-import { originalOf } from "./numbers";
+import { originalOf, plainNumbers } from "./numbers";
 import { compileJsonSchema } from "./json-schema";
-import { typedAccumulators, typedExpressionOperators, withPlainOperands } from "./typed-expressions";
+import { accumulatorOperators, evaluatingTyped, expressionOperators } from "./typed-expressions";
+import { typedStages } from "./typed-stages";
 
 /** `$type` judged on the typed document behind mingo's plain-number view, so "int", "long" and "double" differ. */
 const typeOperator = (selector: string, value: unknown) => {
@@ -25,21 +26,31 @@ const typeOperator = (selector: string, value: unknown) => {
 
 type QueryOperators = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>["query"]>;
 
-/** mingo's operators of a table, each given plain numbers by the typed operators it evaluates (see `withPlainOperands`). */
-function plainOperands<T extends object>(operators: T): T {
-  return Object.fromEntries(
-    Object.entries(operators).map(([name, operator]) => [name, typeof operator === "function" ? withPlainOperands(operator as () => unknown) : operator]),
-  ) as T;
+type QueryOperator = (selector: string, value: unknown, options: Options) => (doc: unknown) => boolean;
+
+/** A query operator judging the plain-number view of a document (documents keep their number types; mingo compares plain numbers). */
+function judgingPlainNumbers(operator: QueryOperator): QueryOperator {
+  return (selector, value, options) => {
+    const test = operator(selector, plainNumbers(value), options);
+    return (doc) => evaluatingTyped(false, () => test(plainNumbers(doc)));
+  };
 }
+
+const queryOperators = Object.fromEntries(
+  Object.entries({ ...query, ...(geoQueryOperators as unknown as QueryOperators), $type: typeOperator }).map(([name, operator]) => [
+    name,
+    judgingPlainNumbers(operator as unknown as QueryOperator),
+  ]),
+);
 
 // Built once: mingo's convenience wrappers merge operator tables on every query, which dominated lookup time.
 const context = Context.init({
-  accumulator: { ...plainOperands(accumulator), ...typedAccumulators },
-  expression: { ...plainOperands(expression), ...typedExpressionOperators },
-  pipeline,
+  accumulator: accumulatorOperators(accumulator) as typeof accumulator,
+  expression: expressionOperators(expression) as typeof expression,
+  pipeline: typedStages as typeof pipeline,
   projection,
   // mingo types its operator table as an intersection of every built-in signature; ours take (selector, value).
-  query: { ...query, ...(geoQueryOperators as unknown as QueryOperators), $type: typeOperator as unknown as QueryOperators["$type"] },
+  query: queryOperators as unknown as QueryOperators,
   window,
 });
 

@@ -3,13 +3,14 @@ import { setValue } from "mingo/util";
 import { ObjectId, BSONRegExp, type Document } from "bson";
 import type { Collection } from "./collection";
 import type { FieldPredicate, Index } from "./indexes";
-import { cloneDocument, compareValues, idKey, isPlainObject, valuesAtPath } from "./bson-values";
+import { cloneDocument, compareValues, isPlainObject, valuesAtPath } from "./bson-values";
 import { CommandError, fromQueryLanguageError } from "./errors";
 import { Aggregator, Query, applyOperators, type QueryOptions } from "./query-language";
 import { compileFastMatcher } from "./fast-match";
-import { numberType, plainNumbers, restoreNumberTypes } from "./numbers";
-import { evaluatingTyped, withLiteralTypes } from "./typed-expressions";
+import { numberType, plainNumbers } from "./numbers";
+import { evaluatingTyped } from "./typed-expressions";
 import { filterCoveredBy, pageByPosition, planIndexSort, walkIndex } from "./index-sort";
+import { sortDocuments, sortKeys } from "./sort-order";
 import { applyArithmetic } from "./update-arithmetic";
 import { parseGeoNearStage, parseNearCondition, type NearQuery } from "./geo";
 import { candidateSources, smallestSource } from "./candidates";
@@ -20,6 +21,8 @@ import { holdsString, parseCollation, type Collation } from "./collation";
 export function collationOf(options: QueryOptions): Collation | undefined {
   return parseCollation(options.collation);
 }
+
+export { sortDocuments };
 
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
@@ -146,9 +149,9 @@ export function compileFilter(filter: Document, options: QueryOptions): (doc: Do
       "this filter shape is not supported with a non-simple collation by the embedded engine (equality, $ne, $in, $nin-free ranges, $all, $exists, $regex, $type under $and/$or are)",
     );
   }
-  // mingo computes with plain JS numbers: it sees a view of each document with Long/Double as numbers.
-  const query = translated(() => new Query(plainNumbers(filter), options));
-  return (doc) => translated(() => query.test(plainNumbers(doc)));
+  // mingo computes with plain JS numbers: its query operators judge a view of each document with Long/Double as numbers.
+  const query = translated(() => new Query(filter, options));
+  return (doc) => translated(() => query.test(doc));
 }
 
 /** Pulls a `$near`/`$nearSphere` condition out of a filter (top level or inside `$and`). */
@@ -206,47 +209,14 @@ function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unkno
   return compareValues(candidate, current) * direction > 0 ? candidate : current;
 }
 
-/** The keys of a sort specification, checked as MongoDB checks them. */
-function sortKeys(sort: Document): Array<{ field: string; direction: number }> {
-  return Object.entries(sort).map(([field, direction]) => {
-    const numeric = numberType(direction) === undefined ? Number.NaN : Number(direction);
-    if (![1, -1].includes(Math.sign(numeric))) {
-      throw new CommandError(
-        "BadValue",
-        `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(direction)} for '${field}'`,
-      );
-    }
-    return { field, direction: Math.sign(numeric) };
-  });
-}
-
-/** Sorts documents as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortDocuments<T extends { doc: Document }>(items: T[], sort: Document, compare: (a: unknown, b: unknown) => number = compareValues): T[] {
-  const keys = sortKeys(sort);
-  const sortKey = (doc: Document, field: string, direction: number): unknown => {
-    const values = valuesAtPath(doc, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
-    if (values.length === 0) return null;
-    return values.reduce((best, value) => (compare(value, best) * direction < 0 ? value : best));
-  };
-  return items
-    .map((item, position) => ({ item, position, keys: keys.map(({ field, direction }) => sortKey(item.doc, field, direction)) }))
-    .sort((a, b) => {
-      for (const [i, { direction }] of keys.entries()) {
-        const c = compare(a.keys[i], b.keys[i]) * direction;
-        if (c !== 0) return c;
-      }
-      return a.position - b.position;
-    })
-    .map(({ item }) => item);
-}
-
 /** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */
 export function project(docs: Document[], projection: Document | undefined, filter: Document, options: QueryOptions): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
   // The positional projection re-matches the filter in mingo, which compares strings binary.
   if (collationOf(options) && holdsString(filter) && Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field])))
     throw new CommandError("InvalidOptions", "positional and $elemMatch projections with a non-simple collation are not supported by the embedded engine");
-  return translated(() => new Query(filter, options).find(docs, projection).all() as Document[]);
+  // The documents keep their number types: mingo's query operators judge their plain-number view (positional, $elemMatch).
+  return evaluatingTyped(true, () => translated(() => new Query(filter, options).find(docs, projection).all() as Document[]));
 }
 
 /** Runs find: match, order, skip, limit and project. */
@@ -425,7 +395,7 @@ export function runAggregate(collection: Collection | undefined, pipeline: Docum
   }
   if (rest.length === 0) return input;
   const collation = collationOf(options);
-  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options, withNumberTypesOf);
+  return collation ? runCollatedStages(input, rest, options, collation) : runStagesKeepingTypes(input, rest, options);
 }
 
 /** Stages that compare no strings of their own: mingo runs them unchanged under a collation unless their expressions compare. */
@@ -504,7 +474,7 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
         collation.compare,
       ).map(({ doc }) => doc);
     } else if ((COLLATION_NEUTRAL_STAGES.has(name) && !comparesStrings(stage[name])) || (name === "$group" && collationNeutralGroup(stage))) {
-      docs = runStagesKeepingTypes(docs, [stage], binary, withNumberTypesOf);
+      docs = runStagesKeepingTypes(docs, [stage], binary);
     } else {
       throw new CommandError(
         "InvalidOptions",
@@ -515,40 +485,9 @@ function runCollatedStages(input: Document[], stages: Document[], options: Query
   return docs;
 }
 
-/** Stages whose output holds the values of expressions: typed operators there answer with their types. */
-const VALUE_STAGES = new Set(["$project", "$addFields", "$set", "$replaceRoot", "$replaceWith", "$group"]);
-
-/**
- * Runs the stages one by one: each sees the plain-number view of the previous stage's typed output, so typed
- * operators ($sum, $add, $type) read the types the earlier stages produced or passed through. `restoreTypes` gives
- * a stage's output the number types of its input; the number literals the stage sets keep theirs.
- */
-function runStagesKeepingTypes(
-  input: Document[],
-  stages: Document[],
-  options: QueryOptions,
-  restoreTypes: (input: Document[], output: Document[]) => Document[],
-): Document[] {
-  let docs = input;
-  for (const stage of stages) {
-    const current = docs;
-    const output = evaluatingTyped(VALUE_STAGES.has(Object.keys(stage)[0] ?? ""), () =>
-      translated(() => new Aggregator([plainNumbers(stage)], options).run<Document>(current.map(plainNumbers))),
-    );
-    docs = withLiteralTypes(restoreTypes(current, output), stage);
-  }
-  return docs;
-}
-
-/** Gives documents that come out of a pipeline with an input document's _id that document's number types back. */
-function withNumberTypesOf(input: Document[], output: Document[]): Document[] {
-  const typed = new Map<string, Document>();
-  for (const doc of input) if (plainNumbers(doc) !== doc) typed.set(idKey(doc._id), doc);
-  if (typed.size === 0) return output;
-  return output.map((doc) => {
-    const original = doc._id === undefined ? undefined : typed.get(idKey(doc._id));
-    return original ? (restoreNumberTypes(doc, original) as Document) : doc;
-  });
+/** Runs stages in mingo on documents that keep their number types (see typed-expressions.ts and typed-stages.ts). */
+function runStagesKeepingTypes(input: Document[], stages: Document[], options: QueryOptions): Document[] {
+  return evaluatingTyped(true, () => translated(() => new Aggregator(stages, options).run<Document>(input)));
 }
 
 /** Runs `$geoNear`; with `nearestLimit` (see `nearestNeededBy`) it may stop after the nearest matches the pipeline keeps. */
@@ -622,9 +561,7 @@ export function applyUpdate(doc: Document, update: Document | Document[], contex
   refuseCollatedUpdate(update, context);
   let next: Document;
   if (Array.isArray(update)) {
-    // One document in, one out (update pipelines have no stage that filters or groups): its types come back by position.
-    const byPosition = (before: Document[], after: Document[]): Document[] => after.map((out, i) => restoreNumberTypes(out, before[i]) as Document);
-    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options, byPosition)[0];
+    next = runStagesKeepingTypes([cloneDocument(doc)], update, context.options)[0];
     // A pipeline that leaves _id out (e.g. $replaceWith, $project) keeps the document's _id, as MongoDB does.
     if (next._id === undefined && doc._id !== undefined) next = { _id: doc._id, ...next };
   } else if (isReplacement(update)) {

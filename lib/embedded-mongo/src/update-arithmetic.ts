@@ -1,4 +1,4 @@
-// $inc, $mul, $min and $max applied with BSON number types kept (mingo computes only with plain JS numbers).
+// $inc, $mul, $min, $max and $addToSet applied with BSON number types kept (mingo computes and compares only plain JS numbers).
 import type { Document } from "bson";
 import { compareValues, describeValue, isPlainObject } from "./bson-values";
 import { CommandError } from "./errors";
@@ -79,6 +79,37 @@ export function applyArithmetic(doc: Document, modifier: Document): void {
     }
     if (Object.keys(fields).length === 0) delete modifier[operator];
   }
+  addToSets(doc, modifier);
+}
+
+/**
+ * `$addToSet` on plain paths (with or without `$each`): a value is added unless the array holds one equal to it as
+ * MongoDB compares values (int 1, long 1 and double 1.0 are equal; documents by their fields in order).
+ */
+function addToSets(doc: Document, modifier: Document): void {
+  if (!isPlainObject(modifier.$addToSet)) return;
+  const fields: Document = { ...modifier.$addToSet };
+  modifier.$addToSet = fields;
+  for (const [path, operand] of Object.entries(fields)) {
+    if (POSITIONAL.test(path)) continue;
+    const parts = path.split(".");
+    const parent = parentOf(doc, parts);
+    if (!parent) continue;
+    const key = parts.at(-1)!;
+    const holder = parent as Record<string, unknown>;
+    const current = holder[key];
+    if (current !== undefined && !Array.isArray(current)) {
+      throw new CommandError("BadValue", `Cannot apply $addToSet to non-array field. Field named '${key}' has non-array type ${typeName(current)}`);
+    }
+    const each = isPlainObject(operand) && Object.keys(operand)[0] === "$each" ? operand.$each : [operand];
+    if (!Array.isArray(each))
+      throw new CommandError("TypeMismatch", `The argument to $each in $addToSet must be an array but it was of type ${typeName(each)}`);
+    const values = current === undefined ? [] : [...current];
+    for (const value of each) if (!values.some((present) => compareValues(present, value) === 0)) values.push(value);
+    holder[key] = values;
+    delete fields[path];
+  }
+  if (Object.keys(fields).length === 0) delete modifier.$addToSet;
 }
 
 function typeName(value: unknown): string {

@@ -184,6 +184,39 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     expect((await c.findOne({ _id: 1 as never }, raw))!.j).toEqual(Long.fromNumber(4));
   });
 
+  it("adds to a set only values no element equals across number types ($addToSet with and without $each), and refuses a non-array field with BadValue (2)", async () => {
+    const c = engine.db.collection("sets");
+    await c.insertOne({ _id: 1 as never, set: [Long.fromNumber(1), new Double(2.5)], tags: [{ a: 1, b: 2 }], s: "x" });
+    await c.updateOne({ _id: 1 as never }, { $addToSet: { set: 1, fresh: Long.fromNumber(9) } });
+    await c.updateOne({ _id: 1 as never }, { $addToSet: { set: { $each: [new Double(1), Decimal128.fromString("2.5"), new Int32(3), Long.fromNumber(3)] } } });
+    // Documents are equal only with the same fields in the same order.
+    await c.updateOne(
+      { _id: 1 as never },
+      {
+        $addToSet: {
+          tags: {
+            $each: [
+              { a: 1, b: 2 },
+              { b: 2, a: 1 },
+            ],
+          },
+        },
+      },
+    );
+    const doc = await c.findOne({ _id: 1 as never }, raw);
+    expect(doc!.set).toEqual([Long.fromNumber(1), new Double(2.5), new Int32(3)]);
+    expect(doc!.fresh).toEqual([Long.fromNumber(9)]);
+    expect(doc!.tags).toEqual([
+      { a: new Int32(1), b: new Int32(2) },
+      { b: new Int32(2), a: new Int32(1) },
+    ]);
+    await expect(c.updateOne({ _id: 1 as never }, { $addToSet: { s: 1 } })).rejects.toMatchObject({
+      code: 2,
+      message: "Cannot apply $addToSet to non-array field. Field named 's' has non-array type string",
+    });
+    expect((await c.findOne({ _id: 1 as never }))!.s).toBe("x");
+  });
+
   it("matches $type by BSON type: int, long, double, decimal and number", async () => {
     const c = engine.db.collection("typed");
     await c.insertMany([
@@ -303,6 +336,249 @@ describe("BSON number types are kept end to end, with MongoDB's arithmetic and c
     const stored = await c.findOne({ _id: 1 as never }, raw);
     expect([stored!.u, stored!.w, stored!.v]).toEqual([Long.fromNumber(9), new Double(3), new Double(2)]);
     expect(await c.countDocuments({ u: { $type: "long" }, w: { $type: "double" }, v: { $type: "double" } })).toBe(1);
+  });
+
+  it("keeps the types of values that find projections, $slice, $elemMatch and the positional $ return", async () => {
+    const c = engine.db.collection("projected");
+    const big = Long.fromString("9007199254740993");
+    await c.insertOne({
+      _id: 1 as never,
+      n: Long.fromNumber(5),
+      big,
+      d: new Double(2),
+      list: [Long.fromNumber(7), new Double(8), 9],
+      items: [
+        { v: Long.fromNumber(1), w: new Double(1) },
+        { v: Long.fromNumber(10), w: new Double(2) },
+      ],
+    });
+    expect(await c.findOne({}, { ...raw, projection: { n: 1, big: 1, d: 1 } })).toEqual({ _id: new Int32(1), n: Long.fromNumber(5), big, d: new Double(2) });
+    expect((await c.findOne({}, { ...raw, projection: { list: { $slice: -2 } } }))!.list).toEqual([new Double(8), new Int32(9)]);
+    // The $elemMatch condition and the positional match compare a long by value (10 > 7) and return the element as stored.
+    const element = [{ v: Long.fromNumber(10), w: new Double(2) }];
+    expect((await c.findOne({}, { ...raw, projection: { items: { $elemMatch: { v: { $gt: 7 } } } } }))!.items).toEqual(element);
+    expect((await c.findOne({ "items.v": { $gt: Long.fromNumber(7) } }, { ...raw, projection: { "items.$": 1 } }))!.items).toEqual(element);
+    expect(await c.findOne({}, { ...raw, projection: { _id: 0, x: "$n", y: { $arrayElemAt: ["$list", 1] } } })).toEqual({
+      x: Long.fromNumber(5),
+      y: new Double(8),
+    });
+  });
+
+  it("keeps the types of values that aggregation operators move: $arrayElemAt, $max, $map, $let, $filter, $reduce, $mergeObjects, let variables", async () => {
+    const c = engine.db.collection("moved");
+    const big = Long.fromString("9007199254740993");
+    await c.insertOne({ _id: 1 as never, n: Long.fromNumber(5), big, d: new Double(2), list: [Long.fromNumber(7), new Double(8), 9] });
+    const [doc] = await c
+      .aggregate(
+        [
+          {
+            $project: {
+              _id: 0,
+              big: "$big",
+              first: { $arrayElemAt: ["$list", 0] },
+              at: { $arrayElemAt: ["$list", Long.fromNumber(1)] },
+              maxOfList: { $max: "$list" },
+              maxOfArgs: { $max: ["$n", "$d"] },
+              mapped: { $map: { input: "$list", in: "$$this" } },
+              bound: { $let: { vars: { v: "$n" }, in: "$$v" } },
+              filtered: { $filter: { input: "$list", cond: { $gt: ["$$this", 7] } } },
+              sliced: { $slice: ["$list", 1, 1] },
+              folded: { $reduce: { input: "$list", initialValue: Long.fromNumber(0), in: { $add: ["$$value", "$$this"] } } },
+              merged: { $mergeObjects: [{ a: "$n" }, { b: "$d" }] },
+              variable: "$$limit",
+            },
+          },
+        ],
+        { ...raw, let: { limit: Long.fromNumber(3) } },
+      )
+      .toArray();
+    // MongoDB returns an operand as it is; a long plus a double is a double.
+    expect(doc).toEqual({
+      big,
+      first: Long.fromNumber(7),
+      at: new Double(8),
+      maxOfList: new Int32(9),
+      maxOfArgs: Long.fromNumber(5),
+      mapped: [Long.fromNumber(7), new Double(8), new Int32(9)],
+      bound: Long.fromNumber(5),
+      filtered: [new Double(8), new Int32(9)],
+      sliced: [new Double(8)],
+      folded: new Double(24),
+      merged: { a: Long.fromNumber(5), b: new Double(2) },
+      variable: Long.fromNumber(3),
+    });
+  });
+
+  it("keeps types through $facet, $lookup, $group and $unwind, matching numbers by value across types", async () => {
+    const orders = engine.db.collection("orders");
+    const lines = engine.db.collection("lines");
+    await orders.insertMany([
+      { _id: 1 as never, ref: 1, total: Long.fromNumber(100), ratio: new Double(1) },
+      { _id: 2 as never, ref: Long.fromNumber(2), total: Long.fromNumber(7), ratio: new Double(3) },
+    ]);
+    await lines.insertMany([
+      { _id: 10 as never, order: Long.fromNumber(1), qty: Long.fromNumber(3), price: new Double(4) },
+      { _id: 11 as never, order: 2, qty: Long.fromNumber(1), price: new Double(5) },
+    ]);
+    const joined = await orders
+      .aggregate([{ $lookup: { from: "lines", localField: "ref", foreignField: "order", as: "lines" } }, { $sort: { _id: 1 } }], raw)
+      .toArray();
+    // The int 1 joins the long 1 (and the long 2 the int 2); the joined documents keep their types.
+    expect(joined.map((order) => order.lines)).toEqual([
+      [{ _id: new Int32(10), order: Long.fromNumber(1), qty: Long.fromNumber(3), price: new Double(4) }],
+      [{ _id: new Int32(11), order: new Int32(2), qty: Long.fromNumber(1), price: new Double(5) }],
+    ]);
+    expect(joined[0].total).toEqual(Long.fromNumber(100));
+    const [withPipeline] = await orders
+      .aggregate(
+        [
+          { $match: { _id: 1 } },
+          { $lookup: { from: "lines", let: { wanted: "$total" }, pipeline: [{ $project: { _id: 0, qty: 1, wanted: "$$wanted" } }], as: "lines" } },
+        ],
+        raw,
+      )
+      .toArray();
+    expect(withPipeline.lines).toEqual([
+      { qty: Long.fromNumber(3), wanted: Long.fromNumber(100) },
+      { qty: Long.fromNumber(1), wanted: Long.fromNumber(100) },
+    ]);
+    const [faceted] = await orders
+      .aggregate([{ $facet: { totals: [{ $sort: { _id: 1 } }, { $project: { _id: 0, total: 1, ratio: 1 } }], count: [{ $count: "n" }] } }], raw)
+      .toArray();
+    expect(faceted).toEqual({
+      totals: [
+        { total: Long.fromNumber(100), ratio: new Double(1) },
+        { total: Long.fromNumber(7), ratio: new Double(3) },
+      ],
+      count: [{ n: new Int32(2) }],
+    });
+    // $group: the int 1 and the long 1 are one group (its _id the first value seen); $addToSet keeps one of equal values.
+    await lines.insertOne({ _id: 12 as never, order: 1, qty: 3, price: new Double(4) });
+    const groups = await lines
+      .aggregate([{ $sort: { _id: 1 } }, { $group: { _id: "$order", qtys: { $addToSet: "$qty" }, top: { $max: "$price" } } }, { $sort: { _id: 1 } }], raw)
+      .toArray();
+    expect(groups).toEqual([
+      { _id: Long.fromNumber(1), qtys: [Long.fromNumber(3)], top: new Double(4) },
+      { _id: new Int32(2), qtys: [Long.fromNumber(1)], top: new Double(5) },
+    ]);
+    // $unwind's includeArrayIndex is a long.
+    const unwound = await orders
+      .aggregate([{ $match: { _id: 1 } }, { $project: { v: ["$total", "$ratio"] } }, { $unwind: { path: "$v", includeArrayIndex: "i" } }], raw)
+      .toArray();
+    expect(unwound.map(({ v, i }) => [v, i])).toEqual([
+      [Long.fromNumber(100), Long.fromNumber(0)],
+      [new Double(1), Long.fromNumber(1)],
+    ]);
+  });
+
+  it("gives computed numbers MongoDB's types: doubles from $sqrt and $stdDevPop, ints from $size, the operand's type from $abs, $ceil and $mod, longs from date differences", async () => {
+    const c = engine.db.collection("computed");
+    await c.insertOne({ _id: 1 as never, i: 4, n: Long.fromNumber(-5), d: new Double(2), f: 2.5, list: [1, 2, 3], t0: new Date(0), t1: new Date(1000) });
+    const [doc] = await c
+      .aggregate(
+        [
+          {
+            $project: {
+              _id: 0,
+              sqrt: { $sqrt: "$i" },
+              size: { $size: "$list" },
+              absLong: { $abs: "$n" },
+              absDouble: { $abs: "$d" },
+              absInt: { $abs: "$i" },
+              ceil: { $ceil: "$f" },
+              mod: { $mod: ["$n", 3] },
+              square: { $pow: ["$i", 2] },
+              inverse: { $pow: ["$i", -1] },
+              toLong: { $toLong: "$i" },
+              toDecimal: { $toDecimal: "$n" },
+              convertedDouble: { $convert: { input: "$i", to: "double" } },
+              elapsed: { $subtract: ["$t1", "$t0"] },
+              typeOfSqrt: { $type: { $sqrt: "$i" } },
+              typeOfSize: { $type: { $size: "$list" } },
+            },
+          },
+        ],
+        raw,
+      )
+      .toArray();
+    expect(doc).toEqual({
+      sqrt: new Double(2),
+      size: new Int32(3),
+      absLong: Long.fromNumber(5),
+      absDouble: new Double(2),
+      absInt: new Int32(4),
+      ceil: new Double(3),
+      mod: Long.fromNumber(-2),
+      square: new Int32(16),
+      inverse: new Double(0.25),
+      toLong: Long.fromNumber(4),
+      toDecimal: Decimal128.fromString("-5"),
+      convertedDouble: new Double(4),
+      elapsed: Long.fromNumber(1000),
+      typeOfSqrt: "double",
+      typeOfSize: "int",
+    });
+    const [spread] = await c.aggregate([{ $group: { _id: null, sd: { $stdDevPop: "$i" } } }], raw).toArray();
+    expect(spread.sd).toEqual(new Double(0));
+  });
+
+  it("compares and sorts longs beyond 2^53 and decimals in pipelines by exact value", async () => {
+    const c = engine.db.collection("exact");
+    await c.insertMany([
+      { _id: 1 as never, big: Long.fromString("9007199254740993"), m: Decimal128.fromString("1.10") },
+      { _id: 2 as never, big: Long.fromString("9007199254740992"), m: Decimal128.fromString("0.5") },
+    ]);
+    const compared = await c
+      .aggregate([
+        { $sort: { big: -1 } },
+        {
+          $project: {
+            above: { $gt: ["$big", Long.fromString("9007199254740992")] },
+            isDouble: { $eq: ["$m", 1.1] },
+            below: { $lt: ["$m", 1.5] },
+            // $eq/$ne treat a missing field as a value of its own, not null; two missing fields are equal.
+            missingIsNull: { $eq: ["$missing", null] },
+            missingIsMissing: { $eq: ["$missing", "$absent"] },
+          },
+        },
+      ])
+      .toArray();
+    // The double 1.1 is 1.100000000000000088…, not the decimal 1.10.
+    expect(compared).toEqual([
+      { _id: 1, above: true, isDouble: false, below: true, missingIsNull: false, missingIsMissing: true },
+      { _id: 2, above: false, isDouble: false, below: true, missingIsNull: false, missingIsMissing: true },
+    ]);
+    expect((await c.aggregate([{ $sort: { m: 1 } }]).toArray()).map((doc) => doc._id)).toEqual([2, 1]);
+  });
+
+  it("refuses with InvalidOptions (72) what it cannot answer with MongoDB's number types", async () => {
+    const c = engine.db.collection("refused");
+    await c.insertOne({ _id: 1 as never, list: [Long.fromNumber(7), 9], m: Decimal128.fromString("1.5"), d: 0.1, i: 3 });
+    const refused = (pipeline: Document[]) => expect(c.aggregate(pipeline).toArray()).rejects.toMatchObject({ code: 72 });
+    await refused([{ $project: { top: { $maxN: { input: "$list", n: 1 } } } }]);
+    await refused([{ $project: { union: { $setUnion: ["$list", [1]] } } }]);
+    await refused([{ $group: { _id: null, sd: { $stdDevPop: "$m" } } }]);
+    await refused([{ $project: { x: { $toDecimal: "$d" } } }]);
+    await refused([{ $bucket: { groupBy: "$i", boundaries: [0, 10] } }]);
+    // Without longs, whole doubles or decimals the same operators answer.
+    const [{ union }] = await c
+      .aggregate([
+        {
+          $project: {
+            _id: 0,
+            union: {
+              $setUnion: [
+                [1, 2],
+                [2, 3],
+              ],
+            },
+          },
+        },
+      ])
+      .toArray();
+    // MongoDB documents no order for a set's elements.
+    expect([...union].sort()).toEqual([1, 2, 3]);
+    expect(await c.aggregate([{ $project: { _id: 0, i: 1 } }, { $bucket: { groupBy: "$i", boundaries: [0, 10] } }]).toArray()).toEqual([{ _id: 0, count: 1 }]);
   });
 
   it("compares Decimal128 with doubles by exact value: 1.10 equals decimal 1.1 but not the double 1.1", async () => {

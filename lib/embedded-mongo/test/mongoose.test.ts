@@ -1,4 +1,5 @@
 // The engine driven through mongoose models: validation, unique indexes, populate, lean, aggregation, geo, transactions.
+import { Double, Long } from "mongodb";
 import { Mongoose, Schema, Types } from "mongoose";
 import { startEmbeddedMongo, type EmbeddedMongo } from "../src/index";
 
@@ -213,4 +214,44 @@ it("applies a schema's collation to the collection and its queries, and a case-i
   expect((await Contact.findOne({ email: "ANN@x" }).lean())?.name).toBe("アン");
   expect(await Contact.countDocuments({ email: "ANN@X" }).collation({ locale: "simple" })).toBe(0);
   expect(await Contact.countDocuments({ name: "あん" }).collation({ locale: "ja", strength: 1 })).toBe(1);
+});
+
+it("keeps BigInt (long) and Double fields' types through projections, $lookup, $facet, $group and operators, and refuses (72) what it cannot type", async () => {
+  const Ledger = mongoose.model("Ledger", new Schema({ account: String, amount: Schema.Types.BigInt, rate: Schema.Types.Double }));
+  const Entry = mongoose.model("Entry", new Schema({ account: String, delta: Schema.Types.BigInt }));
+  await Ledger.create([
+    { account: "a", amount: 9007199254740993n, rate: 2 },
+    { account: "b", amount: 5n, rate: 1.5 },
+  ]);
+  await Entry.create([
+    { account: "a", delta: 1n },
+    { account: "a", delta: 2n },
+  ]);
+  const raw = { promoteValues: false };
+  // A long beyond 2^53 moved by an operator keeps every digit; the hydrated document reads it as a BigInt.
+  const projected = await Ledger.findOne({ account: "a" }).select({ amount: 1, rate: 1 }).lean().setOptions(raw);
+  expect(projected).toMatchObject({ amount: Long.fromString("9007199254740993"), rate: new Double(2) });
+  expect((await Ledger.findOne({ account: "a" }).select({ amount: 1 }))!.amount).toBe(9007199254740993n);
+  const [joined] = await Ledger.aggregate([
+    { $match: { account: "a" } },
+    { $lookup: { from: "entries", localField: "account", foreignField: "account", as: "entries" } },
+    {
+      $project: {
+        _id: 0,
+        amount: { $arrayElemAt: [["$amount"], 0] },
+        deltas: { $map: { input: "$entries", in: "$$this.delta" } },
+        total: { $sum: "$entries.delta" },
+        rate: { $let: { vars: { r: "$rate" }, in: "$$r" } },
+      },
+    },
+  ]).option(raw);
+  expect(joined).toEqual({
+    amount: Long.fromString("9007199254740993"),
+    deltas: [Long.fromNumber(1), Long.fromNumber(2)],
+    total: Long.fromNumber(3),
+    rate: new Double(2),
+  });
+  const [faceted] = await Entry.aggregate([{ $facet: { byAccount: [{ $group: { _id: "$account", largest: { $max: "$delta" } } }] } }]).option(raw);
+  expect(faceted.byAccount).toEqual([{ _id: "a", largest: Long.fromNumber(2) }]);
+  await expect(Ledger.aggregate([{ $project: { top: { $maxN: { input: ["$amount", "$rate"], n: 1 } } } }])).rejects.toMatchObject({ code: 72 });
 });

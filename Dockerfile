@@ -19,4 +19,4 @@ ENV NODE_ENV=production DATA_DIR=/data
 USER node
 EXPOSE 4000
 # The command picks the service: gateway/src/main.ts, subgraphs/<name>/src/main.ts, or scripts/start.ts (all in one process).
-CMD ["node", "--import", "tsx", "scripts/start.ts"]
+CMD ["node", "--require", "tsx/cjs", "scripts/start.ts"]

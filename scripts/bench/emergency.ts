@@ -1,7 +1,8 @@
 // `npm run bench:emergency`: the crew's look-up (CREW_LOOKUP_QUERY) on 100,000 emergency profiles at a steady 20 look-ups per second (open loop: each sent on
 // time whatever earlier ones do), sent directly to the emergency subgraph and through the gateway in alternating rounds (ABAB), with p50/p99, errors,
-// timeouts, CPU ms per look-up and the load average each round. Three processes: this file with BENCH_SERVE=1 runs the engine and the resources, groups
-// and emergency subgraphs; the gateway runs its production entry point; the load comes from here.
+// timeouts, CPU ms per look-up and the load average each round. Four processes: the engine in its own process, as `npm start` runs it (its command
+// line, in memory); this file with BENCH_SERVE=1 runs the resources, groups and emergency subgraphs over it; the gateway runs its production entry
+// point; the load comes from here. BENCH_ENGINE=in-process runs the engine inside the subgraphs' process instead (the earlier topology, for comparison).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { machineLine } from "./machine";
 import { answerText, cpuCell, loadLine, openLoop, summarise, table } from "./load";
 import type { LoadRun, Summary } from "./load";
 import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
-import { ROOT, startBenchGateway, startChild, startCpuProfile, stopChild } from "./processes";
+import { ROOT, residentBytes, startBenchGateway, startChild, startCpuProfile, startEngineProcess, stopChild } from "./processes";
 import type { Child } from "./processes";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
@@ -34,6 +35,9 @@ const SAMPLED_CODES = 5000;
 const TARGET_P99_RATIO = 1.3;
 /** A directory for a CPU profile of the subgraphs' process from the end of seeding to its stop; unset: no profile. */
 const PROFILE_DIR = process.env.BENCH_SUBGRAPHS_PROFILE_DIR;
+/** "process" (default, as npm start) or "in-process" (the engine inside the subgraphs' process). */
+const ENGINE = process.env.BENCH_ENGINE ?? "process";
+if (ENGINE !== "process" && ENGINE !== "in-process") throw new Error(`BENCH_ENGINE: "process" or "in-process", not ${ENGINE}`);
 const JWT = { issuer: "tsunagu-bench", audience: "tsunagu-bench" };
 
 /** What the serving child prints once it answers requests. */
@@ -45,11 +49,11 @@ interface Served {
   cardCodes: string[];
 }
 
-/** The serving child: engine in memory, demo resources and groups, PROFILES emergency profiles, three subgraphs on loopback. */
+/** The serving child: over the engine at MONGODB_URI (else one in memory in this process), demo resources and groups, PROFILES emergency profiles, three subgraphs on loopback. */
 async function serve(): Promise<void> {
   const signingSecret = process.env.IDENTITY_SECRET ?? "";
   const logger = createLogger({ name: "bench-emergency", level: "warn" });
-  const mongo = await connectMongo({ dbName: "bench", logger });
+  const mongo = await connectMongo({ uri: process.env.MONGODB_URI, dbName: "bench", logger });
   const pubsub = await createPubSub({ logger });
   const now = new Date();
   await seedDemoResources(mongo.connection, { now });
@@ -123,14 +127,22 @@ async function main(): Promise<void> {
   console.log(machineLine());
   const identitySecret = randomBytes(32).toString("hex");
   const jwtSecret = randomBytes(32).toString("hex");
-  const server = await startChild<Served>(
-    "scripts/bench/emergency.ts",
-    { BENCH_SERVE: "1", BENCH_PROFILES: String(PROFILES), IDENTITY_SECRET: identitySecret },
-    (line) => (line.startsWith("{") ? (JSON.parse(line) as Served) : undefined),
-  );
-  const children: Child<unknown>[] = [server];
+  const children: Child<unknown>[] = [];
   const workDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
   try {
+    const engine = ENGINE === "process" ? await startEngineProcess(["--in-memory"]) : undefined;
+    if (engine !== undefined) children.push(engine);
+    const server = await startChild<Served>(
+      "scripts/bench/emergency.ts",
+      {
+        BENCH_SERVE: "1",
+        BENCH_PROFILES: String(PROFILES),
+        IDENTITY_SECRET: identitySecret,
+        ...(engine === undefined ? {} : { MONGODB_URI: engine.connectionString("bench") }),
+      },
+      (line) => (line.startsWith("{") ? (JSON.parse(line) as Served) : undefined),
+    );
+    children.push(server);
     const { urls, cardCodes } = server.ready;
     const supergraphPath = join(workDir, "supergraph.graphql");
     writeFileSync(supergraphPath, composeSupergraph(readSubgraphSources(join(ROOT, "schema")).filter((source) => source.name in urls)));
@@ -157,7 +169,8 @@ async function main(): Promise<void> {
     const joined = JSON.parse(gatewayText) as { data: { emergencyLookup: { profile: { primaryHospital: unknown; careManager: unknown } } } };
 
     console.log(
-      `${server.ready.inserted} profiles seeded in ${server.ready.seedSeconds.toFixed(1)} s (in-memory engine, with the demo city's resources and groups, in the subgraphs' process); ` +
+      `${server.ready.inserted} profiles seeded in ${server.ready.seedSeconds.toFixed(1)} s (in-memory engine, with the demo city's resources and groups, ` +
+        `${engine === undefined ? "in the subgraphs' process (BENCH_ENGINE=in-process)" : "in its own process as npm start runs it"}); ` +
         `gateway in its own process (NODE_ENV=production); load from this process; logs at warn`,
     );
     console.log(
@@ -178,7 +191,13 @@ async function main(): Promise<void> {
       `direct to the subgraph: the same look-up with hospital and care manager as bare references, identity header signed per request: ${Buffer.byteLength(directText)} bytes`,
     );
 
-    const watched = { gateway: gateway.process.pid!, subgraphs: server.process.pid! };
+    const watched: Record<string, number> = { gateway: gateway.process.pid!, subgraphs: server.process.pid! };
+    if (engine !== undefined) watched.engine = engine.process.pid!;
+    const memoryLine = (): string =>
+      `resident memory: ${Object.entries(watched)
+        .map(([label, pid]) => `${label} ${(residentBytes(pid) / 2 ** 20).toFixed(0)} MB`)
+        .join(", ")}`;
+    console.log(memoryLine());
     const targets = {
       direct: { label: "direct ", url: urls.emergency, request: crewLookUps(CREW_DIRECT_QUERY, cardCodes, direct), runs: [] as LoadRun[] },
       gateway: {
@@ -212,6 +231,7 @@ async function main(): Promise<void> {
       `gateway / direct: p50 ${(gatewaySummary.p50 / directSummary.p50).toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x; ` +
         `target p99 ≤ ${TARGET_P99_RATIO}x and no error: ${met ? "met" : "NOT met"} (${loadLine()})`,
     );
+    console.log(memoryLine());
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     rmSync(workDir, { recursive: true, force: true });

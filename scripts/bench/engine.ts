@@ -2,15 +2,13 @@
 // pages on 100,000 documents, inserts with the fsynced journal vs in memory, and restart time and memory on
 // 100,000 documents of 500 bytes. Prints ratios from one run. BENCH_ONLY=restart (or lookups, sorted, inserts; comma-separated)
 // runs only those parts.
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BSON, MongoClient } from "mongodb";
-import { connectionString, generateCredentials, type EngineCredentials } from "../../lib/embedded-mongo/src/auth";
 import { machineLine, throughput } from "./machine";
 import { WireClient } from "./wire-client";
+import { residentBytes, startEngineProcess, stopChild } from "./processes";
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 100_000);
 const IN_FLIGHT = 8;
@@ -19,39 +17,6 @@ const ONLY = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
 for (const part of ONLY ?? [])
   if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part} (parts: ${PARTS.join(", ")})`);
 const runs = (part: (typeof PARTS)[number]): boolean => ONLY === undefined || ONLY.includes(part);
-
-interface EngineProcess {
-  uri: string;
-  credentials: EngineCredentials;
-  connectionString(db: string): string;
-  child: ChildProcess;
-}
-
-async function startEngineProcess(args: string[]): Promise<EngineProcess> {
-  const cli = join(__dirname, "..", "..", "lib", "embedded-mongo", "src", "cli.ts");
-  const credentials = generateCredentials();
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, EMBEDDED_MONGO_PASSWORD: credentials.password },
-  });
-  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
-  const uri = chunk.toString().trim().split(" ")[0];
-  const { hostname, port } = new URL(uri);
-  return { uri, credentials, connectionString: (db) => connectionString(hostname, Number(port), credentials, db), child };
-}
-
-/** Resident memory of a process, from /proc. */
-function residentBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((entry) => entry.startsWith("VmRSS:"));
-  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) * 1024;
-}
-
-async function stopEngineProcess(engine: EngineProcess): Promise<void> {
-  engine.child.kill("SIGTERM");
-  await once(engine.child, "exit");
-}
 
 interface LookupRates {
   driverIndexed: number;
@@ -79,14 +44,14 @@ async function lookups(): Promise<LookupRates> {
   const driverScan = await throughput(100, IN_FLIGHT, (i) => c.findOne({ sameCodeUnindexed: pick(i) }));
   await client.close();
 
-  const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.uri, engine.credentials)));
+  const wires = await Promise.all(Array.from({ length: IN_FLIGHT }, () => WireClient.open(engine.ready, engine.credentials)));
   const find = (field: string, i: number): Promise<unknown> =>
     wires[i % IN_FLIGHT].command({ find: "resources", filter: { [field]: pick(i) }, limit: 1, singleBatch: true, $db: "bench" });
   await throughput(1_000, IN_FLIGHT, (i) => find("code", i));
   const wireIndexed = await throughput(20_000, IN_FLIGHT, (i) => find("code", i));
   const wireScan = await throughput(100, IN_FLIGHT, (i) => find("sameCodeUnindexed", i));
   wires.forEach((wire) => wire.close());
-  await stopEngineProcess(engine);
+  await stopChild(engine);
   return { driverIndexed, driverScan, wireIndexed, wireScan };
 }
 
@@ -98,7 +63,7 @@ async function inserts(args: string[]): Promise<number> {
   await throughput(1_000, IN_FLIGHT, insert);
   const rate = await throughput(5_000, IN_FLIGHT, insert);
   await client.close();
-  await stopEngineProcess(engine);
+  await stopChild(engine);
   return rate;
 }
 
@@ -131,7 +96,7 @@ async function sortedPage(): Promise<{ unindexedMs: number; indexedMs: number }>
   await c.createIndex({ rank: 1 });
   const indexedMs = await millisecondsPer(50, page);
   await client.close();
-  await stopEngineProcess(engine);
+  await stopChild(engine);
   return { unindexedMs, indexedMs };
 }
 
@@ -142,8 +107,8 @@ async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; 
     const engine = await startEngineProcess(["--data-dir", dataDir]);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const rss = residentBytes(engine.child.pid!);
-    await stopEngineProcess(engine);
+    const rss = residentBytes(engine.process.pid!);
+    await stopChild(engine);
     return { ms, rss };
   };
   const emptyDir = mkdtempSync(join(tmpdir(), "tsunagu-bench-empty-"));
@@ -164,7 +129,7 @@ async function restart(dir: string): Promise<{ emptyMs: number; fullMs: number; 
     for (const doc of batch) dataBytes += BSON.calculateObjectSize(doc);
   }
   await client.close();
-  await stopEngineProcess(engine);
+  await stopChild(engine);
   const empty = await timedStart(emptyDir);
   const full = await timedStart(dir);
   rmSync(emptyDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Benchmark children: start a TypeScript entry point in its own process, wait for its ready line, stop it, read the CPU time its process tree used, and profile a process from a given moment.
+// Benchmark children: start a TypeScript entry point (or the engine) in its own process, wait for its ready line, stop it, read the CPU time its process tree used, and profile a process from a given moment.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -6,6 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { TYPESCRIPT_LOADER_FLAGS } from "@tsunagu/service-kit";
+import { connectionString, generateCredentials, type EngineCredentials } from "../../lib/embedded-mongo/src/auth";
 
 export const ROOT = join(__dirname, "..", "..");
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -17,14 +19,18 @@ export interface Child<T> {
   ready: T;
 }
 
-/** Starts `entry` (relative to the repository) with `env` added and node `flags`, and waits for the stdout line `readyFrom` accepts. */
+/**
+ * Starts `entry` (relative to the repository) with `env` added, node `flags` and the entry's `args`, loading TypeScript as
+ * npm start's processes do, and waits for the stdout line `readyFrom` accepts.
+ */
 export async function startChild<T>(
   entry: string,
   env: Record<string, string>,
   readyFrom: (line: string) => T | undefined,
   flags: readonly string[] = [],
+  args: readonly string[] = [],
 ): Promise<Child<T>> {
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...flags, ...TYPESCRIPT_LOADER_FLAGS, join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -74,6 +80,35 @@ export function startBenchGateway(
     (line) => /^Tsunagu gateway: (\S+)$/.exec(line)?.[1],
     flags,
   );
+}
+
+/** The embedded engine in a process of its own (its command line), as `npm start` runs it, and how to connect to it. */
+export interface EngineProcess extends Child<string> {
+  credentials: EngineCredentials;
+  /** The URI with the credentials and database `db`. */
+  connectionString(db: string): string;
+}
+
+/** Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password. */
+export async function startEngineProcess(args: readonly string[]): Promise<EngineProcess> {
+  const credentials = generateCredentials();
+  const child = await startChild<string>(
+    "lib/embedded-mongo/src/cli.ts",
+    { EMBEDDED_MONGO_PASSWORD: credentials.password },
+    (line) => /^(mongodb:\/\/\S+)/.exec(line)?.[1],
+    [],
+    ["--port", "0", ...args],
+  );
+  const { hostname, port } = new URL(child.ready);
+  return { ...child, credentials, connectionString: (db) => connectionString(hostname, Number(port), credentials, db) };
+}
+
+/** Resident memory of a process, from /proc. */
+export function residentBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("VmRSS:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) * 1024;
 }
 
 /** Stops a child with SIGTERM and waits for it to exit. */

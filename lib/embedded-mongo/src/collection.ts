@@ -4,6 +4,7 @@ import { UUID, calculateObjectSize, type Document } from "bson";
 import { Index, entryOf, validateIndexSpec, type IndexSpec } from "./indexes";
 import { CommandError } from "./errors";
 import { compareValues, isPlainObject } from "./bson-values";
+import { storedForm } from "./storage-form";
 
 /** The largest document MongoDB stores (16 MiB). */
 export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
@@ -107,12 +108,13 @@ export class Collection {
   }
 
   /**
-   * Adds a document (which must carry its _id); fails without changing anything on a unique clash. `sizeBound`, when
-   * the caller knows one (the size of the message the document came in), spares measuring a document that cannot
-   * be too large.
+   * Adds a document (which must carry its _id), kept in its stored form; fails without changing anything on a unique
+   * clash. `sizeBound`, when the caller knows one (the size of the message the document came in), spares measuring a
+   * document that cannot be too large.
    */
-  insert(doc: Document, sizeBound?: number): number {
-    checkStorable(doc, sizeBound);
+  insert(given: Document, sizeBound?: number): number {
+    checkStorable(given, sizeBound);
+    const doc = storedForm(given);
     const recordId = this.nextRecordId;
     // Every index's keys first: geo and parallel-array errors, and unique clashes, surface before anything changes.
     const keysByIndex = [...this.indexes.values()].map((index) => ({ index, keys: index.keysOf(doc) }));
@@ -134,16 +136,18 @@ export class Collection {
   }
 
   /** Adds a document known to be valid (recovery replays only what was acknowledged): no size or unique checks. */
-  restore(doc: Document): number {
+  restore(given: Document): number {
+    const doc = storedForm(given);
     const recordId = this.nextRecordId++;
     this.records.set(recordId, doc);
     for (const index of this.maintained()) index.add(doc, recordId);
     return recordId;
   }
 
-  /** Replaces the document at a record id; fails without changing anything on a unique clash. */
-  replace(recordId: number, doc: Document): void {
+  /** Replaces the document at a record id with `given` in its stored form; fails without changing anything on a unique clash. */
+  replace(recordId: number, given: Document): void {
     this.flushIndexUpkeep();
+    const doc = storedForm(given);
     const previous = this.records.get(recordId);
     if (!previous) throw new CommandError("InternalError", `record ${recordId} vanished from ${this.ns}`);
     if (!this.loading) {

@@ -53,7 +53,7 @@ export class Sessions {
       throw new CommandError("TransactionTooOld", `txnNumber ${txnNumber} is less than last txnNumber ${state.txnNumber} seen in session ${key}`);
     if (cmd.startTransaction === true) {
       if (state.txn?.txnNumber === txnNumber) throw new CommandError("ConflictingOperationInProgress", "Transaction already in progress");
-      if (state.txn?.state === "active") state.txn.state = "aborted";
+      if (state.txn?.state === "active") state.txn.end("aborted");
       state.txnNumber = txnNumber;
       state.txn = new Transaction(txnNumber);
       return { key, txnNumber, txn: state.txn };
@@ -91,7 +91,7 @@ export class Sessions {
     try {
       await this.store.commit(txn);
     } catch (error) {
-      txn.state = "aborted";
+      txn.end("aborted");
       throw error;
     }
   }
@@ -100,19 +100,19 @@ export class Sessions {
     const txn = context.txn;
     if (!txn || txn.state === "aborted") throw transientError("No transaction to abort");
     if (txn.state === "committed") throw new CommandError("TransactionCommitted", `Transaction ${txn.txnNumber} has been committed.`);
-    txn.state = "aborted";
+    txn.end("aborted");
   }
 
   /** Aborts a transaction that failed midway, so nothing of it is applied. */
   abortOnError(context: SessionContext): void {
-    if (context.txn?.state === "active") context.txn.state = "aborted";
+    if (context.txn?.state === "active") context.txn.end("aborted");
   }
 
   end(ids: Document[]): void {
     for (const lsid of ids) {
       const key = lsid?.id ? Buffer.from((lsid.id as Binary).buffer).toString("hex") : undefined;
       const state = key ? this.sessions.get(key) : undefined;
-      if (state?.txn?.state === "active") state.txn.state = "aborted";
+      if (state?.txn?.state === "active") state.txn.end("aborted");
       if (key) this.sessions.delete(key);
     }
   }
@@ -120,7 +120,7 @@ export class Sessions {
   /** Aborts transactions older than their lifetime and forgets sessions idle for 30 minutes. */
   expire(now = Date.now()): void {
     for (const [key, state] of this.sessions) {
-      if (state.txn?.state === "active" && now - state.txn.lastUsed > this.transactionLifetimeMs) state.txn.state = "aborted";
+      if (state.txn?.state === "active" && now - state.txn.lastUsed > this.transactionLifetimeMs) state.txn.end("aborted");
       if (now - state.lastUsed > 30 * 60_000) this.sessions.delete(key);
     }
   }

@@ -97,11 +97,23 @@ export class Transaction {
   base: Namespaces | undefined;
   readonly snapshots = new Map<string, Collection | undefined>();
   readonly working: Namespaces = new Map();
-  readonly ops: Op[] = [];
+  ops: Op[] = [];
   lastUsed = Date.now();
 
   constructor(txnNumber: number) {
     this.txnNumber = txnNumber;
+  }
+
+  /**
+   * Commits or aborts it and lets go of its snapshot, copies and ops: a session keeps its last transaction until the next
+   * one (to answer a retried commit or abort), and the snapshot would otherwise keep every tree node changed since alive.
+   */
+  end(state: "committed" | "aborted"): void {
+    this.state = state;
+    this.base = undefined;
+    this.snapshots.clear();
+    this.working.clear();
+    this.ops = [];
   }
 }
 
@@ -165,9 +177,10 @@ export class Store {
         throw error instanceof CommandError && error.code === ErrorCodes.DuplicateKey ? writeConflict() : error;
       }
     }
-    txn.state = "committed";
+    const { ops } = txn;
+    txn.end("committed");
     this.namespaces = staged;
-    if (this.journal && txn.ops.length > 0) await this.journal.append(txn.ops);
+    if (this.journal && ops.length > 0) await this.journal.append(ops);
   }
 
   /** Fails with WriteConflict when someone else changed the document since the transaction first read it. */

@@ -40,6 +40,8 @@ export interface CommandRequest {
   cmd: Document;
   connectionId: number;
   remote: string;
+  /** The size of the message the command came in: no document in it is larger. */
+  messageBytes?: number;
 }
 
 interface Invocation extends CommandRequest {
@@ -274,6 +276,9 @@ const distinct: Handler = (call) => {
 };
 
 /** MongoDB stores _id first, generating one when the client did not (a document that already starts with it is kept). */
+/** What `withId` adds to a document that comes without an _id: the field name, its type byte and an ObjectId. */
+const GENERATED_ID_BYTES = "_id".length + 1 + 1 + 12;
+
 function withId(doc: Document): Document {
   if (doc._id !== undefined && startsWithId(doc)) return doc;
   const { _id, ...rest } = doc;
@@ -306,12 +311,15 @@ const insert: Handler = (call) => {
   const ns = targetNs(call);
   return withWrites(call, (unit) => {
     refuseOnView(unit.collection(ns), ns);
+    // A document is no larger than the message it came in (plus the _id it may be given): in a message well under the
+    // maximum document size none needs measuring.
+    const sizeBound = call.messageBytes === undefined ? undefined : call.messageBytes + GENERATED_ID_BYTES;
     let n = 0;
     const writeErrors = unit.batch(() =>
       eachStatement<Document>(call, call.cmd.documents, "documents", (doc) => {
         if (!isPlainObject(doc)) throw new CommandError("TypeMismatch", "each document to insert must be an object");
         call.engine.opcounters.insert++;
-        unit.insert(ns, withId(doc));
+        unit.insert(ns, withId(doc), sizeBound);
         n++;
       }),
     );

@@ -195,7 +195,25 @@ export class Index {
    * cache misses than inserting them in document order); into an empty index they are bulk-loaded, O(n) after the sort.
    */
   addEntries(entries: IndexKey[]): void {
-    this.addSorted(entries.sort(this.compareKeys));
+    this.addSorted(this.inKeyOrder(entries));
+  }
+
+  /**
+   * Entries (given in record order) in key order. One-field string keys under binary comparison, such as the many
+   * keys of a multikey text field, are grouped by value and only the distinct values sorted, natively (the same
+   * order as the comparator's): a value's entries are then already in record order, as the comparator puts them.
+   */
+  private inKeyOrder(entries: IndexKey[]): IndexKey[] {
+    if (this.fields.length !== 1 || this.collation || !entries.every((entry) => typeof entry[0] === "string")) return entries.sort(this.compareKeys);
+    const byValue = new Map<string, IndexKey[]>();
+    for (const entry of entries) {
+      const group = byValue.get(entry[0] as string);
+      if (group) group.push(entry);
+      else byValue.set(entry[0] as string, [entry]);
+    }
+    const sorted: IndexKey[] = [];
+    for (const value of [...byValue.keys()].sort()) for (const entry of byValue.get(value)!) sorted.push(entry);
+    return sorted;
   }
 
   private addSorted(entries: IndexKey[]): void {
@@ -212,15 +230,15 @@ export class Index {
     records.forEachPair((recordId, doc) => {
       for (const key of this.keysOf(doc)) entries.push(entryOf(key, recordId));
     });
-    entries.sort(this.compareKeys);
+    const sorted = this.inKeyOrder(entries);
     this.tree = new BTree<IndexKey, undefined>(undefined, this.compareKeys, this.tree.maxNodeSize);
     if (checkUnique && this.unique) {
-      for (let i = 1; i < entries.length; i++) {
-        const key = entries[i].slice(0, -1);
-        if (this.compareKeys(entries[i - 1].slice(0, -1), key) === 0) throw this.duplicateKeyError(ns, key);
+      for (let i = 1; i < sorted.length; i++) {
+        const key = sorted[i].slice(0, -1);
+        if (this.compareKeys(sorted[i - 1].slice(0, -1), key) === 0) throw this.duplicateKeyError(ns, key);
       }
     }
-    this.addSorted(entries);
+    this.addSorted(sorted);
   }
 
   /** For a unique index: the first key of `doc` already held by another record, if any. */

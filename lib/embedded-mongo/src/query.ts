@@ -213,10 +213,12 @@ function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unkno
 export function project(docs: Document[], projection: Document | undefined, filter: Document, options: QueryOptions): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
   // The positional projection re-matches the filter in mingo, which compares strings binary.
-  if (collationOf(options) && holdsString(filter) && Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field])))
+  const positional = Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field]));
+  if (collationOf(options) && holdsString(filter) && positional)
     throw new CommandError("InvalidOptions", "positional and $elemMatch projections with a non-simple collation are not supported by the embedded engine");
-  // The documents keep their number types: mingo's query operators judge their plain-number view (positional, $elemMatch).
-  return evaluatingTyped(true, () => translated(() => new Query(filter, options).find(docs, projection).all() as Document[]));
+  // The documents matched already: only a positional projection needs the filter again (a large `$in` tested per document otherwise).
+  // They keep their number types: mingo's query operators judge their plain-number view (positional, $elemMatch).
+  return evaluatingTyped(true, () => translated(() => new Query(positional ? filter : {}, options).find(docs, projection).all() as Document[]));
 }
 
 /** Runs find: match, order, skip, limit and project. */

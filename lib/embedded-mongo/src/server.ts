@@ -66,7 +66,7 @@ export function createWireServer(engine: Engine, diagnostics: Diagnostics, authe
           const request = parseMessage(message);
           const reply =
             auth.intercept(request.db, request.cmd) ??
-            auth.decorate(request.cmd, await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote }));
+            auth.decorate(request.cmd, await runCommand(engine, { db: request.db, cmd: request.cmd, connectionId, remote, messageBytes: message.length }));
           if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request.requestId, request.legacy, reply));
         } catch (error) {
           if (error instanceof WireError && error.requestId !== undefined && !socket.destroyed) {

@@ -294,14 +294,15 @@ export class WriteUnit {
     this.record({ op: "di", ns, name });
   }
 
-  insert(ns: string, doc: Document): void {
+  /** `sizeBound`: as for `Collection.insert`. */
+  insert(ns: string, doc: Document, sizeBound?: number): void {
     const collection = this.ensureCollection(ns);
     if (!this.bypassDocumentValidation) validateWrite(collection, doc, undefined);
     if (this.batching) {
       collection.deferIndexUpkeep();
       this.batching.add(collection);
     }
-    collection.insert(doc);
+    collection.insert(doc, sizeBound);
     if (this.txn) this.store.checkUniqueAgainstCommitted(ns, doc);
     this.record({ op: "i", ns, doc });
   }

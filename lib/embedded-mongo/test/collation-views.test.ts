@@ -38,6 +38,12 @@ describe("collation on reads: strength 1 ignores case and accents, 2 ignores cas
     expect(await ids({ x: { $ne: "ping" } }, en2)).toEqual([4, 5, 6]);
     expect(await ids({ x: { $gte: "PING" } }, en2)).toEqual([1, 2, 3]);
     expect(await ids({ x: "ping" }, { locale: "en", strength: 1, caseLevel: true })).toEqual([1]);
+    // A projection keeps every document the collation matched (it is not matched again comparing binary).
+    expect(await words.find({ x: { $in: ["PING", "nothing"] } }, { collation: en2, projection: { _id: 0, x: 1 }, sort: { _id: 1 } }).toArray()).toEqual([
+      { x: "ping" },
+      { x: "PING" },
+      { x: "Ping" },
+    ]);
   });
 
   it("count, distinct and aggregate's $match and $sort use the collation", async () => {

@@ -1,6 +1,6 @@
 // Bad input on the wire: malformed BSON, lying lengths, oversized and truncated messages never take the server down.
 import { connect, type Socket } from "node:net";
-import { serialize, deserialize, UUID, type Document } from "bson";
+import { serialize, deserialize, setInternalBufferSize, UUID, type Document } from "bson";
 import { authenticateClient } from "../src/auth";
 import { startHarness, stopHarness, type Harness } from "./helpers";
 
@@ -127,5 +127,39 @@ it("replays a retried write with the same session and txnNumber instead of apply
   expect(await exchange(socket, insert(9))).toMatchObject({ n: 1, ok: 1 });
   expect(await exchange(socket, insert(10))).toMatchObject({ n: 1, ok: 1 });
   expect(await harness.client.db("wire").collection("retry").countDocuments()).toBe(1);
+  socket.destroy();
+});
+
+it("refuses a document over 16 MiB, also one that the _id the server gives it takes over, and stores the others of the batch", async () => {
+  const socket = await open();
+  const maximum = 16 * 1024 * 1024;
+  setInternalBufferSize(maximum + 1024);
+  const serializeLarge = (doc: Document) => Buffer.from(serialize(doc));
+  // A document of `size` bytes: { _id?, text: "x..." } (a string costs its bytes, a terminator, a length and a type and name).
+  const sized = (size: number, id?: string): Document => {
+    const overhead = 4 + 1 + (id === undefined ? 0 : 1 + 4 + 4 + id.length + 1) + 1 + 5 + 4 + 1;
+    const doc = { ...(id === undefined ? {} : { _id: id }), text: "x".repeat(size - overhead) };
+    expect(serializeLarge(doc).length).toBe(size);
+    return doc;
+  };
+  // As drivers send inserts: the documents in a sequence section after the command's body.
+  const insert = async (requestId: number, documents: Document[]): Promise<Document> => {
+    const body = serializeLarge({ insert: "sizes", ordered: false, $db: "wire" });
+    const sequence = Buffer.concat([Buffer.from("documents\0"), ...documents.map(serializeLarge)]);
+    const sequenceSize = Buffer.alloc(4);
+    sequenceSize.writeInt32LE(4 + sequence.length);
+    const sections = Buffer.concat([Buffer.from([0]), body, Buffer.from([1]), sequenceSize, sequence]);
+    const reply = await exchange(socket, Buffer.concat([header(16 + 4 + sections.length, requestId, 2013), Buffer.alloc(4), sections]));
+    if (reply === "closed") throw new Error("the server closed the connection");
+    return reply;
+  };
+  const codes = (reply: Document) => ((reply.writeErrors ?? []) as Document[]).map((error) => [error.index, error.code]);
+  const first = await insert(11, [sized(maximum + 1, "over"), sized(1000, "small")]);
+  expect(first).toMatchObject({ n: 1, ok: 1 });
+  expect(codes(first)).toEqual([[0, 10334]]);
+  const second = await insert(12, [sized(maximum - 5), sized(maximum, "at")]);
+  expect(second).toMatchObject({ n: 1, ok: 1 });
+  expect(codes(second)).toEqual([[0, 10334]]);
+  expect(await harness.client.db("wire").collection("sizes").distinct("_id")).toEqual(["at", "small"]);
   socket.destroy();
 });

@@ -23,6 +23,13 @@ function parentOf(doc: Document, parts: string[]): Document | unknown[] | undefi
   return isPlainObject(node) ? node : undefined;
 }
 
+/** The container and key a plain path's last part names in `doc` (sub-documents created on the way), or undefined. */
+function slotOf(doc: Document, path: string): { holder: Record<string, unknown>; key: string } | undefined {
+  const parts = path.split(".");
+  const parent = parentOf(doc, parts);
+  return parent ? { holder: parent as Record<string, unknown>, key: parts.at(-1)! } : undefined;
+}
+
 /** Fails as MongoDB does when two operators of one update touch the same path or one inside the other. */
 function checkNoConflicts(modifier: Document): void {
   const paths = Object.values(modifier).flatMap((fields) => (isPlainObject(fields) ? Object.keys(fields) : []));
@@ -54,11 +61,9 @@ export function applyArithmetic(doc: Document, modifier: Document): void {
           `Cannot ${operator === "$inc" ? "increment" : "multiply"} with non-numeric argument: {${path}: ${describeValue(operand)}}`,
         );
       }
-      const parts = path.split(".");
-      const parent = parentOf(doc, parts);
-      if (!parent) continue;
-      const key = parts.at(-1)!;
-      const holder = parent as Record<string, unknown>;
+      const slot = slotOf(doc, path);
+      if (!slot) continue;
+      const { holder, key } = slot;
       const current = holder[key];
       let next: unknown;
       if (current === undefined) next = operator === "$mul" ? zeroOf(operand) : operand;
@@ -92,11 +97,9 @@ function addToSets(doc: Document, modifier: Document): void {
   modifier.$addToSet = fields;
   for (const [path, operand] of Object.entries(fields)) {
     if (POSITIONAL.test(path)) continue;
-    const parts = path.split(".");
-    const parent = parentOf(doc, parts);
-    if (!parent) continue;
-    const key = parts.at(-1)!;
-    const holder = parent as Record<string, unknown>;
+    const slot = slotOf(doc, path);
+    if (!slot) continue;
+    const { holder, key } = slot;
     const current = holder[key];
     if (current !== undefined && !Array.isArray(current)) {
       throw new CommandError("BadValue", `Cannot apply $addToSet to non-array field. Field named '${key}' has non-array type ${typeName(current)}`);

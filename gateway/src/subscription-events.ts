@@ -135,20 +135,22 @@ export function identityProjection(identity: Identity, claims: readonly Identity
   return JSON.stringify(claims.map((claim) => identity[claim] ?? null));
 }
 
+/** The entry of `map` under `key`, made by `make` and stored the first time. */
+function entryOf<K, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => NoInfer<V>): V {
+  let entry = map.get(key);
+  if (entry === undefined) {
+    entry = make();
+    map.set(key, entry);
+  }
+  return entry;
+}
+
 /** identityProjection, computed once per identity object (a connection's, for as long as it lives) and set of claims. */
 const projections = new WeakMap<Identity, Map<string, string>>();
 
 function cachedProjection(identity: Identity, claims: readonly IdentityClaim[], name: string): string {
-  let byClaims = projections.get(identity);
-  if (byClaims === undefined) {
-    byClaims = new Map();
-    projections.set(identity, byClaims);
-  }
-  let projection = byClaims.get(name);
-  if (projection === undefined) {
-    projection = identityProjection(identity, claims);
-    byClaims.set(name, projection);
-  }
+  const byClaims = entryOf(projections, identity, () => new Map());
+  const projection = entryOf(byClaims, name, () => identityProjection(identity, claims));
   return projection;
 }
 
@@ -166,11 +168,7 @@ class ByClaims<T> {
 
   set(claims: readonly IdentityClaim[], identity: Identity, entry: T): void {
     const name = claims.join(",");
-    let set = this.sets.get(name);
-    if (set === undefined) {
-      set = { claims, entries: new Map() };
-      this.sets.set(name, set);
-    }
+    const set = entryOf(this.sets, name, () => ({ claims, entries: new Map() }));
     set.entries.set(cachedProjection(identity, claims, name), entry);
   }
 
@@ -266,21 +264,9 @@ export class EventLookups {
     execute: () => Promise<LookupOutcome>,
     previousReads: readonly IdentityClaim[] = [],
   ): Promise<LookupOutcome> {
-    let bySelection = this.groups.get(event);
-    if (bySelection === undefined) {
-      bySelection = new Map();
-      this.groups.set(event, bySelection);
-    }
-    let byEntity = bySelection.get(selectionKey);
-    if (byEntity === undefined) {
-      byEntity = new Map();
-      bySelection.set(selectionKey, byEntity);
-    }
-    let group = byEntity.get(entityId);
-    if (group === undefined) {
-      group = new LookupGroup(this.share, this.share ? previousReads : IDENTITY_CLAIMS);
-      byEntity.set(entityId, group);
-    }
+    const bySelection = entryOf(this.groups, event, () => new Map());
+    const byEntity = entryOf(bySelection, selectionKey, () => new Map());
+    const group = entryOf(byEntity, entityId, () => new LookupGroup(this.share, this.share ? previousReads : IDENTITY_CLAIMS));
     return group.outcomeFor(identity, () =>
       execute().catch((error: unknown): LookupOutcome => {
         this.logger.error({ err: error, topic: event.topic, type: event.type }, "event lookup failed");
@@ -317,11 +303,7 @@ const payloads = new WeakMap<FormattedExecutionResult, Map<string, string | null
 
 /** subscriptionResult as JSON text, serialised once per lookup result and response key however many subscribers receive it. */
 export function subscriptionPayload(lookup: FormattedExecutionResult, lookupAlias: string, responseKey: string): string | null {
-  let byResponseKey = payloads.get(lookup);
-  if (byResponseKey === undefined) {
-    byResponseKey = new Map();
-    payloads.set(lookup, byResponseKey);
-  }
+  const byResponseKey = entryOf(payloads, lookup, () => new Map());
   let payload = byResponseKey.get(responseKey);
   if (payload === undefined) {
     const result = subscriptionResult(lookup, lookupAlias, responseKey);

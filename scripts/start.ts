@@ -26,9 +26,9 @@ import {
 import type { Environment, Logger, MongoHandle, NonceStore, PubSub, RunningService } from "@tsunagu/service-kit";
 import { createGateway, gatewayConfigSchema, gatewayOptionsOf, gatewaySecretsOf, mongoApiKeyStore, subgraphsOfSupergraph } from "@tsunagu/gateway";
 import { DEFAULT_SUBGRAPH_PORTS } from "./compose";
-import { SUBGRAPHS, seedQueryOver } from "./subgraphs";
+import { SUBGRAPHS, portOf, portVariables, seedQueryOver } from "./subgraphs";
 import { superviseSystem } from "./supervisor";
-import type { SeedResult, SystemSubgraph } from "./subgraphs";
+import type { SeedResult } from "./subgraphs";
 
 const port = (fallback: number) => envInteger({ min: 0, max: 65535 }).default(fallback);
 
@@ -60,6 +60,17 @@ export type SystemConfig = z.output<typeof systemConfigSchema>;
  */
 export function loadSystemConfig(env: Environment = process.env): SystemConfig {
   const config = loadConfig(systemConfigSchema, withGeneratedSecrets(env));
+  // Under node:cluster two parts on one port would share its listening handle and answer each other's requests.
+  const chosenBy = (port: number) => portVariables().filter((variable) => portOf(config, variable) === port);
+  const shared = portVariables().filter((variable) => portOf(config, variable) !== 0 && chosenBy(portOf(config, variable)).length > 1);
+  if (shared.length > 0) {
+    throw new ConfigError(
+      shared.map((variable) => ({
+        variable,
+        problem: `port ${portOf(config, variable)} is chosen by ${chosenBy(portOf(config, variable)).join(" and ")}; give each part its own port (or 0 for a free one)`,
+      })),
+    );
+  }
   if (config.REDIS_URL === undefined) {
     const problems = (["GATEWAY_WORKERS", "SUBGRAPH_WORKERS"] as const)
       .filter((variable) => config[variable] > 1)
@@ -136,13 +147,6 @@ async function listenOn<T>(variable: string, chosen: number, start: () => Promis
   }
 }
 
-/** The port a subgraph's variable chose (every SUBGRAPHS entry has its variable in systemConfigSchema). */
-function portOf(config: SystemConfig, subgraph: SystemSubgraph): number {
-  const value: unknown = (config as Readonly<Record<string, unknown>>)[subgraph.portVariable];
-  if (typeof value !== "number") throw new Error(`${subgraph.portVariable} is missing from systemConfigSchema in scripts/start.ts`);
-  return value;
-}
-
 /** Every subgraph of the supergraph must be one `npm start` runs, or the gateway would call a server nobody started. */
 export function checkSupergraphSubgraphs(supergraphSdl: string, path: string): void {
   const runnable = new Set(SUBGRAPHS.map((subgraph) => subgraph.name));
@@ -194,7 +198,7 @@ export async function startSystem({ config, logger, inMemory = false }: SystemOp
     const subgraphUrls: Record<string, string> = {};
     let publicOrigin = config.PUBLIC_ORIGIN ?? "";
     for (const subgraph of SUBGRAPHS) {
-      const chosen = portOf(config, subgraph);
+      const chosen = portOf(config, subgraph.portVariable);
       // Each subgraph gets only its own keys, as it would in a process of its own.
       const keys = deriveSubgraphKeys(gatewayOptions.identitySecret, subgraph.name);
       const service = await listenOn(subgraph.portVariable, chosen, () =>

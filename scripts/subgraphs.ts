@@ -51,6 +51,18 @@ export interface SystemSubgraph {
   seed(connection: Connection, query: SeedQuery): Promise<SeedResult>;
 }
 
+/** The variables choosing the system's ports: the gateway's, then each subgraph's in SUBGRAPHS order. */
+export function portVariables(): string[] {
+  return ["PORT", ...SUBGRAPHS.map((subgraph) => subgraph.portVariable)];
+}
+
+/** The port `variable` chose in a loaded system configuration (every SUBGRAPHS entry has its variable in systemConfigSchema). */
+export function portOf(config: object, variable: string): number {
+  const value: unknown = (config as Readonly<Record<string, unknown>>)[variable];
+  if (typeof value !== "number") throw new Error(`${variable} is missing from systemConfigSchema in scripts/start.ts`);
+  return value;
+}
+
 /** Who the seeds ask other subgraphs as: a coordinator may read everything they need. */
 const SEED_IDENTITY: Identity = { role: "COORDINATOR", authMethod: "jwt", subject: "npm-start-seed", displayName: "demo seed", scopes: [] };
 

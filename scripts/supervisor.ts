@@ -12,12 +12,12 @@ import {
   connectMongo,
   deriveSubgraphKeys,
   encodeSubgraphKeys,
-  freeLoopbackPort,
+  freeLoopbackPorts,
   maskUriCredentials,
   reachableOrigin,
 } from "@tsunagu/service-kit";
 import type { EngineReady, Logger, MongoHandle } from "@tsunagu/service-kit";
-import { SUBGRAPHS } from "./subgraphs";
+import { SUBGRAPHS, portOf, portVariables } from "./subgraphs";
 import type { SeedResult } from "./subgraphs";
 import type { SystemConfig, SystemSummary } from "./start";
 
@@ -51,16 +51,15 @@ export interface SupervisedSystem extends SystemSummary {
   stopped: Promise<boolean>;
 }
 
-/** A port variable's value, or a free loopback port when it is 0 (every process must know the others' ports before it starts). */
-async function chosenPort(port: number): Promise<number> {
-  return port === 0 ? freeLoopbackPort() : port;
-}
-
-/** The port a subgraph's variable chose (every SUBGRAPHS entry has its variable in systemConfigSchema). */
-function portOf(config: SystemConfig, variable: string): number {
-  const value: unknown = (config as Readonly<Record<string, unknown>>)[variable];
-  if (typeof value !== "number") throw new Error(`${variable} is missing from systemConfigSchema in scripts/start.ts`);
-  return value;
+/**
+ * The gateway's port and each subgraph's, in SUBGRAPHS order: each variable's value, or for those that are 0 a free
+ * loopback port (every process must know the others' ports before it starts), all different from one another.
+ */
+async function chosenPorts(config: SystemConfig): Promise<{ gateway: number; subgraphs: number[] }> {
+  const given = portVariables().map((variable) => portOf(config, variable));
+  const free = await freeLoopbackPorts(given.filter((port) => port === 0).length, new Set(given));
+  const [gateway = 0, ...subgraphs] = given.map((port) => (port === 0 ? (free.shift() ?? 0) : port));
+  return { gateway, subgraphs };
 }
 
 /**
@@ -165,12 +164,9 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
     const mongoUri = config.MONGODB_URI ?? (await fork("engine", "scripts/engine-process.ts", common, engineReady));
     mongo = await connectMongo({ uri: mongoUri, dbName: config.MONGODB_DB, logger });
 
-    const gatewayPort = await chosenPort(config.PORT);
+    const { gateway: gatewayPort, subgraphs: subgraphPorts } = await chosenPorts(config);
     const publicOrigin = config.PUBLIC_ORIGIN ?? `http://localhost:${gatewayPort}`;
-    const subgraphUrls: Record<string, string> = {};
-    for (const subgraph of SUBGRAPHS) {
-      subgraphUrls[subgraph.name] = `http://127.0.0.1:${await chosenPort(portOf(config, subgraph.portVariable))}/graphql`;
-    }
+    const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((subgraph, index) => [subgraph.name, `http://127.0.0.1:${subgraphPorts[index]}/graphql`]));
     const urlList = Object.entries(subgraphUrls)
       .map(([name, url]) => `${name}=${url}`)
       .join(",");

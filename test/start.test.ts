@@ -145,6 +145,15 @@ test("a port in use is reported as a ConfigError naming its variable, and nothin
   expect(system.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
 });
 
+test("two parts given one port are refused as a ConfigError naming both variables (under node:cluster they would answer each other's requests)", () => {
+  const load = () => loadSystemConfig({ NODE_ENV: "test", ...freePortVariables(), DATA_DIR: dataDir, GROUPS_PORT: "4321", EVENTS_PORT: "4321" });
+  expect(load).toThrow(ConfigError);
+  expect(load).toThrow("GROUPS_PORT: port 4321 is chosen by GROUPS_PORT and EVENTS_PORT; give each part its own port (or 0 for a free one)");
+  expect(load).toThrow("EVENTS_PORT: port 4321 is chosen by GROUPS_PORT and EVENTS_PORT");
+  // Any number of parts may ask for a free port.
+  expect(loadSystemConfig({ NODE_ENV: "test", ...freePortVariables(), DATA_DIR: dataDir }).RESOURCES_PORT).toBe(0);
+});
+
 test(
   "npm start with a bad value prints one line naming the variable and exits with code 1",
   () => {

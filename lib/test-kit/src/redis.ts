@@ -7,7 +7,7 @@ import { createConnection, createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freeLoopbackPort } from "@tsunagu/service-kit";
+import { freeLoopbackPorts } from "@tsunagu/service-kit";
 
 /** A running broker. */
 export interface RedisServer {
@@ -70,7 +70,7 @@ async function startOwnRedisServer(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "tsunagu-redis-"));
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = await freeLoopbackPort();
+    const [port] = await freeLoopbackPorts(1);
     const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir], {
       stdio: ["ignore", "pipe", "pipe"],
     });

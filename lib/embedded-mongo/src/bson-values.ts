@@ -191,7 +191,7 @@ function collect(value: unknown, parts: readonly string[], depth: number, found:
     for (const element of value) if (isPlainObject(element)) collect(element, parts, depth, found);
     return;
   }
-  if (isPlainObject(value) && parts[depth] in value) collect(value[parts[depth]], parts, depth + 1, found);
+  if (isPlainObject(value) && Object.hasOwn(value, parts[depth])) collect(value[parts[depth]], parts, depth + 1, found);
 }
 
 /** A plain JavaScript object (a sub-document), as opposed to a BSON value class or an array. */

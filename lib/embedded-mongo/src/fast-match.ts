@@ -1,11 +1,18 @@
-// A compiled matcher for the filter shapes services send most (equality, $in, $all, ranges, $regex, $exists, $ne under $and/$or);
-// anything else returns undefined and mingo evaluates it. Semantics follow MongoDB: an array matches when any element does.
+// A compiled matcher for the filter shapes services send most (equality, $in, $all, ranges, $regex, $exists, $ne under $and/$or), cheapest
+// conditions tested first; anything else returns undefined and mingo evaluates it. Semantics follow MongoDB: an array matches when any element does.
 import { BSONRegExp, type Document } from "bson";
 import { bsonTypeCode, compareValues, isPlainObject, typeRank, valuesAtPath } from "./bson-values";
 import { typeCodesOf } from "./numbers";
 
 type Test = (doc: Document) => boolean;
 type Compare = (a: unknown, b: unknown) => number;
+/** A test and its rough cost per document (1 for one comparison of a value), so that a conjunction tries the cheapest first. */
+interface Costed {
+  test: Test;
+  cost: number;
+}
+/** What a regular expression costs against one equality test. */
+const REGEX_COST = 4;
 
 const RANGE: Record<string, (c: number) => boolean> = {
   $gt: (c) => c > 0,
@@ -20,14 +27,19 @@ function simpleValue(value: unknown): boolean {
   return !(value instanceof RegExp || value instanceof BSONRegExp);
 }
 
-/** The values a path holds, with arrays contributing themselves and their elements, as MongoDB compares them. */
-function candidates(doc: Document, path: string): unknown[] {
-  const found: unknown[] = [];
-  for (const leaf of valuesAtPath(doc, path)) {
-    found.push(leaf);
-    if (Array.isArray(leaf)) found.push(...leaf);
+/**
+ * A test that some value `path` holds passes `accept`, arrays offering themselves and their elements, as MongoDB compares
+ * them. A top-level path is read in place, without collecting its values (most conditions name one).
+ */
+function anyValue(path: string, accept: (candidate: unknown) => boolean): Test {
+  if (!path.includes(".")) {
+    return (doc) => {
+      if (!Object.hasOwn(doc, path)) return false;
+      const held: unknown = doc[path];
+      return accept(held) || (Array.isArray(held) && held.some(accept));
+    };
   }
-  return found;
+  return (doc) => valuesAtPath(doc, path).some((leaf) => accept(leaf) || (Array.isArray(leaf) && leaf.some(accept)));
 }
 
 function equalsTest(path: string, value: unknown, compare: Compare): Test | undefined {
@@ -41,19 +53,21 @@ function equalsTest(path: string, value: unknown, compare: Compare): Test | unde
   }
   if (!simpleValue(value)) return undefined;
   const rank = typeRank(value);
-  return (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && compare(candidate, value) === 0);
+  return anyValue(path, (candidate) => typeRank(candidate) === rank && compare(candidate, value) === 0);
 }
 
 /**
  * `$in`: under binary comparison its strings are looked up in a set, so a look-up of a thousand keys reads the path
  * once per document instead of once per value; other values are tested one by one.
  */
-function inTest(path: string, values: readonly unknown[], compare: Compare): Test | undefined {
+function inTest(path: string, values: readonly unknown[], compare: Compare): Costed | undefined {
   const strings = new Set(compare === compareValues ? values.filter((value): value is string => typeof value === "string") : []);
   const each = values.filter((value) => !(typeof value === "string" && strings.has(value))).map((value) => equalsTest(path, value, compare));
   if (!each.every((t): t is Test => t !== undefined)) return undefined;
-  if (strings.size === 0) return (doc) => each.some((t) => t(doc));
-  return (doc) => candidates(doc, path).some((candidate) => typeof candidate === "string" && strings.has(candidate)) || each.some((t) => t(doc));
+  const cost = each.length + (strings.size === 0 ? 0 : 1);
+  if (strings.size === 0) return { test: (doc) => each.some((t) => t(doc)), cost };
+  const inStrings = anyValue(path, (candidate) => typeof candidate === "string" && strings.has(candidate));
+  return { test: each.length === 0 ? inStrings : (doc) => inStrings(doc) || each.some((t) => t(doc)), cost };
 }
 
 /** `$type`: a value of one of the named BSON types at the path, or inside an array there ("array" matches the array). */
@@ -77,59 +91,87 @@ function regexTest(path: string, pattern: unknown, options: unknown): Test | und
       return undefined;
     }
   } else return undefined;
-  return (doc) => candidates(doc, path).some((candidate) => typeof candidate === "string" && regex.test(candidate));
+  return anyValue(path, (candidate) => typeof candidate === "string" && regex.test(candidate));
 }
 
-function operatorTest(path: string, operators: Document, compare: Compare): Test | undefined {
-  const tests: Test[] = [];
+function operatorTest(path: string, operators: Document, compare: Compare): Costed | undefined {
+  const tests: Costed[] = [];
   for (const [operator, operand] of Object.entries(operators)) {
     let test: Test | undefined;
+    let cost = 1;
     if (operator === "$eq") test = equalsTest(path, operand, compare);
     else if (operator === "$ne") {
       const equal = equalsTest(path, operand, compare);
       test = equal && ((doc) => !equal(doc));
-    } else if (operator === "$in" && Array.isArray(operand)) test = inTest(path, operand, compare);
-    else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
+    } else if (operator === "$in" && Array.isArray(operand)) {
+      const costed = inTest(path, operand, compare);
+      if (!costed) return undefined;
+      ({ test, cost } = costed);
+    } else if (operator === "$all" && Array.isArray(operand) && operand.length > 0) {
       // `{ path: { $all: [a, b] } }` is `{ $and: [{ path: a }, { path: b }] }`.
       const each = operand.map((value) => equalsTest(path, value, compare));
       test = each.every((t) => t !== undefined) ? (doc) => each.every((t) => t(doc)) : undefined;
+      cost = operand.length;
     } else if (operator in RANGE) {
       if (!simpleValue(operand)) return undefined;
       const rank = typeRank(operand);
       const accept = RANGE[operator];
-      test = (doc) => candidates(doc, path).some((candidate) => typeRank(candidate) === rank && accept(compare(candidate, operand)));
+      test = anyValue(path, (candidate) => typeRank(candidate) === rank && accept(compare(candidate, operand)));
     } else if (operator === "$exists") {
       const wanted = Boolean(operand);
       test = (doc) => valuesAtPath(doc, path).length > 0 === wanted;
-    } else if (operator === "$regex") test = regexTest(path, operand, operators.$options);
+    } else if (operator === "$regex") [test, cost] = [regexTest(path, operand, operators.$options), REGEX_COST];
     else if (operator === "$type") test = typeTest(path, operand);
     else if (operator === "$options" && "$regex" in operators) continue;
     if (!test) return undefined;
-    tests.push(test);
+    tests.push({ test, cost });
   }
-  return tests.length === 0 ? undefined : (doc) => tests.every((t) => t(doc));
+  return tests.length === 0 ? undefined : allOf(tests);
 }
 
-function clauseTests(clauses: unknown, compare: Compare): Test[] | undefined {
+/** A conjunction, its cheapest tests first (tests have no side effects, so the order changes only the work). */
+function allOf(tests: Costed[]): Costed {
+  const ordered = [...tests].sort((a, b) => a.cost - b.cost).map(({ test }) => test);
+  const cost = tests.reduce((total, { cost }) => total + cost, 0);
+  if (ordered.length === 1) return { test: ordered[0], cost };
+  return { test: (doc) => ordered.every((t) => t(doc)), cost };
+}
+
+/** A disjunction, its cheapest tests first. */
+function anyOf(tests: Costed[]): Costed {
+  const ordered = [...tests].sort((a, b) => a.cost - b.cost).map(({ test }) => test);
+  return { test: (doc) => ordered.some((t) => t(doc)), cost: tests.reduce((total, { cost }) => total + cost, 0) };
+}
+
+function clauseTests(clauses: unknown, compare: Compare): Costed[] | undefined {
   if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
-  const tests = clauses.map((clause) => (isPlainObject(clause) ? compileFastMatcher(clause, compare) : undefined));
+  const tests = clauses.map((clause) => (isPlainObject(clause) ? compileCosted(clause, compare) : undefined));
   return tests.every((t) => t !== undefined) ? tests : undefined;
+}
+
+function compileCosted(filter: Document, compare: Compare): Costed | undefined {
+  const tests: Costed[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    let costed: Costed | undefined;
+    if (key === "$and" || key === "$or") {
+      const subtests = clauseTests(condition, compare);
+      if (subtests) costed = key === "$and" ? allOf(subtests) : anyOf(subtests);
+    } else if (key.startsWith("$")) return undefined;
+    else if (condition instanceof RegExp) {
+      const test = regexTest(key, condition, undefined);
+      costed = test && { test, cost: REGEX_COST };
+    } else if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith("$"))) costed = operatorTest(key, condition, compare);
+    else {
+      const test = equalsTest(key, condition, compare);
+      costed = test && { test, cost: 1 };
+    }
+    if (!costed) return undefined;
+    tests.push(costed);
+  }
+  return tests.length === 0 ? { test: () => true, cost: 0 } : allOf(tests);
 }
 
 /** Compiles a filter, or returns undefined when it uses anything this matcher does not cover; `compare` orders values (a collation's). */
 export function compileFastMatcher(filter: Document, compare: Compare = compareValues): Test | undefined {
-  const tests: Test[] = [];
-  for (const [key, condition] of Object.entries(filter)) {
-    let test: Test | undefined;
-    if (key === "$and" || key === "$or") {
-      const subtests = clauseTests(condition, compare);
-      if (subtests) test = key === "$and" ? (doc) => subtests.every((t) => t(doc)) : (doc) => subtests.some((t) => t(doc));
-    } else if (key.startsWith("$")) return undefined;
-    else if (condition instanceof RegExp) test = regexTest(key, condition, undefined);
-    else if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith("$"))) test = operatorTest(key, condition, compare);
-    else test = equalsTest(key, condition, compare);
-    if (!test) return undefined;
-    tests.push(test);
-  }
-  return (doc) => tests.every((t) => t(doc));
+  return compileCosted(filter, compare)?.test;
 }

@@ -85,3 +85,34 @@ it("leaves to mingo what it does not cover", () => {
   expect(compileFastMatcher({ $expr: { $gt: ["$a", 1] } })).toBeUndefined();
   expect(compileFastMatcher({ a: { $in: [/x/] } })).toBeUndefined();
 });
+
+it("reads only a document's own fields: names of Object.prototype members are missing fields, as in MongoDB", () => {
+  const doc = { a: 1, nested: { b: 2 } };
+  for (const filter of [
+    { constructor: { $exists: true } },
+    { toString: { $type: "javascript" } },
+    { hasOwnProperty: { $gt: 0 } },
+    { "nested.constructor": { $exists: true } },
+  ]) {
+    const fast = compileFastMatcher(filter);
+    expect(fast).toBeDefined();
+    expect(fast?.(doc)).toBe(false);
+  }
+  expect(compileFastMatcher({ constructor: { $exists: false } })?.(doc)).toBe(true);
+  expect(compileFastMatcher({ constructor: { $ne: 1 }, a: 1 })?.(doc)).toBe(true);
+});
+
+it("tests the cheapest conditions first, with the same answers", () => {
+  let regexTests = 0;
+  const counting = /看護/;
+  const original = counting.test.bind(counting);
+  counting.test = (text: string) => {
+    regexTests++;
+    return original(text);
+  };
+  const fast = compileFastMatcher({ $and: [{ name: counting }, { category: { $in: ["visiting-nursing"] } }] });
+  expect(fast?.({ name: "訪問看護ステーション", category: "clinic" })).toBe(false);
+  expect(regexTests).toBe(0);
+  expect(fast?.({ name: "訪問看護ステーション", category: "visiting-nursing" })).toBe(true);
+  expect(regexTests).toBe(1);
+});

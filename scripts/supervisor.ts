@@ -8,6 +8,7 @@ import {
   DOMAIN_EVENT_MESSAGE,
   ENGINE_READY_MESSAGE,
   SUPERVISED_VARIABLE,
+  ENGINE_PROCESS_FLAGS,
   TYPESCRIPT_LOADER_FLAGS,
   connectMongo,
   deriveSubgraphKeys,
@@ -122,7 +123,8 @@ export async function superviseSystem({ config, secrets, logger, seed }: Supervi
 
   /** Forks `entry` as one cluster worker and resolves once `isReady` accepts what it reported. */
   const fork = <T>(part: string, entry: string, env: Record<string, string>, ready: (worker: Worker) => Promise<T>): Promise<T> => {
-    cluster.setupPrimary({ exec: join(ROOT, entry), execArgv: [...TYPESCRIPT_LOADER_FLAGS], cwd: ROOT });
+    const flags = part === "engine" ? [...ENGINE_PROCESS_FLAGS, ...TYPESCRIPT_LOADER_FLAGS] : TYPESCRIPT_LOADER_FLAGS;
+    cluster.setupPrimary({ exec: join(ROOT, entry), execArgv: [...flags], cwd: ROOT });
     const worker = cluster.fork({ ...env, [SUPERVISED_VARIABLE]: "1" });
     running.push({ part, worker });
     return new Promise<T>((resolve, reject) => {

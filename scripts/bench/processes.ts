@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { TYPESCRIPT_LOADER_FLAGS } from "@tsunagu/service-kit";
+import { ENGINE_PROCESS_FLAGS, TYPESCRIPT_LOADER_FLAGS } from "@tsunagu/service-kit";
 import { connectionString, generateCredentials, type EngineCredentials } from "../../lib/embedded-mongo/src/auth";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -89,14 +89,14 @@ export interface EngineProcess extends Child<string> {
   connectionString(db: string): string;
 }
 
-/** Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password. */
+/** Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password and npm start's engine flags. */
 export async function startEngineProcess(args: readonly string[]): Promise<EngineProcess> {
   const credentials = generateCredentials();
   const child = await startChild<string>(
     "lib/embedded-mongo/src/cli.ts",
     { EMBEDDED_MONGO_PASSWORD: credentials.password },
     (line) => /^(mongodb:\/\/\S+)/.exec(line)?.[1],
-    [],
+    ENGINE_PROCESS_FLAGS,
     ["--port", "0", ...args],
   );
   const { hostname, port } = new URL(child.ready);

@@ -1,4 +1,4 @@
-// Child process of `npm run bench:gateway`: an in-memory engine seeded with BENCH_RESOURCES generated resources and the resources subgraph on a free loopback port; prints one JSON line ({ url, mongoUri, inserted, seedSeconds }).
+// Child process of `npm run bench:gateway` and `bench:search`: the engine at MONGODB_URI (else one in memory in this process) seeded with BENCH_RESOURCES generated resources and the resources subgraph on a free loopback port; prints one JSON line ({ url, mongoUri, inserted, seedSeconds }).
 import { connectMongo, createLogger, deriveSubgraphKeys } from "@tsunagu/service-kit";
 import { seedDemoResources, startResourcesSubgraph } from "@tsunagu/resources";
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw new Error("BENCH_RESOURCES (a positive integer) and IDENTITY_SECRET (32+ characters) are set by bench:gateway");
   }
   const logger = createLogger({ name: "bench-resources", level: "warn" });
-  const mongo = await connectMongo({ dbName: "bench", logger });
+  const mongo = await connectMongo({ uri: process.env.MONGODB_URI, dbName: "bench", logger });
   const started = performance.now();
   const { inserted } = await seedDemoResources(mongo.connection, { count });
   const seedSeconds = (performance.now() - started) / 1000;

@@ -1,12 +1,12 @@
 // `npm run bench:search`: Q1 (text + near + category, 5 results) straight to the resources subgraph at several collection sizes,
-// each size in its own process (engine and subgraph), alternated round by round, at concurrency 1 and 20, with CPU per request.
+// each size in its own pair of processes (the engine as npm start runs it, and the subgraph), alternated round by round, at concurrency 1 and 20, with CPU per request.
 import { randomBytes } from "node:crypto";
 import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import { machineLine } from "./machine";
 import { closedLoop, cpuCell, loadLine, summarise, table } from "./load";
 import type { LoadRequest, LoadRun } from "./load";
-import { startChild, stopChild } from "./processes";
-import type { Child } from "./processes";
+import { startChild, startEngineProcess, stopChild } from "./processes";
+import type { Child, EngineProcess } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
 
 /** Collection sizes compared, smallest first (the first is the baseline of the ratios). */
@@ -35,17 +35,20 @@ function q1Request(secret: string, url: string): LoadRequest {
 async function main(): Promise<void> {
   console.log(machineLine());
   const secret = randomBytes(32).toString("hex");
-  const servers: Array<{ size: number; child: Child<ResourcesServerReady> }> = [];
+  const servers: Array<{ size: number; engine: EngineProcess; child: Child<ResourcesServerReady> }> = [];
   try {
     for (const size of SIZES) {
+      const engine = await startEngineProcess(["--in-memory"]);
       const child = await startChild<ResourcesServerReady>(
         "scripts/bench/resources-server.ts",
-        { BENCH_RESOURCES: String(size), IDENTITY_SECRET: secret },
+        { BENCH_RESOURCES: String(size), IDENTITY_SECRET: secret, MONGODB_URI: engine.connectionString("bench") },
         (line) => (line.startsWith("{") ? (JSON.parse(line) as ResourcesServerReady) : undefined),
-        ["--max-old-space-size=6144"],
-      );
-      servers.push({ size, child });
-      console.log(`${child.ready.inserted} resources seeded in ${child.ready.seedSeconds.toFixed(1)} s (engine and subgraph in one process)`);
+      ).catch(async (error: unknown) => {
+        await stopChild(engine);
+        throw error;
+      });
+      servers.push({ size, engine, child });
+      console.log(`${child.ready.inserted} resources seeded in ${child.ready.seedSeconds.toFixed(1)} s (the engine in its own process, as npm start runs it)`);
     }
     const first = servers[0];
     if (first === undefined) throw new Error("BENCH_SEARCH_SIZES names no size");
@@ -59,8 +62,8 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round += 1) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         const cells: string[] = [];
-        for (const { size, child } of order) {
-          const run = await closedLoop(child.ready.url, request, concurrency, SECONDS, { subgraph: child.process.pid! });
+        for (const { size, engine, child } of order) {
+          const run = await closedLoop(child.ready.url, request, concurrency, SECONDS, { subgraph: child.process.pid!, engine: engine.process.pid! });
           runs.get(size)!.push(run);
           cells.push(
             `${size}: ${(run.latencies.length / run.seconds).toFixed(1)} req/s, ${run.errors} errors${run.firstError ? ` (${run.firstError.slice(0, 120)})` : ""}`,
@@ -89,7 +92,10 @@ async function main(): Promise<void> {
       console.log("");
     }
   } finally {
-    for (const { child } of servers.reverse()) await stopChild(child);
+    for (const { engine, child } of servers.reverse()) {
+      await stopChild(child);
+      await stopChild(engine);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { LiveSubscription, TEST_IDENTITY_SECRET, TEST_JWT, connectWs, postGraphQL, signedIn, startRedisServer } from "@tsunagu/test-kit";
 import type { RedisServer, WsConnection } from "@tsunagu/test-kit";
+import { ENGINE_PROCESS_FLAGS } from "@tsunagu/service-kit";
 
 const ROOT = join(__dirname, "..");
 /** Starting a dozen Node processes takes long on a busy machine; no test measures time. */
@@ -236,8 +237,14 @@ test(
   "one worker of each without Redis: domain events reach subscriptions through the supervisor, and a process that dies stops the others",
   async () => {
     const started = await startProcesses({});
-    const processes = services(descendants(started.child.pid!));
+    const commands = descendants(started.child.pid!);
+    const processes = services(commands);
     expect(processes.size).toBe(7);
+    // The engine, holding every document, runs with its own V8 flags; the others without them.
+    for (const [pid, entry] of processes) {
+      const flagged = ENGINE_PROCESS_FLAGS.every((flag) => commands.get(pid)?.includes(flag));
+      expect([entry, flagged]).toEqual([entry, entry === "scripts/engine-process.ts"]);
+    }
     const coordinator = await signedIn({ role: "COORDINATOR", subject: "processes-test" });
     const resourceId = await createResource(started.gatewayUrl, coordinator);
     const connection = connectWs(started.gatewayUrl);

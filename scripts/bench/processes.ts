@@ -147,6 +147,23 @@ export function treeCpuMillis(pid: number): number {
 }
 
 /**
+ * Waits until the processes `pids` (with their children) are idle: less than `busyShare` of one core over a second, for
+ * at most `maxSeconds`. After seeding, an engine's collector keeps a core busy for a while; measuring before it settles
+ * slows every system compared alike and hides their differences. Resolves with the seconds waited.
+ */
+export async function settled(pids: readonly number[], maxSeconds = 60, busyShare = 0.05): Promise<number> {
+  const started = performance.now();
+  const used = () => pids.reduce((total, pid) => total + treeCpuMillis(pid), 0);
+  for (let before = used(); (performance.now() - started) / 1000 < maxSeconds;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = used();
+    if (now - before < 1000 * busyShare) break;
+    before = now;
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/**
  * Starts a CPU profile of this process (node:inspector, from now rather than from the start as `--cpu-prof` would, so that seeding stays out of it);
  * the returned function stops it and writes `<dir>/<name>-<pid>.cpuprofile`, for Chrome DevTools or `npx cpupro`.
  */

@@ -5,7 +5,7 @@ import { PUBLIC_IDENTITY, gatewaySignedHeaders } from "@tsunagu/service-kit";
 import { machineLine } from "./machine";
 import { closedLoop, cpuCell, loadLine, summarise, table } from "./load";
 import type { LoadRequest, LoadRun } from "./load";
-import { startChild, startEngineProcess, stopChild } from "./processes";
+import { settled, startChild, startEngineProcess, stopChild } from "./processes";
 import type { Child, EngineProcess } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
 
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       servers.push({ size, engine, child });
       console.log(`${child.ready.inserted} resources seeded in ${child.ready.seedSeconds.toFixed(1)} s (the engine in its own process, as npm start runs it)`);
     }
+    const waited = await settled(servers.flatMap(({ engine, child }) => [engine.process.pid!, child.process.pid!]));
+    console.log(`waited ${waited.toFixed(0)} s for the processes to be idle after seeding`);
     const first = servers[0];
     if (first === undefined) throw new Error("BENCH_SEARCH_SIZES names no size");
     const request = q1Request(secret, first.child.ready.url);

@@ -11,11 +11,11 @@ export const SUPERVISED_VARIABLE = "TSUNAGU_SUPERVISED";
 export const TYPESCRIPT_LOADER_FLAGS: readonly string[] = ["--require", "tsx/cjs"];
 
 /**
- * V8 flags of the embedded engine's process: a young generation of 64 MB semi-spaces instead of 16 MB. The engine holds
- * every document (a prefecture's: gigabytes of heap) and each query allocates short-lived objects; with small semi-spaces
- * a scavenge ran every 70 ms and took about 10 ms at 300,000 resources (survivors of in-flight queries copied each time).
+ * V8 flags of the embedded engine's process: semi-spaces of 32 MB instead of 16 MB. The engine holds every document (a
+ * prefecture's: gigabytes of heap) and each query allocates short-lived objects; with the default a scavenge ran every
+ * 70 ms and took about 10 ms at 300,000 resources. 64 MB did no better on bench:search and cost 100 MB of resident memory.
  */
-export const ENGINE_PROCESS_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
+export const ENGINE_PROCESS_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
 
 /** The IPC message carrying one domain event between a supervised process and the supervisor. */
 export const DOMAIN_EVENT_MESSAGE = "tsunagu:domain-event";

@@ -87,24 +87,20 @@ function refuseNumberType(what: string): never {
   throw new CommandError("InvalidOptions", `${what} is not supported by the embedded engine (the BSON number type MongoDB gives could not be kept)`);
 }
 
-/** True when a value holds a long, a double held as one (whole), an Int32 or a decimal: numbers mingo would compare or compute without their type. */
-function holdsWideNumber(value: unknown): boolean {
-  if (value instanceof Long || value instanceof Double || value instanceof Int32 || value instanceof Decimal128) return true;
-  if (Array.isArray(value)) return value.some(holdsWideNumber);
-  return isPlainObject(value) && Object.values(value).some(holdsWideNumber);
+/** True when `value`, or anything inside it (array elements, sub-document fields), passes `test`. */
+function holdsDeep(value: unknown, test: (value: unknown) => boolean): boolean {
+  if (test(value)) return true;
+  if (Array.isArray(value)) return value.some((element) => holdsDeep(element, test));
+  return isPlainObject(value) && Object.values(value).some((field) => holdsDeep(field, test));
 }
 
-function holdsDecimal(value: unknown): boolean {
-  if (value instanceof Decimal128) return true;
-  if (Array.isArray(value)) return value.some(holdsDecimal);
-  return isPlainObject(value) && Object.values(value).some(holdsDecimal);
+/** True when a value holds a long, a whole double (kept as Double), an Int32 or a decimal: numbers mingo would compare or compute without their type. */
+export function holdsWideNumber(value: unknown): boolean {
+  return holdsDeep(value, (inner) => inner instanceof Long || inner instanceof Double || inner instanceof Int32 || inner instanceof Decimal128);
 }
 
-function holdsNumber(value: unknown): boolean {
-  if (numberType(value) !== undefined) return true;
-  if (Array.isArray(value)) return value.some(holdsNumber);
-  return isPlainObject(value) && Object.values(value).some(holdsNumber);
-}
+const holdsDecimal = (value: unknown): boolean => holdsDeep(value, (inner) => inner instanceof Decimal128);
+const holdsNumber = (value: unknown): boolean => holdsDeep(value, (inner) => numberType(inner) !== undefined);
 
 /** Every number in a result as a double (MongoDB's type for `$sqrt`, `$stdDevPop`, trigonometry...). */
 function doublesIn(value: unknown): unknown {

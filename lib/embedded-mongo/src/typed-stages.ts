@@ -11,7 +11,7 @@ import { parseCollation } from "./collation";
 import { CommandError } from "./errors";
 import { sortDocuments } from "./sort-order";
 import { numberType, originalOf, plainNumbers } from "./numbers";
-import { boundOptions } from "./typed-expressions";
+import { boundOptions, holdsWideNumber } from "./typed-expressions";
 
 type Stage = (collection: Iterator, expr: unknown, options: Options) => Iterator;
 
@@ -132,23 +132,15 @@ function untypedOnly(name: string, stage: Stage): Stage {
   return (collection, expr, options) => {
     if (name === "$setWindowFields" && UNTYPED_WINDOW_FUNCTIONS.some((operator) => JSON.stringify(expr).includes(`"${operator}"`)))
       throw new CommandError("InvalidOptions", `${UNTYPED_WINDOW_FUNCTIONS.join(", ")} in $setWindowFields are not supported by the embedded engine`);
-    if (holdsTypedNumber(expr)) refuse();
-    if (name === "$graphLookup" && isPlainObject(expr) && typeof expr.from === "string" && options.collectionResolver?.(expr.from).some(holdsTypedNumber))
+    if (holdsWideNumber(expr)) refuse();
+    if (name === "$graphLookup" && isPlainObject(expr) && typeof expr.from === "string" && options.collectionResolver?.(expr.from).some(holdsWideNumber))
       refuse();
     return stage(
-      collection.map((doc: Document) => (holdsTypedNumber(doc) ? refuse() : doc)),
+      collection.map((doc: Document) => (holdsWideNumber(doc) ? refuse() : doc)),
       expr,
       options,
     );
   };
-}
-
-/** True when a value holds a number the plain-number view would change (long, whole double) or a decimal. */
-function holdsTypedNumber(value: unknown): boolean {
-  if (plainNumbers(value) !== value) return true;
-  if (numberType(value) === "decimal") return true;
-  if (Array.isArray(value)) return value.some(holdsTypedNumber);
-  return isPlainObject(value) && Object.values(value).some(holdsTypedNumber);
 }
 
 /** The pipeline stages of the engine's mingo context. */

@@ -22,8 +22,6 @@ export function collationOf(options: QueryOptions): Collation | undefined {
   return parseCollation(options.collation);
 }
 
-export { sortDocuments };
-
 /** Runs a mingo step, turning its errors into MongoDB's. */
 export function translated<T>(step: () => T): T {
   try {

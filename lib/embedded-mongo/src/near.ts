@@ -106,6 +106,14 @@ class RingWalk {
     return ready.sort((a, b) => a.distance - b.distance || a.recordId - b.recordId);
   }
 
+  /** Every candidate in the given cells, in no order (a near query without a limit reads its whole disc at once). */
+  candidatesIn(ranges: CellRanges): Candidate[] {
+    this.readCells(ranges);
+    const found = this.pending;
+    this.pending = [];
+    return found;
+  }
+
   private readCells(ranges: CellRanges): void {
     const { near, seen, covered } = this;
     this.index.forEachPointInCells(ranges, (recordId, lng, lat) => {
@@ -149,19 +157,9 @@ export function matchNear(
     const { matches, docsExamined } = nearestMatches(collection, candidatesAmong(collection, field, near, driver.ids, -1), test, undefined);
     return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: driver.source.indexName, keysExamined: driver.ids.length, docsExamined } };
   }
-  const candidates: Candidate[] = [];
-  let keysExamined = 0;
-  // A record has several entries only in a compound index with an array field.
-  const seen = index.fields.length > 1 ? new Set<number>() : undefined;
-  index.forEachPointInCells(ranges, (recordId, lng, lat) => {
-    keysExamined++;
-    const distance = nearDistance(near, { lng, lat });
-    if (!withinBounds(near, distance) || seen?.has(recordId)) return;
-    seen?.add(recordId);
-    candidates.push({ recordId, distance });
-  });
-  const { matches, docsExamined } = nearestMatches(collection, candidates, test, undefined);
-  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined, docsExamined } };
+  const walk = new RingWalk(index, near);
+  const { matches, docsExamined } = nearestMatches(collection, walk.candidatesIn(ranges), test, undefined);
+  return { matches, plan: { stage: "GEO_NEAR_2DSPHERE", indexName: index.name, keysExamined: walk.keysExamined, docsExamined } };
 }
 
 /**

@@ -61,14 +61,17 @@ export type SystemConfig = z.output<typeof systemConfigSchema>;
 export function loadSystemConfig(env: Environment = process.env): SystemConfig {
   const config = loadConfig(systemConfigSchema, withGeneratedSecrets(env));
   // Under node:cluster two parts on one port would share its listening handle and answer each other's requests.
-  const chosenBy = (port: number) => portVariables().filter((variable) => portOf(config, variable) === port);
-  const shared = portVariables().filter((variable) => portOf(config, variable) !== 0 && chosenBy(portOf(config, variable)).length > 1);
+  const byPort = new Map<number, string[]>();
+  for (const variable of portVariables()) byPort.set(portOf(config, variable), [...(byPort.get(portOf(config, variable)) ?? []), variable]);
+  const shared = [...byPort].filter(([chosen, variables]) => chosen !== 0 && variables.length > 1);
   if (shared.length > 0) {
     throw new ConfigError(
-      shared.map((variable) => ({
-        variable,
-        problem: `port ${portOf(config, variable)} is chosen by ${chosenBy(portOf(config, variable)).join(" and ")}; give each part its own port (or 0 for a free one)`,
-      })),
+      shared.flatMap(([chosen, variables]) =>
+        variables.map((variable) => ({
+          variable,
+          problem: `port ${chosen} is chosen by ${variables.join(" and ")}; give each part its own port (or 0 for a free one)`,
+        })),
+      ),
     );
   }
   if (config.REDIS_URL === undefined) {

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import type { Collection } from "./collection";
 import { CommandError } from "./errors";
 import { validateIndexSpec, defaultIndexName } from "./indexes";
-import { applyUpdate, collationOf, isReplacement, matchRecords, runAggregate, runFind, translated, upsertSeed, type QueryPlan } from "./query";
+import { applyUpdate, collationOf, isReplacement, matchRecords, project, runAggregate, runFind, translated, upsertSeed, type QueryPlan } from "./query";
 import { sortDocuments } from "./sort-order";
 import { Aggregator, Query, queryOptions, type QueryOptions } from "./query-language";
 import { namespaceOf, type Store, type WriteUnit } from "./store";
@@ -440,10 +440,10 @@ const findAndModify: Handler = (call) => {
 
 /** Projects the one document findAndModify returns; the updated document may no longer match the filter. */
 function projectOne(doc: Document, projection: Document | undefined, filter: Document, options: QueryOptions): Document {
-  if (!projection || Object.keys(projection).length === 0) return doc;
-  const positional = Object.keys(projection).some((field) => field.endsWith(".$"));
+  if (!projection) return doc;
   // Only the positional operator needs the filter; otherwise project the located document whatever its new values.
-  return translated(() => new Query(positional ? filter : {}, options).find([doc], projection).all()[0] as Document);
+  const positional = Object.keys(projection).some((field) => field.endsWith(".$"));
+  return project([doc], projection, positional ? filter : {}, options)[0];
 }
 
 /** Fields any command may carry that are not options of the command itself. */

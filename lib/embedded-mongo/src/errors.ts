@@ -51,6 +51,10 @@ export const ErrorCodes = {
   IDLFailedToParse: 40414,
   /** "BSON field '…' is an unknown field." */
   UnknownField: 40415,
+  /** "Cannot do inclusion on field … in exclusion projection" */
+  InclusionInExclusionProjection: 31253,
+  /** "Cannot do exclusion on field … in inclusion projection" */
+  ExclusionInInclusionProjection: 31254,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -62,6 +66,8 @@ const locationCodes = new Set<number>([
   ErrorCodes.UnrecognizedPipelineStage,
   ErrorCodes.IDLFailedToParse,
   ErrorCodes.UnknownField,
+  ErrorCodes.InclusionInExclusionProjection,
+  ErrorCodes.ExclusionInInclusionProjection,
 ]);
 
 /** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */

@@ -207,9 +207,39 @@ function tighter(current: unknown, candidate: unknown, direction: 1 | -1): unkno
   return compareValues(candidate, current) * direction > 0 ? candidate : current;
 }
 
-/** Applies a find projection with mingo (inclusion, exclusion, $slice, $elemMatch, positional). */
+/**
+ * A projection that only includes or only excludes top-level fields (`{ a: 1, b: 1 }`, `{ a: 0 }`, with `_id` either way), as a
+ * function that builds each result from the document's own fields in the document's order, as MongoDB does; undefined for
+ * anything else (dotted paths, operators, expressions: mingo projects those). Inclusion mixed with exclusion is refused as MongoDB does.
+ * Values are shared with the stored document, as unprojected results are.
+ */
+function topLevelProjection(projection: Document): ((doc: Document) => Document) | undefined {
+  const fields = new Map<string, boolean>();
+  for (const [field, value] of Object.entries(projection)) {
+    if (field === "" || field.includes(".") || field.startsWith("$")) return undefined;
+    if (typeof value === "boolean") fields.set(field, value);
+    else if (typeof value === "number" && !Number.isNaN(value)) fields.set(field, value !== 0);
+    else return undefined;
+  }
+  const others = [...fields].filter(([field]) => field !== "_id");
+  const inclusion = others.length > 0 ? others[0][1] : false;
+  const mixed = others.find(([, included]) => included !== inclusion);
+  if (mixed && inclusion) throw new CommandError("ExclusionInInclusionProjection", `Cannot do exclusion on field ${mixed[0]} in inclusion projection`);
+  if (mixed) throw new CommandError("InclusionInExclusionProjection", `Cannot do inclusion on field ${mixed[0]} in exclusion projection`);
+  const keepsId = fields.get("_id") ?? true;
+  const kept = (field: string): boolean => (field === "_id" ? keepsId : inclusion ? fields.get(field) === true : !fields.has(field));
+  return (doc) => {
+    const result: Document = {};
+    for (const field of Object.keys(doc)) if (kept(field)) result[field] = doc[field];
+    return result;
+  };
+}
+
+/** Applies a find projection: top-level inclusion or exclusion directly, anything else with mingo ($slice, $elemMatch, positional, dotted paths). */
 export function project(docs: Document[], projection: Document | undefined, filter: Document, options: QueryOptions): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
+  const topLevel = topLevelProjection(projection);
+  if (topLevel) return docs.map(topLevel);
   // The positional projection re-matches the filter in mingo, which compares strings binary.
   const positional = Object.keys(projection).some((field) => field.endsWith(".$") || isPlainObject(projection[field]));
   if (collationOf(options) && holdsString(filter) && positional)

@@ -1042,3 +1042,35 @@ describe("what MongoDB 7 does with let, pipeline updates and collations", () => 
     expect(await engine.db.listCollections().toArray()).toEqual([]);
   });
 });
+
+describe("find projections", () => {
+  it("return the included or kept fields in the document's order, _id first, for find and findOneAndUpdate", async () => {
+    const c = engine.db.collection("projections");
+    await c.insertOne({ _id: 1 as never, b: 2, a: { x: 1 }, c: [1, 2], d: 4 });
+    const keys = async (projection: Document): Promise<string[]> => Object.keys((await c.findOne({}, { projection }))!);
+    expect(await keys({ d: 1, a: 1 })).toEqual(["_id", "a", "d"]);
+    expect(await keys({ d: true, _id: false, missing: 1 })).toEqual(["d"]);
+    expect(await keys({ d: 0, b: 0 })).toEqual(["_id", "a", "c"]);
+    expect(await keys({ _id: 0 })).toEqual(["b", "a", "c", "d"]);
+    expect(await c.findOne({}, { projection: { c: 1, a: 1 } })).toEqual({ _id: 1, a: { x: 1 }, c: [1, 2] });
+    const updated = await c.findOneAndUpdate({ d: 4 }, { $set: { d: 5 } }, { returnDocument: "after", projection: { d: 1, b: 1 } });
+    expect(Object.entries(updated!)).toEqual([
+      ["_id", 1],
+      ["b", 2],
+      ["d", 5],
+    ]);
+  });
+
+  it("refuse inclusion mixed with exclusion with MongoDB's error", async () => {
+    const c = engine.db.collection("projections");
+    await c.insertOne({ _id: 1 as never, a: 1, b: 2 });
+    await expect(c.findOne({}, { projection: { a: 1, b: 0 } })).rejects.toMatchObject({
+      code: 31254,
+      message: "Cannot do exclusion on field b in inclusion projection",
+    });
+    await expect(c.findOne({}, { projection: { _id: 1, a: 0, b: true } })).rejects.toMatchObject({
+      code: 31253,
+      message: "Cannot do inclusion on field b in exclusion projection",
+    });
+  });
+});

@@ -1,5 +1,5 @@
 // `npm run bench:emergency`: the crew's look-up (CREW_LOOKUP_QUERY) on 100,000 emergency profiles at a steady 20 look-ups per second (open loop: each sent on
-// time whatever earlier ones do), sent directly to the emergency subgraph and through the gateway in alternating rounds (ABAB), with p50/p99, errors,
+// time whatever earlier ones do), sent directly to the emergency subgraph and through the gateway in alternating rounds (ABAB), beside the gateway's second hop alone (resources and groups `_entities`), with p50/p99, errors,
 // timeouts, CPU ms per look-up and the load average each round. Four processes: the engine in its own process, as `npm start` runs it (its command
 // line, in memory); this file with BENCH_SERVE=1 runs the resources, groups and emergency subgraphs over it; the gateway runs its production entry
 // point; the load comes from here. BENCH_ENGINE=in-process runs the engine inside the subgraphs' process instead (the earlier topology, for comparison).
@@ -15,7 +15,7 @@ import { groupsModels, seedDemoGroups, startGroupsSubgraph } from "@tsunagu/grou
 import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 import { answerText, cpuCell, loadLine, openLoop, summarise, table } from "./load";
-import type { LoadRun, Summary } from "./load";
+import type { LoadRequest, LoadRun, Summary } from "./load";
 import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
 import { ROOT, residentBytes, startBenchGateway, startChild, startCpuProfile, startEngineProcess, stopChild } from "./processes";
 import type { Child } from "./processes";
@@ -47,6 +47,9 @@ interface Served {
   inserted: number;
   seedSeconds: number;
   cardCodes: string[];
+  /** The seeded profiles' hospitals and care managers: the entities the gateway's second hop asks for. */
+  hospitalIds: string[];
+  careManagerIds: string[];
 }
 
 /** The serving child: over the engine at MONGODB_URI (else one in memory in this process), demo resources and groups, PROFILES emergency profiles, three subgraphs on loopback. */
@@ -88,6 +91,8 @@ async function serve(): Promise<void> {
     inserted,
     seedSeconds,
     cardCodes: sampled.map((profile) => profile.cardCode),
+    hospitalIds,
+    careManagerIds,
   };
   const stopProfile = PROFILE_DIR === undefined ? undefined : await startCpuProfile(PROFILE_DIR, "subgraphs");
   process.stdout.write(`${JSON.stringify(served)}\n`);
@@ -99,6 +104,24 @@ async function serve(): Promise<void> {
       await mongo.close();
     })();
   });
+}
+
+/**
+ * The gateway's second hop alone: the `_entities` question it asks `subgraph` for one of `ids` after the emergency answer,
+ * signed for the next crew as the gateway signs it. Measured beside the two look-ups to show what the extra hop costs.
+ */
+function secondHop(subgraph: string, url: string, typename: string, selection: string, ids: readonly string[], identitySecret: string): LoadRequest {
+  const query = `query Hop($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
+  let crew = -1;
+  return {
+    body: () => {
+      crew = (crew + 1) % CREWS;
+      const id = ids[Math.floor(Math.random() * ids.length)];
+      return JSON.stringify({ query, variables: { representations: [{ __typename: typename, id }] } });
+    },
+    headers: (body) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, subgraph, url, body),
+    accept: (text) => !text.includes('"errors"') && text.includes(`"phone"`),
+  };
 }
 
 /** One line of a round: a target's p50/p99, errors, timeouts and CPU per look-up. */
@@ -178,7 +201,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `open loop: ${RATE} look-ups/s sent on schedule whatever earlier ones do (latency counted from when each was due), from ${CREWS} crews in turn (one EMS identity each); ` +
-        `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run` +
+        `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway, then each second hop alone (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run` +
         (PROFILE_DIR === undefined ? "" : `; CPU profile of the subgraphs' process into ${PROFILE_DIR}`),
     );
     console.log(
@@ -206,11 +229,23 @@ async function main(): Promise<void> {
         request: crewLookUps(CREW_LOOKUP_QUERY, cardCodes, (crew) => throughGateway(crew)),
         runs: [] as LoadRun[],
       },
+      resourcesHop: {
+        label: "hop: resources",
+        url: urls.resources,
+        request: secondHop("resources", urls.resources, "Resource", "names { official } contact { phone }", server.ready.hospitalIds, identitySecret),
+        runs: [] as LoadRun[],
+      },
+      groupsHop: {
+        label: "hop: groups",
+        url: urls.groups,
+        request: secondHop("groups", urls.groups, "Member", "name workContact { phone }", server.ready.careManagerIds, identitySecret),
+        runs: [] as LoadRun[],
+      },
     };
     for (const target of Object.values(targets)) await openLoop(target.url, target.request, RATE, WARMUP_SECONDS, watched, TIMEOUT_MS);
     for (let round = 0; round < ROUNDS; round += 1) {
       console.log(`round ${round + 1} (${loadLine()})`);
-      for (const target of [targets.direct, targets.gateway]) {
+      for (const target of Object.values(targets)) {
         const run = await openLoop(target.url, target.request, RATE, SECONDS, watched, TIMEOUT_MS);
         target.runs.push(run);
         console.log(`  ${roundCells(target.label, run)} (${loadLine()})`);
@@ -219,10 +254,17 @@ async function main(): Promise<void> {
 
     const directSummary = summarise(targets.direct.runs);
     const gatewaySummary = summarise(targets.gateway.runs);
+    const resourcesHop = summarise(targets.resourcesHop.runs);
+    const groupsHop = summarise(targets.groupsHop.runs);
     console.log(
       table(
         ["", "look-ups/s", "p50 ms", "p99 ms", "answered", "errors", "timeouts", "CPU ms/look-up"],
-        [summaryRow("direct to subgraph", directSummary), summaryRow("through gateway", gatewaySummary)],
+        [
+          summaryRow("direct to subgraph", directSummary),
+          summaryRow("through gateway", gatewaySummary),
+          summaryRow("second hop: resources", resourcesHop),
+          summaryRow("second hop: groups", groupsHop),
+        ],
       ),
     );
     const p99Ratio = gatewaySummary.p99 / directSummary.p99;
@@ -230,6 +272,14 @@ async function main(): Promise<void> {
     console.log(
       `gateway / direct: p50 ${(gatewaySummary.p50 / directSummary.p50).toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x; ` +
         `target p99 ≤ ${TARGET_P99_RATIO}x and no error: ${met ? "met" : "NOT met"} (${loadLine()})`,
+    );
+    // What the target leaves the gateway's extra work: the second hop (resources and groups in parallel) and the gateway's own.
+    const slowerHop = Math.max(resourcesHop.p50, groupsHop.p50);
+    console.log(
+      `second hop alone (the gateway asks resources and groups in parallel after the emergency answer): p50 ${slowerHop.toFixed(1)} ms, ` +
+        `${((100 * slowerHop) / directSummary.p50).toFixed(0)}% of the direct look-up's p50; direct p50 + second hop p50 = ${(directSummary.p50 + slowerHop).toFixed(1)} ms ` +
+        `against ${gatewaySummary.p50.toFixed(1)} ms through the gateway (its own work: ${(gatewaySummary.p50 - directSummary.p50 - slowerHop).toFixed(1)} ms); ` +
+        `the target allows ${((TARGET_P99_RATIO - 1) * 100).toFixed(0)}% of direct at p99`,
     );
     console.log(memoryLine());
   } finally {

@@ -35,6 +35,8 @@ const SAMPLED_CODES = 5000;
 const TARGET_P99_RATIO = 1.3;
 /** A directory for a CPU profile of the subgraphs' process from the end of seeding to its stop; unset: no profile. */
 const PROFILE_DIR = process.env.BENCH_SUBGRAPHS_PROFILE_DIR;
+/** A directory for a CPU profile of the gateway's process (node's --cpu-prof, from its start to its stop); unset: no profile. */
+const GATEWAY_PROFILE_DIR = process.env.BENCH_GATEWAY_PROFILE_DIR;
 /** "process" (default, as npm start) or "in-process" (the engine inside the subgraphs' process). */
 const ENGINE = process.env.BENCH_ENGINE ?? "process";
 if (ENGINE !== "process" && ENGINE !== "in-process") throw new Error(`BENCH_ENGINE: "process" or "in-process", not ${ENGINE}`);
@@ -169,13 +171,18 @@ async function main(): Promise<void> {
     const { urls, cardCodes } = server.ready;
     const supergraphPath = join(workDir, "supergraph.graphql");
     writeFileSync(supergraphPath, composeSupergraph(readSubgraphSources(join(ROOT, "schema")).filter((source) => source.name in urls)));
-    const gateway = await startBenchGateway(server.ready.mongoUri, urls, {
-      SUPERGRAPH_PATH: supergraphPath,
-      IDENTITY_SECRET: identitySecret,
-      JWT_SECRET: jwtSecret,
-      JWT_ISSUER: JWT.issuer,
-      JWT_AUDIENCE: JWT.audience,
-    });
+    const gateway = await startBenchGateway(
+      server.ready.mongoUri,
+      urls,
+      {
+        SUPERGRAPH_PATH: supergraphPath,
+        IDENTITY_SECRET: identitySecret,
+        JWT_SECRET: jwtSecret,
+        JWT_ISSUER: JWT.issuer,
+        JWT_AUDIENCE: JWT.audience,
+      },
+      GATEWAY_PROFILE_DIR === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", GATEWAY_PROFILE_DIR],
+    );
     children.push(gateway);
 
     const tokens = await crewTokens({ secret: jwtSecret, ...JWT });
@@ -202,7 +209,8 @@ async function main(): Promise<void> {
     console.log(
       `open loop: ${RATE} look-ups/s sent on schedule whatever earlier ones do (latency counted from when each was due), from ${CREWS} crews in turn (one EMS identity each); ` +
         `${ROUNDS} rounds of ${SECONDS} s per target in the order direct, gateway, then each second hop alone (ABAB) after a ${WARMUP_SECONDS} s warm-up each; a look-up unanswered after ${TIMEOUT_MS / 1000} s is a timeout; per-user look-up limit raised for the run` +
-        (PROFILE_DIR === undefined ? "" : `; CPU profile of the subgraphs' process into ${PROFILE_DIR}`),
+        (PROFILE_DIR === undefined ? "" : `; CPU profile of the subgraphs' process into ${PROFILE_DIR}`) +
+        (GATEWAY_PROFILE_DIR === undefined ? "" : `; CPU profile of the gateway's process into ${GATEWAY_PROFILE_DIR}`),
     );
     console.log(
       `through the gateway: CREW_LOOKUP_QUERY (emergency + primaryHospital from resources + careManager from groups): ${Buffer.byteLength(gatewayText)} bytes`,

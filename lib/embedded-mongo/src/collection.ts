@@ -152,6 +152,7 @@ export class Collection {
     if (!previous) throw new CommandError("InternalError", `record ${recordId} vanished from ${this.ns}`);
     if (!this.loading) {
       checkStorable(doc);
+      checkNoNewDollarFields(doc, previous);
       this.checkUnique(doc, recordId);
     }
     for (const index of this.maintained()) index.remove(previous, recordId);
@@ -197,12 +198,19 @@ export class Collection {
   }
 }
 
+/**
+ * An update may keep the top-level `$`-prefixed fields an insert stored (MongoDB 5.0+ permits them in inserts and upserts,
+ * and in updates that modify other fields) but not add one: MongoDB refuses that, pointing to `$setField`.
+ */
+function checkNoNewDollarFields(doc: Document, previous: Document): void {
+  for (const key of Object.keys(doc)) {
+    if (key.startsWith("$") && !Object.hasOwn(previous, key)) throw new CommandError("BadValue", `Document can't have $ prefixed field names: ${key}`);
+  }
+}
+
 function checkStorable(doc: Document, sizeBound = Infinity): void {
   if (Array.isArray(doc._id) || doc._id instanceof RegExp || doc._id === undefined) {
     throw new CommandError("BadValue", `The '_id' value cannot be of type ${Array.isArray(doc._id) ? "array" : doc._id === undefined ? "undefined" : "regex"}`);
-  }
-  for (const key of Object.keys(doc)) {
-    if (key.startsWith("$")) throw new CommandError("BadValue", `Document can't have $ prefixed field names: ${key}`);
   }
   if (isPlainObject(doc._id)) {
     for (const key of Object.keys(doc._id))

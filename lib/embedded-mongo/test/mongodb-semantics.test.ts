@@ -1074,3 +1074,26 @@ describe("find projections", () => {
     });
   });
 });
+
+describe("dollar-prefixed field names (MongoDB 5.0+)", () => {
+  it("are stored by inserts and upserts, top level and nested, kept by updates of other fields and read with $getField", async () => {
+    const c = engine.db.collection("dollars");
+    const book = { _id: 1, $price: 50, quantity: 30, location: { $db: "novels", $ref: "2007042768", $inc: true } };
+    await c.insertOne(book as never);
+    expect(await c.findOne({ _id: 1 as never })).toEqual(book);
+    await c.updateOne({ _id: 1 as never }, { $set: { quantity: 31 } });
+    expect(await c.findOne({ _id: 1 as never })).toEqual({ ...book, quantity: 31 });
+    expect(await c.aggregate([{ $match: { _id: 1 } }, { $project: { _id: 0, price: { $getField: { $literal: "$price" } } } }]).toArray()).toEqual([
+      { price: 50 },
+    ]);
+    await c.updateOne({ date: "2021-07-07" }, { $set: { phone: 25.17, $hotel: 320.1 } }, { upsert: true });
+    expect(await c.findOne({ date: "2021-07-07" }, { projection: { _id: 0 } })).toEqual({ date: "2021-07-07", phone: 25.17, $hotel: 320.1 });
+  });
+
+  it("refuses an update that adds a top-level one to an existing document, which stays as it was", async () => {
+    const c = engine.db.collection("dollars");
+    await c.insertOne({ _id: 2 as never, date: "2021-07-08", phone: 1 });
+    await expect(c.updateOne({ date: "2021-07-08" }, { $set: { phone: 2, $hotel: 320.1 } }, { upsert: true })).rejects.toThrow();
+    expect(await c.findOne({ _id: 2 as never })).toEqual({ _id: 2, date: "2021-07-08", phone: 1 });
+  });
+});

@@ -2,7 +2,7 @@
 import BTree from "sorted-btree";
 import { UUID, calculateObjectSize, type Document } from "bson";
 import { Index, entryOf, validateIndexSpec, type IndexSpec } from "./indexes";
-import { CommandError } from "./errors";
+import { CommandError, dollarPrefixedField } from "./errors";
 import { compareValues, isPlainObject } from "./bson-values";
 import { storedForm } from "./storage-form";
 
@@ -204,7 +204,7 @@ export class Collection {
  */
 function checkNoNewDollarFields(doc: Document, previous: Document): void {
   for (const key of Object.keys(doc)) {
-    if (key.startsWith("$") && !Object.hasOwn(previous, key)) throw new CommandError("BadValue", `Document can't have $ prefixed field names: ${key}`);
+    if (key.startsWith("$") && !Object.hasOwn(previous, key)) throw dollarPrefixedField(key);
   }
 }
 

@@ -51,6 +51,8 @@ export const ErrorCodes = {
   IDLFailedToParse: 40414,
   /** "BSON field '…' is an unknown field." */
   UnknownField: 40415,
+  /** "The dollar ($) prefixed field '…' in '…' is not valid for storage." */
+  DollarPrefixedFieldName: 52,
   /** "Cannot do inclusion on field … in exclusion projection" */
   InclusionInExclusionProjection: 31253,
   /** "Cannot do exclusion on field … in inclusion projection" */
@@ -69,6 +71,11 @@ const locationCodes = new Set<number>([
   ErrorCodes.InclusionInExclusionProjection,
   ErrorCodes.ExclusionInInclusionProjection,
 ]);
+
+/** MongoDB's refusal to store a `$`-prefixed field where it may not stand (added by an update). */
+export function dollarPrefixedField(field: string): CommandError {
+  return new CommandError("DollarPrefixedFieldName", `The dollar ($) prefixed field '${field}' in '${field}' is not valid for storage.`);
+}
 
 /** A failure a command reports to the client as `{ ok: 0, errmsg, code, codeName }`. */
 export class CommandError extends Error {
@@ -102,6 +109,8 @@ export function fromQueryLanguageError(error: unknown): unknown {
   if (error instanceof CommandError || !(error instanceof Error)) return error;
   if (/immutable field '_id'/.test(error.message))
     return new CommandError("ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+  const dollarPath = /Dollar \(\$\) prefixed field paths is not allowed in update operations: '([^']*)'/.exec(error.message);
+  if (dollarPath) return dollarPrefixedField(dollarPath[1]);
   const unknownOperator = /(?:unknown|unregistered) (\w+) operator:? (\$\w+)/i.exec(error.message);
   if (unknownOperator) {
     const [, kind, name] = unknownOperator;

@@ -89,14 +89,18 @@ export interface EngineProcess extends Child<string> {
   connectionString(db: string): string;
 }
 
-/** Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password and npm start's engine flags. */
+/**
+ * Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password and npm start's engine
+ * flags; BENCH_ENGINE_PROFILE_DIR writes its `--cpu-prof` profile (from its start to its stop) there.
+ */
 export async function startEngineProcess(args: readonly string[]): Promise<EngineProcess> {
+  const profileDir = process.env.BENCH_ENGINE_PROFILE_DIR;
   const credentials = generateCredentials();
   const child = await startChild<string>(
     "lib/embedded-mongo/src/cli.ts",
     { EMBEDDED_MONGO_PASSWORD: credentials.password },
     (line) => /^(mongodb:\/\/\S+)/.exec(line)?.[1],
-    ENGINE_PROCESS_FLAGS,
+    profileDir === undefined ? ENGINE_PROCESS_FLAGS : [...ENGINE_PROCESS_FLAGS, "--cpu-prof", "--cpu-prof-dir", profileDir],
     ["--port", "0", ...args],
   );
   const { hostname, port } = new URL(child.ready);

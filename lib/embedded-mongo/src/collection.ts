@@ -199,8 +199,9 @@ export class Collection {
 }
 
 /**
- * An update may keep the top-level `$`-prefixed fields an insert stored (MongoDB 5.0+ permits them in inserts and upserts,
- * and in updates that modify other fields) but not add one: MongoDB refuses that, pointing to `$setField`.
+ * An update may keep the top-level `$`-prefixed fields an insert stored (MongoDB 5.0+ permits them in inserts and keeps them
+ * through updates of other fields) but not add one. MongoDB refuses that for a replacement; where it would store one (`$set`
+ * in an upsert that inserts, `$setField` in a pipeline) the engine refuses too, with the same error (README).
  */
 function checkNoNewDollarFields(doc: Document, previous: Document): void {
   for (const key of Object.keys(doc)) {

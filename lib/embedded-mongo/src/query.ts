@@ -222,11 +222,12 @@ function topLevelProjection(projection: Document): ((doc: Document) => Document)
     else return undefined;
   }
   const others = [...fields].filter(([field]) => field !== "_id");
-  const inclusion = others.length > 0 ? others[0][1] : false;
+  const keepsId = fields.get("_id") ?? true;
+  // `{ _id: 1 }` alone includes only _id; `{ _id: 0 }` alone excludes it.
+  const inclusion = others.length > 0 ? others[0][1] : keepsId;
   const mixed = others.find(([, included]) => included !== inclusion);
   if (mixed && inclusion) throw new CommandError("ExclusionInInclusionProjection", `Cannot do exclusion on field ${mixed[0]} in inclusion projection`);
   if (mixed) throw new CommandError("InclusionInExclusionProjection", `Cannot do inclusion on field ${mixed[0]} in exclusion projection`);
-  const keepsId = fields.get("_id") ?? true;
   const kept = (field: string): boolean => (field === "_id" ? keepsId : inclusion ? fields.get(field) === true : !fields.has(field));
   return (doc) => {
     const result: Document = {};

@@ -1052,6 +1052,7 @@ describe("find projections", () => {
     expect(await keys({ d: true, _id: false, missing: 1 })).toEqual(["d"]);
     expect(await keys({ d: 0, b: 0 })).toEqual(["_id", "a", "c"]);
     expect(await keys({ _id: 0 })).toEqual(["b", "a", "c", "d"]);
+    expect(await keys({ _id: 1 })).toEqual(["_id"]);
     expect(await c.findOne({}, { projection: { c: 1, a: 1 } })).toEqual({ _id: 1, a: { x: 1 }, c: [1, 2] });
     const updated = await c.findOneAndUpdate({ d: 4 }, { $set: { d: 5 } }, { returnDocument: "after", projection: { d: 1, b: 1 } });
     expect(Object.entries(updated!)).toEqual([

@@ -23,16 +23,35 @@ export function crewTokens(jwt: { secret: string; issuer: string; audience: stri
   );
 }
 
-/** Each look-up a random card code of `codes` from the next crew in turn; `headersFor` gives that crew's headers for the body. */
-export function crewLookUps(query: string, codes: readonly string[], headersFor: (crew: number, body: string) => Record<string, string>): LoadRequest {
+/**
+ * Requests from CREWS crews in turn: `bodyFor` gives each request's body for its crew, `headersFor` that crew's headers
+ * for the body, `accept` checks an answer.
+ */
+export function fromCrewsInTurn(
+  bodyFor: (crew: number) => string,
+  headersFor: (crew: number, body: string) => Record<string, string>,
+  accept: (text: string) => boolean,
+): LoadRequest {
   let crew = -1;
   return {
     body: () => {
       crew = (crew + 1) % CREWS;
-      const code = codes[Math.floor(Math.random() * codes.length)];
-      return JSON.stringify({ query, variables: { input: { cardCode: code, reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${crew}` } } });
+      return bodyFor(crew);
     },
     headers: (body) => headersFor(crew, body),
-    accept: (text) => !text.includes('"errors"') && text.includes('"outcome":"ALLOWED"'),
+    accept,
   };
+}
+
+/** A random one of `values`. */
+export const randomOf = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)];
+
+/** Each look-up a random card code of `codes` from the next crew in turn; `headersFor` gives that crew's headers for the body. */
+export function crewLookUps(query: string, codes: readonly string[], headersFor: (crew: number, body: string) => Record<string, string>): LoadRequest {
+  return fromCrewsInTurn(
+    (crew) =>
+      JSON.stringify({ query, variables: { input: { cardCode: randomOf(codes), reason: "ベンチマーク（救急隊の照会）", incidentNumber: `BENCH-${crew}` } } }),
+    headersFor,
+    (text) => !text.includes('"errors"') && text.includes('"outcome":"ALLOWED"'),
+  );
 }

@@ -16,8 +16,8 @@ import { composeSupergraph, readSubgraphSources } from "../compose";
 import { machineLine } from "./machine";
 import { answerText, cpuCell, loadLine, openLoop, summarise, table } from "./load";
 import type { LoadRequest, LoadRun, Summary } from "./load";
-import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
-import { ROOT, residentBytes, startBenchGateway, startChild, startCpuProfile, startEngineProcess, stopChild } from "./processes";
+import { CREWS, CREW_DIRECT_QUERY, randomOf, crewIdentity, crewLookUps, crewTokens, fromCrewsInTurn } from "./crew-lookups";
+import { ROOT, cpuProfileFlags, residentBytes, startBenchGateway, startChild, startCpuProfile, startEngineProcess, stopChild } from "./processes";
 import type { Child } from "./processes";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
@@ -114,16 +114,11 @@ async function serve(): Promise<void> {
  */
 function secondHop(subgraph: string, url: string, typename: string, selection: string, ids: readonly string[], identitySecret: string): LoadRequest {
   const query = `query Hop($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
-  let crew = -1;
-  return {
-    body: () => {
-      crew = (crew + 1) % CREWS;
-      const id = ids[Math.floor(Math.random() * ids.length)];
-      return JSON.stringify({ query, variables: { representations: [{ __typename: typename, id }] } });
-    },
-    headers: (body) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, subgraph, url, body),
-    accept: (text) => !text.includes('"errors"') && text.includes(`"phone"`),
-  };
+  return fromCrewsInTurn(
+    () => JSON.stringify({ query, variables: { representations: [{ __typename: typename, id: randomOf(ids) }] } }),
+    (crew, body) => gatewaySignedHeaders(crewIdentity(crew), identitySecret, subgraph, url, body),
+    (text) => !text.includes('"errors"') && text.includes(`"phone"`),
+  );
 }
 
 /** One line of a round: a target's p50/p99, errors, timeouts and CPU per look-up. */
@@ -181,7 +176,7 @@ async function main(): Promise<void> {
         JWT_ISSUER: JWT.issuer,
         JWT_AUDIENCE: JWT.audience,
       },
-      GATEWAY_PROFILE_DIR === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", GATEWAY_PROFILE_DIR],
+      cpuProfileFlags(GATEWAY_PROFILE_DIR, "gateway"),
     );
     children.push(gateway);
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BSON, MongoClient } from "mongodb";
+import type { Collection, Document } from "mongodb";
 import { machineLine, throughput } from "./machine";
 import { WireClient } from "./wire-client";
 import { residentBytes, startEngineProcess, stopChild } from "./processes";
@@ -18,6 +19,17 @@ for (const part of ONLY ?? [])
   if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part} (parts: ${PARTS.join(", ")})`);
 const runs = (part: (typeof PARTS)[number]): boolean => ONLY === undefined || ONLY.includes(part);
 
+/** Inserts documents `make(first)` … `make(first + count - 1)` in batches of 5,000; returns their BSON size. */
+async function insertGenerated(c: Collection, first: number, count: number, make: (n: number) => Document): Promise<number> {
+  let bytes = 0;
+  for (let start = first; start < first + count; start += 5_000) {
+    const batch = Array.from({ length: Math.min(5_000, first + count - start) }, (_, i) => make(start + i));
+    await c.insertMany(batch);
+    for (const doc of batch) bytes += BSON.calculateObjectSize(doc);
+  }
+  return bytes;
+}
+
 interface LookupRates {
   driverIndexed: number;
   driverScan: number;
@@ -29,14 +41,7 @@ async function lookups(): Promise<LookupRates> {
   const engine = await startEngineProcess(["--in-memory"]);
   const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("resources");
-  for (let start = 0; start < DOCUMENTS; start += 5_000) {
-    await c.insertMany(
-      Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => {
-        const n = start + i;
-        return { code: `R${n}`, sameCodeUnindexed: `R${n}`, name: `事業所${n}`, district: `d${n % 8}` };
-      }),
-    );
-  }
+  await insertGenerated(c, 0, DOCUMENTS, (n) => ({ code: `R${n}`, sameCodeUnindexed: `R${n}`, name: `事業所${n}`, district: `d${n % 8}` }));
   await c.createIndex({ code: 1 });
   const pick = (i: number): string => `R${(i * 7_919) % DOCUMENTS}`;
   await throughput(500, IN_FLIGHT, (i) => c.findOne({ code: pick(i) }));
@@ -80,11 +85,7 @@ async function sortedPage(): Promise<{ unindexedMs: number; indexedMs: number }>
   const engine = await startEngineProcess(["--in-memory"]);
   const client = await MongoClient.connect(engine.connectionString("bench"));
   const c = client.db("bench").collection("sorted");
-  for (let start = 0; start < DOCUMENTS; start += 5_000) {
-    await c.insertMany(
-      Array.from({ length: Math.min(5_000, DOCUMENTS - start) }, (_, i) => ({ rank: ((start + i) * 7_919) % DOCUMENTS, name: `利用者${start + i}` })),
-    );
-  }
+  await insertGenerated(c, 0, DOCUMENTS, (n) => ({ rank: (n * 7_919) % DOCUMENTS, name: `利用者${n}` }));
   const page = (): Promise<unknown> =>
     c
       .find({})
@@ -118,17 +119,7 @@ async function addRecords(dir: string, first: number, count: number): Promise<nu
   const c = client.db("bench").collection("records");
   await c.createIndex({ ward: 1 });
   const filler = "記".repeat(140); // 420 bytes of UTF-8; with the other fields each document is about 500 bytes of BSON
-  let dataBytes = 0;
-  for (let start = first; start < first + count; start += 5_000) {
-    const batch = Array.from({ length: Math.min(5_000, first + count - start) }, (_, i) => ({
-      seq: start + i,
-      ward: `w${(start + i) % 40}`,
-      at: new Date(1_700_000_000_000 + start + i),
-      note: filler,
-    }));
-    await c.insertMany(batch);
-    for (const doc of batch) dataBytes += BSON.calculateObjectSize(doc);
-  }
+  const dataBytes = await insertGenerated(c, first, count, (n) => ({ seq: n, ward: `w${n % 40}`, at: new Date(1_700_000_000_000 + n), note: filler }));
   await client.close();
   await stopChild(engine);
   return dataBytes;

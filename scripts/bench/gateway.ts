@@ -16,7 +16,7 @@ import { machineLine } from "./machine";
 import { answerText, closedLoop, cpuCell, loadLine, summarise, table } from "./load";
 import type { LoadRequest, LoadRun, Watched } from "./load";
 import { CREWS, CREW_DIRECT_QUERY, crewIdentity, crewLookUps, crewTokens } from "./crew-lookups";
-import { ROOT, startBenchGateway, startChild, stopChild } from "./processes";
+import { ROOT, cpuProfileFlags, startBenchGateway, startChild, stopChild } from "./processes";
 import type { Child } from "./processes";
 import type { ResourcesServerReady } from "./resources-server";
 import type { CityServerReady } from "./city-server";
@@ -82,8 +82,6 @@ async function startGateways(
   const supergraphPath = join(workDir, `supergraph-${Object.keys(urls).join("-")}.graphql`);
   const sources = readSubgraphSources(join(ROOT, "schema"), (name) => urls[name] ?? "").filter((source) => source.name in urls);
   writeFileSync(supergraphPath, composeSupergraph(sources));
-  const profile = (name: string) =>
-    PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
   const common = {
     SUPERGRAPH_PATH: supergraphPath,
     IDENTITY_SECRET: secrets.identity,
@@ -91,13 +89,13 @@ async function startGateways(
     JWT_ISSUER: JWT.issuer,
     JWT_AUDIENCE: JWT.audience,
   };
-  const tsunagu = await startBenchGateway(mongoUri, urls, { ...common, SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS) }, profile("tsunagu"));
+  const tsunagu = await startBenchGateway(mongoUri, urls, { ...common, SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS) }, cpuProfileFlags(PROFILE_DIR, "tsunagu"));
   children.push(tsunagu);
   const hive = await startChild<string>(
     "scripts/bench/hive-gateway.ts",
     { ...common, NODE_ENV: "production", MONGODB_URI: mongoUri },
     (line) => /^Hive gateway: (\S+)$/.exec(line)?.[1],
-    profile("hive"),
+    cpuProfileFlags(PROFILE_DIR, "hive"),
   );
   children.push(hive);
   return { tsunagu, hive };

@@ -89,18 +89,22 @@ export interface EngineProcess extends Child<string> {
   connectionString(db: string): string;
 }
 
+/** Node flags writing a `--cpu-prof` profile named `<name>-<time>.cpuprofile` into `dir` when the process stops; none without a directory. */
+export function cpuProfileFlags(dir: string | undefined, name: string): string[] {
+  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
+}
+
 /**
  * Starts the engine's command line with `args` (e.g. `--in-memory`, or `--data-dir DIR`) on a free loopback port, with a fresh password and npm start's engine
  * flags; BENCH_ENGINE_PROFILE_DIR writes its `--cpu-prof` profile (from its start to its stop) there.
  */
 export async function startEngineProcess(args: readonly string[]): Promise<EngineProcess> {
-  const profileDir = process.env.BENCH_ENGINE_PROFILE_DIR;
   const credentials = generateCredentials();
   const child = await startChild<string>(
     "lib/embedded-mongo/src/cli.ts",
     { EMBEDDED_MONGO_PASSWORD: credentials.password },
     (line) => /^(mongodb:\/\/\S+)/.exec(line)?.[1],
-    profileDir === undefined ? ENGINE_PROCESS_FLAGS : [...ENGINE_PROCESS_FLAGS, "--cpu-prof", "--cpu-prof-dir", profileDir],
+    [...ENGINE_PROCESS_FLAGS, ...cpuProfileFlags(process.env.BENCH_ENGINE_PROFILE_DIR, "engine")],
     ["--port", "0", ...args],
   );
   const { hostname, port } = new URL(child.ready);

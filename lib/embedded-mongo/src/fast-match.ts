@@ -129,18 +129,21 @@ function operatorTest(path: string, operators: Document, compare: Compare): Cost
   return tests.length === 0 ? undefined : allOf(tests);
 }
 
-/** A conjunction, its cheapest tests first (tests have no side effects, so the order changes only the work). */
+/** The tests, cheapest first (tests have no side effects, so the order changes only the work), and what they cost together. */
+function cheapestFirst(tests: readonly Costed[]): { ordered: Test[]; cost: number } {
+  return { ordered: [...tests].sort((a, b) => a.cost - b.cost).map(({ test }) => test), cost: tests.reduce((total, { cost }) => total + cost, 0) };
+}
+
+/** A conjunction, its cheapest tests first. */
 function allOf(tests: Costed[]): Costed {
-  const ordered = [...tests].sort((a, b) => a.cost - b.cost).map(({ test }) => test);
-  const cost = tests.reduce((total, { cost }) => total + cost, 0);
-  if (ordered.length === 1) return { test: ordered[0], cost };
-  return { test: (doc) => ordered.every((t) => t(doc)), cost };
+  const { ordered, cost } = cheapestFirst(tests);
+  return { test: ordered.length === 1 ? ordered[0] : (doc) => ordered.every((t) => t(doc)), cost };
 }
 
 /** A disjunction, its cheapest tests first. */
 function anyOf(tests: Costed[]): Costed {
-  const ordered = [...tests].sort((a, b) => a.cost - b.cost).map(({ test }) => test);
-  return { test: (doc) => ordered.some((t) => t(doc)), cost: tests.reduce((total, { cost }) => total + cost, 0) };
+  const { ordered, cost } = cheapestFirst(tests);
+  return { test: (doc) => ordered.some((t) => t(doc)), cost };
 }
 
 function clauseTests(clauses: unknown, compare: Compare): Costed[] | undefined {

@@ -62,7 +62,10 @@ export function loadSystemConfig(env: Environment = process.env): SystemConfig {
   const config = loadConfig(systemConfigSchema, withGeneratedSecrets(env));
   // Under node:cluster two parts on one port would share its listening handle and answer each other's requests.
   const byPort = new Map<number, string[]>();
-  for (const variable of portVariables()) byPort.set(portOf(config, variable), [...(byPort.get(portOf(config, variable)) ?? []), variable]);
+  for (const variable of portVariables()) {
+    const chosen = portOf(config, variable);
+    byPort.set(chosen, [...(byPort.get(chosen) ?? []), variable]);
+  }
   const shared = [...byPort].filter(([chosen, variables]) => chosen !== 0 && variables.length > 1);
   if (shared.length > 0) {
     throw new ConfigError(
